@@ -1,0 +1,413 @@
+/*
+ * config.c owns the configuration file: one table row per key with its
+ * type, default and where it lands, in the manner of pgbouncer. Every
+ * error names the file, the line and the key. It never opens a socket.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "phone.h"
+#include "timefmt.h"
+
+const struct config *conf;
+
+enum ctype { CT_STR, CT_INT, CT_DURATION, CT_LISTEN, CT_COUNTRY, CT_BOOL };
+
+struct ckey {
+	const char *name;
+	enum ctype type;
+	size_t off;
+	size_t size; /* for strings: buffer size */
+	const char *def;
+	int64_t min, max; /* for integers */
+};
+
+#define CFG(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define TOP(f) offsetof(struct topic_policy, f), sizeof(((struct topic_policy *)0)->f)
+#define SIT(f) offsetof(struct site, f), sizeof(((struct site *)0)->f)
+
+static const struct ckey daemon_keys[] = {
+	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0 },
+	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0 },
+	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD },
+	{ "shutdown_grace", CT_DURATION, CFG(shutdown_grace_ms), "10s", 0, 3600000 },
+	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+
+static const struct ckey postgres_keys[] = {
+	{ "conninfo", CT_STR, CFG(pg_conninfo), "dbname=callbackd", 0, 0 },
+	{ "pool_size", CT_INT, CFG(pg_pool_size), "4", 1, 64 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+
+static const struct ckey redis_keys[] = {
+	{ "host", CT_STR, CFG(redis_host), "127.0.0.1", 0, 0 },
+	{ "port", CT_INT, CFG(redis_port), "6379", 1, 65535 },
+	{ "password", CT_STR, CFG(redis_password), "", 0, 0 },
+	{ "db", CT_INT, CFG(redis_db), "0", 0, 15 },
+	{ "key_prefix", CT_STR, CFG(key_prefix), "cbd:", 0, 0 },
+	{ "index_check", CT_DURATION, CFG(index_check_ms), "1s", 10, 3600000 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+
+static const struct ckey topic_keys[] = {
+	{ "target", CT_DURATION, TOP(target_ms), NULL, 60000, INT64_MAX },
+	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, INT64_MAX },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+
+static const struct ckey site_keys[] = {
+	{ "calendar", CT_STR, SIT(calendar), NULL, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+
+struct parse {
+	struct config *cfg;
+	char err[256]; /* first error, without file and line */
+};
+
+static int
+set_value(const struct ckey *k, void *base, const char *val, char *why,
+    size_t whylen)
+{
+	char *dst = (char *)base + k->off;
+	int64_t n;
+	char *end;
+
+	switch (k->type) {
+	case CT_STR:
+		if (strlen(val) >= k->size) {
+			snprintf(why, whylen, "longer than %zu characters",
+			    k->size - 1);
+			return -1;
+		}
+		strcpy(dst, val);
+		return 0;
+	case CT_INT:
+		errno = 0;
+		n = strtoll(val, &end, 10);
+		if (errno || end == val || *end || n < k->min || n > k->max) {
+			snprintf(why, whylen, "'%s' is not a number from %lld to %lld",
+			    val, (long long)k->min, (long long)k->max);
+			return -1;
+		}
+		memcpy(dst, &n, sizeof(n));
+		return 0;
+	case CT_DURATION:
+		if (duration_parse(val, &n) == -1) {
+			snprintf(why, whylen, "'%s' is not a duration (e.g. 48h, 90m, 30s, 500ms)", val);
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			snprintf(why, whylen, "'%s' is out of range", val);
+			return -1;
+		}
+		memcpy(dst, &n, sizeof(n));
+		return 0;
+	case CT_BOOL: {
+		int b;
+
+		if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
+			b = 1;
+		else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0"))
+			b = 0;
+		else {
+			snprintf(why, whylen, "'%s' is not yes or no", val);
+			return -1;
+		}
+		memcpy(dst, &b, sizeof(b));
+		return 0;
+	}
+	case CT_COUNTRY:
+		if (!phone_country_code_valid(val)) {
+			snprintf(why, whylen, "'%s' is not a country calling code (1 to 3 digits, e.g. 49)", val);
+			return -1;
+		}
+		strcpy(dst, val);
+		return 0;
+	case CT_LISTEN: {
+		/* host:port or [v6]:port; host lands in listen_host, port next to it */
+		struct config *c = base;
+		const char *colon = strrchr(val, ':');
+		const char *h = val;
+		size_t hl;
+		long p;
+
+		if (!colon)
+			goto bad_listen;
+		hl = (size_t)(colon - val);
+		if (*h == '[') {
+			if (hl < 3 || val[hl - 1] != ']')
+				goto bad_listen;
+			h++;
+			hl -= 2;
+		}
+		if (hl == 0 || hl >= sizeof(c->listen_host))
+			goto bad_listen;
+		errno = 0;
+		p = strtol(colon + 1, &end, 10);
+		if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
+			goto bad_listen;
+		memcpy(c->listen_host, h, hl);
+		c->listen_host[hl] = '\0';
+		c->listen_port = (int)p;
+		return 0;
+bad_listen:
+		snprintf(why, whylen, "'%s' is not host:port (IPv6 as [::1]:8080)", val);
+		return -1;
+	}
+	}
+	return -1;
+}
+
+static const struct ckey *
+find_key(const struct ckey *t, const char *name)
+{
+	for (; t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+static int
+apply_defaults(const struct ckey *t, void *base)
+{
+	char why[128];
+
+	for (; t->name; t++)
+		if (t->def && set_value(t, base, t->def, why, sizeof(why)) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+valid_ident(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CBD_IDENT_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+static void *
+named_section(struct parse *p, const char *section, const char *kind,
+    int *is_new)
+{
+	struct config *c = p->cfg;
+	const char *name = section + strlen(kind);
+	size_t i;
+
+	*is_new = 0;
+	if (!valid_ident(name)) {
+		snprintf(p->err, sizeof(p->err),
+		    "[%s]: name must be 1 to %d characters of a-z, 0-9, _ and -",
+		    section, CBD_IDENT_MAX);
+		return NULL;
+	}
+	if (kind[0] == 't') {
+		void *grown;
+
+		for (i = 0; i < c->ntopics; i++)
+			if (!strcmp(c->topics[i].name, name))
+				return &c->topics[i];
+		grown = realloc(c->topics, (c->ntopics + 1) * sizeof(*c->topics));
+		if (!grown)
+			return NULL;
+		c->topics = grown;
+		memset(&c->topics[c->ntopics], 0, sizeof(*c->topics));
+		strcpy(c->topics[c->ntopics].name, name);
+		c->topics[c->ntopics].target_ms = -1;
+		apply_defaults(topic_keys, &c->topics[c->ntopics]);
+		*is_new = 1;
+		return &c->topics[c->ntopics++];
+	} else {
+		void *grown;
+
+		for (i = 0; i < c->nsites; i++)
+			if (!strcmp(c->sites[i].name, name))
+				return &c->sites[i];
+		grown = realloc(c->sites, (c->nsites + 1) * sizeof(*c->sites));
+		if (!grown)
+			return NULL;
+		c->sites = grown;
+		memset(&c->sites[c->nsites], 0, sizeof(*c->sites));
+		strcpy(c->sites[c->nsites].name, name);
+		*is_new = 1;
+		return &c->sites[c->nsites++];
+	}
+}
+
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	const struct ckey *table;
+	void *base;
+	char why[160];
+	int is_new;
+
+	if (p->err[0])
+		return 1; /* keep only the first error; inih reports its line */
+
+	if (!strcmp(section, "daemon")) {
+		table = daemon_keys;
+		base = p->cfg;
+	} else if (!strcmp(section, "postgres")) {
+		table = postgres_keys;
+		base = p->cfg;
+	} else if (!strcmp(section, "redis")) {
+		table = redis_keys;
+		base = p->cfg;
+	} else if (!strncmp(section, "topic ", 6)) {
+		table = topic_keys;
+		if (!(base = named_section(p, section, "topic ", &is_new)))
+			goto fail;
+	} else if (!strncmp(section, "site ", 5)) {
+		table = site_keys;
+		if (!(base = named_section(p, section, "site ", &is_new)))
+			goto fail;
+	} else {
+		snprintf(p->err, sizeof(p->err), "%s: unknown section [%s]",
+		    name, section);
+		return 0;
+	}
+	const struct ckey *k = find_key(table, name);
+	if (!k) {
+		snprintf(p->err, sizeof(p->err), "%s: unknown key in [%s]",
+		    name, section);
+		return 0;
+	}
+	if (set_value(k, base, value, why, sizeof(why)) == -1) {
+		snprintf(p->err, sizeof(p->err), "%s: %s", name, why);
+		return 0;
+	}
+	return 1;
+fail:
+	if (!p->err[0])
+		snprintf(p->err, sizeof(p->err), "%s: out of memory", name);
+	return 0;
+}
+
+static int
+check_whole(const struct config *c, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (c->ntopics == 0) {
+		snprintf(why, whylen, "no [topic NAME] section: at least one topic is needed");
+		return -1;
+	}
+	if (c->nsites == 0) {
+		snprintf(why, whylen, "no [site NAME] section: at least one site is needed");
+		return -1;
+	}
+	for (i = 0; i < c->ntopics; i++) {
+		if (c->topics[i].target_ms < 0) {
+			snprintf(why, whylen, "[topic %s]: target is missing", c->topics[i].name);
+			return -1;
+		}
+		if (c->topics[i].urgent_target_ms > c->topics[i].target_ms) {
+			snprintf(why, whylen, "[topic %s]: urgent_target is longer than target",
+			    c->topics[i].name);
+			return -1;
+		}
+	}
+	for (i = 0; i < c->nsites; i++) {
+		if (!c->sites[i].calendar[0]) {
+			snprintf(why, whylen, "[site %s]: calendar is missing", c->sites[i].name);
+			return -1;
+		}
+		if (strcmp(c->sites[i].calendar, "24x7")) {
+			snprintf(why, whylen, "[site %s]: calendar '%s' is unknown (known: 24x7)",
+			    c->sites[i].name, c->sites[i].calendar);
+			return -1;
+		}
+	}
+	if (!c->key_prefix[0]) {
+		snprintf(why, whylen, "[redis]: key_prefix must not be empty");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+	struct parse p;
+	char why[256];
+	int line;
+
+	memset(c, 0, sizeof(*c));
+	memset(&p, 0, sizeof(p));
+	p.cfg = c;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (apply_defaults(daemon_keys, c) == -1 ||
+	    apply_defaults(postgres_keys, c) == -1 ||
+	    apply_defaults(redis_keys, c) == -1) {
+		snprintf(err, errlen, "%s: built-in defaults are invalid", path);
+		return -1;
+	}
+	line = ini_parse(path, on_key, &p);
+	if (line == -1) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (line == -2) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (line > 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line,
+		    p.err[0] ? p.err : "syntax error (expected [section] or key = value)");
+		return -1;
+	}
+	if (check_whole(c, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_free(struct config *c)
+{
+	free(c->topics);
+	free(c->sites);
+	c->topics = NULL;
+	c->sites = NULL;
+}
+
+const struct topic_policy *
+config_topic(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ntopics; i++)
+		if (!strcmp(c->topics[i].name, name))
+			return &c->topics[i];
+	return NULL;
+}
+
+const struct site *
+config_site(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsites; i++)
+		if (!strcmp(c->sites[i].name, name))
+			return &c->sites[i];
+	return NULL;
+}

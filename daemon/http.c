@@ -1,0 +1,402 @@
+/*
+ * http.c owns the HTTP server: evhttp on the loop, the route table, the
+ * bearer-token check, reading JSON bodies, and the one way to answer
+ * (http_reply, http_error). It knows no SQL and no Redis keys; handlers
+ * decide, store and queue do.
+ *
+ * A request's context outlives its client: when the connection closes
+ * while PostgreSQL or Redis still works for it, the context is marked
+ * (req = NULL) and freed by whoever answers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "http.h"
+#include "bounds.h"
+#include "log.h"
+#include "timefmt.h"
+
+/* Idle connections are closed after this: a client cannot hold a
+ * connection open forever by sending nothing. */
+#define HTTP_TIMEOUT_S 30
+#define HTTP_HEADERS_MAX 16384
+/* What 503 asks the telephony system to wait before it retries. */
+#define HTTP_RETRY_AFTER_S "5"
+
+struct route {
+	enum evhttp_cmd_type method;
+	const char *path; /* "{id}" stands for one path segment */
+	unsigned roles;   /* who may call it; 0: anyone, no token */
+	int json_body;
+	api_handler *fn;
+};
+
+static const struct route routes[] = {
+	{ EVHTTP_REQ_POST, "/v1/callbacks", ROLE_TELEPHONY | ROLE_AGENT, 1,
+	    api_callbacks_create },
+	{ EVHTTP_REQ_GET, "/v1/callbacks/{id}",
+	    ROLE_AGENT | ROLE_MANAGER | ROLE_CASEWORKER, 0, api_callbacks_get },
+	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
+	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
+};
+
+struct http_ctx {
+	struct api_req api; /* first: a struct api_req * is a struct http_ctx * */
+	struct evhttp_connection *evcon;
+	const struct route *route;
+};
+
+static struct evhttp *http;
+static struct evhttp_bound_socket *bound;
+static unsigned in_flight; /* requests received, answer not yet sent out */
+static int shutting_down;
+static void (*on_drained)(void);
+static struct event_base *base;
+
+static void
+drained_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (on_drained)
+		on_drained();
+}
+
+static void
+request_finished(void)
+{
+	if (in_flight > 0)
+		in_flight--;
+	if (shutting_down && in_flight == 0)
+		event_base_once(base, -1, EV_TIMEOUT, drained_cb, NULL, NULL);
+}
+
+static void
+on_complete(struct evhttp_request *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	request_finished();
+}
+
+static void
+on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct http_ctx *ctx = arg;
+
+	(void)evcon;
+	if (ctx->api.req) {
+		ctx->api.req = NULL;
+		request_finished();
+	}
+}
+
+static void
+ctx_free(struct http_ctx *ctx)
+{
+	if (ctx->api.body)
+		json_decref(ctx->api.body);
+	free(ctx);
+}
+
+int
+http_alive(const struct api_req *a)
+{
+	return a->req != NULL;
+}
+
+void
+http_reply(struct api_req *a, int status, json_t *body, const char *location)
+{
+	struct http_ctx *ctx = (struct http_ctx *)a;
+	struct evhttp_request *req = a->req;
+	struct evkeyvalq *h;
+	struct evbuffer *out;
+	char *text;
+
+	if (!req) {
+		/* The client went away; the work is done all the same. */
+		json_decref(body);
+		ctx_free(ctx);
+		return;
+	}
+	evhttp_connection_set_closecb(ctx->evcon, NULL, NULL);
+	h = evhttp_request_get_output_headers(req);
+	out = evhttp_request_get_output_buffer(req);
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		evhttp_add_header(h, "Content-Type", "application/json");
+		if (text) {
+			evbuffer_add(out, text, strlen(text));
+			evbuffer_add(out, "\n", 1);
+			free(text);
+		}
+	}
+	if (location)
+		evhttp_add_header(h, "Location", location);
+	if (status == 503)
+		evhttp_add_header(h, "Retry-After", HTTP_RETRY_AFTER_S);
+	if (status == 401)
+		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
+	if (shutting_down)
+		evhttp_add_header(h, "Connection", "close");
+	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
+	evhttp_send_reply(req, status, NULL, NULL);
+	ctx_free(ctx);
+}
+
+void
+http_error(struct api_req *a, int status, const char *code, const char *field,
+    const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	http_reply(a, status, json_pack("{s:{s:s,s:s?,s:s}}", "error", "code",
+	    code, "field", field, "message", msg), NULL);
+}
+
+void
+http_store_failed(struct api_req *a, enum store_status st)
+{
+	if (st == STORE_NOT_FOUND)
+		http_error(a, 404, "not_found", NULL, "no such resource");
+	else
+		http_error(a, 503, "unavailable", NULL, "%s",
+		    st == STORE_UNAVAILABLE ? "the database is not reachable; "
+		    "nothing was changed, try again" : "the database refused the "
+		    "request; try again");
+}
+
+/* Matches path against a route pattern; the {id} segment lands in id. */
+static int
+path_match(const char *pattern, const char *path, char *id, size_t idlen)
+{
+	const char *brace = strstr(pattern, "{id}");
+	size_t pre, n;
+
+	if (!brace)
+		return !strcmp(pattern, path);
+	pre = (size_t)(brace - pattern);
+	if (strncmp(pattern, path, pre))
+		return 0;
+	path += pre;
+	n = strcspn(path, "/");
+	if (n == 0 || n >= idlen || strcmp(path + n, brace + 4))
+		return 0;
+	memcpy(id, path, n);
+	id[n] = '\0';
+	return 1;
+}
+
+static int
+content_type_json(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (!ct || strncasecmp(ct, "application/json", n))
+		return 0;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* Reads the JSON body; answers and returns -1 when it is not acceptable. */
+static int
+read_body(struct http_ctx *ctx)
+{
+	struct evhttp_request *req = ctx->api.req;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *ct;
+	json_error_t jerr;
+	unsigned char *data;
+
+	if ((int64_t)len > conf->max_body) {
+		http_error(&ctx->api, 413, "body_too_large", NULL,
+		    "the body is larger than %lld bytes", (long long)conf->max_body);
+		return -1;
+	}
+	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	if (!content_type_json(ct)) {
+		http_error(&ctx->api, 415, "unsupported_media_type", NULL,
+		    "send the body as application/json");
+		return -1;
+	}
+	data = evbuffer_pullup(in, -1);
+	ctx->api.body = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
+	    &jerr);
+	if (!ctx->api.body) {
+		http_error(&ctx->api, 400, "invalid_json", NULL,
+		    "the body is not valid JSON (line %d, column %d)", jerr.line,
+		    jerr.column);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+dispatch(struct http_ctx *ctx)
+{
+	if (ctx->route->json_body && read_body(ctx) == -1)
+		return;
+	ctx->route->fn(&ctx->api);
+}
+
+static void
+on_token(void *arg, enum store_status st, const struct token_info *ti)
+{
+	struct http_ctx *ctx = arg;
+
+	if (!ctx->api.req) {
+		ctx_free(ctx);
+		return;
+	}
+	if (st == STORE_NOT_FOUND) {
+		http_error(&ctx->api, 401, "unauthorized", NULL,
+		    "the bearer token is not valid");
+		return;
+	}
+	if (st != STORE_OK) {
+		http_store_failed(&ctx->api, st);
+		return;
+	}
+	ctx->api.token = *ti;
+	ctx->api.role = auth_role(ti->role);
+	snprintf(ctx->api.actor, sizeof(ctx->api.actor), "token:%lld",
+	    (long long)ti->id);
+	if (!(ctx->api.role & ctx->route->roles)) {
+		http_error(&ctx->api, 403, "forbidden", NULL,
+		    "the %s role may not do this", ti->role);
+		return;
+	}
+	dispatch(ctx);
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const struct route *r;
+	struct http_ctx *ctx;
+	const char *token;
+	char hash[65];
+	int path_found = 0;
+	size_t i;
+
+	(void)arg;
+	if (!(ctx = calloc(1, sizeof(*ctx)))) {
+		evhttp_send_error(req, 503, "out of memory");
+		return;
+	}
+	in_flight++;
+	ctx->api.req = req;
+	ctx->api.received_ms = now_ms();
+	ctx->evcon = evhttp_request_get_connection(req);
+	evhttp_connection_set_closecb(ctx->evcon, on_conn_close, ctx);
+
+	if (shutting_down) {
+		http_error(&ctx->api, 503, "shutting_down", NULL,
+		    "callbackd is shutting down; try again");
+		return;
+	}
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!path || !path_match(routes[i].path, path, ctx->api.id_buf,
+		    sizeof(ctx->api.id_buf)))
+			continue;
+		path_found = 1;
+		if (routes[i].method == method)
+			break;
+	}
+	if (i == sizeof(routes) / sizeof(routes[0])) {
+		if (path_found)
+			http_error(&ctx->api, 405, "method_not_allowed", NULL,
+			    "this method is not allowed here");
+		else
+			http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+		return;
+	}
+	r = ctx->route = &routes[i];
+	ctx->api.path_id = ctx->api.id_buf[0] ? ctx->api.id_buf : NULL;
+	ctx->api.idempotency_key = evhttp_find_header(in, "Idempotency-Key");
+	if (!r->roles) {
+		dispatch(ctx);
+		return;
+	}
+	token = auth_bearer(evhttp_find_header(in, "Authorization"));
+	if (!token || auth_hash(token, hash) == -1) {
+		http_error(&ctx->api, 401, "unauthorized", NULL,
+		    "send Authorization: Bearer with a valid token");
+		return;
+	}
+	store_token_lookup(hash, on_token, ctx);
+}
+
+int
+http_init(struct event_base *b)
+{
+	base = b;
+	if (!(http = evhttp_new(base)))
+		return -1;
+	evhttp_set_max_body_size(http, CBD_MAX_BODY_HARD);
+	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
+	evhttp_set_timeout(http, HTTP_TIMEOUT_S);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+	    EVHTTP_REQ_HEAD);
+	evhttp_set_gencb(http, on_request, NULL);
+	bound = evhttp_bind_socket_with_handle(http, conf->listen_host,
+	    (ev_uint16_t)conf->listen_port);
+	if (!bound) {
+		log_warn("http: cannot listen on %s port %d", conf->listen_host,
+		    conf->listen_port);
+		return -1;
+	}
+	log_info("http: listening on %s port %d", conf->listen_host,
+	    conf->listen_port);
+	return 0;
+}
+
+void
+http_shutdown_begin(void (*done)(void))
+{
+	shutting_down = 1;
+	on_drained = done;
+	if (bound) {
+		evhttp_del_accept_socket(http, bound);
+		bound = NULL;
+	}
+	log_info("http: not accepting; %u request%s in flight", in_flight,
+	    in_flight == 1 ? "" : "s");
+	if (in_flight == 0)
+		event_base_once(base, -1, EV_TIMEOUT, drained_cb, NULL, NULL);
+}
+
+void
+http_free(void)
+{
+	if (http)
+		evhttp_free(http);
+	http = NULL;
+}

@@ -1,0 +1,224 @@
+/*
+ * main.c owns the process: the command line, the order in which the parts
+ * start and stop, signals, and the exit status. Start-up errors are fatal;
+ * once the loop runs, a failure ends one request, never the daemon, except
+ * a database schema this build does not know.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "auth.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "queue.h"
+#include "rebuild.h"
+#include "store.h"
+
+#include "autoconf.h"
+
+static struct event_base *base;
+static struct event *ev_term, *ev_int, *ev_usr1, *ev_grace;
+static int exit_code;
+static int stopping;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: callbackd -c FILE [-f] [-d]\n"
+	    "       callbackd -c FILE --check-config\n"
+	    "       callbackd -c FILE --migrate\n"
+	    "       callbackd -c FILE --create-token ROLE [--caseworker ID] [--label TEXT]\n"
+	    "       callbackd --version\n");
+	exit(2);
+}
+
+static void
+drained(void)
+{
+	log_info("all requests answered; stopping");
+	event_base_loopexit(base, NULL);
+}
+
+static void
+grace_over(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_warnx("shutdown grace period over with requests unanswered; stopping");
+	event_base_loopexit(base, NULL);
+}
+
+static void
+stop(void)
+{
+	struct timeval tv;
+
+	if (stopping)
+		return;
+	stopping = 1;
+	tv.tv_sec = conf->shutdown_grace_ms / 1000;
+	tv.tv_usec = (conf->shutdown_grace_ms % 1000) * 1000;
+	evtimer_add(ev_grace, &tv);
+	http_shutdown_begin(drained);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	if (sig == SIGUSR1) {
+		log_info("SIGUSR1: rebuilding the queue index from PostgreSQL");
+		rebuild_request();
+		return;
+	}
+	log_info("%s: finishing requests in flight, then stopping",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	stop();
+}
+
+static void
+schema_mismatch(const char *why)
+{
+	log_warnx("%s", why);
+	exit_code = 1;
+	stop();
+}
+
+static int
+create_token(const char *role, const char *caseworker, const char *label)
+{
+	char token[CBD_TOKEN_STR + 1], hash[65];
+	unsigned bit = auth_role(role);
+
+	if (!bit) {
+		fprintf(stderr, "callbackd: unknown role '%s' (telephony, agent, "
+		    "caseworker, manager, admin)\n", role);
+		return 1;
+	}
+	if ((bit == ROLE_CASEWORKER) != (caseworker != NULL)) {
+		fprintf(stderr, "callbackd: --caseworker ID is needed for the "
+		    "caseworker role and only for it\n");
+		return 1;
+	}
+	if (auth_new_token(token, hash) == -1) {
+		fprintf(stderr, "callbackd: no random bytes for a token\n");
+		return 1;
+	}
+	if (store_admin_create_token(conf->pg_conninfo, hash, role, caseworker,
+	    label) < 0)
+		return 1;
+	printf("%s\n", token);
+	return 0;
+}
+
+static void
+run(int foreground)
+{
+	struct event_config *ec;
+
+	log_init(foreground, conf->debug);
+	signal(SIGPIPE, SIG_IGN);
+	if (!(ec = event_config_new()) || !(base = event_base_new_with_config(ec)))
+		fatalx("cannot create the event loop");
+	event_config_free(ec);
+
+	ev_term = evsignal_new(base, SIGTERM, on_signal, NULL);
+	ev_int = evsignal_new(base, SIGINT, on_signal, NULL);
+	ev_usr1 = evsignal_new(base, SIGUSR1, on_signal, NULL);
+	ev_grace = evtimer_new(base, grace_over, NULL);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_usr1, NULL);
+
+	/* PostgreSQL first (the truth), then the Redis index that is rebuilt
+	 * from it, then the door. */
+	if (store_init(base, schema_mismatch) == -1)
+		fatalx("cannot set up PostgreSQL connections");
+	rebuild_init(base);
+	if (queue_init(base, rebuild_request) == -1)
+		fatalx("cannot set up Redis");
+	if (http_init(base) == -1)
+		fatalx("cannot start the HTTP server");
+	log_info("callbackd %s started", PACKAGE_VERSION);
+
+	event_base_dispatch(base);
+
+	http_free();
+	queue_shutdown();
+	store_shutdown();
+	rebuild_shutdown();
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_usr1);
+	event_free(ev_grace);
+	event_base_free(base);
+	log_info("stopped");
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_MIGRATE, OPT_VERSION, OPT_TOKEN,
+	    OPT_CASEWORKER, OPT_LABEL };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "migrate", no_argument, NULL, OPT_MIGRATE },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "create-token", required_argument, NULL, OPT_TOKEN },
+		{ "caseworker", required_argument, NULL, OPT_CASEWORKER },
+		{ "label", required_argument, NULL, OPT_LABEL },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct config cfg;
+	const char *path = NULL, *role = NULL, *caseworker = NULL, *label = NULL;
+	int ch, foreground = 0, check = 0, migrate = 0, rc = 0;
+	char err[512];
+
+	while ((ch = getopt_long(argc, argv, "c:f", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = 1; break;
+		case OPT_CHECK: check = 1; break;
+		case OPT_MIGRATE: migrate = 1; break;
+		case OPT_VERSION:
+			printf("callbackd %s (schema version %d)\n", PACKAGE_VERSION,
+			    store_schema_version());
+			return 0;
+		case OPT_TOKEN: role = optarg; break;
+		case OPT_CASEWORKER: caseworker = optarg; break;
+		case OPT_LABEL: label = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || !path)
+		usage();
+	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "callbackd: %s\n", err);
+		return 1;
+	}
+	conf = &cfg;
+	if (check)
+		printf("config OK\n");
+	else if (migrate)
+		rc = store_admin_migrate(conf->pg_conninfo) == 0 ? 0 : 1;
+	else if (role)
+		rc = create_token(role, caseworker, label);
+	else {
+		run(foreground);
+		rc = exit_code;
+	}
+	config_free(&cfg);
+	return rc;
+}

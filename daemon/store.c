@@ -1,0 +1,962 @@
+/*
+ * store.c owns PostgreSQL at run time: a small pool of non-blocking libpq
+ * connections driven by the event loop, a queue of jobs waiting for one,
+ * reconnection with back-off, the schema check, and every SQL statement the
+ * daemon runs while serving. It never blocks the loop and never logs the
+ * DETAIL of an error, which may hold personal data.
+ *
+ * A job owns one connection from its first statement to its last, so a job
+ * may be a transaction. When a job ends with its transaction still open
+ * (an error half-way), the connection rolls back before the next job.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "embedded.h"
+#include "bounds.h"
+#include "log.h"
+#include "store.h"
+#include "timefmt.h"
+
+enum conn_state {
+	CONN_DOWN,       /* waiting for the retry timer */
+	CONN_CONNECTING, /* PQconnectPoll in progress */
+	CONN_CHECKING,   /* reading the schema version */
+	CONN_IDLE,
+	CONN_BUSY,       /* running a job */
+	CONN_ROLLBACK    /* ending a transaction a job left open */
+};
+
+struct store_job;
+typedef void job_step_fn(struct store_job *, PGresult *);
+
+struct store_job {
+	TAILQ_ENTRY(store_job) entry;
+	struct pgconn *conn;
+	job_step_fn *start;  /* connection assigned: send the first statement */
+	job_step_fn *step;   /* a result arrived; NULL result: connection lost */
+	void (*fail)(struct store_job *, enum store_status);
+	void (*destroy)(struct store_job *);
+};
+
+struct pgconn {
+	int idx;
+	enum conn_state state;
+	PGconn *pg;
+	struct event *ev_read;
+	struct event *ev_write;
+	struct event *ev_retry;
+	int64_t backoff_ms;
+	struct store_job *job;
+	PGresult *pending; /* the first result of the statement in flight */
+};
+
+static TAILQ_HEAD(, store_job) waiting = TAILQ_HEAD_INITIALIZER(waiting);
+static size_t nwaiting;
+static struct pgconn *conns;
+static int nconns;
+static struct event_base *base;
+static store_fatal_fn *on_fatal;
+static char last_error[160] = "not connected yet";
+static int schema_ok;
+
+static void conn_connect(struct pgconn *);
+static void conn_dispatch(void);
+static void conn_on_io(evutil_socket_t, short, void *);
+
+int
+store_schema_version(void)
+{
+	int v = 0;
+	const struct embedded_migration *m;
+
+	for (m = embedded_migrations; m->name; m++)
+		v = m->version;
+	return v;
+}
+
+/* ---- connections ---------------------------------------------------- */
+
+static int
+conn_up(const struct pgconn *c)
+{
+	return c->state == CONN_IDLE || c->state == CONN_BUSY ||
+	    c->state == CONN_ROLLBACK;
+}
+
+int
+store_ready(void)
+{
+	int i;
+
+	if (!schema_ok)
+		return 0;
+	for (i = 0; i < nconns; i++)
+		if (conn_up(&conns[i]))
+			return 1;
+	return 0;
+}
+
+const char *
+store_state(void)
+{
+	return store_ready() ? "ok" : last_error;
+}
+
+static void
+job_finish_failed(struct store_job *job, enum store_status st)
+{
+	job->fail(job, st);
+	job->destroy(job);
+}
+
+/* Fails every job that waits for a connection when none can come soon. */
+static void
+fail_waiting(void)
+{
+	struct store_job *job;
+
+	while ((job = TAILQ_FIRST(&waiting))) {
+		TAILQ_REMOVE(&waiting, job, entry);
+		nwaiting--;
+		job_finish_failed(job, STORE_UNAVAILABLE);
+	}
+}
+
+static void
+conn_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_connect(arg);
+}
+
+static void
+conn_close(struct pgconn *c, const char *why)
+{
+	struct store_job *job = c->job;
+	struct timeval tv;
+	int i, any_up = 0;
+
+	if (c->ev_read) {
+		event_free(c->ev_read);
+		c->ev_read = NULL;
+	}
+	if (c->ev_write) {
+		event_free(c->ev_write);
+		c->ev_write = NULL;
+	}
+	if (c->pending) {
+		PQclear(c->pending);
+		c->pending = NULL;
+	}
+	if (c->pg) {
+		PQfinish(c->pg);
+		c->pg = NULL;
+	}
+	if (conn_up(c) || c->state == CONN_CHECKING)
+		log_warnx("postgres: connection %d lost: %s", c->idx, why);
+	snprintf(last_error, sizeof(last_error), "postgres: %s", why);
+	c->state = CONN_DOWN;
+	c->job = NULL;
+	if (job) {
+		job->conn = NULL;
+		job_finish_failed(job, STORE_UNAVAILABLE);
+	}
+
+	for (i = 0; i < nconns; i++)
+		any_up |= conn_up(&conns[i]);
+	if (!any_up)
+		fail_waiting();
+
+	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : CBD_RECONNECT_MIN_MS;
+	if (c->backoff_ms > CBD_RECONNECT_MAX_MS)
+		c->backoff_ms = CBD_RECONNECT_MAX_MS;
+	tv.tv_sec = c->backoff_ms / 1000;
+	tv.tv_usec = (c->backoff_ms % 1000) * 1000;
+	evtimer_add(c->ev_retry, &tv);
+}
+
+/* The first line of libpq's message, without the DETAIL that may name
+ * values from a row. */
+static void
+short_error(const char *msg, char *out, size_t len)
+{
+	size_t n = strcspn(msg, "\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, msg, n);
+	out[n] = '\0';
+}
+
+static void
+conn_watch(struct pgconn *c)
+{
+	int fd = PQsocket(c->pg);
+
+	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, conn_on_io, c);
+	c->ev_write = event_new(base, fd, EV_WRITE, conn_on_io, c);
+	event_add(c->ev_read, NULL);
+}
+
+/* Sends what libpq still holds; arms the write event while it cannot. */
+static int
+conn_flush(struct pgconn *c)
+{
+	int r = PQflush(c->pg);
+
+	if (r == 1)
+		event_add(c->ev_write, NULL);
+	return r == -1 ? -1 : 0;
+}
+
+static int
+conn_send(struct pgconn *c, const char *sql, int n, const char *const *params)
+{
+	if (!PQsendQueryParams(c->pg, sql, n, NULL, params, NULL, NULL, 0))
+		return -1;
+	return conn_flush(c);
+}
+
+static void
+conn_check_schema(struct pgconn *c)
+{
+	c->state = CONN_CHECKING;
+	if (conn_send(c, "SELECT coalesce(max(version), 0) FROM schema_migrations",
+	    0, NULL) == -1) {
+		char why[120];
+
+		short_error(PQerrorMessage(c->pg), why, sizeof(why));
+		conn_close(c, why);
+	}
+}
+
+static void
+conn_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pgconn *c = arg;
+	PostgresPollingStatusType st;
+	char why[120];
+
+	(void)fd;
+	(void)what;
+	if (c->ev_read) {
+		event_free(c->ev_read);
+		c->ev_read = NULL;
+	}
+	st = PQconnectPoll(c->pg);
+	switch (st) {
+	case PGRES_POLLING_READING:
+	case PGRES_POLLING_WRITING:
+		/* The socket may change between polls (several addresses). */
+		c->ev_read = event_new(base, PQsocket(c->pg),
+		    st == PGRES_POLLING_READING ? EV_READ : EV_WRITE, conn_poll_cb, c);
+		event_add(c->ev_read, NULL);
+		return;
+	case PGRES_POLLING_OK:
+		if (PQsetnonblocking(c->pg, 1) == -1) {
+			conn_close(c, "cannot make the connection non-blocking");
+			return;
+		}
+		conn_watch(c);
+		conn_check_schema(c);
+		return;
+	default:
+		short_error(PQerrorMessage(c->pg), why, sizeof(why));
+		conn_close(c, why[0] ? why : "connection failed");
+		return;
+	}
+}
+
+static void
+conn_connect(struct pgconn *c)
+{
+	c->state = CONN_CONNECTING;
+	c->pg = PQconnectStart(conf->pg_conninfo);
+	if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
+		char why[120];
+
+		short_error(c->pg ? PQerrorMessage(c->pg) : "out of memory",
+		    why, sizeof(why));
+		conn_close(c, why);
+		return;
+	}
+	/* PQconnectStart wants to be polled for writing first. */
+	c->ev_read = event_new(base, PQsocket(c->pg), EV_WRITE, conn_poll_cb, c);
+	event_add(c->ev_read, NULL);
+}
+
+static void
+on_schema_result(struct pgconn *c, PGresult *res)
+{
+	int have = 0, want = store_schema_version();
+	char msg[200];
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		have = atoi(PQgetvalue(res, 0, 0));
+	else if (strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "", "42P01")) {
+		char why[120];
+
+		short_error(PQresultErrorMessage(res), why, sizeof(why));
+		conn_close(c, why);
+		return;
+	}
+	if (have != want) {
+		snprintf(msg, sizeof(msg), "database schema is at version %d, this "
+		    "callbackd needs version %d: %s", have, want, have < want ?
+		    "run callbackd --migrate" : "run a newer callbackd");
+		snprintf(last_error, sizeof(last_error), "schema: version %d, need %d",
+		    have, want);
+		schema_ok = 0;
+		on_fatal(msg);
+		return;
+	}
+	if (!schema_ok || c->backoff_ms)
+		log_info("postgres: connection %d ready (schema version %d)",
+		    c->idx, have);
+	schema_ok = 1;
+	c->backoff_ms = 0;
+	c->state = CONN_IDLE;
+	conn_dispatch();
+}
+
+/* A statement's results are complete: hand the first one on. */
+static void
+conn_result(struct pgconn *c, PGresult *res)
+{
+	struct store_job *job = c->job;
+
+	switch (c->state) {
+	case CONN_CHECKING:
+		on_schema_result(c, res);
+		break;
+	case CONN_ROLLBACK:
+		c->state = CONN_IDLE;
+		conn_dispatch();
+		break;
+	case CONN_BUSY:
+		job->step(job, res);
+		break;
+	default:
+		break;
+	}
+	PQclear(res);
+}
+
+static void
+conn_on_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct pgconn *c = arg;
+	PGresult *res;
+	char why[120];
+
+	(void)fd;
+	if ((what & EV_WRITE) && conn_flush(c) == -1)
+		goto broken;
+	if (!(what & EV_READ))
+		return;
+	if (!PQconsumeInput(c->pg))
+		goto broken;
+	while (c->pg && !PQisBusy(c->pg)) {
+		res = PQgetResult(c->pg);
+		if (!res) {
+			/* End of a statement's results. */
+			if (!c->pending)
+				break;
+			res = c->pending;
+			c->pending = NULL;
+			conn_result(c, res);
+			continue;
+		}
+		if (c->pending)
+			PQclear(res); /* keep the first result only */
+		else
+			c->pending = res;
+	}
+	if (c->pg && PQstatus(c->pg) == CONNECTION_BAD)
+		goto broken;
+	return;
+broken:
+	short_error(c->pg ? PQerrorMessage(c->pg) : "connection closed", why,
+	    sizeof(why));
+	conn_close(c, why[0] ? why : "connection closed");
+}
+
+/* Gives idle connections to waiting jobs. */
+static void
+conn_dispatch(void)
+{
+	struct store_job *job;
+	int i;
+
+	for (i = 0; i < nconns && !TAILQ_EMPTY(&waiting); i++) {
+		struct pgconn *c = &conns[i];
+
+		if (c->state != CONN_IDLE)
+			continue;
+		job = TAILQ_FIRST(&waiting);
+		TAILQ_REMOVE(&waiting, job, entry);
+		nwaiting--;
+		c->state = CONN_BUSY;
+		c->job = job;
+		job->conn = c;
+		job->start(job, NULL);
+	}
+}
+
+static void
+job_submit(struct store_job *job)
+{
+	if (!store_ready() || nwaiting >= CBD_STORE_QUEUE_MAX) {
+		job_finish_failed(job, STORE_UNAVAILABLE);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&waiting, job, entry);
+	nwaiting++;
+	conn_dispatch();
+}
+
+/* Sends the job's next statement. On failure the connection is closed,
+ * which fails the job. */
+static void
+job_send(struct store_job *job, const char *sql, int n,
+    const char *const *params)
+{
+	struct pgconn *c = job->conn;
+	char why[120];
+
+	if (conn_send(c, sql, n, params) == -1) {
+		short_error(PQerrorMessage(c->pg), why, sizeof(why));
+		conn_close(c, why);
+	}
+}
+
+/* The job is done with its connection. */
+static void
+job_done(struct store_job *job)
+{
+	struct pgconn *c = job->conn;
+
+	job->destroy(job);
+	if (!c)
+		return;
+	c->job = NULL;
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		c->state = CONN_ROLLBACK;
+		if (conn_send(c, "ROLLBACK", 0, NULL) == -1)
+			conn_close(c, "cannot roll back");
+		return;
+	}
+	c->state = CONN_IDLE;
+	conn_dispatch();
+}
+
+/* Logs a failed statement by SQLSTATE and its first line only. */
+static int
+failed(PGresult *res, ExecStatusType want, const char *what)
+{
+	char why[120];
+	const char *state;
+
+	if (PQresultStatus(res) == want)
+		return 0;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	short_error(PQresultErrorMessage(res), why, sizeof(why));
+	log_warnx("postgres: %s failed: %s %s", what, state ? state : "-", why);
+	return 1;
+}
+
+int
+store_init(struct event_base *b, store_fatal_fn *fatal_fn)
+{
+	int i;
+
+	base = b;
+	on_fatal = fatal_fn;
+	nconns = (int)conf->pg_pool_size;
+	conns = calloc((size_t)nconns, sizeof(*conns));
+	if (!conns)
+		return -1;
+	for (i = 0; i < nconns; i++) {
+		conns[i].idx = i;
+		conns[i].ev_retry = evtimer_new(base, conn_retry_cb, &conns[i]);
+		conn_connect(&conns[i]);
+	}
+	return 0;
+}
+
+void
+store_shutdown(void)
+{
+	int i;
+
+	fail_waiting();
+	for (i = 0; i < nconns; i++) {
+		struct pgconn *c = &conns[i];
+
+		if (c->job) {
+			c->job->conn = NULL;
+			job_finish_failed(c->job, STORE_UNAVAILABLE);
+			c->job = NULL;
+		}
+		if (c->ev_read)
+			event_free(c->ev_read);
+		if (c->ev_write)
+			event_free(c->ev_write);
+		event_free(c->ev_retry);
+		if (c->pending)
+			PQclear(c->pending);
+		if (c->pg)
+			PQfinish(c->pg);
+	}
+	free(conns);
+	conns = NULL;
+	nconns = 0;
+}
+
+/* ---- rows ----------------------------------------------------------- */
+
+/* The columns of a callback, in the order row_to_callback reads them,
+ * from a relation named c. */
+#define CB_COLS \
+	"c.id, c.state, c.phone, c.topic, c.site, c.language, c.urgent, " \
+	"c.assignee, c.name, c.customer_ref, c.note, c.call_id, " \
+	"cbd_ms(c.requested_at), cbd_ms(c.received_at), cbd_ms(c.due_at), " \
+	"cbd_ms(c.not_before), cbd_ms(c.not_after), c.request_count, " \
+	"cbd_ms(c.created_at), cbd_ms(c.updated_at)"
+#define CB_NCOLS 20
+
+static void
+col_str(const PGresult *res, int row, int col, char *dst, size_t len)
+{
+	snprintf(dst, len, "%s", PQgetisnull(res, row, col) ? "" :
+	    PQgetvalue(res, row, col));
+}
+
+static int64_t
+col_time(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return CBD_NO_TIME;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* Reads CB_COLS starting at column first. */
+static void
+row_to_callback(const PGresult *res, int row, int first, struct callback *cb)
+{
+	int i = first;
+
+	memset(cb, 0, sizeof(*cb));
+	col_str(res, row, i++, cb->id, sizeof(cb->id));
+	col_str(res, row, i++, cb->state, sizeof(cb->state));
+	col_str(res, row, i++, cb->phone, sizeof(cb->phone));
+	col_str(res, row, i++, cb->topic, sizeof(cb->topic));
+	col_str(res, row, i++, cb->site, sizeof(cb->site));
+	col_str(res, row, i++, cb->language, sizeof(cb->language));
+	cb->urgent = PQgetvalue(res, row, i++)[0] == 't';
+	col_str(res, row, i++, cb->assignee, sizeof(cb->assignee));
+	col_str(res, row, i++, cb->name, sizeof(cb->name));
+	col_str(res, row, i++, cb->customer_ref, sizeof(cb->customer_ref));
+	col_str(res, row, i++, cb->note, sizeof(cb->note));
+	col_str(res, row, i++, cb->call_id, sizeof(cb->call_id));
+	cb->requested_at = col_time(res, row, i++);
+	cb->received_at = col_time(res, row, i++);
+	cb->due_at = col_time(res, row, i++);
+	cb->not_before = col_time(res, row, i++);
+	cb->not_after = col_time(res, row, i++);
+	cb->request_count = atoi(PQgetvalue(res, row, i++));
+	cb->created_at = col_time(res, row, i++);
+	cb->updated_at = col_time(res, row, i++);
+}
+
+static const char *
+str_or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static const char *
+time_param(int64_t ms, char *buf, size_t len)
+{
+	if (ms == CBD_NO_TIME)
+		return NULL;
+	snprintf(buf, len, "%lld", (long long)ms);
+	return buf;
+}
+
+/* ---- tokens --------------------------------------------------------- */
+
+struct token_job {
+	struct store_job job;
+	char hash[65];
+	store_token_fn *fn;
+	void *arg;
+};
+
+static void
+token_start(struct store_job *j, PGresult *unused)
+{
+	struct token_job *t = (struct token_job *)j;
+	const char *params[1] = { t->hash };
+
+	(void)unused;
+	job_send(j, "SELECT id, role, coalesce(caseworker_id, '') FROM tokens "
+	    "WHERE hash = decode($1, 'hex') AND revoked_at IS NULL", 1, params);
+}
+
+static void
+token_step(struct store_job *j, PGresult *res)
+{
+	struct token_job *t = (struct token_job *)j;
+	struct token_info ti;
+
+	if (failed(res, PGRES_TUPLES_OK, "token lookup")) {
+		t->fn(t->arg, STORE_FAILED, NULL);
+	} else if (PQntuples(res) == 0) {
+		t->fn(t->arg, STORE_NOT_FOUND, NULL);
+	} else {
+		memset(&ti, 0, sizeof(ti));
+		ti.id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		col_str(res, 0, 1, ti.role, sizeof(ti.role));
+		col_str(res, 0, 2, ti.caseworker_id, sizeof(ti.caseworker_id));
+		t->fn(t->arg, STORE_OK, &ti);
+	}
+	t->fn = NULL;
+	job_done(j);
+}
+
+static void
+token_fail(struct store_job *j, enum store_status st)
+{
+	struct token_job *t = (struct token_job *)j;
+
+	if (t->fn)
+		t->fn(t->arg, st, NULL);
+}
+
+static void
+job_free(struct store_job *j)
+{
+	free(j);
+}
+
+void
+store_token_lookup(const char *sha256_hex, store_token_fn *fn, void *arg)
+{
+	struct token_job *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		fn(arg, STORE_UNAVAILABLE, NULL);
+		return;
+	}
+	snprintf(t->hash, sizeof(t->hash), "%s", sha256_hex);
+	t->fn = fn;
+	t->arg = arg;
+	t->job.start = token_start;
+	t->job.step = token_step;
+	t->job.fail = token_fail;
+	t->job.destroy = job_free;
+	job_submit(&t->job);
+}
+
+/* ---- intake ---------------------------------------------------------- */
+
+enum intake_step { IN_BEGIN, IN_INTAKE, IN_RAISE, IN_COMMIT };
+
+struct intake_job {
+	struct store_job job;
+	enum intake_step at;
+	struct callback req;
+	char idem_key[CBD_IDEMPOTENCY_KEY_MAX + 1];
+	char actor[64];
+	store_due_fn *raise_due;
+	store_intake_fn *fn;
+	void *arg;
+	enum intake_outcome outcome;
+	struct callback row;
+};
+
+static void
+intake_start(struct store_job *j, PGresult *unused)
+{
+	struct intake_job *in = (struct intake_job *)j;
+
+	(void)unused;
+	in->at = IN_BEGIN;
+	job_send(j, "BEGIN", 0, NULL);
+}
+
+static void
+intake_send(struct intake_job *in)
+{
+	const struct callback *r = &in->req;
+	char t_req[24], t_rcv[24], t_due[24], t_nb[24], t_na[24];
+	const char *p[17] = {
+		str_or_null(in->idem_key), str_or_null(r->call_id), r->phone,
+		r->topic, r->site, r->language, r->urgent ? "t" : "f",
+		str_or_null(r->assignee), str_or_null(r->name),
+		str_or_null(r->customer_ref), str_or_null(r->note),
+		time_param(r->requested_at, t_req, sizeof(t_req)),
+		time_param(r->received_at, t_rcv, sizeof(t_rcv)),
+		time_param(r->due_at, t_due, sizeof(t_due)),
+		time_param(r->not_before, t_nb, sizeof(t_nb)),
+		time_param(r->not_after, t_na, sizeof(t_na)),
+		in->actor
+	};
+
+	in->at = IN_INTAKE;
+	job_send(&in->job,
+	    "SELECT r.outcome, " CB_COLS " FROM cbd_intake("
+	    "array_remove(ARRAY['idem:' || $1, 'call:' || $2], NULL), "
+	    "$3, $4, $5, $6, $7::boolean, $8, $9, $10, $11, $2, "
+	    "cbd_ts($12::bigint), cbd_ts($13::bigint), cbd_ts($14::bigint), "
+	    "cbd_ts($15::bigint), cbd_ts($16::bigint), $17) r, "
+	    "LATERAL (SELECT (r.cb).*) c", 17, p);
+}
+
+static void
+intake_step(struct store_job *j, PGresult *res)
+{
+	struct intake_job *in = (struct intake_job *)j;
+	char due[24];
+	const char *p[2];
+
+	switch (in->at) {
+	case IN_BEGIN:
+		if (failed(res, PGRES_COMMAND_OK, "intake begin"))
+			goto broken;
+		intake_send(in);
+		return;
+	case IN_INTAKE:
+	case IN_RAISE:
+		if (failed(res, PGRES_TUPLES_OK, "intake") || PQntuples(res) != 1)
+			goto broken;
+		row_to_callback(res, 0, 1, &in->row);
+		if (in->at == IN_INTAKE) {
+			const char *o = PQgetvalue(res, 0, 0);
+
+			in->outcome = !strcmp(o, "created") ? INTAKE_CREATED :
+			    !strcmp(o, "replayed") ? INTAKE_REPLAYED : INTAKE_MERGED;
+			if (!strcmp(o, "merged_raised")) {
+				snprintf(due, sizeof(due), "%lld",
+				    (long long)in->raise_due(&in->row));
+				p[0] = in->row.id;
+				p[1] = due;
+				in->at = IN_RAISE;
+				job_send(j, "SELECT r.outcome, " CB_COLS " FROM "
+				    "cbd_intake_raise($1, cbd_ts($2::bigint)) r, "
+				    "LATERAL (SELECT (r.cb).*) c", 2, p);
+				return;
+			}
+		}
+		in->at = IN_COMMIT;
+		job_send(j, "COMMIT", 0, NULL);
+		return;
+	case IN_COMMIT:
+		if (failed(res, PGRES_COMMAND_OK, "intake commit"))
+			goto broken;
+		in->fn(in->arg, STORE_OK, in->outcome, &in->row);
+		in->fn = NULL;
+		job_done(j);
+		return;
+	}
+broken:
+	in->fn(in->arg, STORE_FAILED, INTAKE_CREATED, NULL);
+	in->fn = NULL;
+	job_done(j);
+}
+
+static void
+intake_fail(struct store_job *j, enum store_status st)
+{
+	struct intake_job *in = (struct intake_job *)j;
+
+	if (in->fn)
+		in->fn(in->arg, st, INTAKE_CREATED, NULL);
+}
+
+void
+store_intake(const struct callback *req, const char *idem_key,
+    const char *actor, store_due_fn *raise_due, store_intake_fn *fn, void *arg)
+{
+	struct intake_job *in = calloc(1, sizeof(*in));
+
+	if (!in) {
+		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+		return;
+	}
+	in->req = *req;
+	snprintf(in->idem_key, sizeof(in->idem_key), "%s", idem_key ? idem_key : "");
+	snprintf(in->actor, sizeof(in->actor), "%s", actor);
+	in->raise_due = raise_due;
+	in->fn = fn;
+	in->arg = arg;
+	in->job.start = intake_start;
+	in->job.step = intake_step;
+	in->job.fail = intake_fail;
+	in->job.destroy = job_free;
+	job_submit(&in->job);
+}
+
+/* ---- reading callbacks ---------------------------------------------- */
+
+struct read_job {
+	struct store_job job;
+	char id[37];
+	size_t limit;
+	store_callback_fn *one;
+	store_page_fn *page;
+	void *arg;
+};
+
+static int
+is_uuid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t i;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; shape[i]; i++) {
+		if (shape[i] == '-' ? s[i] != '-' :
+		    !strchr("0123456789abcdefABCDEF", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+get_start(struct store_job *j, PGresult *unused)
+{
+	struct read_job *r = (struct read_job *)j;
+	const char *p[1] = { r->id };
+
+	(void)unused;
+	job_send(j, "SELECT " CB_COLS ", (SELECT coalesce(json_agg(json_build_object("
+	    "'at', to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+	    "'actor', a.actor, 'result', a.result, 'note', a.note, "
+	    "'duration_s', a.duration_s) ORDER BY a.at, a.id), '[]') "
+	    "FROM attempts a WHERE a.callback_id = c.id) "
+	    "FROM callbacks c WHERE c.id = $1", 1, p);
+}
+
+static void
+get_step(struct store_job *j, PGresult *res)
+{
+	struct read_job *r = (struct read_job *)j;
+	struct callback cb;
+
+	if (failed(res, PGRES_TUPLES_OK, "read callback"))
+		r->one(r->arg, STORE_FAILED, NULL, NULL);
+	else if (PQntuples(res) == 0)
+		r->one(r->arg, STORE_NOT_FOUND, NULL, NULL);
+	else {
+		row_to_callback(res, 0, 0, &cb);
+		r->one(r->arg, STORE_OK, &cb, PQgetvalue(res, 0, CB_NCOLS));
+	}
+	r->one = NULL;
+	job_done(j);
+}
+
+static void
+read_fail(struct store_job *j, enum store_status st)
+{
+	struct read_job *r = (struct read_job *)j;
+
+	if (r->one)
+		r->one(r->arg, st, NULL, NULL);
+	if (r->page)
+		r->page(r->arg, st, NULL, 0);
+}
+
+void
+store_get_callback(const char *id, store_callback_fn *fn, void *arg)
+{
+	struct read_job *r;
+
+	if (!is_uuid(id)) {
+		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	if (!(r = calloc(1, sizeof(*r)))) {
+		fn(arg, STORE_UNAVAILABLE, NULL, NULL);
+		return;
+	}
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->one = fn;
+	r->arg = arg;
+	r->job.start = get_start;
+	r->job.step = get_step;
+	r->job.fail = read_fail;
+	r->job.destroy = job_free;
+	job_submit(&r->job);
+}
+
+static void
+page_start(struct store_job *j, PGresult *unused)
+{
+	struct read_job *r = (struct read_job *)j;
+	char lim[24];
+	const char *p[2] = { r->id[0] ? r->id : NULL, lim };
+
+	(void)unused;
+	snprintf(lim, sizeof(lim), "%zu", r->limit);
+	job_send(j, "SELECT " CB_COLS " FROM callbacks c "
+	    "WHERE c.state IN ('queued', 'claimed') "
+	    "AND ($1::uuid IS NULL OR c.id > $1::uuid) "
+	    "ORDER BY c.id LIMIT $2::integer", 2, p);
+}
+
+static void
+page_step(struct store_job *j, PGresult *res)
+{
+	struct read_job *r = (struct read_job *)j;
+	struct callback *rows = NULL;
+	int i, n;
+
+	if (failed(res, PGRES_TUPLES_OK, "read open callbacks")) {
+		r->page(r->arg, STORE_FAILED, NULL, 0);
+	} else {
+		n = PQntuples(res);
+		if (n > 0 && !(rows = calloc((size_t)n, sizeof(*rows)))) {
+			r->page(r->arg, STORE_UNAVAILABLE, NULL, 0);
+		} else {
+			for (i = 0; i < n; i++)
+				row_to_callback(res, i, 0, &rows[i]);
+			r->page(r->arg, STORE_OK, rows, (size_t)n);
+		}
+		free(rows);
+	}
+	r->page = NULL;
+	job_done(j);
+}
+
+void
+store_open_callbacks(const char *after_id, size_t limit, store_page_fn *fn,
+    void *arg)
+{
+	struct read_job *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	snprintf(r->id, sizeof(r->id), "%s", after_id ? after_id : "");
+	r->limit = limit;
+	r->page = fn;
+	r->arg = arg;
+	r->job.start = page_start;
+	r->job.step = page_step;
+	r->job.fail = read_fail;
+	r->job.destroy = job_free;
+	job_submit(&r->job);
+}

@@ -1,0 +1,133 @@
+/*
+ * store_admin.c owns the blocking PostgreSQL work of the command line:
+ * applying migrations and adding a token. It runs before or instead of the
+ * event loop, never inside it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "embedded.h"
+#include "store.h"
+
+static PGconn *
+admin_connect(const char *conninfo)
+{
+	PGconn *pg = PQconnectdb(conninfo);
+
+	if (PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "callbackd: cannot connect to PostgreSQL: %s",
+		    PQerrorMessage(pg));
+		PQfinish(pg);
+		return NULL;
+	}
+	PQsetNoticeProcessor(pg, NULL, NULL);
+	return pg;
+}
+
+static int
+exec_ok(PGconn *pg, const char *sql, const char *what)
+{
+	PGresult *res = PQexec(pg, sql);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		fprintf(stderr, "callbackd: %s: %s", what, PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Applies every embedded migration newer than the database, each in its
+ * own transaction with its row in schema_migrations. An advisory lock keeps
+ * two migrating processes from interleaving. */
+int
+store_admin_migrate(const char *conninfo)
+{
+	const struct embedded_migration *m;
+	PGconn *pg;
+	PGresult *res;
+	int have, applied = 0;
+
+	if (!(pg = admin_connect(conninfo)))
+		return -1;
+	if (exec_ok(pg, "SELECT pg_advisory_lock(hashtext('callbackd migrate'))",
+	    "lock") == -1 ||
+	    exec_ok(pg, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version integer PRIMARY KEY, name text NOT NULL, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())", "schema_migrations") == -1)
+		goto fail;
+	res = PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "callbackd: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		goto fail;
+	}
+	have = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (have > store_schema_version()) {
+		fprintf(stderr, "callbackd: database schema is at version %d, newer "
+		    "than this callbackd knows (%d): run a newer callbackd\n",
+		    have, store_schema_version());
+		goto fail;
+	}
+	for (m = embedded_migrations; m->name; m++) {
+		char ver[16];
+		const char *params[2] = { ver, m->name };
+
+		if (m->version <= have)
+			continue;
+		snprintf(ver, sizeof(ver), "%d", m->version);
+		if (exec_ok(pg, "BEGIN", "begin") == -1)
+			goto fail;
+		if (exec_ok(pg, m->sql, m->name) == -1)
+			goto fail;
+		res = PQexecParams(pg, "INSERT INTO schema_migrations (version, name) "
+		    "VALUES ($1::integer, $2)", 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "callbackd: %s", PQresultErrorMessage(res));
+			PQclear(res);
+			goto fail;
+		}
+		PQclear(res);
+		if (exec_ok(pg, "COMMIT", "commit") == -1)
+			goto fail;
+		printf("applied migration %s\n", m->name);
+		applied++;
+	}
+	printf("schema at version %d (%d migration%s applied)\n",
+	    store_schema_version(), applied, applied == 1 ? "" : "s");
+	PQfinish(pg);
+	return 0;
+fail:
+	PQfinish(pg);
+	return -1;
+}
+
+int
+store_admin_create_token(const char *conninfo, const char *sha256_hex,
+    const char *role, const char *caseworker_id, const char *label)
+{
+	const char *params[4] = { sha256_hex, role, caseworker_id, label };
+	PGconn *pg;
+	PGresult *res;
+	int rc = -1;
+
+	if (!(pg = admin_connect(conninfo)))
+		return -1;
+	res = PQexecParams(pg, "INSERT INTO tokens (hash, role, caseworker_id, label) "
+	    "VALUES (decode($1, 'hex'), $2, $3, $4) RETURNING id", 4, NULL,
+	    params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		rc = atoi(PQgetvalue(res, 0, 0));
+	else
+		fprintf(stderr, "callbackd: cannot store the token: %s",
+		    PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(pg);
+	return rc;
+}

@@ -1,0 +1,29 @@
+#ifndef CBD_AUTH_H
+#define CBD_AUTH_H
+
+#include "bounds.h"
+
+/* Roles as bits, so a route can admit several. */
+enum role {
+	ROLE_TELEPHONY = 1 << 0,
+	ROLE_AGENT = 1 << 1,
+	ROLE_CASEWORKER = 1 << 2,
+	ROLE_MANAGER = 1 << 3,
+	ROLE_ADMIN = 1 << 4
+};
+
+/* The role bit of a role name, or 0 when there is no such role. */
+unsigned auth_role(const char *name);
+
+/* Makes a new token from the system's random source and its SHA-256 in
+ * hex. Returns 0, or -1 when no randomness could be had. */
+int auth_new_token(char token[CBD_TOKEN_STR + 1], char hash_hex[65]);
+
+/* Checks the shape of a presented token and hashes it. Returns 0, or -1
+ * for something that cannot be a token of ours. */
+int auth_hash(const char *token, char hash_hex[65]);
+
+/* The token in an "Authorization: Bearer ..." header value, or NULL. */
+const char *auth_bearer(const char *header);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * Fixed sizes and limits of callbackd, each with the reason for its value.
+ * Every such constant lives here and nowhere else.
+ */
+#ifndef CBD_BOUNDS_H
+#define CBD_BOUNDS_H
+
+/* E.164 allows at most 15 digits; plus the leading '+'. */
+#define CBD_PHONE_MAX 16
+/* What a caller may send as a phone number before normalisation:
+ * generous for spaces, dashes and brackets, small enough to reject junk. */
+#define CBD_PHONE_INPUT_MAX 32
+/* Shortest number we accept, in digits after '+': short numbers of
+ * small countries have 7 digits including the country code. */
+#define CBD_PHONE_MIN_DIGITS 7
+
+#define CBD_NAME_MAX 200          /* person's name */
+#define CBD_CUSTOMER_REF_MAX 64   /* agency customer reference */
+#define CBD_NOTE_MAX 2000         /* free text from the agent */
+#define CBD_CALL_ID_MAX 128       /* telephony call identifier */
+#define CBD_IDEMPOTENCY_KEY_MAX 128
+#define CBD_IDENT_MAX 64          /* topic, site, caseworker id */
+#define CBD_LANGUAGE_MAX 16       /* BCP 47 tag such as "de" or "pt-BR" */
+
+/* RFC 3339 with milliseconds: "2026-11-24T19:33:00.000Z" plus NUL. */
+#define CBD_TIME_STR 32
+/* A request may say the person called a little in the future of our
+ * clock: telephony clocks drift. More than this is refused. */
+#define CBD_CLOCK_SKEW_MS (5 * 60 * 1000)
+
+/* Default request body limit; the config may lower or raise it up to the
+ * hard limit, which bounds the memory one connection can pin. */
+#define CBD_MAX_BODY_DEFAULT 16384
+#define CBD_MAX_BODY_HARD (1024 * 1024)
+
+/* Bearer tokens: 32 random bytes, hex encoded, with a readable prefix. */
+#define CBD_TOKEN_PREFIX "cbd_"
+#define CBD_TOKEN_BYTES 32
+#define CBD_TOKEN_STR (sizeof(CBD_TOKEN_PREFIX) - 1 + 2 * CBD_TOKEN_BYTES)
+
+/* Back-off for reconnecting to Redis and PostgreSQL. */
+#define CBD_RECONNECT_MIN_MS 100
+#define CBD_RECONNECT_MAX_MS 5000
+
+/* Callbacks read per query while rebuilding the Redis index. */
+#define CBD_REBUILD_BATCH 1000
+
+/* Requests waiting for a free PostgreSQL connection before intake says 503. */
+#define CBD_STORE_QUEUE_MAX 4096
+
+#endif

@@ -1,0 +1,36 @@
+#ifndef CBD_CALLBACK_H
+#define CBD_CALLBACK_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bounds.h"
+
+/* A time that is not set (not_before of a callback without a window). */
+#define CBD_NO_TIME INT64_MIN
+
+/* A call-back request as it is stored: the row of the callbacks table.
+ * Empty strings stand for NULL. */
+struct callback {
+	char id[37];
+	char state[16];
+	char phone[CBD_PHONE_MAX + 1];
+	char topic[CBD_IDENT_MAX + 1];
+	char site[CBD_IDENT_MAX + 1];
+	char language[CBD_LANGUAGE_MAX + 1];
+	bool urgent;
+	char assignee[CBD_IDENT_MAX + 1];
+	char name[CBD_NAME_MAX + 1];
+	char customer_ref[CBD_CUSTOMER_REF_MAX + 1];
+	char note[CBD_NOTE_MAX + 1];
+	char call_id[CBD_CALL_ID_MAX + 1];
+	int64_t requested_at;
+	int64_t received_at;
+	int64_t due_at;
+	int64_t not_before;
+	int64_t not_after;
+	int request_count;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+#endif

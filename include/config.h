@@ -1,0 +1,58 @@
+#ifndef CBD_CONFIG_H
+#define CBD_CONFIG_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bounds.h"
+
+/* The SLA policy of one topic ([topic NAME] in the file). */
+struct topic_policy {
+	char name[CBD_IDENT_MAX + 1];
+	int64_t target_ms;        /* time from request to first attempt */
+	int64_t urgent_target_ms; /* for urgent requests; 0: same as target */
+};
+
+/* One site ([site NAME]). Only the 24x7 calendar exists so far. */
+struct site {
+	char name[CBD_IDENT_MAX + 1];
+	char calendar[CBD_IDENT_MAX + 1];
+};
+
+struct config {
+	char path[512];
+
+	char listen_host[64];
+	int listen_port;
+	char country_code[4];
+	int64_t max_body;
+	int64_t shutdown_grace_ms;
+	int debug;
+
+	char pg_conninfo[512];
+	int64_t pg_pool_size;
+
+	char redis_host[128];
+	int64_t redis_port;
+	char redis_password[128];
+	int64_t redis_db;
+	char key_prefix[CBD_IDENT_MAX + 1];
+	int64_t index_check_ms;
+
+	struct topic_policy *topics;
+	size_t ntopics;
+	struct site *sites;
+	size_t nsites;
+};
+
+/* Reads and checks path. On error returns -1 with "FILE:LINE: key: why"
+ * (or "FILE: [section]: why" for what has no line) in err. */
+int config_load(const char *path, struct config *, char *err, size_t errlen);
+void config_free(struct config *);
+
+const struct topic_policy *config_topic(const struct config *, const char *);
+const struct site *config_site(const struct config *, const char *);
+
+/* The configuration in force; set once by main. */
+extern const struct config *conf;
+
+#endif

@@ -1,0 +1,49 @@
+#ifndef CBD_HTTP_H
+#define CBD_HTTP_H
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "store.h"
+
+/*
+ * The HTTP side: evhttp, routing, authentication and the one way to
+ * answer. A handler receives a struct api_req and ends it with exactly one
+ * http_reply or http_error, now or from a completion later; after that the
+ * api_req is gone.
+ */
+
+struct event_base;
+struct evhttp_request;
+
+struct api_req {
+	struct evhttp_request *req; /* NULL once the client has gone away */
+	const char *path_id;        /* the {id} segment of the path, or NULL */
+	const char *idempotency_key; /* header value, or NULL */
+	unsigned role;              /* one ROLE_* bit; 0 for public routes */
+	struct token_info token;
+	char actor[32];             /* "token:ID": who, for the event log */
+	int64_t received_ms;
+	json_t *body;               /* parsed JSON body of POST, or NULL */
+	char id_buf[64];
+};
+
+typedef void api_handler(struct api_req *);
+
+int http_init(struct event_base *);
+/* Stops accepting; done is called once every request has been answered. */
+void http_shutdown_begin(void (*done)(void));
+void http_free(void);
+
+/* Sends body (taken over, may be NULL) as JSON and ends the request. */
+void http_reply(struct api_req *, int status, json_t *body,
+    const char *location);
+void http_error(struct api_req *, int status, const char *code,
+    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* The one place where a store or queue failure becomes an answer. */
+void http_store_failed(struct api_req *, enum store_status);
+/* 1 when the client is still there to answer. */
+int http_alive(const struct api_req *);
+
+#endif

@@ -1,0 +1,72 @@
+#ifndef CBD_STORE_H
+#define CBD_STORE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "callback.h"
+
+/*
+ * The system of record: PostgreSQL through non-blocking libpq on the event
+ * loop. Every operation takes a completion function that is called exactly
+ * once: from the loop when the statement ran, or before the call returns
+ * when PostgreSQL is unavailable or the request cannot be valid.
+ */
+
+struct event_base;
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,   /* the query ran, there is no such row */
+	STORE_UNAVAILABLE, /* no connection, or it broke: try again later */
+	STORE_FAILED       /* PostgreSQL refused the statement (logged) */
+};
+
+enum intake_outcome { INTAKE_CREATED, INTAKE_REPLAYED, INTAKE_MERGED };
+
+struct token_info {
+	int64_t id;
+	char role[16];
+	char caseworker_id[CBD_IDENT_MAX + 1];
+};
+
+/* Called when PostgreSQL has a schema this build cannot run on. */
+typedef void store_fatal_fn(const char *why);
+
+int store_init(struct event_base *, store_fatal_fn *);
+void store_shutdown(void);
+/* 1 when a connection is up and the schema is the one we know. */
+int store_ready(void);
+/* A short reason for /readyz: "ok" or what is wrong. */
+const char *store_state(void);
+/* The schema version this build runs on (the newest embedded migration). */
+int store_schema_version(void);
+
+typedef void store_token_fn(void *arg, enum store_status, const struct token_info *);
+void store_token_lookup(const char *sha256_hex, store_token_fn *, void *arg);
+
+/* Computes the due time of a callback that a merge just made urgent. */
+typedef int64_t store_due_fn(const struct callback *);
+typedef void store_intake_fn(void *arg, enum store_status, enum intake_outcome,
+    const struct callback *);
+/* Records a request: replay, merge or new, committed before fn is called.
+ * idem_key may be NULL; req->call_id empty means none. */
+void store_intake(const struct callback *req, const char *idem_key,
+    const char *actor, store_due_fn *raise_due, store_intake_fn *fn, void *arg);
+
+/* One callback and its attempts, as a JSON array text, oldest first. */
+typedef void store_callback_fn(void *arg, enum store_status,
+    const struct callback *, const char *attempts_json);
+void store_get_callback(const char *id, store_callback_fn *, void *arg);
+
+/* Open callbacks (queued or claimed) with id > after_id (""), by id. */
+typedef void store_page_fn(void *arg, enum store_status, const struct callback *,
+    size_t n);
+void store_open_callbacks(const char *after_id, size_t limit, store_page_fn *,
+    void *arg);
+
+/* Blocking helpers for the command line (never called from the loop). */
+int store_admin_migrate(const char *conninfo);
+int store_admin_create_token(const char *conninfo, const char *sha256_hex,
+    const char *role, const char *caseworker_id, const char *label);
+
+#endif

@@ -1,0 +1,36 @@
+#ifndef CBD_VALIDATE_H
+#define CBD_VALIDATE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "callback.h"
+#include "config.h"
+
+/* What is wrong with a request: HTTP status, machine-readable code, the
+ * field it concerns (NULL when none) and a sentence for a person. */
+struct verr {
+	int status;
+	const char *code;
+	const char *field;
+	char message[160];
+};
+
+/*
+ * Checks a create body (already parsed JSON) against the configuration and
+ * fills cb with the normalised request: phone in E.164, language defaulted,
+ * requested_at defaulted to received_ms, window times. Does not set id,
+ * state, due_at or the bookkeeping times. Pure: no I/O.
+ * Returns 0, or -1 with e filled.
+ */
+int validate_create(const json_t *body, const struct config *,
+    int64_t received_ms, struct callback *cb, struct verr *e);
+
+/* Checks an Idempotency-Key header value (NULL: absent is fine). */
+int validate_idempotency_key(const char *key, struct verr *e);
+
+/* 1 if s is a language tag we accept: [a-z]{2,3}(-[A-Za-z0-9]{2,8})*. */
+int validate_language(const char *s);
+
+#endif
