@@ -39,6 +39,7 @@ static int connected;    /* the TCP connection is up */
 static int usable;       /* connected, set up and noeviction */
 static int index_lost_pending; /* rebuild once Redis is usable */
 static int policy_warned;
+static int index_built;        /* we set the marker since the last loss */
 static queue_lost_fn *on_lost;
 static char state[160] = "not connected yet";
 
@@ -208,12 +209,14 @@ queue_reset(queue_done_fn *fn, void *arg)
 }
 
 static void
-simple_reply(redisAsyncContext *ctx, void *r, void *priv)
+marker_set_reply(redisAsyncContext *ctx, void *r, void *priv)
 {
 	redisReply *reply = r;
 	struct call *c = priv;
 
 	(void)ctx;
+	if (reply && reply->type != REDIS_REPLY_ERROR)
+		index_built = 1;
 	if (c->fn)
 		c->fn(c->arg, reply && reply->type != REDIS_REPLY_ERROR);
 	free(c);
@@ -234,7 +237,7 @@ queue_mark_built(queue_done_fn *fn, void *arg)
 	}
 	c->fn = fn;
 	c->arg = arg;
-	if (redisAsyncCommand(ac, simple_reply, c, "SET %s %s", k_index,
+	if (redisAsyncCommand(ac, marker_set_reply, c, "SET %s %s", k_index,
 	    stamp) != REDIS_OK) {
 		free(c);
 		if (fn)
@@ -261,6 +264,7 @@ static void
 lost(void)
 {
 	index_lost_pending = 0;
+	index_built = 0;
 	if (on_lost)
 		on_lost();
 }
@@ -402,8 +406,10 @@ marker_reply(redisAsyncContext *ctx, void *r, void *priv)
 
 	(void)ctx;
 	(void)priv;
+	/* Only an index we completed can be found lost; until then a
+	 * rebuild is pending anyway. */
 	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 &&
-	    usable) {
+	    usable && index_built) {
 		log_warnx("redis: queue index marker is missing; rebuilding from "
 		    "PostgreSQL");
 		lost();

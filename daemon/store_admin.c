@@ -12,6 +12,14 @@
 #include "embedded.h"
 #include "store.h"
 
+/* "relation already exists, skipping" and the like are not news. */
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static PGconn *
 admin_connect(const char *conninfo)
 {
@@ -23,7 +31,7 @@ admin_connect(const char *conninfo)
 		PQfinish(pg);
 		return NULL;
 	}
-	PQsetNoticeProcessor(pg, NULL, NULL);
+	PQsetNoticeProcessor(pg, quiet, NULL);
 	return pg;
 }
 

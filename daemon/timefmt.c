@@ -1,0 +1,187 @@
+/*
+ * timefmt.c owns the text forms of time: RFC 3339 in and out, and the
+ * durations of the config. Pure: no I/O, no allocation, no TZ, no libc
+ * calendar functions; days are counted with the civil-from-days method.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "timefmt.h"
+
+#define MS_PER_DAY 86400000LL
+
+static int
+leap(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+days_in_month(int64_t y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && leap(y) ? 29 : d[m - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Reads exactly n digits. */
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (*(*p)++ - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+rfc3339_parse(const char *s, int64_t *ms)
+{
+	int y, mo, d, h, mi, sec, frac = 0, scale = 100, oh = 0, om = 0, sign = 0;
+	int64_t t;
+
+	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
+	    *s++ != '-' || digits(&s, 2, &d) || (*s != 'T' && *s != 't'))
+		return -1;
+	s++;
+	if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi) ||
+	    *s++ != ':' || digits(&s, 2, &sec))
+		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec > 59)
+		return -1;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			frac += (*s - '0') * scale;
+			scale /= 10; /* digits past milliseconds add nothing */
+		}
+	}
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		sign = *s++ == '+' ? 1 : -1;
+		if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om) ||
+		    oh > 23 || om > 59)
+			return -1;
+	} else
+		return -1;
+	if (*s)
+		return -1;
+	t = days_from_civil(y, mo, d) * MS_PER_DAY +
+	    ((int64_t)h * 3600 + mi * 60 + sec) * 1000 + frac;
+	t -= sign * ((int64_t)oh * 3600 + om * 60) * 1000;
+	*ms = t;
+	return 0;
+}
+
+size_t
+rfc3339_format(int64_t ms, char *buf, size_t len)
+{
+	int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
+	int64_t rest = ms - days * MS_PER_DAY, y;
+	int m, d, n;
+
+	if (len < 25)
+		return 0;
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		return 0;
+	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, m, d,
+	    (int)(rest / 3600000), (int)(rest / 60000 % 60),
+	    (int)(rest / 1000 % 60), (int)(rest % 1000));
+	return n == 24 ? 24 : 0;
+}
+
+int
+duration_parse(const char *s, int64_t *ms)
+{
+	int64_t total = 0, n, unit;
+	int groups = 0;
+
+	if (s[0] == '0' && s[1] == '\0') {
+		*ms = 0;
+		return 0;
+	}
+	while (*s) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		for (n = 0; *s >= '0' && *s <= '9'; s++) {
+			if (n > (INT64_MAX - 9) / 10)
+				return -1;
+			n = n * 10 + (*s - '0');
+		}
+		if (s[0] == 'm' && s[1] == 's') {
+			unit = 1;
+			s += 2;
+		} else if (*s == 'd') {
+			unit = MS_PER_DAY;
+			s++;
+		} else if (*s == 'h') {
+			unit = 3600000;
+			s++;
+		} else if (*s == 'm') {
+			unit = 60000;
+			s++;
+		} else if (*s == 's') {
+			unit = 1000;
+			s++;
+		} else
+			return -1;
+		if (n > (INT64_MAX - total) / unit)
+			return -1;
+		total += n * unit;
+		groups++;
+	}
+	if (!groups)
+		return -1;
+	*ms = total;
+	return 0;
+}
+
+int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,258 @@
+/* Unit tests for validate.c: every rule of the create body, as a table. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate.h"
+
+/* 2026-11-24T12:00:00Z */
+#define NOW 1795521600000LL
+
+static struct topic_policy topics[] = {
+	{ "housing_approval", 48 * 3600000LL, 2 * 3600000LL },
+	{ "general", 48 * 3600000LL, 0 },
+};
+static struct site sites[] = { { "dortmund", "24x7" } };
+static struct config cfg;
+
+static void
+setup(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.country_code, "49");
+	cfg.topics = topics;
+	cfg.ntopics = 2;
+	cfg.sites = sites;
+	cfg.nsites = 1;
+}
+
+struct bad_case {
+	const char *json;
+	int status;
+	const char *code;
+	const char *field; /* NULL: no field */
+};
+
+#define OK_BASE "\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"dortmund\""
+
+static const struct bad_case bad[] = {
+	{ "[]", 400, "not_an_object", NULL },
+	{ "{" OK_BASE ",\"colour\":\"red\"}", 400, "unknown_field", "colour" },
+	{ "{\"topic\":\"general\",\"site\":\"dortmund\"}", 400, "missing_field", "phone" },
+	{ "{\"phone\":\"\",\"topic\":\"general\",\"site\":\"dortmund\"}", 400, "missing_field", "phone" },
+	{ "{\"phone\":231,\"topic\":\"general\",\"site\":\"dortmund\"}", 400, "invalid_type", "phone" },
+	{ "{\"phone\":\"0231 1234567 0231 1234567 0231 1234567\",\"topic\":\"general\",\"site\":\"dortmund\"}", 400, "too_long", "phone" },
+	{ "{\"phone\":\"call me\",\"topic\":\"general\",\"site\":\"dortmund\"}", 422, "invalid_phone", "phone" },
+	{ "{\"phone\":\"0231 1234567\",\"site\":\"dortmund\"}", 400, "missing_field", "topic" },
+	{ "{\"phone\":\"0231 1234567\",\"topic\":\"parking\",\"site\":\"dortmund\"}", 422, "unknown_topic", "topic" },
+	{ "{\"phone\":\"0231 1234567\",\"topic\":\"general\"}", 400, "missing_field", "site" },
+	{ "{\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"paris\"}", 422, "unknown_site", "site" },
+	{ "{" OK_BASE ",\"language\":\"German\"}", 422, "invalid_language", "language" },
+	{ "{" OK_BASE ",\"language\":7}", 400, "invalid_type", "language" },
+	{ "{" OK_BASE ",\"urgent\":\"yes\"}", 400, "invalid_type", "urgent" },
+	{ "{" OK_BASE ",\"urgent\":1}", 400, "invalid_type", "urgent" },
+	{ "{" OK_BASE ",\"requested_at\":\"yesterday\"}", 422, "invalid_time", "requested_at" },
+	{ "{" OK_BASE ",\"requested_at\":12}", 400, "invalid_type", "requested_at" },
+	{ "{" OK_BASE ",\"requested_at\":\"2026-11-24T13:00:00Z\"}", 422, "invalid_time", "requested_at" },
+	{ "{" OK_BASE ",\"window\":\"later\"}", 400, "invalid_type", "window" },
+	{ "{" OK_BASE ",\"window\":{\"from\":\"2026-11-24T13:00:00Z\"}}", 400, "unknown_field", "window" },
+	{ "{" OK_BASE ",\"window\":{\"not_before\":\"soon\"}}", 422, "invalid_time", "window.not_before" },
+	{ "{" OK_BASE ",\"window\":{\"not_after\":\"2026-11-24T13:00:00\"}}", 422, "invalid_time", "window.not_after" },
+	{ "{" OK_BASE ",\"window\":{\"not_before\":\"2026-11-24T15:00:00Z\",\"not_after\":\"2026-11-24T14:00:00Z\"}}", 422, "invalid_window", "window" },
+	{ "{" OK_BASE ",\"window\":{\"not_after\":\"2026-11-24T11:00:00Z\"}}", 422, "invalid_window", "window" },
+	{ "{" OK_BASE ",\"assignee\":[]}", 400, "invalid_type", "assignee" },
+	{ "{" OK_BASE ",\"call_id\":\"\\u0000x\"}", 400, "invalid_type", "call_id" },
+};
+
+START_TEST(refuses_bad_body)
+{
+	const struct bad_case *c = &bad[_i];
+	struct callback cb;
+	struct verr e;
+	json_t *j = json_loads(c->json, JSON_ALLOW_NUL, NULL);
+
+	ck_assert_msg(j != NULL, "case %d: test JSON does not parse", _i);
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), -1);
+	ck_assert_int_eq(e.status, c->status);
+	ck_assert_str_eq(e.code, c->code);
+	if (c->field)
+		ck_assert_str_eq(e.field, c->field);
+	else
+		ck_assert_ptr_null(e.field);
+	ck_assert(e.message[0] != '\0');
+	json_decref(j);
+}
+END_TEST
+
+static json_t *
+with_string(const char *field, size_t len)
+{
+	json_t *j = json_loads("{" OK_BASE "}", 0, NULL);
+	char *s = malloc(len + 1);
+
+	memset(s, 'a', len);
+	s[len] = '\0';
+	json_object_set_new(j, field, json_string(s));
+	free(s);
+	return j;
+}
+
+static const struct {
+	const char *field;
+	size_t max;
+} lengths[] = {
+	{ "name", CBD_NAME_MAX },
+	{ "customer_ref", CBD_CUSTOMER_REF_MAX },
+	{ "note", CBD_NOTE_MAX },
+	{ "call_id", CBD_CALL_ID_MAX },
+	{ "assignee", CBD_IDENT_MAX },
+};
+
+START_TEST(string_limits_hold_at_the_boundary)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *j = with_string(lengths[_i].field, lengths[_i].max);
+
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
+	json_decref(j);
+	j = with_string(lengths[_i].field, lengths[_i].max + 1);
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), -1);
+	ck_assert_str_eq(e.code, "too_long");
+	ck_assert_str_eq(e.field, lengths[_i].field);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(normalises_a_full_request)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *j = json_loads("{\"phone\":\"+49 (0)231 123-4567\","
+	    "\"topic\":\"housing_approval\",\"site\":\"dortmund\","
+	    "\"urgent\":true,\"language\":\"pt-BR\",\"name\":\"N\","
+	    "\"requested_at\":\"2026-11-24T12:30:00+01:00\","
+	    "\"window\":{\"not_before\":\"2026-11-24T14:00:00Z\"},"
+	    "\"call_id\":\"pbx-1\"}", 0, NULL);
+
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
+	ck_assert_str_eq(cb.phone, "+492311234567");
+	ck_assert_str_eq(cb.language, "pt-BR");
+	ck_assert(cb.urgent);
+	ck_assert_int_eq(cb.requested_at, NOW - 30 * 60000LL);
+	ck_assert_int_eq(cb.not_before, NOW + 2 * 3600000LL);
+	ck_assert_int_eq(cb.not_after, CBD_NO_TIME);
+	ck_assert_int_eq(cb.received_at, NOW);
+	ck_assert_str_eq(cb.call_id, "pbx-1");
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(defaults_language_and_requested_at)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *j = json_loads("{" OK_BASE ",\"urgent\":null}", 0, NULL);
+
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
+	ck_assert_str_eq(cb.language, "de");
+	ck_assert_int_eq(cb.requested_at, NOW);
+	ck_assert(!cb.urgent);
+	ck_assert_int_eq(cb.not_before, CBD_NO_TIME);
+	ck_assert_int_eq(cb.request_count, 1);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(allows_small_clock_skew)
+{
+	struct callback cb;
+	struct verr e;
+	/* four minutes ahead of our clock: telephony clocks drift */
+	json_t *j = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-24T12:04:00Z\"}",
+	    0, NULL);
+
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
+	json_decref(j);
+}
+END_TEST
+
+static const struct {
+	const char *key;
+	int ok;
+} idem[] = {
+	{ "abc-123", 1 },
+	{ "", 0 },
+	{ "with space", 0 },
+	{ "tab\there", 0 },
+	{ "ünicode", 0 },
+};
+
+START_TEST(checks_idempotency_keys)
+{
+	struct verr e;
+	int rc = validate_idempotency_key(idem[_i].key, &e);
+
+	ck_assert_int_eq(rc, idem[_i].ok ? 0 : -1);
+	if (!idem[_i].ok) {
+		ck_assert_str_eq(e.code, "invalid_header");
+		ck_assert_str_eq(e.field, "Idempotency-Key");
+	}
+}
+END_TEST
+
+START_TEST(idempotency_key_length_limit)
+{
+	char key[CBD_IDEMPOTENCY_KEY_MAX + 2];
+	struct verr e;
+
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	ck_assert_int_eq(validate_idempotency_key(key, &e), -1);
+	key[CBD_IDEMPOTENCY_KEY_MAX] = '\0';
+	ck_assert_int_eq(validate_idempotency_key(key, &e), 0);
+	ck_assert_int_eq(validate_idempotency_key(NULL, &e), 0);
+}
+END_TEST
+
+static const struct {
+	const char *tag;
+	int ok;
+} langs[] = {
+	{ "de", 1 }, { "en", 1 }, { "tr", 1 }, { "ara", 1 }, { "pt-BR", 1 },
+	{ "sr-Latn-RS", 1 }, { "d", 0 }, { "deut", 0 }, { "DE", 0 },
+	{ "de-", 0 }, { "de-x", 0 }, { "de_DE", 0 }, { "", 0 },
+};
+
+START_TEST(checks_language_tags)
+{
+	ck_assert_int_eq(validate_language(langs[_i].tag), langs[_i].ok);
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+int
+main(void)
+{
+	Suite *s = suite_create("validate");
+	TCase *tc = tcase_create("create");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_loop_test(tc, refuses_bad_body, 0, N(bad));
+	tcase_add_loop_test(tc, string_limits_hold_at_the_boundary, 0, N(lengths));
+	tcase_add_test(tc, normalises_a_full_request);
+	tcase_add_test(tc, defaults_language_and_requested_at);
+	tcase_add_test(tc, allows_small_clock_skew);
+	tcase_add_loop_test(tc, checks_idempotency_keys, 0, N(idem));
+	tcase_add_test(tc, idempotency_key_length_limit);
+	tcase_add_loop_test(tc, checks_language_tags, 0, N(langs));
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
