@@ -275,6 +275,15 @@ conn_poll_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Server notices ("terminating connection due to administrator command")
+ * would go to stderr unformatted; the state change is logged by us. */
+static void
+conn_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static void
 conn_connect(struct pgconn *c)
 {
@@ -288,6 +297,7 @@ conn_connect(struct pgconn *c)
 		conn_close(c, why);
 		return;
 	}
+	PQsetNoticeProcessor(c->pg, conn_notice, NULL);
 	/* PQconnectStart wants to be polled for writing first. */
 	c->ev_read = event_new(base, PQsocket(c->pg), EV_WRITE, conn_poll_cb, c);
 	event_add(c->ev_read, NULL);

@@ -1,0 +1,300 @@
+"""Integration harness for callbackd: real redis-server and PostgreSQL on
+free loopback ports in a temp dir, and the daemon itself. Python 3 stdlib
+only. Everything started here is stopped by Cluster.stop(), also when a
+test fails."""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+CALLBACKD = os.path.abspath(os.environ.get("CALLBACKD", "./callbackd"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what, check, timeout=10.0, interval=0.05):
+    """Polls check() until it returns a true value; bounded in time."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except Exception as e:  # the thing polled may not be up yet
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def as_postgres(cmd):
+    """PostgreSQL refuses to run as root: run its tools as user postgres."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--"] + cmd
+    return cmd
+
+
+class Redis:
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "redis")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self.dir,
+             "--daemonize", "no", "--maxmemory-policy", "noeviction"],
+            stdout=open(os.path.join(self.dir, "log"), "ab"),
+            stderr=subprocess.STDOUT)
+        wait_for("redis", lambda: self.cli("PING") == "PONG")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def cli(self, *args):
+        out = subprocess.run(["redis-cli", "-p", str(self.port)] + list(args),
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
+    def zrange(self, key):
+        """Members and integer scores of a sorted set, as a dict."""
+        out = self.cli("ZRANGE", key, "0", "-1", "WITHSCORES").split("\n")
+        out = [x for x in out if x != ""]
+        return {out[i]: int(float(out[i + 1])) for i in range(0, len(out), 2)}
+
+
+class Postgres:
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "pg")
+        self.data = os.path.join(self.dir, "data")
+        os.makedirs(self.dir, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        self.port = free_port()
+        self.running = False
+
+    def initdb(self):
+        subprocess.run(as_postgres([f"{PG_BIN}/initdb", "-D", self.data,
+                                    "-U", "callbackd", "--auth=trust",
+                                    "-E", "UTF8", "--no-sync"]),
+                       check=True, capture_output=True, timeout=120)
+
+    def start(self):
+        subprocess.run(as_postgres([
+            f"{PG_BIN}/pg_ctl", "-D", self.data, "-l",
+            os.path.join(self.dir, "log"), "-w", "-t", "60", "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c max_connections=200"],
+            ) + ["start"], check=True, capture_output=True, timeout=90)
+        self.running = True
+
+    def stop(self):
+        if self.running:
+            subprocess.run(as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data,
+                                        "-m", "fast", "-w", "stop"]),
+                           capture_output=True, timeout=60)
+        self.running = False
+
+    def psql(self, db, sql):
+        """Rows of a query as lists of strings."""
+        out = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "callbackd",
+             "-d", db, "-v", "ON_ERROR_STOP=1", "-At", "-F", "|", "-c", sql],
+            capture_output=True, text=True, timeout=30)
+        if out.returncode != 0:
+            raise AssertionError(f"psql failed: {out.stderr.strip()}")
+        return [line.split("|") for line in out.stdout.splitlines()]
+
+    def scalar(self, db, sql):
+        return self.psql(db, sql)[0][0]
+
+    def createdb(self, name):
+        self.psql("postgres", f"CREATE DATABASE {name}")
+
+    def session(self, db):
+        """An interactive psql the test can feed statements to (to hold
+        locks across daemon requests)."""
+        return subprocess.Popen(
+            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "callbackd",
+             "-d", db, "-At", "-q"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, bufsize=1)
+
+
+CONFIG = """\
+[daemon]
+listen = 127.0.0.1:{http_port}
+country_code = 49
+max_body = 16384
+shutdown_grace = 10s
+
+[postgres]
+conninfo = host=127.0.0.1 port={pg_port} dbname={db} user=callbackd
+pool_size = 4
+
+[redis]
+host = 127.0.0.1
+port = {redis_port}
+key_prefix = {prefix}
+index_check = 200ms
+
+[topic housing_approval]
+target = 48h
+urgent_target = 2h
+
+[topic benefits]
+target = 48h
+urgent_target = 4h
+
+[topic general]
+target = 48h
+
+[site dortmund]
+calendar = 24x7
+
+[site soest]
+calendar = 24x7
+"""
+
+
+class Daemon:
+    def __init__(self, cluster, db, prefix, name="d"):
+        self.cluster = cluster
+        self.db = db
+        self.prefix = prefix
+        self.port = free_port()
+        self.dir = os.path.join(cluster.tmp, f"{db}-{name}")
+        os.makedirs(self.dir, exist_ok=True)
+        self.conf = os.path.join(self.dir, "callbackd.ini")
+        self.log = os.path.join(self.dir, "stderr.log")
+        self.proc = None
+        with open(self.conf, "w") as f:
+            f.write(CONFIG.format(http_port=self.port, pg_port=cluster.pg.port,
+                                  db=db, redis_port=cluster.redis.port,
+                                  prefix=prefix))
+
+    def run(self, *args, check=True):
+        out = subprocess.run([CALLBACKD, "-c", self.conf] + list(args),
+                             capture_output=True, text=True, timeout=60)
+        if check and out.returncode != 0:
+            raise AssertionError(f"callbackd {' '.join(args)} exited "
+                                 f"{out.returncode}: {out.stderr.strip()}")
+        return out
+
+    def migrate(self):
+        self.run("--migrate")
+
+    def token(self, role, caseworker=None):
+        args = ["--create-token", role, "--label", f"test {role}"]
+        if caseworker:
+            args += ["--caseworker", caseworker]
+        return self.run(*args).stdout.strip()
+
+    def start(self, wait_ready=True):
+        self.proc = subprocess.Popen([CALLBACKD, "-c", self.conf, "-f"],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(self.log, "ab"))
+        wait_for("healthz", lambda: self.req("GET", "/healthz")[0] == 200)
+        if wait_ready:
+            wait_for("readyz", lambda: self.req("GET", "/readyz")[0] == 200)
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the daemon and returns its exit code."""
+        if not self.proc:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            code = "killed after 15 s"
+        self.proc = None
+        return code
+
+    def log_tail(self, n=40):
+        try:
+            with open(self.log, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def req(self, method, path, body=None, token=None, headers=None,
+            timeout=15):
+        """One HTTP request: (status, headers, parsed JSON or None, raw)."""
+        h = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=h)
+            r = conn.getresponse()
+            raw = r.read()
+            hdrs = {k.lower(): v for k, v in r.getheaders()}
+        finally:
+            conn.close()
+        data = None
+        if raw and hdrs.get("content-type", "").startswith("application/json"):
+            data = json.loads(raw)
+        return r.status, hdrs, data, raw
+
+
+class Cluster:
+    """One Redis and one PostgreSQL for a whole run."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="callbackd-it.")
+        os.chmod(self.tmp, 0o755)
+        self.redis = Redis(self.tmp)
+        self.pg = Postgres(self.tmp)
+        self.daemons = []
+        self.n = 0
+
+    def start(self):
+        self.redis.start()
+        self.pg.initdb()
+        self.pg.start()
+
+    def stop(self):
+        for d in self.daemons:
+            d.stop(signal.SIGKILL)
+        self.redis.stop()
+        self.pg.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def fresh(self):
+        """A new database (migrated) and Redis prefix for one test."""
+        self.n += 1
+        db, prefix = f"t{self.n}", f"t{self.n}:"
+        self.pg.createdb(db)
+        return db, prefix
+
+    def daemon(self, db, prefix, name="d"):
+        d = Daemon(self, db, prefix, name)
+        self.daemons.append(d)
+        return d

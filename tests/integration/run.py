@@ -1,0 +1,109 @@
+"""Runs every test_* function of tests/integration/test_*.py against a real
+Redis and PostgreSQL, each test with its own database, Redis key prefix and
+daemons. Prints one line per test, then "N passed, M failed"; exits 1 on
+any failure or when no test ran. Usage: run.py [SUBSTRING]"""
+
+import importlib.util
+import inspect
+import os
+import signal
+import sys
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import harness  # noqa: E402
+
+
+class Ctx:
+    """What a test gets: the cluster, its own database and prefix, and
+    daemons that are stopped (and must exit 0) when the test ends."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.pg = cluster.pg
+        self.redis = cluster.redis
+        self.db, self.prefix = cluster.fresh()
+        self.daemons = []
+
+    def daemon(self, start=True, name="d"):
+        d = self.cluster.daemon(self.db, self.prefix, name)
+        if not self.daemons:
+            d.migrate()
+        self.daemons.append(d)
+        if start:
+            d.start()
+        return d
+
+    def sql(self, q):
+        return self.pg.psql(self.db, q)
+
+    def scalar(self, q):
+        return self.pg.scalar(self.db, q)
+
+    def key(self, name):
+        return self.prefix + name
+
+
+def load_tests(pattern):
+    tests = []
+    for name in sorted(os.listdir(HERE)):
+        if not (name.startswith("test_") and name.endswith(".py")):
+            continue
+        spec = importlib.util.spec_from_file_location(name[:-3],
+                                                      os.path.join(HERE, name))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        fns = [f for n, f in inspect.getmembers(mod, inspect.isfunction)
+               if n.startswith("test_") and f.__module__ == mod.__name__]
+        fns.sort(key=lambda f: f.__code__.co_firstlineno)
+        tests += [f for f in fns if not pattern or pattern in f.__name__]
+    return tests
+
+
+def main():
+    pattern = sys.argv[1] if len(sys.argv) > 1 else ""
+    tests = load_tests(pattern)
+    cluster = harness.Cluster()
+    passed = failed = 0
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    try:
+        cluster.start()
+        for t in tests:
+            ctx = None
+            why = None
+            try:
+                ctx = Ctx(cluster)
+                t(ctx)
+            except Exception as e:
+                why = f"{type(e).__name__}: {e}"
+                detail = traceback.format_exc()
+            if ctx:
+                for d in ctx.daemons:
+                    code = d.stop()
+                    if code != 0 and why is None:
+                        why = f"daemon exited {code} on SIGTERM"
+                        detail = ""
+            if why is None:
+                passed += 1
+                print(f"ok   {t.__name__}", flush=True)
+            else:
+                failed += 1
+                print(f"FAIL {t.__name__}: {why}", flush=True)
+                if detail:
+                    print(detail.rstrip(), flush=True)
+                for d in (ctx.daemons if ctx else []):
+                    print(f"--- daemon log ({d.dir}):\n{d.log_tail()}",
+                          flush=True)
+    finally:
+        cluster.stop()
+    if passed + failed == 0:
+        print("no test ran")
+        failed = 1
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

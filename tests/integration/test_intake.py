@@ -1,0 +1,465 @@
+"""Intake against real PostgreSQL and Redis: commit before 201, idempotent
+replays, merging, validation, roles, outages of either server, shutdown."""
+
+import datetime
+import http.client
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import harness
+from harness import wait_for
+
+H = 3600 * 1000
+BASE = {"phone": "0231 1234567", "topic": "general", "site": "dortmund"}
+
+
+def ms(ts):
+    return int(datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+               .timestamp() * 1000)
+
+
+def iso(dt):
+    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def setup(t, roles=("telephony",)):
+    d = t.daemon()
+    return d, {r: d.token(r) for r in roles}
+
+
+def count(t, table="callbacks"):
+    return int(t.scalar(f"SELECT count(*) FROM {table}"))
+
+
+def post(d, tok, body, **headers):
+    return d.req("POST", "/v1/callbacks", body, tok, headers)
+
+
+# ---- creation ------------------------------------------------------------
+
+def test_create_commits_row_event_and_ready_entry(t):
+    d, tok = setup(t)
+    st, h, cb, _ = post(d, tok["telephony"], BASE)
+    assert st == 201, (st, cb)
+    assert h["location"] == f"/v1/callbacks/{cb['id']}"
+    assert cb["phone"] == "+492311234567" and cb["state"] == "queued"
+    assert cb["merged"] is False and cb["replayed"] is False
+    assert cb["language"] == "de" and cb["request_count"] == 1
+    assert t.sql(f"SELECT state, phone FROM callbacks WHERE id = '{cb['id']}'") == \
+        [["queued", "+492311234567"]]
+    assert t.sql(f"SELECT kind FROM events WHERE callback_id = '{cb['id']}'") == \
+        [["created"]]
+    ready = t.redis.zrange(t.key("ready"))
+    assert ready == {cb["id"]: ms(cb["due_at"])}, ready
+    assert t.redis.cli("HGET", t.key("cb:" + cb["id"]), "site") == "dortmund"
+
+
+def test_due_at_is_target_after_requested_at(t):
+    d, tok = setup(t)
+    req = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=30)
+    st, _, cb, _ = post(d, tok["telephony"], dict(BASE, requested_at=iso(req)))
+    assert st == 201
+    assert ms(cb["requested_at"]) == ms(iso(req))
+    assert ms(cb["due_at"]) - ms(cb["requested_at"]) == 48 * H
+    st, _, urgent, _ = post(d, tok["telephony"], dict(
+        BASE, phone="0231 7654321", topic="housing_approval", urgent=True))
+    assert st == 201
+    assert ms(urgent["due_at"]) - ms(urgent["requested_at"]) == 2 * H
+
+
+def test_future_not_before_waits_instead_of_ready(t):
+    d, tok = setup(t)
+    nb = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=3)
+    st, _, cb, _ = post(d, tok["telephony"], dict(BASE, window={"not_before": iso(nb)}))
+    assert st == 201, cb
+    assert t.redis.zrange(t.key("waiting")) == {cb["id"]: ms(iso(nb))}
+    assert t.redis.zrange(t.key("ready")) == {}
+
+
+def test_get_returns_callback_with_attempts(t):
+    d, tok = setup(t, ("telephony", "agent", "manager"))
+    _, _, cb, _ = post(d, tok["telephony"], dict(BASE, name="Erika", note="Wohnung"))
+    for role in ("agent", "manager"):
+        st, _, got, _ = d.req("GET", f"/v1/callbacks/{cb['id']}", token=tok[role])
+        assert st == 200
+        assert got["id"] == cb["id"] and got["attempts"] == []
+        assert got["name"] == "Erika" and got["note"] == "Wohnung"
+    st, _, err, _ = d.req("GET", "/v1/callbacks/00000000-0000-0000-0000-000000000000",
+                          token=tok["agent"])
+    assert st == 404 and err["error"]["code"] == "not_found"
+    st, _, err, _ = d.req("GET", "/v1/callbacks/not-a-uuid", token=tok["agent"])
+    assert st == 404 and err["error"]["code"] == "not_found"
+
+
+# ---- idempotency ---------------------------------------------------------
+
+def test_replayed_key_returns_same_callback(t):
+    d, tok = setup(t)
+    st1, _, a, _ = post(d, tok["telephony"], BASE, **{"Idempotency-Key": "k-1"})
+    st2, _, b, _ = post(d, tok["telephony"], BASE, **{"Idempotency-Key": "k-1"})
+    assert (st1, st2) == (201, 200)
+    assert a["id"] == b["id"] and b["replayed"] is True and b["merged"] is False
+    assert b["request_count"] == 1
+    assert count(t) == 1 and count(t, "events") == 1
+
+
+def test_replayed_call_id_returns_same_callback(t):
+    d, tok = setup(t)
+    body = dict(BASE, call_id="pbx-4711")
+    st1, _, a, _ = post(d, tok["telephony"], body)
+    st2, _, b, _ = post(d, tok["telephony"], body)
+    assert (st1, st2) == (201, 200)
+    assert a["id"] == b["id"] and b["replayed"] is True
+    assert count(t) == 1 and count(t, "events") == 1
+
+
+def test_concurrent_replays_make_one_callback(t):
+    d, tok = setup(t)
+    n = 20
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def one(i):
+        barrier.wait(10)
+        results[i] = post(d, tok["telephony"], BASE, **{"Idempotency-Key": "same"})
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    codes = sorted(r[0] for r in results)
+    assert codes == [200] * (n - 1) + [201], codes
+    assert len({r[2]["id"] for r in results}) == 1
+    assert count(t) == 1 and count(t, "events") == 1
+    assert len(t.redis.zrange(t.key("ready"))) == 1
+
+
+# ---- merging -------------------------------------------------------------
+
+def test_same_phone_and_topic_merge(t):
+    d, tok = setup(t)
+    first = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+    st, _, a, _ = post(d, tok["telephony"], dict(
+        BASE, topic="housing_approval", requested_at=iso(first)))
+    assert st == 201
+    assert ms(a["due_at"]) == ms(iso(first)) + 48 * H
+    # the same number written another way, now urgent
+    st, _, b, _ = post(d, tok["telephony"], dict(
+        BASE, phone="+49 231 123-4567", topic="housing_approval", urgent=True))
+    assert st == 200 and b["merged"] is True and b["id"] == a["id"]
+    assert b["request_count"] == 2 and b["urgent"] is True
+    assert b["requested_at"] == a["requested_at"]
+    # the urgent target runs from the first request
+    assert ms(b["due_at"]) == ms(iso(first)) + 2 * H
+    assert t.redis.zrange(t.key("ready")) == {a["id"]: ms(b["due_at"])}
+    # a later non-urgent request does not take urgency away
+    st, _, c, _ = post(d, tok["telephony"], dict(BASE, topic="housing_approval"))
+    assert st == 200 and c["urgent"] is True and c["request_count"] == 3
+    assert c["due_at"] == b["due_at"]
+    assert count(t) == 1
+    assert t.sql("SELECT kind FROM events ORDER BY id") == \
+        [["created"], ["merged"], ["merged"]]
+
+
+def test_other_topic_is_a_second_callback(t):
+    d, tok = setup(t)
+    _, _, a, _ = post(d, tok["telephony"], BASE)
+    st, _, b, _ = post(d, tok["telephony"], dict(BASE, topic="benefits"))
+    assert st == 201 and b["id"] != a["id"]
+    assert count(t) == 2
+
+
+# ---- bad input -----------------------------------------------------------
+
+BAD = [
+    (dict(BASE, colour="red"), 400, "unknown_field", "colour"),
+    ({"topic": "general", "site": "dortmund"}, 400, "missing_field", "phone"),
+    (dict(BASE, phone=2311234567), 400, "invalid_type", "phone"),
+    (dict(BASE, phone="call me maybe"), 422, "invalid_phone", "phone"),
+    (dict(BASE, phone="12345678"), 422, "invalid_phone", "phone"),
+    (dict(BASE, phone="0" * 33), 400, "too_long", "phone"),
+    (dict(BASE, topic="parking"), 422, "unknown_topic", "topic"),
+    (dict(BASE, site="paris"), 422, "unknown_site", "site"),
+    (dict(BASE, language="Deutsch"), 422, "invalid_language", "language"),
+    (dict(BASE, urgent="yes"), 400, "invalid_type", "urgent"),
+    (dict(BASE, name="x" * 201), 400, "too_long", "name"),
+    (dict(BASE, customer_ref="x" * 65), 400, "too_long", "customer_ref"),
+    (dict(BASE, note="x" * 2001), 400, "too_long", "note"),
+    (dict(BASE, call_id="x" * 129), 400, "too_long", "call_id"),
+    (dict(BASE, assignee="x" * 65), 400, "too_long", "assignee"),
+    (dict(BASE, requested_at="24.11.2026 10:00"), 422, "invalid_time", "requested_at"),
+    (dict(BASE, requested_at="2099-01-01T00:00:00Z"), 422, "invalid_time", "requested_at"),
+    (dict(BASE, window={"not_before": "soon"}), 422, "invalid_time", "window.not_before"),
+    (dict(BASE, window={"not_after": "2026-02-30T10:00:00Z"}), 422, "invalid_time",
+     "window.not_after"),
+    (dict(BASE, window={"not_before": "2099-01-02T00:00:00Z",
+                        "not_after": "2099-01-01T00:00:00Z"}), 422, "invalid_window", "window"),
+    (dict(BASE, window={"not_after": "2020-01-01T00:00:00Z"}), 422, "invalid_window", "window"),
+    ([1, 2], 400, "not_an_object", None),
+]
+
+
+def assert_nothing_written(t):
+    assert count(t) == 0, "a row was written"
+    assert count(t, "events") == 0, "an event was written"
+    assert t.redis.zrange(t.key("ready")) == {}
+    assert t.redis.zrange(t.key("waiting")) == {}
+
+
+def test_every_validation_error_has_its_code_and_field(t):
+    d, tok = setup(t)
+    for body, status, code, field in BAD:
+        st, _, err, _ = post(d, tok["telephony"], body)
+        assert st == status, (body, st, err)
+        assert err["error"]["code"] == code, (body, err)
+        assert err["error"]["field"] == field, (body, err)
+        assert err["error"]["message"]
+    assert_nothing_written(t)
+
+
+def test_malformed_requests_are_refused(t):
+    d, tok = setup(t)
+    tk = tok["telephony"]
+    st, _, err, _ = d.req("POST", "/v1/callbacks", b'{"phone": "0231', tk,
+                          {"Content-Type": "application/json"})
+    assert st == 400 and err["error"]["code"] == "invalid_json"
+    st, _, err, _ = d.req("POST", "/v1/callbacks", json.dumps(BASE).encode(), tk,
+                          {"Content-Type": "text/plain"})
+    assert st == 415 and err["error"]["code"] == "unsupported_media_type"
+    st, _, err, _ = d.req("POST", "/v1/callbacks", json.dumps(BASE).encode(), tk,
+                          {"Content-Type": "application/json; charset=utf-8",
+                           "Idempotency-Key": "x" * 129})
+    assert st == 400 and err["error"] == {
+        "code": "invalid_header", "field": "Idempotency-Key",
+        "message": err["error"]["message"]}
+    big = dict(BASE, note="x" * 2000, name="y" * 200)
+    big["padding"] = "z" * 20000
+    st, _, err, _ = post(d, tk, big)
+    assert st == 413 and err["error"]["code"] == "body_too_large"
+    st, _, err, _ = d.req("DELETE", "/v1/callbacks", token=tk)
+    assert st == 405 and err["error"]["code"] == "method_not_allowed"
+    st, _, err, _ = d.req("GET", "/v2/nothing", token=tk)
+    assert st == 404
+    assert_nothing_written(t)
+
+
+def test_tokens_and_roles(t):
+    d, tok = setup(t, ("telephony", "agent", "manager", "admin"))
+    st, h, err, _ = post(d, None, BASE)
+    assert st == 401 and err["error"]["code"] == "unauthorized"
+    assert h.get("www-authenticate") == "Bearer"
+    st, _, err, _ = post(d, "cbd_" + "0" * 64, BASE)
+    assert st == 401
+    st, _, err, _ = post(d, "not a token", BASE)
+    assert st == 401
+    st, _, err, _ = post(d, tok["manager"], BASE)
+    assert st == 403 and err["error"]["code"] == "forbidden"
+    assert_nothing_written(t)
+    st, _, cb, _ = post(d, tok["agent"], BASE)
+    assert st == 201
+    st, _, err, _ = d.req("GET", f"/v1/callbacks/{cb['id']}", token=tok["telephony"])
+    assert st == 403
+    # tokens are stored hashed: the token itself is nowhere in the table
+    for value in tok.values():
+        assert t.scalar(f"SELECT count(*) FROM tokens WHERE hash::text LIKE "
+                        f"'%{value[4:20]}%' OR label LIKE '%{value}%'") == "0"
+    assert t.scalar("SELECT count(*) FROM tokens WHERE length(hash) = 32") == "4"
+
+
+def test_caseworker_reads_only_assigned(t):
+    d, tok = setup(t, ("telephony",))
+    mine = d.token("caseworker", caseworker="mueller")
+    _, _, a, _ = post(d, tok["telephony"], dict(BASE, assignee="mueller"))
+    _, _, b, _ = post(d, tok["telephony"], dict(BASE, phone="0231 999888"))
+    assert d.req("GET", f"/v1/callbacks/{a['id']}", token=mine)[0] == 200
+    assert d.req("GET", f"/v1/callbacks/{b['id']}", token=mine)[0] == 403
+
+
+# ---- the servers come and go ----------------------------------------------
+
+def test_postgres_down_gives_503_and_writes_nothing(t):
+    d, tok = setup(t)
+    _, _, kept, _ = post(d, tok["telephony"], BASE)
+    before = t.redis.zrange(t.key("ready"))
+    t.pg.stop()
+    try:
+        st, h, err, _ = post(d, tok["telephony"], dict(BASE, phone="0231 555444"))
+        assert st == 503 and err["error"]["code"] == "unavailable", (st, err)
+        assert int(h["retry-after"]) > 0
+        assert t.redis.zrange(t.key("ready")) == before
+        assert t.redis.zrange(t.key("waiting")) == {}
+        st, _, ready, _ = d.req("GET", "/readyz")
+        assert st == 503 and ready["status"] == "not_ready"
+        assert ready["checks"]["postgres"] != "ok"
+    finally:
+        t.pg.start()
+    wait_for("intake after restart",
+             lambda: post(d, tok["telephony"], dict(BASE, phone="0231 555444"))[0] == 201)
+    wait_for("readyz", lambda: d.req("GET", "/readyz")[0] == 200)
+    assert count(t) == 2
+    assert kept["id"] in t.redis.zrange(t.key("ready"))
+
+
+def open_ids(t):
+    return {r[0]: int(r[1]) for r in t.sql(
+        "SELECT id, cbd_ms(due_at) FROM callbacks WHERE state IN ('queued', 'claimed')")}
+
+
+def make_some(d, tok, n=25):
+    for i in range(n):
+        st, _, _, _ = post(d, tok, dict(BASE, phone=f"0231 {1000000 + i}",
+                                        urgent=i % 3 == 0, topic="housing_approval"))
+        assert st == 201
+
+
+def test_flushall_rebuilds_every_open_callback(t):
+    d, tok = setup(t)
+    make_some(d, tok["telephony"])
+    want = open_ids(t)
+    assert t.redis.zrange(t.key("ready")) == want
+    assert t.redis.cli("FLUSHALL") == "OK"
+    wait_for("rebuild", lambda: t.redis.zrange(t.key("ready")) == want)
+    wait_for("marker", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
+
+
+def test_redis_restart_rebuilds_every_open_callback(t):
+    d, tok = setup(t)
+    make_some(d, tok["telephony"])
+    want = open_ids(t)
+    t.redis.stop()
+    try:
+        st, _, cb, _ = post(d, tok["telephony"], dict(BASE, phone="0231 8888888"))
+        assert st == 201, "a committed row is a success even without Redis"
+        want[cb["id"]] = ms(cb["due_at"])
+    finally:
+        t.redis.start()
+    wait_for("rebuild", lambda: t.redis.zrange(t.key("ready")) == want)
+    wait_for("readyz", lambda: d.req("GET", "/readyz")[0] == 200)
+
+
+def test_daemon_restart_rebuilds_index(t):
+    d, tok = setup(t)
+    make_some(d, tok["telephony"], 10)
+    assert d.stop() == 0
+    t.redis.cli("DEL", t.key("ready"), t.key("index"))
+    d.start()
+    wait_for("rebuild", lambda: t.redis.zrange(t.key("ready")) == open_ids(t))
+
+
+def test_redis_that_may_evict_is_not_ready(t):
+    d, tok = setup(t)
+    t.redis.cli("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    try:
+        st, _, r = wait_for("not ready", lambda: (lambda x: x if x[0] == 503 else None)(
+            d.req("GET", "/readyz")))[:3]
+        assert "noeviction" in r["checks"]["redis"]
+    finally:
+        t.redis.cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    wait_for("ready", lambda: d.req("GET", "/readyz")[0] == 200)
+
+
+# ---- schema --------------------------------------------------------------
+
+def test_refuses_unknown_schema(t):
+    d = t.daemon(start=False)
+    t.sql("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')")
+    d.proc = subprocess.Popen([harness.CALLBACKD, "-c", d.conf, "-f"],
+                              stdout=subprocess.DEVNULL, stderr=open(d.log, "ab"))
+    code = d.proc.wait(15)
+    d.proc = None
+    assert code == 1
+    assert "version 999" in d.log_tail() and "needs version" in d.log_tail()
+
+
+def test_refuses_unmigrated_schema(t):
+    d = t.cluster.daemon(t.db, t.prefix)  # not migrated
+    out = subprocess.run([harness.CALLBACKD, "-c", d.conf, "-f"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "--migrate" in out.stderr
+
+
+# ---- the command line ----------------------------------------------------
+
+def test_check_config_names_file_line_and_key(t):
+    d = t.daemon(start=False)
+    assert d.run("--check-config").stdout.strip() == "config OK"
+    with open(d.conf) as f:
+        lines = f.read().split("\n")
+    n = next(i for i, x in enumerate(lines) if x.startswith("target")) + 1
+    lines[n - 1] = "target = 48x"
+    bad = os.path.join(d.dir, "bad.ini")
+    with open(bad, "w") as f:
+        f.write("\n".join(lines))
+    out = subprocess.run([harness.CALLBACKD, "-c", bad, "--check-config"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 1
+    assert f"{bad}:{n}: target:" in out.stderr, out.stderr
+    with open(bad, "w") as f:
+        f.write("\n".join(lines[:3] + ["colour = red"] + lines[3:]))
+    out = subprocess.run([harness.CALLBACKD, "-c", bad, "--check-config"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 1 and f"{bad}:4: colour:" in out.stderr, out.stderr
+    out = subprocess.run([harness.CALLBACKD, "--version"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0 and out.stdout.startswith("callbackd ")
+
+
+# ---- shutdown ------------------------------------------------------------
+
+def test_sigterm_answers_requests_in_flight(t):
+    """Requests held inside PostgreSQL (a lock the test holds) when SIGTERM
+    arrives are all answered, and every 201 is committed."""
+    d, tok = setup(t)
+    n = 12
+    locker = t.pg.session(t.db)
+    # intake takes an advisory lock per phone+topic: hold them all
+    for i in range(n):
+        locker.stdin.write("SELECT pg_advisory_lock(hashtextextended("
+                           f"'open:+49231{2000000 + i}|general', 0));\n")
+    locker.stdin.write("SELECT 'held';\n")
+    wait_for("locks", lambda: locker.stdout.readline().strip() == "held", timeout=15)
+    results = [None] * n
+
+    def one(i):
+        try:
+            results[i] = post(d, tok["telephony"],
+                              dict(BASE, phone=f"0231 {2000000 + i}"))[:3]
+        except Exception as e:
+            results[i] = e
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    wait_for("requests waiting on the lock", lambda: int(t.scalar(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
+        >= min(n, 4))
+    d.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    # the listener is closed: new connections are refused
+    try:
+        post(d, tok["telephony"], BASE)
+        refused = False
+    except (ConnectionRefusedError, http.client.HTTPException, OSError):
+        refused = True
+    locker.stdin.write("SELECT pg_advisory_unlock_all();\n\\q\n")
+    locker.stdin.flush()
+    for th in threads:
+        th.join(30)
+    locker.wait(10)
+    code = d.proc.wait(15)
+    d.proc = None
+    assert code == 0, code
+    assert refused, "a new connection was accepted after SIGTERM"
+    for r in results:
+        assert not isinstance(r, Exception), r
+        assert r[0] in (201, 503), r
+    created = [r[2]["id"] for r in results if r[0] == 201]
+    assert created, "no request was answered with 201"
+    for cid in created:
+        assert t.scalar(f"SELECT count(*) FROM callbacks WHERE id = '{cid}'") == "1"
