@@ -1,0 +1,83 @@
+#!/bin/sh
+# The whole test suite, as README and CI run it: installs what is missing,
+# builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
+# and runs the unit tests (Check) and the integration tests (real Redis and
+# PostgreSQL) on each. Runs every stage even after a failure, then prints a
+# summary and, last, one line "N passed, M failed". Exits non-zero on any
+# failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+sh scripts/deps.sh || { echo "deps: cannot install the packages"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+summary=""
+
+note() { summary="$summary$1
+"; }
+
+# Adds the counts of Check's "NN%: Checks: N, Failures: F, Errors: E" lines.
+unit_counts() {
+	for log in "$1"/tests/unit/*.log; do
+		[ -e "$log" ] || continue
+		grep -h '^[0-9]*%: Checks:' "$log"
+	done | awk -F'[:,] *' '{ c += $3; f += $5 + $7 } END { printf "%d %d\n", c - f, f }'
+}
+
+stage() { # name configure-flags env...
+	name=$1 flags=$2
+	shift 2
+	envs="$*" # VAR=value words without spaces
+	dir=build/$name
+	mkdir -p "$dir"
+	echo "== $name: build"
+	if ! (cd "$dir" && ../../configure -q $flags && make -j2 >make.log 2>&1); then
+		cat "$dir/make.log" 2>/dev/null | tail -40
+		failed=$((failed + 1))
+		note "$name: build FAILED"
+		return
+	fi
+	echo "== $name: unit tests"
+	(cd "$dir" && env $envs make -j2 check >check.log 2>&1)
+	rc=$?
+	counts=$(unit_counts "$dir")
+	up=${counts% *} uf=${counts#* }
+	if [ "$rc" != 0 ] && [ "$uf" = 0 ]; then
+		# a unit program that crashed before Check could count
+		cat "$dir/test-suite.log" 2>/dev/null | tail -40
+		uf=1
+	fi
+	[ "$uf" != 0 ] && cat "$dir"/tests/unit/*.log 2>/dev/null | grep -v '^[0-9]*%: Checks' | grep -E 'F:|E:|ERROR|runtime error' | head -40
+	passed=$((passed + up))
+	failed=$((failed + uf))
+	note "$name: unit $up passed, $uf failed"
+
+	echo "== $name: integration tests"
+	out=$dir/integration.log
+	env $envs CALLBACKD="$top/$dir/callbackd" python3 tests/integration/run.py >"$out" 2>&1
+	rc=$?
+	grep -v '^ok ' "$out" | tail -n 200
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+	ip=$(echo "$line" | awk '{ print $1 }')
+	if=$(echo "$line" | awk '{ print $3 }')
+	ip=${ip:-0} if=${if:-0}
+	[ "$rc" != 0 ] && [ "$if" = 0 ] && if=1
+	passed=$((passed + ip))
+	failed=$((failed + if))
+	note "$name: integration $ip passed, $if failed"
+}
+
+echo "== autoreconf"
+autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; failed=$((failed + 1)); }
+
+stage plain ""
+stage asan "--enable-sanitizers" \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+echo
+printf '%s' "$summary"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
