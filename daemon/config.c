@@ -202,52 +202,52 @@ valid_ident(const char *s)
 	return 1;
 }
 
+/* Finds the element called name in an array of structs that begin with
+ * their name, or appends a zeroed one. */
 static void *
-named_section(struct parse *p, const char *section, const char *kind,
-    int *is_new)
+find_or_add(void **arr, size_t *n, size_t size, const char *name, int *is_new)
 {
-	struct config *c = p->cfg;
-	const char *name = section + strlen(kind);
+	char *p = *arr, *grown;
 	size_t i;
 
 	*is_new = 0;
+	for (i = 0; i < *n; i++)
+		if (!strcmp(p + i * size, name))
+			return p + i * size;
+	if (!(grown = realloc(*arr, (*n + 1) * size)))
+		return NULL;
+	*arr = grown;
+	p = grown + (*n)++ * size;
+	memset(p, 0, size);
+	strcpy(p, name);
+	*is_new = 1;
+	return p;
+}
+
+static void *
+named_section(struct parse *p, const char *section, const char *kind)
+{
+	struct config *c = p->cfg;
+	const char *name = section + strlen(kind);
+	struct topic_policy *t;
+	int is_new;
+
 	if (!valid_ident(name)) {
 		snprintf(p->err, sizeof(p->err),
 		    "[%s]: name must be 1 to %d characters of a-z, 0-9, _ and -",
 		    section, CBD_IDENT_MAX);
 		return NULL;
 	}
-	if (kind[0] == 't') {
-		void *grown;
-
-		for (i = 0; i < c->ntopics; i++)
-			if (!strcmp(c->topics[i].name, name))
-				return &c->topics[i];
-		grown = realloc(c->topics, (c->ntopics + 1) * sizeof(*c->topics));
-		if (!grown)
-			return NULL;
-		c->topics = grown;
-		memset(&c->topics[c->ntopics], 0, sizeof(*c->topics));
-		strcpy(c->topics[c->ntopics].name, name);
-		c->topics[c->ntopics].target_ms = -1;
-		apply_defaults(topic_keys, &c->topics[c->ntopics]);
-		*is_new = 1;
-		return &c->topics[c->ntopics++];
-	} else {
-		void *grown;
-
-		for (i = 0; i < c->nsites; i++)
-			if (!strcmp(c->sites[i].name, name))
-				return &c->sites[i];
-		grown = realloc(c->sites, (c->nsites + 1) * sizeof(*c->sites));
-		if (!grown)
-			return NULL;
-		c->sites = grown;
-		memset(&c->sites[c->nsites], 0, sizeof(*c->sites));
-		strcpy(c->sites[c->nsites].name, name);
-		*is_new = 1;
-		return &c->sites[c->nsites++];
+	if (kind[0] == 's')
+		return find_or_add((void **)&c->sites, &c->nsites, sizeof(*c->sites),
+		    name, &is_new);
+	t = find_or_add((void **)&c->topics, &c->ntopics, sizeof(*c->topics), name,
+	    &is_new);
+	if (t && is_new) {
+		t->target_ms = -1; /* required: missing until the file sets it */
+		apply_defaults(topic_keys, t);
 	}
+	return t;
 }
 
 static int
@@ -257,7 +257,6 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	const struct ckey *table;
 	void *base;
 	char why[160];
-	int is_new;
 
 	if (p->err[0])
 		return 1; /* keep only the first error; inih reports its line */
@@ -273,11 +272,11 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		base = p->cfg;
 	} else if (!strncmp(section, "topic ", 6)) {
 		table = topic_keys;
-		if (!(base = named_section(p, section, "topic ", &is_new)))
+		if (!(base = named_section(p, section, "topic ")))
 			goto fail;
 	} else if (!strncmp(section, "site ", 5)) {
 		table = site_keys;
-		if (!(base = named_section(p, section, "site ", &is_new)))
+		if (!(base = named_section(p, section, "site ")))
 			goto fail;
 	} else {
 		snprintf(p->err, sizeof(p->err), "%s: unknown section [%s]",

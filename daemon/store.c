@@ -659,6 +659,18 @@ job_free(struct store_job *j)
 	free(j);
 }
 
+/* Fills in a job's steps and queues it for a connection. */
+static void
+job_run(struct store_job *j, job_step_fn *start, job_step_fn *step,
+    void (*fail)(struct store_job *, enum store_status))
+{
+	j->start = start;
+	j->step = step;
+	j->fail = fail;
+	j->destroy = job_free;
+	job_submit(j);
+}
+
 void
 store_token_lookup(const char *sha256_hex, store_token_fn *fn, void *arg)
 {
@@ -671,11 +683,7 @@ store_token_lookup(const char *sha256_hex, store_token_fn *fn, void *arg)
 	snprintf(t->hash, sizeof(t->hash), "%s", sha256_hex);
 	t->fn = fn;
 	t->arg = arg;
-	t->job.start = token_start;
-	t->job.step = token_step;
-	t->job.fail = token_fail;
-	t->job.destroy = job_free;
-	job_submit(&t->job);
+	job_run(&t->job, token_start, token_step, token_fail);
 }
 
 /* ---- intake ---------------------------------------------------------- */
@@ -810,11 +818,7 @@ store_intake(const struct callback *req, const char *idem_key,
 	in->raise_due = raise_due;
 	in->fn = fn;
 	in->arg = arg;
-	in->job.start = intake_start;
-	in->job.step = intake_step;
-	in->job.fail = intake_fail;
-	in->job.destroy = job_free;
-	job_submit(&in->job);
+	job_run(&in->job, intake_start, intake_step, intake_fail);
 }
 
 /* ---- reading callbacks ---------------------------------------------- */
@@ -904,11 +908,7 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 	snprintf(r->id, sizeof(r->id), "%s", id);
 	r->one = fn;
 	r->arg = arg;
-	r->job.start = get_start;
-	r->job.step = get_step;
-	r->job.fail = read_fail;
-	r->job.destroy = job_free;
-	job_submit(&r->job);
+	job_run(&r->job, get_start, get_step, read_fail);
 }
 
 static void
@@ -964,9 +964,5 @@ store_open_callbacks(const char *after_id, size_t limit, store_page_fn *fn,
 	r->limit = limit;
 	r->page = fn;
 	r->arg = arg;
-	r->job.start = page_start;
-	r->job.step = page_step;
-	r->job.fail = read_fail;
-	r->job.destroy = job_free;
-	job_submit(&r->job);
+	job_run(&r->job, page_start, page_step, read_fail);
 }

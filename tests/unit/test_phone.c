@@ -1,5 +1,5 @@
 /* Unit tests for phone.c: normalisation to E.164, as a table. */
-#include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,23 +81,15 @@ START_TEST(refuses_a_small_buffer)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 int
 main(void)
 {
 	Suite *s = suite_create("phone");
 	TCase *tc = tcase_create("phone");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, normalises, 0, N(cases));
 	tcase_add_loop_test(tc, checks_country_codes, 0, N(codes));
 	tcase_add_test(tc, refuses_a_small_buffer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

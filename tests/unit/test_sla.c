@@ -1,5 +1,5 @@
 /* Unit tests for sla.c: which target applies and when a call-back is due. */
-#include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 
 #include "sla.h"
@@ -48,16 +48,9 @@ main(void)
 {
 	Suite *s = suite_create("sla");
 	TCase *tc = tcase_create("due");
-	SRunner *sr;
-	int failed;
 
-	tcase_add_loop_test(tc, due_time_on_24x7, 0,
-	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, due_time_on_24x7, 0, N(cases));
 	tcase_add_test(tc, urgent_target_only_when_urgent);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

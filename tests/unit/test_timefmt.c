@@ -1,6 +1,6 @@
 /* Unit tests for timefmt.c: RFC 3339 in and out, config durations.
  * Expected values computed independently with date(1). */
-#include <check.h>
+#include "check_run.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,15 +117,11 @@ START_TEST(refuses_bad_durations)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 int
 main(void)
 {
 	Suite *s = suite_create("timefmt");
 	TCase *tc = tcase_create("timefmt");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, parses_valid_times, 0, N(good));
 	tcase_add_loop_test(tc, refuses_invalid_times, 0, N(bad));
@@ -134,9 +130,5 @@ main(void)
 	tcase_add_loop_test(tc, parses_durations, 0, N(durations));
 	tcase_add_loop_test(tc, refuses_bad_durations, 0, N(bad_durations));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

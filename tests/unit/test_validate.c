@@ -1,5 +1,5 @@
 /* Unit tests for validate.c: every rule of the create body, as a table. */
-#include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,15 +230,11 @@ START_TEST(checks_language_tags)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 int
 main(void)
 {
 	Suite *s = suite_create("validate");
 	TCase *tc = tcase_create("create");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_loop_test(tc, refuses_bad_body, 0, N(bad));
@@ -250,9 +246,5 @@ main(void)
 	tcase_add_test(tc, idempotency_key_length_limit);
 	tcase_add_loop_test(tc, checks_language_tags, 0, N(langs));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
