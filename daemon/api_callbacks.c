@@ -131,7 +131,7 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		intake_answer(in);
 		return;
 	}
-	queue_enqueue(&in->row, intake_indexed, in);
+	queue_sync(&in->row, intake_indexed, in);
 }
 
 void

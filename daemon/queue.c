@@ -22,8 +22,13 @@
 #include "queue.h"
 #include "timefmt.h"
 
-enum script_id { SCRIPT_ENQUEUE, SCRIPT_RESET, SCRIPT_COUNT };
-static const char *const script_names[SCRIPT_COUNT] = { "enqueue", "reset" };
+enum script_id {
+	SCRIPT_SYNC, SCRIPT_RESET, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
+	SCRIPT_COUNT
+};
+static const char *const script_names[SCRIPT_COUNT] = {
+	"sync", "reset", "claim", "unclaim", "promote"
+};
 
 struct script {
 	const char *body;
@@ -33,7 +38,8 @@ struct script {
 static struct script scripts[SCRIPT_COUNT];
 static struct event_base *base;
 static redisAsyncContext *ac;
-static struct event *ev_retry, *ev_check;
+static struct event *ev_retry, *ev_check, *ev_promote;
+static int64_t promote_at; /* when the promotion timer fires next */
 static int64_t backoff_ms;
 static int connected;    /* the TCP connection is up */
 static int usable;       /* connected, set up and noeviction */
@@ -44,6 +50,7 @@ static queue_lost_fn *on_lost;
 static char state[160] = "not connected yet";
 
 static void queue_connect(void);
+static void promote_schedule(int64_t at);
 
 static void
 key(char *buf, size_t len, const char *name)
@@ -65,16 +72,33 @@ queue_state(void)
 
 /* ---- script calls ---------------------------------------------------- */
 
-#define SCRIPT_ARGS_MAX 16
+/* EVALSHA, sha, numkeys, keys and arguments: the claim script has the
+ * most, one routing set per topic and language plus three. */
+#define SCRIPT_ARGS_MAX \
+	(CBD_CASEWORKER_TOPICS_MAX * CBD_CASEWORKER_LANGUAGES_MAX + 16)
+
+typedef void script_reply_fn(void *arg, const redisReply *);
 
 struct call {
 	enum script_id script;
 	int argc;
 	char *argv[SCRIPT_ARGS_MAX];
 	int resent;
-	queue_done_fn *fn;
+	queue_done_fn *fn;         /* told only whether it worked, or */
+	script_reply_fn *reply_fn; /* given the reply (NULL: failed) */
 	void *arg;
 };
+
+static void
+call_done(struct call *c, const redisReply *reply)
+{
+	int ok = reply && reply->type != REDIS_REPLY_ERROR;
+
+	if (c->reply_fn)
+		c->reply_fn(c->arg, ok ? reply : NULL);
+	else if (c->fn)
+		c->fn(c->arg, ok);
+}
 
 static void call_send(struct call *, int whole);
 
@@ -93,7 +117,6 @@ call_reply(redisAsyncContext *ctx, void *r, void *priv)
 {
 	redisReply *reply = r;
 	struct call *c = priv;
-	int ok = 0;
 
 	(void)ctx;
 	if (reply && reply->type == REDIS_REPLY_ERROR &&
@@ -102,15 +125,10 @@ call_reply(redisAsyncContext *ctx, void *r, void *priv)
 		call_send(c, 1);
 		return;
 	}
-	if (!reply)
-		ok = 0;
-	else if (reply->type == REDIS_REPLY_ERROR)
+	if (reply && reply->type == REDIS_REPLY_ERROR)
 		log_warnx("redis: script %s failed: %s", script_names[c->script],
 		    reply->str);
-	else
-		ok = 1;
-	if (c->fn)
-		c->fn(c->arg, ok);
+	call_done(c, reply);
 	call_free(c);
 }
 
@@ -126,86 +144,315 @@ call_send(struct call *c, int whole)
 		argv[i] = c->argv[i];
 	if (!connected || redisAsyncCommandArgv(ac, call_reply, c, c->argc,
 	    argv, NULL) != REDIS_OK) {
-		if (c->fn)
-			c->fn(c->arg, 0);
+		call_done(c, NULL);
 		call_free(c);
 	}
 }
 
-/* Runs a script: nkeys keys followed by arguments, all strings. */
+/* Runs a script: args are numkeys, the keys, then the arguments. */
 static void
-script_run(enum script_id id, queue_done_fn *fn, void *arg, int nargs,
-    const char *const *args)
+script_run(enum script_id id, queue_done_fn *fn, script_reply_fn *reply_fn,
+    void *arg, int nargs, const char *const *args)
 {
 	struct call *c;
 	int i;
 
-	if (!usable || nargs + 3 > SCRIPT_ARGS_MAX || !(c = calloc(1, sizeof(*c)))) {
+	if (!(c = calloc(1, sizeof(*c))))
+		goto fail;
+	c->script = id;
+	c->fn = fn;
+	c->reply_fn = reply_fn;
+	c->arg = arg;
+	if (!usable || nargs + 2 > SCRIPT_ARGS_MAX)
+		goto fail;
+	/* argv[0] and argv[1] (EVALSHA and the sha) are filled at send time */
+	c->argc = 2;
+	for (i = 0; i < nargs; i++)
+		if (!(c->argv[c->argc++] = strdup(args[i])))
+			goto fail;
+	call_send(c, 0);
+	return;
+fail:
+	if (c) {
+		call_done(c, NULL);
+		call_free(c);
+	} else if (reply_fn)
+		reply_fn(arg, NULL);
+	else if (fn)
+		fn(arg, 0);
+}
+
+/* The routing set a queued callback waits in: its assignee's, or the one
+ * of its site, topic and language. */
+static void
+route_key(char *buf, size_t len, const struct callback *cb)
+{
+	if (cb->assignee[0])
+		snprintf(buf, len, "%sq:@%s", conf->key_prefix, cb->assignee);
+	else
+		snprintf(buf, len, "%sq:%s:%s:%s", conf->key_prefix, cb->site,
+		    cb->topic, cb->language);
+}
+
+static const char *
+ms_arg(int64_t ms, char *buf, size_t len)
+{
+	if (ms == CBD_NO_TIME)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, "%lld", (long long)ms);
+	return buf;
+}
+
+/* ---- waiting to ready ------------------------------------------------ */
+
+/* Arms the promotion timer for at, unless it fires sooner already; never
+ * sleeps longer than CBD_PROMOTE_MAX_SLEEP_MS, so callbacks other daemons
+ * put in waiting are promoted in time too. */
+static void
+promote_schedule(int64_t at)
+{
+	int64_t now = now_ms(), delay;
+	struct timeval tv;
+
+	if (at > now + CBD_PROMOTE_MAX_SLEEP_MS)
+		at = now + CBD_PROMOTE_MAX_SLEEP_MS;
+	if (evtimer_pending(ev_promote, NULL) && promote_at <= at)
+		return;
+	promote_at = at;
+	delay = at > now ? at - now : 0;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(ev_promote, &tv);
+}
+
+static void
+promote_reply(void *arg, const redisReply *reply)
+{
+	(void)arg;
+	if (!reply) {
+		promote_schedule(now_ms() + 1000);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_STRING)
+		promote_schedule(strtoll(reply->str, NULL, 10));
+	else /* -1: nothing waits */
+		promote_schedule(now_ms() + CBD_PROMOTE_MAX_SLEEP_MS);
+}
+
+static void
+promote_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char k_wait[96], k_ready[96], now[24], limit[16];
+	const char *args[6] = { "2", k_wait, k_ready, now, limit, conf->key_prefix };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!usable) {
+		promote_schedule(now_ms() + 1000);
+		return;
+	}
+	key(k_wait, sizeof(k_wait), "waiting");
+	key(k_ready, sizeof(k_ready), "ready");
+	snprintf(now, sizeof(now), "%lld", (long long)now_ms());
+	snprintf(limit, sizeof(limit), "%d", CBD_PROMOTE_BATCH);
+	script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 6, args);
+}
+
+struct sync_call {
+	queue_done_fn *fn;
+	void *arg;
+	int64_t not_before;
+};
+
+static void
+sync_reply(void *arg, const redisReply *reply)
+{
+	struct sync_call *sc = arg;
+
+	if (reply && reply->type == REDIS_REPLY_STRING &&
+	    !strcmp(reply->str, "waiting"))
+		promote_schedule(sc->not_before);
+	if (sc->fn)
+		sc->fn(sc->arg, reply != NULL);
+	free(sc);
+}
+
+void
+queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
+{
+	struct sync_call *sc;
+	char k_ready[96], k_wait[96], k_leases[96], k_flag[96], k_cb[128];
+	char k_route[256], score[24], due[24], nb[24], now[24], until[24];
+	const char *args[21];
+
+	key(k_ready, sizeof(k_ready), "ready");
+	key(k_wait, sizeof(k_wait), "waiting");
+	key(k_leases, sizeof(k_leases), "leases");
+	key(k_flag, sizeof(k_flag), "flagged");
+	snprintf(k_cb, sizeof(k_cb), "%scb:%s", conf->key_prefix, cb->id);
+	route_key(k_route, sizeof(k_route), cb);
+	args[0] = "6";
+	args[1] = k_ready;
+	args[2] = k_wait;
+	args[3] = k_leases;
+	args[4] = k_flag;
+	args[5] = k_cb;
+	args[6] = k_route;
+	args[7] = cb->id;
+	args[8] = cb->state;
+	args[9] = ms_arg(callback_rank(cb), score, sizeof(score));
+	args[10] = ms_arg(cb->due_at, due, sizeof(due));
+	args[11] = ms_arg(cb->not_before, nb, sizeof(nb));
+	args[12] = ms_arg(now_ms(), now, sizeof(now));
+	args[13] = cb->site;
+	args[14] = cb->topic;
+	args[15] = cb->language;
+	args[16] = cb->urgent ? "1" : "0";
+	args[17] = cb->assignee;
+	args[18] = cb->lease_token;
+	args[19] = ms_arg(cb->lease_until, until, sizeof(until));
+	args[20] = cb->flagged ? "1" : "0";
+	if (!(sc = calloc(1, sizeof(*sc)))) {
 		if (fn)
 			fn(arg, 0);
 		return;
 	}
-	c->script = id;
-	c->fn = fn;
-	c->arg = arg;
-	/* argv: [EVALSHA, sha] filled at send time, then numkeys and args */
-	c->argv[0] = NULL;
-	c->argv[1] = NULL;
-	c->argc = 2;
-	for (i = 0; i < nargs; i++)
-		c->argv[c->argc++] = strdup(args[i]);
-	for (i = 2; i < c->argc; i++) {
-		if (!c->argv[i]) {
-			if (fn)
-				fn(arg, 0);
-			call_free(c);
-			return;
-		}
-	}
-	call_send(c, 0);
+	sc->fn = fn;
+	sc->arg = arg;
+	sc->not_before = cb->not_before;
+	script_run(SCRIPT_SYNC, NULL, sync_reply, sc, 21, args);
+}
+
+struct claim_call {
+	queue_claim_fn *fn;
+	void *arg;
+};
+
+static void
+claim_reply(void *arg, const redisReply *reply)
+{
+	struct claim_call *cc = arg;
+
+	if (!reply)
+		cc->fn(cc->arg, 0, NULL);
+	else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING)
+		cc->fn(cc->arg, 1, reply->element[0]->str);
+	else
+		cc->fn(cc->arg, 1, NULL);
+	free(cc);
 }
 
 void
-queue_enqueue(const struct callback *cb, queue_done_fn *fn, void *arg)
+queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
+    queue_claim_fn *fn, void *arg)
 {
-	char k_ready[96], k_wait[96], k_cb[128], due[24], nb[24], now[24];
-	const char *args[13];
+	size_t nsets = 1 + cw->ntopics * cw->nlanguages, t, l, i;
+	char (*keys)[256] = calloc(nsets + 2, sizeof(*keys));
+	const char **args = calloc(nsets + 7, sizeof(*args));
+	struct claim_call *cc = calloc(1, sizeof(*cc));
+	char nkeys[16], until[24];
+
+	if (!keys || !args || !cc) {
+		free(keys);
+		free(args);
+		free(cc);
+		fn(arg, 0, NULL);
+		return;
+	}
+	cc->fn = fn;
+	cc->arg = arg;
+	i = 0;
+	snprintf(keys[i++], sizeof(keys[0]), "%sq:@%s", conf->key_prefix, cw->id);
+	for (t = 0; t < cw->ntopics; t++)
+		for (l = 0; l < cw->nlanguages; l++)
+			snprintf(keys[i++], sizeof(keys[0]), "%sq:%s:%s:%s",
+			    conf->key_prefix, cw->site, cw->topics[t], cw->languages[l]);
+	key(keys[i++], sizeof(keys[0]), "ready");
+	key(keys[i++], sizeof(keys[0]), "leases");
+	snprintf(nkeys, sizeof(nkeys), "%zu", i);
+	args[0] = nkeys;
+	for (t = 0; t < i; t++)
+		args[1 + t] = keys[t];
+	args[1 + i] = conf->key_prefix;
+	args[2 + i] = ms_arg(until_ms, until, sizeof(until));
+	args[3 + i] = token;
+	args[4 + i] = cw->id;
+	script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(5 + i), args);
+	free(keys);
+	free(args);
+}
+
+void
+queue_unclaim(const char *id, const char *token, queue_done_fn *fn, void *arg)
+{
+	char k_ready[96], k_leases[96], k_cb[128];
+	const char *args[6] = { "3", k_ready, k_leases, k_cb, id, token };
 
 	key(k_ready, sizeof(k_ready), "ready");
-	key(k_wait, sizeof(k_wait), "waiting");
-	snprintf(k_cb, sizeof(k_cb), "%scb:%s", conf->key_prefix, cb->id);
-	snprintf(due, sizeof(due), "%lld", (long long)cb->due_at);
-	if (cb->not_before == CBD_NO_TIME)
-		nb[0] = '\0';
-	else
-		snprintf(nb, sizeof(nb), "%lld", (long long)cb->not_before);
-	snprintf(now, sizeof(now), "%lld", (long long)now_ms());
-	args[0] = "3";
-	args[1] = k_ready;
-	args[2] = k_wait;
-	args[3] = k_cb;
-	args[4] = cb->id;
-	args[5] = due;
-	args[6] = nb;
-	args[7] = now;
-	args[8] = cb->site;
-	args[9] = cb->topic;
-	args[10] = cb->language;
-	args[11] = cb->urgent ? "1" : "0";
-	args[12] = cb->assignee;
-	script_run(SCRIPT_ENQUEUE, fn, arg, 13, args);
+	key(k_leases, sizeof(k_leases), "leases");
+	snprintf(k_cb, sizeof(k_cb), "%scb:%s", conf->key_prefix, id);
+	script_run(SCRIPT_UNCLAIM, fn, NULL, arg, 6, args);
+}
+
+struct expired_call {
+	queue_expired_fn *fn;
+	void *arg;
+};
+
+static void
+expired_reply(redisAsyncContext *ctx, void *r, void *priv)
+{
+	redisReply *reply = r;
+	struct expired_call *ec = priv;
+	const char *ids[CBD_SWEEP_BATCH];
+	size_t i, n = 0;
+
+	(void)ctx;
+	if (reply && reply->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i < reply->elements && n < CBD_SWEEP_BATCH; i++)
+			if (reply->element[i]->type == REDIS_REPLY_STRING)
+				ids[n++] = reply->element[i]->str;
+	ec->fn(ec->arg, ids, n);
+	free(ec);
+}
+
+void
+queue_expired_leases(int64_t now, queue_expired_fn *fn, void *arg)
+{
+	struct expired_call *ec;
+	char k_leases[96];
+
+	key(k_leases, sizeof(k_leases), "leases");
+	if (!usable || !(ec = calloc(1, sizeof(*ec)))) {
+		fn(arg, NULL, 0);
+		return;
+	}
+	ec->fn = fn;
+	ec->arg = arg;
+	if (redisAsyncCommand(ac, expired_reply, ec,
+	    "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %d", k_leases, (long long)now,
+	    CBD_SWEEP_BATCH) != REDIS_OK) {
+		free(ec);
+		fn(arg, NULL, 0);
+	}
 }
 
 void
 queue_reset(queue_done_fn *fn, void *arg)
 {
-	char k_ready[96], k_wait[96], k_index[96];
-	const char *args[4] = { "3", k_ready, k_wait, k_index };
+	char k_ready[96], k_wait[96], k_leases[96], k_flag[96], k_index[96];
+	const char *args[7] = { "5", k_ready, k_wait, k_leases, k_flag, k_index,
+		conf->key_prefix };
 
 	key(k_ready, sizeof(k_ready), "ready");
 	key(k_wait, sizeof(k_wait), "waiting");
+	key(k_leases, sizeof(k_leases), "leases");
+	key(k_flag, sizeof(k_flag), "flagged");
 	key(k_index, sizeof(k_index), "index");
-	script_run(SCRIPT_RESET, fn, arg, 4, args);
+	script_run(SCRIPT_RESET, fn, NULL, arg, 7, args);
 }
 
 static void
@@ -301,6 +548,7 @@ policy_reply(redisAsyncContext *ctx, void *r, void *priv)
 		    conf->redis_host, (long long)conf->redis_port);
 		backoff_ms = 0;
 		policy_warned = 0;
+		promote_schedule(now_ms());
 	} else if (!usable && !policy_warned) {
 		log_warnx("%s; the queue index is not used until it is", state);
 		policy_warned = 1;
@@ -466,6 +714,8 @@ queue_init(struct event_base *b, queue_lost_fn *fn)
 		sha1_hex(s->body, scripts[i].sha);
 	}
 	ev_retry = evtimer_new(base, retry_cb, NULL);
+	ev_promote = evtimer_new(base, promote_cb, NULL);
+	promote_schedule(now_ms() + CBD_PROMOTE_MAX_SLEEP_MS);
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);
 	tv.tv_sec = conf->index_check_ms / 1000;
 	tv.tv_usec = (conf->index_check_ms % 1000) * 1000;
@@ -489,5 +739,7 @@ queue_shutdown(void)
 		event_free(ev_retry);
 	if (ev_check)
 		event_free(ev_check);
-	ev_retry = ev_check = NULL;
+	if (ev_promote)
+		event_free(ev_promote);
+	ev_retry = ev_check = ev_promote = NULL;
 }

@@ -85,7 +85,7 @@ page_done(void *arg, enum store_status st, const struct callback *rows, size_t n
 	outstanding = n + 1;
 	for (i = 0; i < n; i++) {
 		enqueued++;
-		queue_enqueue(&rows[i], item_done, NULL);
+		queue_sync(&rows[i], item_done, NULL);
 	}
 	item_done(NULL, 1);
 }

@@ -541,8 +541,11 @@ store_shutdown(void)
 	"c.assignee, c.name, c.customer_ref, c.note, c.call_id, " \
 	"cbd_ms(c.requested_at), cbd_ms(c.received_at), cbd_ms(c.due_at), " \
 	"cbd_ms(c.not_before), cbd_ms(c.not_after), c.request_count, " \
-	"cbd_ms(c.created_at), cbd_ms(c.updated_at)"
-#define CB_NCOLS 20
+	"cbd_ms(c.created_at), cbd_ms(c.updated_at), c.lease_token, " \
+	"cbd_ms(c.lease_until), c.claimed_by, c.attempt_count, c.lapsed_leases, " \
+	"c.flagged, cbd_ms(c.first_attempt_at), cbd_ms(c.reached_at), " \
+	"cbd_ms(c.closed_at)"
+#define CB_NCOLS 29
 
 static void
 col_str(const PGresult *res, int row, int col, char *dst, size_t len)
@@ -586,6 +589,15 @@ row_to_callback(const PGresult *res, int row, int first, struct callback *cb)
 	cb->request_count = atoi(PQgetvalue(res, row, i++));
 	cb->created_at = col_time(res, row, i++);
 	cb->updated_at = col_time(res, row, i++);
+	col_str(res, row, i++, cb->lease_token, sizeof(cb->lease_token));
+	cb->lease_until = col_time(res, row, i++);
+	col_str(res, row, i++, cb->claimed_by, sizeof(cb->claimed_by));
+	cb->attempt_count = atoi(PQgetvalue(res, row, i++));
+	cb->lapsed_leases = atoi(PQgetvalue(res, row, i++));
+	cb->flagged = PQgetvalue(res, row, i++)[0] == 't';
+	cb->first_attempt_at = col_time(res, row, i++);
+	cb->reached_at = col_time(res, row, i++);
+	cb->closed_at = col_time(res, row, i++);
 }
 
 static const char *

@@ -42,6 +42,25 @@
 #define CBD_RECONNECT_MIN_MS 100
 #define CBD_RECONNECT_MAX_MS 5000
 
+/* A caseworker's topics and languages: a claim looks at one Redis set per
+ * topic and language, so these bound the work of one claim. */
+#define CBD_CASEWORKER_TOPICS_MAX 32
+#define CBD_CASEWORKER_LANGUAGES_MAX 16
+
+/* Default lease of a claim, and how many lapse in a row before a callback
+ * is flagged for a supervisor instead of circling forever. */
+#define CBD_LEASE_DEFAULT "15m"
+#define CBD_LAPSES_TO_FLAG 3
+
+/* Lapsed leases handled per sweep, and how often the sweep runs. */
+#define CBD_SWEEP_BATCH 100
+#define CBD_SWEEP_INTERVAL_MS 1000
+
+/* Callbacks moved from waiting to ready per promotion run; longest the
+ * promotion timer sleeps, so entries other daemons add are not missed. */
+#define CBD_PROMOTE_BATCH 500
+#define CBD_PROMOTE_MAX_SLEEP_MS 5000
+
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
 

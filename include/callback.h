@@ -31,6 +31,32 @@ struct callback {
 	int request_count;
 	int64_t created_at;
 	int64_t updated_at;
+	/* claims and attempts */
+	char lease_token[37];
+	int64_t lease_until;
+	char claimed_by[CBD_IDENT_MAX + 1];
+	int attempt_count;
+	int lapsed_leases;
+	bool flagged;
+	int64_t first_attempt_at;
+	int64_t reached_at;
+	int64_t closed_at;
 };
+
+/* A caseworker: who may claim what. */
+struct caseworker {
+	char id[CBD_IDENT_MAX + 1];
+	char site[CBD_IDENT_MAX + 1];
+	char topics[CBD_CASEWORKER_TOPICS_MAX][CBD_IDENT_MAX + 1];
+	size_t ntopics;
+	char languages[CBD_CASEWORKER_LANGUAGES_MAX][CBD_LANGUAGE_MAX + 1];
+	size_t nlanguages;
+	bool active;
+};
+
+/* 1 while a callback is open: queued or claimed. */
+int callback_open(const struct callback *);
+/* Its place in a claim queue: lower goes first. */
+int64_t callback_rank(const struct callback *);
 
 #endif

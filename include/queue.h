@@ -10,9 +10,15 @@
  *
  * Keys under the configured prefix P:
  *   P ready    sorted set: claimable callbacks, scored by due_at (ms)
- *   P waiting  sorted set: callbacks whose not_before lies ahead, scored by it
+ *   P waiting  sorted set: queued callbacks whose not_before lies ahead,
+ *              scored by it
+ *   P q:SITE:TOPIC:LANG  sorted set: claimable unassigned callbacks of
+ *              that route, scored by callback_rank (due first, urgent first)
+ *   P q:@CASEWORKER      the same for callbacks assigned to a caseworker
+ *   P leases   sorted set: claimed callbacks, scored by lease expiry (ms)
+ *   P flagged  set: callbacks flagged for a supervisor (lapsed leases)
  *   P cb:ID    hash: what routing needs (site, topic, language, urgent,
- *              due_at, not_before, assignee)
+ *              score, due_at, not_before, assignee, route, lease)
  *   P index    marker: present while the index is complete
  */
 
@@ -30,9 +36,23 @@ void queue_shutdown(void);
 int queue_ready(void);
 const char *queue_state(void);
 
-/* Adds or moves one open callback. fn is called once, maybe before this
- * returns when Redis is not connected. */
-void queue_enqueue(const struct callback *, queue_done_fn *, void *arg);
+/* Brings the index in line with one callback's row: queued, claimed or
+ * gone. fn is called once, maybe before this returns when Redis is not
+ * connected. */
+void queue_sync(const struct callback *, queue_done_fn *, void *arg);
+
+/* Picks the first callback this caseworker may take and leases it to
+ * token until until_ms, atomically. fn gets ok 0 when Redis failed, and id
+ * NULL when nothing is there. */
+typedef void queue_claim_fn(void *arg, int ok, const char *id);
+void queue_claim(const struct caseworker *, const char *token, int64_t until_ms,
+    queue_claim_fn *, void *arg);
+/* Puts back a claim PostgreSQL did not record, if token still holds it. */
+void queue_unclaim(const char *id, const char *token, queue_done_fn *, void *arg);
+
+/* Ids whose lease ran out by now, at most CBD_SWEEP_BATCH; n 0 on error. */
+typedef void queue_expired_fn(void *arg, const char **ids, size_t n);
+void queue_expired_leases(int64_t now, queue_expired_fn *, void *arg);
 /* Empties the index ahead of a rebuild. */
 void queue_reset(queue_done_fn *, void *arg);
 /* Marks the index complete. */
