@@ -34,10 +34,10 @@ str_json(const char *s)
 	return s[0] ? json_string(s) : json_null();
 }
 
-static json_t *
-callback_json(const struct callback *cb)
+json_t *
+api_callback_json(const struct callback *cb)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,"
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,"
 	    "s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o}",
 	    "id", cb->id, "state", cb->state, "phone", cb->phone,
 	    "topic", cb->topic, "site", cb->site, "language", cb->language,
@@ -53,6 +53,34 @@ callback_json(const struct callback *cb)
 	    "request_count", cb->request_count,
 	    "created_at", time_json(cb->created_at),
 	    "updated_at", time_json(cb->updated_at));
+
+	/* the lease token is the holder's alone: the claim returns it */
+	json_object_update_new(j, json_pack("{s:o,s:o,s:i,s:i,s:b,s:o,s:o,s:o}",
+	    "claimed_by", str_json(cb->claimed_by),
+	    "lease_until", time_json(cb->lease_until),
+	    "attempt_count", cb->attempt_count,
+	    "lapsed_leases", cb->lapsed_leases, "flagged", cb->flagged,
+	    "first_attempt_at", time_json(cb->first_attempt_at),
+	    "reached_at", time_json(cb->reached_at),
+	    "closed_at", time_json(cb->closed_at)));
+	return j;
+}
+
+int
+api_refused(struct api_req *a, const char *verdict, const struct callback *cb)
+{
+	if (!strcmp(verdict, "ok"))
+		return 0;
+	if (!strcmp(verdict, "foreign"))
+		http_error(a, 403, "lease_foreign", "lease",
+		    "another caseworker holds this callback");
+	else if (!strcmp(verdict, "lost"))
+		http_error(a, 409, "lease_lost", "lease",
+		    "the lease is stale or has lapsed; claim again");
+	else
+		http_error(a, 409, "wrong_state", NULL,
+		    "the callback is %s; that does not allow this", cb->state);
+	return 1;
 }
 
 /* ---- POST /v1/callbacks --------------------------------------------- */
@@ -66,7 +94,7 @@ struct intake {
 static void
 intake_answer(struct intake *in)
 {
-	json_t *body = callback_json(&in->row);
+	json_t *body = api_callback_json(&in->row);
 	char location[64];
 
 	json_object_set_new(body, "merged", json_boolean(in->outcome == INTAKE_MERGED));
@@ -178,7 +206,7 @@ got_callback(void *arg, enum store_status st, const struct callback *cb,
 		return;
 	}
 	attempts = json_loads(attempts_json, 0, NULL);
-	body = callback_json(cb);
+	body = api_callback_json(cb);
 	json_object_set_new(body, "attempts", attempts ? attempts : json_array());
 	http_reply(a, 200, body, NULL);
 }
@@ -187,4 +215,132 @@ void
 api_callbacks_get(struct api_req *a)
 {
 	store_get_callback(a->path_id, got_callback, a);
+}
+
+/* ---- attempts and cancel -------------------------------------------- */
+
+struct change {
+	struct api_req *a;
+	struct callback row;
+	int status;
+};
+
+static void
+change_synced(void *arg, int ok)
+{
+	struct change *c = arg;
+
+	(void)ok; /* committed: the rebuild mends Redis if this failed */
+	http_reply(c->a, c->status, api_callback_json(&c->row), NULL);
+	free(c);
+}
+
+static void
+change_stored(void *arg, enum store_status st, const char *verdict,
+    const struct callback *cb)
+{
+	struct change *c = arg;
+
+	if (st != STORE_OK) {
+		http_store_failed(c->a, st);
+		free(c);
+		return;
+	}
+	if (api_refused(c->a, verdict, cb)) {
+		free(c);
+		return;
+	}
+	log_info("callback %s is %s (site %s, topic %s, %d attempt%s)", cb->id,
+	    cb->state, cb->site, cb->topic, cb->attempt_count,
+	    cb->attempt_count == 1 ? "" : "s");
+	c->row = *cb;
+	queue_sync(cb, change_synced, c);
+}
+
+static struct change *
+change_new(struct api_req *a, int status)
+{
+	struct change *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return NULL;
+	}
+	c->a = a;
+	c->status = status;
+	return c;
+}
+
+/* The policy an attempt falls under is the callback's topic's; the store
+ * reads the topic, so the handler looks it up after reading the row. */
+struct attempt_call {
+	struct api_req *a;
+	struct attempt_req req;
+};
+
+static void
+attempt_row(void *arg, enum store_status st, const struct callback *cb,
+    const char *attempts)
+{
+	struct attempt_call *ac = arg;
+	const struct topic_policy *t;
+	struct change *c;
+
+	(void)attempts;
+	if (st != STORE_OK) {
+		http_store_failed(ac->a, st);
+		free(ac);
+		return;
+	}
+	if (!(t = config_topic(conf, cb->topic))) {
+		http_error(ac->a, 409, "unknown_topic", NULL,
+		    "the callback's topic is no longer configured");
+		free(ac);
+		return;
+	}
+	ac->req.backoff_ms = t->retry_backoff_ms;
+	ac->req.max_attempts = (int)t->max_attempts;
+	if ((c = change_new(ac->a, 201)))
+		store_attempt(&ac->req, change_stored, c);
+	free(ac);
+}
+
+void
+api_callbacks_attempt(struct api_req *a)
+{
+	struct attempt_call *ac = calloc(1, sizeof(*ac));
+	int holder = a->role == ROLE_CASEWORKER;
+	struct verr e;
+
+	if (!ac) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return;
+	}
+	if (validate_attempt(a->body, holder, a->received_ms, &ac->req, &e) == -1) {
+		http_error(a, e.status, e.code, e.field, "%s", e.message);
+		free(ac);
+		return;
+	}
+	if (!holder && ac->req.lease_token[0]) {
+		http_error(a, 400, "unknown_field", "lease",
+		    "an agent logs attempts without a lease");
+		free(ac);
+		return;
+	}
+	ac->a = a;
+	snprintf(ac->req.id, sizeof(ac->req.id), "%s", a->path_id);
+	snprintf(ac->req.actor, sizeof(ac->req.actor), "%s", a->actor);
+	if (holder)
+		snprintf(ac->req.caseworker, sizeof(ac->req.caseworker), "%s",
+		    a->token.caseworker_id);
+	store_get_callback(a->path_id, attempt_row, ac);
+}
+
+void
+api_callbacks_cancel(struct api_req *a)
+{
+	struct change *c = change_new(a, 200);
+
+	if (c)
+		store_cancel(a->path_id, a->actor, change_stored, c);
 }

@@ -3,6 +3,7 @@
  * (SHA-256 through libcrypto; the token itself is never stored or logged)
  * and which roles exist. Looking tokens up is the store's business.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
@@ -98,4 +99,21 @@ auth_bearer(const char *header)
 	while (*header == ' ')
 		header++;
 	return *header ? header : NULL;
+}
+
+int
+auth_new_uuid(char out[37])
+{
+	unsigned char b[16];
+	char h[33];
+	ssize_t n;
+
+	if ((n = getrandom(b, sizeof(b), 0)) != (ssize_t)sizeof(b))
+		return -1;
+	b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
+	b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+	hex(b, sizeof(b), h);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16,
+	    h + 20);
+	return 0;
 }

@@ -38,6 +38,7 @@ static const struct ckey daemon_keys[] = {
 	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0 },
 	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD },
 	{ "shutdown_grace", CT_DURATION, CFG(shutdown_grace_ms), "10s", 0, 3600000 },
+	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000 },
 	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
@@ -61,6 +62,8 @@ static const struct ckey redis_keys[] = {
 static const struct ckey topic_keys[] = {
 	{ "target", CT_DURATION, TOP(target_ms), NULL, 60000, INT64_MAX },
 	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, INT64_MAX },
+	{ "max_attempts", CT_INT, TOP(max_attempts), "3", 1, 20 },
+	{ "retry_backoff", CT_DURATION, TOP(retry_backoff_ms), "2h", 1000, 604800000 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 

@@ -20,6 +20,7 @@
 #include "queue.h"
 #include "rebuild.h"
 #include "store.h"
+#include "sweep.h"
 
 #include "autoconf.h"
 
@@ -147,6 +148,7 @@ run(int foreground)
 	rebuild_init(base);
 	if (queue_init(base, rebuild_request) == -1)
 		fatalx("cannot set up Redis");
+	sweep_init(base);
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
 	log_info("callbackd %s started", PACKAGE_VERSION);
@@ -157,6 +159,7 @@ run(int foreground)
 	queue_shutdown();
 	store_shutdown();
 	rebuild_shutdown();
+	sweep_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_usr1);

@@ -978,3 +978,367 @@ store_open_callbacks(const char *after_id, size_t limit, store_page_fn *fn,
 	r->arg = arg;
 	job_run(&r->job, page_start, page_step, read_fail);
 }
+
+/* ---- changes to one callback ----------------------------------------- */
+
+/* A statement that returns (verdict text, CB_COLS) or just CB_COLS. Its
+ * parameters are copied, so callers may pass stack buffers. */
+#define CHANGE_PARAMS_MAX 12
+
+struct change_job {
+	struct store_job job;
+	const char *sql;
+	int nparams;
+	char *params[CHANGE_PARAMS_MAX];
+	int has_verdict;
+	store_change_fn *fn;
+	void *arg;
+};
+
+static void
+change_free(struct store_job *j)
+{
+	struct change_job *c = (struct change_job *)j;
+	int i;
+
+	for (i = 0; i < c->nparams; i++)
+		free(c->params[i]);
+	free(c);
+}
+
+static void
+change_start(struct store_job *j, PGresult *unused)
+{
+	struct change_job *c = (struct change_job *)j;
+
+	(void)unused;
+	job_send(j, c->sql, c->nparams, (const char *const *)c->params);
+}
+
+static void
+change_step(struct store_job *j, PGresult *res)
+{
+	struct change_job *c = (struct change_job *)j;
+	struct callback cb;
+	const char *verdict = "ok";
+
+	if (failed(res, PGRES_TUPLES_OK, "change callback")) {
+		c->fn(c->arg, STORE_FAILED, NULL, NULL);
+	} else if (PQntuples(res) == 0 || (c->has_verdict &&
+	    !strcmp(PQgetvalue(res, 0, 0), "not_found"))) {
+		c->fn(c->arg, STORE_NOT_FOUND, NULL, NULL);
+	} else {
+		if (c->has_verdict)
+			verdict = PQgetvalue(res, 0, 0);
+		row_to_callback(res, 0, c->has_verdict, &cb);
+		c->fn(c->arg, STORE_OK, verdict, &cb);
+	}
+	c->fn = NULL;
+	job_done(j);
+}
+
+static void
+change_fail(struct store_job *j, enum store_status st)
+{
+	struct change_job *c = (struct change_job *)j;
+
+	if (c->fn)
+		c->fn(c->arg, st, NULL, NULL);
+}
+
+static void
+change_run(const char *sql, int has_verdict, int n, const char *const *params,
+    store_change_fn *fn, void *arg)
+{
+	struct change_job *c = calloc(1, sizeof(*c));
+	int i;
+
+	if (!c || n > CHANGE_PARAMS_MAX)
+		goto fail;
+	c->sql = sql;
+	c->has_verdict = has_verdict;
+	c->fn = fn;
+	c->arg = arg;
+	for (i = 0; i < n; i++, c->nparams++)
+		if (params[i] && !(c->params[i] = strdup(params[i])))
+			goto fail;
+	c->job.start = change_start;
+	c->job.step = change_step;
+	c->job.fail = change_fail;
+	c->job.destroy = change_free;
+	job_submit(&c->job);
+	return;
+fail:
+	if (c)
+		change_free(&c->job);
+	fn(arg, STORE_UNAVAILABLE, NULL, NULL);
+}
+
+#define VERDICT_ROW(call) \
+	"SELECT r.verdict, " CB_COLS " FROM " call " r, " \
+	"LATERAL (SELECT (r.cb).*) c"
+
+void
+store_claim(const char *id, const char *token, int64_t until_ms,
+    const char *caseworker, const char *actor, store_change_fn *fn, void *arg)
+{
+	char until[24];
+	const char *p[5] = { id, token, until, caseworker, actor };
+
+	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
+	change_run("SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), "
+	    "$4, $5) c", 0, 5, p, fn, arg);
+}
+
+void
+store_heartbeat(const char *id, const char *token, const char *caseworker,
+    int64_t until_ms, store_change_fn *fn, void *arg)
+{
+	char until[24];
+	const char *p[4] = { id, token, caseworker, until };
+
+	if (!is_uuid(id) || !is_uuid(token)) {
+		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
+	change_run(VERDICT_ROW("cbd_heartbeat($1, $2, $3, cbd_ts($4::bigint))"),
+	    1, 4, p, fn, arg);
+}
+
+void
+store_release(const char *id, const char *token, const char *caseworker,
+    const char *actor, store_change_fn *fn, void *arg)
+{
+	const char *p[4] = { id, token, caseworker, actor };
+
+	if (!is_uuid(id) || !is_uuid(token)) {
+		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	change_run(VERDICT_ROW("cbd_release($1, $2, $3, $4)"), 1, 4, p, fn, arg);
+}
+
+void
+store_lease_expire(const char *id, int flag_after, store_change_fn *fn, void *arg)
+{
+	char n[16];
+	const char *p[2] = { id, n };
+
+	snprintf(n, sizeof(n), "%d", flag_after);
+	change_run("SELECT " CB_COLS " FROM cbd_lease_expire($1, $2::integer) c",
+	    0, 2, p, fn, arg);
+}
+
+void
+store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
+{
+	char dur[16], nb[24], backoff[24], max[16];
+	const char *p[10] = {
+		a->id, a->lease_token[0] ? a->lease_token : NULL,
+		a->caseworker[0] ? a->caseworker : NULL, a->actor, a->result,
+		a->note[0] ? a->note : NULL, NULL, NULL, backoff, max
+	};
+
+	if (!is_uuid(a->id) || (a->lease_token[0] && !is_uuid(a->lease_token))) {
+		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	if (a->duration_s >= 0) {
+		snprintf(dur, sizeof(dur), "%d", a->duration_s);
+		p[6] = dur;
+	}
+	if (a->not_before != CBD_NO_TIME) {
+		snprintf(nb, sizeof(nb), "%lld", (long long)a->not_before);
+		p[7] = nb;
+	}
+	snprintf(backoff, sizeof(backoff), "%lld", (long long)a->backoff_ms);
+	snprintf(max, sizeof(max), "%d", a->max_attempts);
+	change_run(VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, $7::integer, "
+	    "cbd_ts($8::bigint), $9::bigint, $10::integer)"), 1, 10, p, fn, arg);
+}
+
+void
+store_cancel(const char *id, const char *actor, store_change_fn *fn, void *arg)
+{
+	const char *p[2] = { id, actor };
+
+	if (!is_uuid(id)) {
+		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	change_run(VERDICT_ROW("cbd_cancel($1, $2)"), 1, 2, p, fn, arg);
+}
+
+/* ---- caseworkers ---------------------------------------------------- */
+
+#define CW_COLS "w.id, w.site, array_to_string(w.topics, ','), " \
+	"array_to_string(w.languages, ','), w.active"
+
+/* Splits "a,b,c" (identifiers, no quoting needed) into fixed slots. */
+static size_t
+split_list(const char *s, char *slots, size_t slot_len, size_t max)
+{
+	size_t n = 0, len;
+
+	while (*s && n < max) {
+		len = strcspn(s, ",");
+		if (len < slot_len) {
+			memcpy(slots + n * slot_len, s, len);
+			slots[n * slot_len + len] = '\0';
+			n++;
+		}
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return n;
+}
+
+static void
+row_to_caseworker(const PGresult *res, int row, struct caseworker *w)
+{
+	memset(w, 0, sizeof(*w));
+	col_str(res, row, 0, w->id, sizeof(w->id));
+	col_str(res, row, 1, w->site, sizeof(w->site));
+	w->ntopics = split_list(PQgetvalue(res, row, 2), w->topics[0],
+	    sizeof(w->topics[0]), CBD_CASEWORKER_TOPICS_MAX);
+	w->nlanguages = split_list(PQgetvalue(res, row, 3), w->languages[0],
+	    sizeof(w->languages[0]), CBD_CASEWORKER_LANGUAGES_MAX);
+	w->active = PQgetvalue(res, row, 4)[0] == 't';
+}
+
+/* '{a,b}': the items are identifiers checked by the caller. */
+static void
+array_literal(char *buf, size_t len, const char *items, size_t item_len,
+    size_t n)
+{
+	size_t i, off = 0;
+
+	off += (size_t)snprintf(buf + off, len - off, "{");
+	for (i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+		    items + i * item_len);
+	if (off < len)
+		snprintf(buf + off, len - off, "}");
+}
+
+struct cw_job {
+	struct store_job job;
+	const char *sql;
+	int nparams;
+	char params[6][1200];
+	int null_mask;
+	store_caseworkers_fn *fn;
+	void *arg;
+};
+
+static void
+cw_start(struct store_job *j, PGresult *unused)
+{
+	struct cw_job *c = (struct cw_job *)j;
+	const char *p[6];
+	int i;
+
+	(void)unused;
+	for (i = 0; i < c->nparams; i++)
+		p[i] = c->null_mask & (1 << i) ? NULL : c->params[i];
+	job_send(j, c->sql, c->nparams, p);
+}
+
+static void
+cw_step(struct store_job *j, PGresult *res)
+{
+	struct cw_job *c = (struct cw_job *)j;
+	struct caseworker *list = NULL;
+	int i, n;
+
+	if (failed(res, PGRES_TUPLES_OK, "caseworkers")) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		/* a CHECK that the caller's validation should have caught */
+		c->fn(c->arg, state && !strncmp(state, "23", 2) ? STORE_NOT_FOUND :
+		    STORE_FAILED, NULL, 0);
+	} else {
+		n = PQntuples(res);
+		if (n > 0 && !(list = calloc((size_t)n, sizeof(*list)))) {
+			c->fn(c->arg, STORE_UNAVAILABLE, NULL, 0);
+		} else {
+			for (i = 0; i < n; i++)
+				row_to_caseworker(res, i, &list[i]);
+			c->fn(c->arg, STORE_OK, list, (size_t)n);
+			free(list);
+		}
+	}
+	c->fn = NULL;
+	job_done(j);
+}
+
+static void
+cw_fail(struct store_job *j, enum store_status st)
+{
+	struct cw_job *c = (struct cw_job *)j;
+
+	if (c->fn)
+		c->fn(c->arg, st, NULL, 0);
+}
+
+static struct cw_job *
+cw_new(const char *sql, store_caseworkers_fn *fn, void *arg)
+{
+	struct cw_job *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return NULL;
+	}
+	c->sql = sql;
+	c->fn = fn;
+	c->arg = arg;
+	return c;
+}
+
+static void
+cw_profile_params(struct cw_job *c, const struct caseworker *w)
+{
+	snprintf(c->params[0], sizeof(c->params[0]), "%s", w->id);
+	snprintf(c->params[1], sizeof(c->params[1]), "%s", w->site);
+	array_literal(c->params[2], sizeof(c->params[2]), w->topics[0],
+	    sizeof(w->topics[0]), w->ntopics);
+	array_literal(c->params[3], sizeof(c->params[3]), w->languages[0],
+	    sizeof(w->languages[0]), w->nlanguages);
+	snprintf(c->params[4], sizeof(c->params[4]), "%s", w->active ? "t" : "f");
+	c->nparams = 5;
+}
+
+void
+store_caseworker_save(const struct caseworker *w, int create,
+    store_caseworkers_fn *fn, void *arg)
+{
+	struct cw_job *c = cw_new(create ?
+	    "INSERT INTO caseworkers AS w (id, site, topics, languages, active) "
+	    "VALUES ($1, $2, $3::text[], $4::text[], $5::boolean) "
+	    "ON CONFLICT (id) DO NOTHING RETURNING " CW_COLS :
+	    "UPDATE caseworkers AS w SET site = $2, topics = $3::text[], "
+	    "languages = $4::text[], active = $5::boolean, updated_at = now() "
+	    "WHERE w.id = $1 RETURNING " CW_COLS, fn, arg);
+
+	if (!c)
+		return;
+	cw_profile_params(c, w);
+	job_run(&c->job, cw_start, cw_step, cw_fail);
+}
+
+void
+store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
+{
+	struct cw_job *c = cw_new("SELECT " CW_COLS " FROM caseworkers w "
+	    "WHERE $1::text IS NULL OR w.id = $1 ORDER BY w.id", fn, arg);
+
+	if (!c)
+		return;
+	snprintf(c->params[0], sizeof(c->params[0]), "%s", id ? id : "");
+	c->null_mask = id ? 0 : 1;
+	c->nparams = 1;
+	job_run(&c->job, cw_start, cw_step, cw_fail);
+}

@@ -236,3 +236,186 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 	cb->request_count = 1;
 	return 0;
 }
+
+/* ---- bodies of the claim, lease and attempt calls ------------------- */
+
+static int
+only_fields(const json_t *body, const char *const *allowed, struct verr *e)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(body))
+		return fail(e, 400, "not_an_object", NULL, "the body must be a JSON object");
+	json_object_foreach((json_t *)body, k, v) {
+		(void)v;
+		if (!known_field(allowed, k))
+			return fail(e, 400, "unknown_field", k, "unknown field");
+	}
+	return 0;
+}
+
+static int
+lease_field(const json_t *body, char token[37], int required, struct verr *e)
+{
+	if (opt_string(body, "lease", token, 36, e) == -1)
+		return -1;
+	if (required && !token[0])
+		return fail(e, 400, "missing_field", "lease",
+		    "lease is required: the token the claim returned");
+	return 0;
+}
+
+int
+validate_lease(const json_t *body, char token[37], struct verr *e)
+{
+	static const char *const fields[] = { "lease", NULL };
+
+	if (only_fields(body, fields, e) == -1)
+		return -1;
+	return lease_field(body, token, 1, e);
+}
+
+static const char *const results[] = {
+	"reached", "no_answer", "busy", "voicemail", "wrong_number",
+	"callback_later", NULL
+};
+
+int
+validate_attempt(const json_t *body, int lease_required, int64_t now,
+    struct attempt_req *a, struct verr *e)
+{
+	static const char *const fields[] = {
+		"lease", "result", "note", "duration_s", "not_before", NULL
+	};
+	const json_t *v;
+
+	if (only_fields(body, fields, e) == -1 ||
+	    lease_field(body, a->lease_token, lease_required, e) == -1)
+		return -1;
+	if (req_string(body, "result", a->result, sizeof(a->result) - 1, e) == -1) {
+		if (!strcmp(e->code, "too_long"))
+			return fail(e, 422, "invalid_result", "result", "unknown result");
+		return -1;
+	}
+	if (!known_field(results, a->result))
+		return fail(e, 422, "invalid_result", "result", "result must be one of "
+		    "reached, no_answer, busy, voicemail, wrong_number, callback_later");
+	if (opt_string(body, "note", a->note, CBD_NOTE_MAX, e) == -1)
+		return -1;
+	a->duration_s = -1;
+	v = json_object_get(body, "duration_s");
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v))
+			return fail(e, 400, "invalid_type", "duration_s",
+			    "duration_s must be a whole number of seconds");
+		if (json_integer_value(v) < 0 || json_integer_value(v) > 86400)
+			return fail(e, 422, "invalid_duration", "duration_s",
+			    "duration_s must be from 0 to 86400");
+		a->duration_s = (int)json_integer_value(v);
+	}
+	if (opt_time(body, "not_before", "not_before", &a->not_before, e) == -1)
+		return -1;
+	if (!strcmp(a->result, "callback_later")) {
+		if (a->not_before == CBD_NO_TIME)
+			return fail(e, 400, "missing_field", "not_before",
+			    "callback_later needs not_before: when to call again");
+		if (a->not_before <= now)
+			return fail(e, 422, "invalid_time", "not_before",
+			    "not_before lies in the past");
+	} else if (a->not_before != CBD_NO_TIME)
+		return fail(e, 400, "unknown_field", "not_before",
+		    "not_before belongs to callback_later only");
+	return 0;
+}
+
+static int
+ident_list(const json_t *body, const char *field, char *slots, size_t slot_len,
+    size_t max, size_t *n, int (*ok)(const char *), struct verr *e)
+{
+	const json_t *arr = json_object_get(body, field), *v;
+	size_t i, j;
+
+	if (!arr)
+		return fail(e, 400, "missing_field", field, "%s is required", field);
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return fail(e, 400, "invalid_type", field,
+		    "%s must be a non-empty array of strings", field);
+	if (json_array_size(arr) > max)
+		return fail(e, 400, "too_long", field, "%s has more than %zu entries",
+		    field, max);
+	*n = 0;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) || json_string_length(v) >= slot_len)
+			return fail(e, 400, "invalid_type", field,
+			    "%s must hold short strings", field);
+		if (!ok(json_string_value(v)))
+			return fail(e, 422, "invalid_value", field,
+			    "%s holds an unknown or malformed entry", field);
+		for (j = 0; j < *n; j++)
+			if (!strcmp(slots + j * slot_len, json_string_value(v)))
+				break;
+		if (j == *n)
+			strcpy(slots + (*n)++ * slot_len, json_string_value(v));
+	}
+	return 0;
+}
+
+static const struct config *list_conf; /* for the topic check below */
+
+static int
+known_topic(const char *s)
+{
+	return config_topic(list_conf, s) != NULL;
+}
+
+static int
+valid_caseworker_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CBD_IDENT_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+int
+validate_caseworker(const json_t *body, const struct config *c, int with_id,
+    struct caseworker *w, struct verr *e)
+{
+	static const char *const fields[] = {
+		"id", "site", "topics", "languages", "active", NULL
+	};
+	const json_t *v;
+
+	if (only_fields(body, fields, e) == -1)
+		return -1;
+	if (with_id) {
+		if (req_string(body, "id", w->id, CBD_IDENT_MAX, e) == -1)
+			return -1;
+		if (!valid_caseworker_id(w->id))
+			return fail(e, 422, "invalid_value", "id",
+			    "id must be 1 to %d characters of a-z, 0-9, _ and -",
+			    CBD_IDENT_MAX);
+	} else if (json_object_get(body, "id"))
+		return fail(e, 400, "unknown_field", "id", "the id is in the path");
+	if (req_string(body, "site", w->site, CBD_IDENT_MAX, e) == -1)
+		return -1;
+	if (!config_site(c, w->site))
+		return fail(e, 422, "unknown_site", "site", "no such site");
+	list_conf = c;
+	if (ident_list(body, "topics", w->topics[0], sizeof(w->topics[0]),
+	    CBD_CASEWORKER_TOPICS_MAX, &w->ntopics, known_topic, e) == -1 ||
+	    ident_list(body, "languages", w->languages[0], sizeof(w->languages[0]),
+	    CBD_CASEWORKER_LANGUAGES_MAX, &w->nlanguages, validate_language, e) == -1)
+		return -1;
+	v = json_object_get(body, "active");
+	if (v && !json_is_boolean(v))
+		return fail(e, 400, "invalid_type", "active", "active must be true or false");
+	w->active = !v || json_is_true(v);
+	return 0;
+}

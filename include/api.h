@@ -3,9 +3,25 @@
 
 #include "http.h"
 
+/* A callback as the API shows it. */
+json_t *api_callback_json(const struct callback *);
+/* Answers a store verdict other than "ok" (409 or 403) and returns 1;
+ * returns 0 for "ok". */
+int api_refused(struct api_req *, const char *verdict, const struct callback *);
+
 /* Handlers, one file per group of resources. */
 void api_callbacks_create(struct api_req *);
 void api_callbacks_get(struct api_req *);
+void api_callbacks_attempt(struct api_req *);
+void api_callbacks_cancel(struct api_req *);
+void api_queue_claim(struct api_req *);
+void api_queue_heartbeat(struct api_req *);
+void api_queue_release(struct api_req *);
+void api_caseworkers_create(struct api_req *);
+void api_caseworkers_update(struct api_req *);
+void api_caseworkers_deactivate(struct api_req *);
+void api_caseworkers_get(struct api_req *);
+void api_caseworkers_list(struct api_req *);
 void api_healthz(struct api_req *);
 void api_readyz(struct api_req *);
 

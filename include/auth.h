@@ -19,6 +19,9 @@ unsigned auth_role(const char *name);
  * hex. Returns 0, or -1 when no randomness could be had. */
 int auth_new_token(char token[CBD_TOKEN_STR + 1], char hash_hex[65]);
 
+/* A random (version 4) UUID, used as a lease token. */
+int auth_new_uuid(char out[37]);
+
 /* Checks the shape of a presented token and hashes it. Returns 0, or -1
  * for something that cannot be a token of ours. */
 int auth_hash(const char *token, char hash_hex[65]);

@@ -54,6 +54,20 @@ struct caseworker {
 	bool active;
 };
 
+/* An attempt to log: what the caller said and the policy it falls under. */
+struct attempt_req {
+	char id[37];
+	char lease_token[37];                 /* empty: an agent, no lease */
+	char caseworker[CBD_IDENT_MAX + 1];   /* the lease holder, or empty */
+	char actor[32];
+	char result[16];
+	char note[CBD_NOTE_MAX + 1];
+	int duration_s;                       /* -1: not given */
+	int64_t not_before;                   /* callback_later only */
+	int64_t backoff_ms;                   /* the topic's retry back-off */
+	int max_attempts;
+};
+
 /* 1 while a callback is open: queued or claimed. */
 int callback_open(const struct callback *);
 /* Its place in a claim queue: lower goes first. */

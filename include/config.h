@@ -10,6 +10,9 @@ struct topic_policy {
 	char name[CBD_IDENT_MAX + 1];
 	int64_t target_ms;        /* time from request to first attempt */
 	int64_t urgent_target_ms; /* for urgent requests; 0: same as target */
+	int64_t max_attempts;     /* unanswered attempts before unreachable */
+	int64_t retry_backoff_ms; /* wait after the first unanswered attempt;
+	                           * doubles with each further one */
 };
 
 /* One site ([site NAME]). Only the 24x7 calendar exists so far. */
@@ -26,6 +29,7 @@ struct config {
 	char country_code[4];
 	int64_t max_body;
 	int64_t shutdown_grace_ms;
+	int64_t lease_ms;
 	int debug;
 
 	char pg_conninfo[512];

@@ -64,6 +64,40 @@ typedef void store_page_fn(void *arg, enum store_status, const struct callback *
 void store_open_callbacks(const char *after_id, size_t limit, store_page_fn *,
     void *arg);
 
+/*
+ * Changes to one callback. Each is one statement that checks the state it
+ * starts from and, where a lease is involved, the lease (the fencing
+ * token), commits, and returns the row as it is afterwards. verdict is
+ * "ok", "wrong_state" (not in a state that allows it), "foreign" (another
+ * caseworker holds the lease) or "lost" (the lease is stale or lapsed);
+ * STORE_NOT_FOUND when there is no such callback.
+ */
+typedef void store_change_fn(void *arg, enum store_status, const char *verdict,
+    const struct callback *);
+
+/* Claims a queued callback; STORE_NOT_FOUND when it is not queued. */
+void store_claim(const char *id, const char *token, int64_t until_ms,
+    const char *caseworker, const char *actor, store_change_fn *, void *arg);
+void store_heartbeat(const char *id, const char *token, const char *caseworker,
+    int64_t until_ms, store_change_fn *, void *arg);
+void store_release(const char *id, const char *token, const char *caseworker,
+    const char *actor, store_change_fn *, void *arg);
+/* Ends a lapsed lease if it has lapsed; returns the row either way. */
+void store_lease_expire(const char *id, int flag_after, store_change_fn *,
+    void *arg);
+
+void store_attempt(const struct attempt_req *, store_change_fn *, void *arg);
+void store_cancel(const char *id, const char *actor, store_change_fn *, void *arg);
+
+/* Caseworkers: one list for every query (n 0 when none matched). */
+typedef void store_caseworkers_fn(void *arg, enum store_status,
+    const struct caseworker *, size_t n);
+/* create: insert, n 0 when the id exists; else update, n 0 when missing. */
+void store_caseworker_save(const struct caseworker *, int create,
+    store_caseworkers_fn *, void *arg);
+/* One caseworker by id, or all (id NULL), by id. */
+void store_caseworkers(const char *id, store_caseworkers_fn *, void *arg);
+
 /* Blocking helpers for the command line (never called from the loop). */
 int store_admin_migrate(const char *conninfo);
 int store_admin_create_token(const char *conninfo, const char *sha256_hex,

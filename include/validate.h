@@ -30,6 +30,19 @@ int validate_create(const json_t *body, const struct config *,
 /* Checks an Idempotency-Key header value (NULL: absent is fine). */
 int validate_idempotency_key(const char *key, struct verr *e);
 
+/* {"lease": TOKEN} of a heartbeat or release. */
+int validate_lease(const json_t *body, char token[37], struct verr *);
+
+/* An attempt: result, note, duration_s, not_before (callback_later only),
+ * lease (required for the claim holder, optional for an agent). Fills a's
+ * lease_token, result, note, duration_s, not_before. */
+int validate_attempt(const json_t *body, int lease_required, int64_t now,
+    struct attempt_req *a, struct verr *);
+
+/* A caseworker's profile; with_id: the id is in the body (create). */
+int validate_caseworker(const json_t *body, const struct config *, int with_id,
+    struct caseworker *, struct verr *);
+
 /* 1 if s is a language tag we accept: [a-z]{2,3}(-[A-Za-z0-9]{2,8})*. */
 int validate_language(const char *s);
 

@@ -1,0 +1,264 @@
+/*
+ * api_queue.c owns what a caseworker does with their queue: claim the next
+ * callback under a lease, keep the lease alive, give it back. PostgreSQL
+ * records every claim before the answer; Redis picks, atomically, what may
+ * be claimed. It never logs personal data.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "log.h"
+#include "queue.h"
+#include "store.h"
+#include "timefmt.h"
+#include "validate.h"
+
+/* A stale index entry (the callback was closed elsewhere) costs a retry;
+ * after this many the caseworker hears 503 and tries again. */
+#define CLAIM_TRIES 5
+
+static json_t *
+lease_json(const struct callback *cb)
+{
+	char until[CBD_TIME_STR];
+
+	rfc3339_format(cb->lease_until, until, sizeof(until));
+	return json_pack("{s:s,s:s}", "token", cb->lease_token, "until", until);
+}
+
+/* ---- POST /v1/queue/claim ------------------------------------------- */
+
+struct claim {
+	struct api_req *a;
+	struct caseworker cw;
+	char id[37];
+	char token[37];
+	int64_t until_ms;
+	int tries;
+};
+
+static void claim_next(struct claim *);
+
+static void
+claim_answered(void *arg, int ok)
+{
+	struct claim *c = arg;
+
+	(void)ok; /* a failed unclaim lapses like any lease */
+	http_store_failed(c->a, STORE_UNAVAILABLE);
+	free(c);
+}
+
+static void
+claim_synced(void *arg, int ok)
+{
+	struct claim *c = arg;
+
+	(void)ok;
+	claim_next(c);
+}
+
+/* PostgreSQL says the callback the index offered is not queued: bring the
+ * index in line with the row and try the next one. */
+static void
+claim_stale_row(void *arg, enum store_status st, const struct callback *cb,
+    const char *attempts)
+{
+	struct claim *c = arg;
+
+	(void)attempts;
+	if (st == STORE_OK) {
+		queue_sync(cb, claim_synced, c);
+		return;
+	}
+	queue_unclaim(c->id, c->token, claim_answered, c);
+}
+
+static void
+claim_recorded_synced(void *arg, int ok)
+{
+	(void)arg;
+	(void)ok; /* committed: the rebuild mends Redis if this failed */
+}
+
+static void
+claim_stored(void *arg, enum store_status st, const char *verdict,
+    const struct callback *cb)
+{
+	struct claim *c = arg;
+	json_t *body;
+
+	(void)verdict;
+	if (st == STORE_NOT_FOUND) {
+		store_get_callback(c->id, claim_stale_row, c);
+		return;
+	}
+	if (st != STORE_OK) {
+		queue_unclaim(c->id, c->token, claim_answered, c);
+		return;
+	}
+	log_info("callback %s claimed (site %s, topic %s) by caseworker %s",
+	    cb->id, cb->site, cb->topic, c->cw.id);
+	queue_sync(cb, claim_recorded_synced, NULL);
+	body = json_pack("{s:o,s:o}", "callback", api_callback_json(cb), "lease",
+	    lease_json(cb));
+	http_reply(c->a, 200, body, NULL);
+	free(c);
+}
+
+static void
+claim_picked(void *arg, int ok, const char *id)
+{
+	struct claim *c = arg;
+
+	if (!ok) {
+		http_error(c->a, 503, "unavailable", NULL,
+		    "the queue is not reachable; try again");
+		free(c);
+		return;
+	}
+	if (!id) {
+		http_reply(c->a, 204, NULL, NULL);
+		free(c);
+		return;
+	}
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	store_claim(c->id, c->token, c->until_ms, c->cw.id, c->a->actor,
+	    claim_stored, c);
+}
+
+static void
+claim_next(struct claim *c)
+{
+	if (++c->tries > CLAIM_TRIES || !http_alive(c->a)) {
+		http_store_failed(c->a, STORE_UNAVAILABLE);
+		free(c);
+		return;
+	}
+	if (auth_new_uuid(c->token) == -1) {
+		http_store_failed(c->a, STORE_UNAVAILABLE);
+		free(c);
+		return;
+	}
+	c->until_ms = now_ms() + conf->lease_ms;
+	queue_claim(&c->cw, c->token, c->until_ms, claim_picked, c);
+}
+
+static void
+claim_profile(void *arg, enum store_status st, const struct caseworker *w,
+    size_t n)
+{
+	struct claim *c = arg;
+
+	if (st != STORE_OK) {
+		http_store_failed(c->a, st);
+		free(c);
+		return;
+	}
+	if (n == 0 || !w->active) {
+		http_error(c->a, 403, "caseworker_inactive", NULL,
+		    "this caseworker is unknown or deactivated");
+		free(c);
+		return;
+	}
+	c->cw = *w;
+	claim_next(c);
+}
+
+void
+api_queue_claim(struct api_req *a)
+{
+	struct claim *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return;
+	}
+	c->a = a;
+	store_caseworkers(a->token.caseworker_id, claim_profile, c);
+}
+
+/* ---- heartbeat and release ------------------------------------------ */
+
+struct lease_call {
+	struct api_req *a;
+	struct callback row;
+	int release;
+};
+
+static void
+lease_synced(void *arg, int ok)
+{
+	struct lease_call *l = arg;
+	json_t *body;
+
+	(void)ok;
+	if (l->release)
+		body = api_callback_json(&l->row);
+	else
+		body = json_pack("{s:o}", "lease", lease_json(&l->row));
+	http_reply(l->a, 200, body, NULL);
+	free(l);
+}
+
+static void
+lease_stored(void *arg, enum store_status st, const char *verdict,
+    const struct callback *cb)
+{
+	struct lease_call *l = arg;
+
+	if (st != STORE_OK) {
+		http_store_failed(l->a, st);
+		free(l);
+		return;
+	}
+	if (api_refused(l->a, verdict, cb)) {
+		free(l);
+		return;
+	}
+	if (l->release)
+		log_info("callback %s released (site %s, topic %s)", cb->id, cb->site,
+		    cb->topic);
+	l->row = *cb;
+	queue_sync(cb, lease_synced, l);
+}
+
+static void
+lease_call(struct api_req *a, int release)
+{
+	char token[37];
+	struct lease_call *l;
+	struct verr e;
+
+	if (validate_lease(a->body, token, &e) == -1) {
+		http_error(a, e.status, e.code, e.field, "%s", e.message);
+		return;
+	}
+	if (!(l = calloc(1, sizeof(*l)))) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return;
+	}
+	l->a = a;
+	l->release = release;
+	if (release)
+		store_release(a->path_id, token, a->token.caseworker_id, a->actor,
+		    lease_stored, l);
+	else
+		store_heartbeat(a->path_id, token, a->token.caseworker_id,
+		    now_ms() + conf->lease_ms, lease_stored, l);
+}
+
+void
+api_queue_heartbeat(struct api_req *a)
+{
+	lease_call(a, 0);
+}
+
+void
+api_queue_release(struct api_req *a)
+{
+	lease_call(a, 1);
+}
