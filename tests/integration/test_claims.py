@@ -1,0 +1,428 @@
+"""Caseworkers working their queue against real PostgreSQL and Redis:
+claims with leases, routing, attempts and their outcomes, lapsed leases,
+cancel, and several daemons claiming at once."""
+
+import datetime
+import threading
+import time
+
+from harness import wait_for
+
+BASE = {"phone": "0231 1234567", "topic": "general", "site": "dortmund"}
+H = 3600 * 1000
+
+
+def ms(ts):
+    return int(datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+               .timestamp() * 1000)
+
+
+def iso(dt):
+    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class World:
+    """A daemon with admin, telephony and agent tokens, and caseworkers."""
+
+    def __init__(self, t, daemon=None):
+        self.t = t
+        self.d = daemon or t.daemon()
+        self.admin = self.d.token("admin")
+        self.tel = self.d.token("telephony")
+        self.agent = self.d.token("agent")
+        self.cw = {}
+        self.phones = 0
+
+    def caseworker(self, cid, site="dortmund", topics=("general",),
+                   languages=("de",)):
+        st, _, body, _ = self.d.req("POST", "/v1/caseworkers", {
+            "id": cid, "site": site, "topics": list(topics),
+            "languages": list(languages)}, self.admin)
+        assert st == 201, (st, body)
+        self.cw[cid] = self.d.token("caseworker", caseworker=cid)
+        return self.cw[cid]
+
+    def create(self, **fields):
+        self.phones += 1
+        body = dict(BASE, phone=f"0231 {5000000 + self.phones}")
+        body.update(fields)
+        st, _, cb, _ = self.d.req("POST", "/v1/callbacks", body, self.tel)
+        assert st == 201, (st, cb)
+        return cb
+
+    def claim(self, cid):
+        return self.d.req("POST", "/v1/queue/claim", None, self.cw[cid])
+
+    def act(self, cid, cb_id, what, body):
+        return self.d.req("POST", f"/v1/callbacks/{cb_id}/{what}", body,
+                          self.cw[cid] if cid else self.agent)
+
+    def state(self, cb_id):
+        return self.t.scalar(f"SELECT state FROM callbacks WHERE id = '{cb_id}'")
+
+
+def test_claim_attempt_reached_completes(t):
+    w = World(t)
+    w.caseworker("anna")
+    cb = w.create()
+    st, _, got, _ = w.claim("anna")
+    assert st == 200, (st, got)
+    assert got["callback"]["id"] == cb["id"]
+    assert got["callback"]["state"] == "claimed"
+    assert got["callback"]["claimed_by"] == "anna"
+    lease = got["lease"]
+    assert ms(lease["until"]) > time.time() * 1000
+    assert w.state(cb["id"]) == "claimed"
+    assert t.redis.zrange(t.key("ready")) == {}
+    assert list(t.redis.zrange(t.key("leases"))) == [cb["id"]]
+    # nothing else to claim
+    assert w.claim("anna")[0] == 204
+    st, _, done, _ = w.act("anna", cb["id"], "attempts",
+                           {"lease": lease["token"], "result": "reached",
+                            "duration_s": 95, "note": "Termin vereinbart"})
+    assert st == 201, (st, done)
+    assert done["state"] == "completed" and done["attempt_count"] == 1
+    assert done["first_attempt_at"] and done["reached_at"] and done["closed_at"]
+    assert t.sql(f"SELECT actor, result, duration_s FROM attempts "
+                 f"WHERE callback_id = '{cb['id']}'") == \
+        [[t.scalar("SELECT 'token:' || id FROM tokens WHERE caseworker_id = 'anna'"),
+          "reached", "95"]]
+    assert t.redis.zrange(t.key("leases")) == {}
+    assert t.redis.cli("EXISTS", t.key("cb:" + cb["id"])) == "0"
+    kinds = [r[0] for r in t.sql(f"SELECT kind FROM events WHERE callback_id = "
+                                 f"'{cb['id']}' ORDER BY id")]
+    assert kinds == ["created", "claimed", "attempt"]
+    # a completed callback takes no more attempts
+    st, _, err, _ = w.act("anna", cb["id"], "attempts",
+                          {"lease": lease["token"], "result": "reached"})
+    assert st == 409 and err["error"]["code"] == "wrong_state"
+    st, _, got, _ = w.d.req("GET", f"/v1/callbacks/{cb['id']}", token=w.agent)
+    assert [a["result"] for a in got["attempts"]] == ["reached"]
+
+
+def test_unanswered_attempts_back_off_then_unreachable(t):
+    w = World(t)
+    w.caseworker("anna")
+    cb = w.create()
+    for n, result in enumerate(["no_answer", "busy"], start=1):
+        if n > 1:  # the back-off holds it in waiting; bring it forward
+            t.sql(f"UPDATE callbacks SET not_before = now() WHERE id = '{cb['id']}'")
+            t.redis.cli("ZADD", t.key("waiting"), "0", cb["id"])
+            wait_for("promotion", lambda: cb["id"] in t.redis.zrange(t.key("ready")))
+        st, _, got, _ = w.claim("anna")
+        assert st == 200, (n, st, got)
+        before = time.time() * 1000
+        st, _, after, _ = w.act("anna", cb["id"], "attempts",
+                                {"lease": got["lease"]["token"], "result": result})
+        assert st == 201, (st, after)
+        assert after["state"] == "queued" and after["attempt_count"] == n
+        # default back-off 2 h, doubled with each attempt
+        wait_ms = ms(after["not_before"]) - before
+        assert abs(wait_ms - 2 * H * 2 ** (n - 1)) < 60_000, wait_ms
+        assert t.redis.zrange(t.key("waiting")) == {cb["id"]: ms(after["not_before"])}
+        assert cb["id"] not in t.redis.zrange(t.key("ready"))
+    # third unanswered attempt: the policy's max_attempts (3) is used up
+    t.sql(f"UPDATE callbacks SET not_before = now() WHERE id = '{cb['id']}'")
+    t.redis.cli("ZADD", t.key("waiting"), "0", cb["id"])
+    wait_for("promotion", lambda: cb["id"] in t.redis.zrange(t.key("ready")))
+    st, _, got, _ = w.claim("anna")
+    assert st == 200
+    st, _, after, _ = w.act("anna", cb["id"], "attempts",
+                            {"lease": got["lease"]["token"], "result": "voicemail"})
+    assert st == 201 and after["state"] == "unreachable"
+    assert t.scalar(f"SELECT count(*) FROM attempts WHERE callback_id = '{cb['id']}'") == "3"
+
+
+def test_wrong_number_and_callback_later(t):
+    w = World(t)
+    w.caseworker("anna")
+    a = w.create()
+    got = w.claim("anna")[2]
+    st, _, after, _ = w.act("anna", a["id"], "attempts",
+                            {"lease": got["lease"]["token"], "result": "wrong_number"})
+    assert st == 201 and after["state"] == "unreachable"
+    b = w.create()
+    got = w.claim("anna")[2]
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=5)
+    st, _, err, _ = w.act("anna", b["id"], "attempts",
+                          {"lease": got["lease"]["token"], "result": "callback_later"})
+    assert st == 400 and err["error"]["field"] == "not_before"
+    st, _, after, _ = w.act("anna", b["id"], "attempts",
+                            {"lease": got["lease"]["token"], "result": "callback_later",
+                             "not_before": iso(later)})
+    assert st == 201 and after["state"] == "queued"
+    assert ms(after["not_before"]) == ms(iso(later))
+    assert t.redis.zrange(t.key("waiting")) == {b["id"]: ms(iso(later))}
+
+
+def test_agent_logs_attempt_without_lease(t):
+    w = World(t)
+    cb = w.create()
+    st, _, after, _ = w.act(None, cb["id"], "attempts", {"result": "reached"})
+    assert st == 201 and after["state"] == "completed"
+    st, _, err, _ = w.act(None, cb["id"], "attempts", {"result": "reached"})
+    assert st == 409 and err["error"]["code"] == "wrong_state"
+    st, _, err, _ = w.act(None, cb["id"], "attempts", {"result": "shouted"})
+    assert st == 422 and err["error"]["code"] == "invalid_result"
+
+
+def test_stale_and_foreign_leases_change_nothing(t):
+    w = World(t)
+    w.caseworker("anna")
+    w.caseworker("ben")
+    cb = w.create()
+    got = w.claim("anna")[2]
+    token = got["lease"]["token"]
+    events = t.scalar("SELECT count(*) FROM events")
+    # ben is not the holder
+    for what, body in [("attempts", {"lease": token, "result": "reached"}),
+                       ("heartbeat", {"lease": token}), ("release", {"lease": token})]:
+        st, _, err, _ = w.act("ben", cb["id"], what, body)
+        assert st == 403 and err["error"]["code"] == "lease_foreign", (what, st, err)
+    # anna with a made-up lease
+    stale = "00000000-0000-4000-8000-000000000000"
+    for what, body in [("attempts", {"lease": stale, "result": "reached"}),
+                       ("heartbeat", {"lease": stale}), ("release", {"lease": stale})]:
+        st, _, err, _ = w.act("anna", cb["id"], what, body)
+        assert st == 409 and err["error"]["code"] == "lease_lost", (what, st, err)
+    st, _, err, _ = w.act("anna", cb["id"], "attempts", {"result": "reached"})
+    assert st == 400 and err["error"]["field"] == "lease"
+    assert t.scalar("SELECT count(*) FROM events") == events
+    assert t.scalar("SELECT count(*) FROM attempts") == "0"
+    assert w.state(cb["id"]) == "claimed"
+
+
+def test_heartbeat_extends_and_release_returns(t):
+    w = World(t)
+    w.caseworker("anna")
+    cb = w.create()
+    got = w.claim("anna")[2]
+    token = got["lease"]["token"]
+    time.sleep(0.05)
+    st, _, hb, _ = w.act("anna", cb["id"], "heartbeat", {"lease": token})
+    assert st == 200 and hb["lease"]["token"] == token
+    assert ms(hb["lease"]["until"]) > ms(got["lease"]["until"])
+    assert t.redis.zrange(t.key("leases")) == {cb["id"]: ms(hb["lease"]["until"])}
+    st, _, rel, _ = w.act("anna", cb["id"], "release", {"lease": token})
+    assert st == 200 and rel["state"] == "queued" and rel["claimed_by"] is None
+    assert t.redis.zrange(t.key("ready")) == {cb["id"]: ms(cb["due_at"])}
+    assert t.redis.zrange(t.key("leases")) == {}
+    # the old lease is worth nothing now
+    st, _, err, _ = w.act("anna", cb["id"], "heartbeat", {"lease": token})
+    assert st == 409 and err["error"]["code"] == "wrong_state"
+    again = w.claim("anna")[2]
+    assert again["callback"]["id"] == cb["id"] and again["lease"]["token"] != token
+
+
+def test_lapsed_lease_returns_callback_and_is_no_attempt(t):
+    d = t.daemon(start=False)
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("shutdown_grace = 10s", "shutdown_grace = 10s\nlease = 1s"))
+    d.start()
+    w = World(t, d)
+    w.caseworker("anna")
+    cb = w.create()
+    got = w.claim("anna")[2]
+    wait_for("lapse", lambda: w.state(cb["id"]) == "queued", timeout=10)
+    wait_for("back in ready", lambda: t.redis.zrange(t.key("ready")) == {cb["id"]: ms(cb["due_at"])})
+    row = t.sql(f"SELECT attempt_count, lapsed_leases, first_attempt_at IS NULL "
+                f"FROM callbacks WHERE id = '{cb['id']}'")
+    assert row == [["0", "1", "t"]], row
+    assert t.scalar("SELECT count(*) FROM events WHERE kind = 'lease_expired'") == "1"
+    st, _, err, _ = w.act("anna", cb["id"], "attempts",
+                          {"lease": got["lease"]["token"], "result": "reached"})
+    assert st == 409
+    # three lapses in a row: flagged for a supervisor, not claimable
+    for _ in range(2):
+        assert w.claim("anna")[0] == 200
+        wait_for("lapse", lambda: w.state(cb["id"]) == "queued" and
+                 t.scalar(f"SELECT lease_token IS NULL FROM callbacks WHERE id = '{cb['id']}'") == "t",
+                 timeout=10)
+    wait_for("flagged", lambda: t.redis.cli("SISMEMBER", t.key("flagged"), cb["id"]) == "1")
+    assert t.scalar(f"SELECT flagged FROM callbacks WHERE id = '{cb['id']}'") == "t"
+    assert w.claim("anna")[0] == 204
+
+
+def test_routing_by_site_topic_language_and_assignment(t):
+    w = World(t)
+    w.caseworker("anna", site="dortmund", topics=("general", "benefits"), languages=("de", "tr"))
+    w.caseworker("ben", site="soest", topics=("general",), languages=("de",))
+    other_site = w.create(site="soest")
+    other_topic = w.create(topic="housing_approval")
+    other_lang = w.create(language="ar")
+    turkish = w.create(topic="benefits", language="tr")
+    for_ben = w.create(assignee="ben")
+    mine = w.create(assignee="anna", site="soest", topic="housing_approval")
+    got = set()
+    while True:
+        st, _, c, _ = w.claim("anna")
+        if st == 204:
+            break
+        got.add(c["callback"]["id"])
+    assert got == {turkish["id"], mine["id"]}, got
+    got = set()
+    while True:
+        st, _, c, _ = w.claim("ben")
+        if st == 204:
+            break
+        got.add(c["callback"]["id"])
+    assert got == {other_site["id"], for_ben["id"]}, got
+    for cb in (other_topic, other_lang):
+        assert w.state(cb["id"]) == "queued"
+
+
+def test_deadline_orders_claims_not_urgency_alone(t):
+    w = World(t)
+    w.caseworker("anna", topics=("general", "housing_approval"))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    # a normal request 47 h old has 1 h left; a fresh urgent one has 2 h
+    old = w.create(requested_at=iso(now - datetime.timedelta(hours=47)))
+    urgent = w.create(topic="housing_approval", urgent=True)
+    fresh = w.create(phone="0231 7777777")
+    order = [w.claim("anna")[2]["callback"]["id"] for _ in range(3)]
+    assert order == [old["id"], urgent["id"], fresh["id"]], order
+
+
+def test_same_deadline_urgent_first(t):
+    w = World(t)
+    w.caseworker("anna")
+    req = iso(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
+    plain = w.create(requested_at=req)
+    urgent = w.create(requested_at=req, urgent=True)  # general: no shorter target
+    assert plain["due_at"] == urgent["due_at"]
+    assert w.claim("anna")[2]["callback"]["id"] == urgent["id"]
+
+
+def test_cancel(t):
+    w = World(t)
+    w.caseworker("anna")
+    a = w.create()
+    b = w.create()
+    st, _, got, _ = w.d.req("POST", f"/v1/callbacks/{a['id']}/cancel", None, w.agent)
+    assert st == 200 and got["state"] == "cancelled"
+    assert a["id"] not in t.redis.zrange(t.key("ready"))
+    claimed = w.claim("anna")[2]
+    assert claimed["callback"]["id"] == b["id"]
+    st, _, got, _ = w.d.req("POST", f"/v1/callbacks/{b['id']}/cancel", None, w.agent)
+    assert st == 200 and got["state"] == "cancelled"
+    assert t.redis.zrange(t.key("leases")) == {}
+    st, _, err, _ = w.d.req("POST", f"/v1/callbacks/{a['id']}/cancel", None, w.agent)
+    assert st == 409 and err["error"]["code"] == "wrong_state"
+    assert w.d.req("POST", f"/v1/callbacks/{a['id']}/cancel", None, w.cw["anna"])[0] == 403
+
+
+def test_caseworker_admin(t):
+    w = World(t)
+    st, _, err, _ = w.d.req("POST", "/v1/caseworkers", {
+        "id": "Bad Id", "site": "dortmund", "topics": ["general"], "languages": ["de"]},
+        w.admin)
+    assert st == 422 and err["error"]["field"] == "id"
+    st, _, err, _ = w.d.req("POST", "/v1/caseworkers", {
+        "id": "anna", "site": "dortmund", "topics": ["parking"], "languages": ["de"]},
+        w.admin)
+    assert st == 422 and err["error"]["field"] == "topics"
+    w.caseworker("anna")
+    st, _, err, _ = w.d.req("POST", "/v1/caseworkers", {
+        "id": "anna", "site": "dortmund", "topics": ["general"], "languages": ["de"]},
+        w.admin)
+    assert st == 409
+    st, _, cw, _ = w.d.req("PUT", "/v1/caseworkers/anna", {
+        "site": "soest", "topics": ["benefits"], "languages": ["de", "en"]}, w.admin)
+    assert st == 200 and cw["site"] == "soest" and cw["languages"] == ["de", "en"]
+    assert w.d.req("PUT", "/v1/caseworkers/nobody", {
+        "site": "soest", "topics": ["benefits"], "languages": ["de"]}, w.admin)[0] == 404
+    st, _, lst, _ = w.d.req("GET", "/v1/caseworkers", token=w.admin)
+    assert [c["id"] for c in lst["caseworkers"]] == ["anna"]
+    assert w.d.req("GET", "/v1/caseworkers", token=w.agent)[0] == 403
+    w.create(site="soest", topic="benefits")
+    st, _, off, _ = w.d.req("POST", "/v1/caseworkers/anna/deactivate", None, w.admin)
+    assert st == 200 and off["active"] is False
+    st, _, err, _ = w.claim("anna")
+    assert st == 403 and err["error"]["code"] == "caseworker_inactive"
+
+
+def test_rebuild_restores_leases_and_waiting(t):
+    w = World(t)
+    w.caseworker("anna")
+    claimed = w.create()
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=3)
+    waiting = w.create(window={"not_before": iso(later)})
+    ready = w.create()
+    lease = w.claim("anna")[2]
+    assert lease["callback"]["id"] == claimed["id"]
+    t.redis.cli("FLUSHALL")
+    wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
+    assert t.redis.zrange(t.key("leases")) == {claimed["id"]: ms(lease["lease"]["until"])}
+    assert t.redis.zrange(t.key("waiting")) == {waiting["id"]: ms(iso(later))}
+    assert t.redis.zrange(t.key("ready")) == {ready["id"]: ms(ready["due_at"])}
+    # the lease still works, and the next claim is the ready one, not a double
+    st, _, hb, _ = w.act("anna", claimed["id"], "heartbeat", {"lease": lease["lease"]["token"]})
+    assert st == 200
+    assert w.claim("anna")[2]["callback"]["id"] == ready["id"]
+    assert w.claim("anna")[0] == 204
+
+
+def test_waiting_callback_becomes_claimable_when_due(t):
+    w = World(t)
+    w.caseworker("anna")
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1.5)
+    cb = w.create(window={"not_before": iso(soon)})
+    assert w.claim("anna")[0] == 204
+    wait_for("promotion", lambda: cb["id"] in t.redis.zrange(t.key("ready")), timeout=8)
+    assert w.claim("anna")[2]["callback"]["id"] == cb["id"]
+
+
+def test_three_daemons_thirty_claimers_each_callback_once(t):
+    """3 000 callbacks, 3 daemons on one Redis and PostgreSQL, 30 claimers:
+    every callback is claimed and completed exactly once."""
+    first = World(t)
+    daemons = [first.d, t.daemon(name="d2"), t.daemon(name="d3")]
+    n_cb, n_workers = 3000, 30
+    # make the callbacks straight in PostgreSQL and have the daemons rebuild:
+    # intake is tested elsewhere, this test is about claims
+    t.sql(f"""INSERT INTO callbacks (phone, topic, site, requested_at, received_at, due_at)
+              SELECT '+4923190' || lpad(g::text, 5, '0'), 'general', 'dortmund',
+                     now() - g * interval '1 second', now(),
+                     now() + interval '48 hours' - g * interval '1 second'
+              FROM generate_series(1, {n_cb}) g""")
+    t.redis.cli("DEL", t.key("index"))
+    wait_for("rebuild", lambda: len(t.redis.zrange(t.key("ready"))) == n_cb, timeout=30)
+    for i in range(n_workers):
+        first.caseworker(f"w{i}")
+    done = [0] * n_workers
+    errors = []
+    deadline = time.monotonic() + 240
+
+    def work(i):
+        d = daemons[i % 3]
+        tok = first.cw[f"w{i}"]
+        while time.monotonic() < deadline:
+            st, _, got, _ = d.req("POST", "/v1/queue/claim", None, tok)
+            if st == 204:
+                return
+            if st != 200:
+                errors.append(("claim", st, got))
+                return
+            st, _, after, _ = d.req("POST", f"/v1/callbacks/{got['callback']['id']}/attempts",
+                                    {"lease": got["lease"]["token"], "result": "reached"}, tok)
+            if st != 201:
+                errors.append(("attempt", st, after))
+                return
+            done[i] += 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n_workers)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(300)
+    assert not errors, errors[:5]
+    assert sum(done) == n_cb, sum(done)
+    assert t.scalar("SELECT count(*) FROM callbacks WHERE state = 'completed'") == str(n_cb)
+    assert t.scalar("SELECT count(*) FROM attempts") == str(n_cb)
+    assert t.scalar("SELECT count(DISTINCT callback_id) FROM attempts") == str(n_cb)
+    assert t.scalar("SELECT count(*) FROM events WHERE kind = 'claimed'") == str(n_cb)
+    assert t.redis.zrange(t.key("ready")) == {} and t.redis.zrange(t.key("leases")) == {}
+    for d in daemons[1:]:
+        assert d.stop() == 0
