@@ -344,3 +344,113 @@ api_callbacks_cancel(struct api_req *a)
 	if (c)
 		store_cancel(a->path_id, a->actor, change_stored, c);
 }
+
+/* ---- GET /v1/callbacks ------------------------------------------------ */
+
+#define LIST_LIMIT_DEFAULT 50
+#define LIST_LIMIT_MAX 200
+
+struct list_call {
+	struct api_req *a;
+	size_t limit;
+};
+
+static void
+listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
+{
+	struct list_call *lc = arg;
+	struct api_req *a = lc->a;
+	size_t limit = lc->limit, i;
+	json_t *list, *body;
+	char cursor[64];
+
+	free(lc);
+	if (st != STORE_OK) {
+		http_store_failed(a, st);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, api_callback_json(&rows[i]));
+	body = json_pack("{s:o}", "callbacks", list);
+	if (n == limit && n > 0) {
+		snprintf(cursor, sizeof(cursor), "%lld.%s",
+		    (long long)rows[n - 1].created_at, rows[n - 1].id);
+		json_object_set_new(body, "next_cursor", json_string(cursor));
+	} else
+		json_object_set_new(body, "next_cursor", json_null());
+	http_reply(a, 200, body, NULL);
+}
+
+/* Copies a filter value; -1 (and the answer sent) when it is too long. */
+static int
+filter_value(struct api_req *a, const char *name, char *dst, size_t len)
+{
+	const char *v = http_query(a, name);
+
+	dst[0] = '\0';
+	if (!v)
+		return 0;
+	if (strlen(v) >= len) {
+		http_error(a, 400, "too_long", name, "%s is too long", name);
+		return -1;
+	}
+	strcpy(dst, v);
+	return 0;
+}
+
+void
+api_callbacks_list(struct api_req *a)
+{
+	static const char *const states[] = {
+		"queued", "claimed", "completed", "unreachable", "cancelled", NULL
+	};
+	struct list_filter f;
+	struct list_call *lc;
+	const char *cursor = http_query(a, "cursor"), *lim = http_query(a, "limit");
+	char *end;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	if (filter_value(a, "state", f.state, sizeof(f.state)) == -1 ||
+	    filter_value(a, "site", f.site, sizeof(f.site)) == -1 ||
+	    filter_value(a, "topic", f.topic, sizeof(f.topic)) == -1 ||
+	    filter_value(a, "assignee", f.assignee, sizeof(f.assignee)) == -1)
+		return;
+	for (i = 0; f.state[0] && states[i]; i++)
+		if (!strcmp(states[i], f.state))
+			break;
+	if (f.state[0] && !states[i]) {
+		http_error(a, 422, "invalid_value", "state", "no such state");
+		return;
+	}
+	f.limit = LIST_LIMIT_DEFAULT;
+	if (lim) {
+		unsigned long v = strtoul(lim, &end, 10);
+
+		if (*end || end == lim || v < 1 || v > LIST_LIMIT_MAX) {
+			http_error(a, 400, "invalid_value", "limit",
+			    "limit must be from 1 to %d", LIST_LIMIT_MAX);
+			return;
+		}
+		f.limit = v;
+	}
+	if (cursor) {
+		long long ms = strtoll(cursor, &end, 10);
+
+		if (end == cursor || *end != '.' || strlen(end + 1) != 36) {
+			http_error(a, 400, "invalid_value", "cursor",
+			    "cursor must be a next_cursor from an earlier page");
+			return;
+		}
+		f.after_created = ms;
+		strcpy(f.after_id, end + 1);
+	}
+	if (!(lc = calloc(1, sizeof(*lc)))) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return;
+	}
+	lc->a = a;
+	lc->limit = f.limit;
+	store_list_callbacks(&f, listed, lc);
+}

@@ -262,3 +262,107 @@ api_queue_release(struct api_req *a)
 {
 	lease_call(a, 1);
 }
+
+/* ---- GET /v1/queue ---------------------------------------------------- */
+
+#define PEEK_LIMIT_DEFAULT 20
+#define PEEK_LIMIT_MAX 100
+#define PEEK_OFFSET_MAX 1000
+
+struct peek {
+	struct api_req *a;
+	size_t offset, limit;
+};
+
+static void
+peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n)
+{
+	struct peek *p = arg;
+	json_t *list;
+	size_t i;
+
+	if (st != STORE_OK) {
+		http_store_failed(p->a, st);
+		free(p);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, api_callback_json(&rows[i]));
+	http_reply(p->a, 200, json_pack("{s:o,s:i,s:o}", "callbacks", list,
+	    "offset", (int)p->offset, "next_offset", n == p->limit ?
+	    json_integer((json_int_t)(p->offset + n)) : json_null()), NULL);
+	free(p);
+}
+
+static void
+peek_ids(void *arg, int ok, const char **ids, size_t n)
+{
+	struct peek *p = arg;
+
+	if (!ok) {
+		http_error(p->a, 503, "unavailable", NULL,
+		    "the queue is not reachable; try again");
+		free(p);
+		return;
+	}
+	store_callbacks_by_id(ids, n, peek_rows, p);
+}
+
+static void
+peek_profile(void *arg, enum store_status st, const struct caseworker *w,
+    size_t n)
+{
+	struct peek *p = arg;
+
+	if (st != STORE_OK || n == 0) {
+		if (st == STORE_OK)
+			http_error(p->a, 403, "caseworker_inactive", NULL,
+			    "this caseworker is unknown");
+		else
+			http_store_failed(p->a, st);
+		free(p);
+		return;
+	}
+	queue_peek(w, p->offset, p->limit, peek_ids, p);
+}
+
+static int
+number_param(struct api_req *a, const char *name, size_t max, size_t *out)
+{
+	const char *v = http_query(a, name);
+	unsigned long n;
+	char *end;
+
+	if (!v)
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || *end || n > max) {
+		http_error(a, 400, "invalid_value", name, "%s must be from 0 to %zu",
+		    name, max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+void
+api_queue_peek(struct api_req *a)
+{
+	struct peek *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return;
+	}
+	p->a = a;
+	p->limit = PEEK_LIMIT_DEFAULT;
+	if (number_param(a, "offset", PEEK_OFFSET_MAX, &p->offset) == -1 ||
+	    number_param(a, "limit", PEEK_LIMIT_MAX, &p->limit) == -1) {
+		free(p);
+		return;
+	}
+	if (p->limit == 0)
+		p->limit = PEEK_LIMIT_DEFAULT;
+	store_caseworkers(a->token.caseworker_id, peek_profile, p);
+}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -56,6 +57,9 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/release", ROLE_CASEWORKER, 1,
 	    api_queue_release },
 	{ EVHTTP_REQ_POST, "/v1/queue/claim", ROLE_CASEWORKER, 0, api_queue_claim },
+	{ EVHTTP_REQ_GET, "/v1/queue", ROLE_CASEWORKER, 0, api_queue_peek },
+	{ EVHTTP_REQ_GET, "/v1/callbacks", ROLE_AGENT | ROLE_MANAGER, 0,
+	    api_callbacks_list },
 	{ EVHTTP_REQ_POST, "/v1/caseworkers", ROLE_ADMIN, 1, api_caseworkers_create },
 	{ EVHTTP_REQ_GET, "/v1/caseworkers", ROLE_ADMIN, 0, api_caseworkers_list },
 	{ EVHTTP_REQ_GET, "/v1/caseworkers/{id}", ROLE_ADMIN, 0, api_caseworkers_get },
@@ -71,6 +75,8 @@ struct http_ctx {
 	struct api_req api; /* first: a struct api_req * is a struct http_ctx * */
 	struct evhttp_connection *evcon;
 	const struct route *route;
+	struct evkeyvalq query;
+	int query_parsed;
 };
 
 static struct evhttp *http;
@@ -124,7 +130,26 @@ ctx_free(struct http_ctx *ctx)
 {
 	if (ctx->api.body)
 		json_decref(ctx->api.body);
+	if (ctx->query_parsed)
+		evhttp_clear_headers(&ctx->query);
 	free(ctx);
+}
+
+const char *
+http_query(struct api_req *a, const char *name)
+{
+	struct http_ctx *ctx = (struct http_ctx *)a;
+	const struct evhttp_uri *uri;
+	const char *q;
+
+	if (!ctx->query_parsed) {
+		TAILQ_INIT(&ctx->query);
+		ctx->query_parsed = 1;
+		if (a->req && (uri = evhttp_request_get_evhttp_uri(a->req)) &&
+		    (q = evhttp_uri_get_query(uri)))
+			evhttp_parse_query_str(q, &ctx->query);
+	}
+	return evhttp_find_header(&ctx->query, name);
 }
 
 int

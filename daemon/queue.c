@@ -24,10 +24,10 @@
 
 enum script_id {
 	SCRIPT_SYNC, SCRIPT_RESET, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
-	SCRIPT_COUNT
+	SCRIPT_PEEK, SCRIPT_COUNT
 };
 static const char *const script_names[SCRIPT_COUNT] = {
-	"sync", "reset", "claim", "unclaim", "promote"
+	"sync", "reset", "claim", "unclaim", "promote", "peek"
 };
 
 struct script {
@@ -345,17 +345,36 @@ claim_reply(void *arg, const redisReply *reply)
 	free(cc);
 }
 
+/* The routing sets a caseworker may take from, personal first, followed
+ * by room for extra keys. Returns how many routing sets, or 0. */
+static size_t
+caseworker_keys(const struct caseworker *cw, size_t extra, char (**out)[256])
+{
+	size_t n = 1 + cw->ntopics * cw->nlanguages, t, l, i = 0;
+	char (*keys)[256] = calloc(n + extra, sizeof(*keys));
+
+	if (!keys)
+		return 0;
+	snprintf(keys[i++], sizeof(keys[0]), "%sq:@%s", conf->key_prefix, cw->id);
+	for (t = 0; t < cw->ntopics; t++)
+		for (l = 0; l < cw->nlanguages; l++)
+			snprintf(keys[i++], sizeof(keys[0]), "%sq:%s:%s:%s",
+			    conf->key_prefix, cw->site, cw->topics[t], cw->languages[l]);
+	*out = keys;
+	return n;
+}
+
 void
 queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
     queue_claim_fn *fn, void *arg)
 {
-	size_t nsets = 1 + cw->ntopics * cw->nlanguages, t, l, i;
-	char (*keys)[256] = calloc(nsets + 2, sizeof(*keys));
-	const char **args = calloc(nsets + 7, sizeof(*args));
+	char (*keys)[256] = NULL;
+	size_t i = caseworker_keys(cw, 2, &keys), t;
+	const char **args = calloc(i + 7, sizeof(*args));
 	struct claim_call *cc = calloc(1, sizeof(*cc));
-	char nkeys[16], until[24];
+	char nkeys[24], until[24];
 
-	if (!keys || !args || !cc) {
+	if (!i || !args || !cc) {
 		free(keys);
 		free(args);
 		free(cc);
@@ -364,12 +383,6 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
 	}
 	cc->fn = fn;
 	cc->arg = arg;
-	i = 0;
-	snprintf(keys[i++], sizeof(keys[0]), "%sq:@%s", conf->key_prefix, cw->id);
-	for (t = 0; t < cw->ntopics; t++)
-		for (l = 0; l < cw->nlanguages; l++)
-			snprintf(keys[i++], sizeof(keys[0]), "%sq:%s:%s:%s",
-			    conf->key_prefix, cw->site, cw->topics[t], cw->languages[l]);
 	key(keys[i++], sizeof(keys[0]), "ready");
 	key(keys[i++], sizeof(keys[0]), "leases");
 	snprintf(nkeys, sizeof(nkeys), "%zu", i);
@@ -381,6 +394,62 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
 	args[3 + i] = token;
 	args[4 + i] = cw->id;
 	script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(5 + i), args);
+	free(keys);
+	free(args);
+}
+
+struct peek_call {
+	queue_peek_fn *fn;
+	void *arg;
+};
+
+static void
+peek_reply(void *arg, const redisReply *reply)
+{
+	struct peek_call *pc = arg;
+	const char **ids = NULL;
+	size_t i, n = 0;
+
+	if (reply && reply->type == REDIS_REPLY_ARRAY &&
+	    (ids = calloc(reply->elements / 2 + 1, sizeof(*ids)))) {
+		for (i = 0; i + 1 < reply->elements; i += 2)
+			if (reply->element[i]->type == REDIS_REPLY_STRING)
+				ids[n++] = reply->element[i]->str;
+		pc->fn(pc->arg, 1, ids, n);
+	} else
+		pc->fn(pc->arg, 0, NULL, 0);
+	free(ids);
+	free(pc);
+}
+
+void
+queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
+    queue_peek_fn *fn, void *arg)
+{
+	char (*keys)[256] = NULL;
+	size_t n = caseworker_keys(cw, 0, &keys), t;
+	const char **args = calloc(n + 3, sizeof(*args));
+	struct peek_call *pc = calloc(1, sizeof(*pc));
+	char nkeys[24], off[24], lim[24];
+
+	if (!n || !args || !pc) {
+		free(keys);
+		free(args);
+		free(pc);
+		fn(arg, 0, NULL, 0);
+		return;
+	}
+	pc->fn = fn;
+	pc->arg = arg;
+	snprintf(nkeys, sizeof(nkeys), "%zu", n);
+	snprintf(off, sizeof(off), "%zu", offset);
+	snprintf(lim, sizeof(lim), "%zu", limit);
+	args[0] = nkeys;
+	for (t = 0; t < n; t++)
+		args[1 + t] = keys[t];
+	args[1 + n] = off;
+	args[2 + n] = lim;
+	script_run(SCRIPT_PEEK, NULL, peek_reply, pc, (int)(3 + n), args);
 	free(keys);
 	free(args);
 }

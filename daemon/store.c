@@ -1342,3 +1342,152 @@ store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
 	c->nparams = 1;
 	job_run(&c->job, cw_start, cw_step, cw_fail);
 }
+
+/* ---- listing callbacks ----------------------------------------------- */
+
+struct list_job {
+	struct store_job job;
+	char params[7][160];
+	char *array; /* '{id,...}' for store_callbacks_by_id */
+	int null_mask;
+	store_page_fn *fn;
+	void *arg;
+};
+
+static void
+list_start(struct store_job *j, PGresult *unused)
+{
+	struct list_job *l = (struct list_job *)j;
+	const char *p[7];
+	int i;
+
+	(void)unused;
+	for (i = 0; i < 7; i++)
+		p[i] = l->null_mask & (1 << i) ? NULL : l->params[i];
+	/* Keyset pagination on (created_at in ms, id), the cursor's precision:
+	 * stable while rows come in. */
+	job_send(j, "SELECT " CB_COLS " FROM callbacks c "
+	    "WHERE ($1::text IS NULL OR c.state = $1) "
+	    "AND ($2::text IS NULL OR c.site = $2) "
+	    "AND ($3::text IS NULL OR c.topic = $3) "
+	    "AND ($4::text IS NULL OR c.assignee = $4) "
+	    "AND ($5::bigint IS NULL OR (cbd_ms(c.created_at), c.id) > "
+	    "($5::bigint, $6::uuid)) "
+	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", 7, p);
+}
+
+static void
+list_step(struct store_job *j, PGresult *res)
+{
+	struct list_job *l = (struct list_job *)j;
+	struct callback *rows = NULL;
+	int i, n;
+
+	if (failed(res, PGRES_TUPLES_OK, "list callbacks")) {
+		l->fn(l->arg, STORE_FAILED, NULL, 0);
+	} else {
+		n = PQntuples(res);
+		if (n > 0 && !(rows = calloc((size_t)n, sizeof(*rows)))) {
+			l->fn(l->arg, STORE_UNAVAILABLE, NULL, 0);
+		} else {
+			for (i = 0; i < n; i++)
+				row_to_callback(res, i, 0, &rows[i]);
+			l->fn(l->arg, STORE_OK, rows, (size_t)n);
+			free(rows);
+		}
+	}
+	l->fn = NULL;
+	job_done(j);
+}
+
+static void
+list_fail(struct store_job *j, enum store_status st)
+{
+	struct list_job *l = (struct list_job *)j;
+
+	if (l->fn)
+		l->fn(l->arg, st, NULL, 0);
+}
+
+void
+store_list_callbacks(const struct list_filter *f, store_page_fn *fn, void *arg)
+{
+	struct list_job *l;
+	const char *v[4] = { f->state, f->site, f->topic, f->assignee };
+	int i;
+
+	if (f->after_id[0] && !is_uuid(f->after_id)) {
+		fn(arg, STORE_OK, NULL, 0);
+		return;
+	}
+	if (!(l = calloc(1, sizeof(*l)))) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		snprintf(l->params[i], sizeof(l->params[i]), "%s", v[i]);
+		if (!v[i][0])
+			l->null_mask |= 1 << i;
+	}
+	if (f->after_id[0]) {
+		snprintf(l->params[4], sizeof(l->params[4]), "%lld",
+		    (long long)f->after_created);
+		snprintf(l->params[5], sizeof(l->params[5]), "%s", f->after_id);
+	} else
+		l->null_mask |= (1 << 4) | (1 << 5);
+	snprintf(l->params[6], sizeof(l->params[6]), "%zu", f->limit);
+	l->fn = fn;
+	l->arg = arg;
+	job_run(&l->job, list_start, list_step, list_fail);
+}
+
+static void
+list_free(struct store_job *j)
+{
+	struct list_job *l = (struct list_job *)j;
+
+	free(l->array);
+	free(l);
+}
+
+static void
+ids_start(struct store_job *j, PGresult *unused)
+{
+	struct list_job *l = (struct list_job *)j;
+	const char *p[1] = { l->array };
+
+	(void)unused;
+	job_send(j, "SELECT " CB_COLS " FROM unnest($1::uuid[]) WITH ORDINALITY "
+	    "AS k(id, n) JOIN callbacks c ON c.id = k.id ORDER BY k.n", 1, p);
+}
+
+void
+store_callbacks_by_id(const char *const *ids, size_t n, store_page_fn *fn,
+    void *arg)
+{
+	struct list_job *l;
+	size_t i, off = 0;
+	char *buf;
+
+	if (!(l = calloc(1, sizeof(*l))) || !(buf = calloc(n + 1, 40))) {
+		free(l);
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	/* '{id,id}': ids come from our own index, checked for shape */
+	buf[off++] = '{';
+	for (i = 0; i < n; i++)
+		if (is_uuid(ids[i]))
+			off += (size_t)sprintf(buf + off, "%s%s", off > 1 ? "," : "",
+			    ids[i]);
+	buf[off++] = '}';
+	buf[off] = '\0';
+	l->array = buf;
+	l->fn = fn;
+	l->arg = arg;
+	l->job.start = ids_start;
+	l->job.step = list_step;
+	l->job.fail = list_fail;
+	l->job.destroy = list_free;
+	job_submit(&l->job);
+}

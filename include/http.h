@@ -43,6 +43,8 @@ void http_error(struct api_req *, int status, const char *code,
     __attribute__((format(printf, 5, 6)));
 /* The one place where a store or queue failure becomes an answer. */
 void http_store_failed(struct api_req *, enum store_status);
+/* A query-string parameter, decoded, or NULL. */
+const char *http_query(struct api_req *, const char *name);
 /* 1 when the client is still there to answer. */
 int http_alive(const struct api_req *);
 

@@ -47,6 +47,10 @@ void queue_sync(const struct callback *, queue_done_fn *, void *arg);
 typedef void queue_claim_fn(void *arg, int ok, const char *id);
 void queue_claim(const struct caseworker *, const char *token, int64_t until_ms,
     queue_claim_fn *, void *arg);
+/* The ids a caseworker would claim next, in claim order, from offset on. */
+typedef void queue_peek_fn(void *arg, int ok, const char **ids, size_t n);
+void queue_peek(const struct caseworker *, size_t offset, size_t limit,
+    queue_peek_fn *, void *arg);
 /* Puts back a claim PostgreSQL did not record, if token still holds it. */
 void queue_unclaim(const char *id, const char *token, queue_done_fn *, void *arg);
 

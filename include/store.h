@@ -89,6 +89,22 @@ void store_lease_expire(const char *id, int flag_after, store_change_fn *,
 void store_attempt(const struct attempt_req *, store_change_fn *, void *arg);
 void store_cancel(const char *id, const char *actor, store_change_fn *, void *arg);
 
+/* Callbacks matching a filter, oldest first, after a cursor. Empty strings
+ * match anything. */
+struct list_filter {
+	char state[16];
+	char site[CBD_IDENT_MAX + 1];
+	char topic[CBD_IDENT_MAX + 1];
+	char assignee[CBD_IDENT_MAX + 1];
+	int64_t after_created; /* cursor: created_at and id of the last row */
+	char after_id[37];
+	size_t limit;
+};
+void store_list_callbacks(const struct list_filter *, store_page_fn *, void *arg);
+/* The callbacks with these ids, in this order (missing ones left out). */
+void store_callbacks_by_id(const char *const *ids, size_t n, store_page_fn *,
+    void *arg);
+
 /* Caseworkers: one list for every query (n 0 when none matched). */
 typedef void store_caseworkers_fn(void *arg, enum store_status,
     const struct caseworker *, size_t n);
