@@ -77,9 +77,14 @@ api_refused(struct api_req *a, const char *verdict, const struct callback *cb)
 	else if (!strcmp(verdict, "lost"))
 		http_error(a, 409, "lease_lost", "lease",
 		    "the lease is stale or has lapsed; claim again");
-	else
-		http_error(a, 409, "wrong_state", NULL,
-		    "the callback is %s; that does not allow this", cb->state);
+	else {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "the callback is %s; that does not allow "
+		    "this", cb->state);
+		http_reply(a, 409, json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
+		    "wrong_state", "field", "message", msg, "state", cb->state), NULL);
+	}
 	return 1;
 }
 
@@ -200,9 +205,11 @@ got_callback(void *arg, enum store_status st, const struct callback *cb,
 		http_store_failed(a, st);
 		return;
 	}
-	if (a->role == ROLE_CASEWORKER && strcmp(cb->assignee, a->token.caseworker_id)) {
+	if (a->role == ROLE_CASEWORKER &&
+	    strcmp(cb->assignee, a->token.caseworker_id) &&
+	    strcmp(cb->claimed_by, a->token.caseworker_id)) {
 		http_error(a, 403, "forbidden", NULL,
-		    "this callback is not assigned to you");
+		    "this callback is neither assigned to you nor claimed by you");
 		return;
 	}
 	attempts = json_loads(attempts_json, 0, NULL);

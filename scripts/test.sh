@@ -45,8 +45,8 @@ stage() { # name configure-flags env...
 	counts=$(unit_counts "$dir")
 	up=${counts% *} uf=${counts#* }
 	if [ "$rc" != 0 ] && [ "$uf" = 0 ]; then
-		# a unit program that crashed before Check could count
-		cat "$dir/test-suite.log" 2>/dev/null | tail -40
+		# a unit program that did not build, or crashed before Check counted
+		tail -40 "$dir/check.log"
 		uf=1
 	fi
 	[ "$uf" != 0 ] && cat "$dir"/tests/unit/*.log 2>/dev/null | grep -v '^[0-9]*%: Checks' | grep -E 'F:|E:|ERROR|runtime error' | head -40

@@ -96,6 +96,7 @@ def test_claim_attempt_reached_completes(t):
     st, _, err, _ = w.act("anna", cb["id"], "attempts",
                           {"lease": lease["token"], "result": "reached"})
     assert st == 409 and err["error"]["code"] == "wrong_state"
+    assert err["error"]["state"] == "completed"
     st, _, got, _ = w.d.req("GET", f"/v1/callbacks/{cb['id']}", token=w.agent)
     assert [a["result"] for a in got["attempts"]] == ["reached"]
 
@@ -201,6 +202,10 @@ def test_heartbeat_extends_and_release_returns(t):
     time.sleep(0.05)
     st, _, hb, _ = w.act("anna", cb["id"], "heartbeat", {"lease": token})
     assert st == 200 and hb["lease"]["token"] == token
+    # the holder may read what they claimed; another caseworker may not
+    w.caseworker("ben")
+    assert w.d.req("GET", f"/v1/callbacks/{cb['id']}", token=w.cw["anna"])[0] == 200
+    assert w.d.req("GET", f"/v1/callbacks/{cb['id']}", token=w.cw["ben"])[0] == 403
     assert ms(hb["lease"]["until"]) > ms(got["lease"]["until"])
     assert t.redis.zrange(t.key("leases")) == {cb["id"]: ms(hb["lease"]["until"])}
     st, _, rel, _ = w.act("anna", cb["id"], "release", {"lease": token})

@@ -8,9 +8,13 @@
 /* 2026-11-24T12:00:00Z */
 #define T0 1795521600000LL
 
-static const struct topic_policy housing = { "housing_approval", 48 * H, 2 * H };
-static const struct topic_policy general = { "general", 48 * H, 0 };
-static const struct site site = { "dortmund", "24x7" };
+static const struct topic_policy housing = {
+	.name = "housing_approval", .target_ms = 48 * H, .urgent_target_ms = 2 * H
+};
+static const struct topic_policy general = {
+	.name = "general", .target_ms = 48 * H
+};
+static const struct site site = { .name = "dortmund", .calendar = "24x7" };
 
 static const struct {
 	const struct topic_policy *topic;

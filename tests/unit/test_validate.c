@@ -9,10 +9,11 @@
 #define NOW 1795521600000LL
 
 static struct topic_policy topics[] = {
-	{ "housing_approval", 48 * 3600000LL, 2 * 3600000LL },
-	{ "general", 48 * 3600000LL, 0 },
+	{ .name = "housing_approval", .target_ms = 48 * 3600000LL,
+	    .urgent_target_ms = 2 * 3600000LL },
+	{ .name = "general", .target_ms = 48 * 3600000LL },
 };
-static struct site sites[] = { { "dortmund", "24x7" } };
+static struct site sites[] = { { .name = "dortmund", .calendar = "24x7" } };
 static struct config cfg;
 
 static void
@@ -230,6 +231,126 @@ START_TEST(checks_language_tags)
 }
 END_TEST
 
+/* ---- attempts, leases, caseworkers ------------------------------------ */
+
+#define LEASE "\"lease\":\"0b6c8f9e-3c1a-4d7e-9f00-123456789abc\""
+
+static const struct bad_case bad_attempts[] = {
+	{ "{" LEASE "}", 400, "missing_field", "result" },
+	{ "{" LEASE ",\"result\":\"shouted\"}", 422, "invalid_result", "result" },
+	{ "{" LEASE ",\"result\":\"a-very-long-result-name\"}", 422, "invalid_result", "result" },
+	{ "{\"result\":\"reached\"}", 400, "missing_field", "lease" },
+	{ "{" LEASE ",\"result\":\"reached\",\"mood\":1}", 400, "unknown_field", "mood" },
+	{ "{" LEASE ",\"result\":\"reached\",\"duration_s\":-1}", 422, "invalid_duration", "duration_s" },
+	{ "{" LEASE ",\"result\":\"reached\",\"duration_s\":\"5\"}", 400, "invalid_type", "duration_s" },
+	{ "{" LEASE ",\"result\":\"callback_later\"}", 400, "missing_field", "not_before" },
+	{ "{" LEASE ",\"result\":\"callback_later\",\"not_before\":\"2026-11-24T11:00:00Z\"}", 422, "invalid_time", "not_before" },
+	{ "{" LEASE ",\"result\":\"busy\",\"not_before\":\"2026-11-25T11:00:00Z\"}", 400, "unknown_field", "not_before" },
+	{ "[]", 400, "not_an_object", NULL },
+};
+
+START_TEST(refuses_bad_attempt)
+{
+	const struct bad_case *c = &bad_attempts[_i];
+	struct attempt_req a;
+	struct verr e;
+	json_t *j = json_loads(c->json, 0, NULL);
+
+	memset(&a, 0, sizeof(a));
+	ck_assert_msg(j != NULL, "case %d: test JSON does not parse", _i);
+	ck_assert_int_eq(validate_attempt(j, 1, NOW, &a, &e), -1);
+	ck_assert_int_eq(e.status, c->status);
+	ck_assert_str_eq(e.code, c->code);
+	if (c->field)
+		ck_assert_str_eq(e.field, c->field);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(accepts_attempts)
+{
+	struct attempt_req a;
+	struct verr e;
+	json_t *j = json_loads("{" LEASE ",\"result\":\"callback_later\","
+	    "\"not_before\":\"2026-11-24T15:00:00Z\",\"duration_s\":30}", 0, NULL);
+
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(validate_attempt(j, 1, NOW, &a, &e), 0);
+	ck_assert_str_eq(a.result, "callback_later");
+	ck_assert_str_eq(a.lease_token, "0b6c8f9e-3c1a-4d7e-9f00-123456789abc");
+	ck_assert_int_eq(a.not_before, NOW + 3 * 3600000LL);
+	ck_assert_int_eq(a.duration_s, 30);
+	json_decref(j);
+	/* an agent needs no lease */
+	j = json_loads("{\"result\":\"no_answer\"}", 0, NULL);
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(validate_attempt(j, 0, NOW, &a, &e), 0);
+	ck_assert_int_eq(a.duration_s, -1);
+	ck_assert_int_eq(a.not_before, CBD_NO_TIME);
+	json_decref(j);
+}
+END_TEST
+
+static const struct bad_case bad_caseworkers[] = {
+	{ "{\"id\":\"Anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "invalid_value", "id" },
+	{ "{\"id\":\"anna\",\"site\":\"paris\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "unknown_site", "site" },
+	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[],\"languages\":[\"de\"]}", 400, "invalid_type", "topics" },
+	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"parking\"],\"languages\":[\"de\"]}", 422, "invalid_value", "topics" },
+	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"German\"]}", 422, "invalid_value", "languages" },
+	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"]}", 400, "missing_field", "languages" },
+	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"],\"active\":\"no\"}", 400, "invalid_type", "active" },
+};
+
+START_TEST(refuses_bad_caseworker)
+{
+	const struct bad_case *c = &bad_caseworkers[_i];
+	struct caseworker w;
+	struct verr e;
+	json_t *j = json_loads(c->json, 0, NULL);
+
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(validate_caseworker(j, &cfg, 1, &w, &e), -1);
+	ck_assert_int_eq(e.status, c->status);
+	ck_assert_str_eq(e.code, c->code);
+	ck_assert_str_eq(e.field, c->field);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(accepts_caseworker_and_drops_repeats)
+{
+	struct caseworker w;
+	struct verr e;
+	json_t *j = json_loads("{\"site\":\"dortmund\",\"topics\":[\"general\","
+	    "\"housing_approval\",\"general\"],\"languages\":[\"de\",\"tr\"],"
+	    "\"active\":false}", 0, NULL);
+
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(validate_caseworker(j, &cfg, 0, &w, &e), 0);
+	ck_assert_uint_eq(w.ntopics, 2);
+	ck_assert_str_eq(w.topics[1], "housing_approval");
+	ck_assert_uint_eq(w.nlanguages, 2);
+	ck_assert(!w.active);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(lease_body)
+{
+	char token[37];
+	struct verr e;
+	json_t *j = json_loads("{\"lease\":\"abc\"}", 0, NULL);
+
+	ck_assert_int_eq(validate_lease(j, token, &e), 0);
+	ck_assert_str_eq(token, "abc");
+	json_decref(j);
+	j = json_loads("{}", 0, NULL);
+	ck_assert_int_eq(validate_lease(j, token, &e), -1);
+	ck_assert_str_eq(e.field, "lease");
+	json_decref(j);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -245,6 +366,11 @@ main(void)
 	tcase_add_loop_test(tc, checks_idempotency_keys, 0, N(idem));
 	tcase_add_test(tc, idempotency_key_length_limit);
 	tcase_add_loop_test(tc, checks_language_tags, 0, N(langs));
+	tcase_add_loop_test(tc, refuses_bad_attempt, 0, N(bad_attempts));
+	tcase_add_test(tc, accepts_attempts);
+	tcase_add_loop_test(tc, refuses_bad_caseworker, 0, N(bad_caseworkers));
+	tcase_add_test(tc, accepts_caseworker_and_drops_repeats);
+	tcase_add_test(tc, lease_body);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
