@@ -15,6 +15,7 @@
 #include "config.h"
 #include "phone.h"
 #include "timefmt.h"
+#include "validate.h"
 
 const struct config *conf;
 
@@ -191,20 +192,6 @@ apply_defaults(const struct ckey *t, void *base)
 	return 0;
 }
 
-static int
-valid_ident(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > CBD_IDENT_MAX)
-		return 0;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-')
-			return 0;
-	return 1;
-}
-
 /* Finds the element called name in an array of structs that begin with
  * their name, or appends a zeroed one. */
 static void *
@@ -235,7 +222,7 @@ named_section(struct parse *p, const char *section, const char *kind)
 	struct topic_policy *t;
 	int is_new;
 
-	if (!valid_ident(name)) {
+	if (!validate_ident(name)) {
 		snprintf(p->err, sizeof(p->err),
 		    "[%s]: name must be 1 to %d characters of a-z, 0-9, _ and -",
 		    section, CBD_IDENT_MAX);

@@ -838,9 +838,7 @@ store_intake(const struct callback *req, const char *idem_key,
 struct read_job {
 	struct store_job job;
 	char id[37];
-	size_t limit;
 	store_callback_fn *one;
-	store_page_fn *page;
 	void *arg;
 };
 
@@ -900,8 +898,6 @@ read_fail(struct store_job *j, enum store_status st)
 
 	if (r->one)
 		r->one(r->arg, st, NULL, NULL);
-	if (r->page)
-		r->page(r->arg, st, NULL, 0);
 }
 
 void
@@ -921,62 +917,6 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 	r->one = fn;
 	r->arg = arg;
 	job_run(&r->job, get_start, get_step, read_fail);
-}
-
-static void
-page_start(struct store_job *j, PGresult *unused)
-{
-	struct read_job *r = (struct read_job *)j;
-	char lim[24];
-	const char *p[2] = { r->id[0] ? r->id : NULL, lim };
-
-	(void)unused;
-	snprintf(lim, sizeof(lim), "%zu", r->limit);
-	job_send(j, "SELECT " CB_COLS " FROM callbacks c "
-	    "WHERE c.state IN ('queued', 'claimed') "
-	    "AND ($1::uuid IS NULL OR c.id > $1::uuid) "
-	    "ORDER BY c.id LIMIT $2::integer", 2, p);
-}
-
-static void
-page_step(struct store_job *j, PGresult *res)
-{
-	struct read_job *r = (struct read_job *)j;
-	struct callback *rows = NULL;
-	int i, n;
-
-	if (failed(res, PGRES_TUPLES_OK, "read open callbacks")) {
-		r->page(r->arg, STORE_FAILED, NULL, 0);
-	} else {
-		n = PQntuples(res);
-		if (n > 0 && !(rows = calloc((size_t)n, sizeof(*rows)))) {
-			r->page(r->arg, STORE_UNAVAILABLE, NULL, 0);
-		} else {
-			for (i = 0; i < n; i++)
-				row_to_callback(res, i, 0, &rows[i]);
-			r->page(r->arg, STORE_OK, rows, (size_t)n);
-		}
-		free(rows);
-	}
-	r->page = NULL;
-	job_done(j);
-}
-
-void
-store_open_callbacks(const char *after_id, size_t limit, store_page_fn *fn,
-    void *arg)
-{
-	struct read_job *r = calloc(1, sizeof(*r));
-
-	if (!r) {
-		fn(arg, STORE_UNAVAILABLE, NULL, 0);
-		return;
-	}
-	snprintf(r->id, sizeof(r->id), "%s", after_id ? after_id : "");
-	r->limit = limit;
-	r->page = fn;
-	r->arg = arg;
-	job_run(&r->job, page_start, page_step, read_fail);
 }
 
 /* ---- changes to one callback ----------------------------------------- */
@@ -1383,7 +1323,7 @@ list_step(struct store_job *j, PGresult *res)
 	struct callback *rows = NULL;
 	int i, n;
 
-	if (failed(res, PGRES_TUPLES_OK, "list callbacks")) {
+	if (failed(res, PGRES_TUPLES_OK, "read callbacks")) {
 		l->fn(l->arg, STORE_FAILED, NULL, 0);
 	} else {
 		n = PQntuples(res);
@@ -1439,6 +1379,36 @@ store_list_callbacks(const struct list_filter *f, store_page_fn *fn, void *arg)
 	l->fn = fn;
 	l->arg = arg;
 	job_run(&l->job, list_start, list_step, list_fail);
+}
+
+static void
+open_start(struct store_job *j, PGresult *unused)
+{
+	struct list_job *l = (struct list_job *)j;
+	const char *p[2] = { l->params[0][0] ? l->params[0] : NULL, l->params[1] };
+
+	(void)unused;
+	job_send(j, "SELECT " CB_COLS " FROM callbacks c "
+	    "WHERE c.state IN ('queued', 'claimed') "
+	    "AND ($1::uuid IS NULL OR c.id > $1::uuid) "
+	    "ORDER BY c.id LIMIT $2::integer", 2, p);
+}
+
+void
+store_open_callbacks(const char *after_id, size_t limit, store_page_fn *fn,
+    void *arg)
+{
+	struct list_job *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	snprintf(l->params[0], sizeof(l->params[0]), "%s", after_id ? after_id : "");
+	snprintf(l->params[1], sizeof(l->params[1]), "%zu", limit);
+	l->fn = fn;
+	l->arg = arg;
+	job_run(&l->job, open_start, list_step, list_fail);
 }
 
 static void

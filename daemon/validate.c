@@ -369,8 +369,8 @@ known_topic(const char *s)
 	return config_topic(list_conf, s) != NULL;
 }
 
-static int
-valid_caseworker_id(const char *s)
+int
+validate_ident(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -397,7 +397,7 @@ validate_caseworker(const json_t *body, const struct config *c, int with_id,
 	if (with_id) {
 		if (req_string(body, "id", w->id, CBD_IDENT_MAX, e) == -1)
 			return -1;
-		if (!valid_caseworker_id(w->id))
+		if (!validate_ident(w->id))
 			return fail(e, 422, "invalid_value", "id",
 			    "id must be 1 to %d characters of a-z, 0-9, _ and -",
 			    CBD_IDENT_MAX);

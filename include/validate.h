@@ -43,6 +43,10 @@ int validate_attempt(const json_t *body, int lease_required, int64_t now,
 int validate_caseworker(const json_t *body, const struct config *, int with_id,
     struct caseworker *, struct verr *);
 
+/* 1 if s is a name of ours (topic, site, caseworker id): 1 to
+ * CBD_IDENT_MAX characters of a-z, 0-9, _ and -. */
+int validate_ident(const char *s);
+
 /* 1 if s is a language tag we accept: [a-z]{2,3}(-[A-Za-z0-9]{2,8})*. */
 int validate_language(const char *s);
 
