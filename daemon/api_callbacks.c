@@ -136,7 +136,7 @@ raised_due(const struct callback *cb)
 
 	if (!t || !s) /* topic or site taken out of the config since */
 		return cb->due_at;
-	return sla_due_at(t, s, true, cb->requested_at);
+	return sla_due_at(t, config_calendar(t, s), true, cb->requested_at);
 }
 
 static void
@@ -181,8 +181,8 @@ api_callbacks_create(struct api_req *a)
 		return;
 	}
 	topic = config_topic(conf, req.topic);
-	req.due_at = sla_due_at(topic, config_site(conf, req.site), req.urgent,
-	    req.requested_at);
+	req.due_at = sla_due_at(topic, config_calendar(topic,
+	    config_site(conf, req.site)), req.urgent, req.requested_at);
 	if (!(in = calloc(1, sizeof(*in)))) {
 		http_store_failed(a, STORE_UNAVAILABLE);
 		return;

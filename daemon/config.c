@@ -19,7 +19,10 @@
 
 const struct config *conf;
 
-enum ctype { CT_STR, CT_INT, CT_DURATION, CT_LISTEN, CT_COUNTRY, CT_BOOL };
+enum ctype {
+	CT_STR, CT_INT, CT_DURATION, CT_LISTEN, CT_COUNTRY, CT_BOOL, CT_WARN,
+	CT_TZ, CT_STATE, CT_HOURS, CT_DATES
+};
 
 struct ckey {
 	const char *name;
@@ -33,6 +36,7 @@ struct ckey {
 #define CFG(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define TOP(f) offsetof(struct topic_policy, f), sizeof(((struct topic_policy *)0)->f)
 #define SIT(f) offsetof(struct site, f), sizeof(((struct site *)0)->f)
+#define CAL(f) offsetof(struct calendar, f), sizeof(((struct calendar *)0)->f)
 
 static const struct ckey daemon_keys[] = {
 	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0 },
@@ -65,11 +69,28 @@ static const struct ckey topic_keys[] = {
 	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, INT64_MAX },
 	{ "max_attempts", CT_INT, TOP(max_attempts), "3", 1, 20 },
 	{ "retry_backoff", CT_DURATION, TOP(retry_backoff_ms), "2h", 1000, 604800000 },
+	{ "calendar", CT_STR, TOP(calendar_name), "", 0, 0 },
+	{ "warn_at", CT_WARN, TOP(warn_at), "0.5, 0.75, 0.9", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
 static const struct ckey site_keys[] = {
-	{ "calendar", CT_STR, SIT(calendar), NULL, 0, 0 },
+	{ "calendar", CT_STR, SIT(calendar_name), NULL, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+
+/* Weekday keys land in week[0..6] (0 = Sunday); the offset is the day. */
+static const struct ckey calendar_keys[] = {
+	{ "timezone", CT_TZ, CAL(timezone), "Europe/Berlin", 0, 0 },
+	{ "state", CT_STATE, CAL(state), "", 0, 0 },
+	{ "sun", CT_HOURS, 0, 0, NULL, 0, 0 },
+	{ "mon", CT_HOURS, 1, 0, NULL, 0, 0 },
+	{ "tue", CT_HOURS, 2, 0, NULL, 0, 0 },
+	{ "wed", CT_HOURS, 3, 0, NULL, 0, 0 },
+	{ "thu", CT_HOURS, 4, 0, NULL, 0, 0 },
+	{ "fri", CT_HOURS, 5, 0, NULL, 0, 0 },
+	{ "sat", CT_HOURS, 6, 0, NULL, 0, 0 },
+	{ "closed", CT_DATES, 0, 0, NULL, 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
@@ -128,6 +149,85 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 			return -1;
 		}
 		memcpy(dst, &b, sizeof(b));
+		return 0;
+	}
+	case CT_WARN: {
+		/* "0.5, 0.75, 0.9": ascending fractions of the target */
+		struct topic_policy *t = base;
+		const char *p = val;
+		double f, last = 0;
+		int nw = 0;
+
+		while (*p) {
+			f = strtod(p, &end);
+			if (end == p || f <= last || f >= 1 || nw == CBD_WARN_MAX) {
+				snprintf(why, whylen, "'%s' is not a list of ascending "
+				    "fractions between 0 and 1 (e.g. 0.5, 0.75, 0.9)", val);
+				return -1;
+			}
+			t->warn_at[nw++] = last = f;
+			p = end;
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
+		t->nwarn = nw;
+		return 0;
+	}
+	case CT_TZ:
+		if (strlen(val) >= k->size || !calendar_timezone_valid(val)) {
+			snprintf(why, whylen, "'%s' is not a time zone this system knows "
+			    "(e.g. Europe/Berlin)", val);
+			return -1;
+		}
+		strcpy(dst, val);
+		return 0;
+	case CT_STATE:
+		if (*val && !calendar_state_valid(val)) {
+			snprintf(why, whylen, "'%s' is not a German state code (BW, BY, "
+			    "BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH)", val);
+			return -1;
+		}
+		strcpy(dst, val);
+		return 0;
+	case CT_HOURS: {
+		struct calendar *c = base;
+		int ni = calendar_parse_hours(val, c->week[k->off],
+		    CBD_DAY_INTERVALS_MAX);
+
+		if (ni < 0) {
+			snprintf(why, whylen, "'%s' is not opening hours such as "
+			    "08:00-12:00, 13:00-16:00 (at most %d, in order) or closed",
+			    val, CBD_DAY_INTERVALS_MAX);
+			return -1;
+		}
+		c->nweek[k->off] = ni;
+		return 0;
+	}
+	case CT_DATES: {
+		/* "2026-12-24, 2026-12-31" */
+		struct calendar *c = base;
+		const char *p = val;
+		int y, mo, d, used;
+		int32_t *grown;
+
+		while (*p) {
+			if (sscanf(p, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 ||
+			    used != 10 || mo < 1 || mo > 12 || d < 1 || d > 31) {
+				snprintf(why, whylen, "'%s' is not a list of dates "
+				    "(YYYY-MM-DD, comma separated)", val);
+				return -1;
+			}
+			if (!(grown = realloc(c->closed, (c->nclosed + 1) *
+			    sizeof(*c->closed)))) {
+				snprintf(why, whylen, "out of memory");
+				return -1;
+			}
+			c->closed = grown;
+			c->closed[c->nclosed++] = y * 10000 + mo * 100 + d;
+			p += used;
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
 		return 0;
 	}
 	case CT_COUNTRY:
@@ -231,6 +331,20 @@ named_section(struct parse *p, const char *section, const char *kind)
 	if (kind[0] == 's')
 		return find_or_add((void **)&c->sites, &c->nsites, sizeof(*c->sites),
 		    name, &is_new);
+	if (kind[0] == 'c') {
+		struct calendar *cal;
+
+		if (!strcmp(name, "24x7")) {
+			snprintf(p->err, sizeof(p->err), "[%s]: 24x7 is built in",
+			    section);
+			return NULL;
+		}
+		cal = find_or_add((void **)&c->calendars, &c->ncalendars,
+		    sizeof(*c->calendars), name, &is_new);
+		if (cal && is_new)
+			apply_defaults(calendar_keys, cal);
+		return cal;
+	}
 	t = find_or_add((void **)&c->topics, &c->ntopics, sizeof(*c->topics), name,
 	    &is_new);
 	if (t && is_new) {
@@ -268,6 +382,10 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		table = site_keys;
 		if (!(base = named_section(p, section, "site ")))
 			goto fail;
+	} else if (!strncmp(section, "calendar ", 9)) {
+		table = calendar_keys;
+		if (!(base = named_section(p, section, "calendar ")))
+			goto fail;
 	} else {
 		snprintf(p->err, sizeof(p->err), "%s: unknown section [%s]",
 		    name, section);
@@ -290,8 +408,19 @@ fail:
 	return 0;
 }
 
+static const struct calendar *
+find_calendar(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncalendars; i++)
+		if (!strcmp(c->calendars[i].name, name))
+			return &c->calendars[i];
+	return NULL;
+}
+
 static int
-check_whole(const struct config *c, char *why, size_t whylen)
+check_whole(struct config *c, char *why, size_t whylen)
 {
 	size_t i;
 
@@ -314,14 +443,37 @@ check_whole(const struct config *c, char *why, size_t whylen)
 			return -1;
 		}
 	}
+	for (i = 1; i < c->ncalendars; i++) {
+		const struct calendar *cal = &c->calendars[i];
+		int d, open = 0;
+
+		for (d = 0; d < 7; d++)
+			open += cal->nweek[d];
+		if (!open) {
+			snprintf(why, whylen, "[calendar %s]: no opening hours "
+			    "(mon = 08:00-16:00, ...)", cal->name);
+			return -1;
+		}
+	}
 	for (i = 0; i < c->nsites; i++) {
-		if (!c->sites[i].calendar[0]) {
+		if (!c->sites[i].calendar_name[0]) {
 			snprintf(why, whylen, "[site %s]: calendar is missing", c->sites[i].name);
 			return -1;
 		}
-		if (strcmp(c->sites[i].calendar, "24x7")) {
-			snprintf(why, whylen, "[site %s]: calendar '%s' is unknown (known: 24x7)",
-			    c->sites[i].name, c->sites[i].calendar);
+		if (!(c->sites[i].calendar = find_calendar(c, c->sites[i].calendar_name))) {
+			snprintf(why, whylen, "[site %s]: calendar '%s' is not defined "
+			    "(24x7 or a [calendar NAME] section)", c->sites[i].name,
+			    c->sites[i].calendar_name);
+			return -1;
+		}
+	}
+	for (i = 0; i < c->ntopics; i++) {
+		struct topic_policy *t = &c->topics[i];
+
+		if (t->calendar_name[0] && !(t->calendar = find_calendar(c,
+		    t->calendar_name))) {
+			snprintf(why, whylen, "[topic %s]: calendar '%s' is not defined",
+			    t->name, t->calendar_name);
 			return -1;
 		}
 	}
@@ -349,6 +501,14 @@ config_load(const char *path, struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: built-in defaults are invalid", path);
 		return -1;
 	}
+	/* the built-in 24x7 calendar is always there, first */
+	if (!(c->calendars = calloc(1, sizeof(*c->calendars)))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	strcpy(c->calendars[0].name, "24x7");
+	c->calendars[0].always = 1;
+	c->ncalendars = 1;
 	line = ini_parse(path, on_key, &p);
 	if (line == -1) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -373,10 +533,22 @@ config_load(const char *path, struct config *c, char *err, size_t errlen)
 void
 config_free(struct config *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->ncalendars; i++)
+		free(c->calendars[i].closed);
+	free(c->calendars);
 	free(c->topics);
 	free(c->sites);
+	c->calendars = NULL;
 	c->topics = NULL;
 	c->sites = NULL;
+}
+
+const struct calendar *
+config_calendar(const struct topic_policy *t, const struct site *s)
+{
+	return t->calendar ? t->calendar : s->calendar;
 }
 
 const struct topic_policy *

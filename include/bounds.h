@@ -61,6 +61,12 @@
 #define CBD_PROMOTE_BATCH 500
 #define CBD_PROMOTE_MAX_SLEEP_MS 5000
 
+/* Opening intervals of one weekday in a business calendar (a lunch break
+ * makes two), and how far ahead a due time is searched: a calendar that
+ * is open at all is open within a year. */
+#define CBD_DAY_INTERVALS_MAX 4
+#define CBD_CALENDAR_HORIZON_DAYS 400
+
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
 

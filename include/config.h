@@ -4,6 +4,10 @@
 #include <stdint.h>
 
 #include "bounds.h"
+#include "calendar.h"
+
+/* Warning thresholds a topic may have, as fractions of its target. */
+#define CBD_WARN_MAX 8
 
 /* The SLA policy of one topic ([topic NAME] in the file). */
 struct topic_policy {
@@ -13,12 +17,17 @@ struct topic_policy {
 	int64_t max_attempts;     /* unanswered attempts before unreachable */
 	int64_t retry_backoff_ms; /* wait after the first unanswered attempt;
 	                           * doubles with each further one */
+	char calendar_name[CBD_IDENT_MAX + 1]; /* "": the site's calendar */
+	const struct calendar *calendar;       /* resolved; NULL: the site's */
+	double warn_at[CBD_WARN_MAX];          /* ascending, each in (0, 1) */
+	int nwarn;
 };
 
 /* One site ([site NAME]). Only the 24x7 calendar exists so far. */
 struct site {
 	char name[CBD_IDENT_MAX + 1];
-	char calendar[CBD_IDENT_MAX + 1];
+	char calendar_name[CBD_IDENT_MAX + 1];
+	const struct calendar *calendar; /* resolved after loading */
 };
 
 struct config {
@@ -46,6 +55,8 @@ struct config {
 	size_t ntopics;
 	struct site *sites;
 	size_t nsites;
+	struct calendar *calendars; /* [0] is the built-in 24x7 */
+	size_t ncalendars;
 };
 
 /* Reads and checks path. On error returns -1 with "FILE:LINE: key: why"
@@ -55,6 +66,9 @@ void config_free(struct config *);
 
 const struct topic_policy *config_topic(const struct config *, const char *);
 const struct site *config_site(const struct config *, const char *);
+/* The calendar a topic's promise runs on at a site. */
+const struct calendar *config_calendar(const struct topic_policy *,
+    const struct site *);
 
 /* The configuration in force; set once by main. */
 extern const struct config *conf;

@@ -13,7 +13,7 @@ static struct topic_policy topics[] = {
 	    .urgent_target_ms = 2 * 3600000LL },
 	{ .name = "general", .target_ms = 48 * 3600000LL },
 };
-static struct site sites[] = { { .name = "dortmund", .calendar = "24x7" } };
+static struct site sites[] = { { .name = "dortmund", .calendar_name = "24x7" } };
 static struct config cfg;
 
 static void

@@ -1,0 +1,288 @@
+/*
+ * calendar.c owns business time: opening hours in a time zone, German
+ * public holidays (Easter-based ones computed), closure days, and the sum
+ * "start + so much open time". No I/O but the C library's zone files; it
+ * never allocates.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "calendar.h"
+
+#define MIN_MS 60000LL
+#define DAY_MS 86400000LL
+
+void
+calendar_easter(int y, int *month, int *day)
+{
+	/* the anonymous Gregorian algorithm (Meeus/Jones/Butcher) */
+	int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4;
+	int f = (b + 8) / 25, g = (b - f + 1) / 3;
+	int h = (19 * a + b - d - g + 15) % 30, i = c / 4, k = c % 4;
+	int l = (32 + 2 * e + 2 * i - h - k) % 7;
+	int m = (a + 11 * h + 22 * l) / 451;
+
+	*month = (h + l - 7 * m + 114) / 31;
+	*day = (h + l - 7 * m + 114) % 31 + 1;
+}
+
+/* Days since 1970-01-01 of a Gregorian date. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static const char *const states[] = {
+	"BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL",
+	"SN", "ST", "SH", "TH", NULL
+};
+
+int
+calendar_state_valid(const char *s)
+{
+	int i;
+
+	for (i = 0; states[i]; i++)
+		if (!strcmp(states[i], s))
+			return 1;
+	return 0;
+}
+
+static int
+in(const char *state, const char *list)
+{
+	size_t n = strlen(state);
+	const char *p;
+
+	if (n != 2)
+		return 0;
+	for (p = list; (p = strstr(p, state)); p += 2)
+		if ((p == list || p[-1] == ' ') && (p[2] == ' ' || p[2] == '\0'))
+			return 1;
+	return 0;
+}
+
+const char *
+calendar_holiday_de(const char *state, int y, int m, int d)
+{
+	int em, ed;
+	int64_t day = days_from_civil(y, m, d), easter, off;
+
+	/* fixed federal holidays */
+	if (m == 1 && d == 1)
+		return "Neujahr";
+	if (m == 5 && d == 1)
+		return "Tag der Arbeit";
+	if (m == 10 && d == 3)
+		return "Tag der Deutschen Einheit";
+	if (m == 12 && d == 25)
+		return "1. Weihnachtstag";
+	if (m == 12 && d == 26)
+		return "2. Weihnachtstag";
+
+	calendar_easter(y, &em, &ed);
+	easter = days_from_civil(y, em, ed);
+	off = day - easter;
+	if (off == -2)
+		return "Karfreitag";
+	if (off == 1)
+		return "Ostermontag";
+	if (off == 39)
+		return "Christi Himmelfahrt";
+	if (off == 50)
+		return "Pfingstmontag";
+
+	/* holidays of some states */
+	if (off == 60 && in(state, "BW BY HE NW RP SL"))
+		return "Fronleichnam";
+	if (m == 1 && d == 6 && in(state, "BW BY ST"))
+		return "Heilige Drei Koenige";
+	if (m == 3 && d == 8 && y >= 2019 && in(state, "BE MV"))
+		return y >= 2023 || !strcmp(state, "BE") ? "Internationaler Frauentag" : NULL;
+	if (m == 8 && d == 15 && in(state, "SL"))
+		return "Mariae Himmelfahrt";
+	if (m == 9 && d == 20 && y >= 2019 && in(state, "TH"))
+		return "Weltkindertag";
+	if (m == 10 && d == 31 && in(state, "BB HB HH MV NI SN ST SH TH"))
+		return "Reformationstag";
+	if (m == 11 && d == 1 && in(state, "BW BY NW RP SL"))
+		return "Allerheiligen";
+	if (m == 11 && in(state, "SN")) {
+		/* Buss- und Bettag: the Wednesday before 23 November */
+		int64_t nov23 = days_from_civil(y, 11, 23);
+		/* 1970-01-01 was a Thursday: weekday 0 = Sunday */
+		int wd23 = (int)(((nov23 + 4) % 7 + 7) % 7);
+		int back = (wd23 - 3 + 7) % 7;
+
+		if (back == 0)
+			back = 7;
+		if (day == nov23 - back)
+			return "Buss- und Bettag";
+	}
+	return NULL;
+}
+
+/* ---- time zones ------------------------------------------------------ */
+
+static char current_tz[64];
+
+static void
+use_tz(const char *tz)
+{
+	if (!strcmp(current_tz, tz))
+		return;
+	setenv("TZ", tz, 1);
+	tzset();
+	snprintf(current_tz, sizeof(current_tz), "%s", tz);
+}
+
+int
+calendar_timezone_valid(const char *tz)
+{
+	char path[128];
+	FILE *f;
+
+	if (!*tz || strstr(tz, "..") || tz[0] == '/')
+		return 0;
+	if (!strcmp(tz, "UTC"))
+		return 1;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	if (!(f = fopen(path, "rb")))
+		return 0;
+	fclose(f);
+	return 1;
+}
+
+/* The UTC moment of a local wall-clock time; a time that does not exist
+ * (skipped by a spring clock change) moves forward with the clock. */
+static int64_t
+local_to_ms(int y, int m, int d, int minute)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = minute / 60;
+	tm.tm_min = minute % 60;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+static int
+closed_on(const struct calendar *c, int y, int m, int d)
+{
+	int32_t key = y * 10000 + m * 100 + d;
+	size_t i;
+
+	for (i = 0; i < c->nclosed; i++)
+		if (c->closed[i] == key)
+			return 1;
+	return calendar_holiday_de(c->state, y, m, d) != NULL;
+}
+
+int64_t
+calendar_add(const struct calendar *c, int64_t start_ms, int64_t business_ms)
+{
+	int64_t remaining = business_ms, day, s, e;
+	struct tm tm;
+	time_t t;
+	int y, m, d, wd, i, n;
+
+	if (c->always || business_ms <= 0)
+		return start_ms + (business_ms > 0 ? business_ms : 0);
+	use_tz(c->timezone);
+	t = (time_t)(start_ms / 1000);
+	localtime_r(&t, &tm);
+	day = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	for (n = 0; n < CBD_CALENDAR_HORIZON_DAYS; n++, day++) {
+		civil_from_days(day, &y, &m, &d);
+		wd = (int)(((day + 4) % 7 + 7) % 7);
+		if (closed_on(c, y, m, d))
+			continue;
+		for (i = 0; i < c->nweek[wd]; i++) {
+			s = local_to_ms(y, m, d, c->week[wd][i].open_min);
+			e = local_to_ms(y, m, d, c->week[wd][i].close_min);
+			if (e <= start_ms)
+				continue;
+			if (s < start_ms)
+				s = start_ms;
+			if (e - s >= remaining)
+				return s + remaining;
+			remaining -= e - s;
+		}
+	}
+	return -1;
+}
+
+/* ---- opening hours --------------------------------------------------- */
+
+static int
+parse_hhmm(const char **p)
+{
+	int h, m;
+
+	if (sscanf(*p, "%2d:%2d", &h, &m) != 2 || (*p)[2] != ':' ||
+	    h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m))
+		return -1;
+	*p += 5;
+	return h * 60 + m;
+}
+
+int
+calendar_parse_hours(const char *s, struct interval *out, int max)
+{
+	int n = 0, a, b;
+
+	while (*s == ' ')
+		s++;
+	if (!strcmp(s, "closed"))
+		return 0;
+	while (*s) {
+		if (n == max || (a = parse_hhmm(&s)) < 0 || *s++ != '-' ||
+		    (b = parse_hhmm(&s)) < 0 || b <= a ||
+		    (n > 0 && a < out[n - 1].close_min))
+			return -1;
+		out[n].open_min = a;
+		out[n].close_min = b;
+		n++;
+		while (*s == ' ')
+			s++;
+		if (*s == ',') {
+			s++;
+			while (*s == ' ')
+				s++;
+			if (!*s)
+				return -1;
+		} else if (*s)
+			return -1;
+	}
+	return n;
+}
