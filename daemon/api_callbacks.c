@@ -126,17 +126,25 @@ intake_indexed(void *arg, int ok)
 	intake_answer(in);
 }
 
-/* A merge made an open callback urgent: its due time from the first
- * request under the urgent target. */
-static int64_t
-raised_due(const struct callback *cb)
+/* The due time and warnings of a callback, from its first request, its
+ * urgency and the calendar of its topic and site. */
+static void
+plan(const struct callback *cb, struct sla_plan *p)
 {
 	const struct topic_policy *t = config_topic(conf, cb->topic);
 	const struct site *s = config_site(conf, cb->site);
+	const struct calendar *cal;
+	int i;
 
+	memset(p, 0, sizeof(*p));
+	p->due_at = cb->due_at;
 	if (!t || !s) /* topic or site taken out of the config since */
-		return cb->due_at;
-	return sla_due_at(t, config_calendar(t, s), true, cb->requested_at);
+		return;
+	cal = config_calendar(t, s);
+	p->due_at = sla_due_at(t, cal, cb->urgent, cb->requested_at);
+	p->nwarn = sla_warn_times(t, cal, cb->urgent, cb->requested_at, p->warn_at);
+	for (i = 0; i < p->nwarn; i++)
+		p->warn_frac[i] = t->warn_at[i];
 }
 
 static void
@@ -188,8 +196,7 @@ api_callbacks_create(struct api_req *a)
 		return;
 	}
 	in->a = a;
-	store_intake(&req, a->idempotency_key, a->actor, raised_due,
-	    intake_stored, in);
+	store_intake(&req, a->idempotency_key, a->actor, plan, intake_stored, in);
 }
 
 /* ---- GET /v1/callbacks/{id} ----------------------------------------- */

@@ -700,7 +700,7 @@ store_token_lookup(const char *sha256_hex, store_token_fn *fn, void *arg)
 
 /* ---- intake ---------------------------------------------------------- */
 
-enum intake_step { IN_BEGIN, IN_INTAKE, IN_RAISE, IN_COMMIT };
+enum intake_step { IN_BEGIN, IN_INTAKE, IN_RAISE, IN_PLAN, IN_COMMIT };
 
 struct intake_job {
 	struct store_job job;
@@ -708,7 +708,8 @@ struct intake_job {
 	struct callback req;
 	char idem_key[CBD_IDEMPOTENCY_KEY_MAX + 1];
 	char actor[64];
-	store_due_fn *raise_due;
+	store_plan_fn *plan;
+	struct sla_plan sla;
 	store_intake_fn *fn;
 	void *arg;
 	enum intake_outcome outcome;
@@ -753,6 +754,31 @@ intake_send(struct intake_job *in)
 	    "LATERAL (SELECT (r.cb).*) c", 17, p);
 }
 
+/* Plans (or moves) the alerts of the row just written. */
+static void
+intake_send_plan(struct intake_job *in)
+{
+	char fracs[CBD_WARN_MAX * 12 + 3], times[CBD_WARN_MAX * 21 + 3], due[24];
+	const char *p[4] = { in->row.id, fracs, times, due };
+	size_t fo = 0, to = 0;
+	int i;
+
+	fracs[fo++] = '{';
+	times[to++] = '{';
+	for (i = 0; i < in->sla.nwarn; i++) {
+		fo += (size_t)snprintf(fracs + fo, sizeof(fracs) - fo, "%s%.3f",
+		    i ? "," : "", in->sla.warn_frac[i]);
+		to += (size_t)snprintf(times + to, sizeof(times) - to, "%s%lld",
+		    i ? "," : "", (long long)in->sla.warn_at[i]);
+	}
+	snprintf(fracs + fo, sizeof(fracs) - fo, "}");
+	snprintf(times + to, sizeof(times) - to, "}");
+	snprintf(due, sizeof(due), "%lld", (long long)in->sla.due_at);
+	in->at = IN_PLAN;
+	job_send(&in->job, "SELECT cbd_alerts_plan($1, $2::numeric[], "
+	    "$3::bigint[], cbd_ts($4::bigint))", 4, p);
+}
+
 static void
 intake_step(struct store_job *j, PGresult *res)
 {
@@ -776,9 +802,15 @@ intake_step(struct store_job *j, PGresult *res)
 
 			in->outcome = !strcmp(o, "created") ? INTAKE_CREATED :
 			    !strcmp(o, "replayed") ? INTAKE_REPLAYED : INTAKE_MERGED;
+			if (in->outcome == INTAKE_CREATED) {
+				in->plan(&in->row, &in->sla);
+				intake_send_plan(in);
+				return;
+			}
 			if (!strcmp(o, "merged_raised")) {
+				in->plan(&in->row, &in->sla);
 				snprintf(due, sizeof(due), "%lld",
-				    (long long)in->raise_due(&in->row));
+				    (long long)in->sla.due_at);
 				p[0] = in->row.id;
 				p[1] = due;
 				in->at = IN_RAISE;
@@ -787,7 +819,16 @@ intake_step(struct store_job *j, PGresult *res)
 				    "LATERAL (SELECT (r.cb).*) c", 2, p);
 				return;
 			}
+		} else {
+			intake_send_plan(in); /* after a raise: move the alerts */
+			return;
 		}
+		in->at = IN_COMMIT;
+		job_send(j, "COMMIT", 0, NULL);
+		return;
+	case IN_PLAN:
+		if (failed(res, PGRES_TUPLES_OK, "plan alerts"))
+			goto broken;
 		in->at = IN_COMMIT;
 		job_send(j, "COMMIT", 0, NULL);
 		return;
@@ -816,7 +857,7 @@ intake_fail(struct store_job *j, enum store_status st)
 
 void
 store_intake(const struct callback *req, const char *idem_key,
-    const char *actor, store_due_fn *raise_due, store_intake_fn *fn, void *arg)
+    const char *actor, store_plan_fn *plan, store_intake_fn *fn, void *arg)
 {
 	struct intake_job *in = calloc(1, sizeof(*in));
 
@@ -827,7 +868,7 @@ store_intake(const struct callback *req, const char *idem_key,
 	in->req = *req;
 	snprintf(in->idem_key, sizeof(in->idem_key), "%s", idem_key ? idem_key : "");
 	snprintf(in->actor, sizeof(in->actor), "%s", actor);
-	in->raise_due = raise_due;
+	in->plan = plan;
 	in->fn = fn;
 	in->arg = arg;
 	job_run(&in->job, intake_start, intake_step, intake_fail);

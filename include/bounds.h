@@ -67,6 +67,9 @@
 #define CBD_DAY_INTERVALS_MAX 4
 #define CBD_CALENDAR_HORIZON_DAYS 400
 
+/* Warning thresholds a topic may have, as fractions of its target. */
+#define CBD_WARN_MAX 8
+
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
 

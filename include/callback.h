@@ -68,6 +68,14 @@ struct attempt_req {
 	int max_attempts;
 };
 
+/* When a callback falls due and when each warning comes before that. */
+struct sla_plan {
+	int64_t due_at;
+	int nwarn;
+	double warn_frac[CBD_WARN_MAX];
+	int64_t warn_at[CBD_WARN_MAX];
+};
+
 /* 1 while a callback is open: queued or claimed. */
 int callback_open(const struct callback *);
 /* Its place in a claim queue: lower goes first. */

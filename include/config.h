@@ -6,9 +6,6 @@
 #include "bounds.h"
 #include "calendar.h"
 
-/* Warning thresholds a topic may have, as fractions of its target. */
-#define CBD_WARN_MAX 8
-
 /* The SLA policy of one topic ([topic NAME] in the file). */
 struct topic_policy {
 	char name[CBD_IDENT_MAX + 1];

@@ -44,14 +44,15 @@ int store_schema_version(void);
 typedef void store_token_fn(void *arg, enum store_status, const struct token_info *);
 void store_token_lookup(const char *sha256_hex, store_token_fn *, void *arg);
 
-/* Computes the due time of a callback that a merge just made urgent. */
-typedef int64_t store_due_fn(const struct callback *);
+/* Plans a callback's due time and warnings from its row: called for a new
+ * callback and for one a merge just made urgent, inside the transaction. */
+typedef void store_plan_fn(const struct callback *, struct sla_plan *);
 typedef void store_intake_fn(void *arg, enum store_status, enum intake_outcome,
     const struct callback *);
 /* Records a request: replay, merge or new, committed before fn is called.
  * idem_key may be NULL; req->call_id empty means none. */
 void store_intake(const struct callback *req, const char *idem_key,
-    const char *actor, store_due_fn *raise_due, store_intake_fn *fn, void *arg);
+    const char *actor, store_plan_fn *plan, store_intake_fn *fn, void *arg);
 
 /* One callback and its attempts, as a JSON array text, oldest first. */
 typedef void store_callback_fn(void *arg, enum store_status,
