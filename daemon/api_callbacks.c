@@ -17,6 +17,7 @@
 #include "store.h"
 #include "timefmt.h"
 #include "validate.h"
+#include "watchdog.h"
 
 static json_t *
 time_json(int64_t ms)
@@ -160,6 +161,12 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 	}
 	in->outcome = outcome;
 	in->row = *row;
+	if (outcome != INTAKE_REPLAYED) {
+		struct sla_plan p;
+
+		plan(row, &p);
+		watchdog_hint(p.nwarn ? p.warn_at[0] : p.due_at);
+	}
 	if (outcome == INTAKE_CREATED)
 		log_info("callback %s created (site %s, topic %s%s)", row->id,
 		    row->site, row->topic, row->urgent ? ", urgent" : "");

@@ -64,6 +64,15 @@ static const struct ckey redis_keys[] = {
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
+static const struct ckey alerts_keys[] = {
+	{ "transport", CT_STR, CFG(alert_transport), "local", 0, 0 },
+	{ "host", CT_STR, CFG(alert_host), "127.0.0.1", 0, 0 },
+	{ "port", CT_INT, CFG(alert_port), "514", 1, 65535 },
+	{ "socket", CT_STR, CFG(alert_socket), "/dev/log", 0, 0 },
+	{ "hostname", CT_STR, CFG(alert_hostname), "", 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+
 static const struct ckey topic_keys[] = {
 	{ "target", CT_DURATION, TOP(target_ms), NULL, 60000, INT64_MAX },
 	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, INT64_MAX },
@@ -374,6 +383,9 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	} else if (!strcmp(section, "redis")) {
 		table = redis_keys;
 		base = p->cfg;
+	} else if (!strcmp(section, "alerts")) {
+		table = alerts_keys;
+		base = p->cfg;
 	} else if (!strncmp(section, "topic ", 6)) {
 		table = topic_keys;
 		if (!(base = named_section(p, section, "topic ")))
@@ -477,6 +489,12 @@ check_whole(struct config *c, char *why, size_t whylen)
 			return -1;
 		}
 	}
+	if (strcmp(c->alert_transport, "local") && strcmp(c->alert_transport, "tcp") &&
+	    strcmp(c->alert_transport, "udp")) {
+		snprintf(why, whylen, "[alerts]: transport '%s' is not local, tcp or udp",
+		    c->alert_transport);
+		return -1;
+	}
 	if (!c->key_prefix[0]) {
 		snprintf(why, whylen, "[redis]: key_prefix must not be empty");
 		return -1;
@@ -497,7 +515,8 @@ config_load(const char *path, struct config *c, char *err, size_t errlen)
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	if (apply_defaults(daemon_keys, c) == -1 ||
 	    apply_defaults(postgres_keys, c) == -1 ||
-	    apply_defaults(redis_keys, c) == -1) {
+	    apply_defaults(redis_keys, c) == -1 ||
+	    apply_defaults(alerts_keys, c) == -1) {
 		snprintf(err, errlen, "%s: built-in defaults are invalid", path);
 		return -1;
 	}

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "alert.h"
 #include "auth.h"
 #include "config.h"
 #include "http.h"
@@ -21,6 +22,7 @@
 #include "rebuild.h"
 #include "store.h"
 #include "sweep.h"
+#include "watchdog.h"
 
 #include "autoconf.h"
 
@@ -149,6 +151,9 @@ run(int foreground)
 	if (queue_init(base, rebuild_request) == -1)
 		fatalx("cannot set up Redis");
 	sweep_init(base);
+	if (alert_init(base) == -1)
+		fatalx("cannot set up alert delivery");
+	watchdog_init(base);
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
 	log_info("callbackd %s started", PACKAGE_VERSION);
@@ -160,6 +165,8 @@ run(int foreground)
 	store_shutdown();
 	rebuild_shutdown();
 	sweep_shutdown();
+	watchdog_shutdown();
+	alert_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_usr1);

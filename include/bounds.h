@@ -70,6 +70,13 @@
 /* Warning thresholds a topic may have, as fractions of its target. */
 #define CBD_WARN_MAX 8
 
+/* Alerts taken for delivery at once, how long a daemon may take to deliver
+ * them before another does, and the longest the watchdog sleeps (so
+ * alerts other daemons planned are seen in time). */
+#define CBD_ALERT_BATCH 100
+#define CBD_ALERT_CLAIM_MS 30000
+#define CBD_WATCHDOG_MAX_SLEEP_MS 5000
+
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
 

@@ -48,6 +48,12 @@ struct config {
 	char key_prefix[CBD_IDENT_MAX + 1];
 	int64_t index_check_ms;
 
+	char alert_transport[8];   /* local, tcp or udp */
+	char alert_host[128];
+	int64_t alert_port;
+	char alert_socket[108];    /* for local: the syslog socket */
+	char alert_hostname[64];   /* HOSTNAME of the messages; "" = ours */
+
 	struct topic_policy *topics;
 	size_t ntopics;
 	struct site *sites;

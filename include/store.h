@@ -115,6 +115,32 @@ void store_caseworker_save(const struct caseworker *, int create,
 /* One caseworker by id, or all (id NULL), by id. */
 void store_caseworkers(const char *id, store_caseworkers_fn *, void *arg);
 
+/* SLA alerts. */
+struct alert {
+	int64_t id;
+	char callback_id[37];
+	char level[16]; /* at_risk or breached */
+	double threshold; /* fraction of the target used: 0.5 ... 1 */
+	char site[CBD_IDENT_MAX + 1];
+	char topic[CBD_IDENT_MAX + 1];
+	int64_t due_at, fire_at, fired_at, sent_at;
+};
+typedef void store_alerts_fn(void *arg, enum store_status, const struct alert *,
+    size_t n);
+typedef void store_next_fn(void *arg, enum store_status, int64_t next_ms);
+/* When the next alert falls due or a delivery claim runs out
+ * (CBD_NO_TIME: none planned). */
+void store_alerts_next(store_next_fn *, void *arg);
+/* Takes up to limit alerts that are due, for this daemon to deliver
+ * within claim_ms; voids those whose callback was attempted in time. */
+void store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *,
+    void *arg);
+/* Marks alerts delivered (fn gets no rows). */
+void store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *, void *arg);
+/* Alerts that went out, oldest first. */
+void store_alerts_list(int64_t since_ms, const char *level, const char *site,
+    size_t limit, store_alerts_fn *, void *arg);
+
 /* Blocking helpers for the command line (never called from the loop). */
 int store_admin_migrate(const char *conninfo);
 int store_admin_create_token(const char *conninfo, const char *sha256_hex,

@@ -1,0 +1,150 @@
+/*
+ * watchdog.c owns the timing of SLA alerts: when to look, what to take,
+ * and marking what went out. PostgreSQL decides which daemon sends each
+ * alert; alert.c carries it. It knows no SQL and no socket.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "alert.h"
+#include "bounds.h"
+#include "log.h"
+#include "store.h"
+#include "timefmt.h"
+#include "watchdog.h"
+
+static struct event *ev_timer;
+static int64_t timer_at; /* when ev_timer fires, if pending */
+static int busy;         /* a take-send-mark round is under way */
+
+struct round {
+	size_t n;
+	int64_t ids[CBD_ALERT_BATCH];
+};
+
+static void tick(evutil_socket_t, short, void *);
+
+static void
+schedule(int64_t at)
+{
+	int64_t now = now_ms(), delay;
+	struct timeval tv;
+
+	if (at == CBD_NO_TIME || at > now + CBD_WATCHDOG_MAX_SLEEP_MS)
+		at = now + CBD_WATCHDOG_MAX_SLEEP_MS;
+	if (evtimer_pending(ev_timer, NULL) && timer_at <= at)
+		return;
+	timer_at = at;
+	delay = at > now ? at - now : 0;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(ev_timer, &tv);
+}
+
+void
+watchdog_hint(int64_t at_ms)
+{
+	if (ev_timer && !busy)
+		schedule(at_ms);
+}
+
+static void
+next_known(void *arg, enum store_status st, int64_t next)
+{
+	(void)arg;
+	busy = 0;
+	schedule(st == STORE_OK ? next : now_ms() + 1000);
+}
+
+static void
+marked(void *arg, enum store_status st, const struct alert *unused, size_t n)
+{
+	struct round *r = arg;
+
+	(void)unused;
+	(void)n;
+	if (st != STORE_OK)
+		log_warnx("alerts: %zu sent but not marked; they may go out again",
+		    r->n);
+	free(r);
+	busy = 0;
+	schedule(now_ms()); /* more may be due */
+}
+
+static void
+sent(void *arg, size_t n_sent)
+{
+	struct round *r = arg;
+
+	if (n_sent < r->n) {
+		/* they stay taken until the claim runs out, then go again */
+		free(r);
+		busy = 0;
+		schedule(now_ms() + 1000);
+		return;
+	}
+	store_alerts_sent(r->ids, r->n, marked, r);
+}
+
+static void
+taken(void *arg, enum store_status st, const struct alert *a, size_t n)
+{
+	struct round *r;
+	size_t i;
+
+	(void)arg;
+	if (st != STORE_OK) {
+		busy = 0;
+		schedule(now_ms() + 1000);
+		return;
+	}
+	if (n == 0) {
+		store_alerts_next(next_known, NULL);
+		return;
+	}
+	if (!(r = calloc(1, sizeof(*r)))) {
+		busy = 0;
+		schedule(now_ms() + 1000);
+		return;
+	}
+	for (i = 0; i < n && i < CBD_ALERT_BATCH; i++) {
+		r->ids[r->n++] = a[i].id;
+		log_info("alert: callback %s %s (site %s, topic %s, %.0f%% of target)",
+		    a[i].callback_id, a[i].level, a[i].site, a[i].topic,
+		    a[i].threshold * 100);
+	}
+	alert_send(a, r->n, sent, r);
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (busy)
+		return;
+	if (!store_ready() || !alert_ready()) {
+		schedule(now_ms() + 1000);
+		return;
+	}
+	busy = 1;
+	store_alerts_take(CBD_ALERT_BATCH, CBD_ALERT_CLAIM_MS, taken, NULL);
+}
+
+void
+watchdog_init(struct event_base *base)
+{
+	ev_timer = evtimer_new(base, tick, NULL);
+	schedule(now_ms() + 200); /* catch up with what fell due while down */
+}
+
+void
+watchdog_shutdown(void)
+{
+	if (ev_timer)
+		event_free(ev_timer);
+	ev_timer = NULL;
+}

@@ -1,0 +1,31 @@
+#ifndef CBD_ALERT_H
+#define CBD_ALERT_H
+#include <stddef.h>
+
+#include "store.h"
+
+/*
+ * Delivery of SLA alerts to syslog as RFC 5424 messages with structured
+ * data: to the local syslog socket, or to a remote receiver (syslog-ng)
+ * over TCP (RFC 6587 octet counting) or UDP. Never personal data: the
+ * callback id, site, topic, level, due time and threshold only.
+ */
+
+struct event_base;
+
+int alert_init(struct event_base *);
+void alert_shutdown(void);
+/* 1 when messages can go out now. */
+int alert_ready(void);
+
+/* Formats one alert as an RFC 5424 message (without framing). Pure but
+ * for the clock and hostname given. Returns the length, 0 if too long. */
+size_t alert_format(const struct alert *, const char *hostname, int pid,
+    int64_t now_ms, char *buf, size_t len);
+
+/* Sends alerts; fn(arg, n_sent) once they are handed to the transport
+ * (TCP: written to the socket), n_sent 0 when the transport failed. */
+typedef void alert_sent_fn(void *arg, size_t n_sent);
+void alert_send(const struct alert *, size_t n, alert_sent_fn *, void *arg);
+
+#endif

@@ -1,0 +1,20 @@
+#ifndef CBD_WATCHDOG_H
+#define CBD_WATCHDOG_H
+#include <stdint.h>
+
+/*
+ * The SLA watchdog: one timer set to the next alert in time (planned rows
+ * in PostgreSQL), never a scan every second. When it fires it takes what
+ * is due (row locks: each alert to one daemon), hands it to syslog and
+ * marks it sent. While the receiver is down alerts wait in PostgreSQL; a
+ * daemon that was down catches up at start.
+ */
+
+struct event_base;
+
+void watchdog_init(struct event_base *);
+void watchdog_shutdown(void);
+/* Something is planned for at_ms: wake up then if that is sooner. */
+void watchdog_hint(int64_t at_ms);
+
+#endif
