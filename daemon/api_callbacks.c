@@ -475,3 +475,54 @@ api_callbacks_list(struct api_req *a)
 	lc->limit = f.limit;
 	store_list_callbacks(&f, listed, lc);
 }
+
+/* ---- GET /v1/alerts --------------------------------------------------- */
+
+#define ALERTS_LIMIT 500
+
+static void
+alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
+{
+	struct api_req *a = arg;
+	json_t *list;
+	size_t i;
+
+	if (st != STORE_OK) {
+		http_store_failed(a, st);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:o,s:o,s:o,s:o}",
+		    "id", (json_int_t)al[i].id, "callback_id", al[i].callback_id,
+		    "level", al[i].level, "threshold", al[i].threshold,
+		    "site", al[i].site, "topic", al[i].topic,
+		    "due_at", time_json(al[i].due_at), "fire_at", time_json(al[i].fire_at),
+		    "fired_at", time_json(al[i].fired_at),
+		    "sent_at", time_json(al[i].sent_at)));
+	http_reply(a, 200, json_pack("{s:o}", "alerts", list), NULL);
+}
+
+void
+api_alerts_list(struct api_req *a)
+{
+	const char *since = http_query(a, "since"), *level = http_query(a, "level");
+	const char *site = http_query(a, "site");
+	int64_t since_ms = CBD_NO_TIME;
+
+	if (since && rfc3339_parse(since, &since_ms) == -1) {
+		http_error(a, 400, "invalid_time", "since",
+		    "since must be an RFC 3339 time");
+		return;
+	}
+	if (level && strcmp(level, "at_risk") && strcmp(level, "breached")) {
+		http_error(a, 400, "invalid_value", "level",
+		    "level must be at_risk or breached");
+		return;
+	}
+	if (site && strlen(site) > CBD_IDENT_MAX) {
+		http_error(a, 400, "too_long", "site", "site is too long");
+		return;
+	}
+	store_alerts_list(since_ms, level, site, ALERTS_LIMIT, alerts_listed, a);
+}

@@ -67,6 +67,7 @@ static const struct route routes[] = {
 	    api_caseworkers_update },
 	{ EVHTTP_REQ_POST, "/v1/caseworkers/{id}/deactivate", ROLE_ADMIN, 0,
 	    api_caseworkers_deactivate },
+	{ EVHTTP_REQ_GET, "/v1/alerts", ROLE_MANAGER, 0, api_alerts_list },
 	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
 };

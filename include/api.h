@@ -17,6 +17,7 @@ void api_callbacks_cancel(struct api_req *);
 void api_queue_claim(struct api_req *);
 void api_queue_peek(struct api_req *);
 void api_callbacks_list(struct api_req *);
+void api_alerts_list(struct api_req *);
 void api_queue_heartbeat(struct api_req *);
 void api_queue_release(struct api_req *);
 void api_caseworkers_create(struct api_req *);

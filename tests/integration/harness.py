@@ -141,6 +141,63 @@ class Postgres:
             stderr=subprocess.STDOUT, text=True, bufsize=1)
 
 
+class SyslogNg:
+    """A real syslog-ng receiving RFC 5424 over TCP (octet counting) on a
+    loopback port and writing each raw message to a file."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "syslog-ng")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.out = os.path.join(self.dir, "messages")
+        self.conf = os.path.join(self.dir, "syslog-ng.conf")
+        self.proc = None
+        with open(self.conf, "w") as f:
+            f.write(f"""@version: 3.38
+options {{ stats_freq(0); }};
+source s_sla {{
+    syslog(ip("127.0.0.1") port({self.port}) transport("tcp")
+           flags(store-raw-message));
+}};
+destination d_file {{
+    file("{self.out}" template("${{RAWMSG}}\\n") flush-lines(1));
+}};
+log {{ source(s_sla); destination(d_file); }};
+""")
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["syslog-ng", "-F", "--no-caps", "-f", self.conf,
+             "-R", os.path.join(self.dir, "persist"),
+             "-p", os.path.join(self.dir, "pid"),
+             "-c", os.path.join(self.dir, "ctl")],
+            stdout=open(os.path.join(self.dir, "log"), "ab"),
+            stderr=subprocess.STDOUT)
+
+        def listening():
+            with socket.socket() as s:
+                s.settimeout(0.2)
+                return s.connect_ex(("127.0.0.1", self.port)) == 0
+        wait_for("syslog-ng", listening, timeout=15)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def lines(self):
+        try:
+            with open(self.out, errors="replace") as f:
+                return [x for x in f.read().split("\n") if x]
+        except OSError:
+            return []
+
+
 CONFIG = """\
 [daemon]
 listen = 127.0.0.1:{http_port}
@@ -169,6 +226,15 @@ urgent_target = 4h
 [topic general]
 target = 48h
 
+[topic quick]
+target = 4s
+warn_at = 0.5
+
+[alerts]
+transport = tcp
+host = 127.0.0.1
+port = {syslog_port}
+
 [site dortmund]
 calendar = 24x7
 
@@ -191,7 +257,7 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write(CONFIG.format(http_port=self.port, pg_port=cluster.pg.port,
                                   db=db, redis_port=cluster.redis.port,
-                                  prefix=prefix))
+                                  prefix=prefix, syslog_port=cluster.syslog.port))
 
     def run(self, *args, check=True):
         out = subprocess.run([CALLBACKD, "-c", self.conf] + list(args),
@@ -272,6 +338,7 @@ class Cluster:
         os.chmod(self.tmp, 0o755)
         self.redis = Redis(self.tmp)
         self.pg = Postgres(self.tmp)
+        self.syslog = SyslogNg(self.tmp)
         self.daemons = []
         self.n = 0
 
@@ -279,10 +346,12 @@ class Cluster:
         self.redis.start()
         self.pg.initdb()
         self.pg.start()
+        self.syslog.start()
 
     def stop(self):
         for d in self.daemons:
             d.stop(signal.SIGKILL)
+        self.syslog.stop()
         self.redis.stop()
         self.pg.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)

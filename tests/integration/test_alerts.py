@@ -1,0 +1,135 @@
+"""SLA alerts through a real syslog-ng: at risk, then breached, each once,
+RFC 5424 with structured data and no personal data; stopped by an attempt;
+held in PostgreSQL while syslog-ng is down."""
+
+import datetime
+import re
+
+from harness import wait_for
+
+QUICK = {"phone": "0231 9876543", "topic": "quick", "site": "dortmund"}
+
+# <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG
+RFC5424 = re.compile(r'^<(\d+)>1 (\S+) (\S+) callbackd (\d+) sla \[sla@32473 ([^\]]*)\] (.*)$')
+
+
+def parse(line):
+    m = RFC5424.match(line)
+    if not m:
+        return None
+    sd = dict(re.findall(r'(\w+)="([^"]*)"', m.group(5)))
+    return {"pri": int(m.group(1)), "time": m.group(2), "sd": sd, "msg": m.group(6)}
+
+
+def alerts_for(t, cb_id):
+    out = []
+    for line in t.cluster.syslog.lines():
+        p = parse(line)
+        if p and p["sd"].get("callback") == cb_id:
+            out.append(p)
+    return out
+
+
+def levels(t, cb_id):
+    return [(a["sd"]["level"], a["sd"]["elapsed"]) for a in alerts_for(t, cb_id)]
+
+
+def setup(t):
+    d = t.daemon()
+    return d, d.token("telephony"), d.token("agent")
+
+
+def test_at_risk_then_breached_once_each(t):
+    d, tel, _ = setup(t)
+    st, _, cb, _ = d.req("POST", "/v1/callbacks", QUICK, tel)
+    assert st == 201
+    wait_for("at_risk", lambda: ("at_risk", "0.50") in levels(t, cb["id"]), timeout=10)
+    wait_for("breached", lambda: ("breached", "1.00") in levels(t, cb["id"]), timeout=10)
+    got = alerts_for(t, cb["id"])
+    assert [a["sd"]["level"] for a in got] == ["at_risk", "breached"], got
+    at_risk, breached = got
+    assert at_risk["pri"] == 16 * 8 + 4 and breached["pri"] == 16 * 8 + 3
+    assert breached["sd"]["site"] == "dortmund" and breached["sd"]["topic"] == "quick"
+    assert breached["sd"]["due"] == cb["due_at"]
+    assert t.scalar(f"SELECT count(*) FROM alerts WHERE callback_id = '{cb['id']}' "
+                    "AND sent_at IS NOT NULL") == "2"
+    st, _, hist, _ = d.req("GET", "/v1/alerts?site=dortmund", token=d.token("manager"))
+    assert st == 200
+    assert [a["level"] for a in hist["alerts"] if a["callback_id"] == cb["id"]] == \
+        ["at_risk", "breached"]
+
+
+def test_old_request_is_at_risk_at_once(t):
+    d, tel, _ = setup(t)
+    req = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=47)
+    st, _, cb, _ = d.req("POST", "/v1/callbacks", {
+        "phone": "0231 5551234", "topic": "general", "site": "soest",
+        "requested_at": req.strftime("%Y-%m-%dT%H:%M:%SZ")}, tel)
+    assert st == 201
+    # 47 of 48 hours used: all three warnings (50, 75, 90 %) are due, not the breach
+    wait_for("at risk", lambda: len(alerts_for(t, cb["id"])) == 3, timeout=10)
+    assert levels(t, cb["id"]) == [("at_risk", "0.50"), ("at_risk", "0.75"),
+                                   ("at_risk", "0.90")]
+
+
+def test_attempt_before_due_stops_alerts(t):
+    d, tel, agent = setup(t)
+    st, _, cb, _ = d.req("POST", "/v1/callbacks", QUICK, tel)
+    st, _, after, _ = d.req("POST", f"/v1/callbacks/{cb['id']}/attempts",
+                            {"result": "no_answer"}, agent)
+    assert st == 201
+    # a later callback on the same policy shows the watchdog ran past our due time
+    st, _, probe, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone="0231 1112223"), tel)
+    wait_for("probe breached", lambda: ("breached", "1.00") in levels(t, probe["id"]),
+             timeout=15)
+    assert alerts_for(t, cb["id"]) == []
+    assert t.scalar(f"SELECT count(*) FROM alerts WHERE callback_id = '{cb['id']}' "
+                    "AND void_at IS NOT NULL") == "2"
+
+
+def test_two_daemons_send_each_alert_once(t):
+    d1, tel, _ = setup(t)
+    d2 = t.daemon(name="d2")
+    ids = []
+    for i in range(6):
+        d = d1 if i % 2 else d2
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone=f"0231 44400{i}"), tel)
+        assert st == 201
+        ids.append(cb["id"])
+    for cid in ids:
+        wait_for("breached", lambda: ("breached", "1.00") in levels(t, cid), timeout=15)
+    for cid in ids:
+        assert levels(t, cid) == [("at_risk", "0.50"), ("breached", "1.00")], levels(t, cid)
+
+
+def test_alerts_wait_while_syslog_is_down(t):
+    d, tel, _ = setup(t)
+    t.cluster.syslog.stop()
+    try:
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", QUICK, tel)
+        assert st == 201
+        wait_for("due in PostgreSQL", lambda: t.scalar(
+            f"SELECT count(*) FROM alerts WHERE callback_id = '{cb['id']}' "
+            "AND fire_at < now()") == "2", timeout=10)
+        assert t.scalar(f"SELECT count(*) FROM alerts WHERE callback_id = '{cb['id']}' "
+                        "AND sent_at IS NOT NULL") == "0"
+    finally:
+        t.cluster.syslog.start()
+    wait_for("delivered after restart",
+             lambda: levels(t, cb["id"]) == [("at_risk", "0.50"), ("breached", "1.00")],
+             timeout=20)
+
+
+def test_no_personal_data_in_any_log(t):
+    d, tel, agent = setup(t)
+    body = dict(QUICK, phone="0231 7654329", name="Erika Mustermann",
+                customer_ref="BG-4711-XY", note="Wohnungsangebot laeuft ab")
+    st, _, cb, _ = d.req("POST", "/v1/callbacks", body, tel)
+    assert st == 201
+    wait_for("breached", lambda: ("breached", "1.00") in levels(t, cb["id"]), timeout=10)
+    d.req("POST", f"/v1/callbacks/{cb['id']}/attempts", {"result": "reached",
+                                                        "note": "Termin am Montag"}, agent)
+    logs = "\n".join(t.cluster.syslog.lines()) + d.log_tail(10000)
+    for secret in ("7654329", "Erika", "Mustermann", "BG-4711", "Wohnungsangebot",
+                   "Termin am"):
+        assert secret not in logs, secret
