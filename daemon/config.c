@@ -76,6 +76,7 @@ static const struct ckey alerts_keys[] = {
 static const struct ckey topic_keys[] = {
 	{ "target", CT_DURATION, TOP(target_ms), NULL, 1000, INT64_MAX },
 	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, INT64_MAX },
+	{ "urgent", CT_BOOL, TOP(urgent), "no", 0, 0 },
 	{ "max_attempts", CT_INT, TOP(max_attempts), "3", 1, 20 },
 	{ "retry_backoff", CT_DURATION, TOP(retry_backoff_ms), "2h", 1000, 604800000 },
 	{ "calendar", CT_STR, TOP(calendar_name), "", 0, 0 },

@@ -213,7 +213,8 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 	v = json_object_get(body, "urgent");
 	if (v && !json_is_null(v) && !json_is_boolean(v))
 		return fail(e, 400, "invalid_type", "urgent", "urgent must be true or false");
-	cb->urgent = v && json_is_true(v);
+	/* a topic may be urgent by nature (a housing approval cannot wait) */
+	cb->urgent = (v && json_is_true(v)) || config_topic(c, cb->topic)->urgent;
 
 	if (opt_string(body, "assignee", cb->assignee, CBD_IDENT_MAX, e) == -1 ||
 	    opt_string(body, "name", cb->name, CBD_NAME_MAX, e) == -1 ||

@@ -405,6 +405,22 @@ def test_check_config_names_file_line_and_key(t):
     out = subprocess.run([harness.CALLBACKD, "-c", bad, "--check-config"],
                          capture_output=True, text=True, timeout=10)
     assert out.returncode == 1 and f"{bad}:4: colour:" in out.stderr, out.stderr
+    # a business calendar: bad opening hours, unknown state, unknown zone
+    with open(d.conf) as f:
+        lines = f.read().split("\n")
+    for key, value in (("mon", "8-12"), ("state", "XX"), ("timezone", "Mars/Olympus")):
+        with open(bad, "w") as f:
+            f.write("\n".join(lines + ["[calendar office]", "mon = 08:00-12:00",
+                                        f"{key} = {value}"]))
+        out = subprocess.run([harness.CALLBACKD, "-c", bad, "--check-config"],
+                             capture_output=True, text=True, timeout=10)
+        want = f"{bad}:{len(lines) + 3}: {key}:"
+        assert out.returncode == 1 and want in out.stderr, (want, out.stderr)
+    with open(bad, "w") as f:
+        f.write("\n".join(lines).replace("calendar = 24x7", "calendar = office", 1))
+    out = subprocess.run([harness.CALLBACKD, "-c", bad, "--check-config"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 1 and "calendar 'office' is not defined" in out.stderr
     out = subprocess.run([harness.CALLBACKD, "--version"],
                          capture_output=True, text=True, timeout=10)
     assert out.returncode == 0 and out.stdout.startswith("callbackd ")

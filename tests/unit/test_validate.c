@@ -12,6 +12,7 @@ static struct topic_policy topics[] = {
 	{ .name = "housing_approval", .target_ms = 48 * 3600000LL,
 	    .urgent_target_ms = 2 * 3600000LL },
 	{ .name = "general", .target_ms = 48 * 3600000LL },
+	{ .name = "eviction", .target_ms = 48 * 3600000LL, .urgent = 1 },
 };
 static struct site sites[] = { { .name = "dortmund", .calendar_name = "24x7" } };
 static struct config cfg;
@@ -22,7 +23,7 @@ setup(void)
 	memset(&cfg, 0, sizeof(cfg));
 	strcpy(cfg.country_code, "49");
 	cfg.topics = topics;
-	cfg.ntopics = 2;
+	cfg.ntopics = 3;
 	cfg.sites = sites;
 	cfg.nsites = 1;
 }
@@ -161,6 +162,19 @@ START_TEST(defaults_language_and_requested_at)
 	ck_assert(!cb.urgent);
 	ck_assert_int_eq(cb.not_before, CBD_NO_TIME);
 	ck_assert_int_eq(cb.request_count, 1);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(urgent_topic_makes_every_request_urgent)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *j = json_loads("{\"phone\":\"0231 1234567\",\"topic\":\"eviction\","
+	    "\"site\":\"dortmund\",\"urgent\":false}", 0, NULL);
+
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
+	ck_assert(cb.urgent);
 	json_decref(j);
 }
 END_TEST
@@ -363,6 +377,7 @@ main(void)
 	tcase_add_test(tc, normalises_a_full_request);
 	tcase_add_test(tc, defaults_language_and_requested_at);
 	tcase_add_test(tc, allows_small_clock_skew);
+	tcase_add_test(tc, urgent_topic_makes_every_request_urgent);
 	tcase_add_loop_test(tc, checks_idempotency_keys, 0, N(idem));
 	tcase_add_test(tc, idempotency_key_length_limit);
 	tcase_add_loop_test(tc, checks_language_tags, 0, N(langs));
