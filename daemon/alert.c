@@ -17,6 +17,10 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <jansson.h>
 
 #include "alert.h"
 #include "bounds.h"
@@ -54,6 +58,9 @@ static int64_t backoff_ms;
 static struct event *ev_retry;
 static struct pending *pending_head, **pending_tail = &pending_head;
 static int dgram_fd = -1;
+static struct evhttp_connection *hook_conn;
+static char hook_host[128], hook_path[256];
+static int hook_port;
 
 size_t
 alert_format(const struct alert *a, const char *host, int pid, int64_t now,
@@ -250,6 +257,104 @@ alert_send(const struct alert *a, size_t n, alert_sent_fn *fn, void *arg)
 	pending_tail = &p->next;
 }
 
+/* ---- webhook --------------------------------------------------------- */
+
+int
+alert_webhook_enabled(void)
+{
+	return hook_conn != NULL;
+}
+
+struct post {
+	alert_posted_fn *fn;
+	void *arg;
+};
+
+static void
+posted(struct evhttp_request *req, void *arg)
+{
+	struct post *p = arg;
+	int code = req ? evhttp_request_get_response_code(req) : 0;
+
+	p->fn(p->arg, code >= 200 && code < 300);
+	free(p);
+}
+
+void
+alert_webhook_post(const struct alert *a, alert_posted_fn *fn, void *arg)
+{
+	char due[CBD_TIME_STR], fired[CBD_TIME_STR], len[24];
+	struct evhttp_request *req;
+	struct evkeyvalq *h;
+	struct post *p;
+	json_t *body;
+	char *text;
+
+	if (!hook_conn || !(p = calloc(1, sizeof(*p)))) {
+		fn(arg, 0);
+		return;
+	}
+	p->fn = fn;
+	p->arg = arg;
+	rfc3339_format(a->due_at, due, sizeof(due));
+	rfc3339_format(a->fired_at != CBD_NO_TIME ? a->fired_at : now_ms(), fired,
+	    sizeof(fired));
+	body = json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:s,s:s}", "id",
+	    (json_int_t)a->id, "callback_id", a->callback_id, "level", a->level,
+	    "threshold", a->threshold, "site", a->site, "topic", a->topic,
+	    "due_at", due, "fired_at", fired);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text || !(req = evhttp_request_new(posted, p))) {
+		free(text);
+		free(p);
+		fn(arg, 0);
+		return;
+	}
+	h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Host", hook_host);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	snprintf(len, sizeof(len), "%zu", strlen(text));
+	evhttp_add_header(h, "Content-Length", len);
+	evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
+	free(text);
+	/* on failure libevent frees req and calls posted(NULL) */
+	evhttp_make_request(hook_conn, req, EVHTTP_REQ_POST, hook_path);
+}
+
+static int
+webhook_init(void)
+{
+	struct evhttp_uri *uri;
+	const char *host, *path, *query;
+
+	if (!conf->alert_webhook[0])
+		return 0;
+	if (!(uri = evhttp_uri_parse(conf->alert_webhook)) ||
+	    !(host = evhttp_uri_get_host(uri))) {
+		log_warnx("alerts: webhook '%s' is not a URL", conf->alert_webhook);
+		if (uri)
+			evhttp_uri_free(uri);
+		return -1;
+	}
+	snprintf(hook_host, sizeof(hook_host), "%s", host);
+	hook_port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
+	path = evhttp_uri_get_path(uri);
+	query = evhttp_uri_get_query(uri);
+	snprintf(hook_path, sizeof(hook_path), "%s%s%s", path && *path ? path : "/",
+	    query ? "?" : "", query ? query : "");
+	evhttp_uri_free(uri);
+	/* no DNS base: the host is resolved when connecting; use an address
+	 * or a name /etc/hosts knows, as for the database */
+	if (!(hook_conn = evhttp_connection_base_new(base, NULL, hook_host,
+	    (ev_uint16_t)hook_port)))
+		return -1;
+	evhttp_connection_set_timeout(hook_conn,
+	    (int)((conf->alert_webhook_timeout_ms + 999) / 1000));
+	evhttp_connection_set_retries(hook_conn, 0);
+	return 0;
+}
+
 int
 alert_init(struct event_base *b)
 {
@@ -258,6 +363,8 @@ alert_init(struct event_base *b)
 	int rc;
 
 	base = b;
+	if (webhook_init() == -1)
+		return -1;
 	if (conf->alert_hostname[0])
 		snprintf(hostname, sizeof(hostname), "%s", conf->alert_hostname);
 	else if (gethostname(hostname, sizeof(hostname)) == -1)
@@ -296,6 +403,9 @@ alert_init(struct event_base *b)
 void
 alert_shutdown(void)
 {
+	if (hook_conn)
+		evhttp_connection_free(hook_conn);
+	hook_conn = NULL;
 	if (bev)
 		bufferevent_free(bev);
 	bev = NULL;

@@ -70,6 +70,8 @@ static const struct ckey alerts_keys[] = {
 	{ "port", CT_INT, CFG(alert_port), "514", 1, 65535 },
 	{ "socket", CT_STR, CFG(alert_socket), "/dev/log", 0, 0 },
 	{ "hostname", CT_STR, CFG(alert_hostname), "", 0, 0 },
+	{ "webhook", CT_STR, CFG(alert_webhook), "", 0, 0 },
+	{ "webhook_timeout", CT_DURATION, CFG(alert_webhook_timeout_ms), "5s", 100, 60000 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
@@ -494,6 +496,10 @@ check_whole(struct config *c, char *why, size_t whylen)
 	    strcmp(c->alert_transport, "udp")) {
 		snprintf(why, whylen, "[alerts]: transport '%s' is not local, tcp or udp",
 		    c->alert_transport);
+		return -1;
+	}
+	if (c->alert_webhook[0] && strncmp(c->alert_webhook, "http://", 7)) {
+		snprintf(why, whylen, "[alerts]: webhook must be an http:// URL");
 		return -1;
 	}
 	if (!c->key_prefix[0]) {

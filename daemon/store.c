@@ -1507,7 +1507,7 @@ store_callbacks_by_id(const char *const *ids, size_t n, store_page_fn *fn,
 
 struct alert_job {
 	struct store_job job;
-	int kind; /* 0 next, 1 take, 2 sent, 3 list */
+	int kind; /* 0 next, 1 take, 2 sent, 3 list, 4 webhook take, 5 webhook done */
 	char params[4][CBD_ALERT_BATCH * 21 + 8];
 	int nparams;
 	int null_mask;
@@ -1547,6 +1547,15 @@ alert_start(struct store_job *j, PGresult *unused)
 		job_send(j, "UPDATE alerts SET sent_at = now() "
 		    "WHERE id = ANY($1::bigint[]) AND sent_at IS NULL", 1, p);
 		break;
+	case 4:
+		job_send(j, "SELECT t.id, t.callback_id, t.level, t.threshold, t.site, "
+		    "t.topic, cbd_ms(t.due_at), cbd_ms(t.fire_at), cbd_ms(t.fired_at), "
+		    "NULL FROM cbd_webhook_take($1::integer, $2::bigint * interval "
+		    "'1 millisecond') t", 2, p);
+		break;
+	case 5:
+		job_send(j, "SELECT cbd_webhook_done($1::bigint, $2::boolean)", 2, p);
+		break;
 	default:
 		job_send(j, "SELECT " ALERT_COLS " FROM alerts a "
 		    "JOIN callbacks c ON c.id = a.callback_id "
@@ -1571,8 +1580,9 @@ alert_step(struct store_job *j, PGresult *res)
 		else
 			a->next_fn(a->arg, STORE_OK, col_time(res, 0, 0));
 		a->next_fn = NULL;
-	} else if (a->kind == 2) {
-		if (failed(res, PGRES_COMMAND_OK, "alerts sent"))
+	} else if (a->kind == 2 || a->kind == 5) {
+		if (failed(res, a->kind == 2 ? PGRES_COMMAND_OK : PGRES_TUPLES_OK,
+		    "alerts delivered"))
 			a->fn(a->arg, STORE_FAILED, NULL, 0);
 		else
 			a->fn(a->arg, STORE_OK, NULL, 0);
@@ -1698,5 +1708,31 @@ store_alerts_list(int64_t since_ms, const char *level, const char *site,
 		snprintf(a->params[2], sizeof(a->params[2]), "%s", site);
 	snprintf(a->params[3], sizeof(a->params[3]), "%zu", limit);
 	a->nparams = 4;
+	job_run(&a->job, alert_start, alert_step, alert_fail);
+}
+
+void
+store_webhook_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn, void *arg)
+{
+	struct alert_job *a = alert_job_new(4, fn, NULL, arg);
+
+	if (!a)
+		return;
+	snprintf(a->params[0], sizeof(a->params[0]), "%zu", limit);
+	snprintf(a->params[1], sizeof(a->params[1]), "%lld", (long long)claim_ms);
+	a->nparams = 2;
+	job_run(&a->job, alert_start, alert_step, alert_fail);
+}
+
+void
+store_webhook_done(int64_t id, int ok, store_alerts_fn *fn, void *arg)
+{
+	struct alert_job *a = alert_job_new(5, fn, NULL, arg);
+
+	if (!a)
+		return;
+	snprintf(a->params[0], sizeof(a->params[0]), "%lld", (long long)id);
+	snprintf(a->params[1], sizeof(a->params[1]), "%s", ok ? "t" : "f");
+	a->nparams = 2;
 	job_run(&a->job, alert_start, alert_step, alert_fail);
 }

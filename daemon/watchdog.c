@@ -10,12 +10,14 @@
 
 #include "alert.h"
 #include "bounds.h"
+#include "config.h"
 #include "log.h"
 #include "store.h"
 #include "timefmt.h"
 #include "watchdog.h"
 
-static struct event *ev_timer;
+static struct event *ev_timer, *ev_hook;
+static size_t hook_outstanding; /* webhook posts and their records in flight */
 static int64_t timer_at; /* when ev_timer fires, if pending */
 static int busy;         /* a take-send-mark round is under way */
 
@@ -134,9 +136,73 @@ tick(evutil_socket_t fd, short what, void *arg)
 	store_alerts_take(CBD_ALERT_BATCH, CBD_ALERT_CLAIM_MS, taken, NULL);
 }
 
+/* ---- the webhook: each fired alert posted once, retried with pauses ---- */
+
+static void
+hook_recorded(void *arg, enum store_status st, const struct alert *a, size_t n)
+{
+	(void)arg;
+	(void)st; /* unrecorded: the claim runs out and it is tried again */
+	(void)a;
+	(void)n;
+	hook_outstanding--;
+}
+
+static void
+hook_posted(void *arg, int ok)
+{
+	int64_t *id = arg;
+
+	if (!ok)
+		log_warnx("alerts: webhook refused alert %lld; trying again later",
+		    (long long)*id);
+	store_webhook_done(*id, ok, hook_recorded, NULL);
+	free(id);
+}
+
+static void
+hook_taken(void *arg, enum store_status st, const struct alert *a, size_t n)
+{
+	size_t i;
+	int64_t *id;
+
+	(void)arg;
+	hook_outstanding = 0;
+	if (st != STORE_OK)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!(id = malloc(sizeof(*id))))
+			continue; /* the claim runs out; tried again then */
+		*id = a[i].id;
+		hook_outstanding++;
+		alert_webhook_post(&a[i], hook_posted, id);
+	}
+}
+
+static void
+hook_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (hook_outstanding || !store_ready())
+		return;
+	hook_outstanding = 1; /* the take itself */
+	store_webhook_take(CBD_ALERT_BATCH, 2 * conf->alert_webhook_timeout_ms +
+	    CBD_ALERT_CLAIM_MS, hook_taken, NULL);
+}
+
 void
 watchdog_init(struct event_base *base)
 {
+	if (alert_webhook_enabled()) {
+		struct timeval tv = { 1, 0 };
+
+		/* retries are due at times of their own; a look each second is
+		 * one indexed query */
+		ev_hook = event_new(base, -1, EV_PERSIST, hook_tick, NULL);
+		evtimer_add(ev_hook, &tv);
+	}
 	ev_timer = evtimer_new(base, tick, NULL);
 	schedule(now_ms() + 200); /* catch up with what fell due while down */
 }
@@ -146,5 +212,7 @@ watchdog_shutdown(void)
 {
 	if (ev_timer)
 		event_free(ev_timer);
-	ev_timer = NULL;
+	if (ev_hook)
+		event_free(ev_hook);
+	ev_timer = ev_hook = NULL;
 }

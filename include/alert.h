@@ -28,4 +28,10 @@ size_t alert_format(const struct alert *, const char *hostname, int pid,
 typedef void alert_sent_fn(void *arg, size_t n_sent);
 void alert_send(const struct alert *, size_t n, alert_sent_fn *, void *arg);
 
+/* The optional webhook: one HTTP POST of JSON per alert; ok is 1 for a
+ * 2xx answer within the configured timeout. */
+int alert_webhook_enabled(void);
+typedef void alert_posted_fn(void *arg, int ok);
+void alert_webhook_post(const struct alert *, alert_posted_fn *, void *arg);
+
 #endif

@@ -54,6 +54,8 @@ struct config {
 	int64_t alert_port;
 	char alert_socket[108];    /* for local: the syslog socket */
 	char alert_hostname[64];   /* HOSTNAME of the messages; "" = ours */
+	char alert_webhook[256];   /* http:// URL to POST each alert to; "" = none */
+	int64_t alert_webhook_timeout_ms;
 
 	struct topic_policy *topics;
 	size_t ntopics;

@@ -137,6 +137,11 @@ void store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *,
     void *arg);
 /* Marks alerts delivered (fn gets no rows). */
 void store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *, void *arg);
+/* Fired alerts due for (another) try at the webhook, claimed for claim_ms;
+ * then the outcome of one try. */
+void store_webhook_take(size_t limit, int64_t claim_ms, store_alerts_fn *,
+    void *arg);
+void store_webhook_done(int64_t id, int ok, store_alerts_fn *, void *arg);
 /* Alerts that went out, oldest first. */
 void store_alerts_list(int64_t since_ms, const char *level, const char *site,
     size_t limit, store_alerts_fn *, void *arg);

@@ -133,3 +133,56 @@ def test_no_personal_data_in_any_log(t):
     for secret in ("7654329", "Erika", "Mustermann", "BG-4711", "Wohnungsangebot",
                    "Termin am"):
         assert secret not in logs, secret
+
+
+def test_webhook_gets_each_alert_once_with_retries(t):
+    import http.server
+    import json
+    import threading
+
+    got = []
+    refusals = [2]  # the first two posts fail: the daemon must try again
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if refusals[0] > 0:
+                refusals[0] -= 1
+                self.send_response(503)
+            else:
+                got.append(body)
+                self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        d = t.daemon(start=False)
+        with open(d.conf) as f:
+            text = f.read()
+        with open(d.conf, "w") as f:
+            f.write(text.replace("[alerts]\n", "[alerts]\nwebhook = http://127.0.0.1:"
+                                 f"{server.server_address[1]}/sla\n"))
+        d.start()
+        tel = d.token("telephony")
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone="0231 3334445"), tel)
+        assert st == 201
+        wait_for("both alerts at the webhook", lambda: len(
+            [g for g in got if g["callback_id"] == cb["id"]]) == 2, timeout=30)
+        mine = [g for g in got if g["callback_id"] == cb["id"]]
+        assert sorted(g["level"] for g in mine) == ["at_risk", "breached"]
+        assert all(set(g) == {"id", "callback_id", "level", "threshold", "site", "topic",
+                              "due_at", "fired_at"} for g in mine)
+        assert refusals[0] == 0
+        wait_for("recorded", lambda: t.scalar(
+            f"SELECT count(*) FROM alerts WHERE callback_id = '{cb['id']}' "
+            "AND webhook_sent_at IS NOT NULL") == "2")
+        # and no second delivery
+        import time
+        time.sleep(2)
+        assert len([g for g in got if g["callback_id"] == cb["id"]]) == 2
+    finally:
+        server.shutdown()

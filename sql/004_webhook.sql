@@ -1,0 +1,48 @@
+-- callbackd schema, migration 4: SLA alerts also to a webhook, each alert
+-- delivered there once too, retried with growing pauses when the receiver
+-- fails.
+
+ALTER TABLE alerts
+    ADD COLUMN webhook_sent_at  timestamptz,
+    ADD COLUMN webhook_tries    integer NOT NULL DEFAULT 0,
+    ADD COLUMN webhook_next_at  timestamptz,
+    ADD COLUMN webhook_until    timestamptz;
+CREATE INDEX alerts_webhook_due ON alerts (webhook_next_at)
+    WHERE fired_at IS NOT NULL AND webhook_sent_at IS NULL AND void_at IS NULL;
+
+-- Takes fired alerts not yet accepted by the webhook, whose next try has
+-- come and that no other daemon is trying right now.
+CREATE FUNCTION cbd_webhook_take(p_limit integer, p_claim interval)
+RETURNS TABLE (id bigint, callback_id uuid, level text, threshold numeric,
+    site text, topic text, due_at timestamptz, fire_at timestamptz,
+    fired_at timestamptz, tries integer)
+LANGUAGE sql AS $$
+    WITH due AS (
+        SELECT a.id FROM alerts a
+        WHERE a.fired_at IS NOT NULL AND a.webhook_sent_at IS NULL
+          AND a.void_at IS NULL
+          AND coalesce(a.webhook_next_at, a.fired_at) <= now()
+          AND (a.webhook_until IS NULL OR a.webhook_until < now())
+        ORDER BY a.fired_at
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED)
+    UPDATE alerts a SET webhook_until = now() + p_claim,
+        webhook_tries = a.webhook_tries + 1
+    FROM due, callbacks c
+    WHERE a.id = due.id AND c.id = a.callback_id
+    RETURNING a.id, a.callback_id, a.level, a.threshold, c.site, c.topic,
+        c.due_at, a.fire_at, a.fired_at, a.webhook_tries
+$$;
+
+-- The webhook took the alert, or refused it: try again after a pause that
+-- doubles with each try, from 1 s up to 5 minutes.
+CREATE FUNCTION cbd_webhook_done(p_id bigint, p_ok boolean)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE alerts SET
+        webhook_sent_at = CASE WHEN p_ok THEN now() END,
+        webhook_until = NULL,
+        webhook_next_at = CASE WHEN p_ok THEN webhook_next_at
+            ELSE now() + least(300, 2 ^ least(webhook_tries - 1, 20))
+                * interval '1 second' END
+    WHERE id = p_id
+$$;
