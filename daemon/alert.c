@@ -123,11 +123,8 @@ tcp_down(const char *why)
 	down_warned = 1;
 	tcp_up = 0;
 	finish_pending(0);
-	backoff_ms = backoff_ms ? backoff_ms * 2 : CBD_RECONNECT_MIN_MS;
-	if (backoff_ms > CBD_RECONNECT_MAX_MS)
-		backoff_ms = CBD_RECONNECT_MAX_MS;
-	tv.tv_sec = backoff_ms / 1000;
-	tv.tv_usec = (backoff_ms % 1000) * 1000;
+	backoff_ms = backoff_next(backoff_ms);
+	ms_timeval(backoff_ms, &tv);
 	evtimer_add(ev_retry, &tv);
 }
 

@@ -22,6 +22,7 @@
 #include "rebuild.h"
 #include "store.h"
 #include "sweep.h"
+#include "timefmt.h"
 #include "watchdog.h"
 
 #include "autoconf.h"
@@ -68,8 +69,7 @@ stop(void)
 	if (stopping)
 		return;
 	stopping = 1;
-	tv.tv_sec = conf->shutdown_grace_ms / 1000;
-	tv.tv_usec = (conf->shutdown_grace_ms % 1000) * 1000;
+	ms_timeval(conf->shutdown_grace_ms, &tv);
 	evtimer_add(ev_grace, &tv);
 	http_shutdown_begin(drained);
 }

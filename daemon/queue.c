@@ -221,8 +221,7 @@ promote_schedule(int64_t at)
 		return;
 	promote_at = at;
 	delay = at > now ? at - now : 0;
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
+	ms_timeval(delay, &tv);
 	evtimer_add(ev_promote, &tv);
 }
 
@@ -568,11 +567,8 @@ schedule_retry(void)
 {
 	struct timeval tv;
 
-	backoff_ms = backoff_ms ? backoff_ms * 2 : CBD_RECONNECT_MIN_MS;
-	if (backoff_ms > CBD_RECONNECT_MAX_MS)
-		backoff_ms = CBD_RECONNECT_MAX_MS;
-	tv.tv_sec = backoff_ms / 1000;
-	tv.tv_usec = (backoff_ms % 1000) * 1000;
+	backoff_ms = backoff_next(backoff_ms);
+	ms_timeval(backoff_ms, &tv);
 	evtimer_add(ev_retry, &tv);
 }
 
@@ -786,8 +782,7 @@ queue_init(struct event_base *b, queue_lost_fn *fn)
 	ev_promote = evtimer_new(base, promote_cb, NULL);
 	promote_schedule(now_ms() + CBD_PROMOTE_MAX_SLEEP_MS);
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);
-	tv.tv_sec = conf->index_check_ms / 1000;
-	tv.tv_usec = (conf->index_check_ms % 1000) * 1000;
+	ms_timeval(conf->index_check_ms, &tv);
 	evtimer_add(ev_check, &tv);
 	queue_connect();
 	return 0;

@@ -175,11 +175,8 @@ conn_close(struct pgconn *c, const char *why)
 	if (!any_up)
 		fail_waiting();
 
-	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : CBD_RECONNECT_MIN_MS;
-	if (c->backoff_ms > CBD_RECONNECT_MAX_MS)
-		c->backoff_ms = CBD_RECONNECT_MAX_MS;
-	tv.tv_sec = c->backoff_ms / 1000;
-	tv.tv_usec = (c->backoff_ms % 1000) * 1000;
+	c->backoff_ms = backoff_next(c->backoff_ms);
+	ms_timeval(c->backoff_ms, &tv);
 	evtimer_add(c->ev_retry, &tv);
 }
 
@@ -1656,10 +1653,12 @@ store_alerts_next(store_next_fn *fn, void *arg)
 		job_run(&a->job, alert_start, alert_step, alert_fail);
 }
 
-void
-store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn, void *arg)
+/* Takes alerts for delivery (kind 1: syslog, 4: webhook). */
+static void
+alerts_take(int kind, size_t limit, int64_t claim_ms, store_alerts_fn *fn,
+    void *arg)
 {
-	struct alert_job *a = alert_job_new(1, fn, NULL, arg);
+	struct alert_job *a = alert_job_new(kind, fn, NULL, arg);
 
 	if (!a)
 		return;
@@ -1667,6 +1666,12 @@ store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn, void *arg
 	snprintf(a->params[1], sizeof(a->params[1]), "%lld", (long long)claim_ms);
 	a->nparams = 2;
 	job_run(&a->job, alert_start, alert_step, alert_fail);
+}
+
+void
+store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn, void *arg)
+{
+	alerts_take(1, limit, claim_ms, fn, arg);
 }
 
 void
@@ -1714,14 +1719,7 @@ store_alerts_list(int64_t since_ms, const char *level, const char *site,
 void
 store_webhook_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn, void *arg)
 {
-	struct alert_job *a = alert_job_new(4, fn, NULL, arg);
-
-	if (!a)
-		return;
-	snprintf(a->params[0], sizeof(a->params[0]), "%zu", limit);
-	snprintf(a->params[1], sizeof(a->params[1]), "%lld", (long long)claim_ms);
-	a->nparams = 2;
-	job_run(&a->job, alert_start, alert_step, alert_fail);
+	alerts_take(4, limit, claim_ms, fn, arg);
 }
 
 void

@@ -5,8 +5,10 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/time.h>
 #include <time.h>
 
+#include "bounds.h"
 #include "timefmt.h"
 
 #define MS_PER_DAY 86400000LL
@@ -25,8 +27,7 @@ days_in_month(int64_t y, int m)
 	return m == 2 && leap(y) ? 29 : d[m - 1];
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
+int64_t
 days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
@@ -39,8 +40,8 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void
+civil_from_days(int64_t z, int *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -52,7 +53,7 @@ civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	mp = (5 * doy + 2) / 153;
 	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
 /* Reads exactly n digits. */
@@ -117,15 +118,15 @@ size_t
 rfc3339_format(int64_t ms, char *buf, size_t len)
 {
 	int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
-	int64_t rest = ms - days * MS_PER_DAY, y;
-	int m, d, n;
+	int64_t rest = ms - days * MS_PER_DAY;
+	int y, m, d, n;
 
 	if (len < 25)
 		return 0;
 	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return 0;
-	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, m, d,
+	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
 	    (int)(rest / 3600000), (int)(rest / 60000 % 60),
 	    (int)(rest / 1000 % 60), (int)(rest % 1000));
 	return n == 24 ? 24 : 0;
@@ -175,6 +176,24 @@ duration_parse(const char *s, int64_t *ms)
 		return -1;
 	*ms = total;
 	return 0;
+}
+
+int64_t
+backoff_next(int64_t current)
+{
+	if (current <= 0)
+		return CBD_RECONNECT_MIN_MS;
+	return current >= CBD_RECONNECT_MAX_MS / 2 ? CBD_RECONNECT_MAX_MS :
+	    current * 2;
+}
+
+void
+ms_timeval(int64_t ms, struct timeval *tv)
+{
+	if (ms < 0)
+		ms = 0;
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
 }
 
 int64_t

@@ -40,8 +40,7 @@ schedule(int64_t at)
 		return;
 	timer_at = at;
 	delay = at > now ? at - now : 0;
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
+	ms_timeval(delay, &tv);
 	evtimer_add(ev_timer, &tv);
 }
 

@@ -25,6 +25,18 @@ size_t rfc3339_format(int64_t ms, char *buf, size_t len);
  * no spaces, no overflow past INT64_MAX. Returns 0 and sets *ms, or -1. */
 int duration_parse(const char *s, int64_t *ms);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t days_from_civil(int64_t y, int m, int d);
+void civil_from_days(int64_t days, int *y, int *m, int *d);
+
+/* The next reconnect pause: CBD_RECONNECT_MIN_MS first, then doubling up
+ * to CBD_RECONNECT_MAX_MS. */
+int64_t backoff_next(int64_t current_ms);
+
+struct timeval;
+/* ms as a struct timeval, for libevent timers. */
+void ms_timeval(int64_t ms, struct timeval *);
+
 /* Current wall-clock time in ms since the epoch. Not pure; here because
  * every caller needs it next to the others. */
 int64_t now_ms(void);
