@@ -321,6 +321,17 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 	}
 	ac->req.backoff_ms = t->retry_backoff_ms;
 	ac->req.max_attempts = (int)t->max_attempts;
+	if (!strcmp(ac->req.result, "no_answer") || !strcmp(ac->req.result, "busy") ||
+	    !strcmp(ac->req.result, "voicemail")) {
+		/* the next try after a pause that doubles with each attempt,
+		 * counted in the calling hours of the callback's calendar */
+		const struct site *s = config_site(conf, cb->site);
+		int shift = cb->attempt_count < 20 ? cb->attempt_count : 20;
+
+		if (s)
+			ac->req.not_before = calendar_add(config_calendar(t, s),
+			    ac->a->received_ms, t->retry_backoff_ms << shift);
+	}
 	if ((c = change_new(ac->a, 201)))
 		store_attempt(&ac->req, change_stored, c);
 	free(ac);
