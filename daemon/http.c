@@ -68,6 +68,9 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/caseworkers/{id}/deactivate", ROLE_ADMIN, 0,
 	    api_caseworkers_deactivate },
 	{ EVHTTP_REQ_GET, "/v1/alerts", ROLE_MANAGER, 0, api_alerts_list },
+	{ EVHTTP_REQ_GET, "/v1/reports/sla", ROLE_MANAGER, 0, api_reports_sla },
+	{ EVHTTP_REQ_GET, "/v1/reports/breaches", ROLE_MANAGER, 0,
+	    api_reports_breaches },
 	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
 };
@@ -195,6 +198,35 @@ http_reply(struct api_req *a, int status, json_t *body, const char *location)
 		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
 	if (shutting_down)
 		evhttp_add_header(h, "Connection", "close");
+	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
+	evhttp_send_reply(req, status, NULL, NULL);
+	ctx_free(ctx);
+}
+
+void
+http_reply_text(struct api_req *a, int status, const char *content_type,
+    const char *filename, const char *body, size_t len)
+{
+	struct http_ctx *ctx = (struct http_ctx *)a;
+	struct evhttp_request *req = a->req;
+	struct evkeyvalq *h;
+	char disposition[160];
+
+	if (!req) {
+		ctx_free(ctx);
+		return;
+	}
+	evhttp_connection_set_closecb(ctx->evcon, NULL, NULL);
+	h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Content-Type", content_type);
+	if (filename) {
+		snprintf(disposition, sizeof(disposition),
+		    "attachment; filename=\"%s\"", filename);
+		evhttp_add_header(h, "Content-Disposition", disposition);
+	}
+	if (shutting_down)
+		evhttp_add_header(h, "Connection", "close");
+	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
 	evhttp_send_reply(req, status, NULL, NULL);
 	ctx_free(ctx);

@@ -1734,3 +1734,107 @@ store_webhook_done(int64_t id, int ok, store_alerts_fn *fn, void *arg)
 	a->nparams = 2;
 	job_run(&a->job, alert_start, alert_step, alert_fail);
 }
+
+/* ---- reports ---------------------------------------------------------- */
+
+struct report_job {
+	struct store_job job;
+	int breaches;
+	char from[24], to[24], groups[128], tz[64];
+	store_table_fn *fn;
+	void *arg;
+};
+
+static void
+report_start(struct store_job *j, PGresult *unused)
+{
+	struct report_job *r = (struct report_job *)j;
+	const char *p[4] = { r->from, r->to, r->groups, r->tz };
+
+	(void)unused;
+	if (r->breaches)
+		job_send(j, "SELECT id, site, topic, urgent, state, cbd_iso(requested_at) "
+		    "AS requested_at, cbd_iso(due_at) AS due_at, cbd_iso(first_attempt_at) "
+		    "AS first_attempt_at, cbd_iso(reached_at) AS reached_at, reason, "
+		    "minutes_late FROM cbd_report_breaches(cbd_ts($1::bigint), "
+		    "cbd_ts($2::bigint))", 2, p);
+	else
+		job_send(j, "SELECT * FROM cbd_report_sla(cbd_ts($1::bigint), "
+		    "cbd_ts($2::bigint), $3::text[], $4)", 4, p);
+}
+
+static void
+report_step(struct store_job *j, PGresult *res)
+{
+	struct report_job *r = (struct report_job *)j;
+	struct table t;
+	int i, k;
+
+	memset(&t, 0, sizeof(t));
+	if (failed(res, PGRES_TUPLES_OK, "report")) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		/* 22023: an unknown time zone name */
+		r->fn(r->arg, state && !strcmp(state, "22023") ? STORE_NOT_FOUND :
+		    STORE_FAILED, NULL);
+		goto done;
+	}
+	t.ncols = PQnfields(res);
+	t.nrows = PQntuples(res);
+	t.names = calloc((size_t)t.ncols + 1, sizeof(*t.names));
+	t.kinds = calloc((size_t)t.ncols + 1, sizeof(*t.kinds));
+	t.cells = calloc((size_t)(t.ncols * t.nrows) + 1, sizeof(*t.cells));
+	if (!t.names || !t.kinds || !t.cells) {
+		r->fn(r->arg, STORE_UNAVAILABLE, NULL);
+		goto done;
+	}
+	for (k = 0; k < t.ncols; k++) {
+		Oid type = PQftype(res, k);
+
+		t.names[k] = PQfname(res, k);
+		/* int8, int2, int4, float4, float8, numeric; bool */
+		t.kinds[k] = type == 20 || type == 21 || type == 23 || type == 700 ||
+		    type == 701 || type == 1700 ? COL_NUMBER : type == 16 ? COL_BOOL :
+		    COL_TEXT;
+	}
+	for (i = 0; i < t.nrows; i++)
+		for (k = 0; k < t.ncols; k++)
+			t.cells[i * t.ncols + k] = PQgetisnull(res, i, k) ? NULL :
+			    PQgetvalue(res, i, k);
+	r->fn(r->arg, STORE_OK, &t);
+done:
+	free(t.names);
+	free(t.kinds);
+	free(t.cells);
+	r->fn = NULL;
+	job_done(j);
+}
+
+static void
+report_fail(struct store_job *j, enum store_status st)
+{
+	struct report_job *r = (struct report_job *)j;
+
+	if (r->fn)
+		r->fn(r->arg, st, NULL);
+}
+
+void
+store_report(int breaches, int64_t from_ms, int64_t to_ms, const char *groups,
+    const char *tz, store_table_fn *fn, void *arg)
+{
+	struct report_job *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		fn(arg, STORE_UNAVAILABLE, NULL);
+		return;
+	}
+	r->breaches = breaches;
+	snprintf(r->from, sizeof(r->from), "%lld", (long long)from_ms);
+	snprintf(r->to, sizeof(r->to), "%lld", (long long)to_ms);
+	snprintf(r->groups, sizeof(r->groups), "{%s}", groups);
+	snprintf(r->tz, sizeof(r->tz), "%s", tz);
+	r->fn = fn;
+	r->arg = arg;
+	job_run(&r->job, report_start, report_step, report_fail);
+}

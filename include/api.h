@@ -18,6 +18,8 @@ void api_queue_claim(struct api_req *);
 void api_queue_peek(struct api_req *);
 void api_callbacks_list(struct api_req *);
 void api_alerts_list(struct api_req *);
+void api_reports_sla(struct api_req *);
+void api_reports_breaches(struct api_req *);
 void api_queue_heartbeat(struct api_req *);
 void api_queue_release(struct api_req *);
 void api_caseworkers_create(struct api_req *);

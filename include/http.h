@@ -38,6 +38,10 @@ void http_free(void);
 /* Sends body (taken over, may be NULL) as JSON and ends the request. */
 void http_reply(struct api_req *, int status, json_t *body,
     const char *location);
+/* Sends a text body (CSV) and ends the request; filename: offered name
+ * for saving it, or NULL. */
+void http_reply_text(struct api_req *, int status, const char *content_type,
+    const char *filename, const char *body, size_t len);
 void http_error(struct api_req *, int status, const char *code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

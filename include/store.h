@@ -146,6 +146,22 @@ void store_webhook_done(int64_t id, int ok, store_alerts_fn *, void *arg);
 void store_alerts_list(int64_t since_ms, const char *level, const char *site,
     size_t limit, store_alerts_fn *, void *arg);
 
+/* A report: named, typed columns of text cells (NULL: SQL NULL), valid
+ * only inside the completion. */
+enum col_kind { COL_TEXT, COL_NUMBER, COL_BOOL };
+struct table {
+	int ncols, nrows;
+	const char **names;
+	enum col_kind *kinds;
+	const char **cells; /* row-major */
+};
+typedef void store_table_fn(void *arg, enum store_status, const struct table *);
+/* The SLA report (groups: "site,topic,..." of site, topic, day, week,
+ * urgency; days and weeks in tz) or the breach list, for callbacks
+ * requested in [from_ms, to_ms). STORE_NOT_FOUND: tz is unknown. */
+void store_report(int breaches, int64_t from_ms, int64_t to_ms,
+    const char *groups, const char *tz, store_table_fn *, void *arg);
+
 /* Blocking helpers for the command line (never called from the loop). */
 int store_admin_migrate(const char *conninfo);
 int store_admin_create_token(const char *conninfo, const char *sha256_hex,

@@ -1,0 +1,153 @@
+"""SLA and breach reports against hand-counted fixtures: groups, periods,
+a DST day, an empty period, JSON, CSV and CSV for German spreadsheets."""
+
+import csv
+import io
+
+FIXTURE = """
+INSERT INTO callbacks (phone, topic, site, urgent, state, request_count,
+    requested_at, received_at, due_at, first_attempt_at, reached_at, closed_at)
+VALUES
+ -- A: dortmund, first attempt after 1 h, reached: within target
+ ('+492310000001', 'general', 'dortmund', false, 'completed', 1,
+  '2026-11-02T09:00Z', '2026-11-02T09:00Z', '2026-11-04T09:00Z',
+  '2026-11-02T10:00Z', '2026-11-02T10:00Z', '2026-11-02T10:00Z'),
+ -- B: dortmund, first attempt after 50 h: attempted late by 120 min
+ ('+492310000002', 'general', 'dortmund', false, 'completed', 1,
+  '2026-11-02T10:00Z', '2026-11-02T10:00Z', '2026-11-04T10:00Z',
+  '2026-11-04T12:00Z', '2026-11-04T12:00Z', '2026-11-04T12:00Z'),
+ -- C: soest, urgent, never attempted, still open: open past due
+ ('+492310000003', 'housing_approval', 'soest', true, 'queued', 1,
+  '2026-11-03T08:00Z', '2026-11-03T08:00Z', '2026-11-03T10:00Z',
+  NULL, NULL, NULL),
+ -- D: soest, attempted after 30 min, never reached: unreachable
+ ('+492310000004', 'general', 'soest', false, 'unreachable', 1,
+  '2026-11-03T12:00Z', '2026-11-03T12:00Z', '2026-11-05T12:00Z',
+  '2026-11-03T12:30Z', NULL, '2026-11-04T12:00Z'),
+ -- E: dortmund, asked three times (two merged), attempted and reached after 2 h
+ ('+492310000005', 'general', 'dortmund', false, 'completed', 3,
+  '2026-11-04T07:00Z', '2026-11-04T07:00Z', '2026-11-06T07:00Z',
+  '2026-11-04T09:00Z', '2026-11-04T09:00Z', '2026-11-04T09:00Z'),
+ -- F: soest, cancelled 60 h after the request without an attempt: never attempted, 720 min late
+ ('+492310000006', 'general', 'soest', false, 'cancelled', 1,
+  '2026-11-04T08:00Z', '2026-11-04T08:00Z', '2026-11-06T08:00Z',
+  NULL, NULL, '2026-11-06T20:00Z'),
+ -- G: outside the period
+ ('+492310000007', 'general', 'dortmund', false, 'completed', 1,
+  '2026-10-01T08:00Z', '2026-10-01T08:00Z', '2026-10-03T08:00Z',
+  '2026-10-01T09:00Z', '2026-10-01T09:00Z', '2026-10-01T09:00Z'),
+ -- H and I: both on 25 October 2026 in Berlin (the clocks went back that
+ -- night), on the 24th and the 25th in UTC
+ ('+492310000008', 'general', 'dortmund', false, 'completed', 1,
+  '2026-10-24T22:30Z', '2026-10-24T22:30Z', '2026-10-26T22:30Z',
+  '2026-10-24T23:30Z', '2026-10-24T23:30Z', '2026-10-24T23:30Z'),
+ ('+492310000009', 'general', 'dortmund', false, 'completed', 1,
+  '2026-10-25T22:30Z', '2026-10-25T22:30Z', '2026-10-27T22:30Z',
+  '2026-10-25T23:00Z', '2026-10-25T23:00Z', '2026-10-25T23:00Z');
+"""
+
+PERIOD = "from=2026-11-01T00:00:00Z&to=2026-11-08T00:00:00Z"
+
+
+def setup(t):
+    d = t.daemon()
+    t.sql(FIXTURE)
+    return d, d.token("manager")
+
+
+def test_sla_report_by_site_matches_hand_count(t):
+    d, mgr = setup(t)
+    st, _, rep, _ = d.req("GET", f"/v1/reports/sla?{PERIOD}&group_by=site", token=mgr)
+    assert st == 200, rep
+    rows = {r["site"]: r for r in rep["rows"]}
+    assert set(rows) == {"dortmund", "soest"}
+    assert set(rows["dortmund"]) >= {"requests", "merged_requests", "within_target",
+                                     "within_target_pct", "breached", "open_at_risk",
+                                     "unreachable", "first_attempt_p50_min",
+                                     "first_attempt_p90_min", "first_attempt_max_min",
+                                     "reach_p50_min", "reach_p90_min", "reach_max_min"}
+    assert "topic" not in rows["dortmund"] and "day" not in rows["dortmund"]
+    dm, so = rows["dortmund"], rows["soest"]
+    assert (dm["requests"], dm["merged_requests"], dm["within_target"],
+            dm["breached"], dm["unreachable"]) == (3, 2, 2, 1, 0)
+    assert dm["within_target_pct"] == 66.7
+    # first attempts after 60, 3000 and 120 minutes
+    assert (dm["first_attempt_p50_min"], dm["first_attempt_p90_min"],
+            dm["first_attempt_max_min"]) == (120.0, 2424.0, 3000.0)
+    assert (so["requests"], so["merged_requests"], so["within_target"],
+            so["breached"], so["unreachable"]) == (3, 0, 1, 2, 1)
+    assert so["within_target_pct"] == 33.3
+    assert so["first_attempt_max_min"] == 30.0 and so["reach_p50_min"] is None
+
+
+def test_sla_report_by_day_counts_the_dst_day_once(t):
+    d, mgr = setup(t)
+    st, _, rep, _ = d.req("GET", "/v1/reports/sla?from=2026-10-24T00:00:00Z"
+                          "&to=2026-10-27T00:00:00Z&group_by=day", token=mgr)
+    assert st == 200
+    assert [(r["day"], r["requests"]) for r in rep["rows"]] == [("2026-10-25", 2)]
+    st, _, rep, _ = d.req("GET", "/v1/reports/sla?from=2026-10-24T00:00:00Z"
+                          "&to=2026-10-27T00:00:00Z&group_by=day&tz=UTC", token=mgr)
+    assert [(r["day"], r["requests"]) for r in rep["rows"]] == \
+        [("2026-10-24", 1), ("2026-10-25", 1)]
+
+
+def test_sla_report_groups_combine(t):
+    d, mgr = setup(t)
+    st, _, rep, _ = d.req("GET", f"/v1/reports/sla?{PERIOD}&group_by=site,urgency,topic",
+                          token=mgr)
+    assert st == 200
+    got = sorted((r["site"], r["topic"], r["urgent"], r["requests"]) for r in rep["rows"])
+    assert got == [("dortmund", "general", False, 3), ("soest", "general", False, 2),
+                   ("soest", "housing_approval", True, 1)]
+    st, _, rep, _ = d.req("GET", f"/v1/reports/sla?{PERIOD}", token=mgr)
+    assert len(rep["rows"]) == 1 and rep["rows"][0]["requests"] == 6
+
+
+def test_breach_report_gives_reasons(t):
+    d, mgr = setup(t)
+    st, _, rep, _ = d.req("GET", f"/v1/reports/breaches?{PERIOD}", token=mgr)
+    assert st == 200
+    got = [(b["site"], b["reason"], b["minutes_late"]) for b in rep["breaches"]]
+    assert got[0] == ("soest", "open_past_due", got[0][2])  # still growing
+    assert got[1:] == [("dortmund", "attempted_late", 120.0),
+                       ("soest", "never_attempted", 720.0)]
+    assert rep["breaches"][1]["due_at"] == "2026-11-04T10:00:00.000Z"
+    assert all("phone" not in b for b in rep["breaches"])
+
+
+def test_reports_as_csv_and_for_german_spreadsheets(t):
+    d, mgr = setup(t)
+    st, h, _, raw = d.req("GET", f"/v1/reports/sla?{PERIOD}&group_by=site&format=csv",
+                          token=mgr)
+    assert st == 200 and h["content-type"].startswith("text/csv")
+    assert raw.endswith(b"\r\n")
+    rows = list(csv.DictReader(io.StringIO(raw.decode())))
+    assert [(r["site"], r["requests"], r["within_target_pct"]) for r in rows] == \
+        [("dortmund", "3", "66.7"), ("soest", "3", "33.3")]
+    st, h, _, raw = d.req("GET", f"/v1/reports/sla?{PERIOD}&group_by=site"
+                          "&format=csv-excel", token=mgr)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw[3:].decode()), delimiter=";"))
+    assert rows[0]["within_target_pct"] == "66,7"
+    assert rows[0]["first_attempt_p90_min"] == "2424,0"
+    st, _, _, raw = d.req("GET", f"/v1/reports/breaches?{PERIOD}&format=csv", token=mgr)
+    rows = list(csv.DictReader(io.StringIO(raw.decode())))
+    assert [r["reason"] for r in rows] == ["open_past_due", "attempted_late",
+                                           "never_attempted"]
+
+
+def test_empty_period_and_bad_parameters(t):
+    d, mgr = setup(t)
+    st, _, rep, _ = d.req("GET", "/v1/reports/sla?from=2020-01-01T00:00:00Z"
+                          "&to=2020-02-01T00:00:00Z&group_by=site", token=mgr)
+    assert st == 200 and rep["rows"] == []
+    st, _, _, raw = d.req("GET", "/v1/reports/sla?from=2020-01-01T00:00:00Z"
+                          "&to=2020-02-01T00:00:00Z&format=csv", token=mgr)
+    assert raw.decode().count("\r\n") == 1  # the header only
+    for q, field in (("group_by=colour", "group_by"), ("format=xml", "format"),
+                     ("from=yesterday", "from"), ("tz=Mars/Olympus", "tz"),
+                     ("from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "from")):
+        st, _, err, _ = d.req("GET", f"/v1/reports/sla?{q}", token=mgr)
+        assert st == 400 and err["error"]["field"] == field, (q, err)
+    assert d.req("GET", "/v1/reports/sla", token=d.token("agent"))[0] == 403
