@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
@@ -26,6 +27,7 @@
 #include "http.h"
 #include "bounds.h"
 #include "log.h"
+#include "metrics.h"
 #include "timefmt.h"
 
 /* Idle connections are closed after this: a client cannot hold a
@@ -71,6 +73,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/reports/sla", ROLE_MANAGER, 0, api_reports_sla },
 	{ EVHTTP_REQ_GET, "/v1/reports/breaches", ROLE_MANAGER, 0,
 	    api_reports_breaches },
+	{ EVHTTP_REQ_GET, "/metrics", 0, 0, api_metrics },
 	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
 };
@@ -79,6 +82,7 @@ struct http_ctx {
 	struct api_req api; /* first: a struct api_req * is a struct http_ctx * */
 	struct evhttp_connection *evcon;
 	const struct route *route;
+	int64_t started_us; /* monotonic, for the latency histogram */
 	struct evkeyvalq query;
 	int query_parsed;
 };
@@ -127,6 +131,22 @@ on_conn_close(struct evhttp_connection *evcon, void *arg)
 		ctx->api.req = NULL;
 		request_finished();
 	}
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+answered(struct http_ctx *ctx, int status)
+{
+	metrics_request(ctx->route ? ctx->route->path : "other", status,
+	    mono_us() - ctx->started_us);
 }
 
 static void
@@ -198,6 +218,7 @@ http_reply(struct api_req *a, int status, json_t *body, const char *location)
 		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
 	if (shutting_down)
 		evhttp_add_header(h, "Connection", "close");
+	answered(ctx, status);
 	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
 	evhttp_send_reply(req, status, NULL, NULL);
 	ctx_free(ctx);
@@ -227,6 +248,7 @@ http_reply_text(struct api_req *a, int status, const char *content_type,
 	if (shutting_down)
 		evhttp_add_header(h, "Connection", "close");
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+	answered(ctx, status);
 	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
 	evhttp_send_reply(req, status, NULL, NULL);
 	ctx_free(ctx);
@@ -385,6 +407,7 @@ on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	in_flight++;
+	ctx->started_us = mono_us();
 	ctx->api.req = req;
 	ctx->api.received_ms = now_ms();
 	ctx->evcon = evhttp_request_get_connection(req);

@@ -19,6 +19,7 @@
 #include "embedded.h"
 #include "bounds.h"
 #include "log.h"
+#include "metrics.h"
 #include "queue.h"
 #include "timefmt.h"
 
@@ -678,6 +679,7 @@ on_disconnect(const redisAsyncContext *ctx, int status)
 	snprintf(state, sizeof(state), "redis: connection lost%s",
 	    status == REDIS_OK ? "" : ": error");
 	log_warnx("%s; reconnecting", state);
+	metrics_count(M_REDIS_RECONNECTS);
 	schedule_retry();
 }
 

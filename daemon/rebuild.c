@@ -12,6 +12,7 @@
 
 #include "bounds.h"
 #include "log.h"
+#include "metrics.h"
 #include "queue.h"
 #include "rebuild.h"
 #include "store.h"
@@ -36,6 +37,7 @@ finish(int ok)
 		evtimer_add(ev_retry, &tv);
 		return;
 	}
+	metrics_count(M_REBUILDS);
 	log_info("queue index rebuilt from PostgreSQL: %zu open callback%s",
 	    enqueued, enqueued == 1 ? "" : "s");
 	if (again) {
@@ -116,8 +118,9 @@ rebuild_request(void)
 	}
 	evtimer_del(ev_retry);
 	if (!store_ready() || !queue_ready()) {
-		/* The queue calls again when Redis is back; PostgreSQL we poll. */
-		struct timeval tv = { 1, 0 };
+		/* The queue calls again when Redis is back; PostgreSQL we poll,
+		 * briefly, so that the index is there soon after start-up. */
+		struct timeval tv = { 0, 200000 };
 
 		evtimer_add(ev_retry, &tv);
 		return;

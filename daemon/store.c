@@ -21,6 +21,7 @@
 #include "embedded.h"
 #include "bounds.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -160,8 +161,10 @@ conn_close(struct pgconn *c, const char *why)
 		PQfinish(c->pg);
 		c->pg = NULL;
 	}
-	if (conn_up(c) || c->state == CONN_CHECKING)
+	if (conn_up(c) || c->state == CONN_CHECKING) {
 		log_warnx("postgres: connection %d lost: %s", c->idx, why);
+		metrics_count(M_PG_RECONNECTS);
+	}
 	snprintf(last_error, sizeof(last_error), "postgres: %s", why);
 	c->state = CONN_DOWN;
 	c->job = NULL;
@@ -1837,4 +1840,37 @@ store_report(int breaches, int64_t from_ms, int64_t to_ms, const char *groups,
 	r->fn = fn;
 	r->arg = arg;
 	job_run(&r->job, report_start, report_step, report_fail);
+}
+
+/* The queue gauges of GET /metrics: rows (metric, site, topic, state, value). */
+static void
+gauges_start(struct store_job *j, PGresult *unused)
+{
+	(void)unused;
+	job_send(j, "SELECT 'depth' AS metric, site, topic, state, count(*)::float8 "
+	    "AS value FROM callbacks WHERE state IN ('queued', 'claimed') "
+	    "GROUP BY site, topic, state "
+	    "UNION ALL SELECT 'oldest_ready', NULL, NULL, NULL, coalesce(extract("
+	    "epoch FROM now() - min(requested_at)), 0)::float8 FROM callbacks "
+	    "WHERE state = 'queued' AND NOT flagged "
+	    "AND (not_before IS NULL OR not_before <= now()) "
+	    "UNION ALL SELECT 'at_risk', NULL, NULL, NULL, "
+	    "count(DISTINCT a.callback_id)::float8 FROM alerts a "
+	    "JOIN callbacks c ON c.id = a.callback_id WHERE a.level = 'at_risk' "
+	    "AND a.fired_at IS NOT NULL AND c.first_attempt_at IS NULL "
+	    "AND c.state IN ('queued', 'claimed') AND c.due_at >= now()", 0, NULL);
+}
+
+void
+store_metrics_gauges(store_table_fn *fn, void *arg)
+{
+	struct report_job *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		fn(arg, STORE_UNAVAILABLE, NULL);
+		return;
+	}
+	r->fn = fn;
+	r->arg = arg;
+	job_run(&r->job, gauges_start, report_step, report_fail);
 }

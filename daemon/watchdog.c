@@ -12,6 +12,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "timefmt.h"
 #include "watchdog.h"
@@ -24,6 +25,7 @@ static int busy;         /* a take-send-mark round is under way */
 struct round {
 	size_t n;
 	int64_t ids[CBD_ALERT_BATCH];
+	int breached[CBD_ALERT_BATCH];
 };
 
 static void tick(evutil_socket_t, short, void *);
@@ -63,9 +65,12 @@ static void
 marked(void *arg, enum store_status st, const struct alert *unused, size_t n)
 {
 	struct round *r = arg;
+	size_t i;
 
 	(void)unused;
 	(void)n;
+	for (i = 0; i < r->n; i++)
+		metrics_count(r->breached[i] ? M_ALERTS_BREACHED : M_ALERTS_AT_RISK);
 	if (st != STORE_OK)
 		log_warnx("alerts: %zu sent but not marked; they may go out again",
 		    r->n);
@@ -111,6 +116,7 @@ taken(void *arg, enum store_status st, const struct alert *a, size_t n)
 		return;
 	}
 	for (i = 0; i < n && i < CBD_ALERT_BATCH; i++) {
+		r->breached[r->n] = !strcmp(a[i].level, "breached");
 		r->ids[r->n++] = a[i].id;
 		log_info("alert: callback %s %s (site %s, topic %s, %.0f%% of target)",
 		    a[i].callback_id, a[i].level, a[i].site, a[i].topic,

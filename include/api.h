@@ -29,5 +29,6 @@ void api_caseworkers_get(struct api_req *);
 void api_caseworkers_list(struct api_req *);
 void api_healthz(struct api_req *);
 void api_readyz(struct api_req *);
+void api_metrics(struct api_req *);
 
 #endif

@@ -162,6 +162,11 @@ typedef void store_table_fn(void *arg, enum store_status, const struct table *);
 void store_report(int breaches, int64_t from_ms, int64_t to_ms,
     const char *groups, const char *tz, store_table_fn *, void *arg);
 
+/* Queue gauges for GET /metrics: columns metric, site, topic, state,
+ * value; metric is depth (per site, topic, state), oldest_ready (seconds)
+ * or at_risk (open callbacks with an at_risk alert out). */
+void store_metrics_gauges(store_table_fn *, void *arg);
+
 /* Blocking helpers for the command line (never called from the loop). */
 int store_admin_migrate(const char *conninfo);
 int store_admin_create_token(const char *conninfo, const char *sha256_hex,

@@ -1,0 +1,123 @@
+/*
+ * metrics.c owns the in-memory counters behind GET /metrics: requests by
+ * route and status, a latency histogram, alerts, reconnects and rebuilds.
+ * It never sees a request body, so nothing personal can reach a label.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+
+/* Routes are few and fixed (the route table); statuses a handful. */
+#define ROUTES_MAX 32
+#define STATUSES_MAX 16
+
+static const double buckets_s[] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
+};
+#define NBUCKETS (sizeof(buckets_s) / sizeof(buckets_s[0]))
+
+struct route_stats {
+	const char *route;
+	int status[STATUSES_MAX];
+	uint64_t by_status[STATUSES_MAX];
+	uint64_t bucket[NBUCKETS];
+	uint64_t count;
+	double sum_s;
+};
+
+static struct route_stats routes[ROUTES_MAX];
+static uint64_t counters[M_COUNTERS];
+
+void
+metrics_count(enum metric_counter c)
+{
+	counters[c]++;
+}
+
+void
+metrics_request(const char *route, int status, int64_t micros)
+{
+	struct route_stats *r = NULL;
+	double s = (double)micros / 1e6;
+	size_t i;
+
+	for (i = 0; i < ROUTES_MAX; i++) {
+		if (!routes[i].route)
+			routes[i].route = route;
+		if (routes[i].route == route || !strcmp(routes[i].route, route)) {
+			r = &routes[i];
+			break;
+		}
+	}
+	if (!r)
+		return;
+	for (i = 0; i < STATUSES_MAX; i++) {
+		if (!r->status[i])
+			r->status[i] = status;
+		if (r->status[i] == status) {
+			r->by_status[i]++;
+			break;
+		}
+	}
+	for (i = 0; i < NBUCKETS; i++)
+		if (s <= buckets_s[i])
+			r->bucket[i]++;
+	r->count++;
+	r->sum_s += s;
+}
+
+static void
+counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name,
+	    name, (unsigned long long)v);
+}
+
+void
+metrics_write(FILE *f)
+{
+	size_t i, k;
+
+	fprintf(f, "# HELP callbackd_alerts_sent_total SLA alerts sent, by level.\n"
+	    "# TYPE callbackd_alerts_sent_total counter\n"
+	    "callbackd_alerts_sent_total{level=\"at_risk\"} %llu\n"
+	    "callbackd_alerts_sent_total{level=\"breached\"} %llu\n",
+	    (unsigned long long)counters[M_ALERTS_AT_RISK],
+	    (unsigned long long)counters[M_ALERTS_BREACHED]);
+	counter(f, "callbackd_breaches_total", "Breach alerts sent by this daemon.",
+	    counters[M_ALERTS_BREACHED]);
+	fprintf(f, "# HELP callbackd_reconnects_total Connections lost and made "
+	    "again, by server.\n# TYPE callbackd_reconnects_total counter\n"
+	    "callbackd_reconnects_total{server=\"postgres\"} %llu\n"
+	    "callbackd_reconnects_total{server=\"redis\"} %llu\n",
+	    (unsigned long long)counters[M_PG_RECONNECTS],
+	    (unsigned long long)counters[M_REDIS_RECONNECTS]);
+	counter(f, "callbackd_queue_rebuilds_total",
+	    "Rebuilds of the Redis queue index from PostgreSQL.",
+	    counters[M_REBUILDS]);
+
+	fprintf(f, "# HELP callbackd_http_requests_total HTTP requests answered, by "
+	    "route and status.\n# TYPE callbackd_http_requests_total counter\n");
+	for (i = 0; i < ROUTES_MAX && routes[i].route; i++)
+		for (k = 0; k < STATUSES_MAX && routes[i].status[k]; k++)
+			fprintf(f, "callbackd_http_requests_total{route=\"%s\",status="
+			    "\"%d\"} %llu\n", routes[i].route, routes[i].status[k],
+			    (unsigned long long)routes[i].by_status[k]);
+	fprintf(f, "# HELP callbackd_http_request_duration_seconds Time from "
+	    "request to answer, by route.\n"
+	    "# TYPE callbackd_http_request_duration_seconds histogram\n");
+	for (i = 0; i < ROUTES_MAX && routes[i].route; i++) {
+		for (k = 0; k < NBUCKETS; k++)
+			fprintf(f, "callbackd_http_request_duration_seconds_bucket{route="
+			    "\"%s\",le=\"%g\"} %llu\n", routes[i].route, buckets_s[k],
+			    (unsigned long long)routes[i].bucket[k]);
+		fprintf(f, "callbackd_http_request_duration_seconds_bucket{route=\"%s\","
+		    "le=\"+Inf\"} %llu\n", routes[i].route,
+		    (unsigned long long)routes[i].count);
+		fprintf(f, "callbackd_http_request_duration_seconds_sum{route=\"%s\"} "
+		    "%.6f\n", routes[i].route, routes[i].sum_s);
+		fprintf(f, "callbackd_http_request_duration_seconds_count{route=\"%s\"} "
+		    "%llu\n", routes[i].route, (unsigned long long)routes[i].count);
+	}
+}

@@ -1,0 +1,23 @@
+#ifndef CBD_METRICS_H
+#define CBD_METRICS_H
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * Counters the daemon keeps in memory for GET /metrics (Prometheus text
+ * format). Gauges about the queue are read from PostgreSQL at scrape time
+ * by the handler. No personal data in any label.
+ */
+
+enum metric_counter {
+	M_ALERTS_AT_RISK, M_ALERTS_BREACHED, M_PG_RECONNECTS, M_REDIS_RECONNECTS,
+	M_REBUILDS, M_COUNTERS
+};
+
+void metrics_count(enum metric_counter);
+/* One HTTP request answered: its route pattern, status and duration. */
+void metrics_request(const char *route, int status, int64_t micros);
+/* Writes the counters and the latency histogram. */
+void metrics_write(FILE *);
+
+#endif
