@@ -24,11 +24,11 @@
 #include "timefmt.h"
 
 enum script_id {
-	SCRIPT_SYNC, SCRIPT_RESET, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
+	SCRIPT_SYNC, SCRIPT_CLEANUP, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
 	SCRIPT_PEEK, SCRIPT_COUNT
 };
 static const char *const script_names[SCRIPT_COUNT] = {
-	"sync", "reset", "claim", "unclaim", "promote", "peek"
+	"sync", "cleanup", "claim", "unclaim", "promote", "peek"
 };
 
 struct script {
@@ -285,7 +285,8 @@ queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 	struct sync_call *sc;
 	char k_ready[96], k_wait[96], k_leases[96], k_flag[96], k_cb[128];
 	char k_route[256], score[24], due[24], nb[24], now[24], until[24];
-	const char *args[21];
+	char version[24];
+	const char *args[22];
 
 	key(k_ready, sizeof(k_ready), "ready");
 	key(k_wait, sizeof(k_wait), "waiting");
@@ -314,6 +315,7 @@ queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 	args[18] = cb->lease_token;
 	args[19] = ms_arg(cb->lease_until, until, sizeof(until));
 	args[20] = cb->flagged ? "1" : "0";
+	args[21] = ms_arg(cb->updated_at, version, sizeof(version));
 	if (!(sc = calloc(1, sizeof(*sc)))) {
 		if (fn)
 			fn(arg, 0);
@@ -322,7 +324,7 @@ queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 	sc->fn = fn;
 	sc->arg = arg;
 	sc->not_before = cb->not_before;
-	script_run(SCRIPT_SYNC, NULL, sync_reply, sc, 21, args);
+	script_run(SCRIPT_SYNC, NULL, sync_reply, sc, 22, args);
 }
 
 struct claim_call {
@@ -509,56 +511,51 @@ queue_expired_leases(int64_t now, queue_expired_fn *fn, void *arg)
 	}
 }
 
+struct rebuilt_call {
+	queue_done_fn *fn;
+	void *arg;
+};
+
+static void
+rebuilt_reply(void *arg, const redisReply *reply)
+{
+	struct rebuilt_call *rc = arg;
+
+	if (reply) {
+		index_built = 1;
+		if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+			log_info("redis: %lld index entries no longer open in PostgreSQL "
+			    "removed", (long long)reply->integer);
+	}
+	if (rc->fn)
+		rc->fn(rc->arg, reply != NULL);
+	free(rc);
+}
+
 void
-queue_reset(queue_done_fn *fn, void *arg)
+queue_finish_rebuild(int64_t since_ms, queue_done_fn *fn, void *arg)
 {
 	char k_ready[96], k_wait[96], k_leases[96], k_flag[96], k_index[96];
-	const char *args[7] = { "5", k_ready, k_wait, k_leases, k_flag, k_index,
-		conf->key_prefix };
+	char since[24], stamp[24];
+	const char *args[9] = { "5", k_ready, k_wait, k_leases, k_flag, k_index,
+		since, conf->key_prefix, stamp };
+	struct rebuilt_call *rc = calloc(1, sizeof(*rc));
 
+	if (!rc) {
+		if (fn)
+			fn(arg, 0);
+		return;
+	}
+	rc->fn = fn;
+	rc->arg = arg;
 	key(k_ready, sizeof(k_ready), "ready");
 	key(k_wait, sizeof(k_wait), "waiting");
 	key(k_leases, sizeof(k_leases), "leases");
 	key(k_flag, sizeof(k_flag), "flagged");
 	key(k_index, sizeof(k_index), "index");
-	script_run(SCRIPT_RESET, fn, NULL, arg, 7, args);
-}
-
-static void
-marker_set_reply(redisAsyncContext *ctx, void *r, void *priv)
-{
-	redisReply *reply = r;
-	struct call *c = priv;
-
-	(void)ctx;
-	if (reply && reply->type != REDIS_REPLY_ERROR)
-		index_built = 1;
-	if (c->fn)
-		c->fn(c->arg, reply && reply->type != REDIS_REPLY_ERROR);
-	free(c);
-}
-
-void
-queue_mark_built(queue_done_fn *fn, void *arg)
-{
-	char k_index[96], stamp[24];
-	struct call *c;
-
-	key(k_index, sizeof(k_index), "index");
+	snprintf(since, sizeof(since), "%lld", (long long)since_ms);
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
-	if (!usable || !(c = calloc(1, sizeof(*c)))) {
-		if (fn)
-			fn(arg, 0);
-		return;
-	}
-	c->fn = fn;
-	c->arg = arg;
-	if (redisAsyncCommand(ac, marker_set_reply, c, "SET %s %s", k_index,
-	    stamp) != REDIS_OK) {
-		free(c);
-		if (fn)
-			fn(arg, 0);
-	}
+	script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 9, args);
 }
 
 /* ---- connection ------------------------------------------------------ */

@@ -1,9 +1,10 @@
 /*
  * rebuild.c owns the rebuild of the Redis index from PostgreSQL. It reads
  * through store and writes through queue and knows neither SQL nor Redis
- * keys. Order matters: the index is emptied before PostgreSQL is read, so
- * a callback committed meanwhile is either in what is read or enqueued by
- * its own request after the reset.
+ * keys. The live index is never emptied, so claims go on while it runs:
+ * every open row is synced over it (a row older than what the index holds
+ * changes nothing), then entries not synced since the start, which
+ * PostgreSQL no longer has open, are removed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,14 @@
 #include "queue.h"
 #include "rebuild.h"
 #include "store.h"
+#include "timefmt.h"
 
 static struct event *ev_retry;
 static int running, again;
 static size_t outstanding, enqueued;
 static int page_failed, last_page;
 static char last_id[37];
+static int64_t started_ms;
 
 static void next_page(void);
 
@@ -64,7 +67,7 @@ item_done(void *arg, int ok)
 	if (page_failed)
 		finish(0);
 	else if (last_page)
-		queue_mark_built(marked, NULL);
+		queue_finish_rebuild(started_ms, marked, NULL);
 	else
 		next_page();
 }
@@ -98,17 +101,6 @@ next_page(void)
 	store_open_callbacks(last_id, CBD_REBUILD_BATCH, page_done, NULL);
 }
 
-static void
-reset_done(void *arg, int ok)
-{
-	(void)arg;
-	if (!ok) {
-		finish(0);
-		return;
-	}
-	next_page();
-}
-
 void
 rebuild_request(void)
 {
@@ -130,7 +122,9 @@ rebuild_request(void)
 	page_failed = 0;
 	last_page = 0;
 	last_id[0] = '\0';
-	queue_reset(reset_done, NULL);
+	/* a millisecond of margin: syncs at the same ms count as fresh */
+	started_ms = now_ms() - 1;
+	next_page();
 }
 
 static void

@@ -57,9 +57,9 @@ void queue_unclaim(const char *id, const char *token, queue_done_fn *, void *arg
 /* Ids whose lease ran out by now, at most CBD_SWEEP_BATCH; n 0 on error. */
 typedef void queue_expired_fn(void *arg, const char **ids, size_t n);
 void queue_expired_leases(int64_t now, queue_expired_fn *, void *arg);
-/* Empties the index ahead of a rebuild. */
-void queue_reset(queue_done_fn *, void *arg);
-/* Marks the index complete. */
-void queue_mark_built(queue_done_fn *, void *arg);
+/* Ends a rebuild that synced every open callback since since_ms: removes
+ * what was not synced since (closed in PostgreSQL meanwhile) and marks the
+ * index complete. */
+void queue_finish_rebuild(int64_t since_ms, queue_done_fn *, void *arg);
 
 #endif

@@ -3,8 +3,8 @@
 
 /*
  * Rebuilds the Redis queue index from PostgreSQL, the system of record:
- * empty the index, read every open callback in pages, enqueue each, set
- * the marker. A request while one runs makes it run once more afterwards,
+ * read every open callback in pages, sync each over the live index, drop
+ * what PostgreSQL no longer has open, set the marker. A request while one runs makes it run once more afterwards,
  * so a flush half-way through is healed too.
  */
 

@@ -88,7 +88,10 @@ def test_claim_attempt_reached_completes(t):
         [[t.scalar("SELECT 'token:' || id FROM tokens WHERE caseworker_id = 'anna'"),
           "reached", "95"]]
     assert t.redis.zrange(t.key("leases")) == {}
-    assert t.redis.cli("EXISTS", t.key("cb:" + cb["id"])) == "0"
+    # the hash stays a day as a tombstone, so a late older sync cannot revive it
+    assert t.redis.cli("HGET", t.key("cb:" + cb["id"]), "state") == "completed"
+    assert 0 < int(t.redis.cli("TTL", t.key("cb:" + cb["id"]))) <= 86400
+    assert t.redis.zrange(t.key("ready")) == {}
     kinds = [r[0] for r in t.sql(f"SELECT kind FROM events WHERE callback_id = "
                                  f"'{cb['id']}' ORDER BY id")]
     assert kinds == ["created", "claimed", "attempt"]
