@@ -479,3 +479,17 @@ def test_sigterm_answers_requests_in_flight(t):
     assert created, "no request was answered with 201"
     for cid in created:
         assert t.scalar(f"SELECT count(*) FROM callbacks WHERE id = '{cid}'") == "1"
+
+
+def test_rebuild_drops_what_postgres_closed_behind_redis(t):
+    d, tok = setup(t)
+    _, _, keep, _ = post(d, tok["telephony"], BASE)
+    _, _, gone, _ = post(d, tok["telephony"], dict(BASE, phone="0231 4440001"))
+    # closed in PostgreSQL without the index hearing of it
+    t.sql(f"UPDATE callbacks SET state = 'cancelled', closed_at = now() "
+          f"WHERE id = '{gone['id']}'")
+    assert gone["id"] in t.redis.zrange(t.key("ready"))
+    t.redis.cli("DEL", t.key("index"))
+    wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
+    assert t.redis.zrange(t.key("ready")) == {keep["id"]: ms(keep["due_at"])}
+    assert t.redis.zrange(t.key("q:dortmund:general:de")) == {keep["id"]: 2 * ms(keep["due_at"]) + 1}
