@@ -38,9 +38,9 @@ str_json(const char *s)
 json_t *
 api_callback_json(const struct callback *cb)
 {
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,"
+	json_t *j = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,"
 	    "s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o}",
-	    "id", cb->id, "state", cb->state, "phone", cb->phone,
+	    "id", cb->id, "state", cb->state, "phone", str_json(cb->phone),
 	    "topic", cb->topic, "site", cb->site, "language", cb->language,
 	    "urgent", cb->urgent,
 	    "assignee", str_json(cb->assignee), "name", str_json(cb->name),

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "queue.h"
 #include "rebuild.h"
+#include "retention.h"
 #include "store.h"
 #include "sweep.h"
 #include "timefmt.h"
@@ -154,6 +155,7 @@ run(int foreground)
 	if (alert_init(base) == -1)
 		fatalx("cannot set up alert delivery");
 	watchdog_init(base);
+	retention_init(base);
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
 	log_info("callbackd %s started", PACKAGE_VERSION);
@@ -166,6 +168,7 @@ run(int foreground)
 	rebuild_shutdown();
 	sweep_shutdown();
 	watchdog_shutdown();
+	retention_shutdown();
 	alert_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);

@@ -1874,3 +1874,61 @@ store_metrics_gauges(store_table_fn *fn, void *arg)
 	r->arg = arg;
 	job_run(&r->job, gauges_start, report_step, report_fail);
 }
+
+/* ---- retention --------------------------------------------------------- */
+
+struct erase_job {
+	struct store_job job;
+	char days[16], limit[16];
+	store_count_fn *fn;
+	void *arg;
+};
+
+static void
+erase_start(struct store_job *j, PGresult *unused)
+{
+	struct erase_job *e = (struct erase_job *)j;
+	const char *p[2] = { e->days, e->limit };
+
+	(void)unused;
+	job_send(j, "SELECT cbd_erase_personal(make_interval(days => $1::integer), "
+	    "$2::integer)", 2, p);
+}
+
+static void
+erase_step(struct store_job *j, PGresult *res)
+{
+	struct erase_job *e = (struct erase_job *)j;
+
+	if (failed(res, PGRES_TUPLES_OK, "erase personal data"))
+		e->fn(e->arg, STORE_FAILED, 0);
+	else
+		e->fn(e->arg, STORE_OK, atoi(PQgetvalue(res, 0, 0)));
+	e->fn = NULL;
+	job_done(j);
+}
+
+static void
+erase_fail(struct store_job *j, enum store_status st)
+{
+	struct erase_job *e = (struct erase_job *)j;
+
+	if (e->fn)
+		e->fn(e->arg, st, 0);
+}
+
+void
+store_erase_personal(int days, int limit, store_count_fn *fn, void *arg)
+{
+	struct erase_job *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		fn(arg, STORE_UNAVAILABLE, 0);
+		return;
+	}
+	snprintf(e->days, sizeof(e->days), "%d", days);
+	snprintf(e->limit, sizeof(e->limit), "%d", limit);
+	e->fn = fn;
+	e->arg = arg;
+	job_run(&e->job, erase_start, erase_step, erase_fail);
+}

@@ -77,6 +77,9 @@
 #define CBD_ALERT_CLAIM_MS 30000
 #define CBD_WATCHDOG_MAX_SLEEP_MS 5000
 
+/* Callbacks whose personal data one statement erases. */
+#define CBD_ERASE_BATCH 1000
+
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
 

@@ -37,6 +37,8 @@ struct config {
 	int64_t max_body;
 	int64_t shutdown_grace_ms;
 	int64_t lease_ms;
+	int64_t retention_days;    /* 0: keep personal data */
+	int64_t retention_check_ms;
 	int debug;
 
 	char pg_conninfo[512];

@@ -167,6 +167,11 @@ void store_report(int breaches, int64_t from_ms, int64_t to_ms,
  * or at_risk (open callbacks with an at_risk alert out). */
 void store_metrics_gauges(store_table_fn *, void *arg);
 
+/* Erases the personal fields of at most limit callbacks closed more than
+ * days ago; n is how many it erased. */
+typedef void store_count_fn(void *arg, enum store_status, int n);
+void store_erase_personal(int days, int limit, store_count_fn *, void *arg);
+
 /* Blocking helpers for the command line (never called from the loop). */
 int store_admin_migrate(const char *conninfo);
 int store_admin_create_token(const char *conninfo, const char *sha256_hex,
