@@ -573,6 +573,38 @@ config_free(struct config *c)
 	c->sites = NULL;
 }
 
+int
+config_keep_fixed(const struct config *now, struct config *next)
+{
+	int changed = 0;
+
+#define KEEP(f) do { \
+	if (memcmp(&now->f, &next->f, sizeof(now->f))) \
+		changed = 1; \
+	memcpy(&next->f, &now->f, sizeof(now->f)); \
+} while (0)
+	KEEP(listen_host);
+	KEEP(listen_port);
+	KEEP(max_body);
+	KEEP(pg_conninfo);
+	KEEP(pg_pool_size);
+	KEEP(redis_host);
+	KEEP(redis_port);
+	KEEP(redis_password);
+	KEEP(redis_db);
+	KEEP(key_prefix);
+	KEEP(alert_transport);
+	KEEP(alert_host);
+	KEEP(alert_port);
+	KEEP(alert_socket);
+	KEEP(alert_webhook);
+	KEEP(lease_ms);
+	KEEP(retention_check_ms);
+	KEEP(index_check_ms);
+#undef KEEP
+	return changed;
+}
+
 const struct calendar *
 config_calendar(const struct topic_policy *t, const struct site *s)
 {

@@ -50,6 +50,12 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 }
 
 void
+log_init_debug(int debug)
+{
+	log_debug_on = debug;
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	va_list ap;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <systemd/sd-daemon.h>
 
 #include "alert.h"
 #include "auth.h"
@@ -29,7 +30,9 @@
 #include "autoconf.h"
 
 static struct event_base *base;
-static struct event *ev_term, *ev_int, *ev_usr1, *ev_grace;
+static struct event *ev_term, *ev_int, *ev_usr1, *ev_hup, *ev_grace, *ev_watchdog;
+static struct config configs[2]; /* the one in force and the next */
+static int current;
 static int exit_code;
 static int stopping;
 
@@ -70,9 +73,48 @@ stop(void)
 	if (stopping)
 		return;
 	stopping = 1;
+	sd_notify(0, "STOPPING=1");
 	ms_timeval(conf->shutdown_grace_ms, &tv);
 	evtimer_add(ev_grace, &tv);
 	http_shutdown_begin(drained);
+}
+
+/* SIGHUP: read the file again; what can change while running takes effect,
+ * the rest (addresses, database, Redis, alerts) keeps its value. */
+static void
+reload(void)
+{
+	struct config *next = &configs[!current], *now = &configs[current];
+	char err[512];
+
+	sd_notify(0, "RELOADING=1");
+	if (config_load(now->path, next, err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: the new configuration is refused, the old one "
+		    "stays: %s", err);
+		config_free(next);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (config_keep_fixed(now, next))
+		log_warnx("SIGHUP: listen, postgres, redis, alerts and lease settings "
+		    "change only with a restart; they keep their values");
+	conf = next;
+	current = !current;
+	config_free(now);
+	log_init_debug(conf->debug);
+	log_info("SIGHUP: configuration reloaded (%zu topics, %zu sites, %zu "
+	    "calendars)", conf->ntopics, conf->nsites, conf->ncalendars - 1);
+	sd_notify(0, "READY=1");
+}
+
+static void
+watchdog_ping(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	/* from inside the loop: a loop that hangs stops pinging */
+	sd_notify(0, "WATCHDOG=1");
 }
 
 static void
@@ -80,6 +122,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	(void)arg;
+	if (sig == SIGHUP) {
+		reload();
+		return;
+	}
 	if (sig == SIGUSR1) {
 		log_info("SIGUSR1: rebuilding the queue index from PostgreSQL");
 		rebuild_request();
@@ -139,6 +185,8 @@ run(int foreground)
 	ev_term = evsignal_new(base, SIGTERM, on_signal, NULL);
 	ev_int = evsignal_new(base, SIGINT, on_signal, NULL);
 	ev_usr1 = evsignal_new(base, SIGUSR1, on_signal, NULL);
+	ev_hup = evsignal_new(base, SIGHUP, on_signal, NULL);
+	evsignal_add(ev_hup, NULL);
 	ev_grace = evtimer_new(base, grace_over, NULL);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
@@ -159,6 +207,17 @@ run(int foreground)
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
 	log_info("callbackd %s started", PACKAGE_VERSION);
+	sd_notify(0, "READY=1");
+	{
+		uint64_t usec;
+		struct timeval tv;
+
+		if (sd_watchdog_enabled(0, &usec) > 0) {
+			ms_timeval((int64_t)(usec / 2000), &tv);
+			ev_watchdog = event_new(base, -1, EV_PERSIST, watchdog_ping, NULL);
+			evtimer_add(ev_watchdog, &tv);
+		}
+	}
 
 	event_base_dispatch(base);
 
@@ -173,6 +232,9 @@ run(int foreground)
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_usr1);
+	event_free(ev_hup);
+	if (ev_watchdog)
+		event_free(ev_watchdog);
 	event_free(ev_grace);
 	event_base_free(base);
 	log_info("stopped");
@@ -194,7 +256,6 @@ main(int argc, char **argv)
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ NULL, 0, NULL, 0 }
 	};
-	static struct config cfg;
 	const char *path = NULL, *role = NULL, *caseworker = NULL, *label = NULL;
 	int ch, foreground = 0, check = 0, migrate = 0, rc = 0;
 	char err[512];
@@ -217,11 +278,11 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || !path)
 		usage();
-	if (config_load(path, &cfg, err, sizeof(err)) == -1) {
+	if (config_load(path, &configs[0], err, sizeof(err)) == -1) {
 		fprintf(stderr, "callbackd: %s\n", err);
 		return 1;
 	}
-	conf = &cfg;
+	conf = &configs[0];
 	if (check)
 		printf("config OK\n");
 	else if (migrate)
@@ -232,6 +293,6 @@ main(int argc, char **argv)
 		run(foreground);
 		rc = exit_code;
 	}
-	config_free(&cfg);
+	config_free(&configs[current]);
 	return rc;
 }

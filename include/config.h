@@ -71,6 +71,9 @@ struct config {
  * (or "FILE: [section]: why" for what has no line) in err. */
 int config_load(const char *path, struct config *, char *err, size_t errlen);
 void config_free(struct config *);
+/* Copies into next what only a restart may change (listen, postgres,
+ * redis, alerts, lease); returns 1 when next had asked for a change. */
+int config_keep_fixed(const struct config *now, struct config *next);
 
 const struct topic_policy *config_topic(const struct config *, const char *);
 const struct site *config_site(const struct config *, const char *);

@@ -9,6 +9,7 @@
  */
 
 void log_init(int foreground, int debug);
+void log_init_debug(int debug);
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

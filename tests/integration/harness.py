@@ -276,10 +276,11 @@ class Daemon:
             args += ["--caseworker", caseworker]
         return self.run(*args).stdout.strip()
 
-    def start(self, wait_ready=True):
+    def start(self, wait_ready=True, env=None):
         self.proc = subprocess.Popen([CALLBACKD, "-c", self.conf, "-f"],
                                      stdout=subprocess.DEVNULL,
-                                     stderr=open(self.log, "ab"))
+                                     stderr=open(self.log, "ab"),
+                                     env=dict(os.environ, **(env or {})))
         wait_for("healthz", lambda: self.req("GET", "/healthz")[0] == 200)
         if wait_ready:
             wait_for("readyz", lambda: self.req("GET", "/readyz")[0] == 200)

@@ -1,0 +1,92 @@
+"""Running under systemd: readiness, watchdog and stopping through
+sd_notify, SIGHUP reload of a good and refusal of a bad file, the unit
+passes systemd-analyze verify, and make install puts everything in place."""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+
+import harness
+from harness import wait_for
+
+BUILD = os.path.dirname(harness.CALLBACKD)
+
+
+def test_sd_notify_ready_watchdog_stopping(t):
+    d = t.daemon(start=False)
+    path = os.path.join(tempfile.mkdtemp(prefix="notify."), "sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(10)
+    try:
+        d.start(env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"})
+        got = []
+        while not any("WATCHDOG=1" in m for m in got) or not any("READY=1" in m for m in got):
+            got.append(sock.recv(4096).decode())
+        assert any("READY=1" in m for m in got)
+        d.proc.send_signal(signal.SIGTERM)
+        while not any("STOPPING=1" in m for m in got):
+            got.append(sock.recv(4096).decode())
+        assert d.proc.wait(15) == 0
+        d.proc = None
+    finally:
+        sock.close()
+
+
+def test_sighup_reloads_a_good_file_and_refuses_a_bad_one(t):
+    d = t.daemon()
+    tel = d.token("telephony")
+    body = {"phone": "0231 1010101", "topic": "general", "site": "dortmund"}
+    st, _, cb, _ = d.req("POST", "/v1/callbacks", body, tel)
+    assert st == 201
+    with open(d.conf) as f:
+        good = f.read()
+    changed = good.replace("[topic general]\ntarget = 48h",
+                           "[topic general]\ntarget = 24h") + "\n[topic pension]\ntarget = 8h\n"
+    with open(d.conf, "w") as f:
+        f.write(changed)
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for("reload", lambda: "configuration reloaded" in d.log_tail())
+    st, _, cb2, _ = d.req("POST", "/v1/callbacks", dict(body, phone="0231 1010102"), tel)
+    assert st == 201
+    import datetime as dt
+    span = (dt.datetime.fromisoformat(cb2["due_at"].replace("Z", "+00:00")) -
+            dt.datetime.fromisoformat(cb2["requested_at"].replace("Z", "+00:00")))
+    assert span == dt.timedelta(hours=24), span
+    assert d.req("POST", "/v1/callbacks", dict(body, topic="pension"), tel)[0] == 201
+    with open(d.conf, "w") as f:
+        f.write(changed.replace("target = 8h", "target = soon"))
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for("refusal", lambda: "refused" in d.log_tail())
+    assert "target" in d.log_tail(3)
+    # the old configuration is still in force
+    assert d.req("POST", "/v1/callbacks", dict(body, phone="0231 1010103", topic="pension"),
+                 tel)[0] == 201
+    assert d.req("GET", "/healthz")[0] == 200
+
+
+def test_unit_verifies_and_make_install_places_everything(t):
+    dest = tempfile.mkdtemp(prefix="install.")
+    out = subprocess.run(["make", "-C", BUILD, "install", f"DESTDIR={dest}"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    files = set()
+    for root, _, names in os.walk(dest):
+        files |= {os.path.relpath(os.path.join(root, n), dest) for n in names}
+    for want in ("usr/local/sbin/callbackd", "usr/local/etc/callbackd/callbackd.ini.example",
+                 "usr/local/share/callbackd/sql/001_foundation.sql",
+                 "usr/local/share/man/man8/callbackd.8"):
+        assert want in files, (want, sorted(files))
+    unit = [f for f in files if f.endswith("callbackd.service")]
+    assert unit, sorted(files)
+    text = open(os.path.join(dest, unit[0])).read()
+    assert "Type=notify" in text and "ExecReload=" in text and "WatchdogSec=" in text
+    # verify against the binary built here
+    local = os.path.join(dest, "callbackd.service")
+    with open(local, "w") as f:
+        f.write(text.replace("/usr/local/sbin/callbackd", harness.CALLBACKD))
+    out = subprocess.run(["systemd-analyze", "verify", local], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and "callbackd.service" not in out.stderr, out.stderr
