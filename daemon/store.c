@@ -1932,3 +1932,119 @@ store_erase_personal(int days, int limit, store_count_fn *fn, void *arg)
 	e->arg = arg;
 	job_run(&e->job, erase_start, erase_step, erase_fail);
 }
+
+/* ---- tokens (admin) ----------------------------------------------------- */
+
+#define TOKEN_COLS "id, role, coalesce(caseworker_id, ''), coalesce(label, ''), " \
+	"cbd_iso(created_at), coalesce(cbd_iso(revoked_at), '')"
+
+struct tokens_job {
+	struct store_job job;
+	int kind; /* 0 create, 1 list, 2 revoke */
+	char hash[65], role[16], cw[CBD_IDENT_MAX + 1], label[201], id[24];
+	int has_cw, has_label;
+	store_tokens_fn *fn;
+	void *arg;
+};
+
+static void
+tokens_start(struct store_job *j, PGresult *unused)
+{
+	struct tokens_job *t = (struct tokens_job *)j;
+	const char *p[4] = { t->hash, t->role, t->has_cw ? t->cw : NULL,
+		t->has_label ? t->label : NULL };
+	const char *q[1] = { t->id };
+
+	(void)unused;
+	if (t->kind == 0)
+		job_send(j, "INSERT INTO tokens (hash, role, caseworker_id, label) "
+		    "VALUES (decode($1, 'hex'), $2, $3, $4) RETURNING " TOKEN_COLS, 4, p);
+	else if (t->kind == 1)
+		job_send(j, "SELECT " TOKEN_COLS " FROM tokens ORDER BY id", 0, NULL);
+	else
+		job_send(j, "UPDATE tokens SET revoked_at = coalesce(revoked_at, now()) "
+		    "WHERE id = $1::bigint RETURNING " TOKEN_COLS, 1, q);
+}
+
+static void
+tokens_step(struct store_job *j, PGresult *res)
+{
+	struct tokens_job *t = (struct tokens_job *)j;
+	struct token_row *rows = NULL;
+	int i, n;
+
+	if (failed(res, PGRES_TUPLES_OK, "tokens")) {
+		t->fn(t->arg, STORE_FAILED, NULL, 0);
+	} else {
+		n = PQntuples(res);
+		if (n > 0 && !(rows = calloc((size_t)n, sizeof(*rows)))) {
+			t->fn(t->arg, STORE_UNAVAILABLE, NULL, 0);
+		} else {
+			for (i = 0; i < n; i++) {
+				rows[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+				col_str(res, i, 1, rows[i].role, sizeof(rows[i].role));
+				col_str(res, i, 2, rows[i].caseworker_id,
+				    sizeof(rows[i].caseworker_id));
+				col_str(res, i, 3, rows[i].label, sizeof(rows[i].label));
+				col_str(res, i, 4, rows[i].created_at, sizeof(rows[i].created_at));
+				col_str(res, i, 5, rows[i].revoked_at, sizeof(rows[i].revoked_at));
+			}
+			t->fn(t->arg, STORE_OK, rows, (size_t)n);
+			free(rows);
+		}
+	}
+	t->fn = NULL;
+	job_done(j);
+}
+
+static void
+tokens_fail(struct store_job *j, enum store_status st)
+{
+	struct tokens_job *t = (struct tokens_job *)j;
+
+	if (t->fn)
+		t->fn(t->arg, st, NULL, 0);
+}
+
+static struct tokens_job *
+tokens_job_new(int kind, store_tokens_fn *fn, void *arg)
+{
+	struct tokens_job *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return NULL;
+	}
+	t->kind = kind;
+	t->fn = fn;
+	t->arg = arg;
+	return t;
+}
+
+void
+store_token_create(const char *sha256_hex, const char *role, const char *cw,
+    const char *label, store_tokens_fn *fn, void *arg)
+{
+	struct tokens_job *t = tokens_job_new(0, fn, arg);
+
+	if (!t)
+		return;
+	snprintf(t->hash, sizeof(t->hash), "%s", sha256_hex);
+	snprintf(t->role, sizeof(t->role), "%s", role);
+	if ((t->has_cw = cw != NULL))
+		snprintf(t->cw, sizeof(t->cw), "%s", cw);
+	if ((t->has_label = label != NULL))
+		snprintf(t->label, sizeof(t->label), "%s", label);
+	job_run(&t->job, tokens_start, tokens_step, tokens_fail);
+}
+
+void
+store_tokens(int64_t revoke_id, store_tokens_fn *fn, void *arg)
+{
+	struct tokens_job *t = tokens_job_new(revoke_id ? 2 : 1, fn, arg);
+
+	if (!t)
+		return;
+	snprintf(t->id, sizeof(t->id), "%lld", (long long)revoke_id);
+	job_run(&t->job, tokens_start, tokens_step, tokens_fail);
+}

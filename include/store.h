@@ -172,6 +172,21 @@ void store_metrics_gauges(store_table_fn *, void *arg);
 typedef void store_count_fn(void *arg, enum store_status, int n);
 void store_erase_personal(int days, int limit, store_count_fn *, void *arg);
 
+/* API tokens for the admin: as listed (never the token itself). */
+struct token_row {
+	int64_t id;
+	char role[16];
+	char caseworker_id[CBD_IDENT_MAX + 1];
+	char label[201];
+	char created_at[32], revoked_at[32]; /* RFC 3339; revoked "" if not */
+};
+typedef void store_tokens_fn(void *arg, enum store_status,
+    const struct token_row *, size_t n);
+void store_token_create(const char *sha256_hex, const char *role,
+    const char *caseworker, const char *label, store_tokens_fn *, void *arg);
+/* All tokens (revoke_id 0), or revokes one and returns it (n 0: none). */
+void store_tokens(int64_t revoke_id, store_tokens_fn *, void *arg);
+
 /* Blocking helpers for the command line (never called from the loop). */
 int store_admin_migrate(const char *conninfo);
 int store_admin_create_token(const char *conninfo, const char *sha256_hex,

@@ -60,10 +60,12 @@ usage(void)
 	    "  caseworker add ID --site S --topics a,b --languages de,en\n"
 	    "  caseworker update ID --site S --topics a,b --languages de,en\n"
 	    "  caseworker list | show ID | deactivate ID\n"
+	    "  token add ROLE [--caseworker ID] [--label TEXT] | token list | token revoke ID\n"
+	    "      callbackctl token add telephony --label 'PBX Dortmund'\n"
 	    "      callbackctl caseworker add mueller --site dortmund --topics general --languages de\n"
 	    "anyone:\n"
 	    "  health                       readiness of the daemon\n"
-	    "Tokens are made on the server: callbackd -c FILE --create-token ROLE.\n",
+	    "The first admin token comes from the server: callbackd -c FILE --create-token admin.\n",
 	    stderr);
 	exit(2);
 }
@@ -440,6 +442,16 @@ main(int argc, char **argv)
 		report(args[1]);
 	} else if (!strcmp(args[0], "caseworker")) {
 		caseworker();
+	} else if (!strcmp(args[0], "token") && nargs >= 2 && !strcmp(args[1], "list")) {
+		call("GET", "/v1/tokens", NULL);
+	} else if (!strcmp(args[0], "token") && nargs == 3 && !strcmp(args[1], "add")) {
+		b = json_pack("{s:s}", "role", args[2]);
+		set_opt(b, "caseworker", "caseworker");
+		set_opt(b, "label", "label");
+		call("POST", "/v1/tokens", b);
+	} else if (!strcmp(args[0], "token") && nargs == 3 && !strcmp(args[1], "revoke")) {
+		snprintf(path, sizeof(path), "/v1/tokens/%s/revoke", args[2]);
+		call("POST", path, NULL);
 	} else if (!strcmp(args[0], "health")) {
 		call("GET", "/readyz", NULL);
 	} else

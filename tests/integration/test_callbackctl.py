@@ -65,5 +65,19 @@ def test_a_day_with_callbackctl(t):
     assert rows[0]["requests"] == "3" and rows[0]["within_target"] == "2"
     assert "mueller" in ctl(d, admin, "caseworker", "list").stdout
     assert json.loads(ctl(d, admin, "caseworker", "deactivate", "mueller").stdout)["active"] is False
+    # tokens through the API: made once, listed without the secret, revoked
+    made_tok = json.loads(ctl(d, admin, "token", "add", "telephony", "--label", "PBX").stdout)
+    assert made_tok["token"].startswith("cbd_") and made_tok["role"] == "telephony"
+    assert ctl(d, made_tok["token"], "create", "--phone", "0231 5559999", "--topic",
+               "general", "--site", "dortmund").returncode == 0
+    listing = ctl(d, admin, "token", "list").stdout
+    assert "PBX" in listing and made_tok["token"] not in listing
+    revoked = json.loads(ctl(d, admin, "token", "revoke", str(made_tok["id"])).stdout)
+    assert revoked["revoked_at"]
+    out = ctl(d, made_tok["token"], "create", "--phone", "0231 5559998", "--topic",
+              "general", "--site", "dortmund", ok=False)
+    assert out.returncode == 1 and "401" in out.stderr
+    out = ctl(d, admin, "token", "add", "caseworker", ok=False)
+    assert out.returncode == 1 and "422 invalid_value in caseworker" in out.stderr
     help_out = subprocess.run([CTL, "--help"], capture_output=True, text=True, timeout=10)
     assert help_out.returncode == 2 and "callbackctl claim" in help_out.stderr
