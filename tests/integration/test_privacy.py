@@ -1,0 +1,46 @@
+"""A day of traffic with recognisable personal data; afterwards no log, no
+syslog-ng file and no metric holds any of it."""
+
+SECRETS = {
+    "phone": ("0231 4242420", "4242420"),
+    "name": ("Hildegard Sonnenschein", "Sonnenschein"),
+    "customer_ref": ("KD-77-ZZ-991", "KD-77-ZZ"),
+    "note": ("Wohnung Kaiserstrasse kuendigt", "Kaiserstrasse"),
+}
+
+
+def test_no_personal_data_anywhere(t):
+    d = t.daemon()
+    admin, tel, agent, mgr = (d.token(r) for r in ("admin", "telephony", "agent", "manager"))
+    assert d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
+                 "topics": ["general", "quick"], "languages": ["de"]}, admin)[0] == 201
+    cw = d.token("caseworker", caseworker="anna")
+    body = {k: v[0] for k, v in SECRETS.items()}
+    body.update(topic="quick", site="dortmund")
+    ids = []
+    for i in range(4):
+        b = dict(body, phone=f"{body['phone']}{i}")
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", b, tel, {"Idempotency-Key": f"k{i}"})
+        assert st == 201
+        ids.append(cb["id"])
+        d.req("POST", "/v1/callbacks", b, tel, {"Idempotency-Key": f"k{i}"})   # replay
+        d.req("POST", "/v1/callbacks", dict(b, name="x" * 300), tel)            # refused
+    # a bad phone number with recognisable digits: refused, and not echoed
+    st, _, err, _ = d.req("POST", "/v1/callbacks", dict(body, phone="0231 4242420 call"), tel)
+    assert st == 422 and "4242420" not in err["error"]["message"]
+    got = d.req("POST", "/v1/queue/claim", None, cw)[2]
+    d.req("POST", f"/v1/callbacks/{got['callback']['id']}/attempts",
+          {"lease": got["lease"]["token"], "result": "no_answer", "note": body["note"]}, cw)
+    d.req("POST", f"/v1/callbacks/{ids[1]}/attempts", {"result": "reached",
+          "note": body["note"]}, agent)
+    d.req("POST", f"/v1/callbacks/{ids[2]}/cancel", None, agent)
+    import time
+    time.sleep(5)  # the quick topic's alerts go out meanwhile
+    d.req("GET", "/v1/reports/sla?group_by=site", token=mgr)
+    metrics = d.req("GET", "/metrics")[3].decode()
+    places = {"daemon log": d.log_tail(100000), "syslog-ng": "\n".join(t.cluster.syslog.lines()),
+              "metrics": metrics}
+    assert any(ids[3] in line for line in t.cluster.syslog.lines()), "alerts went out"
+    for where, text in places.items():
+        for field, (_, needle) in SECRETS.items():
+            assert needle not in text, (where, field)
