@@ -1,8 +1,9 @@
 #!/bin/sh
 # The whole test suite, as README and CI run it: installs what is missing,
 # builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
-# and runs the unit tests (Check) and the integration tests (real Redis and
-# PostgreSQL) on each. Runs every stage even after a failure, then prints a
+# and runs the unit tests (Check) and the integration tests (real Redis,
+# PostgreSQL and syslog-ng) on each, then the libFuzzer harnesses for a
+# bounded time. Runs every stage even after a failure, then prints a
 # summary and, last, one line "N passed, M failed". Exits non-zero on any
 # failure.
 set -u
@@ -76,6 +77,21 @@ stage plain ""
 stage asan "--enable-sanitizers" \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+echo "== fuzzing (libFuzzer, ${FUZZ_SECONDS:-20} s per harness)"
+out=build/fuzz.log
+mkdir -p build
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} sh scripts/fuzz.sh >"$out" 2>&1
+rc=$?
+cat "$out" | grep -v '^[0-9]* passed' | tail -n 60
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+fp=$(echo "$line" | awk '{ print $1 }')
+ff=$(echo "$line" | awk '{ print $3 }')
+fp=${fp:-0} ff=${ff:-0}
+[ "$rc" != 0 ] && [ "$ff" = 0 ] && ff=1
+passed=$((passed + fp))
+failed=$((failed + ff))
+note "fuzz: $fp passed, $ff failed"
 
 echo
 printf '%s' "$summary"
