@@ -493,3 +493,15 @@ def test_rebuild_drops_what_postgres_closed_behind_redis(t):
     wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
     assert t.redis.zrange(t.key("ready")) == {keep["id"]: ms(keep["due_at"])}
     assert t.redis.zrange(t.key("q:dortmund:general:de")) == {keep["id"]: 2 * ms(keep["due_at"]) + 1}
+
+
+def test_oversized_headers_and_pages_are_refused(t):
+    d, tok = setup(t, ("telephony", "agent"))
+    st, _, _, _ = d.req("GET", "/healthz", headers={"X-Padding": "a" * 20000})
+    assert st in (400, 431), st
+    # and the daemon goes on serving
+    assert post(d, tok["telephony"], BASE)[0] == 201
+    st, _, err, _ = d.req("GET", "/v1/callbacks?limit=201", token=tok["agent"])
+    assert st == 400 and err["error"]["field"] == "limit"
+    st, _, err, _ = d.req("GET", "/v1/callbacks?limit=200", token=tok["agent"])
+    assert st == 200
