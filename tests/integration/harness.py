@@ -38,6 +38,17 @@ def wait_for(what, check, timeout=10.0, interval=0.05):
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
+def stop_process(proc):
+    """SIGTERM, then SIGKILL if it has not gone within 10 s."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def as_postgres(cmd):
     """PostgreSQL refuses to run as root: run its tools as user postgres."""
     if os.geteuid() == 0:
@@ -62,13 +73,7 @@ class Redis:
         wait_for("redis", lambda: self.cli("PING") == "PONG")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     def cli(self, *args):
@@ -181,13 +186,7 @@ log {{ source(s_sla); destination(d_file); }};
         wait_for("syslog-ng", listening, timeout=15)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     def lines(self):
