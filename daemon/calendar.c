@@ -215,13 +215,20 @@ calendar_add(const struct calendar *c, int64_t start_ms, int64_t business_ms)
 
 /* ---- opening hours --------------------------------------------------- */
 
+/* "HH:MM", exactly two digits each: sscanf would take signs, spaces and
+ * single digits, and say nothing of how far it read (found by fuzzing). */
 static int
 parse_hhmm(const char **p)
 {
+	const char *s = *p;
 	int h, m;
 
-	if (sscanf(*p, "%2d:%2d", &h, &m) != 2 || (*p)[2] != ':' ||
-	    h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m))
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] != ':' ||
+	    s[3] < '0' || s[3] > '9' || s[4] < '0' || s[4] > '9')
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 24 || m > 59 || (h == 24 && m))
 		return -1;
 	*p += 5;
 	return h * 60 + m;
