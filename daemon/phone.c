@@ -1,46 +1,79 @@
 /*
- * phone.c owns phone number normalisation to E.164. Pure: no I/O, no
- * allocation; it never logs the number it is given.
+ * phone.c owns normalising phone numbers to E.164 and checking the
+ * configured country code. Pure: no I/O, no allocation, no locale. It must
+ * never log, keep or echo the number it is given: the reasons it returns
+ * are fixed sentences that hold no part of the input.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "bounds.h"
 #include "phone.h"
 
-int
-phone_country_code_valid(const char *cc)
-{
-	size_t n = strlen(cc), i;
+/* Digits after the '+' that E.164 allows at most. */
+#define E164_DIGITS_MAX (CBD_PHONE_MAX - 1)
 
-	if (n < 1 || n > 3 || cc[0] == '0')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (cc[i] < '0' || cc[i] > '9')
-			return 0;
-	return 1;
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
 }
 
 static int
-separator(char c)
+is_separator(char c)
 {
-	return c == ' ' || c == '-' || c == '/' || c == '.' || c == '(' || c == ')';
+	return c == ' ' || c == '-' || c == '/' || c == '.' || c == '(' ||
+	    c == ')';
 }
 
+static int
+refuse(const char **why, const char *reason)
+{
+	if (why != NULL)
+		*why = reason;
+	return -1;
+}
+
+int
+phone_country_code_valid(const char *country_code)
+{
+	size_t i;
+
+	if (country_code == NULL || country_code[0] == '0')
+		return 0;
+	for (i = 0; country_code[i] != '\0'; i++)
+		if (i >= 3 || !is_digit(country_code[i]))
+			return 0;
+	return i > 0;
+}
+
+/*
+ * Separators may stand anywhere after the prefix, doubled or not: people
+ * type "0231 / 123-45 67" and "(0231) 1234567". "(0)" is the trunk 0 of
+ * the international form and is dropped, but only right after the country
+ * code of a "+" or "00" number ("+49 (0)231"); anywhere else it is refused
+ * rather than guessed at. A national number takes country_code only if
+ * phone_country_code_valid says it is one.
+ */
 int
 phone_normalise(const char *in, const char *country_code, char *out,
     size_t outlen, const char **why)
 {
-	char digits[CBD_PHONE_INPUT_MAX + 1];
-	size_t nd = 0, len = strlen(in), i;
-	int international = 0;
-	const char *p = in;
-	char result[CBD_PHONE_MAX + 1];
-	size_t nr;
+	char digits[CBD_PHONE_INPUT_MAX];
+	size_t len, nd = 0, ncc = 0, skip = 0, total;
+	int international = 0, trunk = 0, groups = 0, in_group = 0;
+	const char *p;
 
-	if (len == 0 || len > CBD_PHONE_INPUT_MAX) {
-		*why = len ? "the number is too long" : "the number is empty";
-		return -1;
-	}
+	if (in == NULL || out == NULL)
+		return refuse(why, "no number was given");
+	for (len = 0; len <= CBD_PHONE_INPUT_MAX && in[len] != '\0'; len++)
+		continue;
+	if (len == 0)
+		return refuse(why, "the number is empty");
+	if (len > CBD_PHONE_INPUT_MAX)
+		return refuse(why, "the number is too long");
+
+	p = in;
 	while (*p == ' ')
 		p++;
 	if (*p == '+') {
@@ -50,49 +83,53 @@ phone_normalise(const char *in, const char *country_code, char *out,
 		international = 1;
 		p += 2;
 	}
-	for (; *p; p++) {
-		if (*p >= '0' && *p <= '9')
-			digits[nd++] = *p;
-		else if (international && nd > 0 && !strncmp(p, "(0)", 3)) {
-			p += 2; /* "+49 (0)231": the trunk 0 is not dialled */
-		} else if (!separator(*p)) {
-			*why = "the number may hold only digits, spaces and - / . ( )";
-			return -1;
+	for (; *p != '\0'; p++) {
+		if (is_digit(*p)) {
+			if (!in_group)
+				groups++;
+			in_group = 1;
+			digits[nd++] = *p; /* nd < len <= sizeof(digits) */
+		} else if (p[0] == '(' && p[1] == '0' && p[2] == ')') {
+			if (!international || trunk || groups != 1 || nd > 3)
+				return refuse(why, "\"(0)\" may only follow the "
+				    "country code of a number given with + or 00");
+			trunk = 1;
+			in_group = 0;
+			p += 2;
+		} else if (is_separator(*p)) {
+			in_group = 0;
+		} else {
+			return refuse(why, "the number may hold only digits, "
+			    "spaces and - / . ( ), after a leading + or 00");
 		}
 	}
-	digits[nd] = '\0';
-	result[0] = '+';
-	if (international) {
-		if (nd == 0 || digits[0] == '0') {
-			*why = "a country code cannot start with 0";
-			return -1;
-		}
-		if (nd < CBD_PHONE_MIN_DIGITS || nd > 15)
-			goto bad_length;
-		memcpy(result + 1, digits, nd + 1);
-	} else {
-		size_t cc = strlen(country_code);
 
-		if (nd < 2 || digits[0] != '0' || digits[1] == '0') {
-			*why = "a national number starts with a single 0; "
-			    "otherwise give +country code";
-			return -1;
-		}
-		nr = cc + nd - 1;
-		if (nr < CBD_PHONE_MIN_DIGITS || nr > 15)
-			goto bad_length;
-		memcpy(result + 1, country_code, cc);
-		memcpy(result + 1 + cc, digits + 1, nd);
+	if (nd == 0)
+		return refuse(why, "the number has no digits");
+	if (international) {
+		if (digits[0] == '0')
+			return refuse(why, "a country code cannot start with 0");
+	} else {
+		if (digits[0] != '0' || (nd > 1 && digits[1] == '0'))
+			return refuse(why, "a national number starts with a "
+			    "single 0; otherwise give + and the country code");
+		if (!phone_country_code_valid(country_code))
+			return refuse(why, "the country code for national "
+			    "numbers is not 1 to 3 digits");
+		ncc = strlen(country_code);
+		skip = 1;
 	}
-	nr = strlen(result);
-	if (nr + 1 > outlen) {
-		*why = "no room for the result";
-		return -1;
-	}
-	for (i = 0; i <= nr; i++)
-		out[i] = result[i];
+	total = ncc + nd - skip;
+	if (total < CBD_PHONE_MIN_DIGITS || total > E164_DIGITS_MAX)
+		return refuse(why, "the number has too few or too many digits "
+		    "for E.164");
+	if (outlen < total + 2)
+		return refuse(why, "there is no room for the result");
+
+	out[0] = '+';
+	if (ncc > 0)
+		memcpy(out + 1, country_code, ncc);
+	memcpy(out + 1 + ncc, digits + skip, nd - skip);
+	out[1 + total] = '\0';
 	return 0;
-bad_length:
-	*why = "the number has too few or too many digits for E.164";
-	return -1;
 }

@@ -1,7 +1,10 @@
 /*
- * timefmt.c owns the text forms of time: RFC 3339 in and out, and the
- * durations of the config. Pure: no I/O, no allocation, no TZ, no libc
- * calendar functions; days are counted with the civil-from-days method.
+ * timefmt.c owns the text forms of time: RFC 3339 in and out, the
+ * durations of the config, calendar day arithmetic, reconnect back-off and
+ * the wall clock. Apart from now_ms it is pure: no I/O, no allocation, no
+ * TZ, no libc calendar functions (timegm, mktime, gmtime); days are counted
+ * with Howard Hinnant's days-from-civil method. It must never overflow a
+ * signed integer, whatever text or number it is given.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +15,10 @@
 #include "timefmt.h"
 
 #define MS_PER_DAY 86400000LL
+/* The instants RFC 3339 text can hold here: years 1970..9999 in UTC.
+ * 253402300800000 is 10000-01-01T00:00:00Z. */
+#define TIME_MIN_MS 0LL
+#define TIME_MAX_MS (253402300800000LL - 1)
 
 static int
 leap(int64_t y)
@@ -110,6 +117,11 @@ rfc3339_parse(const char *s, int64_t *ms)
 	t = days_from_civil(y, mo, d) * MS_PER_DAY +
 	    ((int64_t)h * 3600 + mi * 60 + sec) * 1000 + frac;
 	t -= sign * ((int64_t)oh * 3600 + om * 60) * 1000;
+	/* "1970-01-01T00:30:00+01:00" is before the epoch and
+	 * "9999-12-31T23:30:00-01:00" after 9999: refused, so that every time
+	 * parsed here can be formatted back. */
+	if (t < TIME_MIN_MS || t > TIME_MAX_MS)
+		return -1;
 	*ms = t;
 	return 0;
 }
@@ -117,15 +129,14 @@ rfc3339_parse(const char *s, int64_t *ms)
 size_t
 rfc3339_format(int64_t ms, char *buf, size_t len)
 {
-	int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
-	int64_t rest = ms - days * MS_PER_DAY;
+	int64_t rest;
 	int y, m, d, n;
 
-	if (len < 25)
+	/* Range first: no arithmetic on CBD_NO_TIME (INT64_MIN) or INT64_MAX. */
+	if (buf == NULL || len < 25 || ms < TIME_MIN_MS || ms > TIME_MAX_MS)
 		return 0;
-	civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999)
-		return 0;
+	civil_from_days(ms / MS_PER_DAY, &y, &m, &d);
+	rest = ms % MS_PER_DAY;
 	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
 	    (int)(rest / 3600000), (int)(rest / 60000 % 60),
 	    (int)(rest / 1000 % 60), (int)(rest % 1000));
@@ -146,7 +157,7 @@ duration_parse(const char *s, int64_t *ms)
 		if (*s < '0' || *s > '9')
 			return -1;
 		for (n = 0; *s >= '0' && *s <= '9'; s++) {
-			if (n > (INT64_MAX - 9) / 10)
+			if (n > (INT64_MAX - (*s - '0')) / 10)
 				return -1;
 			n = n * 10 + (*s - '0');
 		}

@@ -1,4 +1,7 @@
-/* Unit tests for phone.c: normalisation to E.164, as a table. */
+/*
+ * Unit tests for phone.c: normalisation to E.164 and the country code
+ * check, as tables. A refused number must leave out untouched and say why.
+ */
 #include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
@@ -11,49 +14,117 @@ static const struct {
 	const char *cc;
 	const char *out; /* NULL: refused */
 } cases[] = {
+	/* accepted */
 	{ "0231 12345-67", "49", "+492311234567" },
 	{ "+49 (0)231 1234567", "49", "+492311234567" },
 	{ "0049 231 1234567", "49", "+492311234567" },
-	{ "+49 231 123-4567", "49", "+492311234567" },
+	{ "+1 (212) 555-0100", "49", "+12125550100" },
 	{ "0151/2345678", "49", "+491512345678" },
 	{ "030.1234567", "49", "+49301234567" },
+	{ "+49 231 123-4567", "49", "+492311234567" },
+	{ "+49(0)231-1234567", "49", "+492311234567" },
+	{ "00 49 (0) 231 1234567", "49", "+492311234567" },
 	{ "(0231) 1234567", "49", "+492311234567" },
-	{ "+1 (212) 555-0100", "49", "+12125550100" },
+	{ "0231 -- 1234567", "49", "+492311234567" },  /* doubled separators */
+	{ "0231 / 123 45 67 ", "49", "+492311234567" }, /* trailing space */
+	{ "  +49 231 1234567", "49", "+492311234567" }, /* leading spaces */
 	{ "0212 555 0100", "1", "+12125550100" },
 	{ "01 23 45 67 89", "33", "+33123456789" },
 	{ "+420 123 456 789", "49", "+420123456789" },
-	{ "  +49 231 1234567", "49", "+492311234567" },
-	{ "+49 1512 3456 7890", "49", "+49151234567890" }, /* 15 digits */
+	{ "00231 1234567", "49", "+2311234567" },       /* 00: international */
+	{ "+49 1512 3456 78901", "49", "+491512345678901" }, /* 15 digits */
+	{ "+123 4567", "49", "+1234567" },              /* 7 digits */
+	{ "0234567", "1", "+1234567" },                 /* 7 with the code */
+	/* refused */
 	{ "", "49", NULL },
+	{ "call me", "49", NULL },
+	{ "0231 123456a", "49", NULL },
+	{ "0231#1234567", "49", NULL },
+	{ "0231\t1234567", "49", NULL },
+	{ "+49 231 1234567\n", "49", NULL },
+	{ "+49 231 +1234567", "49", NULL },
 	{ "+", "49", NULL },
 	{ "00", "49", NULL },
 	{ "0", "49", NULL },
-	{ "call me", "49", NULL },
-	{ "0231 123456a", "49", NULL },
-	{ "12345678", "49", NULL },        /* national without 0 */
-	{ "00231 1234567", "49", "+2311234567" }, /* 00 means international */
-	{ "+0231 1234567", "49", NULL },   /* country code starting with 0 */
+	{ " - ", "49", NULL },
+	{ "12345678", "49", NULL },              /* national without 0 */
+	{ "49 231 1234567", "49", NULL },        /* no + or 00 */
+	{ "+0231 1234567", "49", NULL },         /* country code starts 0 */
+	{ "000 49 231 1234567", "49", NULL },    /* the same after 00 */
 	{ "++49 231 1234567", "49", NULL },
-	{ "+49 12", "49", NULL },          /* too few digits */
-	{ "+49 1234 5678 901234", "49", NULL }, /* 16 digits */
-	{ "0231 1234567 0231 1234567 0231 12", "49", NULL }, /* longer than input max */
-	{ "0231#1234567", "49", NULL },
+	{ "+49 12", "49", NULL },                /* too few digits */
+	{ "+123 456", "49", NULL },              /* 6 digits */
+	{ "0231 1", "49", NULL },                /* national, 6 digits */
+	{ "+49 1234 5678 901234", "49", NULL },  /* 16 digits */
+	{ "01512 3456 789012", "49", NULL },     /* 16 with the code */
+	{ "0231 1234567 0231 1234567 0231 12", "49", NULL }, /* 33 characters */
+	{ "(0)231 1234567", "49", NULL },        /* (0) without a country code */
+	{ "+49 231 (0)1234567", "49", NULL },    /* (0) not after the code */
+	{ "+49 (0)(0)231 1234567", "49", NULL }, /* (0) twice */
+	{ "+(0)49 231 1234567", "49", NULL },    /* (0) before the code */
+	{ "0231 1234567", "", NULL },            /* no usable country code */
+	{ "0231 1234567", "4a", NULL },
+	{ "0231 1234567", "0049", NULL },
 };
+
+/* Fills out with a pattern a refusal must leave as it was. */
+static void
+poison(char *out, size_t len)
+{
+	memset(out, 'x', len - 1);
+	out[len - 1] = '\0';
+}
 
 START_TEST(normalises)
 {
-	char out[CBD_PHONE_MAX + 1] = "";
+	char out[CBD_PHONE_MAX + 1], before[CBD_PHONE_MAX + 1];
 	const char *why = NULL;
-	int rc = phone_normalise(cases[_i].in, cases[_i].cc, out, sizeof(out), &why);
+	int rc;
 
+	poison(out, sizeof(out));
+	memcpy(before, out, sizeof(out));
+	rc = phone_normalise(cases[_i].in, cases[_i].cc, out, sizeof(out), &why);
 	if (cases[_i].out) {
 		ck_assert_msg(rc == 0, "'%s' refused: %s", cases[_i].in, why);
 		ck_assert_str_eq(out, cases[_i].out);
 	} else {
 		ck_assert_msg(rc == -1, "'%s' accepted as %s", cases[_i].in, out);
 		ck_assert_ptr_nonnull(why);
-		ck_assert_str_eq(out, "");
+		ck_assert_msg(why[0] != '\0', "empty reason");
+		ck_assert_msg(memcmp(out, before, sizeof(out)) == 0,
+		    "'%s' refused but out changed", cases[_i].in);
 	}
+}
+END_TEST
+
+/* CBD_PHONE_INPUT_MAX characters are taken, one more is not. */
+static const struct {
+	size_t len;
+	int rc;
+} lengths[] = {
+	{ CBD_PHONE_INPUT_MAX - 1, 0 },
+	{ CBD_PHONE_INPUT_MAX, 0 },
+	{ CBD_PHONE_INPUT_MAX + 1, -1 },
+	{ 4 * CBD_PHONE_INPUT_MAX, -1 },
+};
+
+START_TEST(input_length_is_bounded)
+{
+	static const char number[] = "+49 231 1234567";
+	char in[4 * CBD_PHONE_INPUT_MAX + 1], out[CBD_PHONE_MAX + 1];
+	const char *why = NULL;
+	size_t n = lengths[_i].len;
+
+	/* the number, padded with spaces to exactly n characters */
+	memset(in, ' ', n);
+	memcpy(in, number, sizeof(number) - 1);
+	in[n] = '\0';
+	ck_assert_int_eq(phone_normalise(in, "49", out, sizeof(out), &why),
+	    lengths[_i].rc);
+	if (lengths[_i].rc == 0)
+		ck_assert_str_eq(out, "+492311234567");
+	else
+		ck_assert_ptr_nonnull(why);
 }
 END_TEST
 
@@ -61,23 +132,40 @@ static const struct {
 	const char *cc;
 	int ok;
 } codes[] = {
-	{ "49", 1 }, { "1", 1 }, { "420", 1 }, { "0", 0 }, { "1234", 0 },
-	{ "", 0 }, { "4a", 0 }, { "049", 0 },
+	{ "49", 1 }, { "1", 1 }, { "420", 1 }, { "999", 1 },
+	{ "0", 0 }, { "1234", 0 }, { "", 0 }, { "4a", 0 }, { "049", 0 },
+	{ "+49", 0 }, { " 49", 0 }, { "49 ", 0 },
 };
 
 START_TEST(checks_country_codes)
 {
-	ck_assert_int_eq(phone_country_code_valid(codes[_i].cc), codes[_i].ok);
+	ck_assert_msg(phone_country_code_valid(codes[_i].cc) == codes[_i].ok,
+	    "country code '%s'", codes[_i].cc);
 }
 END_TEST
 
-START_TEST(refuses_a_small_buffer)
+/* "+492311234567" needs 14 bytes with the NUL. */
+static const struct {
+	size_t outlen;
+	int rc;
+} rooms[] = {
+	{ 1, -1 }, { 8, -1 }, { 13, -1 }, { 14, 0 }, { CBD_PHONE_MAX + 1, 0 },
+};
+
+START_TEST(needs_room_for_the_result)
 {
-	char out[8];
+	char out[CBD_PHONE_MAX + 1];
 	const char *why = NULL;
 
-	ck_assert_int_eq(phone_normalise("0231 1234567", "49", out, sizeof(out), &why), -1);
-	ck_assert_ptr_nonnull(why);
+	poison(out, sizeof(out));
+	ck_assert_int_eq(phone_normalise("0231 1234567", "49", out,
+	    rooms[_i].outlen, &why), rooms[_i].rc);
+	if (rooms[_i].rc == 0) {
+		ck_assert_str_eq(out, "+492311234567");
+	} else {
+		ck_assert_ptr_nonnull(why);
+		ck_assert_int_eq(out[0], 'x');
+	}
 }
 END_TEST
 
@@ -88,8 +176,9 @@ main(void)
 	TCase *tc = tcase_create("phone");
 
 	tcase_add_loop_test(tc, normalises, 0, N(cases));
+	tcase_add_loop_test(tc, input_length_is_bounded, 0, N(lengths));
 	tcase_add_loop_test(tc, checks_country_codes, 0, N(codes));
-	tcase_add_test(tc, refuses_a_small_buffer);
+	tcase_add_loop_test(tc, needs_room_for_the_result, 0, N(rooms));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
