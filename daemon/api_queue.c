@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "bounds.h"
 #include "config.h"
 #include "log.h"
 #include "queue.h"
@@ -133,6 +134,8 @@ claim_picked(void *arg, int ok, const char *id)
 static void
 claim_next(struct claim *c)
 {
+	int64_t now, provisional;
+
 	if (++c->tries > CLAIM_TRIES || !http_alive(c->a)) {
 		http_store_failed(c->a, STORE_UNAVAILABLE);
 		free(c);
@@ -143,8 +146,13 @@ claim_next(struct claim *c)
 		free(c);
 		return;
 	}
-	c->until_ms = now_ms() + conf->lease_ms;
-	queue_claim(&c->cw, c->token, c->until_ms, claim_picked, c);
+	/* Redis holds a provisional lease until PostgreSQL has recorded the
+	 * claim; the sync after the commit puts in the full one. */
+	now = now_ms();
+	c->until_ms = now + conf->lease_ms;
+	provisional = now + CBD_PROVISIONAL_LEASE_MS;
+	queue_claim(&c->cw, c->token, provisional < c->until_ms ? provisional :
+	    c->until_ms, claim_picked, c);
 }
 
 static void

@@ -49,10 +49,16 @@ usage(void)
 }
 
 static void
+left(void)
+{
+	event_base_loopexit(base, NULL);
+}
+
+static void
 drained(void)
 {
 	log_info("all requests answered; stopping");
-	event_base_loopexit(base, NULL);
+	rebuild_leave(left);
 }
 
 static void
@@ -196,7 +202,8 @@ run(int foreground)
 	 * from it, then the door. */
 	if (store_init(base, schema_mismatch) == -1)
 		fatalx("cannot set up PostgreSQL connections");
-	rebuild_init(base);
+	if (rebuild_init(base) == -1)
+		fatalx("cannot set up the queue index rebuild");
 	if (queue_init(base, rebuild_request) == -1)
 		fatalx("cannot set up Redis");
 	sweep_init(base);

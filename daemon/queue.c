@@ -25,10 +25,10 @@
 
 enum script_id {
 	SCRIPT_SYNC, SCRIPT_CLEANUP, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
-	SCRIPT_PEEK, SCRIPT_COUNT
+	SCRIPT_PEEK, SCRIPT_ALIVE, SCRIPT_COUNT
 };
 static const char *const script_names[SCRIPT_COUNT] = {
-	"sync", "cleanup", "claim", "unclaim", "promote", "peek"
+	"sync", "cleanup", "claim", "unclaim", "promote", "peek", "alive"
 };
 
 struct script {
@@ -556,6 +556,66 @@ queue_finish_rebuild(int64_t since_ms, queue_done_fn *fn, void *arg)
 	snprintf(since, sizeof(since), "%lld", (long long)since_ms);
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
 	script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 9, args);
+}
+
+/* ---- daemons alive ---------------------------------------------------- */
+
+struct alive_call {
+	queue_alive_fn *fn;
+	void *arg;
+};
+
+static void
+alive_reply(void *arg, const redisReply *reply)
+{
+	struct alive_call *al = arg;
+	int64_t since = CBD_NO_TIME;
+
+	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0)
+		since = reply->integer;
+	al->fn(al->arg, reply != NULL, since);
+	free(al);
+}
+
+void
+queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn, void *arg)
+{
+	char k_daemons[96], after[24];
+	const char *args[4] = { "1", k_daemons, id, after };
+	struct alive_call *al = calloc(1, sizeof(*al));
+
+	if (!al) {
+		fn(arg, 0, CBD_NO_TIME);
+		return;
+	}
+	al->fn = fn;
+	al->arg = arg;
+	key(k_daemons, sizeof(k_daemons), "daemons");
+	snprintf(after, sizeof(after), "%lld", (long long)dead_after_ms);
+	script_run(SCRIPT_ALIVE, NULL, alive_reply, al, 4, args);
+}
+
+static void (*left_fn)(void);
+
+static void
+left_reply(redisAsyncContext *ctx, void *r, void *priv)
+{
+	(void)ctx;
+	(void)r;
+	(void)priv;
+	left_fn();
+}
+
+void
+queue_leave(const char *id, void (*fn)(void))
+{
+	char k_daemons[96];
+
+	key(k_daemons, sizeof(k_daemons), "daemons");
+	left_fn = fn;
+	if (!connected || redisAsyncCommand(ac, left_reply, NULL, "ZREM %s %s",
+	    k_daemons, id) != REDIS_OK)
+		fn();
 }
 
 /* ---- connection ------------------------------------------------------ */

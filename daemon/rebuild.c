@@ -1,16 +1,25 @@
 /*
- * rebuild.c owns the rebuild of the Redis index from PostgreSQL. It reads
- * through store and writes through queue and knows neither SQL nor Redis
- * keys. The live index is never emptied, so claims go on while it runs:
+ * rebuild.c owns the completeness of the Redis index. It reads through
+ * store and writes through queue and knows neither SQL nor Redis keys.
+ *
+ * A full rebuild (at start, after Redis reconnects or loses its marker, on
+ * SIGUSR1) never empties the live index, so claims go on while it runs:
  * every open row is synced over it (a row older than what the index holds
  * changes nothing), then entries not synced since the start, which
  * PostgreSQL no longer has open, are removed.
+ *
+ * A catch-up re-syncs only the open rows changed since a moment: when a
+ * peer daemon falls silent, what it committed but did not live to mirror
+ * into Redis is brought in by a survivor. Each daemon says it is alive
+ * every CBD_PEER_BEAT_MS; Redis decides atomically which survivor reaps a
+ * dead peer.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
+#include "auth.h"
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
@@ -19,14 +28,33 @@
 #include "store.h"
 #include "timefmt.h"
 
-static struct event *ev_retry;
-static int running, again;
-static size_t outstanding, enqueued;
+/* what is to be done: a full rebuild, or a catch-up since a moment */
+struct pass {
+	int full;
+	int64_t since;  /* catch-up: CBD_NO_TIME when none is asked for */
+};
+
+static struct event *ev_retry, *ev_beat;
+static char self[37];
+static int running, left;
+static struct pass cur, pending;
+static size_t outstanding, synced;
 static int page_failed, last_page;
 static char last_id[37];
 static int64_t started_ms;
 
 static void next_page(void);
+static void start(void);
+
+/* Adds a request to what is pending; a full rebuild covers any catch-up. */
+static void
+want(int full, int64_t since)
+{
+	if (full)
+		pending.full = 1;
+	else if (pending.since == CBD_NO_TIME || since < pending.since)
+		pending.since = since;
+}
 
 static void
 finish(int ok)
@@ -37,16 +65,20 @@ finish(int ok)
 	if (!ok) {
 		/* PostgreSQL or Redis went away half-way: try again soon; the
 		 * marker is not set, so nobody takes the index as complete. */
+		want(cur.full, cur.since);
 		evtimer_add(ev_retry, &tv);
 		return;
 	}
-	metrics_count(M_REBUILDS);
-	log_info("queue index rebuilt from PostgreSQL: %zu open callback%s",
-	    enqueued, enqueued == 1 ? "" : "s");
-	if (again) {
-		again = 0;
-		rebuild_request();
-	}
+	if (cur.full) {
+		metrics_count(M_REBUILDS);
+		log_info("queue index rebuilt from PostgreSQL: %zu open callback%s",
+		    synced, synced == 1 ? "" : "s");
+	} else
+		log_info("queue index caught up after a silent daemon: %zu open "
+		    "callback%s changed since then re-synced", synced,
+		    synced == 1 ? "" : "s");
+	if (pending.full || pending.since != CBD_NO_TIME)
+		start();
 }
 
 static void
@@ -66,10 +98,12 @@ item_done(void *arg, int ok)
 		return;
 	if (page_failed)
 		finish(0);
-	else if (last_page)
+	else if (!last_page)
+		next_page();
+	else if (cur.full)
 		queue_finish_rebuild(started_ms, marked, NULL);
 	else
-		next_page();
+		finish(1);
 }
 
 static void
@@ -89,7 +123,7 @@ page_done(void *arg, enum store_status st, const struct callback *rows, size_t n
 	 * the next page before this loop is through. */
 	outstanding = n + 1;
 	for (i = 0; i < n; i++) {
-		enqueued++;
+		synced++;
 		queue_sync(&rows[i], item_done, NULL);
 	}
 	item_done(NULL, 1);
@@ -98,16 +132,16 @@ page_done(void *arg, enum store_status st, const struct callback *rows, size_t n
 static void
 next_page(void)
 {
-	store_open_callbacks(last_id, CBD_REBUILD_BATCH, page_done, NULL);
+	store_open_callbacks(last_id, cur.full ? CBD_NO_TIME : cur.since,
+	    CBD_REBUILD_BATCH, page_done, NULL);
 }
 
-void
-rebuild_request(void)
+/* Starts what is pending, now or, while a dependency is away, soon. */
+static void
+start(void)
 {
-	if (running) {
-		again = 1;
+	if (running)
 		return;
-	}
 	evtimer_del(ev_retry);
 	if (!store_ready() || !queue_ready()) {
 		/* The queue calls again when Redis is back; PostgreSQL we poll,
@@ -117,8 +151,11 @@ rebuild_request(void)
 		evtimer_add(ev_retry, &tv);
 		return;
 	}
+	cur = pending;
+	pending.full = 0;
+	pending.since = CBD_NO_TIME;
 	running = 1;
-	enqueued = 0;
+	synced = 0;
 	page_failed = 0;
 	last_page = 0;
 	last_id[0] = '\0';
@@ -127,19 +164,68 @@ rebuild_request(void)
 	next_page();
 }
 
+void
+rebuild_request(void)
+{
+	want(1, CBD_NO_TIME);
+	start();
+}
+
 static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	(void)arg;
-	rebuild_request();
+	if (pending.full || pending.since != CBD_NO_TIME)
+		start();
+}
+
+static void
+alive(void *arg, int ok, int64_t dead_since)
+{
+	(void)arg;
+	if (!ok || dead_since == CBD_NO_TIME)
+		return;
+	log_warnx("a daemon sharing this queue has been silent for %d s; "
+	    "re-syncing the open callbacks it may have changed",
+	    CBD_PEER_DEAD_MS / 1000);
+	want(0, dead_since - CBD_CATCHUP_MARGIN_MS);
+	start();
+}
+
+static void
+beat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (queue_ready() && !left)
+		queue_alive(self, CBD_PEER_DEAD_MS, alive, NULL);
+}
+
+int
+rebuild_init(struct event_base *base)
+{
+	struct timeval tv;
+
+	pending.since = CBD_NO_TIME;
+	if (auth_new_uuid(self) == -1)
+		return -1;
+	ev_retry = evtimer_new(base, retry_cb, NULL);
+	ev_beat = event_new(base, -1, EV_PERSIST, beat_cb, NULL);
+	if (!ev_retry || !ev_beat)
+		return -1;
+	ms_timeval(CBD_PEER_BEAT_MS, &tv);
+	evtimer_add(ev_beat, &tv);
+	return 0;
 }
 
 void
-rebuild_init(struct event_base *base)
+rebuild_leave(void (*fn)(void))
 {
-	ev_retry = evtimer_new(base, retry_cb, NULL);
+	left = 1;
+	queue_leave(self, fn);
 }
 
 void
@@ -147,5 +233,7 @@ rebuild_shutdown(void)
 {
 	if (ev_retry)
 		event_free(ev_retry);
-	ev_retry = NULL;
+	if (ev_beat)
+		event_free(ev_beat);
+	ev_retry = ev_beat = NULL;
 }

@@ -1426,18 +1426,20 @@ static void
 open_start(struct store_job *j, PGresult *unused)
 {
 	struct list_job *l = (struct list_job *)j;
-	const char *p[2] = { l->params[0][0] ? l->params[0] : NULL, l->params[1] };
+	const char *p[3] = { l->params[0][0] ? l->params[0] : NULL, l->params[1],
+		l->params[2][0] ? l->params[2] : NULL };
 
 	(void)unused;
 	job_send(j, "SELECT " CB_COLS " FROM callbacks c "
 	    "WHERE c.state IN ('queued', 'claimed') "
 	    "AND ($1::uuid IS NULL OR c.id > $1::uuid) "
-	    "ORDER BY c.id LIMIT $2::integer", 2, p);
+	    "AND ($3::bigint IS NULL OR c.updated_at >= cbd_ts($3::bigint)) "
+	    "ORDER BY c.id LIMIT $2::integer", 3, p);
 }
 
 void
-store_open_callbacks(const char *after_id, size_t limit, store_page_fn *fn,
-    void *arg)
+store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
+    store_page_fn *fn, void *arg)
 {
 	struct list_job *l = calloc(1, sizeof(*l));
 
@@ -1447,6 +1449,9 @@ store_open_callbacks(const char *after_id, size_t limit, store_page_fn *fn,
 	}
 	snprintf(l->params[0], sizeof(l->params[0]), "%s", after_id ? after_id : "");
 	snprintf(l->params[1], sizeof(l->params[1]), "%zu", limit);
+	if (since_ms != CBD_NO_TIME)
+		snprintf(l->params[2], sizeof(l->params[2]), "%lld",
+		    (long long)since_ms);
 	l->fn = fn;
 	l->arg = arg;
 	job_run(&l->job, open_start, list_step, list_fail);

@@ -51,6 +51,10 @@
  * is flagged for a supervisor instead of circling forever. */
 #define CBD_LEASE_DEFAULT "15m"
 #define CBD_LAPSES_TO_FLAG 3
+/* The lease claim.lua takes in Redis until PostgreSQL has recorded the
+ * claim; then the full lease replaces it. A daemon killed in between
+ * leaves only this short one behind. */
+#define CBD_PROVISIONAL_LEASE_MS 10000
 
 /* Lapsed leases handled per sweep, and how often the sweep runs. */
 #define CBD_SWEEP_BATCH 100
@@ -82,6 +86,14 @@
 
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
+
+/* Every daemon says it is alive in Redis each CBD_PEER_BEAT_MS; one silent
+ * for CBD_PEER_DEAD_MS counts as dead, and a survivor re-syncs the open
+ * callbacks changed since CBD_CATCHUP_MARGIN_MS before it was last seen:
+ * what it committed but did not live to mirror into Redis. */
+#define CBD_PEER_BEAT_MS 1000
+#define CBD_PEER_DEAD_MS 5000
+#define CBD_CATCHUP_MARGIN_MS 60000
 
 /* Requests waiting for a free PostgreSQL connection before intake says 503. */
 #define CBD_STORE_QUEUE_MAX 4096

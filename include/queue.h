@@ -20,6 +20,8 @@
  *   P cb:ID    hash: what routing needs (site, topic, language, urgent,
  *              score, due_at, not_before, assignee, route, lease)
  *   P index    marker: present while the index is complete
+ *   P daemons  sorted set: the daemons using this index, scored by when
+ *              each was last seen (Redis time, ms)
  */
 
 struct event_base;
@@ -61,5 +63,15 @@ void queue_expired_leases(int64_t now, queue_expired_fn *, void *arg);
  * what was not synced since (closed in PostgreSQL meanwhile) and marks the
  * index complete. */
 void queue_finish_rebuild(int64_t since_ms, queue_done_fn *, void *arg);
+
+/* Says that daemon id is alive and reaps peers silent for dead_after_ms:
+ * fn gets when the earliest of those reaped was last seen (Redis time,
+ * ms), or CBD_NO_TIME when none was; ok 0 when Redis failed. */
+typedef void queue_alive_fn(void *arg, int ok, int64_t dead_since);
+void queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *,
+    void *arg);
+/* A daemon stopping cleanly leaves: nobody needs to catch up after it.
+ * fn is called when Redis has answered, or at once when it cannot. */
+void queue_leave(const char *id, void (*fn)(void));
 
 #endif

@@ -59,11 +59,12 @@ typedef void store_callback_fn(void *arg, enum store_status,
     const struct callback *, const char *attempts_json);
 void store_get_callback(const char *id, store_callback_fn *, void *arg);
 
-/* Open callbacks (queued or claimed) with id > after_id (""), by id. */
+/* Open callbacks (queued or claimed) with id > after_id (""), by id; with
+ * since_ms, only those changed since then (CBD_NO_TIME: all). */
 typedef void store_page_fn(void *arg, enum store_status, const struct callback *,
     size_t n);
-void store_open_callbacks(const char *after_id, size_t limit, store_page_fn *,
-    void *arg);
+void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
+    store_page_fn *, void *arg);
 
 /*
  * Changes to one callback. Each is one statement that checks the state it
