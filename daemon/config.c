@@ -42,6 +42,8 @@ static const struct ckey daemon_keys[] = {
 	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0 },
 	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0 },
 	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD },
+	{ "request_timeout", CT_DURATION, CFG(request_timeout_ms), "10s", 100, 600000 },
+	{ "max_connections", CT_INT, CFG(max_connections), "1000", 1, 100000 },
 	{ "shutdown_grace", CT_DURATION, CFG(shutdown_grace_ms), "10s", 0, 3600000 },
 	{ "retention_days", CT_INT, CFG(retention_days), "180", 0, 36500 },
 	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000 },

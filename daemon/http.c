@@ -25,13 +25,14 @@
 #include "auth.h"
 #include "config.h"
 #include "http.h"
+#include "http_conn.h"
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
 #include "timefmt.h"
 
-/* Idle connections are closed after this: a client cannot hold a
- * connection open forever by sending nothing. */
+/* A connection that neither sends nor takes a byte for this long is
+ * closed (evhttp's own timeout); http_conn.c bounds the whole request. */
 #define HTTP_TIMEOUT_S 30
 #define HTTP_HEADERS_MAX 16384
 /* What 503 asks the telephony system to wait before it retries. */
@@ -119,8 +120,8 @@ request_finished(void)
 static void
 on_complete(struct evhttp_request *req, void *arg)
 {
-	(void)req;
 	(void)arg;
+	http_conn_idle(req);
 	request_finished();
 }
 
@@ -405,6 +406,7 @@ on_request(struct evhttp_request *req, void *arg)
 	size_t i;
 
 	(void)arg;
+	http_conn_busy(req);
 	if (!(ctx = calloc(1, sizeof(*ctx)))) {
 		evhttp_send_error(req, 503, "out of memory");
 		return;
@@ -466,6 +468,8 @@ http_init(struct event_base *b)
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
 	    EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(http, on_request, NULL);
+	if (http_conn_init(base, http) == -1)
+		return -1;
 	bound = evhttp_bind_socket_with_handle(http, conf->listen_host,
 	    (ev_uint16_t)conf->listen_port);
 	if (!bound) {
@@ -499,4 +503,5 @@ http_free(void)
 	if (http)
 		evhttp_free(http);
 	http = NULL;
+	http_conn_free();
 }

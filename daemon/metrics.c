@@ -28,6 +28,13 @@ struct route_stats {
 
 static struct route_stats routes[ROUTES_MAX];
 static uint64_t counters[M_COUNTERS];
+static unsigned connections;
+
+void
+metrics_connections(unsigned n)
+{
+	connections = n;
+}
 
 void
 metrics_count(enum metric_counter c)
@@ -97,6 +104,16 @@ metrics_write(FILE *f)
 	    "Rebuilds of the Redis queue index from PostgreSQL.",
 	    counters[M_REBUILDS]);
 
+	fprintf(f, "# HELP callbackd_http_connections HTTP connections open.\n"
+	    "# TYPE callbackd_http_connections gauge\ncallbackd_http_connections %u\n",
+	    connections);
+	fprintf(f, "# HELP callbackd_http_connections_cut_total HTTP connections "
+	    "ended by callbackd, by reason.\n"
+	    "# TYPE callbackd_http_connections_cut_total counter\n"
+	    "callbackd_http_connections_cut_total{reason=\"request_timeout\"} %llu\n"
+	    "callbackd_http_connections_cut_total{reason=\"max_connections\"} %llu\n",
+	    (unsigned long long)counters[M_HTTP_CUT_TIMEOUT],
+	    (unsigned long long)counters[M_HTTP_CUT_LIMIT]);
 	fprintf(f, "# HELP callbackd_http_requests_total HTTP requests answered, by "
 	    "route and status.\n# TYPE callbackd_http_requests_total counter\n");
 	for (i = 0; i < ROUTES_MAX && routes[i].route; i++)

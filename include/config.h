@@ -35,6 +35,8 @@ struct config {
 	int listen_port;
 	char country_code[4];
 	int64_t max_body;
+	int64_t request_timeout_ms;
+	int64_t max_connections;
 	int64_t shutdown_grace_ms;
 	int64_t lease_ms;
 	int64_t retention_days;    /* 0: keep personal data */
