@@ -12,9 +12,15 @@
 local id, state, score, nb, now = ARGV[1], ARGV[2], ARGV[3], ARGV[5], tonumber(ARGV[6])
 local version = tonumber(ARGV[15])
 local held = tonumber(redis.call('HGET', KEYS[5], 'version') or '-1')
+-- synced_at never goes back: a sync another daemon sent earlier may run
+-- after ours, and a rebuild's cleanup must not take the entry for stale
+local synced = redis.call('HGET', KEYS[5], 'synced_at')
+if not synced or tonumber(synced) < now then
+	synced = ARGV[6]
+end
 if held > version then
 	-- what the index holds is newer, and fresh: a rebuild must keep it
-	redis.call('HSET', KEYS[5], 'synced_at', ARGV[6])
+	redis.call('HSET', KEYS[5], 'synced_at', synced)
 	return 'stale'
 end
 local old_route = redis.call('HGET', KEYS[5], 'route')
@@ -25,7 +31,7 @@ redis.call('ZREM', KEYS[1], id)
 redis.call('ZREM', KEYS[2], id)
 redis.call('ZREM', KEYS[3], id)
 redis.call('SREM', KEYS[4], id)
-redis.call('HSET', KEYS[5], 'version', ARGV[15], 'synced_at', ARGV[6], 'state', state)
+redis.call('HSET', KEYS[5], 'version', ARGV[15], 'synced_at', synced, 'state', state)
 if state ~= 'queued' and state ~= 'claimed' then
 	redis.call('HDEL', KEYS[5], 'route')
 	redis.call('EXPIRE', KEYS[5], 86400)

@@ -4,6 +4,7 @@ PostgreSQL but never mirrored into Redis is brought in by a survivor; a
 claim Redis took but PostgreSQL never recorded frees itself within
 seconds, not after a whole lease."""
 
+import os
 import signal
 import threading
 import time
@@ -120,3 +121,28 @@ def test_claim_never_recorded_frees_itself_in_seconds(t):
     # a recorded claim holds the full lease in Redis
     wait_for("full lease mirrored", lambda: t.redis.zrange(t.key("leases")).get(cb["id"])
              == ms(got[2]["lease"]["until"]))
+
+
+def test_a_late_sync_from_another_daemon_does_not_age_an_entry(t):
+    """Two daemons rebuilding at once: one's sync, sent before the other's
+    rebuild began, may run in Redis after that rebuild synced the row. The
+    entry must still count as synced since the rebuild began, or the
+    rebuild's cleanup drops an open callback from the index."""
+    w = World(t)
+    cb = w.create()
+    h = t.key(f"cb:{cb['id']}")
+    fresh = int(t.redis.cli("HGET", h, "synced_at"))
+    version = t.redis.cli("HGET", h, "version")
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "daemon", "lua",
+                           "sync.lua")) as f:
+        script = f.read()
+    late = str(fresh - 60000)
+    t.redis.cli("EVAL", script, "6", t.key("ready"), t.key("waiting"), t.key("leases"),
+                t.key("flagged"), h, t.key("q:dortmund:general:de"),
+                cb["id"], "queued", str(2 * ms(cb["due_at"]) + 1), str(ms(cb["due_at"])),
+                "", late, "dortmund", "general", "de", "0", "", "", "", "0", version)
+    assert int(t.redis.cli("HGET", h, "synced_at")) == fresh
+    # and a rebuild that began before the fresh sync keeps the entry
+    t.redis.cli("DEL", t.key("index"))
+    wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
+    assert cb["id"] in t.redis.zrange(t.key("ready"))
