@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "config.h"
 #include "log.h"
+#include "query.h"
 #include "queue.h"
 #include "sla.h"
 #include "store.h"
@@ -394,7 +395,7 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 	struct api_req *a = lc->a;
 	size_t limit = lc->limit, i;
 	json_t *list, *body;
-	char cursor[64];
+	char cursor[QUERY_CURSOR_MAX];
 
 	free(lc);
 	if (st != STORE_OK) {
@@ -406,8 +407,8 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 		json_array_append_new(list, api_callback_json(&rows[i]));
 	body = json_pack("{s:o}", "callbacks", list);
 	if (n == limit && n > 0) {
-		snprintf(cursor, sizeof(cursor), "%lld.%s",
-		    (long long)rows[n - 1].created_at, rows[n - 1].id);
+		query_cursor_format(rows[n - 1].created_at, rows[n - 1].id, cursor,
+		    sizeof(cursor));
 		json_object_set_new(body, "next_cursor", json_string(cursor));
 	} else
 		json_object_set_new(body, "next_cursor", json_null());
@@ -440,7 +441,7 @@ api_callbacks_list(struct api_req *a)
 	struct list_filter f;
 	struct list_call *lc;
 	const char *cursor = http_query(a, "cursor"), *lim = http_query(a, "limit");
-	char *end;
+	unsigned long limit;
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
@@ -457,26 +458,17 @@ api_callbacks_list(struct api_req *a)
 		return;
 	}
 	f.limit = LIST_LIMIT_DEFAULT;
-	if (lim) {
-		unsigned long v = strtoul(lim, &end, 10);
-
-		if (*end || end == lim || v < 1 || v > LIST_LIMIT_MAX) {
-			http_error(a, 400, "invalid_value", "limit",
-			    "limit must be from 1 to %d", LIST_LIMIT_MAX);
-			return;
-		}
-		f.limit = v;
+	if (lim && query_number(lim, 1, LIST_LIMIT_MAX, &limit) == -1) {
+		http_error(a, 400, "invalid_value", "limit",
+		    "limit must be from 1 to %d", LIST_LIMIT_MAX);
+		return;
 	}
-	if (cursor) {
-		long long ms = strtoll(cursor, &end, 10);
-
-		if (end == cursor || *end != '.' || strlen(end + 1) != 36) {
-			http_error(a, 400, "invalid_value", "cursor",
-			    "cursor must be a next_cursor from an earlier page");
-			return;
-		}
-		f.after_created = ms;
-		strcpy(f.after_id, end + 1);
+	if (lim)
+		f.limit = limit;
+	if (cursor && query_cursor(cursor, &f.after_created, f.after_id) == -1) {
+		http_error(a, 400, "invalid_value", "cursor",
+		    "cursor must be a next_cursor from an earlier page");
+		return;
 	}
 	if (!(lc = calloc(1, sizeof(*lc)))) {
 		http_store_failed(a, STORE_UNAVAILABLE);

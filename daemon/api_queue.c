@@ -12,6 +12,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
+#include "query.h"
 #include "queue.h"
 #include "store.h"
 #include "timefmt.h"
@@ -340,12 +341,10 @@ number_param(struct api_req *a, const char *name, size_t max, size_t *out)
 {
 	const char *v = http_query(a, name);
 	unsigned long n;
-	char *end;
 
 	if (!v)
 		return 0;
-	n = strtoul(v, &end, 10);
-	if (end == v || *end || n > max) {
+	if (query_number(v, 0, max, &n) == -1) {
 		http_error(a, 400, "invalid_value", name, "%s must be from 0 to %zu",
 		    name, max);
 		return -1;

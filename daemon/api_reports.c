@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "calendar.h"
+#include "query.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -184,32 +185,25 @@ time_param(struct api_req *a, const char *name, int64_t *ms)
 	return 0;
 }
 
-/* group_by: comma-separated words, or the parameter given several times
- * (libevent keeps the first; commas are the documented form). */
+/* group_by: comma-separated words (given several times, libevent keeps
+ * the first; commas are the documented form). */
 static int
 groups_param(struct api_req *a, char *out, size_t len)
 {
-	const char *v = http_query(a, "group_by"), *p;
-	size_t i, n;
+	const char *v = http_query(a, "group_by");
+	const char *words[NGROUPS];
+	size_t i;
 
 	out[0] = '\0';
 	if (!v)
 		return 0;
-	for (p = v; *p; p += n + (p[n] == ',')) {
-		n = strcspn(p, ",");
-		for (i = 0; i < NGROUPS; i++)
-			if (strlen(group_cols[i].word) == n &&
-			    !strncmp(group_cols[i].word, p, n))
-				break;
-		if (i == NGROUPS || strlen(out) + n + 2 > len) {
-			http_error(a, 400, "invalid_value", "group_by",
-			    "group_by takes site, topic, day, week and urgency, "
-			    "comma separated");
-			return -1;
-		}
-		if (out[0])
-			strcat(out, ",");
-		strcat(out, group_cols[i].word);
+	for (i = 0; i < NGROUPS; i++)
+		words[i] = group_cols[i].word;
+	if (query_words(v, words, NGROUPS, out, len) == -1) {
+		http_error(a, 400, "invalid_value", "group_by",
+		    "group_by takes site, topic, day, week and urgency, comma "
+		    "separated");
+		return -1;
 	}
 	return 0;
 }

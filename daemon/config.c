@@ -513,8 +513,10 @@ check_whole(struct config *c, char *why, size_t whylen)
 	return 0;
 }
 
-int
-config_load(const char *path, struct config *c, char *err, size_t errlen)
+/* Reads the file at path or, with text, that text named path. */
+static int
+load(const char *path, const char *text, struct config *c, char *err,
+    size_t errlen)
 {
 	struct parse p;
 	char why[256];
@@ -539,7 +541,7 @@ config_load(const char *path, struct config *c, char *err, size_t errlen)
 	strcpy(c->calendars[0].name, "24x7");
 	c->calendars[0].always = 1;
 	c->ncalendars = 1;
-	line = ini_parse(path, on_key, &p);
+	line = text ? ini_parse_string(text, on_key, &p) : ini_parse(path, on_key, &p);
 	if (line == -1) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
@@ -558,6 +560,19 @@ config_load(const char *path, struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int
+config_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+	return load(path, NULL, c, err, errlen);
+}
+
+int
+config_load_text(const char *name, const char *text, struct config *c,
+    char *err, size_t errlen)
+{
+	return load(name, text, c, err, errlen);
 }
 
 void

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "validate.h"
 #include "timefmt.h"
 
 enum conn_state {
@@ -883,22 +884,6 @@ struct read_job {
 	void *arg;
 };
 
-static int
-is_uuid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t i;
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return 0;
-	for (i = 0; shape[i]; i++) {
-		if (shape[i] == '-' ? s[i] != '-' :
-		    !strchr("0123456789abcdefABCDEF", s[i]))
-			return 0;
-	}
-	return 1;
-}
-
 static void
 get_start(struct store_job *j, PGresult *unused)
 {
@@ -946,7 +931,7 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 {
 	struct read_job *r;
 
-	if (!is_uuid(id)) {
+	if (!validate_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -1078,7 +1063,7 @@ store_heartbeat(const char *id, const char *token, const char *caseworker,
 	char until[24];
 	const char *p[4] = { id, token, caseworker, until };
 
-	if (!is_uuid(id) || !is_uuid(token)) {
+	if (!validate_uuid(id) || !validate_uuid(token)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -1093,7 +1078,7 @@ store_release(const char *id, const char *token, const char *caseworker,
 {
 	const char *p[4] = { id, token, caseworker, actor };
 
-	if (!is_uuid(id) || !is_uuid(token)) {
+	if (!validate_uuid(id) || !validate_uuid(token)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -1121,7 +1106,7 @@ store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 		a->note[0] ? a->note : NULL, NULL, NULL, backoff, max
 	};
 
-	if (!is_uuid(a->id) || (a->lease_token[0] && !is_uuid(a->lease_token))) {
+	if (!validate_uuid(a->id) || (a->lease_token[0] && !validate_uuid(a->lease_token))) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -1144,7 +1129,7 @@ store_cancel(const char *id, const char *actor, store_change_fn *fn, void *arg)
 {
 	const char *p[2] = { id, actor };
 
-	if (!is_uuid(id)) {
+	if (!validate_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -1397,7 +1382,7 @@ store_list_callbacks(const struct list_filter *f, store_page_fn *fn, void *arg)
 	const char *v[4] = { f->state, f->site, f->topic, f->assignee };
 	int i;
 
-	if (f->after_id[0] && !is_uuid(f->after_id)) {
+	if (f->after_id[0] && !validate_uuid(f->after_id)) {
 		fn(arg, STORE_OK, NULL, 0);
 		return;
 	}
@@ -1493,7 +1478,7 @@ store_callbacks_by_id(const char *const *ids, size_t n, store_page_fn *fn,
 	/* '{id,id}': ids come from our own index, checked for shape */
 	buf[off++] = '{';
 	for (i = 0; i < n; i++)
-		if (is_uuid(ids[i]))
+		if (validate_uuid(ids[i]))
 			off += (size_t)sprintf(buf + off, "%s%s", off > 1 ? "," : "",
 			    ids[i]);
 	buf[off++] = '}';

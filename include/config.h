@@ -72,6 +72,9 @@ struct config {
 /* Reads and checks path. On error returns -1 with "FILE:LINE: key: why"
  * (or "FILE: [section]: why" for what has no line) in err. */
 int config_load(const char *path, struct config *, char *err, size_t errlen);
+/* The same from text in memory (name stands for the file in messages). */
+int config_load_text(const char *name, const char *text, struct config *,
+    char *err, size_t errlen);
 void config_free(struct config *);
 /* Copies into next what only a restart may change (listen, postgres,
  * redis, alerts, lease); returns 1 when next had asked for a change. */

@@ -47,6 +47,9 @@ int validate_caseworker(const json_t *body, const struct config *, int with_id,
  * CBD_IDENT_MAX characters of a-z, 0-9, _ and -. */
 int validate_ident(const char *s);
 
+/* 1 if s is a UUID in its text form: 8-4-4-4-12 hex digits. */
+int validate_uuid(const char *s);
+
 /* 1 if s is a language tag we accept: [a-z]{2,3}(-[A-Za-z0-9]{2,8})*. */
 int validate_language(const char *s);
 

@@ -9,12 +9,12 @@ out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-20}
 mkdir -p "$out"
 core="daemon/phone.c daemon/timefmt.c daemon/validate.c daemon/calendar.c \
-      daemon/config.c daemon/callback.c daemon/sla.c"
+      daemon/config.c daemon/callback.c daemon/sla.c daemon/query.c"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-       -D_GNU_SOURCE -I$top/include $(pkg-config --cflags jansson inih)"
-libs="$(pkg-config --libs jansson inih)"
+       -D_GNU_SOURCE -I$top/include $(pkg-config --cflags jansson inih libevent)"
+libs="$(pkg-config --libs jansson inih libevent)"
 passed=0 failed=0
-for h in phone time request calendar; do
+for h in phone time request calendar config query; do
 	bin=$out/fuzz_$h
 	# shellcheck disable=SC2086
 	if ! (cd "$top" && clang $flags -o "$bin" tests/fuzz/fuzz_$h.c $core $libs) \

@@ -505,3 +505,10 @@ def test_oversized_headers_and_pages_are_refused(t):
     assert st == 400 and err["error"]["field"] == "limit"
     st, _, err, _ = d.req("GET", "/v1/callbacks?limit=200", token=tok["agent"])
     assert st == 200
+    # query values are checked before anything reaches PostgreSQL: a cursor
+    # whose id is no UUID is the client's mistake (400), not a 503
+    for q, field in (("limit=%2B5", "limit"), ("limit=1e2", "limit"),
+                     ("cursor=1.xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "cursor"),
+                     ("cursor=-1.0b5f3c2e-8a41-4d6b-9c7e-2f1a3b4c5d6e", "cursor")):
+        st, _, err, _ = d.req("GET", f"/v1/callbacks?{q}", token=tok["agent"])
+        assert st == 400 and err["error"]["field"] == field, (q, st, err)
