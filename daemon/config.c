@@ -44,6 +44,7 @@ static const struct ckey daemon_keys[] = {
 	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD },
 	{ "request_timeout", CT_DURATION, CFG(request_timeout_ms), "10s", 100, 600000 },
 	{ "max_connections", CT_INT, CFG(max_connections), "1000", 1, 100000 },
+	{ "www", CT_STR, CFG(www_dir), CBD_WWW_DIR, 0, 0 },
 	{ "shutdown_grace", CT_DURATION, CFG(shutdown_grace_ms), "10s", 0, 3600000 },
 	{ "retention_days", CT_INT, CFG(retention_days), "180", 0, 36500 },
 	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000 },

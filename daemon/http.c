@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
@@ -29,6 +30,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
+#include "static.h"
 #include "timefmt.h"
 
 /* A connection that neither sends nor takes a byte for this long is
@@ -259,6 +261,49 @@ http_reply_text(struct api_req *a, int status, const char *content_type,
 }
 
 void
+http_header(struct api_req *a, const char *name, const char *value)
+{
+	if (a->req)
+		evhttp_add_header(evhttp_request_get_output_headers(a->req), name,
+		    value);
+}
+
+const char *
+http_request_header(struct api_req *a, const char *name)
+{
+	return a->req ? evhttp_find_header(evhttp_request_get_input_headers(a->req),
+	    name) : NULL;
+}
+
+void
+http_reply_file(struct api_req *a, int status, int fd, size_t size)
+{
+	struct http_ctx *ctx = (struct http_ctx *)a;
+	struct evhttp_request *req = a->req;
+
+	if (!req) {
+		if (fd >= 0)
+			close(fd);
+		ctx_free(ctx);
+		return;
+	}
+	evhttp_connection_set_closecb(ctx->evcon, NULL, NULL);
+	if (shutting_down)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+	/* evbuffer_add_file takes the descriptor and closes it when sent */
+	if (fd >= 0 && evbuffer_add_file(evhttp_request_get_output_buffer(req),
+	    fd, 0, (ev_off_t)size) == -1) {
+		close(fd);
+		status = 500;
+	}
+	answered(ctx, status);
+	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
+	evhttp_send_reply(req, status, NULL, NULL);
+	ctx_free(ctx);
+}
+
+void
 http_error(struct api_req *a, int status, const char *code, const char *field,
     const char *fmt, ...)
 {
@@ -432,7 +477,10 @@ on_request(struct evhttp_request *req, void *arg)
 			break;
 	}
 	if (i == sizeof(routes) / sizeof(routes[0])) {
-		if (path_found)
+		if (!path_found && path && strncmp(path, "/v1/", 4) != 0 &&
+		    (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD))
+			static_serve(&ctx->api, path);
+		else if (path_found)
 			http_error(&ctx->api, 405, "method_not_allowed", NULL,
 			    "this method is not allowed here");
 		else

@@ -87,6 +87,11 @@
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
 
+/* Where make install puts the web pages (configure sets it). */
+#ifndef CBD_WWW_DIR
+#define CBD_WWW_DIR "/usr/share/callbackd/www"
+#endif
+
 /* Every daemon says it is alive in Redis each CBD_PEER_BEAT_MS; one silent
  * for CBD_PEER_DEAD_MS counts as dead, and a survivor re-syncs the open
  * callbacks changed since CBD_CATCHUP_MARGIN_MS before it was last seen:

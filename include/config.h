@@ -37,6 +37,7 @@ struct config {
 	int64_t max_body;
 	int64_t request_timeout_ms;
 	int64_t max_connections;
+	char www_dir[256];         /* the web pages; "" = none */
 	int64_t shutdown_grace_ms;
 	int64_t lease_ms;
 	int64_t retention_days;    /* 0: keep personal data */

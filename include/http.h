@@ -42,6 +42,12 @@ void http_reply(struct api_req *, int status, json_t *body,
  * for saving it, or NULL. */
 void http_reply_text(struct api_req *, int status, const char *content_type,
     const char *filename, const char *body, size_t len);
+/* A header for the answer about to be sent; a header of the request. */
+void http_header(struct api_req *, const char *name, const char *value);
+const char *http_request_header(struct api_req *, const char *name);
+/* Sends size bytes of the open file fd (taken over; -1: no body) and ends
+ * the request; headers set with http_header before. */
+void http_reply_file(struct api_req *, int status, int fd, size_t size);
 void http_error(struct api_req *, int status, const char *code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
