@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "config.h"
 #include "log.h"
+#include "phone.h"
 #include "query.h"
 #include "queue.h"
 #include "sla.h"
@@ -441,6 +442,7 @@ api_callbacks_list(struct api_req *a)
 	struct list_filter f;
 	struct list_call *lc;
 	const char *cursor = http_query(a, "cursor"), *lim = http_query(a, "limit");
+	const char *phone, *why = NULL;
 	unsigned long limit;
 	size_t i;
 
@@ -448,8 +450,15 @@ api_callbacks_list(struct api_req *a)
 	if (filter_value(a, "state", f.state, sizeof(f.state)) == -1 ||
 	    filter_value(a, "site", f.site, sizeof(f.site)) == -1 ||
 	    filter_value(a, "topic", f.topic, sizeof(f.topic)) == -1 ||
-	    filter_value(a, "assignee", f.assignee, sizeof(f.assignee)) == -1)
+	    filter_value(a, "assignee", f.assignee, sizeof(f.assignee)) == -1 ||
+	    filter_value(a, "customer_ref", f.customer_ref,
+	    sizeof(f.customer_ref)) == -1)
 		return;
+	if ((phone = http_query(a, "phone")) && phone_normalise(phone,
+	    conf->country_code, f.phone, sizeof(f.phone), &why) == -1) {
+		http_error(a, 422, "invalid_phone", "phone", "%s", why);
+		return;
+	}
 	for (i = 0; f.state[0] && states[i]; i++)
 		if (!strcmp(states[i], f.state))
 			break;

@@ -146,3 +146,13 @@ api_tokens_revoke(struct api_req *a)
 	}
 	store_tokens(id, tokens_listed, c);
 }
+
+/* GET /v1/session: who the token in hand is, for the web pages to show
+ * the right view. Any valid token may ask about itself. */
+void
+api_session(struct api_req *a)
+{
+	http_reply(a, 200, json_pack("{s:s,s:s?}", "role", a->token.role,
+	    "caseworker", a->token.caseworker_id[0] ? a->token.caseworker_id : NULL),
+	    NULL);
+}

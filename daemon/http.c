@@ -75,6 +75,8 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/alerts", ROLE_MANAGER, 0, api_alerts_list },
 	{ EVHTTP_REQ_POST, "/v1/tokens", ROLE_ADMIN, 1, api_tokens_create },
 	{ EVHTTP_REQ_GET, "/v1/tokens", ROLE_ADMIN, 0, api_tokens_list },
+	{ EVHTTP_REQ_GET, "/v1/session", ROLE_TELEPHONY | ROLE_AGENT |
+	    ROLE_CASEWORKER | ROLE_MANAGER | ROLE_ADMIN, 0, api_session },
 	{ EVHTTP_REQ_POST, "/v1/tokens/{id}/revoke", ROLE_ADMIN, 0, api_tokens_revoke },
 	{ EVHTTP_REQ_GET, "/v1/reports/sla", ROLE_MANAGER, 0, api_reports_sla },
 	{ EVHTTP_REQ_GET, "/v1/reports/breaches", ROLE_MANAGER, 0,

@@ -1313,7 +1313,7 @@ store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
 
 struct list_job {
 	struct store_job job;
-	char params[7][160];
+	char params[9][160];
 	char *array; /* '{id,...}' for store_callbacks_by_id */
 	int null_mask;
 	store_page_fn *fn;
@@ -1324,11 +1324,11 @@ static void
 list_start(struct store_job *j, PGresult *unused)
 {
 	struct list_job *l = (struct list_job *)j;
-	const char *p[7];
+	const char *p[9];
 	int i;
 
 	(void)unused;
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 9; i++)
 		p[i] = l->null_mask & (1 << i) ? NULL : l->params[i];
 	/* Keyset pagination on (created_at in ms, id), the cursor's precision:
 	 * stable while rows come in. */
@@ -1339,7 +1339,9 @@ list_start(struct store_job *j, PGresult *unused)
 	    "AND ($4::text IS NULL OR c.assignee = $4) "
 	    "AND ($5::bigint IS NULL OR (cbd_ms(c.created_at), c.id) > "
 	    "($5::bigint, $6::uuid)) "
-	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", 7, p);
+	    "AND ($8::text IS NULL OR c.phone = $8) "
+	    "AND ($9::text IS NULL OR c.customer_ref = $9) "
+	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", 9, p);
 }
 
 static void
@@ -1402,6 +1404,12 @@ store_list_callbacks(const struct list_filter *f, store_page_fn *fn, void *arg)
 	} else
 		l->null_mask |= (1 << 4) | (1 << 5);
 	snprintf(l->params[6], sizeof(l->params[6]), "%zu", f->limit);
+	snprintf(l->params[7], sizeof(l->params[7]), "%s", f->phone);
+	if (!f->phone[0])
+		l->null_mask |= 1 << 7;
+	snprintf(l->params[8], sizeof(l->params[8]), "%s", f->customer_ref);
+	if (!f->customer_ref[0])
+		l->null_mask |= 1 << 8;
 	l->fn = fn;
 	l->arg = arg;
 	job_run(&l->job, list_start, list_step, list_fail);

@@ -21,6 +21,7 @@ void api_alerts_list(struct api_req *);
 void api_reports_sla(struct api_req *);
 void api_tokens_create(struct api_req *);
 void api_tokens_list(struct api_req *);
+void api_session(struct api_req *);
 void api_tokens_revoke(struct api_req *);
 void api_reports_breaches(struct api_req *);
 void api_queue_heartbeat(struct api_req *);

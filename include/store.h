@@ -98,6 +98,8 @@ struct list_filter {
 	char site[CBD_IDENT_MAX + 1];
 	char topic[CBD_IDENT_MAX + 1];
 	char assignee[CBD_IDENT_MAX + 1];
+	char phone[CBD_PHONE_MAX + 1];              /* E.164 */
+	char customer_ref[CBD_CUSTOMER_REF_MAX + 1];
 	int64_t after_created; /* cursor: created_at and id of the last row */
 	char after_id[37];
 	size_t limit;

@@ -512,3 +512,31 @@ def test_oversized_headers_and_pages_are_refused(t):
                      ("cursor=-1.0b5f3c2e-8a41-4d6b-9c7e-2f1a3b4c5d6e", "cursor")):
         st, _, err, _ = d.req("GET", f"/v1/callbacks?{q}", token=tok["agent"])
         assert st == 400 and err["error"]["field"] == field, (q, st, err)
+
+
+def test_agents_find_callbacks_by_phone_or_reference(t):
+    d, tok = setup(t, ("telephony", "agent"))
+    a = post(d, tok["telephony"], dict(BASE, phone="0231 4440001", customer_ref="KD-77"))[2]
+    post(d, tok["telephony"], dict(BASE, phone="0231 4440002"))
+    b = post(d, tok["telephony"], dict(BASE, phone="+49 231 4440001", topic="benefits"))[2]
+    # the number as a caller would type it finds both of that caller's
+    st, _, got, _ = d.req("GET", "/v1/callbacks?phone=0231%20444%200001", token=tok["agent"])
+    assert st == 200 and sorted(c["id"] for c in got["callbacks"]) == sorted([a["id"], b["id"]])
+    st, _, got, _ = d.req("GET", "/v1/callbacks?customer_ref=KD-77", token=tok["agent"])
+    assert st == 200 and [c["id"] for c in got["callbacks"]] == [a["id"]]
+    st, _, got, _ = d.req("GET", "/v1/callbacks?customer_ref=KD-78", token=tok["agent"])
+    assert st == 200 and got["callbacks"] == []
+    st, _, err, _ = d.req("GET", "/v1/callbacks?phone=12", token=tok["agent"])
+    assert st == 422 and err["error"]["field"] == "phone"
+
+
+def test_session_says_who_the_token_is(t):
+    d, tok = setup(t, ("agent", "admin"))
+    assert d.req("GET", "/v1/session", token=tok["agent"])[2] == {"role": "agent",
+                                                               "caseworker": None}
+    assert d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
+                 "topics": ["general"], "languages": ["de"]}, tok["admin"])[0] == 201
+    cw = d.token("caseworker", caseworker="anna")
+    assert d.req("GET", "/v1/session", token=cw)[2] == {"role": "caseworker",
+                                                         "caseworker": "anna"}
+    assert d.req("GET", "/v1/session")[0] == 401

@@ -23,6 +23,7 @@ ROUTES = [
     ("POST", "/v1/caseworkers/{cw}/deactivate", {"admin"}),
     ("POST", "/v1/tokens", {"admin"}),
     ("GET", "/v1/tokens", {"admin"}),
+    ("GET", "/v1/session", {"telephony", "agent", "caseworker", "manager", "admin"}),
     ("POST", "/v1/tokens/{tk}/revoke", {"admin"}),
     ("GET", "/v1/alerts", {"manager"}),
     ("GET", "/v1/reports/sla", {"manager"}),
