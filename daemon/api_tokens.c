@@ -144,6 +144,9 @@ api_tokens_revoke(struct api_req *a)
 		http_error(a, 404, "not_found", NULL, "no such token");
 		return;
 	}
+	/* this daemon forgets every token at once; the others within
+	 * CBD_TOKEN_CACHE_MS */
+	auth_cache_clear();
 	store_tokens(id, tokens_listed, c);
 }
 

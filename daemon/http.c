@@ -93,6 +93,7 @@ struct http_ctx {
 	int64_t started_us; /* monotonic, for the latency histogram */
 	struct evkeyvalq query;
 	int query_parsed;
+	char token_hash[65];
 };
 
 static struct evhttp *http;
@@ -438,6 +439,17 @@ on_token(void *arg, enum store_status st, const struct token_info *ti)
 	dispatch(ctx);
 }
 
+/* PostgreSQL's answer about a token, remembered for a few seconds. */
+static void
+on_token_looked_up(void *arg, enum store_status st, const struct token_info *ti)
+{
+	struct http_ctx *ctx = arg;
+
+	if (st == STORE_OK)
+		auth_cache_put(ctx->token_hash, now_ms(), ti);
+	on_token(ctx, st, ti);
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -448,7 +460,7 @@ on_request(struct evhttp_request *req, void *arg)
 	const struct route *r;
 	struct http_ctx *ctx;
 	const char *token;
-	char hash[65];
+	struct token_info ti;
 	int path_found = 0;
 	size_t i;
 
@@ -497,12 +509,16 @@ on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	token = auth_bearer(evhttp_find_header(in, "Authorization"));
-	if (!token || auth_hash(token, hash) == -1) {
+	if (!token || auth_hash(token, ctx->token_hash) == -1) {
 		http_error(&ctx->api, 401, "unauthorized", NULL,
 		    "send Authorization: Bearer with a valid token");
 		return;
 	}
-	store_token_lookup(hash, on_token, ctx);
+	if (auth_cache_get(ctx->token_hash, now_ms(), &ti) == 0) {
+		on_token(ctx, STORE_OK, &ti);
+		return;
+	}
+	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
 }
 
 int

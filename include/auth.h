@@ -1,6 +1,8 @@
 #ifndef CBD_AUTH_H
 #define CBD_AUTH_H
 
+#include <stdint.h>
+
 #include "bounds.h"
 
 /* Roles as bits, so a route can admit several. */
@@ -28,5 +30,16 @@ int auth_hash(const char *token, char hash_hex[65]);
 
 /* The token in an "Authorization: Bearer ..." header value, or NULL. */
 const char *auth_bearer(const char *header);
+
+/*
+ * What PostgreSQL said about a token hash, remembered for
+ * CBD_TOKEN_CACHE_MS so that a request does not cost a round trip to be
+ * authenticated. A token revoked through this daemon stops working at
+ * once (the cache is cleared), through another within that time.
+ */
+struct token_info;
+int auth_cache_get(const char *hash_hex, int64_t now, struct token_info *);
+void auth_cache_put(const char *hash_hex, int64_t now, const struct token_info *);
+void auth_cache_clear(void);
 
 #endif

@@ -37,6 +37,9 @@
 #define CBD_TOKEN_PREFIX "cbd_"
 #define CBD_TOKEN_BYTES 32
 #define CBD_TOKEN_STR (sizeof(CBD_TOKEN_PREFIX) - 1 + 2 * CBD_TOKEN_BYTES)
+/* How long a token lookup is remembered, and in how many slots. */
+#define CBD_TOKEN_CACHE_MS 5000
+#define CBD_TOKEN_CACHE_SLOTS 256
 
 /* Back-off for reconnecting to Redis and PostgreSQL. */
 #define CBD_RECONNECT_MIN_MS 100

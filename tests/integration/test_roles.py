@@ -2,6 +2,10 @@
 allowed ones get past the door; the others get 401 or 403 and change
 nothing in PostgreSQL or Redis."""
 
+import time
+
+from harness import wait_for
+
 ROLES = ("telephony", "agent", "caseworker", "manager", "admin")
 
 # route -> roles allowed; "{cb}" a callback of the test, "{cw}" a caseworker,
@@ -111,3 +115,22 @@ def test_caseworker_sees_only_own_objects(t):
         st, _, err, _ = d.req("POST", f"/v1/callbacks/{mine['id']}/{what}", body, ben)
         assert st == 403 and err["error"]["code"] == "lease_foreign", (what, st, err)
     assert snapshot(t) == before
+
+
+def test_revoked_token_stops_working_here_at_once_elsewhere_soon(t):
+    """Token lookups are cached for a few seconds: the daemon that revokes
+    forgets at once, another daemon within the cache time."""
+    d1 = t.daemon()
+    d2 = t.daemon(name="d2")
+    admin = d1.token("admin")
+    made = d1.req("POST", "/v1/tokens", {"role": "agent", "label": "temp"}, admin)[2]
+    tok = made["token"]
+    # both daemons have it cached now
+    assert d1.req("GET", "/v1/session", token=tok)[0] == 200
+    assert d2.req("GET", "/v1/session", token=tok)[0] == 200
+    assert d1.req("POST", f"/v1/tokens/{made['id']}/revoke", None, admin)[0] == 200
+    assert d1.req("GET", "/v1/session", token=tok)[0] == 401
+    revoked = time.monotonic()
+    wait_for("the other daemon refuses it",
+             lambda: d2.req("GET", "/v1/session", token=tok)[0] == 401, timeout=10)
+    assert time.monotonic() - revoked <= 6.5
