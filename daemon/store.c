@@ -15,6 +15,7 @@
 #include <sys/queue.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "config.h"
@@ -715,6 +716,7 @@ struct intake_job {
 	void *arg;
 	enum intake_outcome outcome;
 	struct callback row;
+	TAILQ_ENTRY(intake_job) batch_entry; /* in pending, waiting for a batch */
 };
 
 static void
@@ -856,13 +858,201 @@ intake_fail(struct store_job *j, enum store_status st)
 		in->fn(in->arg, st, INTAKE_CREATED, NULL);
 }
 
+/*
+ * Group commit. Non-urgent requests wait in `pending` while a batch is in
+ * PostgreSQL; the next batch takes up to CBD_INTAKE_BATCH of them into one
+ * statement, cbd_intake_batch, so they share one commit. Nobody is
+ * answered before that commit. One batch at a time: batches never wait
+ * for each other's locks. Urgent requests keep the transaction above,
+ * which may raise a merged callback's deadline.
+ */
+struct batch_job {
+	struct store_job job;
+	struct intake_job *items[CBD_INTAKE_BATCH];
+	size_t n;
+	int started;
+	enum store_status st; /* for the items not answered */
+};
+
+static TAILQ_HEAD(, intake_job) pending = TAILQ_HEAD_INITIALIZER(pending);
+static size_t npending;
+static int batch_queued; /* a batch job is waiting for or using a connection */
+
+static void batch_kick(void);
+
+static void
+item_answer(struct intake_job *in, enum store_status st,
+    enum intake_outcome outcome, const struct callback *row)
+{
+	in->fn(in->arg, st, outcome, row);
+	free(in);
+}
+
+static json_t *
+item_json(const struct intake_job *in)
+{
+	const struct callback *r = &in->req;
+	json_t *o, *keys, *fracs, *times;
+	char key[CBD_IDEMPOTENCY_KEY_MAX + 8];
+	int i;
+
+	keys = json_array();
+	if (in->idem_key[0]) {
+		snprintf(key, sizeof(key), "idem:%s", in->idem_key);
+		json_array_append_new(keys, json_string(key));
+	}
+	if (r->call_id[0]) {
+		snprintf(key, sizeof(key), "call:%s", r->call_id);
+		json_array_append_new(keys, json_string(key));
+	}
+	fracs = json_array();
+	times = json_array();
+	for (i = 0; i < in->sla.nwarn; i++) {
+		json_array_append_new(fracs, json_real(in->sla.warn_frac[i]));
+		json_array_append_new(times, json_integer(in->sla.warn_at[i]));
+	}
+#define OPT_S(s) ((s)[0] ? json_string(s) : json_null())
+#define OPT_T(t) ((t) == CBD_NO_TIME ? json_null() : json_integer(t))
+	o = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,"
+	    "s:o,s:o,s:s,s:o,s:o}",
+	    "keys", keys, "phone", r->phone, "topic", r->topic, "site", r->site,
+	    "language", r->language, "assignee", OPT_S(r->assignee),
+	    "name", OPT_S(r->name), "customer_ref", OPT_S(r->customer_ref),
+	    "note", OPT_S(r->note), "call_id", OPT_S(r->call_id),
+	    "requested_at", (json_int_t)r->requested_at,
+	    "received_at", (json_int_t)r->received_at,
+	    "due_at", (json_int_t)in->sla.due_at,
+	    "not_before", OPT_T(r->not_before), "not_after", OPT_T(r->not_after),
+	    "actor", in->actor, "warn_frac", fracs, "warn_at", times);
+#undef OPT_S
+#undef OPT_T
+	return o;
+}
+
+static void
+batch_start(struct store_job *j, PGresult *unused)
+{
+	struct batch_job *b = (struct batch_job *)j;
+	struct intake_job *in;
+	json_t *list = json_array();
+	const char *p[1];
+	char *text;
+
+	(void)unused;
+	b->started = 1;
+	while (b->n < CBD_INTAKE_BATCH && (in = TAILQ_FIRST(&pending))) {
+		TAILQ_REMOVE(&pending, in, batch_entry);
+		npending--;
+		b->items[b->n++] = in;
+		json_array_append_new(list, item_json(in));
+	}
+	text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	if (!text || b->n == 0) {
+		free(text);
+		job_done(j); /* the items left are failed by batch_free */
+		return;
+	}
+	p[0] = text;
+	job_send(j, "SELECT b.i, b.outcome, " CB_COLS " FROM "
+	    "cbd_intake_batch($1::jsonb) b, LATERAL (SELECT (b.cb).*) c", 1, p);
+	free(text);
+}
+
+static void
+batch_step(struct store_job *j, PGresult *res)
+{
+	struct batch_job *b = (struct batch_job *)j;
+	struct callback row;
+	const char *o;
+	long i;
+	int k, n;
+
+	if (failed(res, PGRES_TUPLES_OK, "intake batch")) {
+		job_done(j); /* batch_free fails the items */
+		return;
+	}
+	n = PQntuples(res);
+	for (k = 0; k < n; k++) {
+		i = strtol(PQgetvalue(res, k, 0), NULL, 10);
+		if (i < 0 || (size_t)i >= b->n || !b->items[i])
+			continue;
+		o = PQgetvalue(res, k, 1);
+		if (!strcmp(o, "error")) {
+			item_answer(b->items[i], STORE_FAILED, INTAKE_CREATED, NULL);
+		} else {
+			row_to_callback(res, k, 2, &row);
+			item_answer(b->items[i], STORE_OK, !strcmp(o, "created") ?
+			    INTAKE_CREATED : !strcmp(o, "replayed") ? INTAKE_REPLAYED :
+			    INTAKE_MERGED, &row);
+		}
+		b->items[i] = NULL;
+	}
+	job_done(j);
+}
+
+static void
+batch_fail(struct store_job *j, enum store_status st)
+{
+	((struct batch_job *)j)->st = st;
+}
+
+/* Answers what the batch did not: a lost connection, a failed statement.
+ * When it never got a connection, or PostgreSQL is away, the waiting
+ * requests are answered too, as their own jobs would have been. */
+static void
+batch_free(struct store_job *j)
+{
+	struct batch_job *b = (struct batch_job *)j;
+	struct intake_job *in;
+	int give_up = !b->started || !store_ready();
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->items[i])
+			item_answer(b->items[i], b->st, INTAKE_CREATED, NULL);
+	free(b);
+	batch_queued = 0;
+	if (give_up)
+		while ((in = TAILQ_FIRST(&pending))) {
+			TAILQ_REMOVE(&pending, in, batch_entry);
+			npending--;
+			item_answer(in, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+		}
+	batch_kick();
+}
+
+static void
+batch_kick(void)
+{
+	struct batch_job *b;
+
+	if (batch_queued || TAILQ_EMPTY(&pending))
+		return;
+	if (!(b = calloc(1, sizeof(*b)))) {
+		struct intake_job *in = TAILQ_FIRST(&pending);
+
+		TAILQ_REMOVE(&pending, in, batch_entry);
+		npending--;
+		item_answer(in, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+		return;
+	}
+	batch_queued = 1;
+	b->job.start = batch_start;
+	b->job.step = batch_step;
+	b->job.fail = batch_fail;
+	b->job.destroy = batch_free;
+	b->st = STORE_FAILED;
+	job_submit(&b->job);
+}
+
 void
 store_intake(const struct callback *req, const char *idem_key,
     const char *actor, store_plan_fn *plan, store_intake_fn *fn, void *arg)
 {
-	struct intake_job *in = calloc(1, sizeof(*in));
+	struct intake_job *in;
 
-	if (!in) {
+	if (npending >= CBD_STORE_QUEUE_MAX || !(in = calloc(1, sizeof(*in)))) {
 		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
 		return;
 	}
@@ -872,7 +1062,15 @@ store_intake(const struct callback *req, const char *idem_key,
 	in->plan = plan;
 	in->fn = fn;
 	in->arg = arg;
-	job_run(&in->job, intake_start, intake_step, intake_fail);
+	if (req->urgent) {
+		job_run(&in->job, intake_start, intake_step, intake_fail);
+		return;
+	}
+	/* a new callback's plan comes from the request alone */
+	plan(req, &in->sla);
+	TAILQ_INSERT_TAIL(&pending, in, batch_entry);
+	npending++;
+	batch_kick();
 }
 
 /* ---- reading callbacks ---------------------------------------------- */

@@ -105,5 +105,7 @@
 
 /* Requests waiting for a free PostgreSQL connection before intake says 503. */
 #define CBD_STORE_QUEUE_MAX 4096
+/* Intake requests sharing one statement and one commit, at most. */
+#define CBD_INTAKE_BATCH 64
 
 #endif
