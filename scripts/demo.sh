@@ -77,11 +77,13 @@ conf=$run/callbackd.ini
 sed -e "s/^listen = .*/listen = 127.0.0.1:$http_port/" \
 	-e "s/^conninfo = .*/conninfo = host=127.0.0.1 port=$pg_port dbname=callbackd user=callbackd/" \
 	-e "s/^port = 6379/port = $redis_port/" \
+	-e "s|^\[daemon\]|[daemon]\nwww = $top/www|" \
 	callbackd.ini.example >"$conf"
 
 "$bin" -c "$conf" --migrate
 token=$("$bin" -c "$conf" --create-token telephony --label demo)
 agent=$("$bin" -c "$conf" --create-token agent --label demo)
+manager=$("$bin" -c "$conf" --create-token manager --label demo)
 
 cat <<EOT
 
@@ -95,6 +97,10 @@ curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
    Read it back (as a hotline agent), with ID from the answer above:
 
 curl -s -H 'Authorization: Bearer $agent' http://127.0.0.1:$http_port/v1/callbacks/ID
+
+   The web pages: open http://127.0.0.1:$http_port/ and sign in with the
+   agent token $agent
+   or the manager token $manager
 
    Readiness: curl -s http://127.0.0.1:$http_port/readyz
    Stop with Ctrl-C.
