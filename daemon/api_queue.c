@@ -187,7 +187,7 @@ api_queue_claim(struct api_req *a)
 		return;
 	}
 	c->a = a;
-	store_caseworkers(a->token.caseworker_id, claim_profile, c);
+	store_caseworker_profile(a->token.caseworker_id, claim_profile, c);
 }
 
 /* ---- heartbeat and release ------------------------------------------ */
@@ -371,5 +371,5 @@ api_queue_peek(struct api_req *a)
 	}
 	if (p->limit == 0)
 		p->limit = PEEK_LIMIT_DEFAULT;
-	store_caseworkers(a->token.caseworker_id, peek_profile, p);
+	store_caseworker_profile(a->token.caseworker_id, peek_profile, p);
 }

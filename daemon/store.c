@@ -1475,10 +1475,83 @@ cw_profile_params(struct cw_job *c, const struct caseworker *w)
 	c->nparams = 5;
 }
 
+/*
+ * A caseworker's profile for claims and their queue, remembered for
+ * CBD_PROFILE_CACHE_MS: a claim need not read it from PostgreSQL each
+ * time. A save through this daemon forgets them all at once (the
+ * generation makes a read that began before the save not store what it
+ * read); another daemon's save takes effect within that time.
+ */
+static struct {
+	char id[CBD_IDENT_MAX + 1];
+	int64_t until;
+	struct caseworker w;
+	size_t n; /* 0: no such caseworker */
+} profiles[CBD_PROFILE_CACHE_SLOTS];
+static unsigned profiles_gen;
+
+struct profile_call {
+	char id[CBD_IDENT_MAX + 1];
+	unsigned gen;
+	store_caseworkers_fn *fn;
+	void *arg;
+};
+
+static size_t
+profile_slot(const char *id)
+{
+	unsigned h = 5381;
+
+	while (*id)
+		h = h * 33 + (unsigned char)*id++;
+	return h % CBD_PROFILE_CACHE_SLOTS;
+}
+
+static void
+profile_read(void *arg, enum store_status st, const struct caseworker *w,
+    size_t n)
+{
+	struct profile_call *pc = arg;
+	size_t i = profile_slot(pc->id);
+
+	if (st == STORE_OK && pc->gen == profiles_gen) {
+		snprintf(profiles[i].id, sizeof(profiles[i].id), "%s", pc->id);
+		profiles[i].n = n ? 1 : 0;
+		if (n)
+			profiles[i].w = *w;
+		profiles[i].until = now_ms() + CBD_PROFILE_CACHE_MS;
+	}
+	pc->fn(pc->arg, st, w, n);
+	free(pc);
+}
+
+void
+store_caseworker_profile(const char *id, store_caseworkers_fn *fn, void *arg)
+{
+	size_t i = profile_slot(id);
+	struct profile_call *pc;
+
+	if (profiles[i].until > now_ms() && !strcmp(profiles[i].id, id)) {
+		fn(arg, STORE_OK, profiles[i].n ? &profiles[i].w : NULL, profiles[i].n);
+		return;
+	}
+	if (!(pc = calloc(1, sizeof(*pc)))) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	snprintf(pc->id, sizeof(pc->id), "%s", id);
+	pc->gen = profiles_gen;
+	pc->fn = fn;
+	pc->arg = arg;
+	store_caseworkers(id, profile_read, pc);
+}
+
 void
 store_caseworker_save(const struct caseworker *w, int create,
     store_caseworkers_fn *fn, void *arg)
 {
+	memset(profiles, 0, sizeof(profiles));
+	profiles_gen++;
 	struct cw_job *c = cw_new(create ?
 	    "INSERT INTO caseworkers AS w (id, site, topics, languages, active) "
 	    "VALUES ($1, $2, $3::text[], $4::text[], $5::boolean) "

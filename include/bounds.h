@@ -40,6 +40,9 @@
 /* How long a token lookup is remembered, and in how many slots. */
 #define CBD_TOKEN_CACHE_MS 5000
 #define CBD_TOKEN_CACHE_SLOTS 256
+/* The same for caseworker profiles read when claiming. */
+#define CBD_PROFILE_CACHE_MS 5000
+#define CBD_PROFILE_CACHE_SLOTS 64
 
 /* Back-off for reconnecting to Redis and PostgreSQL. */
 #define CBD_RECONNECT_MIN_MS 100

@@ -117,6 +117,10 @@ void store_caseworker_save(const struct caseworker *, int create,
     store_caseworkers_fn *, void *arg);
 /* One caseworker by id, or all (id NULL), by id. */
 void store_caseworkers(const char *id, store_caseworkers_fn *, void *arg);
+/* One caseworker's profile for claiming, possibly as read up to
+ * CBD_PROFILE_CACHE_MS ago (at once fresh after a save through this
+ * daemon); fn may run before this returns. */
+void store_caseworker_profile(const char *id, store_caseworkers_fn *, void *arg);
 
 /* SLA alerts. */
 struct alert {

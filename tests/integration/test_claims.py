@@ -344,7 +344,11 @@ def test_caseworker_admin(t):
     st, _, lst, _ = w.d.req("GET", "/v1/caseworkers", token=w.admin)
     assert [c["id"] for c in lst["caseworkers"]] == ["anna"]
     assert w.d.req("GET", "/v1/caseworkers", token=w.agent)[0] == 403
-    w.create(site="soest", topic="benefits")
+    cb = w.create(site="soest", topic="benefits")
+    # a claim first, so the daemon has anna's profile in hand
+    st, _, got, _ = w.claim("anna")
+    assert st == 200 and got["callback"]["id"] == cb["id"]
+    assert w.act("anna", cb["id"], "release", {"lease": got["lease"]["token"]})[0] == 200
     st, _, off, _ = w.d.req("POST", "/v1/caseworkers/anna/deactivate", None, w.admin)
     assert st == 200 and off["active"] is False
     st, _, err, _ = w.claim("anna")
