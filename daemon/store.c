@@ -859,11 +859,12 @@ intake_fail(struct store_job *j, enum store_status st)
 }
 
 /*
- * Group commit. Non-urgent requests wait in `pending` while a batch is in
+ * Group commit. Non-urgent requests wait in `pending` while batches are in
  * PostgreSQL; the next batch takes up to CBD_INTAKE_BATCH of them into one
  * statement, cbd_intake_batch, so they share one commit. Nobody is
- * answered before that commit. One batch at a time: batches never wait
- * for each other's locks. Urgent requests keep the transaction above,
+ * answered before that commit. Up to half the pool runs batches at once;
+ * each takes its locks in ascending order first, so they never wait for
+ * each other in a circle. Urgent requests keep the transaction above,
  * which may raise a merged callback's deadline.
  */
 struct batch_job {
@@ -876,7 +877,7 @@ struct batch_job {
 
 static TAILQ_HEAD(, intake_job) pending = TAILQ_HEAD_INITIALIZER(pending);
 static size_t npending;
-static int batch_queued; /* a batch job is waiting for or using a connection */
+static int batches; /* batch jobs waiting for or using a connection */
 
 static void batch_kick(void);
 
@@ -1012,7 +1013,7 @@ batch_free(struct store_job *j)
 		if (b->items[i])
 			item_answer(b->items[i], b->st, INTAKE_CREATED, NULL);
 	free(b);
-	batch_queued = 0;
+	batches--;
 	if (give_up)
 		while ((in = TAILQ_FIRST(&pending))) {
 			TAILQ_REMOVE(&pending, in, batch_entry);
@@ -1025,25 +1026,31 @@ batch_free(struct store_job *j)
 static void
 batch_kick(void)
 {
+	int lanes = conf->pg_pool_size / 2 > 0 ? (int)conf->pg_pool_size / 2 : 1;
 	struct batch_job *b;
 
-	if (batch_queued || TAILQ_EMPTY(&pending))
-		return;
-	if (!(b = calloc(1, sizeof(*b)))) {
-		struct intake_job *in = TAILQ_FIRST(&pending);
+	/* another batch when more than CBD_INTAKE_LANE_AT wait for each one
+	 * running, up to the lanes: a small load keeps one lane and full
+	 * batches, a large one uses them all */
+	while (batches < lanes && (size_t)batches * CBD_INTAKE_LANE_AT < npending) {
+		if (!(b = calloc(1, sizeof(*b)))) {
+			if (batches == 0) {
+				struct intake_job *in = TAILQ_FIRST(&pending);
 
-		TAILQ_REMOVE(&pending, in, batch_entry);
-		npending--;
-		item_answer(in, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
-		return;
+				TAILQ_REMOVE(&pending, in, batch_entry);
+				npending--;
+				item_answer(in, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+			}
+			return;
+		}
+		batches++;
+		b->job.start = batch_start;
+		b->job.step = batch_step;
+		b->job.fail = batch_fail;
+		b->job.destroy = batch_free;
+		b->st = STORE_FAILED;
+		job_submit(&b->job);
 	}
-	batch_queued = 1;
-	b->job.start = batch_start;
-	b->job.step = batch_step;
-	b->job.fail = batch_fail;
-	b->job.destroy = batch_free;
-	b->st = STORE_FAILED;
-	job_submit(&b->job);
 }
 
 void

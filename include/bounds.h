@@ -110,5 +110,7 @@
 #define CBD_STORE_QUEUE_MAX 4096
 /* Intake requests sharing one statement and one commit, at most. */
 #define CBD_INTAKE_BATCH 64
+/* Requests waiting per running batch before another batch starts. */
+#define CBD_INTAKE_LANE_AT 16
 
 #endif

@@ -587,8 +587,12 @@ def test_concurrent_intakes_share_a_commit(t):
     results = held_batch(t, d, tok["telephony"], phones)
     assert all(not isinstance(r, Exception) and r[0] == 201 for r in results), results
     assert count(t) == 50
-    # now() is the transaction's start: one value per transaction
-    assert int(t.scalar("SELECT count(DISTINCT created_at) FROM callbacks")) <= 3
+    # now() is the transaction's start: one value per transaction. One
+    # lane waits on the lock; the second opens once 16 wait, and takes up
+    # to 64 each time: a handful of commits, not fifty
+    commits = int(t.scalar("SELECT count(DISTINCT created_at) FROM callbacks"))
+    print(f"     50 intakes in {commits} transactions")
+    assert commits <= 8, commits
     assert int(t.scalar("SELECT count(*) FROM alerts WHERE level = 'breached'")) == 50
 
 
