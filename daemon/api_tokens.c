@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "config.h"
 #include "auth.h"
 #include "log.h"
 #include "store.h"
@@ -155,7 +156,15 @@ api_tokens_revoke(struct api_req *a)
 void
 api_session(struct api_req *a)
 {
-	http_reply(a, 200, json_pack("{s:s,s:s?}", "role", a->token.role,
-	    "caseworker", a->token.caseworker_id[0] ? a->token.caseworker_id : NULL),
-	    NULL);
+	json_t *topics = json_array(), *sites = json_array();
+	size_t i;
+
+	/* what the pages offer in their forms */
+	for (i = 0; i < conf->ntopics; i++)
+		json_array_append_new(topics, json_string(conf->topics[i].name));
+	for (i = 0; i < conf->nsites; i++)
+		json_array_append_new(sites, json_string(conf->sites[i].name));
+	http_reply(a, 200, json_pack("{s:s,s:s?,s:o,s:o}", "role", a->token.role,
+	    "caseworker", a->token.caseworker_id[0] ? a->token.caseworker_id : NULL,
+	    "topics", topics, "sites", sites), NULL);
 }

@@ -535,13 +535,15 @@ def test_agents_find_callbacks_by_phone_or_reference(t):
 
 def test_session_says_who_the_token_is(t):
     d, tok = setup(t, ("agent", "admin"))
-    assert d.req("GET", "/v1/session", token=tok["agent"])[2] == {"role": "agent",
-                                                               "caseworker": None}
+    topics = ["housing_approval", "benefits", "general", "quick"]
+    sites = ["dortmund", "soest"]
+    assert d.req("GET", "/v1/session", token=tok["agent"])[2] == {
+        "role": "agent", "caseworker": None, "topics": topics, "sites": sites}
     assert d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
                  "topics": ["general"], "languages": ["de"]}, tok["admin"])[0] == 201
     cw = d.token("caseworker", caseworker="anna")
-    assert d.req("GET", "/v1/session", token=cw)[2] == {"role": "caseworker",
-                                                         "caseworker": "anna"}
+    assert d.req("GET", "/v1/session", token=cw)[2] == {
+        "role": "caseworker", "caseworker": "anna", "topics": topics, "sites": sites}
     assert d.req("GET", "/v1/session")[0] == 401
 
 
