@@ -3,7 +3,8 @@
 # builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
 # and runs the unit tests (Check) and the integration tests (real Redis,
 # PostgreSQL and syslog-ng) on each, then the libFuzzer harnesses for a
-# bounded time. Runs every stage even after a failure, then prints a
+# bounded time, then the web pages in headless Chromium (tests/e2e). Runs
+# every stage even after a failure, then prints a
 # summary and, last, one line "N passed, M failed". Exits non-zero on any
 # failure.
 set -u
@@ -25,6 +26,20 @@ unit_counts() {
 		[ -e "$log" ] || continue
 		grep -h '^[0-9]*%: Checks:' "$log"
 	done | awk -F'[:,] *' '{ c += $3; f += $5 + $7 } END { printf "%d %d\n", c - f, f }'
+}
+
+# Adds up a log whose last count line is "N passed, M failed"; a non-zero
+# exit with no failure counted is one failure. Shows what was not "ok".
+tally() { # label log exit-code lines-to-show
+	grep -v -e '^ok ' -e '^[0-9]* passed, [0-9]* failed$' "$2" | tail -n "$4"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2" | tail -n 1)
+	tp=$(echo "$line" | awk '{ print $1 }')
+	tf=$(echo "$line" | awk '{ print $3 }')
+	tp=${tp:-0} tf=${tf:-0}
+	[ "$3" != 0 ] && [ "$tf" = 0 ] && tf=1
+	passed=$((passed + tp))
+	failed=$((failed + tf))
+	note "$1: $tp passed, $tf failed"
 }
 
 stage() { # name configure-flags env...
@@ -58,16 +73,7 @@ stage() { # name configure-flags env...
 	echo "== $name: integration tests"
 	out=$dir/integration.log
 	env $envs CALLBACKD="$top/$dir/callbackd" python3 tests/integration/run.py >"$out" 2>&1
-	rc=$?
-	grep -v '^ok ' "$out" | tail -n 200
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
-	ip=$(echo "$line" | awk '{ print $1 }')
-	if=$(echo "$line" | awk '{ print $3 }')
-	ip=${ip:-0} if=${if:-0}
-	[ "$rc" != 0 ] && [ "$if" = 0 ] && if=1
-	passed=$((passed + ip))
-	failed=$((failed + if))
-	note "$name: integration $ip passed, $if failed"
+	tally "$name: integration" "$out" $? 200
 }
 
 echo "== autoreconf"
@@ -82,16 +88,12 @@ echo "== fuzzing (libFuzzer, ${FUZZ_SECONDS:-20} s per harness)"
 out=build/fuzz.log
 mkdir -p build
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} sh scripts/fuzz.sh >"$out" 2>&1
-rc=$?
-cat "$out" | grep -v '^[0-9]* passed' | tail -n 60
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
-fp=$(echo "$line" | awk '{ print $1 }')
-ff=$(echo "$line" | awk '{ print $3 }')
-fp=${fp:-0} ff=${ff:-0}
-[ "$rc" != 0 ] && [ "$ff" = 0 ] && ff=1
-passed=$((passed + fp))
-failed=$((failed + ff))
-note "fuzz: $fp passed, $ff failed"
+tally fuzz "$out" $? 60
+
+echo "== e2e: the web pages in headless Chromium"
+out=build/e2e.log
+CALLBACKD="$top/build/plain/callbackd" python3 tests/e2e/run.py >"$out" 2>&1
+tally e2e "$out" $? 80
 
 echo
 printf '%s' "$summary"
