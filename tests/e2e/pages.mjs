@@ -66,6 +66,21 @@ const scenarios = {
     check(after.body.attempts.length === 1 && after.body.attempts[0].result === 'no_answer'
       && after.body.attempts[0].note === 'Mailbox voll', 'the attempt is on record');
     await page.screenshot({ path: `${env.OUT}/caseworker-logged.png`, fullPage: true });
+
+    // the next one: the lease (6 s here) outlives twice its length while
+    // the page is open, and is given back when the page is left
+    await page.click('#next');
+    await page.locator('#current').waitFor({ state: 'visible', timeout: WAIT });
+    await page.waitForTimeout(13000);
+    const kept = await api('GET', `/v1/callbacks/${env.CB2_ID}`, env.AGENT_TOKEN);
+    check(kept.body.state === 'claimed' && kept.body.lapsed_leases === 0, 'the lease was kept alive');
+    await page.goto('about:blank');
+    let back = null;
+    for (let i = 0; i < 20 && back?.state !== 'queued'; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      back = (await api('GET', `/v1/callbacks/${env.CB2_ID}`, env.AGENT_TOKEN)).body;
+    }
+    check(back.state === 'queued' && back.lapsed_leases === 0, `given back on leaving, not ${back.state}`);
   },
 
   // a bad phone gets the API's message at the phone field; a good one is created

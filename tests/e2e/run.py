@@ -36,6 +36,11 @@ def prepare(d, name):
             "name": "Erika Beispiel"}, tel)
         assert st == 201, (st, cb)
         env["CB_ID"], env["CB_PHONE"] = cb["id"], cb["phone"]
+        # the next one in the queue, for keeping and giving back a lease
+        st, _, cb2, _ = d.req("POST", "/v1/callbacks", {
+            "phone": "0231 5554321", "topic": "general", "site": "dortmund"}, tel)
+        assert st == 201, (st, cb2)
+        env["CB2_ID"] = cb2["id"]
     if name == "manager":
         # the harness's topic "quick" has a 4 s target
         st = d.req("POST", "/v1/callbacks", {"phone": "0231 5559876", "topic": "quick",
@@ -60,8 +65,10 @@ def main():
             d = cluster.daemon(db, prefix)
             with open(d.conf) as f:
                 text = f.read()
+            # a short lease, so that the caseworker page must keep it alive
+            extra = "lease = 6s\n" if name == "caseworker" else ""
             with open(d.conf, "w") as f:
-                f.write(text.replace("[daemon]\n", f"[daemon]\nwww = {TOP}/www\n", 1))
+                f.write(text.replace("[daemon]\n", f"[daemon]\nwww = {TOP}/www\n{extra}", 1))
             why = None
             try:
                 d.migrate()
