@@ -3,6 +3,7 @@ sd_notify, SIGHUP reload of a good and refusal of a bad file, the unit
 passes systemd-analyze verify, and make install puts everything in place."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -77,6 +78,8 @@ def test_unit_verifies_and_make_install_places_everything(t):
         files |= {os.path.relpath(os.path.join(root, n), dest) for n in names}
     for want in ("usr/local/sbin/callbackd", "usr/local/etc/callbackd/callbackd.ini.example",
                  "usr/local/share/callbackd/sql/001_foundation.sql",
+                 "usr/local/share/callbackd/www/index.html",
+                 "usr/local/share/callbackd/www/app.js",
                  "usr/local/share/man/man8/callbackd.8"):
         assert want in files, (want, sorted(files))
     unit = [f for f in files if f.endswith("callbackd.service")]
@@ -89,4 +92,5 @@ def test_unit_verifies_and_make_install_places_everything(t):
         f.write(text.replace("/usr/local/sbin/callbackd", harness.CALLBACKD))
     out = subprocess.run(["systemd-analyze", "verify", local], capture_output=True,
                          text=True, timeout=60)
+    shutil.rmtree(dest, ignore_errors=True)
     assert out.returncode == 0 and "callbackd.service" not in out.stderr, out.stderr
