@@ -10,8 +10,8 @@
  *                                             claim, attempt reached, again
  *
  * Prints one line: mode, answered, seconds, rate, latency p50/p99/max in
- * ms, and the count of each status (cycle: a cycle is claim + attempt;
- * 204 ends that caseworker).
+ * ms, and the count of each status (cycle: a cycle is claim + attempt,
+ * and the claims' own p50/p99 follow; 204 ends that caseworker).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +40,8 @@ static enum mode mode;
 static const char *host, *prefix = "0";
 static int port, nconns, live;
 static long limit, sent, answered, seq;
-static double t0, deadline, *lat;
+static double t0, deadline, *lat, *claim_lat;
+static long claims;
 static long statuses[600];
 static char token[128];
 static char bare_body[301];
@@ -121,6 +122,9 @@ claim_done(struct evhttp_request *r, void *arg)
 		finish(c); /* 204: this caseworker's queue is empty */
 		return;
 	}
+	if (claims < limit)
+		claim_lat[claims] = (now() - c->started) * 1000;
+	claims++;
 	in = evhttp_request_get_input_buffer(r);
 	j = json_loadb((const char *)evbuffer_pullup(in, -1), evbuffer_get_length(in),
 	    0, NULL);
@@ -214,6 +218,7 @@ main(int argc, char **argv)
 	}
 	memset(bare_body, 'x', 300);
 	if (!(lat = calloc((size_t)limit, sizeof(*lat))) ||
+	    !(claim_lat = calloc((size_t)limit, sizeof(*claim_lat))) ||
 	    !(conns = calloc((size_t)nconns, sizeof(*conns))))
 		return 1;
 	base = event_base_new();
@@ -239,12 +244,19 @@ main(int argc, char **argv)
 	for (i = 0; i < 600; i++)
 		if (statuses[i])
 			printf(" s%ld=%ld", i, statuses[i]);
+	if (claims) {
+		n = claims < limit ? claims : limit;
+		qsort(claim_lat, (size_t)n, sizeof(*claim_lat), cmp);
+		printf(" claim_p50=%.2f claim_p99=%.2f", claim_lat[n / 2],
+		    claim_lat[(long)(n * 0.99)]);
+	}
 	printf("\n");
 	for (i = 0; i < nconns; i++)
 		evhttp_connection_free(conns[i].ev);
 	event_base_free(base);
 	free(conns);
 	free(lat);
+	free(claim_lat);
 	if (f)
 		fclose(f);
 	return 0;
