@@ -48,6 +48,9 @@ struct store_job {
 	void (*destroy)(struct store_job *);
 };
 
+#define PREPARED_MAX 32
+#define PREPARED_PARAMS_MAX 24
+
 struct pgconn {
 	int idx;
 	enum conn_state state;
@@ -58,6 +61,14 @@ struct pgconn {
 	int64_t backoff_ms;
 	struct store_job *job;
 	PGresult *pending; /* the first result of the statement in flight */
+	/* hot statements prepared on this connection, by their text (string
+	 * literals: the pointer is the key), named "cbdN" by index */
+	const char *prepared[PREPARED_MAX];
+	int nprepared;
+	/* a statement's first use waits for its PREPARE: what to run then */
+	int preparing;
+	int exec_n;
+	char *exec_params[PREPARED_PARAMS_MAX];
 };
 
 static TAILQ_HEAD(, store_job) waiting = TAILQ_HEAD_INITIALIZER(waiting);
@@ -140,6 +151,21 @@ conn_retry_cb(evutil_socket_t fd, short what, void *arg)
 	conn_connect(arg);
 }
 
+static int prepared_done(struct pgconn *, PGresult *);
+
+static void
+exec_forget(struct pgconn *c)
+{
+	int i;
+
+	for (i = 0; i < c->exec_n; i++) {
+		free(c->exec_params[i]);
+		c->exec_params[i] = NULL;
+	}
+	c->exec_n = 0;
+	c->preparing = 0;
+}
+
 static void
 conn_close(struct pgconn *c, const char *why)
 {
@@ -159,6 +185,8 @@ conn_close(struct pgconn *c, const char *why)
 		PQclear(c->pending);
 		c->pending = NULL;
 	}
+	exec_forget(c);
+	c->nprepared = 0; /* a new session knows none of them */
 	if (c->pg) {
 		PQfinish(c->pg);
 		c->pg = NULL;
@@ -355,6 +383,8 @@ conn_result(struct pgconn *c, PGresult *res)
 		conn_dispatch();
 		break;
 	case CONN_BUSY:
+		if (c->preparing && prepared_done(c, res) == 0)
+			break; /* the statement itself is on its way */
 		job->step(job, res);
 		break;
 	default:
@@ -446,6 +476,77 @@ job_send(struct store_job *job, const char *sql, int n,
 	char why[120];
 
 	if (conn_send(c, sql, n, params) == -1) {
+		short_error(PQerrorMessage(c->pg), why, sizeof(why));
+		conn_close(c, why);
+	}
+}
+
+static void
+prepared_name(int i, char name[16])
+{
+	snprintf(name, 16, "cbd%d", i);
+}
+
+/* The PREPARE of a statement's first use came back. Returns 0 when the
+ * statement was sent after it; -1 when the PREPARE failed, and res is
+ * the job's to see. */
+static int
+prepared_done(struct pgconn *c, PGresult *res)
+{
+	char name[16], why[120];
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK, sent;
+
+	if (!ok) {
+		exec_forget(c);
+		return -1;
+	}
+	prepared_name(c->nprepared, name);
+	c->nprepared++;
+	sent = PQsendQueryPrepared(c->pg, name, c->exec_n,
+	    (const char *const *)c->exec_params, NULL, NULL, 0) && conn_flush(c) == 0;
+	exec_forget(c);
+	if (!sent) {
+		short_error(PQerrorMessage(c->pg), why, sizeof(why));
+		conn_close(c, why);
+	}
+	return 0;
+}
+
+/* Like job_send, for a statement run often: prepared on the connection
+ * at its first use there, so PostgreSQL parses and plans it once per
+ * session. sql must be a string literal. */
+static void
+job_send_prepared(struct store_job *job, const char *sql, int n,
+    const char *const *params)
+{
+	struct pgconn *c = job->conn;
+	char name[16], why[120];
+	int i, ok;
+
+	for (i = 0; i < c->nprepared && c->prepared[i] != sql; i++)
+		;
+	if (i == c->nprepared && (i == PREPARED_MAX || n > PREPARED_PARAMS_MAX)) {
+		job_send(job, sql, n, params);
+		return;
+	}
+	prepared_name(i, name);
+	if (i < c->nprepared) {
+		ok = PQsendQueryPrepared(c->pg, name, n, params, NULL, NULL, 0) &&
+		    conn_flush(c) == 0;
+	} else {
+		/* the parameters wait with the connection for the PREPARE */
+		for (c->exec_n = 0; c->exec_n < n; c->exec_n++)
+			if (params[c->exec_n] && !(c->exec_params[c->exec_n] =
+			    strdup(params[c->exec_n]))) {
+				exec_forget(c);
+				conn_close(c, "out of memory");
+				return;
+			}
+		c->prepared[i] = sql;
+		c->preparing = 1;
+		ok = PQsendPrepare(c->pg, name, sql, n, NULL) && conn_flush(c) == 0;
+	}
+	if (!ok) {
 		short_error(PQerrorMessage(c->pg), why, sizeof(why));
 		conn_close(c, why);
 	}
@@ -633,7 +734,7 @@ token_start(struct store_job *j, PGresult *unused)
 	const char *params[1] = { t->hash };
 
 	(void)unused;
-	job_send(j, "SELECT id, role, coalesce(caseworker_id, '') FROM tokens "
+	job_send_prepared(j, "SELECT id, role, coalesce(caseworker_id, '') FROM tokens "
 	    "WHERE hash = decode($1, 'hex') AND revoked_at IS NULL", 1, params);
 }
 
@@ -955,7 +1056,7 @@ batch_start(struct store_job *j, PGresult *unused)
 		return;
 	}
 	p[0] = text;
-	job_send(j, "SELECT b.i, b.outcome, " CB_COLS " FROM "
+	job_send_prepared(j, "SELECT b.i, b.outcome, " CB_COLS " FROM "
 	    "cbd_intake_batch($1::jsonb) b, LATERAL (SELECT (b.cb).*) c", 1, p);
 	free(text);
 }
@@ -1183,7 +1284,7 @@ change_start(struct store_job *j, PGresult *unused)
 	struct change_job *c = (struct change_job *)j;
 
 	(void)unused;
-	job_send(j, c->sql, c->nparams, (const char *const *)c->params);
+	job_send_prepared(j, c->sql, c->nparams, (const char *const *)c->params);
 }
 
 static void
