@@ -519,7 +519,7 @@ void
 api_alerts_list(struct api_req *a)
 {
 	const char *since = http_query(a, "since"), *level = http_query(a, "level");
-	const char *site = http_query(a, "site");
+	const char *site = http_query(a, "site"), *waiting = http_query(a, "waiting");
 	int64_t since_ms = CBD_NO_TIME;
 
 	if (since && rfc3339_parse(since, &since_ms) == -1) {
@@ -536,5 +536,11 @@ api_alerts_list(struct api_req *a)
 		http_error(a, 400, "too_long", "site", "site is too long");
 		return;
 	}
-	store_alerts_list(since_ms, level, site, ALERTS_LIMIT, alerts_listed, a);
+	if (waiting && strcmp(waiting, "true") && strcmp(waiting, "false")) {
+		http_error(a, 400, "invalid_value", "waiting",
+		    "waiting must be true or false");
+		return;
+	}
+	store_alerts_list(since_ms, level, site, waiting && !strcmp(waiting, "true"),
+	    ALERTS_LIMIT, alerts_listed, a);
 }

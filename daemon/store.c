@@ -1885,7 +1885,7 @@ store_callbacks_by_id(const char *const *ids, size_t n, store_page_fn *fn,
 struct alert_job {
 	struct store_job job;
 	int kind; /* 0 next, 1 take, 2 sent, 3 list, 4 webhook take, 5 webhook done */
-	char params[4][CBD_ALERT_BATCH * 21 + 8];
+	char params[5][CBD_ALERT_BATCH * 21 + 8];
 	int nparams;
 	int null_mask;
 	store_alerts_fn *fn;
@@ -1940,7 +1940,9 @@ alert_start(struct store_job *j, PGresult *unused)
 		    "AND ($1::bigint IS NULL OR a.fired_at >= cbd_ts($1::bigint)) "
 		    "AND ($2::text IS NULL OR a.level = $2) "
 		    "AND ($3::text IS NULL OR c.site = $3) "
-		    "ORDER BY a.fired_at, a.id LIMIT $4::integer", 4, p);
+		    "AND (NOT $5::boolean OR (c.first_attempt_at IS NULL "
+		    "AND c.state IN ('queued', 'claimed'))) "
+		    "ORDER BY a.fired_at, a.id LIMIT $4::integer", 5, p);
 	}
 }
 
@@ -2073,7 +2075,7 @@ store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *fn, void *arg)
 
 void
 store_alerts_list(int64_t since_ms, const char *level, const char *site,
-    size_t limit, store_alerts_fn *fn, void *arg)
+    int waiting_only, size_t limit, store_alerts_fn *fn, void *arg)
 {
 	struct alert_job *a = alert_job_new(3, fn, NULL, arg);
 
@@ -2092,7 +2094,8 @@ store_alerts_list(int64_t since_ms, const char *level, const char *site,
 	else
 		snprintf(a->params[2], sizeof(a->params[2]), "%s", site);
 	snprintf(a->params[3], sizeof(a->params[3]), "%zu", limit);
-	a->nparams = 4;
+	snprintf(a->params[4], sizeof(a->params[4]), "%s", waiting_only ? "t" : "f");
+	a->nparams = 5;
 	job_run(&a->job, alert_start, alert_step, alert_fail);
 }
 

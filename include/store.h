@@ -149,9 +149,10 @@ void store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *, void *ar
 void store_webhook_take(size_t limit, int64_t claim_ms, store_alerts_fn *,
     void *arg);
 void store_webhook_done(int64_t id, int ok, store_alerts_fn *, void *arg);
-/* Alerts that went out, oldest first. */
+/* Alerts that went out, oldest first; waiting_only: only those whose
+ * callback is still open without a first attempt. */
 void store_alerts_list(int64_t since_ms, const char *level, const char *site,
-    size_t limit, store_alerts_fn *, void *arg);
+    int waiting_only, size_t limit, store_alerts_fn *, void *arg);
 
 /* A report: named, typed columns of text cells (NULL: SQL NULL), valid
  * only inside the completion. */

@@ -44,13 +44,13 @@ async function refresh() {
   try {
     const now = Date.now();
     const [risk, today, week, days, breaches] = await Promise.all([
-      api('GET', `/v1/alerts?level=at_risk&since=${iso(now - DAY)}`),
+      api('GET', `/v1/alerts?level=at_risk&waiting=true&since=${iso(now - DAY)}`),
       api('GET', sla(startOfToday())),
       api('GET', sla(startOfWeek())),
       api('GET', `/v1/reports/sla?from=${iso(now - 30 * DAY)}&to=${iso(now + 1000)}&group_by=day`),
       api('GET', `/v1/reports/breaches?from=${iso(now - 7 * DAY)}&to=${iso(now + 1000)}`),
     ]);
-    // an alert that went out for a callback still open and not yet due
+    // still waiting for a first attempt, and not yet past its deadline
     const open = risk.alerts.filter((a) => Date.parse(a.due_at) > now);
     rows($('risk'), open, (a) => [time(a.due_at), a.site, a.topic, `${Math.round(a.threshold * 100)} %`]);
     rows($('today'), today.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached]);

@@ -70,6 +70,17 @@ def test_old_request_is_at_risk_at_once(t):
     wait_for("at risk", lambda: len(alerts_for(t, cb["id"])) == 3, timeout=10)
     assert levels(t, cb["id"]) == [("at_risk", "0.50"), ("at_risk", "0.75"),
                                    ("at_risk", "0.90")]
+    # the managers' at-risk list shows them while the callback waits, and
+    # no more once it has had its first attempt
+    manager = d.token("manager")
+    waiting = "/v1/alerts?level=at_risk&waiting=true"
+    st, _, got, _ = d.req("GET", waiting, token=manager)
+    assert st == 200 and [a["callback_id"] for a in got["alerts"]] == [cb["id"]] * 3
+    assert d.req("POST", f"/v1/callbacks/{cb['id']}/attempts", {"result": "busy"},
+                 d.token("agent"))[0] == 201
+    assert d.req("GET", waiting, token=manager)[2]["alerts"] == []
+    assert len(d.req("GET", "/v1/alerts?level=at_risk", token=manager)[2]["alerts"]) == 3
+    assert d.req("GET", "/v1/alerts?waiting=yes", token=manager)[0] == 400
 
 
 def test_attempt_before_due_stops_alerts(t):
