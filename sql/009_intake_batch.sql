@@ -4,7 +4,10 @@
 -- alone) and, when it created a callback, plans its alerts. Only
 -- non-urgent requests come this way: an urgent one may raise a merged
 -- callback's deadline, which the daemon computes from the calendars in
--- the same transaction.
+-- the same transaction. Several batches may run at once: each takes the
+-- locks of all its requests first, in the order every single intake also
+-- uses (ascending lock key), so that batches never wait for each other in
+-- a circle; cbd_intake takes the same locks again, which costs nothing.
 --
 -- p: a JSON array of objects with keys (text array), phone, topic, site,
 -- language, assignee, name, customer_ref, note, call_id, requested_at,
@@ -18,10 +21,22 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r jsonb;
     n integer := 0;
+    v_lock bigint;
     v_res record;
     v_outcome text;
     v_cb callbacks;
 BEGIN
+    FOR v_lock IN
+        SELECT DISTINCT hashtextextended(k, 0) AS h
+        FROM jsonb_array_elements(p) AS e,
+             LATERAL (SELECT jsonb_array_elements_text(e->'keys')
+                      UNION ALL
+                      SELECT 'open:' || (e->>'phone') || '|' || (e->>'topic')) AS x(k)
+        ORDER BY h
+    LOOP
+        PERFORM pg_advisory_xact_lock(v_lock);
+    END LOOP;
+
     FOR r IN SELECT e FROM jsonb_array_elements(p) AS e LOOP
         BEGIN
             SELECT x.outcome, x.cb INTO v_res FROM cbd_intake(
