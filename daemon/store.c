@@ -1900,7 +1900,7 @@ static void
 alert_start(struct store_job *j, PGresult *unused)
 {
 	struct alert_job *a = (struct alert_job *)j;
-	const char *p[4];
+	const char *p[sizeof(a->params) / sizeof(a->params[0])];
 	int i;
 
 	(void)unused;
