@@ -3,7 +3,7 @@
 // reference, and log an attempt on one of them.
 import { t, time } from './i18n.js';
 import { api, ApiError } from './api.js';
-import { status, failed } from './app.js';
+import { status, failed, fill } from './app.js';
 
 const $ = (id) => document.getElementById(id);
 const RESULTS = ['reached', 'no_answer', 'busy', 'voicemail', 'wrong_number'];
@@ -31,12 +31,12 @@ async function create(e) {
   if (f.urgent.checked) body.urgent = true;
   try {
     const cb = await api('POST', '/v1/callbacks', body);
-    $('create-done').textContent = `${cb.merged ? t('merged') : t('created')} ${time(cb.due_at)}`;
+    $('create-done').textContent = `${cb.merged ? t('merged') : t('created')} ${t('due')}: ${time(cb.due_at)}`;
     e.target.reset();
     f.language.value = 'de';
     f.phone.focus();
   } catch (err) {
-    const field = err instanceof ApiError && err.field && document.querySelector(`#create .field[data-field="${err.field}"]`);
+    const field = err instanceof ApiError && err.field && document.querySelector(`#create .field[data-field="${CSS.escape(err.field)}"]`);
     if (field) {
       field.classList.add('invalid');
       field.querySelector('.error').textContent = err.message;
@@ -56,27 +56,20 @@ async function search(e) {
   if (!q) return;
   try {
     const r = await api('GET', `/v1/callbacks?${by}=${encodeURIComponent(q)}&limit=50`);
-    const body = $('found');
-    body.replaceChildren();
-    for (const cb of r.callbacks) {
-      const tr = document.createElement('tr');
-      for (const v of [t(cb.state), cb.topic, cb.site, time(cb.due_at), String(cb.attempt_count)]) {
-        tr.append(Object.assign(document.createElement('td'), { textContent: v }));
-      }
-      const td = document.createElement('td');
-      if (cb.state === 'queued') {
-        const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t('log_attempt') });
-        b.addEventListener('click', () => choose(cb));
-        td.append(b);
-      }
-      tr.append(td);
-      body.append(tr);
-    }
-    if (!r.callbacks.length) status(t('nothing'));
+    fill($('found'), r.callbacks, (cb) => [cb.phone, cb.name, t(cb.state), cb.topic, cb.site, time(cb.due_at),
+      cb.attempt_count, cb.state === 'queued' ? attemptButton(cb) : '']);
   } catch (err) {
     if (err instanceof ApiError && err.field) $('s-error').textContent = err.message;
     else failed(err);
   }
+}
+
+// agents log attempts on queued call-backs only (a claimed one is a
+// caseworker's, under a lease)
+function attemptButton(cb) {
+  const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t('log_attempt') });
+  b.addEventListener('click', () => choose(cb));
+  return b;
 }
 
 function choose(cb) {

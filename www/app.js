@@ -6,9 +6,10 @@ import * as agent from './agent.js';
 import * as manager from './manager.js';
 
 const views = { caseworker, agent, manager };
+const NOTE = 'callbackd.note'; // why the last sign-out happened, for the next page
 const $ = (id) => document.getElementById(id);
 
-// One line at the bottom says what just happened, or went wrong.
+// One line in the header says what just happened, or went wrong.
 export function status(text, bad = false) {
   $('status').textContent = text;
   $('status').classList.toggle('bad', bad);
@@ -16,11 +17,30 @@ export function status(text, bad = false) {
 
 export function failed(err) {
   if (err instanceof ApiError && err.status === 401) {
-    signOut();
+    signOut('expired');
     return;
   }
   status(err instanceof ApiError && (err.status === 0 || err.status === 503)
     ? t('unavailable') : err.message, true);
+}
+
+// Rows of a table from a list; a cell is text or an element (a button).
+export function fill(tbody, list, cells) {
+  const row = (values) => {
+    const tr = document.createElement('tr');
+    for (const v of values) {
+      const td = document.createElement('td');
+      td.append(v ?? '');
+      tr.append(td);
+    }
+    return tr;
+  };
+  if (list.length) {
+    tbody.replaceChildren(...list.map((item) => row(cells(item))));
+  } else {
+    tbody.replaceChildren(row([t('nothing')]));
+    tbody.querySelector('td').colSpan = tbody.parentElement.tHead.rows[0].cells.length;
+  }
 }
 
 function show(id) {
@@ -31,6 +51,8 @@ async function start() {
   if (!token()) {
     show('signin');
     $('signout').hidden = true;
+    $('signin-error').textContent = t(sessionStorage.getItem(NOTE) ?? '');
+    sessionStorage.removeItem(NOTE);
     $('token').focus();
     return;
   }
@@ -59,12 +81,12 @@ async function start() {
   view.open(session);
 }
 
-async function signOut() {
+async function signOut(note) {
   for (const v of Object.values(views)) await v.close?.();
   setToken(null);
-  $('who').textContent = '';
-  status('');
-  start();
+  if (note) sessionStorage.setItem(NOTE, note);
+  // a fresh page: nothing of the last user's (numbers, names) stays behind
+  location.reload();
 }
 
 $('signin-form').addEventListener('submit', (e) => {
@@ -74,7 +96,7 @@ $('signin-form').addEventListener('submit', (e) => {
   $('token').value = '';
   start();
 });
-$('signout').addEventListener('click', signOut);
+$('signout').addEventListener('click', () => signOut());
 
 applyLabels();
 start();

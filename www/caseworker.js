@@ -3,41 +3,54 @@
 // leaving; their own queue below, in claim order.
 import { t, time, left } from './i18n.js';
 import { api, token } from './api.js';
-import { status, failed } from './app.js';
+import { status, failed, fill } from './app.js';
 
 const $ = (id) => document.getElementById(id);
 const RESULTS = ['reached', 'no_answer', 'busy', 'voicemail', 'wrong_number'];
 let held = null;      // { callback, lease }
 let beat = null, tick = null;
 
-function stopTimers() {
+// Puts the call-back away; one at a time, so "next" only without one.
+function drop() {
+  held = null;
   clearTimeout(beat);
   clearInterval(tick);
   beat = tick = null;
+  $('current').hidden = true;
+  $('next').disabled = false;
 }
 
-// A heartbeat well before the lease runs out: a third of what is left,
-// at most a minute.
+// The lease is gone (lapsed, taken over) or the call-back closed by
+// someone else: nothing more to do with it here.
+function lost(err) {
+  drop();
+  if (err.code?.startsWith('lease') || err.code === 'wrong_state') status(t('lease_lost'), true);
+  else failed(err);
+}
+
+// A heartbeat well before the lease runs out: after a third of what is
+// left, at most a minute. While the service is unreachable it tries again
+// (ever sooner) until the lease has lapsed, which the answer then says.
 function keepAlive() {
   clearTimeout(beat);
-  if (!held) return;
   const wait = Math.min(60000, Math.max(1000, (Date.parse(held.lease.until) - Date.now()) / 3));
   beat = setTimeout(async () => {
+    const id = held.callback.id;
     try {
-      const r = await api('POST', `/v1/callbacks/${held.callback.id}/heartbeat`, { lease: held.lease.token });
+      const r = await api('POST', `/v1/callbacks/${id}/heartbeat`, { lease: held.lease.token });
+      if (held?.callback.id !== id) return; // logged or given back meanwhile
       held.lease = r.lease;
       keepAlive();
     } catch (err) {
-      drop();
-      failed(err);
+      if (held?.callback.id !== id) return;
+      if (err.status === 0 || err.status === 503) {
+        failed(err);
+        keepAlive();
+      } else {
+        lost(err);
+      }
     }
   }, wait);
-}
-
-function drop() {
-  held = null;
-  stopTimers();
-  $('current').hidden = true;
 }
 
 function countdown() {
@@ -65,12 +78,8 @@ async function showCurrent() {
   const list = $('cb-attempts');
   list.replaceChildren();
   const full = await api('GET', `/v1/callbacks/${cb.id}`);
-  for (const a of full.attempts) {
-    const li = document.createElement('li');
-    li.textContent = `${time(a.at)}: ${t(a.result)}${a.note ? ` – ${a.note}` : ''}`;
-    list.append(li);
-  }
-  if (!full.attempts.length) list.append(Object.assign(document.createElement('li'), { textContent: t('nothing') }));
+  const lines = full.attempts.map((a) => `${time(a.at)}: ${t(a.result)}${a.note ? ` – ${a.note}` : ''}`);
+  list.append(...(lines.length ? lines : [t('nothing')]).map((text) => Object.assign(document.createElement('li'), { textContent: text })));
   $('cb-phone').focus();
 }
 
@@ -83,6 +92,7 @@ async function next() {
       return;
     }
     held = r;
+    $('next').disabled = true;
     keepAlive();
     await showCurrent();
     await refreshQueue();
@@ -102,38 +112,30 @@ async function attempt(result, extra = {}) {
     $('next').focus();
     await refreshQueue();
   } catch (err) {
-    if (err.code?.startsWith('lease')) {
-      drop();
-      status(t('lease_lost'), true);
-    } else {
-      failed(err);
-    }
+    // a bad time for "call later" keeps the call-back here to correct it
+    if (err.status === 403 || err.status === 409) lost(err);
+    else failed(err);
   }
 }
 
-async function release(keepalive = false) {
+// leaving: the page goes away (or signs out), so the request must outlive
+// it and nobody is there to read a failure
+async function release(leaving = false) {
   if (!held) return;
   const id = held.callback.id, lease = held.lease.token;
   drop();
   try {
-    await api('POST', `/v1/callbacks/${id}/release`, { lease }, keepalive ? { keepalive: true } : {});
+    await api('POST', `/v1/callbacks/${id}/release`, { lease }, leaving ? { keepalive: true } : {});
+    if (!leaving) await refreshQueue();
   } catch (err) {
-    if (!keepalive) failed(err);
+    if (!leaving) failed(err);
   }
 }
 
 async function refreshQueue() {
   try {
     const r = await api('GET', '/v1/queue');
-    const body = $('queue');
-    body.replaceChildren();
-    for (const cb of r.callbacks) {
-      const tr = document.createElement('tr');
-      for (const v of [time(cb.due_at), cb.topic, cb.site, cb.language, cb.urgent ? t('urgent') : '']) {
-        tr.append(Object.assign(document.createElement('td'), { textContent: v }));
-      }
-      body.append(tr);
-    }
+    fill($('queue'), r.callbacks, (cb) => [time(cb.due_at), cb.topic, cb.site, cb.language, cb.urgent ? t('urgent') : '']);
   } catch (err) {
     failed(err);
   }
@@ -161,7 +163,6 @@ export function open() {
       }
       attempt('callback_later', { not_before: new Date(v).toISOString() });
     });
-    // leaving the page gives the callback back; the request outlives the page
     addEventListener('pagehide', () => {
       if (held && token()) release(true);
     });
@@ -171,5 +172,5 @@ export function open() {
 }
 
 export async function close() {
-  await release();
+  await release(true);
 }

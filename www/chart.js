@@ -1,5 +1,7 @@
-// A bar chart of compliance per day, drawn as SVG from the SLA report's
-// rows ({day, within_target_pct, requests}). No library: a few rects.
+// Compliance per day as an SVG bar chart, drawn here (no library): a slot
+// for every day of the period, so that gaps stay gaps; a day with requests
+// gets a bar as high as its share within target (0 % still shows a stub),
+// a day without a grey mark at the base line.
 const NS = 'http://www.w3.org/2000/svg';
 
 function el(name, attrs, text) {
@@ -9,25 +11,30 @@ function el(name, attrs, text) {
   return e;
 }
 
-export function compliance(rows, label) {
-  const w = 640, h = 180, pad = 28;
-  const svg = el('svg', { viewBox: `0 0 ${w} ${h}`, role: 'img', 'aria-label': label, class: 'chart' });
-  svg.append(el('line', { x1: pad, y1: h - pad, x2: w, y2: h - pad, class: 'axis' }));
+// rows: the SLA report grouped by day ({day: "YYYY-MM-DD", within_target_pct,
+// requests}); days: the period's days, oldest first, as "YYYY-MM-DD".
+export function compliance(rows, days, text) {
+  const w = 640, h = 180, pad = 28, top = 10, base = h - pad;
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const svg = el('svg', { viewBox: `0 0 ${w} ${h}`, role: 'img', 'aria-label': text.label, class: 'chart' });
   for (const p of [0, 50, 100]) {
-    const y = h - pad - (h - 2 * pad) * p / 100;
-    svg.append(el('text', { x: 2, y: y + 4, class: 'tick' }, `${p}%`));
-    svg.append(el('line', { x1: pad, y1: y, x2: w, y2: y, class: 'grid' }));
+    const y = base - (base - top) * p / 100;
+    svg.append(el('line', { x1: pad, y1: y, x2: w, y2: y, class: p ? 'grid' : 'axis' }));
+    svg.append(el('text', { x: 0, y: y + 4, class: 'tick' }, `${p}%`));
   }
-  const bw = rows.length ? (w - pad) / rows.length : 0;
-  rows.forEach((r, i) => {
-    const pct = Number(r.within_target_pct ?? 0);
-    const bh = (h - 2 * pad) * pct / 100;
-    const bar = el('rect', { x: pad + i * bw + 1, y: h - pad - bh, width: Math.max(1, bw - 2), height: bh,
-      class: pct >= 95 ? 'good' : pct >= 80 ? 'fair' : 'poor' });
-    bar.append(el('title', {}, `${r.day}: ${pct}% (${r.requests})`));
+  const bw = (w - pad) / days.length;
+  days.forEach((day, i) => {
+    const r = byDay.get(day), x = pad + i * bw + 1;
+    const pct = r ? Number(r.within_target_pct ?? 0) : 0;
+    const bh = r ? Math.max(2, (base - top) * pct / 100) : 1;
+    const bar = el('rect', { x, y: base - bh, width: Math.max(1, bw - 2), height: bh,
+      class: !r ? 'none' : pct >= 95 ? 'good' : pct >= 80 ? 'fair' : 'poor' });
+    bar.append(el('title', {}, r ? `${day}: ${pct} % (${r.requests} ${text.requests})` : `${day}: ${text.none}`));
     svg.append(bar);
-    if (rows.length <= 10 || i % Math.ceil(rows.length / 10) === 0) {
-      svg.append(el('text', { x: pad + i * bw, y: h - 8, class: 'tick' }, String(r.day).slice(5)));
+    const back = days.length - 1 - i; // every fifth day back from today
+    if (back % 5 === 0) {
+      svg.append(el('text', { x: back ? x + bw / 2 : w, y: h - 8, class: 'tick', 'text-anchor': back ? 'middle' : 'end' },
+        `${day.slice(8)}.${day.slice(5, 7)}.`));
     }
   });
   return svg;

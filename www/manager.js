@@ -1,72 +1,70 @@
 // The manager's view: what is at risk now (refreshed every 30 s), today's
 // and this week's compliance per site and topic, the breaches with their
 // reasons, compliance per day as a chart, and the reports as CSV.
-import { t, time } from './i18n.js';
+import { t, time, left } from './i18n.js';
 import { api, download } from './api.js';
-import { failed } from './app.js';
+import { failed, fill } from './app.js';
 import { compliance } from './chart.js';
 
 const $ = (id) => document.getElementById(id);
-const DAY = 86400000;
+const DAYS = 30;
+// days in the report as on this computer's calendar, like "today" here
+const TZ = Intl.DateTimeFormat().resolvedOptions().timeZone;
 let timer = null;
 
-function rows(tbody, list, cells) {
-  tbody.replaceChildren();
-  for (const item of list) {
-    const tr = document.createElement('tr');
-    for (const v of cells(item)) tr.append(Object.assign(document.createElement('td'), { textContent: v ?? '' }));
-    tbody.append(tr);
-  }
-  if (!list.length) {
-    const tr = document.createElement('tr');
-    tr.append(Object.assign(document.createElement('td'), { textContent: t('nothing'), colSpan: 9 }));
-    tbody.append(tr);
-  }
-}
-
-function startOfToday() {
+// local midnight, `back` days ago
+function midnight(back = 0) {
   const d = new Date();
   d.setHours(0, 0, 0, 0);
+  d.setDate(d.getDate() - back);
   return d;
 }
 
-function startOfWeek() {
-  const d = startOfToday();
-  d.setDate(d.getDate() - ((d.getDay() + 6) % 7)); // Monday
-  return d;
-}
-
+const monday = () => midnight((new Date().getDay() + 6) % 7);
+const dayKey = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const iso = (d) => new Date(d).toISOString();
 const pct = (r) => (r.within_target_pct == null ? '' : `${r.within_target_pct} %`);
-const sla = (from) => `/v1/reports/sla?from=${iso(from)}&to=${iso(Date.now() + 1000)}&group_by=site,topic`;
+const period = (from) => `from=${iso(from)}&to=${iso(Date.now() + 1000)}`;
+const sla = (from) => `/v1/reports/sla?${period(from)}&group_by=site,topic`;
+
+// One row per call-back, at the highest threshold it has passed; only
+// those not yet due (after that they are breaches, listed below).
+function atRisk(alerts, now) {
+  const worst = new Map();
+  for (const a of alerts) {
+    if (Date.parse(a.due_at) > now && !(worst.get(a.callback_id)?.threshold >= a.threshold)) worst.set(a.callback_id, a);
+  }
+  return [...worst.values()].sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
+}
 
 async function refresh() {
   try {
     const now = Date.now();
-    const [risk, today, week, days, breaches] = await Promise.all([
-      api('GET', `/v1/alerts?level=at_risk&waiting=true&since=${iso(now - DAY)}`),
-      api('GET', sla(startOfToday())),
-      api('GET', sla(startOfWeek())),
-      api('GET', `/v1/reports/sla?from=${iso(now - 30 * DAY)}&to=${iso(now + 1000)}&group_by=day`),
-      api('GET', `/v1/reports/breaches?from=${iso(now - 7 * DAY)}&to=${iso(now + 1000)}`),
+    const days = Array.from({ length: DAYS }, (_, i) => dayKey(midnight(DAYS - 1 - i)));
+    // a target of 48 open hours can span a long holiday weekend: look back two weeks
+    const [risk, today, week, perDay, breaches] = await Promise.all([
+      api('GET', `/v1/alerts?level=at_risk&waiting=true&since=${iso(now - 14 * 86400000)}`),
+      api('GET', sla(midnight())),
+      api('GET', sla(monday())),
+      api('GET', `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=day&tz=${encodeURIComponent(TZ)}`),
+      api('GET', `/v1/reports/breaches?${period(midnight(6))}`),
     ]);
-    // still waiting for a first attempt, and not yet past its deadline
-    const open = risk.alerts.filter((a) => Date.parse(a.due_at) > now);
-    rows($('risk'), open, (a) => [time(a.due_at), a.site, a.topic, `${Math.round(a.threshold * 100)} %`]);
-    rows($('today'), today.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached]);
-    rows($('week'), week.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached]);
-    $('chart').replaceChildren(compliance(days.rows, t('per_day')));
-    rows($('breaches'), breaches.breaches, (b) => [time(b.due_at), b.site, b.topic, t(b.reason), b.minutes_late]);
+    fill($('risk'), atRisk(risk.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), a.site, a.topic,
+      `${Math.round(a.threshold * 100)} %`]);
+    fill($('today'), today.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached]);
+    fill($('week'), week.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached]);
+    $('chart').replaceChildren(compliance(perDay.rows, days,
+      { label: t('per_day'), requests: t('requests'), none: t('no_requests') }));
+    fill($('breaches'), breaches.breaches, (b) => [time(b.due_at), b.site, b.topic, t(b.reason), b.minutes_late]);
   } catch (err) {
     failed(err);
   }
 }
 
 function report(format, breaches) {
-  const now = Date.now();
   const path = breaches
-    ? `/v1/reports/breaches?from=${iso(now - 30 * DAY)}&to=${iso(now + 1000)}&format=${format}`
-    : `/v1/reports/sla?from=${iso(now - 30 * DAY)}&to=${iso(now + 1000)}&group_by=site,topic&format=${format}`;
+    ? `/v1/reports/breaches?${period(midnight(DAYS - 1))}&format=${format}`
+    : `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=site,topic&format=${format}`;
   download(path, `callbackd-${breaches ? 'breaches' : 'sla'}${format === 'csv-excel' ? '-excel' : ''}.csv`).catch(failed);
 }
 
@@ -78,6 +76,7 @@ export function open() {
     $('dl-csv').addEventListener('click', () => report('csv', false));
     $('dl-excel').addEventListener('click', () => report('csv-excel', false));
     $('dl-breaches').addEventListener('click', () => report('csv', true));
+    $('dl-breaches-excel').addEventListener('click', () => report('csv-excel', true));
   }
   refresh();
   clearInterval(timer);

@@ -2,9 +2,10 @@
 // playwright-core): one scenario per run, named on the command line, with
 // the daemon's URL, tokens and ids in the environment (tests/e2e/run.py
 // sets them). Screenshots go to $OUT. Fails on any error on the page,
-// Content-Security-Policy violations included. Every wait is bounded.
+// Content-Security-Policy violations included, and on anything the page
+// writes to the console (so no personal data either). Every wait is bounded.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 const env = process.env;
 const scenario = process.argv[2];
@@ -24,6 +25,12 @@ async function api(method, path, tok, body) {
   return { status: res.status, body: res.status === 204 ? null : await res.json() };
 }
 
+// a full-page picture of a scrolled page draws the sticky header mid-page
+async function shoot(page, name) {
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.screenshot({ path: `${env.OUT}/${name}.png`, fullPage: true });
+}
+
 async function textOf(page, sel) {
   return (await page.locator(sel).textContent()) ?? '';
 }
@@ -33,9 +40,10 @@ async function waitText(page, sel, want, timeout = WAIT) {
     [sel, want], { timeout });
 }
 
-async function signIn(page, token) {
+async function signIn(page, token, shot) {
   await page.goto(env.BASE + '/');
   await page.locator('#token').waitFor({ state: 'visible', timeout: WAIT });
+  if (shot) await page.screenshot({ path: `${env.OUT}/${shot}.png` });
   // by keyboard: the token field has the focus, Enter signs in
   await page.keyboard.type(token);
   await page.keyboard.press('Enter');
@@ -44,16 +52,17 @@ async function signIn(page, token) {
 const scenarios = {
   // claims, logs no_answer: the callback is back in the queue with its back-off
   async caseworker(page) {
-    await signIn(page, env.CW_TOKEN);
+    await signIn(page, env.CW_TOKEN, 'signin');
     await page.locator('#next').waitFor({ state: 'visible', timeout: WAIT });
-    await page.screenshot({ path: `${env.OUT}/caseworker-empty.png`, fullPage: true });
+    await shoot(page, 'caseworker-empty');
     await page.click('#next');
     await page.locator('#current').waitFor({ state: 'visible', timeout: WAIT });
     check((await page.getAttribute('#cb-phone', 'href')) === `tel:${env.CB_PHONE}`, 'phone is a tel: link');
     check(/\d/.test(await textOf(page, '#cb-left')), 'the time left is shown');
     check((await textOf(page, '#cb-topic')) === 'general', 'topic shown');
+    check(await page.locator('#next').isDisabled(), 'one call-back at a time');
     await waitText(page, '#cb-attempts', 'keine');
-    await page.screenshot({ path: `${env.OUT}/caseworker-claimed.png`, fullPage: true });
+    await shoot(page, 'caseworker-claimed');
     const claimed = await api('GET', `/v1/callbacks/${env.CB_ID}`, env.AGENT_TOKEN);
     check(claimed.body.state === 'claimed' && claimed.body.claimed_by === 'anna', 'claimed in the API');
     await page.fill('#attempt-note', 'Mailbox voll');
@@ -65,7 +74,7 @@ const scenarios = {
     check(Date.parse(after.body.not_before) > Date.now() + 60000, 'not before its back-off');
     check(after.body.attempts.length === 1 && after.body.attempts[0].result === 'no_answer'
       && after.body.attempts[0].note === 'Mailbox voll', 'the attempt is on record');
-    await page.screenshot({ path: `${env.OUT}/caseworker-logged.png`, fullPage: true });
+    await shoot(page, 'caseworker-logged');
 
     // the next one: the lease (6 s here) outlives twice its length while
     // the page is open, and is given back when the page is left
@@ -94,7 +103,7 @@ const scenarios = {
       null, { timeout: WAIT });
     check(await page.locator('#f-phone').evaluate((e) => e === document.activeElement), 'focus on the phone field');
     check((await page.getAttribute('#f-phone', 'aria-invalid')) === 'true', 'marked invalid');
-    await page.screenshot({ path: `${env.OUT}/agent-bad-phone.png`, fullPage: true });
+    await shoot(page, 'agent-bad-phone');
     await page.fill('#f-phone', '0231 5550123');
     await page.fill('#f-ref', 'KD-4711');
     await page.click('#create button[type="submit"]');
@@ -110,7 +119,14 @@ const scenarios = {
     await waitText(page, '#status', 'Versuch erfasst');
     const found = await api('GET', '/v1/callbacks?customer_ref=KD-4711', env.AGENT_TOKEN);
     check(found.body.callbacks.length === 1 && found.body.callbacks[0].attempt_count === 1, 'attempt logged by the agent');
-    await page.screenshot({ path: `${env.OUT}/agent-created.png`, fullPage: true });
+    await shoot(page, 'agent-created');
+    // signing out leaves neither the token nor what was found behind
+    await page.click('#signout');
+    await page.locator('#token').waitFor({ state: 'visible', timeout: WAIT });
+    check(await page.evaluate(() => sessionStorage.length === 0), 'token forgotten');
+    check(await page.evaluate(() => !document.body.textContent.includes('KD-4711')
+      && [...document.querySelectorAll('input, textarea')].every((e) => !e.value.includes('KD-4711'))),
+    'neither results nor what was typed stay behind');
   },
 
   // a callback with a 4 s target runs out and shows up as a breach
@@ -126,17 +142,22 @@ const scenarios = {
     }
     check(seen, 'the breach is listed with its reason');
     check((await textOf(page, '#today')).includes('quick'), "today's compliance lists the topic");
+    check((await page.locator('#chart rect').count()) === 30, 'a slot per day for 30 days');
+    check((await page.locator('#chart rect.poor').count()) === 1, "today's breach in the chart");
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), page.click('#dl-excel')]);
     check(download.suggestedFilename() === 'callbackd-sla-excel.csv', 'Excel download offered');
-    await page.screenshot({ path: `${env.OUT}/manager.png`, fullPage: true });
+    const excel = readFileSync(await download.path(), 'utf8');
+    check(excel.startsWith('\uFEFFsite;topic;'), 'Excel-CSV: BOM and semicolons');
+    await shoot(page, 'manager');
   },
 
   // English labels for an English browser
   async english(page) {
-    await page.goto(env.BASE + '/');
-    await waitText(page, 'h1', 'Call-backs');
+    await signIn(page, env.MANAGER_TOKEN, 'english-signin');
     check((await textOf(page, 'label[for="token"]')) === 'Access token', 'English label');
-    await page.screenshot({ path: `${env.OUT}/english-signin.png` });
+    await waitText(page, '#manager', 'Breaches (7 days)');
+    await page.locator('#chart svg').waitFor({ timeout: WAIT });
+    await shoot(page, 'english-manager');
   },
 };
 
@@ -151,9 +172,10 @@ try {
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  // an API refusal (4xx) is logged by Chromium and expected; anything else is not
+  // an API refusal (4xx) is logged by Chromium and expected; the page
+  // itself logs nothing
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (!(m.type() === 'error' && /status of 4\d\d/.test(m.text()))) problems.push(`console ${m.type()}: ${m.text()}`);
   });
   await scenarios[scenario](page);
   check(problems.length === 0, problems.join('; '));
