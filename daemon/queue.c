@@ -14,6 +14,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
+#include <uuid/uuid.h>
 
 #include "config.h"
 #include "embedded.h"
@@ -25,11 +26,14 @@
 
 enum script_id {
 	SCRIPT_SYNC, SCRIPT_CLEANUP, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
-	SCRIPT_PEEK, SCRIPT_ALIVE, SCRIPT_COUNT
+	SCRIPT_PEEK, SCRIPT_ALIVE, SCRIPT_REAP, SCRIPT_COUNT
 };
 static const char *const script_names[SCRIPT_COUNT] = {
-	"sync", "cleanup", "claim", "unclaim", "promote", "peek", "alive"
+	"sync", "cleanup", "claim", "unclaim", "promote", "peek", "alive", "reap"
 };
+
+/* The index keeps its records in this many hashes (lua/lib/record.lua). */
+#define RECORD_HASHES 65536
 
 struct script {
 	const char *body;
@@ -39,7 +43,8 @@ struct script {
 static struct script scripts[SCRIPT_COUNT];
 static struct event_base *base;
 static redisAsyncContext *ac;
-static struct event *ev_retry, *ev_check, *ev_promote;
+static struct event *ev_retry, *ev_check, *ev_promote, *ev_reap;
+static int reap_next; /* the record hash the tombstone reaper visits next */
 static int64_t promote_at; /* when the promotion timer fires next */
 static int64_t backoff_ms;
 static int connected;    /* the TCP connection is up */
@@ -57,6 +62,27 @@ static void
 key(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s%s", conf->key_prefix, name);
+}
+
+/* Redis knows a callback, and a lease token, by the 16 bytes of its UUID:
+ * half the memory of the text, in every set and record. */
+typedef unsigned char packed_id[16];
+
+static int
+id_pack(const char *text, packed_id out)
+{
+	return uuid_parse(text, out) == 0 ? 0 : -1;
+}
+
+/* The text of a packed id from a reply; "" when it is not one. */
+static void
+id_text(const redisReply *r, char out[37])
+{
+	if (r->type != REDIS_REPLY_STRING || r->len != sizeof(packed_id)) {
+		out[0] = '\0';
+		return;
+	}
+	uuid_unparse_lower((const unsigned char *)r->str, out);
 }
 
 int
@@ -84,6 +110,7 @@ struct call {
 	enum script_id script;
 	int argc;
 	char *argv[SCRIPT_ARGS_MAX];
+	size_t argvlen[SCRIPT_ARGS_MAX];
 	int resent;
 	queue_done_fn *fn;         /* told only whether it worked, or */
 	script_reply_fn *reply_fn; /* given the reply (NULL: failed) */
@@ -137,23 +164,29 @@ static void
 call_send(struct call *c, int whole)
 {
 	const char *argv[SCRIPT_ARGS_MAX + 1];
+	size_t argvlen[SCRIPT_ARGS_MAX + 1];
 	int i;
 
 	argv[0] = whole ? "EVAL" : "EVALSHA";
 	argv[1] = whole ? scripts[c->script].body : scripts[c->script].sha;
-	for (i = 2; i < c->argc; i++)
+	argvlen[0] = strlen(argv[0]);
+	argvlen[1] = strlen(argv[1]);
+	for (i = 2; i < c->argc; i++) {
 		argv[i] = c->argv[i];
+		argvlen[i] = c->argvlen[i];
+	}
 	if (!connected || redisAsyncCommandArgv(ac, call_reply, c, c->argc,
-	    argv, NULL) != REDIS_OK) {
+	    argv, argvlen) != REDIS_OK) {
 		call_done(c, NULL);
 		call_free(c);
 	}
 }
 
-/* Runs a script: args are numkeys, the keys, then the arguments. */
+/* Runs a script: args are numkeys, the keys, then the arguments; each a
+ * string, or, where lens is given and lens[i] is not 0, lens[i] bytes. */
 static void
 script_run(enum script_id id, queue_done_fn *fn, script_reply_fn *reply_fn,
-    void *arg, int nargs, const char *const *args)
+    void *arg, int nargs, const char *const *args, const size_t *lens)
 {
 	struct call *c;
 	int i;
@@ -168,9 +201,15 @@ script_run(enum script_id id, queue_done_fn *fn, script_reply_fn *reply_fn,
 		goto fail;
 	/* argv[0] and argv[1] (EVALSHA and the sha) are filled at send time */
 	c->argc = 2;
-	for (i = 0; i < nargs; i++)
-		if (!(c->argv[c->argc++] = strdup(args[i])))
+	for (i = 0; i < nargs; i++, c->argc++) {
+		size_t n = lens && lens[i] ? lens[i] : strlen(args[i]);
+
+		if (!(c->argv[c->argc] = malloc(n + 1)))
 			goto fail;
+		memcpy(c->argv[c->argc], args[i], n);
+		c->argv[c->argc][n] = '\0';
+		c->argvlen[c->argc] = n;
+	}
 	call_send(c, 0);
 	return;
 fail:
@@ -243,8 +282,8 @@ promote_reply(void *arg, const redisReply *reply)
 static void
 promote_cb(evutil_socket_t fd, short what, void *arg)
 {
-	char k_wait[96], k_ready[96], now[24], limit[16];
-	const char *args[6] = { "2", k_wait, k_ready, now, limit, conf->key_prefix };
+	char k_wait[96], now[24], limit[16];
+	const char *args[5] = { "1", k_wait, now, limit, conf->key_prefix };
 
 	(void)fd;
 	(void)what;
@@ -254,10 +293,9 @@ promote_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	key(k_wait, sizeof(k_wait), "waiting");
-	key(k_ready, sizeof(k_ready), "ready");
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms());
 	snprintf(limit, sizeof(limit), "%d", CBD_PROMOTE_BATCH);
-	script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 6, args);
+	script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 5, args, NULL);
 }
 
 struct sync_call {
@@ -283,48 +321,44 @@ void
 queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 {
 	struct sync_call *sc;
-	char k_ready[96], k_wait[96], k_leases[96], k_flag[96], k_cb[128];
-	char k_route[256], score[24], due[24], nb[24], now[24], until[24];
-	char version[24];
-	const char *args[22];
+	char k_wait[96], k_leases[96], k_flag[96], k_route[256];
+	char score[24], nb[24], now[24], until[24], version[24];
+	packed_id id, token;
+	const char *args[15];
+	size_t lens[15] = { 0 };
 
-	key(k_ready, sizeof(k_ready), "ready");
-	key(k_wait, sizeof(k_wait), "waiting");
-	key(k_leases, sizeof(k_leases), "leases");
-	key(k_flag, sizeof(k_flag), "flagged");
-	snprintf(k_cb, sizeof(k_cb), "%scb:%s", conf->key_prefix, cb->id);
-	route_key(k_route, sizeof(k_route), cb);
-	args[0] = "6";
-	args[1] = k_ready;
-	args[2] = k_wait;
-	args[3] = k_leases;
-	args[4] = k_flag;
-	args[5] = k_cb;
-	args[6] = k_route;
-	args[7] = cb->id;
-	args[8] = cb->state;
-	args[9] = ms_arg(callback_rank(cb), score, sizeof(score));
-	args[10] = ms_arg(cb->due_at, due, sizeof(due));
-	args[11] = ms_arg(cb->not_before, nb, sizeof(nb));
-	args[12] = ms_arg(now_ms(), now, sizeof(now));
-	args[13] = cb->site;
-	args[14] = cb->topic;
-	args[15] = cb->language;
-	args[16] = cb->urgent ? "1" : "0";
-	args[17] = cb->assignee;
-	args[18] = cb->lease_token;
-	args[19] = ms_arg(cb->lease_until, until, sizeof(until));
-	args[20] = cb->flagged ? "1" : "0";
-	args[21] = ms_arg(cb->updated_at, version, sizeof(version));
-	if (!(sc = calloc(1, sizeof(*sc)))) {
+	if (id_pack(cb->id, id) == -1 ||
+	    (cb->lease_token[0] && id_pack(cb->lease_token, token) == -1) ||
+	    !(sc = calloc(1, sizeof(*sc)))) {
 		if (fn)
 			fn(arg, 0);
 		return;
 	}
+	key(k_wait, sizeof(k_wait), "waiting");
+	key(k_leases, sizeof(k_leases), "leases");
+	key(k_flag, sizeof(k_flag), "flagged");
+	route_key(k_route, sizeof(k_route), cb);
+	args[0] = "4";
+	args[1] = k_wait;
+	args[2] = k_leases;
+	args[3] = k_flag;
+	args[4] = k_route;
+	args[5] = conf->key_prefix;
+	args[6] = (const char *)id;
+	lens[6] = sizeof(id);
+	args[7] = cb->state;
+	args[8] = ms_arg(callback_rank(cb), score, sizeof(score));
+	args[9] = ms_arg(cb->not_before, nb, sizeof(nb));
+	args[10] = ms_arg(now_ms(), now, sizeof(now));
+	args[11] = cb->lease_token[0] ? (const char *)token : "";
+	lens[11] = cb->lease_token[0] ? sizeof(token) : 0;
+	args[12] = ms_arg(cb->lease_until, until, sizeof(until));
+	args[13] = cb->flagged ? "1" : "0";
+	args[14] = ms_arg(cb->updated_at, version, sizeof(version));
 	sc->fn = fn;
 	sc->arg = arg;
 	sc->not_before = cb->not_before;
-	script_run(SCRIPT_SYNC, NULL, sync_reply, sc, 22, args);
+	script_run(SCRIPT_SYNC, NULL, sync_reply, sc, 15, args, lens);
 }
 
 struct claim_call {
@@ -336,13 +370,17 @@ static void
 claim_reply(void *arg, const redisReply *reply)
 {
 	struct claim_call *cc = arg;
+	char id[37];
 
 	if (!reply)
 		cc->fn(cc->arg, 0, NULL);
-	else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-	    reply->element[0]->type == REDIS_REPLY_STRING)
-		cc->fn(cc->arg, 1, reply->element[0]->str);
-	else
+	else if (reply->type == REDIS_REPLY_STRING) {
+		id_text(reply, id);
+		if (id[0])
+			cc->fn(cc->arg, 1, id);
+		else
+			cc->fn(cc->arg, 0, NULL);
+	} else
 		cc->fn(cc->arg, 1, NULL);
 	free(cc);
 }
@@ -371,12 +409,15 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
     queue_claim_fn *fn, void *arg)
 {
 	char (*keys)[256] = NULL;
-	size_t i = caseworker_keys(cw, 2, &keys), t;
-	const char **args = calloc(i + 7, sizeof(*args));
+	size_t i = caseworker_keys(cw, 1, &keys), t;
+	const char **args = calloc(i + 5, sizeof(*args));
+	size_t *lens = calloc(i + 5, sizeof(*lens));
 	struct claim_call *cc = calloc(1, sizeof(*cc));
 	char nkeys[24], until[24];
+	packed_id tok;
 
-	if (!i || !args || !cc) {
+	if (!i || !args || !lens || !cc || id_pack(token, tok) == -1) {
+		free(lens);
 		free(keys);
 		free(args);
 		free(cc);
@@ -385,7 +426,6 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
 	}
 	cc->fn = fn;
 	cc->arg = arg;
-	key(keys[i++], sizeof(keys[0]), "ready");
 	key(keys[i++], sizeof(keys[0]), "leases");
 	snprintf(nkeys, sizeof(nkeys), "%zu", i);
 	args[0] = nkeys;
@@ -393,11 +433,12 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
 		args[1 + t] = keys[t];
 	args[1 + i] = conf->key_prefix;
 	args[2 + i] = ms_arg(until_ms, until, sizeof(until));
-	args[3 + i] = token;
-	args[4 + i] = cw->id;
-	script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(5 + i), args);
+	args[3 + i] = (const char *)tok;
+	lens[3 + i] = sizeof(tok);
+	script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(4 + i), args, lens);
 	free(keys);
 	free(args);
+	free(lens);
 }
 
 struct peek_call {
@@ -410,16 +451,22 @@ peek_reply(void *arg, const redisReply *reply)
 {
 	struct peek_call *pc = arg;
 	const char **ids = NULL;
-	size_t i, n = 0;
+	char (*text)[37] = NULL;
+	size_t i, n = 0, max = reply ? reply->elements / 2 + 1 : 0;
 
 	if (reply && reply->type == REDIS_REPLY_ARRAY &&
-	    (ids = calloc(reply->elements / 2 + 1, sizeof(*ids)))) {
-		for (i = 0; i + 1 < reply->elements; i += 2)
-			if (reply->element[i]->type == REDIS_REPLY_STRING)
-				ids[n++] = reply->element[i]->str;
+	    (ids = calloc(max, sizeof(*ids))) && (text = calloc(max, sizeof(*text)))) {
+		for (i = 0; i + 1 < reply->elements; i += 2) {
+			id_text(reply->element[i], text[n]);
+			if (text[n][0]) {
+				ids[n] = text[n];
+				n++;
+			}
+		}
 		pc->fn(pc->arg, 1, ids, n);
 	} else
 		pc->fn(pc->arg, 0, NULL, 0);
+	free(text);
 	free(ids);
 	free(pc);
 }
@@ -451,7 +498,7 @@ queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
 		args[1 + t] = keys[t];
 	args[1 + n] = off;
 	args[2 + n] = lim;
-	script_run(SCRIPT_PEEK, NULL, peek_reply, pc, (int)(3 + n), args);
+	script_run(SCRIPT_PEEK, NULL, peek_reply, pc, (int)(3 + n), args, NULL);
 	free(keys);
 	free(args);
 }
@@ -459,13 +506,19 @@ queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
 void
 queue_unclaim(const char *id, const char *token, queue_done_fn *fn, void *arg)
 {
-	char k_ready[96], k_leases[96], k_cb[128];
-	const char *args[6] = { "3", k_ready, k_leases, k_cb, id, token };
+	char k_leases[96];
+	packed_id pid, ptok;
+	const char *args[5] = { "1", k_leases, conf->key_prefix,
+		(const char *)pid, (const char *)ptok };
+	const size_t lens[5] = { 0, 0, 0, sizeof(pid), sizeof(ptok) };
 
-	key(k_ready, sizeof(k_ready), "ready");
+	if (id_pack(id, pid) == -1 || id_pack(token, ptok) == -1) {
+		if (fn)
+			fn(arg, 0);
+		return;
+	}
 	key(k_leases, sizeof(k_leases), "leases");
-	snprintf(k_cb, sizeof(k_cb), "%scb:%s", conf->key_prefix, id);
-	script_run(SCRIPT_UNCLAIM, fn, NULL, arg, 6, args);
+	script_run(SCRIPT_UNCLAIM, fn, NULL, arg, 5, args, lens);
 }
 
 struct expired_call {
@@ -479,13 +532,18 @@ expired_reply(redisAsyncContext *ctx, void *r, void *priv)
 	redisReply *reply = r;
 	struct expired_call *ec = priv;
 	const char *ids[CBD_SWEEP_BATCH];
+	char text[CBD_SWEEP_BATCH][37];
 	size_t i, n = 0;
 
 	(void)ctx;
 	if (reply && reply->type == REDIS_REPLY_ARRAY)
-		for (i = 0; i < reply->elements && n < CBD_SWEEP_BATCH; i++)
-			if (reply->element[i]->type == REDIS_REPLY_STRING)
-				ids[n++] = reply->element[i]->str;
+		for (i = 0; i < reply->elements && n < CBD_SWEEP_BATCH; i++) {
+			id_text(reply->element[i], text[n]);
+			if (text[n][0]) {
+				ids[n] = text[n];
+				n++;
+			}
+		}
 	ec->fn(ec->arg, ids, n);
 	free(ec);
 }
@@ -511,34 +569,68 @@ queue_expired_leases(int64_t now, queue_expired_fn *fn, void *arg)
 	}
 }
 
+/* A rebuild's cleanup walks the record hashes this many at a time, so
+ * that Redis answers others in between. */
+#define CLEANUP_STEP 2048
+
 struct rebuilt_call {
 	queue_done_fn *fn;
 	void *arg;
+	int64_t since;
+	int next;          /* the first record hash of the next step */
+	long long removed;
 };
+
+static void cleanup_step(struct rebuilt_call *);
 
 static void
 rebuilt_reply(void *arg, const redisReply *reply)
 {
 	struct rebuilt_call *rc = arg;
 
+	if (reply && reply->type == REDIS_REPLY_INTEGER)
+		rc->removed += reply->integer;
+	if (reply && rc->next < RECORD_HASHES) {
+		cleanup_step(rc);
+		return;
+	}
 	if (reply) {
 		index_built = 1;
-		if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+		if (rc->removed > 0)
 			log_info("redis: %lld index entries no longer open in PostgreSQL "
-			    "removed", (long long)reply->integer);
+			    "removed", rc->removed);
 	}
 	if (rc->fn)
 		rc->fn(rc->arg, reply != NULL);
 	free(rc);
 }
 
+static void
+cleanup_step(struct rebuilt_call *rc)
+{
+	char k_wait[96], k_leases[96], k_flag[96], k_index[96];
+	char since[24], first[16], count[16], stamp[24];
+	const char *args[10] = { "4", k_wait, k_leases, k_flag, k_index,
+		since, conf->key_prefix, first, count, stamp };
+
+	key(k_wait, sizeof(k_wait), "waiting");
+	key(k_leases, sizeof(k_leases), "leases");
+	key(k_flag, sizeof(k_flag), "flagged");
+	key(k_index, sizeof(k_index), "index");
+	snprintf(since, sizeof(since), "%lld", (long long)rc->since);
+	snprintf(first, sizeof(first), "%d", rc->next);
+	snprintf(count, sizeof(count), "%d", CLEANUP_STEP);
+	rc->next += CLEANUP_STEP;
+	if (rc->next >= RECORD_HASHES)
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
+	else
+		stamp[0] = '\0';
+	script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 10, args, NULL);
+}
+
 void
 queue_finish_rebuild(int64_t since_ms, queue_done_fn *fn, void *arg)
 {
-	char k_ready[96], k_wait[96], k_leases[96], k_flag[96], k_index[96];
-	char since[24], stamp[24];
-	const char *args[9] = { "5", k_ready, k_wait, k_leases, k_flag, k_index,
-		since, conf->key_prefix, stamp };
 	struct rebuilt_call *rc = calloc(1, sizeof(*rc));
 
 	if (!rc) {
@@ -548,14 +640,40 @@ queue_finish_rebuild(int64_t since_ms, queue_done_fn *fn, void *arg)
 	}
 	rc->fn = fn;
 	rc->arg = arg;
-	key(k_ready, sizeof(k_ready), "ready");
-	key(k_wait, sizeof(k_wait), "waiting");
-	key(k_leases, sizeof(k_leases), "leases");
-	key(k_flag, sizeof(k_flag), "flagged");
-	key(k_index, sizeof(k_index), "index");
-	snprintf(since, sizeof(since), "%lld", (long long)since_ms);
-	snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
-	script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 9, args);
+	rc->since = since_ms;
+	cleanup_step(rc);
+}
+
+/* ---- tombstones ------------------------------------------------------ */
+
+static void
+reaped(void *arg, const redisReply *reply)
+{
+	(void)arg;
+	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+		log_debug("redis: %lld tombstones of closed callbacks forgotten",
+		    (long long)reply->integer);
+}
+
+/* Visits a few record hashes each tick, all of them in a few hours, and
+ * forgets the tombstones older than CBD_TOMBSTONE_MS. */
+static void
+reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char cutoff[24], first[16], count[16];
+	const char *args[5] = { "0", conf->key_prefix, cutoff, first, count };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!usable)
+		return;
+	snprintf(cutoff, sizeof(cutoff), "%lld",
+	    (long long)(now_ms() - CBD_TOMBSTONE_MS));
+	snprintf(first, sizeof(first), "%d", reap_next);
+	snprintf(count, sizeof(count), "%d", CBD_REAP_STEP);
+	reap_next = (reap_next + CBD_REAP_STEP) % RECORD_HASHES;
+	script_run(SCRIPT_REAP, NULL, reaped, NULL, 5, args, NULL);
 }
 
 /* ---- daemons alive ---------------------------------------------------- */
@@ -592,7 +710,7 @@ queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn, void *arg
 	al->arg = arg;
 	key(k_daemons, sizeof(k_daemons), "daemons");
 	snprintf(after, sizeof(after), "%lld", (long long)dead_after_ms);
-	script_run(SCRIPT_ALIVE, NULL, alive_reply, al, 4, args);
+	script_run(SCRIPT_ALIVE, NULL, alive_reply, al, 4, args, NULL);
 }
 
 static void (*left_fn)(void);
@@ -843,6 +961,9 @@ queue_init(struct event_base *b, queue_lost_fn *fn)
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);
 	ms_timeval(conf->index_check_ms, &tv);
 	evtimer_add(ev_check, &tv);
+	ev_reap = event_new(base, -1, EV_PERSIST, reap_cb, NULL);
+	ms_timeval(CBD_REAP_EVERY_MS, &tv);
+	evtimer_add(ev_reap, &tv);
 	queue_connect();
 	return 0;
 }
@@ -864,5 +985,7 @@ queue_shutdown(void)
 		event_free(ev_check);
 	if (ev_promote)
 		event_free(ev_promote);
-	ev_retry = ev_check = ev_promote = NULL;
+	if (ev_reap)
+		event_free(ev_reap);
+	ev_retry = ev_check = ev_promote = ev_reap = NULL;
 }

@@ -71,6 +71,13 @@
 #define CBD_PROMOTE_BATCH 500
 #define CBD_PROMOTE_MAX_SLEEP_MS 5000
 
+/* A closed callback's tombstone in the queue index outlives any rebuild
+ * that may have read its older row; the reaper visits CBD_REAP_STEP of
+ * the 65 536 record hashes every CBD_REAP_EVERY_MS, all in under 3 h. */
+#define CBD_TOMBSTONE_MS (24LL * 3600 * 1000)
+#define CBD_REAP_STEP 64
+#define CBD_REAP_EVERY_MS 10000
+
 /* Opening intervals of one weekday in a business calendar (a lunch break
  * makes two), and how far ahead a due time is searched: a calendar that
  * is open at all is open within a year. */

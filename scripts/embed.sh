@@ -1,7 +1,8 @@
 #!/bin/sh
 # Writes embedded.c to stdout: the SQL migrations (sql/NNN_name.sql) and the
-# Lua scripts (daemon/lua/*.lua) as C strings, so the binary carries its
-# schema and its Redis scripts and cannot run with files of another version.
+# Lua scripts (daemon/lua/*.lua, each after daemon/lua/lib/*.lua, which
+# they share) as C strings, so the binary carries its schema and its Redis
+# scripts and cannot run with files of another version.
 set -eu
 top=$1
 
@@ -31,6 +32,9 @@ echo 'const struct embedded_script embedded_scripts[] = {'
 for f in "$top"/daemon/lua/*.lua; do
 	[ -e "$f" ] || continue
 	printf '\t{ "%s",\n' "$(basename "$f" .lua)"
+	for lib in "$top"/daemon/lua/lib/*.lua; do
+		[ -e "$lib" ] && cstring "$lib"
+	done
 	cstring "$f"
 	printf '\t},\n'
 done

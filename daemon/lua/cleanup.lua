@@ -1,31 +1,29 @@
--- Ends a rebuild: every open callback was synced from PostgreSQL since
--- ARGV[1] (ms); an entry not synced since then is one PostgreSQL no longer
--- has open, and leaves the index.
--- KEYS[1] ready, KEYS[2] waiting, KEYS[3] leases, KEYS[4] flagged,
--- KEYS[5] index marker; ARGV: rebuild start ms, key prefix, marker value
-local since = tonumber(ARGV[1])
+-- One step of ending a rebuild: every open callback was synced from
+-- PostgreSQL since ARGV[1] (ms); a record not synced since then is one
+-- PostgreSQL no longer has open, and leaves the index. Walks the record
+-- hashes ARGV[3] to ARGV[3] + ARGV[4] - 1, so Redis is never blocked long;
+-- the last step sets the marker.
+-- KEYS[1] waiting, KEYS[2] leases, KEYS[3] flagged, KEYS[4] index marker
+-- ARGV: rebuild start ms, key prefix, first hash, hashes, marker value
+-- or "" before the last step
+-- Returns how many entries left.
+local since, P = tonumber(ARGV[1]), ARGV[2]
+local first, count = tonumber(ARGV[3]), tonumber(ARGV[4])
 local removed = 0
-local function sweep(ids)
-	for _, id in ipairs(ids) do
-		local h = ARGV[2] .. 'cb:' .. id
-		local synced = tonumber(redis.call('HGET', h, 'synced_at') or '-1')
-		if synced < since then
-			local route = redis.call('HGET', h, 'route')
-			if route then
-				redis.call('ZREM', route, id)
-			end
-			redis.call('ZREM', KEYS[1], id)
-			redis.call('ZREM', KEYS[2], id)
-			redis.call('ZREM', KEYS[3], id)
-			redis.call('SREM', KEYS[4], id)
-			redis.call('DEL', h)
+for b = first, first + count - 1 do
+	local h = P .. 'r:' .. string.format('%04x', b)
+	local all = redis.call('HGETALL', h)
+	for i = 1, #all, 2 do
+		local id = all[i]
+		local r = rec_unpack(all[i + 1])
+		if r.state ~= 'x' and r.synced < since then
+			unindex(P, id, r, KEYS[1], KEYS[2], KEYS[3])
+			redis.call('HDEL', h, id)
 			removed = removed + 1
 		end
 	end
 end
-sweep(redis.call('ZRANGE', KEYS[1], 0, -1))
-sweep(redis.call('ZRANGE', KEYS[2], 0, -1))
-sweep(redis.call('ZRANGE', KEYS[3], 0, -1))
-sweep(redis.call('SMEMBERS', KEYS[4]))
-redis.call('SET', KEYS[5], ARGV[3])
+if ARGV[5] ~= '' then
+	redis.call('SET', KEYS[4], ARGV[5])
+end
 return removed

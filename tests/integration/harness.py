@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 CALLBACKD = os.path.abspath(os.environ.get("CALLBACKD", "./callbackd"))
@@ -86,6 +87,60 @@ class Redis:
         out = self.cli("ZRANGE", key, "0", "-1", "WITHSCORES").split("\n")
         out = [x for x in out if x != ""]
         return {out[i]: int(float(out[i + 1])) for i in range(0, len(out), 2)}
+
+    # The queue index knows callbacks by the 16 bytes of their UUIDs
+    # (daemon/lua/lib/record.lua); these read it back as text ids.
+    ZSETS = """
+local out = {}
+for _, k in ipairs(KEYS) do
+  local r = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
+  for j = 1, #r, 2 do
+    out[#out + 1] = string.format(string.rep('%02x', #r[j]), string.byte(r[j], 1, -1))
+    out[#out + 1] = r[j + 1]
+  end
+end
+return out
+"""
+    RECORD = """
+local id = (ARGV[1]:gsub('..', function(h) return string.char(tonumber(h, 16)) end))
+local v = redis.call('HGET', ARGV[2] .. 'r:' .. string.sub(ARGV[1], 1, 4), id)
+if not v then return nil end
+local route = ''
+local n = struct.unpack('<I4', v, 20)
+if n > 0 then route = redis.call('HGET', ARGV[2] .. 'routes', '#' .. n) end
+return {string.format(string.rep('%02x', #v), string.byte(v, 1, -1)), route}
+"""
+
+    def eval_hex(self, body, keys, args, hex_at=()):
+        """EVAL body; the arguments ARGV[i], i in hex_at, are given in hex
+        (a UUID's .hex) and turned into their bytes first."""
+        pro = "".join(f"ARGV[{i}] = (ARGV[{i}]:gsub('..', function(h) "
+                      f"return string.char(tonumber(h, 16)) end))\n" for i in hex_at)
+        return self.cli("EVAL", pro + body, str(len(keys)), *keys, *args)
+
+    def zsets(self, *keys):
+        """Members (text ids) and integer scores of index sorted sets."""
+        if not keys:
+            return {}
+        out = self.cli("EVAL", self.ZSETS, str(len(keys)), *keys).split("\n")
+        out = [x for x in out if x != ""]
+        return {str(uuid.UUID(out[i])): int(float(out[i + 1]))
+                for i in range(0, len(out), 2)}
+
+    def routes(self, prefix):
+        """The routing sets of a prefix."""
+        return [k for k in self.cli("--scan", "--pattern", prefix + "q:*").split("\n") if k]
+
+    def record(self, prefix, cb_id):
+        """A callback's index record, unpacked, or None."""
+        out = self.cli("EVAL", self.RECORD, "0", uuid.UUID(cb_id).hex, prefix).split("\n")
+        if not out or not out[0]:
+            return None
+        b = bytes.fromhex(out[0])
+        num = lambda x: int.from_bytes(x, "little", signed=True)  # noqa: E731
+        return {"state": chr(b[0]), "version": num(b[1:7]), "synced_at": num(b[7:13]),
+                "score": num(b[13:19]), "route": out[1] if len(out) > 1 else "",
+                "token": str(uuid.UUID(bytes=b[23:])) if len(b) > 23 else ""}
 
 
 class Postgres:

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import traceback
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -44,6 +45,44 @@ class Ctx:
 
     def key(self, name):
         return self.prefix + name
+
+    def zset(self, name):
+        """An index sorted set (waiting, leases, q:...): text id -> score."""
+        return self.redis.zsets(self.key(name))
+
+    def ready(self):
+        """Claimable callbacks, in any routing set: text id -> due_at (ms),
+        which is half the routing score (callback_rank)."""
+        return {i: s // 2 for i, s in self.redis.zsets(*self.redis.routes(self.prefix)).items()}
+
+    def zadd(self, name, score, cb_id):
+        self.redis.eval_hex("return redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])",
+                            [self.key(name)], [str(score), uuid.UUID(cb_id).hex], (2,))
+
+    def is_member(self, name, cb_id):
+        """Whether cb_id is in the index set name (flagged)."""
+        return self.redis.eval_hex("return redis.call('SISMEMBER', KEYS[1], ARGV[1])",
+                                   [self.key(name)], [uuid.UUID(cb_id).hex], (1,)) == "1"
+
+    def forget(self, cb_id, route):
+        """Takes a callback out of the index as if it had never been synced."""
+        h = uuid.UUID(cb_id).hex
+        self.redis.eval_hex("redis.call('ZREM', KEYS[1], ARGV[1]) "
+                            "return redis.call('HDEL', KEYS[2], ARGV[1])",
+                            [self.key(route), self.key("r:" + h[:4])], [h], (1,))
+
+    def script(self, name, keys, args, hex_at=()):
+        """Runs one of the daemon's Lua scripts as the daemon would."""
+        lua = os.path.join(HERE, "..", "..", "daemon", "lua")
+        body = "".join(open(os.path.join(lua, "lib", f)).read()
+                       for f in sorted(os.listdir(os.path.join(lua, "lib"))))
+        body += open(os.path.join(lua, name + ".lua")).read()
+        return self.redis.eval_hex(body, keys, args, hex_at)
+
+    def record(self, cb_id):
+        """A callback's index record (state r/w/c/f/x, version, synced_at,
+        score, route, token), or None."""
+        return self.redis.record(self.prefix, cb_id)
 
 
 def load_tests(pattern):

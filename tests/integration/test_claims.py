@@ -73,8 +73,14 @@ def test_claim_attempt_reached_completes(t):
     lease = got["lease"]
     assert ms(lease["until"]) > time.time() * 1000
     assert w.state(cb["id"]) == "claimed"
-    assert t.redis.zrange(t.key("ready")) == {}
-    assert list(t.redis.zrange(t.key("leases"))) == [cb["id"]]
+    assert t.ready() == {}
+    assert list(t.zset("leases")) == [cb["id"]]
+    rec = t.record(cb["id"])
+    assert rec["state"] == "c" and rec["token"] == lease["token"], rec
+    # the longest record, with its token, still lets Redis keep its hash
+    # compact (values of at most 64 bytes): a million fit in 200 MB
+    h = t.key("r:" + cb["id"].replace("-", "")[:4])
+    assert t.redis.cli("OBJECT", "ENCODING", h) == "listpack"
     # nothing else to claim
     assert w.claim("anna")[0] == 204
     st, _, done, _ = w.act("anna", cb["id"], "attempts",
@@ -87,11 +93,11 @@ def test_claim_attempt_reached_completes(t):
                  f"WHERE callback_id = '{cb['id']}'") == \
         [[t.scalar("SELECT 'token:' || id FROM tokens WHERE caseworker_id = 'anna'"),
           "reached", "95"]]
-    assert t.redis.zrange(t.key("leases")) == {}
-    # the hash stays a day as a tombstone, so a late older sync cannot revive it
-    assert t.redis.cli("HGET", t.key("cb:" + cb["id"]), "state") == "completed"
-    assert 0 < int(t.redis.cli("TTL", t.key("cb:" + cb["id"]))) <= 86400
-    assert t.redis.zrange(t.key("ready")) == {}
+    assert t.zset("leases") == {}
+    # the record stays a day as a tombstone, so a late older sync cannot revive it
+    rec = t.record(cb["id"])
+    assert rec["state"] == "x" and rec["version"] == ms(done["updated_at"]), rec
+    assert t.ready() == {}
     kinds = [r[0] for r in t.sql(f"SELECT kind FROM events WHERE callback_id = "
                                  f"'{cb['id']}' ORDER BY id")]
     assert kinds == ["created", "claimed", "attempt"]
@@ -111,8 +117,8 @@ def test_unanswered_attempts_back_off_then_unreachable(t):
     for n, result in enumerate(["no_answer", "busy"], start=1):
         if n > 1:  # the back-off holds it in waiting; bring it forward
             t.sql(f"UPDATE callbacks SET not_before = now() WHERE id = '{cb['id']}'")
-            t.redis.cli("ZADD", t.key("waiting"), "0", cb["id"])
-            wait_for("promotion", lambda: cb["id"] in t.redis.zrange(t.key("ready")))
+            t.zadd("waiting", 0, cb["id"])
+            wait_for("promotion", lambda: cb["id"] in t.ready())
         st, _, got, _ = w.claim("anna")
         assert st == 200, (n, st, got)
         before = time.time() * 1000
@@ -123,12 +129,12 @@ def test_unanswered_attempts_back_off_then_unreachable(t):
         # default back-off 2 h, doubled with each attempt
         wait_ms = ms(after["not_before"]) - before
         assert abs(wait_ms - 2 * H * 2 ** (n - 1)) < 60_000, wait_ms
-        assert t.redis.zrange(t.key("waiting")) == {cb["id"]: ms(after["not_before"])}
-        assert cb["id"] not in t.redis.zrange(t.key("ready"))
+        assert t.zset("waiting") == {cb["id"]: ms(after["not_before"])}
+        assert cb["id"] not in t.ready()
     # third unanswered attempt: the policy's max_attempts (3) is used up
     t.sql(f"UPDATE callbacks SET not_before = now() WHERE id = '{cb['id']}'")
-    t.redis.cli("ZADD", t.key("waiting"), "0", cb["id"])
-    wait_for("promotion", lambda: cb["id"] in t.redis.zrange(t.key("ready")))
+    t.zadd("waiting", 0, cb["id"])
+    wait_for("promotion", lambda: cb["id"] in t.ready())
     st, _, got, _ = w.claim("anna")
     assert st == 200
     st, _, after, _ = w.act("anna", cb["id"], "attempts",
@@ -156,7 +162,7 @@ def test_wrong_number_and_callback_later(t):
                              "not_before": iso(later)})
     assert st == 201 and after["state"] == "queued"
     assert ms(after["not_before"]) == ms(iso(later))
-    assert t.redis.zrange(t.key("waiting")) == {b["id"]: ms(iso(later))}
+    assert t.zset("waiting") == {b["id"]: ms(iso(later))}
 
 
 def test_agent_logs_attempt_without_lease(t):
@@ -210,11 +216,11 @@ def test_heartbeat_extends_and_release_returns(t):
     assert w.d.req("GET", f"/v1/callbacks/{cb['id']}", token=w.cw["anna"])[0] == 200
     assert w.d.req("GET", f"/v1/callbacks/{cb['id']}", token=w.cw["ben"])[0] == 403
     assert ms(hb["lease"]["until"]) > ms(got["lease"]["until"])
-    assert t.redis.zrange(t.key("leases")) == {cb["id"]: ms(hb["lease"]["until"])}
+    assert t.zset("leases") == {cb["id"]: ms(hb["lease"]["until"])}
     st, _, rel, _ = w.act("anna", cb["id"], "release", {"lease": token})
     assert st == 200 and rel["state"] == "queued" and rel["claimed_by"] is None
-    assert t.redis.zrange(t.key("ready")) == {cb["id"]: ms(cb["due_at"])}
-    assert t.redis.zrange(t.key("leases")) == {}
+    assert t.ready() == {cb["id"]: ms(cb["due_at"])}
+    assert t.zset("leases") == {}
     # the old lease is worth nothing now
     st, _, err, _ = w.act("anna", cb["id"], "heartbeat", {"lease": token})
     assert st == 409 and err["error"]["code"] == "wrong_state"
@@ -234,7 +240,7 @@ def test_lapsed_lease_returns_callback_and_is_no_attempt(t):
     cb = w.create()
     got = w.claim("anna")[2]
     wait_for("lapse", lambda: w.state(cb["id"]) == "queued", timeout=10)
-    wait_for("back in ready", lambda: t.redis.zrange(t.key("ready")) == {cb["id"]: ms(cb["due_at"])})
+    wait_for("back in ready", lambda: t.ready() == {cb["id"]: ms(cb["due_at"])})
     row = t.sql(f"SELECT attempt_count, lapsed_leases, first_attempt_at IS NULL "
                 f"FROM callbacks WHERE id = '{cb['id']}'")
     assert row == [["0", "1", "t"]], row
@@ -248,7 +254,7 @@ def test_lapsed_lease_returns_callback_and_is_no_attempt(t):
         wait_for("lapse", lambda: w.state(cb["id"]) == "queued" and
                  t.scalar(f"SELECT lease_token IS NULL FROM callbacks WHERE id = '{cb['id']}'") == "t",
                  timeout=10)
-    wait_for("flagged", lambda: t.redis.cli("SISMEMBER", t.key("flagged"), cb["id"]) == "1")
+    wait_for("flagged", lambda: t.is_member("flagged", cb["id"]))
     assert t.scalar(f"SELECT flagged FROM callbacks WHERE id = '{cb['id']}'") == "t"
     assert w.claim("anna")[0] == 204
 
@@ -310,12 +316,12 @@ def test_cancel(t):
     b = w.create()
     st, _, got, _ = w.d.req("POST", f"/v1/callbacks/{a['id']}/cancel", None, w.agent)
     assert st == 200 and got["state"] == "cancelled"
-    assert a["id"] not in t.redis.zrange(t.key("ready"))
+    assert a["id"] not in t.ready()
     claimed = w.claim("anna")[2]
     assert claimed["callback"]["id"] == b["id"]
     st, _, got, _ = w.d.req("POST", f"/v1/callbacks/{b['id']}/cancel", None, w.agent)
     assert st == 200 and got["state"] == "cancelled"
-    assert t.redis.zrange(t.key("leases")) == {}
+    assert t.zset("leases") == {}
     st, _, err, _ = w.d.req("POST", f"/v1/callbacks/{a['id']}/cancel", None, w.agent)
     assert st == 409 and err["error"]["code"] == "wrong_state"
     assert w.d.req("POST", f"/v1/callbacks/{a['id']}/cancel", None, w.cw["anna"])[0] == 403
@@ -366,9 +372,9 @@ def test_rebuild_restores_leases_and_waiting(t):
     assert lease["callback"]["id"] == claimed["id"]
     t.redis.cli("FLUSHALL")
     wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
-    assert t.redis.zrange(t.key("leases")) == {claimed["id"]: ms(lease["lease"]["until"])}
-    assert t.redis.zrange(t.key("waiting")) == {waiting["id"]: ms(iso(later))}
-    assert t.redis.zrange(t.key("ready")) == {ready["id"]: ms(ready["due_at"])}
+    assert t.zset("leases") == {claimed["id"]: ms(lease["lease"]["until"])}
+    assert t.zset("waiting") == {waiting["id"]: ms(iso(later))}
+    assert t.ready() == {ready["id"]: ms(ready["due_at"])}
     # the lease still works, and the next claim is the ready one, not a double
     st, _, hb, _ = w.act("anna", claimed["id"], "heartbeat", {"lease": lease["lease"]["token"]})
     assert st == 200
@@ -382,7 +388,7 @@ def test_waiting_callback_becomes_claimable_when_due(t):
     soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1.5)
     cb = w.create(window={"not_before": iso(soon)})
     assert w.claim("anna")[0] == 204
-    wait_for("promotion", lambda: cb["id"] in t.redis.zrange(t.key("ready")), timeout=8)
+    wait_for("promotion", lambda: cb["id"] in t.ready(), timeout=8)
     assert w.claim("anna")[2]["callback"]["id"] == cb["id"]
 
 
@@ -400,7 +406,7 @@ def test_three_daemons_thirty_claimers_each_callback_once(t):
                      now() + interval '48 hours' - g * interval '1 second'
               FROM generate_series(1, {n_cb}) g""")
     t.redis.cli("DEL", t.key("index"))
-    wait_for("rebuild", lambda: len(t.redis.zrange(t.key("ready"))) == n_cb, timeout=30)
+    wait_for("rebuild", lambda: len(t.ready()) == n_cb, timeout=30)
     for i in range(n_workers):
         first.caseworker(f"w{i}")
     done = [0] * n_workers
@@ -435,7 +441,7 @@ def test_three_daemons_thirty_claimers_each_callback_once(t):
     assert t.scalar("SELECT count(*) FROM attempts") == str(n_cb)
     assert t.scalar("SELECT count(DISTINCT callback_id) FROM attempts") == str(n_cb)
     assert t.scalar("SELECT count(*) FROM events WHERE kind = 'claimed'") == str(n_cb)
-    assert t.redis.zrange(t.key("ready")) == {} and t.redis.zrange(t.key("leases")) == {}
+    assert t.ready() == {} and t.zset("leases") == {}
     for d in daemons[1:]:
         assert d.stop() == 0
 
@@ -493,7 +499,7 @@ def test_redis_flushed_mid_work_no_double_claim(t):
                      now(), now(), now() + interval '48 hours' + g * interval '1 second'
               FROM generate_series(1, {n}) g""")
     t.redis.cli("DEL", t.key("index"))
-    wait_for("rebuild", lambda: len(t.redis.zrange(t.key("ready"))) == n, timeout=20)
+    wait_for("rebuild", lambda: len(t.ready()) == n, timeout=20)
     claims = []
     errors = []
     flushed = threading.Event()
@@ -533,3 +539,32 @@ def test_redis_flushed_mid_work_no_double_claim(t):
     assert len(claims) == len(set(claims)) == n
     assert t.scalar("SELECT count(*) FROM attempts") == str(n)
     assert t.scalar("SELECT count(*) FROM callbacks WHERE state = 'completed'") == str(n)
+
+
+def test_tombstones_are_forgotten_after_a_day(t):
+    """A closed callback's record outlives any rebuild that may still hold
+    its older row, then goes: the index does not grow with every callback
+    ever closed."""
+    w = World(t)
+    w.caseworker("anna")
+    both = {c["id"]: c for c in (w.create(), w.create())}
+    st, _, got, _ = w.claim("anna")
+    assert st == 200, got
+    done = both.pop(got["callback"]["id"])
+    open_cb = both.popitem()[1]
+    assert w.act("anna", done["id"], "attempts",
+                 {"lease": got["lease"]["token"], "result": "reached"})[0] == 201
+    assert t.record(done["id"])["state"] == "x"
+    hashes = sorted({c["id"].replace("-", "")[:4] for c in (done, open_cb)})
+
+    def reap(cutoff):
+        return sum(int(t.script("reap", [], [t.prefix, str(cutoff), str(int(h, 16)), "1"]))
+                   for h in hashes)
+    # younger than the cut-off: kept
+    assert reap(int(time.time() * 1000) - 24 * 3600 * 1000) == 0
+    assert t.record(done["id"])["state"] == "x"
+    # older: forgotten, and the open one is untouched
+    assert reap(int(time.time() * 1000) + 1000) == 1
+    assert t.record(done["id"]) is None
+    assert t.record(open_cb["id"])["state"] == "r"
+    assert open_cb["id"] in t.ready()

@@ -118,9 +118,9 @@ def check(t, load, name):
     # lease, and one killed after a commit leaves its row to a survivor
     open_ids = {i for i, s in states.items() if s == "queued"}
     claimed = {i for i, s in states.items() if s == "claimed"}
-    wait_for("index complete", lambda: open_ids <= set(t.redis.zrange(t.key("ready")))
-             | set(t.redis.zrange(t.key("waiting")))
-             and claimed <= set(t.redis.zrange(t.key("leases"))), timeout=30)
+    wait_for("index complete", lambda: open_ids <= set(t.ready())
+             | set(t.zset("waiting"))
+             and claimed <= set(t.zset("leases")), timeout=30)
 
 
 def test_faults_under_load(t):

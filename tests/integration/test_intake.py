@@ -53,9 +53,11 @@ def test_create_commits_row_event_and_ready_entry(t):
         [["queued", "+492311234567"]]
     assert t.sql(f"SELECT kind FROM events WHERE callback_id = '{cb['id']}'") == \
         [["created"]]
-    ready = t.redis.zrange(t.key("ready"))
+    ready = t.ready()
     assert ready == {cb["id"]: ms(cb["due_at"])}, ready
-    assert t.redis.cli("HGET", t.key("cb:" + cb["id"]), "site") == "dortmund"
+    rec = t.record(cb["id"])
+    assert rec["state"] == "r" and rec["route"] == t.key("q:dortmund:general:de"), rec
+    assert rec["score"] == 2 * ms(cb["due_at"]) + 1 and rec["token"] == "", rec
 
 
 def test_due_at_is_target_after_requested_at(t):
@@ -76,8 +78,8 @@ def test_future_not_before_waits_instead_of_ready(t):
     nb = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=3)
     st, _, cb, _ = post(d, tok["telephony"], dict(BASE, window={"not_before": iso(nb)}))
     assert st == 201, cb
-    assert t.redis.zrange(t.key("waiting")) == {cb["id"]: ms(iso(nb))}
-    assert t.redis.zrange(t.key("ready")) == {}
+    assert t.zset("waiting") == {cb["id"]: ms(iso(nb))}
+    assert t.ready() == {}
 
 
 def test_get_returns_callback_with_attempts(t):
@@ -136,7 +138,7 @@ def test_concurrent_replays_make_one_callback(t):
     assert codes == [200] * (n - 1) + [201], codes
     assert len({r[2]["id"] for r in results}) == 1
     assert count(t) == 1 and count(t, "events") == 1
-    assert len(t.redis.zrange(t.key("ready"))) == 1
+    assert len(t.ready()) == 1
 
 
 # ---- merging -------------------------------------------------------------
@@ -156,7 +158,7 @@ def test_same_phone_and_topic_merge(t):
     assert b["requested_at"] == a["requested_at"]
     # the urgent target runs from the first request
     assert ms(b["due_at"]) == ms(iso(first)) + 2 * H
-    assert t.redis.zrange(t.key("ready")) == {a["id"]: ms(b["due_at"])}
+    assert t.ready() == {a["id"]: ms(b["due_at"])}
     # a later non-urgent request does not take urgency away
     st, _, c, _ = post(d, tok["telephony"], dict(BASE, topic="housing_approval"))
     assert st == 200 and c["urgent"] is True and c["request_count"] == 3
@@ -207,8 +209,8 @@ BAD = [
 def assert_nothing_written(t):
     assert count(t) == 0, "a row was written"
     assert count(t, "events") == 0, "an event was written"
-    assert t.redis.zrange(t.key("ready")) == {}
-    assert t.redis.zrange(t.key("waiting")) == {}
+    assert t.ready() == {}
+    assert t.zset("waiting") == {}
 
 
 def test_every_validation_error_has_its_code_and_field(t):
@@ -285,14 +287,14 @@ def test_caseworker_reads_only_assigned(t):
 def test_postgres_down_gives_503_and_writes_nothing(t):
     d, tok = setup(t)
     _, _, kept, _ = post(d, tok["telephony"], BASE)
-    before = t.redis.zrange(t.key("ready"))
+    before = t.ready()
     t.pg.stop()
     try:
         st, h, err, _ = post(d, tok["telephony"], dict(BASE, phone="0231 555444"))
         assert st == 503 and err["error"]["code"] == "unavailable", (st, err)
         assert int(h["retry-after"]) > 0
-        assert t.redis.zrange(t.key("ready")) == before
-        assert t.redis.zrange(t.key("waiting")) == {}
+        assert t.ready() == before
+        assert t.zset("waiting") == {}
         st, _, ready, _ = d.req("GET", "/readyz")
         assert st == 503 and ready["status"] == "not_ready"
         assert ready["checks"]["postgres"] != "ok"
@@ -302,7 +304,7 @@ def test_postgres_down_gives_503_and_writes_nothing(t):
              lambda: post(d, tok["telephony"], dict(BASE, phone="0231 555444"))[0] == 201)
     wait_for("readyz", lambda: d.req("GET", "/readyz")[0] == 200)
     assert count(t) == 2
-    assert kept["id"] in t.redis.zrange(t.key("ready"))
+    assert kept["id"] in t.ready()
 
 
 def open_ids(t):
@@ -321,9 +323,9 @@ def test_flushall_rebuilds_every_open_callback(t):
     d, tok = setup(t)
     make_some(d, tok["telephony"])
     want = open_ids(t)
-    assert t.redis.zrange(t.key("ready")) == want
+    assert t.ready() == want
     assert t.redis.cli("FLUSHALL") == "OK"
-    wait_for("rebuild", lambda: t.redis.zrange(t.key("ready")) == want)
+    wait_for("rebuild", lambda: t.ready() == want)
     wait_for("marker", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
 
 
@@ -338,7 +340,7 @@ def test_redis_restart_rebuilds_every_open_callback(t):
         want[cb["id"]] = ms(cb["due_at"])
     finally:
         t.redis.start()
-    wait_for("rebuild", lambda: t.redis.zrange(t.key("ready")) == want)
+    wait_for("rebuild", lambda: t.ready() == want)
     wait_for("readyz", lambda: d.req("GET", "/readyz")[0] == 200)
 
 
@@ -346,9 +348,9 @@ def test_daemon_restart_rebuilds_index(t):
     d, tok = setup(t)
     make_some(d, tok["telephony"], 10)
     assert d.stop() == 0
-    t.redis.cli("DEL", t.key("ready"), t.key("index"))
+    t.redis.cli("DEL", *t.redis.routes(t.prefix), t.key("index"))
     d.start()
-    wait_for("rebuild", lambda: t.redis.zrange(t.key("ready")) == open_ids(t))
+    wait_for("rebuild", lambda: t.ready() == open_ids(t))
 
 
 def test_redis_that_may_evict_is_not_ready(t):
@@ -491,11 +493,11 @@ def test_rebuild_drops_what_postgres_closed_behind_redis(t):
     # closed in PostgreSQL without the index hearing of it
     t.sql(f"UPDATE callbacks SET state = 'cancelled', closed_at = now() "
           f"WHERE id = '{gone['id']}'")
-    assert gone["id"] in t.redis.zrange(t.key("ready"))
+    assert gone["id"] in t.ready()
     t.redis.cli("DEL", t.key("index"))
     wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
-    assert t.redis.zrange(t.key("ready")) == {keep["id"]: ms(keep["due_at"])}
-    assert t.redis.zrange(t.key("q:dortmund:general:de")) == {keep["id"]: 2 * ms(keep["due_at"]) + 1}
+    assert t.ready() == {keep["id"]: ms(keep["due_at"])}
+    assert t.zset("q:dortmund:general:de") == {keep["id"]: 2 * ms(keep["due_at"]) + 1}
 
 
 def test_oversized_headers_and_pages_are_refused(t):

@@ -4,10 +4,10 @@ PostgreSQL but never mirrored into Redis is brought in by a survivor; a
 claim Redis took but PostgreSQL never recorded frees itself within
 seconds, not after a whole lease."""
 
-import os
 import signal
 import threading
 import time
+import uuid
 
 from harness import wait_for
 from test_claims import World, ms
@@ -24,9 +24,7 @@ def rebuilt(d):
 
 def forget(t, cb):
     """Takes a callback out of Redis as if its sync had never happened."""
-    t.redis.cli("ZREM", t.key("ready"), cb["id"])
-    t.redis.cli("ZREM", t.key("q:dortmund:general:de"), cb["id"])
-    t.redis.cli("DEL", t.key(f"cb:{cb['id']}"))
+    t.forget(cb["id"], "q:dortmund:general:de")
 
 
 def test_silent_daemon_work_is_mirrored_by_a_survivor(t):
@@ -40,14 +38,14 @@ def test_silent_daemon_work_is_mirrored_by_a_survivor(t):
     d2.proc.wait(10)
     d2.proc = None
     forget(t, cb)
-    assert cb["id"] not in t.redis.zrange(t.key("ready"))
+    assert cb["id"] not in t.ready()
     # d1 has no reason to rebuild: the marker is there; only the silence
     # of d2 tells it to catch up
     assert t.redis.cli("EXISTS", t.key("index")) == "1"
-    wait_for("the survivor mirrors it", lambda: cb["id"] in t.redis.zrange(t.key("ready")),
+    wait_for("the survivor mirrors it", lambda: cb["id"] in t.ready(),
              timeout=20)
-    assert t.redis.zrange(t.key("q:dortmund:general:de")).get(cb["id"]) is not None
-    assert old["id"] in t.redis.zrange(t.key("ready"))
+    assert t.zset("q:dortmund:general:de").get(cb["id"]) is not None
+    assert old["id"] in t.ready()
     assert list(daemons_seen(t)) and len(daemons_seen(t)) == 1
     with open(w1.d.log, errors="replace") as f:
         assert "has been silent" in f.read()
@@ -97,7 +95,7 @@ def test_claim_never_recorded_frees_itself_in_seconds(t):
     wait_for("claim waiting on the row", lambda: int(t.scalar(
         "SELECT count(*) FROM pg_locks WHERE locktype IN ('tuple', 'transactionid') "
         "AND NOT granted")) >= 1)
-    held = t.redis.zrange(t.key("leases"))
+    held = t.zset("leases")
     assert cb["id"] in held
     now = time.time() * 1000
     assert held[cb["id"]] <= now + 11000, held[cb["id"]] - now
@@ -113,13 +111,13 @@ def test_claim_never_recorded_frees_itself_in_seconds(t):
     locker.wait(10)
     assert w1.state(cb["id"]) == "queued"
     assert t.scalar("SELECT count(*) FROM events WHERE kind = 'claimed'") == "0"
-    wait_for("claimable again", lambda: cb["id"] in t.redis.zrange(t.key("ready")),
+    wait_for("claimable again", lambda: cb["id"] in t.ready(),
              timeout=20)
     w1.cw["anna"] = w2.cw["anna"]
     got = w1.claim("anna")
     assert got[0] == 200 and got[2]["callback"]["id"] == cb["id"]
     # a recorded claim holds the full lease in Redis
-    wait_for("full lease mirrored", lambda: t.redis.zrange(t.key("leases")).get(cb["id"])
+    wait_for("full lease mirrored", lambda: t.zset("leases").get(cb["id"])
              == ms(got[2]["lease"]["until"]))
 
 
@@ -130,19 +128,15 @@ def test_a_late_sync_from_another_daemon_does_not_age_an_entry(t):
     rebuild's cleanup drops an open callback from the index."""
     w = World(t)
     cb = w.create()
-    h = t.key(f"cb:{cb['id']}")
-    fresh = int(t.redis.cli("HGET", h, "synced_at"))
-    version = t.redis.cli("HGET", h, "version")
-    with open(os.path.join(os.path.dirname(__file__), "..", "..", "daemon", "lua",
-                           "sync.lua")) as f:
-        script = f.read()
+    rec = t.record(cb["id"])
+    fresh, version = rec["synced_at"], rec["version"]
     late = str(fresh - 60000)
-    t.redis.cli("EVAL", script, "6", t.key("ready"), t.key("waiting"), t.key("leases"),
-                t.key("flagged"), h, t.key("q:dortmund:general:de"),
-                cb["id"], "queued", str(2 * ms(cb["due_at"]) + 1), str(ms(cb["due_at"])),
-                "", late, "dortmund", "general", "de", "0", "", "", "", "0", version)
-    assert int(t.redis.cli("HGET", h, "synced_at")) == fresh
+    assert t.script("sync", [t.key("waiting"), t.key("leases"), t.key("flagged"),
+                             t.key("q:dortmund:general:de")],
+                    [t.prefix, uuid.UUID(cb["id"]).hex, "queued", str(2 * ms(cb["due_at"]) + 1),
+                     "", late, "", "", "0", str(version)], hex_at=(2,)) == "ready"
+    assert t.record(cb["id"])["synced_at"] == fresh
     # and a rebuild that began before the fresh sync keeps the entry
     t.redis.cli("DEL", t.key("index"))
     wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
-    assert cb["id"] in t.redis.zrange(t.key("ready"))
+    assert cb["id"] in t.ready()

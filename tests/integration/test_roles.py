@@ -47,7 +47,7 @@ def snapshot(t):
                    "(SELECT count(*) FROM caseworkers WHERE active), "
                    "(SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL), "
                    "(SELECT string_agg(state, ',' ORDER BY id) FROM callbacks)")
-    redis = (t.redis.zrange(t.key("ready")), t.redis.zrange(t.key("leases")))
+    redis = (t.ready(), t.zset("leases"))
     return counts, redis
 
 

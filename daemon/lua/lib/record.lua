@@ -1,0 +1,64 @@
+-- Prepended to every script (scripts/embed.sh): the index record of a
+-- callback, packed small so that a million open callbacks fit in about
+-- 180 bytes each. Ids are the 16 bytes of the UUID. A record lives in one
+-- of 65 536 small hashes, P r:XXXX after the id's first two bytes, so that
+-- Redis keeps each hash as a compact listpack; field the id, value:
+--   state  1 byte: r ready (in its routing set), w waiting, c claimed
+--          (in leases), f flagged, x closed (a tombstone, kept a day so
+--          that a rebuild reading an older row cannot bring it back)
+--   version, synced_at (ms), routing score: 6 bytes each
+--   route  4 bytes: the routing set's number in P routes
+--   token  16 bytes, only while claimed: the lease token
+local REC = '<c1i6i6i6I4'
+
+local function rec_key(prefix, id)
+	return prefix .. 'r:' .. string.format('%02x%02x', string.byte(id, 1, 2))
+end
+
+local function rec_unpack(v)
+	local state, version, synced, score, route, next = struct.unpack(REC, v)
+	return { state = state, version = version, synced = synced, score = score,
+		route = route, token = string.sub(v, next) }
+end
+
+local function rec_get(prefix, id)
+	local v = redis.call('HGET', rec_key(prefix, id), id)
+	return v and rec_unpack(v)
+end
+
+local function rec_put(prefix, id, r)
+	redis.call('HSET', rec_key(prefix, id), id,
+		struct.pack(REC, r.state, r.version, r.synced, r.score, r.route) ..
+		(r.token or ''))
+end
+
+-- Routing sets are numbered once, in P routes: name -> n and #n -> name.
+local function route_number(prefix, name)
+	local h = prefix .. 'routes'
+	local n = redis.call('HGET', h, name)
+	if n then
+		return tonumber(n)
+	end
+	n = redis.call('HINCRBY', h, '#', 1)
+	redis.call('HSET', h, name, n, '#' .. n, name)
+	return n
+end
+
+local function route_name(prefix, n)
+	if n == 0 then
+		return nil
+	end
+	return redis.call('HGET', prefix .. 'routes', '#' .. n)
+end
+
+-- Takes a callback out of every set it may be in.
+local function unindex(prefix, id, r, waiting, leases, flagged)
+	local route = r and route_name(prefix, r.route)
+	if route then
+		redis.call('ZREM', route, id)
+	end
+	redis.call('ZREM', waiting, id)
+	redis.call('ZREM', leases, id)
+	redis.call('SREM', flagged, id)
+end
+
