@@ -994,7 +994,7 @@ static json_t *
 item_json(const struct intake_job *in)
 {
 	const struct callback *r = &in->req;
-	json_t *o, *keys, *fracs, *times;
+	json_t *o, *keys, *warn;
 	char key[CBD_IDEMPOTENCY_KEY_MAX + 8];
 	int i;
 
@@ -1007,16 +1007,14 @@ item_json(const struct intake_job *in)
 		snprintf(key, sizeof(key), "call:%s", r->call_id);
 		json_array_append_new(keys, json_string(key));
 	}
-	fracs = json_array();
-	times = json_array();
-	for (i = 0; i < in->sla.nwarn; i++) {
-		json_array_append_new(fracs, json_real(in->sla.warn_frac[i]));
-		json_array_append_new(times, json_integer(in->sla.warn_at[i]));
-	}
+	warn = json_array();
+	for (i = 0; i < in->sla.nwarn; i++)
+		json_array_append_new(warn, json_pack("[f,I]", in->sla.warn_frac[i],
+		    (json_int_t)in->sla.warn_at[i]));
 #define OPT_S(s) ((s)[0] ? json_string(s) : json_null())
 #define OPT_T(t) ((t) == CBD_NO_TIME ? json_null() : json_integer(t))
 	o = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,"
-	    "s:o,s:o,s:s,s:o,s:o}",
+	    "s:o,s:o,s:s,s:o}",
 	    "keys", keys, "phone", r->phone, "topic", r->topic, "site", r->site,
 	    "language", r->language, "assignee", OPT_S(r->assignee),
 	    "name", OPT_S(r->name), "customer_ref", OPT_S(r->customer_ref),
@@ -1025,7 +1023,7 @@ item_json(const struct intake_job *in)
 	    "received_at", (json_int_t)r->received_at,
 	    "due_at", (json_int_t)in->sla.due_at,
 	    "not_before", OPT_T(r->not_before), "not_after", OPT_T(r->not_after),
-	    "actor", in->actor, "warn_frac", fracs, "warn_at", times);
+	    "actor", in->actor, "warn", warn);
 #undef OPT_S
 #undef OPT_T
 	return o;
@@ -1909,8 +1907,7 @@ alert_start(struct store_job *j, PGresult *unused)
 	switch (a->kind) {
 	case 0:
 		job_send(j, "SELECT cbd_ms(least("
-		    "(SELECT min(fire_at) FROM alerts WHERE fired_at IS NULL "
-		    "AND void_at IS NULL), "
+		    "(SELECT min(alert_at) FROM callbacks WHERE alert_at IS NOT NULL), "
 		    "(SELECT min(send_until) FROM alerts WHERE fired_at IS NOT NULL "
 		    "AND sent_at IS NULL AND void_at IS NULL)))", 0, NULL);
 		break;

@@ -139,7 +139,8 @@ typedef void store_next_fn(void *arg, enum store_status, int64_t next_ms);
  * (CBD_NO_TIME: none planned). */
 void store_alerts_next(store_next_fn *, void *arg);
 /* Takes up to limit alerts that are due, for this daemon to deliver
- * within claim_ms; voids those whose callback was attempted in time. */
+ * within claim_ms: writes those whose time has come for callbacks not yet
+ * attempted, and takes back those another daemon did not deliver. */
 void store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *,
     void *arg);
 /* Marks alerts delivered (fn gets no rows). */

@@ -3,8 +3,8 @@
 #include <stdint.h>
 
 /*
- * The SLA watchdog: one timer set to the next alert in time (planned rows
- * in PostgreSQL), never a scan every second. When it fires it takes what
+ * The SLA watchdog: one timer set to the next alert in time (each open
+ * callback's alert_at in PostgreSQL), never a scan every second. When it fires it takes what
  * is due (row locks: each alert to one daemon), hands it to syslog and
  * marks it sent. While the receiver is down alerts wait in PostgreSQL; a
  * daemon that was down catches up at start.
