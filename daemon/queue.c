@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -573,6 +574,46 @@ queue_expired_leases(int64_t now, queue_expired_fn *fn, void *arg)
  * that Redis answers others in between. */
 #define CLEANUP_STEP 2048
 
+/* The key a rebuild in progress holds; gone when Redis was emptied. */
+static char k_building[160];
+
+struct begin_call {
+	queue_done_fn *fn;
+	void *arg;
+};
+
+static void
+begin_reply(redisAsyncContext *ctx, void *r, void *priv)
+{
+	redisReply *reply = r;
+	struct begin_call *bc = priv;
+
+	(void)ctx;
+	bc->fn(bc->arg, reply && reply->type != REDIS_REPLY_ERROR);
+	free(bc);
+}
+
+void
+queue_begin_rebuild(queue_done_fn *fn, void *arg)
+{
+	static unsigned n;
+	struct begin_call *bc;
+
+	snprintf(k_building, sizeof(k_building), "%sbuilding:%ld.%lld.%u",
+	    conf->key_prefix, (long)getpid(), (long long)now_ms(), ++n);
+	if (!usable || !(bc = calloc(1, sizeof(*bc)))) {
+		fn(arg, 0);
+		return;
+	}
+	bc->fn = fn;
+	bc->arg = arg;
+	if (redisAsyncCommand(ac, begin_reply, bc, "SET %s 1 EX 86400",
+	    k_building) != REDIS_OK) {
+		free(bc);
+		fn(arg, 0);
+	}
+}
+
 struct rebuilt_call {
 	queue_done_fn *fn;
 	void *arg;
@@ -588,7 +629,11 @@ rebuilt_reply(void *arg, const redisReply *reply)
 {
 	struct rebuilt_call *rc = arg;
 
-	if (reply && reply->type == REDIS_REPLY_INTEGER)
+	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer < 0) {
+		log_warnx("redis: the queue index was emptied while it was being "
+		    "rebuilt; rebuilding again");
+		reply = NULL;
+	} else if (reply && reply->type == REDIS_REPLY_INTEGER)
 		rc->removed += reply->integer;
 	if (reply && rc->next < RECORD_HASHES) {
 		cleanup_step(rc);
@@ -610,8 +655,8 @@ cleanup_step(struct rebuilt_call *rc)
 {
 	char k_wait[96], k_leases[96], k_flag[96], k_index[96];
 	char since[24], first[16], count[16], stamp[24];
-	const char *args[10] = { "4", k_wait, k_leases, k_flag, k_index,
-		since, conf->key_prefix, first, count, stamp };
+	const char *args[11] = { "5", k_wait, k_leases, k_flag, k_index,
+		k_building, since, conf->key_prefix, first, count, stamp };
 
 	key(k_wait, sizeof(k_wait), "waiting");
 	key(k_leases, sizeof(k_leases), "leases");
@@ -625,7 +670,7 @@ cleanup_step(struct rebuilt_call *rc)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
 	else
 		stamp[0] = '\0';
-	script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 10, args, NULL);
+	script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 11, args, NULL);
 }
 
 void

@@ -82,6 +82,16 @@ finish(int ok)
 }
 
 static void
+begun(void *arg, int ok)
+{
+	(void)arg;
+	if (ok)
+		next_page();
+	else
+		finish(0);
+}
+
+static void
 marked(void *arg, int ok)
 {
 	(void)arg;
@@ -161,7 +171,10 @@ start(void)
 	last_id[0] = '\0';
 	/* a millisecond of margin: syncs at the same ms count as fresh */
 	started_ms = now_ms() - 1;
-	next_page();
+	if (cur.full)
+		queue_begin_rebuild(begun, NULL);
+	else
+		next_page();
 }
 
 void

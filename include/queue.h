@@ -62,6 +62,9 @@ void queue_unclaim(const char *id, const char *token, queue_done_fn *, void *arg
 /* Ids whose lease ran out by now, at most CBD_SWEEP_BATCH; n 0 on error. */
 typedef void queue_expired_fn(void *arg, const char **ids, size_t n);
 void queue_expired_leases(int64_t now, queue_expired_fn *, void *arg);
+/* Starts a full rebuild: should Redis be emptied before it ends, the end
+ * fails instead of marking an empty index complete. */
+void queue_begin_rebuild(queue_done_fn *, void *arg);
 /* Ends a rebuild that synced every open callback since since_ms: removes
  * what was not synced since (closed in PostgreSQL meanwhile) and marks the
  * index complete. */

@@ -329,6 +329,23 @@ def test_flushall_rebuilds_every_open_callback(t):
     wait_for("marker", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
 
 
+def test_a_rebuild_does_not_mark_an_index_emptied_under_it(t):
+    """Redis emptied while a rebuild runs: what the rebuild synced before is
+    gone, so its end must not mark the index complete (the daemon starts
+    again); with its key still there, it does."""
+    t.daemon()
+    wait_for("marker", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
+    keys = [t.key("waiting"), t.key("leases"), t.key("flagged"), t.key("index2"),
+            t.key("building:test")]
+    last = [str(int(time.time() * 1000)), t.prefix, "0", "1", "1"]
+    assert t.script("cleanup", keys, last) == "-1"
+    assert t.redis.cli("EXISTS", t.key("index2")) == "0"
+    t.redis.cli("SET", t.key("building:test"), "1")
+    assert t.script("cleanup", keys, last) == "0"
+    assert t.redis.cli("EXISTS", t.key("index2")) == "1"
+    assert t.redis.cli("EXISTS", t.key("building:test")) == "0"
+
+
 def test_redis_restart_rebuilds_every_open_callback(t):
     d, tok = setup(t)
     make_some(d, tok["telephony"])
