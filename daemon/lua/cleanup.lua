@@ -12,19 +12,13 @@
 local since, P = tonumber(ARGV[1]), ARGV[2]
 local first, count = tonumber(ARGV[3]), tonumber(ARGV[4])
 local removed = 0
-for b = first, first + count - 1 do
-	local h = P .. 'r:' .. string.format('%04x', b)
-	local all = redis.call('HGETALL', h)
-	for i = 1, #all, 2 do
-		local id = all[i]
-		local r = rec_unpack(all[i + 1])
-		if r.state ~= 'x' and r.synced < since then
-			unindex(P, id, r, KEYS[1], KEYS[2], KEYS[3])
-			redis.call('HDEL', h, id)
-			removed = removed + 1
-		end
+each_record(P, first, count, function(h, id, r)
+	if r.state ~= 'x' and r.synced < since then
+		unindex(P, id, r, KEYS[1], KEYS[2], KEYS[3])
+		redis.call('HDEL', h, id)
+		removed = removed + 1
 	end
-end
+end)
 if ARGV[5] ~= '' then
 	if redis.call('DEL', KEYS[5]) == 0 then
 		return -1

@@ -5,15 +5,10 @@
 local P, cutoff = ARGV[1], tonumber(ARGV[2])
 local first, count = tonumber(ARGV[3]), tonumber(ARGV[4])
 local reaped = 0
-for b = first, first + count - 1 do
-	local h = P .. 'r:' .. string.format('%04x', b)
-	local all = redis.call('HGETALL', h)
-	for i = 1, #all, 2 do
-		local r = rec_unpack(all[i + 1])
-		if r.state == 'x' and r.synced < cutoff then
-			redis.call('HDEL', h, all[i])
-			reaped = reaped + 1
-		end
+each_record(P, first, count, function(h, id, r)
+	if r.state == 'x' and r.synced < cutoff then
+		redis.call('HDEL', h, id)
+		reaped = reaped + 1
 	end
-end
+end)
 return reaped

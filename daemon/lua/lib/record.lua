@@ -32,6 +32,18 @@ local function rec_put(prefix, id, r)
 		(r.token or ''))
 end
 
+-- Calls fn(hash, id, record) for each record in the hashes first to
+-- first + count - 1.
+local function each_record(prefix, first, count, fn)
+	for b = first, first + count - 1 do
+		local h = prefix .. 'r:' .. string.format('%04x', b)
+		local all = redis.call('HGETALL', h)
+		for i = 1, #all, 2 do
+			fn(h, all[i], rec_unpack(all[i + 1]))
+		end
+	end
+end
+
 -- Routing sets are numbered once, in P routes: name -> n and #n -> name.
 local function route_number(prefix, name)
 	local h = prefix .. 'routes'
