@@ -17,10 +17,11 @@
  *              scored by it
  *   P leases   sorted set: claimed callbacks, scored by lease expiry (ms)
  *   P flagged  set: callbacks flagged for a supervisor (lapsed leases)
- *   P r:XXXX   hash: 65 536 of them, the packed record of each indexed
- *              callback (state, version, routing score, routing set, lease
- *              token), laid out in lua/lib/record.lua; a closed callback's
- *              record stays a day as a tombstone
+ *   P r:0000 to P r:ffff  hashes, by the id's first two bytes in hex:
+ *              the packed record of each indexed callback (state, version,
+ *              routing score, routing set, lease token), laid out in
+ *              lua/lib/record.lua; a closed callback's record stays a day
+ *              as a tombstone
  *   P routes   hash: the routing sets' numbers
  *   P index    marker: present while the index is complete
  *   P daemons  sorted set: the daemons using this index, scored by when

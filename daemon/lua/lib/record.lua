@@ -1,8 +1,9 @@
 -- Prepended to every script (scripts/embed.sh): the index record of a
--- callback, packed small so that a million open callbacks fit in about
--- 180 bytes each. Ids are the 16 bytes of the UUID. A record lives in one
--- of 65 536 small hashes, P r:XXXX after the id's first two bytes, so that
--- Redis keeps each hash as a compact listpack; field the id, value:
+-- callback, packed small so that a million open callbacks take under 200
+-- bytes each. Ids are the 16 bytes of the UUID. A record lives in one of
+-- 65 536 small hashes, P r:0000 to P r:ffff (the id's first two bytes in
+-- hex), so that Redis keeps each hash as a compact listpack; field the
+-- id, value:
 --   state  1 byte: r ready (in its routing set), w waiting, c claimed
 --          (in leases), f flagged, x closed (a tombstone, kept a day so
 --          that a rebuild reading an older row cannot bring it back)
