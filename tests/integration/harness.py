@@ -18,6 +18,23 @@ PG_BIN = "/usr/lib/postgresql/15/bin"
 CALLBACKD = os.path.abspath(os.environ.get("CALLBACKD", "./callbackd"))
 
 
+def lua_script(name=None):
+    """A Lua script as the daemon sends it to Redis (scripts/embed.sh): the
+    shared daemon/lua/lib/*.lua, then daemon/lua/NAME.lua; without a name,
+    the shared part alone."""
+    lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "daemon", "lua")
+    lib = os.path.join(lua, "lib")
+    paths = [os.path.join(lib, f) for f in sorted(os.listdir(lib)) if f.endswith(".lua")]
+    if name:
+        paths.append(os.path.join(lua, name + ".lua"))
+    body = ""
+    for path in paths:
+        with open(path) as f:
+            body += f.read()
+    return body
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

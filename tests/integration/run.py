@@ -73,11 +73,7 @@ class Ctx:
 
     def script(self, name, keys, args, hex_at=()):
         """Runs one of the daemon's Lua scripts as the daemon would."""
-        lua = os.path.join(HERE, "..", "..", "daemon", "lua")
-        body = "".join(open(os.path.join(lua, "lib", f)).read()
-                       for f in sorted(os.listdir(os.path.join(lua, "lib"))))
-        body += open(os.path.join(lua, name + ".lua")).read()
-        return self.redis.eval_hex(body, keys, args, hex_at)
+        return self.redis.eval_hex(harness.lua_script(name), keys, args, hex_at)
 
     def record(self, cb_id):
         """A callback's index record (state r/w/c/f/x, version, synced_at,
