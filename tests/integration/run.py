@@ -75,6 +75,16 @@ class Ctx:
         """Runs one of the daemon's Lua scripts as the daemon would."""
         return self.redis.eval_hex(harness.lua_script(name), keys, args, hex_at)
 
+    def reindex(self):
+        """Has the daemons rebuild the index from PostgreSQL, as an operator
+        deleting its marker key does. A rebuild still running (the one at
+        start-up) would not see the delete (the marker is not there yet)
+        and would miss rows written behind the daemons since it began, so
+        this waits for it first."""
+        harness.wait_for("the running rebuild",
+                         lambda: self.redis.cli("EXISTS", self.key("index")) == "1")
+        self.redis.cli("DEL", self.key("index"))
+
     def record(self, cb_id):
         """A callback's index record (state r/w/c/f/x, version, synced_at,
         score, route, token), or None."""

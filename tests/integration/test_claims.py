@@ -405,7 +405,7 @@ def test_three_daemons_thirty_claimers_each_callback_once(t):
                      now() - g * interval '1 second', now(),
                      now() + interval '48 hours' - g * interval '1 second'
               FROM generate_series(1, {n_cb}) g""")
-    t.redis.cli("DEL", t.key("index"))
+    t.reindex()
     wait_for("rebuild", lambda: len(t.ready()) == n_cb, timeout=30)
     for i in range(n_workers):
         first.caseworker(f"w{i}")
@@ -498,7 +498,7 @@ def test_redis_flushed_mid_work_no_double_claim(t):
               SELECT '+4923180' || lpad(g::text, 5, '0'), 'general', 'dortmund',
                      now(), now(), now() + interval '48 hours' + g * interval '1 second'
               FROM generate_series(1, {n}) g""")
-    t.redis.cli("DEL", t.key("index"))
+    t.reindex()
     wait_for("rebuild", lambda: len(t.ready()) == n, timeout=20)
     claims = []
     errors = []

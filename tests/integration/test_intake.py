@@ -511,7 +511,7 @@ def test_rebuild_drops_what_postgres_closed_behind_redis(t):
     t.sql(f"UPDATE callbacks SET state = 'cancelled', closed_at = now() "
           f"WHERE id = '{gone['id']}'")
     assert gone["id"] in t.ready()
-    t.redis.cli("DEL", t.key("index"))
+    t.reindex()
     wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
     assert t.ready() == {keep["id"]: ms(keep["due_at"])}
     assert t.zset("q:dortmund:general:de") == {keep["id"]: 2 * ms(keep["due_at"]) + 1}

@@ -137,6 +137,6 @@ def test_a_late_sync_from_another_daemon_does_not_age_an_entry(t):
                      "", late, "", "", "0", str(version)], hex_at=(2,)) == "ready"
     assert t.record(cb["id"])["synced_at"] == fresh
     # and a rebuild that began before the fresh sync keeps the entry
-    t.redis.cli("DEL", t.key("index"))
+    t.reindex()
     wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
     assert cb["id"] in t.ready()
