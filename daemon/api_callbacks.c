@@ -294,12 +294,31 @@ change_new(struct api_req *a, int status)
 	return c;
 }
 
-/* The policy an attempt falls under is the callback's topic's; the store
- * reads the topic, so the handler looks it up after reading the row. */
+/* An unanswered attempt (no_answer, busy, voicemail) falls under its
+ * topic's retry policy and its site's calendar, so the handler reads the
+ * row first for them. The other results need neither: they are stored
+ * straight away, one PostgreSQL round trip fewer on the common path. */
 struct attempt_call {
 	struct api_req *a;
 	struct attempt_req req;
 };
+
+static void
+attempt_store(struct attempt_call *ac)
+{
+	struct change *c;
+
+	if ((c = change_new(ac->a, 201)))
+		store_attempt(&ac->req, change_stored, c);
+	free(ac);
+}
+
+static int
+attempt_unanswered(const char *result)
+{
+	return !strcmp(result, "no_answer") || !strcmp(result, "busy") ||
+	    !strcmp(result, "voicemail");
+}
 
 static void
 attempt_row(void *arg, enum store_status st, const struct callback *cb,
@@ -307,7 +326,8 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 {
 	struct attempt_call *ac = arg;
 	const struct topic_policy *t;
-	struct change *c;
+	const struct site *s;
+	int shift;
 
 	(void)attempts;
 	if (st != STORE_OK) {
@@ -323,20 +343,13 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 	}
 	ac->req.backoff_ms = t->retry_backoff_ms;
 	ac->req.max_attempts = (int)t->max_attempts;
-	if (!strcmp(ac->req.result, "no_answer") || !strcmp(ac->req.result, "busy") ||
-	    !strcmp(ac->req.result, "voicemail")) {
-		/* the next try after a pause that doubles with each attempt,
-		 * counted in the calling hours of the callback's calendar */
-		const struct site *s = config_site(conf, cb->site);
-		int shift = cb->attempt_count < 20 ? cb->attempt_count : 20;
-
-		if (s)
-			ac->req.not_before = calendar_add(config_calendar(t, s),
-			    ac->a->received_ms, t->retry_backoff_ms << shift);
-	}
-	if ((c = change_new(ac->a, 201)))
-		store_attempt(&ac->req, change_stored, c);
-	free(ac);
+	/* the next try after a pause that doubles with each attempt, counted
+	 * in the calling hours of the callback's calendar */
+	shift = cb->attempt_count < 20 ? cb->attempt_count : 20;
+	if ((s = config_site(conf, cb->site)))
+		ac->req.not_before = calendar_add(config_calendar(t, s),
+		    ac->a->received_ms, t->retry_backoff_ms << shift);
+	attempt_store(ac);
 }
 
 void
@@ -367,7 +380,10 @@ api_callbacks_attempt(struct api_req *a)
 	if (holder)
 		snprintf(ac->req.caseworker, sizeof(ac->req.caseworker), "%s",
 		    a->token.caseworker_id);
-	store_get_callback(a->path_id, attempt_row, ac);
+	if (attempt_unanswered(ac->req.result))
+		store_get_callback(a->path_id, attempt_row, ac);
+	else
+		attempt_store(ac);
 }
 
 void

@@ -611,6 +611,9 @@ store_shutdown(void)
 {
 	int i;
 
+	/* from here on nothing new is queued: a batch or group failed below
+	 * answers what waits for it instead of starting another */
+	schema_ok = 0;
 	fail_waiting();
 	for (i = 0; i < nconns; i++) {
 		struct pgconn *c = &conns[i];
@@ -1195,7 +1198,7 @@ get_start(struct store_job *j, PGresult *unused)
 	const char *p[1] = { r->id };
 
 	(void)unused;
-	job_send(j, "SELECT " CB_COLS ", (SELECT coalesce(json_agg(json_build_object("
+	job_send_prepared(j, "SELECT " CB_COLS ", (SELECT coalesce(json_agg(json_build_object("
 	    "'at', to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
 	    "'actor', a.actor, 'result', a.result, 'note', a.note, "
 	    "'duration_s', a.duration_s) ORDER BY a.at, a.id), '[]') "
@@ -1251,18 +1254,41 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 
 /* ---- changes to one callback ----------------------------------------- */
 
-/* A statement that returns (verdict text, CB_COLS) or just CB_COLS. Its
- * parameters are copied, so callers may pass stack buffers. */
+/*
+ * A change is one statement that returns (verdict text, CB_COLS) or just
+ * CB_COLS. Its parameters are copied, so callers may pass stack buffers.
+ *
+ * Group commit for the work cycle. Claims and attempts wait in their
+ * kind's queue while others of the kind are in PostgreSQL; the next group
+ * takes up to CBD_GROUP_MAX of them into one statement that runs the
+ * kind's function for each, in ascending id order (so two groups never
+ * wait for each other in a circle), and they share one commit. Nobody is
+ * answered before it. When the statement fails, each change of the group
+ * runs again on its own, so a bad one fails alone.
+ */
 #define CHANGE_PARAMS_MAX 12
+
+struct change_job;
+
+struct change_kind {
+	const char *one;   /* the statement for one change */
+	const char *group; /* for a group: $1 is a JSON array of the items */
+	int has_verdict;
+	TAILQ_HEAD(, change_job) pending;
+	size_t npending;
+	int groups; /* group jobs waiting for or using a connection */
+};
 
 struct change_job {
 	struct store_job job;
 	const char *sql;
 	int nparams;
-	char *params[CHANGE_PARAMS_MAX];
+	char *params[CHANGE_PARAMS_MAX]; /* a grouped change's first: the id */
 	int has_verdict;
+	json_t *item; /* the change as an item of its group */
 	store_change_fn *fn;
 	void *arg;
+	TAILQ_ENTRY(change_job) group_entry;
 };
 
 static void
@@ -1273,6 +1299,7 @@ change_free(struct store_job *j)
 
 	for (i = 0; i < c->nparams; i++)
 		free(c->params[i]);
+	json_decref(c->item);
 	free(c);
 }
 
@@ -1285,25 +1312,37 @@ change_start(struct store_job *j, PGresult *unused)
 	job_send_prepared(j, c->sql, c->nparams, (const char *const *)c->params);
 }
 
+/* Answers a change from a row of res whose verdict or CB_COLS start at
+ * column first; no res: the change found nothing to change. */
+static void
+change_answer(struct change_job *c, const PGresult *res, int row, int first)
+{
+	struct callback cb;
+	const char *verdict = "ok";
+
+	if (!res || (c->has_verdict &&
+	    !strcmp(PQgetvalue(res, row, first), "not_found"))) {
+		c->fn(c->arg, STORE_NOT_FOUND, NULL, NULL);
+	} else {
+		if (c->has_verdict)
+			verdict = PQgetvalue(res, row, first);
+		row_to_callback(res, row, first + c->has_verdict, &cb);
+		c->fn(c->arg, STORE_OK, verdict, &cb);
+	}
+	c->fn = NULL;
+}
+
 static void
 change_step(struct store_job *j, PGresult *res)
 {
 	struct change_job *c = (struct change_job *)j;
-	struct callback cb;
-	const char *verdict = "ok";
 
 	if (failed(res, PGRES_TUPLES_OK, "change callback")) {
 		c->fn(c->arg, STORE_FAILED, NULL, NULL);
-	} else if (PQntuples(res) == 0 || (c->has_verdict &&
-	    !strcmp(PQgetvalue(res, 0, 0), "not_found"))) {
-		c->fn(c->arg, STORE_NOT_FOUND, NULL, NULL);
+		c->fn = NULL;
 	} else {
-		if (c->has_verdict)
-			verdict = PQgetvalue(res, 0, 0);
-		row_to_callback(res, 0, c->has_verdict, &cb);
-		c->fn(c->arg, STORE_OK, verdict, &cb);
+		change_answer(c, PQntuples(res) ? res : NULL, 0, 0);
 	}
-	c->fn = NULL;
 	job_done(j);
 }
 
@@ -1316,8 +1355,8 @@ change_fail(struct store_job *j, enum store_status st)
 		c->fn(c->arg, st, NULL, NULL);
 }
 
-static void
-change_run(const char *sql, int has_verdict, int n, const char *const *params,
+static struct change_job *
+change_new(const char *sql, int has_verdict, int n, const char *const *params,
     store_change_fn *fn, void *arg)
 {
 	struct change_job *c = calloc(1, sizeof(*c));
@@ -1336,17 +1375,231 @@ change_run(const char *sql, int has_verdict, int n, const char *const *params,
 	c->job.step = change_step;
 	c->job.fail = change_fail;
 	c->job.destroy = change_free;
-	job_submit(&c->job);
-	return;
+	return c;
 fail:
 	if (c)
 		change_free(&c->job);
 	fn(arg, STORE_UNAVAILABLE, NULL, NULL);
+	return NULL;
+}
+
+static void
+change_run(const char *sql, int has_verdict, int n, const char *const *params,
+    store_change_fn *fn, void *arg)
+{
+	struct change_job *c = change_new(sql, has_verdict, n, params, fn, arg);
+
+	if (c)
+		job_submit(&c->job);
+}
+
+struct group_job {
+	struct store_job job;
+	struct change_kind *kind;
+	struct change_job *items[CBD_GROUP_MAX];
+	size_t n;
+	int started;
+	int rerun;            /* the statement failed: each item on its own */
+	enum store_status st; /* for the items not answered */
+};
+
+static void group_kick(struct change_kind *);
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct change_job *x = *(struct change_job *const *)a;
+	const struct change_job *y = *(struct change_job *const *)b;
+
+	return strcmp(x->params[0], y->params[0]);
+}
+
+static void
+group_start(struct store_job *j, PGresult *unused)
+{
+	struct group_job *g = (struct group_job *)j;
+	struct change_kind *k = g->kind;
+	struct change_job *c;
+	json_t *list = json_array();
+	const char *p[1];
+	char *text = NULL;
+	size_t i;
+
+	(void)unused;
+	g->started = 1;
+	while (g->n < CBD_GROUP_MAX && (c = TAILQ_FIRST(&k->pending))) {
+		TAILQ_REMOVE(&k->pending, c, group_entry);
+		k->npending--;
+		g->items[g->n++] = c;
+	}
+	qsort(g->items, g->n, sizeof(g->items[0]), by_id);
+	for (i = 0; list && i < g->n; i++)
+		if (json_object_set_new(g->items[i]->item, "i", json_integer((json_int_t)i)) ||
+		    json_array_append(list, g->items[i]->item))
+			break;
+	if (list && i == g->n && g->n > 0)
+		text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	if (!text) {
+		g->st = STORE_UNAVAILABLE;
+		job_done(j); /* the items are answered by group_free */
+		return;
+	}
+	p[0] = text;
+	job_send_prepared(j, k->group, 1, p);
+	free(text);
+}
+
+static void
+group_step(struct store_job *j, PGresult *res)
+{
+	struct group_job *g = (struct group_job *)j;
+	int k, n;
+	long i;
+	size_t m;
+
+	if (failed(res, PGRES_TUPLES_OK, "change group")) {
+		g->rerun = 1;
+		job_done(j);
+		return;
+	}
+	n = PQntuples(res);
+	for (k = 0; k < n; k++) {
+		i = strtol(PQgetvalue(res, k, 0), NULL, 10);
+		if (i < 0 || (size_t)i >= g->n || !g->items[i])
+			continue;
+		change_answer(g->items[i], res, k, 1);
+		change_free(&g->items[i]->job);
+		g->items[i] = NULL;
+	}
+	for (m = 0; m < g->n; m++) /* the function returned no row for these */
+		if (g->items[m]) {
+			change_answer(g->items[m], NULL, 0, 0);
+			change_free(&g->items[m]->job);
+			g->items[m] = NULL;
+		}
+	job_done(j);
+}
+
+static void
+group_fail(struct store_job *j, enum store_status st)
+{
+	((struct group_job *)j)->st = st;
+}
+
+/* Answers or re-runs what the group did not answer. When it never got a
+ * connection, or PostgreSQL is away, the waiting changes are answered
+ * too, as their own jobs would have been. */
+static void
+group_free(struct store_job *j)
+{
+	struct group_job *g = (struct group_job *)j;
+	struct change_kind *k = g->kind;
+	struct change_job *c;
+	int give_up = !g->started || !store_ready();
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		if (!(c = g->items[i]))
+			continue;
+		if (g->rerun) {
+			job_submit(&c->job);
+		} else {
+			change_fail(&c->job, g->st);
+			change_free(&c->job);
+		}
+	}
+	free(g);
+	k->groups--;
+	if (give_up)
+		while ((c = TAILQ_FIRST(&k->pending))) {
+			TAILQ_REMOVE(&k->pending, c, group_entry);
+			k->npending--;
+			change_fail(&c->job, STORE_UNAVAILABLE);
+			change_free(&c->job);
+		}
+	group_kick(k);
+}
+
+static void
+group_kick(struct change_kind *k)
+{
+	int lanes = conf->pg_pool_size / 2 > 0 ? (int)conf->pg_pool_size / 2 : 1;
+	struct group_job *g;
+	struct change_job *c;
+
+	/* as for intake batches: another group when more than
+	 * CBD_GROUP_LANE_AT wait for each one running, up to the lanes */
+	while (k->groups < lanes && (size_t)k->groups * CBD_GROUP_LANE_AT < k->npending) {
+		if (!(g = calloc(1, sizeof(*g)))) {
+			if (k->groups == 0) {
+				c = TAILQ_FIRST(&k->pending);
+				TAILQ_REMOVE(&k->pending, c, group_entry);
+				k->npending--;
+				change_fail(&c->job, STORE_UNAVAILABLE);
+				change_free(&c->job);
+			}
+			return;
+		}
+		k->groups++;
+		g->kind = k;
+		g->job.start = group_start;
+		g->job.step = group_step;
+		g->job.fail = group_fail;
+		g->job.destroy = group_free;
+		g->st = STORE_FAILED;
+		job_submit(&g->job);
+	}
+}
+
+/* Queues a change for the next group of its kind; item (taken) holds its
+ * parameters under the names the kind's group statement reads. */
+static void
+change_group(struct change_kind *k, json_t *item, int n,
+    const char *const *params, store_change_fn *fn, void *arg)
+{
+	struct change_job *c;
+
+	if (!item || k->npending >= CBD_STORE_QUEUE_MAX) {
+		json_decref(item);
+		fn(arg, STORE_UNAVAILABLE, NULL, NULL);
+		return;
+	}
+	if (!(c = change_new(k->one, k->has_verdict, n, params, fn, arg))) {
+		json_decref(item);
+		return;
+	}
+	c->item = item;
+	TAILQ_INSERT_TAIL(&k->pending, c, group_entry);
+	k->npending++;
+	group_kick(k);
 }
 
 #define VERDICT_ROW(call) \
 	"SELECT r.verdict, " CB_COLS " FROM " call " r, " \
 	"LATERAL (SELECT (r.cb).*) c"
+
+static struct change_kind claims = {
+	"SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), $4, $5) c",
+	"SELECT x.i, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) AS x(i integer, "
+	"id uuid, token uuid, until_ms bigint, caseworker text, actor text), "
+	"LATERAL cbd_claim(x.id, x.token, cbd_ts(x.until_ms), x.caseworker, "
+	"x.actor) c",
+	0, TAILQ_HEAD_INITIALIZER(claims.pending), 0, 0
+};
+
+static struct change_kind attempts = {
+	VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, $7::integer, "
+	    "cbd_ts($8::bigint), $9::bigint, $10::integer)"),
+	"SELECT x.i, r.verdict, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) "
+	"AS x(i integer, id uuid, token uuid, caseworker text, actor text, "
+	"result text, note text, duration_s integer, not_before bigint, "
+	"backoff_ms bigint, max_attempts integer), "
+	"LATERAL cbd_attempt(x.id, x.token, x.caseworker, x.actor, x.result, "
+	"x.note, x.duration_s, cbd_ts(x.not_before), x.backoff_ms, "
+	"x.max_attempts) r, LATERAL (SELECT (r.cb).*) c",
+	1, TAILQ_HEAD_INITIALIZER(attempts.pending), 0, 0
+};
 
 void
 store_claim(const char *id, const char *token, int64_t until_ms,
@@ -1356,8 +1609,9 @@ store_claim(const char *id, const char *token, int64_t until_ms,
 	const char *p[5] = { id, token, until, caseworker, actor };
 
 	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
-	change_run("SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), "
-	    "$4, $5) c", 0, 5, p, fn, arg);
+	change_group(&claims, json_pack("{s:s,s:s,s:I,s:s,s:s}", "id", id,
+	    "token", token, "until_ms", (json_int_t)until_ms,
+	    "caseworker", caseworker, "actor", actor), 5, p, fn, arg);
 }
 
 void
@@ -1424,8 +1678,16 @@ store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 	}
 	snprintf(backoff, sizeof(backoff), "%lld", (long long)a->backoff_ms);
 	snprintf(max, sizeof(max), "%d", a->max_attempts);
-	change_run(VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, $7::integer, "
-	    "cbd_ts($8::bigint), $9::bigint, $10::integer)"), 1, 10, p, fn, arg);
+#define OPT(s) ((s) ? json_string(s) : json_null())
+	change_group(&attempts, json_pack("{s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:I,s:i}",
+	    "id", a->id, "token", OPT(p[1]), "caseworker", OPT(p[2]),
+	    "actor", a->actor, "result", a->result, "note", OPT(p[5]),
+	    "duration_s", a->duration_s >= 0 ? json_integer(a->duration_s) : json_null(),
+	    "not_before", a->not_before != CBD_NO_TIME ?
+	    json_integer((json_int_t)a->not_before) : json_null(),
+	    "backoff_ms", (json_int_t)a->backoff_ms, "max_attempts", a->max_attempts),
+	    10, p, fn, arg);
+#undef OPT
 }
 
 void

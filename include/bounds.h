@@ -119,5 +119,9 @@
 #define CBD_INTAKE_BATCH 64
 /* Requests waiting per running batch before another batch starts. */
 #define CBD_INTAKE_LANE_AT 16
+/* Claims, or attempts, sharing one statement and one commit, at most. */
+#define CBD_GROUP_MAX 64
+/* Changes waiting per running group before another group starts. */
+#define CBD_GROUP_LANE_AT 8
 
 #endif

@@ -568,3 +568,68 @@ def test_tombstones_are_forgotten_after_a_day(t):
     assert t.record(done["id"]) is None
     assert t.record(open_cb["id"])["state"] == "r"
     assert open_cb["id"] in t.ready()
+
+
+def held_attempts(t, w, ids, notes):
+    """Logs an attempt on ids[0] while the test holds its row, then on the
+    rest, so that they wait together for the next group; lets go and
+    returns the statuses in order."""
+    locker = t.pg.session(t.db)
+    locker.stdin.write(f"BEGIN;\nSELECT 1 FROM callbacks WHERE id = '{ids[0]}' "
+                       "FOR UPDATE;\nSELECT 'held';\n")
+    locker.stdin.flush()
+    wait_for("row lock", lambda: locker.stdout.readline().strip() == "held", timeout=15)
+    statuses = [None] * len(ids)
+
+    def one(i):
+        statuses[i] = w.act(None, ids[i], "attempts",
+                            {"result": "reached", "note": notes[i]})[0]
+
+    first = threading.Thread(target=one, args=(0,))
+    first.start()
+    wait_for("the first group waits on the row", lambda: int(t.scalar(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted")) >= 1)
+    rest = [threading.Thread(target=one, args=(i,)) for i in range(1, len(ids))]
+    for th in rest:
+        th.start()
+    time.sleep(0.5)
+    locker.stdin.write("COMMIT;\n\\q\n")
+    locker.stdin.flush()
+    for th in [first] + rest:
+        th.join(30)
+    locker.wait(10)
+    return statuses
+
+
+def test_concurrent_attempts_share_a_commit(t):
+    """Group commit for the work cycle: attempts that arrive while a group
+    is in PostgreSQL go in together in the next one."""
+    w = World(t)
+    ids = [w.create()["id"] for _ in range(9)]
+    statuses = held_attempts(t, w, ids, ["x"] * 9)
+    assert statuses == [201] * 9, statuses
+    assert t.scalar("SELECT count(*) FROM callbacks WHERE state = 'completed'") == "9"
+    # now() is the transaction's start: the held one, then the eight that
+    # waited for it in one statement and one commit
+    assert t.scalar("SELECT count(DISTINCT at) FROM attempts") == "2"
+    assert t.ready() == {}
+
+
+def test_a_failing_attempt_fails_alone_in_its_group(t):
+    w = World(t)
+    ids = [w.create()["id"] for _ in range(9)]
+    # PostgreSQL refuses one of them (a trigger standing in for any error)
+    t.sql("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "IF NEW.note = 'refuse me' THEN RAISE EXCEPTION 'refused'; END IF; "
+          "RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT ON attempts "
+          "FOR EACH ROW EXECUTE FUNCTION refuse()")
+    notes = ["x"] * 9
+    notes[4] = "refuse me"
+    statuses = held_attempts(t, w, ids, notes)
+    assert statuses[4] == 503, statuses
+    assert statuses[:4] + statuses[5:] == [201] * 8, statuses
+    # the group's statement failed, and each of its attempts ran alone
+    assert "change group failed" in w.d.log_tail(200)
+    assert t.scalar("SELECT count(*) FROM attempts") == "8"
+    assert w.state(ids[4]) == "queued"
+    assert list(t.ready()) == [ids[4]]
