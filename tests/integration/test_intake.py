@@ -566,21 +566,22 @@ def test_session_says_who_the_token_is(t):
     assert d.req("GET", "/v1/session")[0] == 401
 
 
-def held_batch(t, d, tok, phones, settle=0.5):
-    """Posts the first phone while the test holds its intake lock, then the
-    rest, so that they wait together; releases the lock and returns the
-    answers in order."""
+def held_batch(t, d, tok, reqs, settle=0.5):
+    """Posts the first request (body, headers) while the test holds its
+    intake lock, then the rest, so that they wait together; releases the
+    lock and returns the answers in order."""
     locker = t.pg.session(t.db)
-    norm = "+49231" + phones[0].split(" ", 1)[1].replace(" ", "")
+    first_body = reqs[0][0]
+    norm = "+49231" + first_body["phone"].split(" ", 1)[1].replace(" ", "")
     locker.stdin.write("SELECT pg_advisory_lock(hashtextextended("
-                       f"'open:{norm}|general', 0));\nSELECT 'held';\n")
+                       f"'open:{norm}|{first_body['topic']}', 0));\nSELECT 'held';\n")
     locker.stdin.flush()
     wait_for("lock", lambda: locker.stdout.readline().strip() == "held", timeout=15)
-    results = [None] * len(phones)
+    results = [None] * len(reqs)
 
     def one(i):
         try:
-            results[i] = post(d, tok, dict(BASE, phone=phones[i]))[:3]
+            results[i] = post(d, tok, reqs[i][0], **reqs[i][1])[:3]
         except Exception as e:
             results[i] = e
 
@@ -588,7 +589,7 @@ def held_batch(t, d, tok, phones, settle=0.5):
     first.start()
     wait_for("the first batch waits on the lock", lambda: int(t.scalar(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")) >= 1)
-    rest = [threading.Thread(target=one, args=(i,)) for i in range(1, len(phones))]
+    rest = [threading.Thread(target=one, args=(i,)) for i in range(1, len(reqs))]
     for th in rest:
         th.start()
     time.sleep(settle)
@@ -600,12 +601,16 @@ def held_batch(t, d, tok, phones, settle=0.5):
     return results
 
 
+def phone_reqs(phones):
+    return [(dict(BASE, phone=p), {}) for p in phones]
+
+
 def test_concurrent_intakes_share_a_commit(t):
     """Group commit: requests that arrive while a batch is in PostgreSQL go
     in together in the next one, one transaction for many 201s."""
     d, tok = setup(t)
     phones = [f"0231 {3100000 + i}" for i in range(50)]
-    results = held_batch(t, d, tok["telephony"], phones)
+    results = held_batch(t, d, tok["telephony"], phone_reqs(phones))
     assert all(not isinstance(r, Exception) and r[0] == 201 for r in results), results
     assert count(t) == 50
     # now() is the transaction's start: one value per transaction. One
@@ -628,7 +633,7 @@ def test_a_failing_request_fails_alone_in_its_batch(t):
           "IF NEW.phone = '+492313200005' THEN RAISE EXCEPTION 'refused'; END IF; "
           "RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT ON callbacks "
           "FOR EACH ROW EXECUTE FUNCTION refuse()")
-    results = held_batch(t, d, tok["telephony"], phones)
+    results = held_batch(t, d, tok["telephony"], phone_reqs(phones))
     statuses = [r[0] for r in results]
     assert statuses[5] == 503, statuses
     assert statuses[:5] + statuses[6:] == [201] * 9, statuses
@@ -636,3 +641,53 @@ def test_a_failing_request_fails_alone_in_its_batch(t):
     # the retry, once PostgreSQL takes it, is a normal 201
     t.sql("DROP TRIGGER refuse ON callbacks")
     assert post(d, tok["telephony"], dict(BASE, phone=phones[5]))[0] == 201
+
+
+def test_a_batch_of_new_merged_and_replayed_requests(t):
+    """New callbacks of a batch are written together; replays, merges and
+    requests that meet in the batch each get what they would get alone."""
+    d, tok = setup(t)
+    tel = tok["telephony"]
+
+    def req(phone, topic="general", **extra):
+        headers = {"Idempotency-Key": extra.pop("key")} if "key" in extra else {}
+        return (dict(BASE, phone=phone, topic=topic, **extra), headers)
+
+    st, _, old, _ = post(d, tel, dict(BASE, phone="0231 3300001"), **{"Idempotency-Key": "k-old"})
+    assert st == 201
+    st, _, open_, _ = post(d, tel, dict(BASE, phone="0231 3300002"))
+    assert st == 201
+    reqs = [req("0231 3300010"),                       # holds the lock, alone
+            req("0231 3300011"),                       # new
+            req("0231 3300012", key="k-new"),          # new, with a key
+            req("0231 3300013", key="k-old"),          # a replay of old
+            req("0231 3300002"),                       # merges into open_
+            req("0231 3300014"), req("0231 3300014"),  # meet in the batch
+            req("0231 3300015", call_id="pbx-1"),      # the same call twice
+            req("0231 3300016", call_id="pbx-1"),
+            req("0231 3300017", topic="benefits"),     # two topics: two callbacks
+            req("0231 3300017")]
+    res = held_batch(t, d, tel, reqs)
+    assert not [r for r in res if isinstance(r, Exception)], res
+    st = [r[0] for r in res]
+    body = [r[2] for r in res]
+    assert st[:3] == [201, 201, 201] and st[9:] == [201, 201], st
+    assert st[3] == 200 and body[3]["id"] == old["id"] and body[3]["replayed"] is True
+    assert st[4] == 200 and body[4]["id"] == open_["id"] and body[4]["merged"] is True
+    assert body[4]["request_count"] == 2
+    assert sorted(st[5:7]) == [200, 201] and body[5]["id"] == body[6]["id"]
+    assert max(b["request_count"] for b in body[5:7]) == 2
+    assert sorted(st[7:9]) == [200, 201] and body[7]["id"] == body[8]["id"]
+    assert [b["replayed"] for s_, b in zip(st[7:9], body[7:9]) if s_ == 200] == [True]
+    assert body[9]["id"] != body[10]["id"]
+    ids = {b["id"] for b in body} | {old["id"], open_["id"]}
+    assert len(ids) == count(t) == 9
+    assert t.sql("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind") == \
+        [["created", "9"], ["merged", "2"]]
+    assert t.sql("SELECT key FROM callback_keys ORDER BY key") == \
+        [["call:pbx-1"], ["idem:k-new"], ["idem:k-old"]]
+    assert t.scalar("SELECT callback_id FROM callback_keys WHERE key = 'idem:k-new'") == body[2]["id"]
+    assert set(t.ready()) == ids
+    # every new callback carries its alert plan
+    assert t.scalar("SELECT count(*) FROM callbacks WHERE alert_at < due_at "
+                    "AND jsonb_array_length(alert_warn) = 3") == "9"
