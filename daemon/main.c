@@ -184,7 +184,11 @@ run(int foreground)
 
 	log_init(foreground, conf->debug);
 	signal(SIGPIPE, SIG_IGN);
-	if (!(ec = event_config_new()) || !(base = event_base_new_with_config(ec)))
+	/* epoll changes made in one loop pass go to the kernel together (the
+	 * daemon never dup()s a descriptor, the flag's one hazard) */
+	if (!(ec = event_config_new()) || event_config_set_flag(ec,
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == -1 ||
+	    !(base = event_base_new_with_config(ec)))
 		fatalx("cannot create the event loop");
 	event_config_free(ec);
 
