@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
+#include "cache.h"
 #include "store.h"
 
 static const struct {
@@ -121,50 +122,25 @@ auth_new_uuid(char out[37])
 
 /* ---- token cache ------------------------------------------------------ */
 
-/* Direct-mapped by the hash's first two hex digits: a clash only evicts. */
-static struct {
-	char hash[65];
-	int64_t until;
-	struct token_info ti;
-} cache[CBD_TOKEN_CACHE_SLOTS];
-
-static size_t
-slot(const char *hash_hex)
-{
-	unsigned v = 0;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		char c = hash_hex[i];
-
-		v = v * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c - '0');
-	}
-	return v % CBD_TOKEN_CACHE_SLOTS;
-}
+static struct cache_slot token_slots[CBD_TOKEN_CACHE_SLOTS];
+static struct token_info token_values[CBD_TOKEN_CACHE_SLOTS];
+static struct cache tokens = CACHE_INIT(token_slots, token_values,
+    CBD_TOKEN_CACHE_MS);
 
 int
 auth_cache_get(const char *hash_hex, int64_t now, struct token_info *ti)
 {
-	size_t i = slot(hash_hex);
-
-	if (cache[i].until <= now || strcmp(cache[i].hash, hash_hex) != 0)
-		return -1;
-	*ti = cache[i].ti;
-	return 0;
+	return cache_get(&tokens, hash_hex, now, ti);
 }
 
 void
 auth_cache_put(const char *hash_hex, int64_t now, const struct token_info *ti)
 {
-	size_t i = slot(hash_hex);
-
-	snprintf(cache[i].hash, sizeof(cache[i].hash), "%s", hash_hex);
-	cache[i].ti = *ti;
-	cache[i].until = now + CBD_TOKEN_CACHE_MS;
+	cache_put(&tokens, hash_hex, now, ti);
 }
 
 void
 auth_cache_clear(void)
 {
-	memset(cache, 0, sizeof(cache));
+	cache_clear(&tokens);
 }

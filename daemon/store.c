@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "cache.h"
 #include "config.h"
 #include "embedded.h"
 #include "bounds.h"
@@ -1850,12 +1851,14 @@ cw_profile_params(struct cw_job *c, const struct caseworker *w)
  * generation makes a read that began before the save not store what it
  * read); another daemon's save takes effect within that time.
  */
-static struct {
-	char id[CBD_IDENT_MAX + 1];
-	int64_t until;
+struct profile {
 	struct caseworker w;
 	size_t n; /* 0: no such caseworker */
-} profiles[CBD_PROFILE_CACHE_SLOTS];
+};
+static struct cache_slot profile_slots[CBD_PROFILE_CACHE_SLOTS];
+static struct profile profile_values[CBD_PROFILE_CACHE_SLOTS];
+static struct cache profiles = CACHE_INIT(profile_slots, profile_values,
+    CBD_PROFILE_CACHE_MS);
 static unsigned profiles_gen;
 
 struct profile_call {
@@ -1865,29 +1868,17 @@ struct profile_call {
 	void *arg;
 };
 
-static size_t
-profile_slot(const char *id)
-{
-	unsigned h = 5381;
-
-	while (*id)
-		h = h * 33 + (unsigned char)*id++;
-	return h % CBD_PROFILE_CACHE_SLOTS;
-}
-
 static void
 profile_read(void *arg, enum store_status st, const struct caseworker *w,
     size_t n)
 {
 	struct profile_call *pc = arg;
-	size_t i = profile_slot(pc->id);
+	struct profile p = { .n = n ? 1 : 0 };
 
 	if (st == STORE_OK && pc->gen == profiles_gen) {
-		snprintf(profiles[i].id, sizeof(profiles[i].id), "%s", pc->id);
-		profiles[i].n = n ? 1 : 0;
 		if (n)
-			profiles[i].w = *w;
-		profiles[i].until = now_ms() + CBD_PROFILE_CACHE_MS;
+			p.w = *w;
+		cache_put(&profiles, pc->id, now_ms(), &p);
 	}
 	pc->fn(pc->arg, st, w, n);
 	free(pc);
@@ -1896,11 +1887,11 @@ profile_read(void *arg, enum store_status st, const struct caseworker *w,
 void
 store_caseworker_profile(const char *id, store_caseworkers_fn *fn, void *arg)
 {
-	size_t i = profile_slot(id);
 	struct profile_call *pc;
+	struct profile p;
 
-	if (profiles[i].until > now_ms() && !strcmp(profiles[i].id, id)) {
-		fn(arg, STORE_OK, profiles[i].n ? &profiles[i].w : NULL, profiles[i].n);
+	if (cache_get(&profiles, id, now_ms(), &p) == 0) {
+		fn(arg, STORE_OK, p.n ? &p.w : NULL, p.n);
 		return;
 	}
 	if (!(pc = calloc(1, sizeof(*pc)))) {
@@ -1918,7 +1909,7 @@ void
 store_caseworker_save(const struct caseworker *w, int create,
     store_caseworkers_fn *fn, void *arg)
 {
-	memset(profiles, 0, sizeof(profiles));
+	cache_clear(&profiles);
 	profiles_gen++;
 	struct cw_job *c = cw_new(create ?
 	    "INSERT INTO caseworkers AS w (id, site, topics, languages, active) "

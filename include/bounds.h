@@ -37,12 +37,13 @@
 #define CBD_TOKEN_PREFIX "cbd_"
 #define CBD_TOKEN_BYTES 32
 #define CBD_TOKEN_STR (sizeof(CBD_TOKEN_PREFIX) - 1 + 2 * CBD_TOKEN_BYTES)
-/* How long a token lookup is remembered, and in how many slots. */
+/* How long a token lookup is remembered, and in how many slots: room for
+ * every token of a large hotline, agents and caseworkers together. */
 #define CBD_TOKEN_CACHE_MS 5000
-#define CBD_TOKEN_CACHE_SLOTS 256
-/* The same for caseworker profiles read when claiming. */
+#define CBD_TOKEN_CACHE_SLOTS 1024
+/* The same for caseworker profiles read when claiming (about 2 KB each). */
 #define CBD_PROFILE_CACHE_MS 5000
-#define CBD_PROFILE_CACHE_SLOTS 64
+#define CBD_PROFILE_CACHE_SLOTS 256
 
 /* Back-off for reconnecting to Redis and PostgreSQL. */
 #define CBD_RECONNECT_MIN_MS 100
