@@ -9,6 +9,7 @@
  * may be a transaction. When a job ends with its transaction still open
  * (an error half-way), the connection rolls back before the next job.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -805,6 +806,217 @@ store_token_lookup(const char *sha256_hex, store_token_fn *fn, void *arg)
 	job_run(&t->job, token_start, token_step, token_fail);
 }
 
+/* ---- group commit ---------------------------------------------------- */
+
+/*
+ * Requests of one kind (intake, claims, attempts) that arrive while a
+ * group of that kind is in PostgreSQL wait in the kind's queue; the next
+ * group takes up to CBD_GROUP_MAX of them into one statement, whose $1 is
+ * a JSON array of the items (each with its index "i") and whose first
+ * column says which item a row answers, so they share one commit. Nobody
+ * is answered before it. Up to half the pool runs groups of a kind at
+ * once: another starts when more than lane_at wait for each one running,
+ * so a small load keeps one lane and full groups, a large one uses them
+ * all.
+ */
+struct group_item {
+	TAILQ_ENTRY(group_item) entry;
+	const char *order; /* kinds that sort: the callback's id */
+};
+
+struct group_kind {
+	const char *what; /* for the log: "claim group" */
+	const char *sql;
+	size_t lane_at;
+	/* the item as JSON, a new reference */
+	json_t *(*json)(struct group_item *);
+	/* answers the item from row k of res (NULL: the statement gave it no
+	 * row) and frees it */
+	void (*answer)(struct group_item *, const PGresult *res, int k);
+	/* answers the item with a failure and frees it */
+	void (*fail)(struct group_item *, enum store_status);
+	/* NULL, or runs the item on its own when its group's statement failed,
+	 * so that a bad one fails alone */
+	void (*alone)(struct group_item *);
+	TAILQ_HEAD(, group_item) pending;
+	size_t npending;
+	int running; /* groups waiting for or using a connection */
+};
+
+#define GROUP_KIND(name, what_, sql_, lane_at_, json_, answer_, fail_, alone_) \
+	{ (what_), (sql_), (lane_at_), (json_), (answer_), (fail_), (alone_), \
+	  TAILQ_HEAD_INITIALIZER((name).pending), 0, 0 }
+
+#define ITEM_OF(p, type) ((type *)((char *)(p) - offsetof(type, gi)))
+
+struct group_job {
+	struct store_job job;
+	struct group_kind *kind;
+	struct group_item *items[CBD_GROUP_MAX];
+	size_t n;
+	int started;
+	int failed;           /* the statement failed */
+	enum store_status st; /* for the items not answered */
+};
+
+static void group_kick(struct group_kind *);
+
+static int
+by_order(const void *a, const void *b)
+{
+	const struct group_item *x = *(struct group_item *const *)a;
+	const struct group_item *y = *(struct group_item *const *)b;
+
+	return strcmp(x->order, y->order);
+}
+
+static void
+group_start(struct store_job *j, PGresult *unused)
+{
+	struct group_job *g = (struct group_job *)j;
+	struct group_kind *k = g->kind;
+	struct group_item *it;
+	json_t *list = json_array(), *o;
+	const char *p[1];
+	char *text = NULL;
+	size_t i;
+
+	(void)unused;
+	g->started = 1;
+	while (g->n < CBD_GROUP_MAX && (it = TAILQ_FIRST(&k->pending))) {
+		TAILQ_REMOVE(&k->pending, it, entry);
+		k->npending--;
+		g->items[g->n++] = it;
+	}
+	/* in one order, so that two groups never wait for each other's row
+	 * locks in a circle */
+	if (g->n && g->items[0]->order)
+		qsort(g->items, g->n, sizeof(g->items[0]), by_order);
+	for (i = 0; list && i < g->n; i++)
+		if (!(o = k->json(g->items[i])) ||
+		    json_object_set_new(o, "i", json_integer((json_int_t)i)) ||
+		    json_array_append_new(list, o))
+			break;
+	if (list && i == g->n && g->n > 0)
+		text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	if (!text) {
+		g->st = STORE_UNAVAILABLE;
+		job_done(j); /* the items are answered by group_free */
+		return;
+	}
+	p[0] = text;
+	job_send_prepared(j, k->sql, 1, p);
+	free(text);
+}
+
+static void
+group_step(struct store_job *j, PGresult *res)
+{
+	struct group_job *g = (struct group_job *)j;
+	int k, n;
+	long i;
+	size_t m;
+
+	if (failed(res, PGRES_TUPLES_OK, g->kind->what)) {
+		g->failed = 1;
+		job_done(j); /* group_free answers the items */
+		return;
+	}
+	n = PQntuples(res);
+	for (k = 0; k < n; k++) {
+		i = strtol(PQgetvalue(res, k, 0), NULL, 10);
+		if (i < 0 || (size_t)i >= g->n || !g->items[i])
+			continue;
+		g->kind->answer(g->items[i], res, k);
+		g->items[i] = NULL;
+	}
+	for (m = 0; m < g->n; m++)
+		if (g->items[m]) {
+			g->kind->answer(g->items[m], NULL, 0);
+			g->items[m] = NULL;
+		}
+	job_done(j);
+}
+
+static void
+group_fail(struct store_job *j, enum store_status st)
+{
+	((struct group_job *)j)->st = st;
+}
+
+/* Answers, or runs alone, what the group did not answer. When it never
+ * got a connection, or PostgreSQL is away, the waiting items are answered
+ * too, as their own jobs would have been. */
+static void
+group_free(struct store_job *j)
+{
+	struct group_job *g = (struct group_job *)j;
+	struct group_kind *k = g->kind;
+	struct group_item *it;
+	int give_up = !g->started || !store_ready();
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		if (!(it = g->items[i]))
+			continue;
+		if (g->failed && k->alone)
+			k->alone(it);
+		else
+			k->fail(it, g->st);
+	}
+	free(g);
+	k->running--;
+	if (give_up)
+		while ((it = TAILQ_FIRST(&k->pending))) {
+			TAILQ_REMOVE(&k->pending, it, entry);
+			k->npending--;
+			k->fail(it, STORE_UNAVAILABLE);
+		}
+	group_kick(k);
+}
+
+static void
+group_kick(struct group_kind *k)
+{
+	int lanes = conf->pg_pool_size / 2 > 0 ? (int)conf->pg_pool_size / 2 : 1;
+	struct group_job *g;
+	struct group_item *it;
+
+	while (k->running < lanes && (size_t)k->running * k->lane_at < k->npending) {
+		if (!(g = calloc(1, sizeof(*g)))) {
+			if (k->running == 0) {
+				it = TAILQ_FIRST(&k->pending);
+				TAILQ_REMOVE(&k->pending, it, entry);
+				k->npending--;
+				k->fail(it, STORE_UNAVAILABLE);
+			}
+			return;
+		}
+		k->running++;
+		g->kind = k;
+		g->job.start = group_start;
+		g->job.step = group_step;
+		g->job.fail = group_fail;
+		g->job.destroy = group_free;
+		g->st = STORE_FAILED;
+		job_submit(&g->job);
+	}
+}
+
+/* Queues an item for the next group of its kind; 0, or -1 when the queue
+ * is full (the caller answers). */
+static int
+group_add(struct group_kind *k, struct group_item *it)
+{
+	if (k->npending >= CBD_STORE_QUEUE_MAX)
+		return -1;
+	TAILQ_INSERT_TAIL(&k->pending, it, entry);
+	k->npending++;
+	group_kick(k);
+	return 0;
+}
+
 /* ---- intake ---------------------------------------------------------- */
 
 enum intake_step { IN_BEGIN, IN_INTAKE, IN_RAISE, IN_PLAN, IN_COMMIT };
@@ -821,7 +1033,7 @@ struct intake_job {
 	void *arg;
 	enum intake_outcome outcome;
 	struct callback row;
-	TAILQ_ENTRY(intake_job) batch_entry; /* in pending, waiting for a batch */
+	struct group_item gi; /* non-urgent: waiting for a group */
 };
 
 static void
@@ -964,41 +1176,18 @@ intake_fail(struct store_job *j, enum store_status st)
 }
 
 /*
- * Group commit. Non-urgent requests wait in `pending` while batches are in
- * PostgreSQL; the next batch takes up to CBD_INTAKE_BATCH of them into one
- * statement, cbd_intake_batch, so they share one commit. Nobody is
- * answered before that commit. Up to half the pool runs batches at once;
- * each takes its locks in ascending order first, so they never wait for
- * each other in a circle. Urgent requests keep the transaction above,
- * which may raise a merged callback's deadline.
+ * Non-urgent requests are group-committed through cbd_intake_batch, which
+ * takes every lock of its requests in ascending order first and answers
+ * each request, a failed one with the outcome 'error'. Urgent requests
+ * keep the transaction above, which may raise a merged callback's
+ * deadline.
  */
-struct batch_job {
-	struct store_job job;
-	struct intake_job *items[CBD_INTAKE_BATCH];
-	size_t n;
-	int started;
-	enum store_status st; /* for the items not answered */
-};
-
-static TAILQ_HEAD(, intake_job) pending = TAILQ_HEAD_INITIALIZER(pending);
-static size_t npending;
-static int batches; /* batch jobs waiting for or using a connection */
-
-static void batch_kick(void);
-
-static void
-item_answer(struct intake_job *in, enum store_status st,
-    enum intake_outcome outcome, const struct callback *row)
-{
-	in->fn(in->arg, st, outcome, row);
-	free(in);
-}
-
 static json_t *
-item_json(const struct intake_job *in)
+intake_item_json(struct group_item *it)
 {
+	const struct intake_job *in = ITEM_OF(it, struct intake_job);
 	const struct callback *r = &in->req;
-	json_t *o, *keys, *warn;
+	json_t *keys, *warn;
 	char key[CBD_IDEMPOTENCY_KEY_MAX + 8];
 	int i;
 
@@ -1017,7 +1206,7 @@ item_json(const struct intake_job *in)
 		    (json_int_t)in->sla.warn_at[i]));
 #define OPT_S(s) ((s)[0] ? json_string(s) : json_null())
 #define OPT_T(t) ((t) == CBD_NO_TIME ? json_null() : json_integer(t))
-	o = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,"
+	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,"
 	    "s:o,s:o,s:s,s:o}",
 	    "keys", keys, "phone", r->phone, "topic", r->topic, "site", r->site,
 	    "language", r->language, "assignee", OPT_S(r->assignee),
@@ -1030,131 +1219,39 @@ item_json(const struct intake_job *in)
 	    "actor", in->actor, "warn", warn);
 #undef OPT_S
 #undef OPT_T
-	return o;
 }
 
 static void
-batch_start(struct store_job *j, PGresult *unused)
+intake_item_fail(struct group_item *it, enum store_status st)
 {
-	struct batch_job *b = (struct batch_job *)j;
-	struct intake_job *in;
-	json_t *list = json_array();
-	const char *p[1];
-	char *text;
+	struct intake_job *in = ITEM_OF(it, struct intake_job);
 
-	(void)unused;
-	b->started = 1;
-	while (b->n < CBD_INTAKE_BATCH && (in = TAILQ_FIRST(&pending))) {
-		TAILQ_REMOVE(&pending, in, batch_entry);
-		npending--;
-		b->items[b->n++] = in;
-		json_array_append_new(list, item_json(in));
-	}
-	text = json_dumps(list, JSON_COMPACT);
-	json_decref(list);
-	if (!text || b->n == 0) {
-		free(text);
-		job_done(j); /* the items left are failed by batch_free */
-		return;
-	}
-	p[0] = text;
-	job_send_prepared(j, "SELECT b.i, b.outcome, " CB_COLS " FROM "
-	    "cbd_intake_batch($1::jsonb) b, LATERAL (SELECT (b.cb).*) c", 1, p);
-	free(text);
+	in->fn(in->arg, st, INTAKE_CREATED, NULL);
+	free(in);
 }
 
+/* Columns: i, outcome, CB_COLS. */
 static void
-batch_step(struct store_job *j, PGresult *res)
+intake_item_answer(struct group_item *it, const PGresult *res, int k)
 {
-	struct batch_job *b = (struct batch_job *)j;
+	struct intake_job *in = ITEM_OF(it, struct intake_job);
 	struct callback row;
 	const char *o;
-	long i;
-	int k, n;
 
-	if (failed(res, PGRES_TUPLES_OK, "intake batch")) {
-		job_done(j); /* batch_free fails the items */
+	if (!res || !strcmp((o = PQgetvalue(res, k, 1)), "error")) {
+		intake_item_fail(it, STORE_FAILED);
 		return;
 	}
-	n = PQntuples(res);
-	for (k = 0; k < n; k++) {
-		i = strtol(PQgetvalue(res, k, 0), NULL, 10);
-		if (i < 0 || (size_t)i >= b->n || !b->items[i])
-			continue;
-		o = PQgetvalue(res, k, 1);
-		if (!strcmp(o, "error")) {
-			item_answer(b->items[i], STORE_FAILED, INTAKE_CREATED, NULL);
-		} else {
-			row_to_callback(res, k, 2, &row);
-			item_answer(b->items[i], STORE_OK, !strcmp(o, "created") ?
-			    INTAKE_CREATED : !strcmp(o, "replayed") ? INTAKE_REPLAYED :
-			    INTAKE_MERGED, &row);
-		}
-		b->items[i] = NULL;
-	}
-	job_done(j);
+	row_to_callback(res, k, 2, &row);
+	in->fn(in->arg, STORE_OK, !strcmp(o, "created") ? INTAKE_CREATED :
+	    !strcmp(o, "replayed") ? INTAKE_REPLAYED : INTAKE_MERGED, &row);
+	free(in);
 }
 
-static void
-batch_fail(struct store_job *j, enum store_status st)
-{
-	((struct batch_job *)j)->st = st;
-}
-
-/* Answers what the batch did not: a lost connection, a failed statement.
- * When it never got a connection, or PostgreSQL is away, the waiting
- * requests are answered too, as their own jobs would have been. */
-static void
-batch_free(struct store_job *j)
-{
-	struct batch_job *b = (struct batch_job *)j;
-	struct intake_job *in;
-	int give_up = !b->started || !store_ready();
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		if (b->items[i])
-			item_answer(b->items[i], b->st, INTAKE_CREATED, NULL);
-	free(b);
-	batches--;
-	if (give_up)
-		while ((in = TAILQ_FIRST(&pending))) {
-			TAILQ_REMOVE(&pending, in, batch_entry);
-			npending--;
-			item_answer(in, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
-		}
-	batch_kick();
-}
-
-static void
-batch_kick(void)
-{
-	int lanes = conf->pg_pool_size / 2 > 0 ? (int)conf->pg_pool_size / 2 : 1;
-	struct batch_job *b;
-
-	/* another batch when more than CBD_INTAKE_LANE_AT wait for each one
-	 * running, up to the lanes: a small load keeps one lane and full
-	 * batches, a large one uses them all */
-	while (batches < lanes && (size_t)batches * CBD_INTAKE_LANE_AT < npending) {
-		if (!(b = calloc(1, sizeof(*b)))) {
-			if (batches == 0) {
-				struct intake_job *in = TAILQ_FIRST(&pending);
-
-				TAILQ_REMOVE(&pending, in, batch_entry);
-				npending--;
-				item_answer(in, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
-			}
-			return;
-		}
-		batches++;
-		b->job.start = batch_start;
-		b->job.step = batch_step;
-		b->job.fail = batch_fail;
-		b->job.destroy = batch_free;
-		b->st = STORE_FAILED;
-		job_submit(&b->job);
-	}
-}
+static struct group_kind intakes = GROUP_KIND(intakes, "intake batch",
+    "SELECT b.i, b.outcome, " CB_COLS " FROM cbd_intake_batch($1::jsonb) b, "
+    "LATERAL (SELECT (b.cb).*) c", CBD_INTAKE_LANE_AT, intake_item_json,
+    intake_item_answer, intake_item_fail, NULL);
 
 void
 store_intake(const struct callback *req, const char *idem_key,
@@ -1162,7 +1259,7 @@ store_intake(const struct callback *req, const char *idem_key,
 {
 	struct intake_job *in;
 
-	if (npending >= CBD_STORE_QUEUE_MAX || !(in = calloc(1, sizeof(*in)))) {
+	if (!(in = calloc(1, sizeof(*in)))) {
 		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
 		return;
 	}
@@ -1178,9 +1275,10 @@ store_intake(const struct callback *req, const char *idem_key,
 	}
 	/* a new callback's plan comes from the request alone */
 	plan(req, &in->sla);
-	TAILQ_INSERT_TAIL(&pending, in, batch_entry);
-	npending++;
-	batch_kick();
+	if (group_add(&intakes, &in->gi) == -1) {
+		free(in);
+		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+	}
 }
 
 /* ---- reading callbacks ---------------------------------------------- */
@@ -1258,38 +1356,22 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 /*
  * A change is one statement that returns (verdict text, CB_COLS) or just
  * CB_COLS. Its parameters are copied, so callers may pass stack buffers.
- *
- * Group commit for the work cycle. Claims and attempts wait in their
- * kind's queue while others of the kind are in PostgreSQL; the next group
- * takes up to CBD_GROUP_MAX of them into one statement that runs the
- * kind's function for each, in ascending id order (so two groups never
- * wait for each other in a circle), and they share one commit. Nobody is
- * answered before it. When the statement fails, each change of the group
- * runs again on its own, so a bad one fails alone.
+ * Claims and attempts, the work cycle, are group-committed: their group
+ * statements run cbd_claim or cbd_attempt for each item, in ascending id
+ * order; when one fails, each of its changes runs again on its own.
  */
 #define CHANGE_PARAMS_MAX 12
-
-struct change_job;
-
-struct change_kind {
-	const char *one;   /* the statement for one change */
-	const char *group; /* for a group: $1 is a JSON array of the items */
-	int has_verdict;
-	TAILQ_HEAD(, change_job) pending;
-	size_t npending;
-	int groups; /* group jobs waiting for or using a connection */
-};
 
 struct change_job {
 	struct store_job job;
 	const char *sql;
 	int nparams;
-	char *params[CHANGE_PARAMS_MAX]; /* a grouped change's first: the id */
+	char *params[CHANGE_PARAMS_MAX];
 	int has_verdict;
-	json_t *item; /* the change as an item of its group */
+	json_t *item; /* grouped: the change as its group's item */
+	struct group_item gi;
 	store_change_fn *fn;
 	void *arg;
-	TAILQ_ENTRY(change_job) group_entry;
 };
 
 static void
@@ -1313,21 +1395,21 @@ change_start(struct store_job *j, PGresult *unused)
 	job_send_prepared(j, c->sql, c->nparams, (const char *const *)c->params);
 }
 
-/* Answers a change from a row of res whose verdict or CB_COLS start at
+/* Answers a change from row k of res, whose verdict or CB_COLS start at
  * column first; no res: the change found nothing to change. */
 static void
-change_answer(struct change_job *c, const PGresult *res, int row, int first)
+change_answer(struct change_job *c, const PGresult *res, int k, int first)
 {
 	struct callback cb;
 	const char *verdict = "ok";
 
 	if (!res || (c->has_verdict &&
-	    !strcmp(PQgetvalue(res, row, first), "not_found"))) {
+	    !strcmp(PQgetvalue(res, k, first), "not_found"))) {
 		c->fn(c->arg, STORE_NOT_FOUND, NULL, NULL);
 	} else {
 		if (c->has_verdict)
-			verdict = PQgetvalue(res, row, first);
-		row_to_callback(res, row, first + c->has_verdict, &cb);
+			verdict = PQgetvalue(res, k, first);
+		row_to_callback(res, k, first + c->has_verdict, &cb);
 		c->fn(c->arg, STORE_OK, verdict, &cb);
 	}
 	c->fn = NULL;
@@ -1394,213 +1476,89 @@ change_run(const char *sql, int has_verdict, int n, const char *const *params,
 		job_submit(&c->job);
 }
 
-struct group_job {
-	struct store_job job;
-	struct change_kind *kind;
-	struct change_job *items[CBD_GROUP_MAX];
-	size_t n;
-	int started;
-	int rerun;            /* the statement failed: each item on its own */
-	enum store_status st; /* for the items not answered */
-};
-
-static void group_kick(struct change_kind *);
-
-static int
-by_id(const void *a, const void *b)
+static json_t *
+change_item_json(struct group_item *it)
 {
-	const struct change_job *x = *(struct change_job *const *)a;
-	const struct change_job *y = *(struct change_job *const *)b;
+	return json_incref(ITEM_OF(it, struct change_job)->item);
+}
 
-	return strcmp(x->params[0], y->params[0]);
+/* Columns: i, then as for the change alone. */
+static void
+change_item_answer(struct group_item *it, const PGresult *res, int k)
+{
+	struct change_job *c = ITEM_OF(it, struct change_job);
+
+	change_answer(c, res, k, 1);
+	change_free(&c->job);
 }
 
 static void
-group_start(struct store_job *j, PGresult *unused)
+change_item_fail(struct group_item *it, enum store_status st)
 {
-	struct group_job *g = (struct group_job *)j;
-	struct change_kind *k = g->kind;
-	struct change_job *c;
-	json_t *list = json_array();
-	const char *p[1];
-	char *text = NULL;
-	size_t i;
+	struct change_job *c = ITEM_OF(it, struct change_job);
 
-	(void)unused;
-	g->started = 1;
-	while (g->n < CBD_GROUP_MAX && (c = TAILQ_FIRST(&k->pending))) {
-		TAILQ_REMOVE(&k->pending, c, group_entry);
-		k->npending--;
-		g->items[g->n++] = c;
-	}
-	qsort(g->items, g->n, sizeof(g->items[0]), by_id);
-	for (i = 0; list && i < g->n; i++)
-		if (json_object_set_new(g->items[i]->item, "i", json_integer((json_int_t)i)) ||
-		    json_array_append(list, g->items[i]->item))
-			break;
-	if (list && i == g->n && g->n > 0)
-		text = json_dumps(list, JSON_COMPACT);
-	json_decref(list);
-	if (!text) {
-		g->st = STORE_UNAVAILABLE;
-		job_done(j); /* the items are answered by group_free */
-		return;
-	}
-	p[0] = text;
-	job_send_prepared(j, k->group, 1, p);
-	free(text);
+	change_fail(&c->job, st);
+	change_free(&c->job);
 }
 
 static void
-group_step(struct store_job *j, PGresult *res)
+change_item_alone(struct group_item *it)
 {
-	struct group_job *g = (struct group_job *)j;
-	int k, n;
-	long i;
-	size_t m;
-
-	if (failed(res, PGRES_TUPLES_OK, "change group")) {
-		g->rerun = 1;
-		job_done(j);
-		return;
-	}
-	n = PQntuples(res);
-	for (k = 0; k < n; k++) {
-		i = strtol(PQgetvalue(res, k, 0), NULL, 10);
-		if (i < 0 || (size_t)i >= g->n || !g->items[i])
-			continue;
-		change_answer(g->items[i], res, k, 1);
-		change_free(&g->items[i]->job);
-		g->items[i] = NULL;
-	}
-	for (m = 0; m < g->n; m++) /* the function returned no row for these */
-		if (g->items[m]) {
-			change_answer(g->items[m], NULL, 0, 0);
-			change_free(&g->items[m]->job);
-			g->items[m] = NULL;
-		}
-	job_done(j);
+	job_submit(&ITEM_OF(it, struct change_job)->job);
 }
 
+/* Queues a change for the next group of its kind: sql and params run it
+ * alone, item (taken) holds the same under the names the kind's group
+ * statement reads; the first parameter is the callback's id. */
 static void
-group_fail(struct store_job *j, enum store_status st)
-{
-	((struct group_job *)j)->st = st;
-}
-
-/* Answers or re-runs what the group did not answer. When it never got a
- * connection, or PostgreSQL is away, the waiting changes are answered
- * too, as their own jobs would have been. */
-static void
-group_free(struct store_job *j)
-{
-	struct group_job *g = (struct group_job *)j;
-	struct change_kind *k = g->kind;
-	struct change_job *c;
-	int give_up = !g->started || !store_ready();
-	size_t i;
-
-	for (i = 0; i < g->n; i++) {
-		if (!(c = g->items[i]))
-			continue;
-		if (g->rerun) {
-			job_submit(&c->job);
-		} else {
-			change_fail(&c->job, g->st);
-			change_free(&c->job);
-		}
-	}
-	free(g);
-	k->groups--;
-	if (give_up)
-		while ((c = TAILQ_FIRST(&k->pending))) {
-			TAILQ_REMOVE(&k->pending, c, group_entry);
-			k->npending--;
-			change_fail(&c->job, STORE_UNAVAILABLE);
-			change_free(&c->job);
-		}
-	group_kick(k);
-}
-
-static void
-group_kick(struct change_kind *k)
-{
-	int lanes = conf->pg_pool_size / 2 > 0 ? (int)conf->pg_pool_size / 2 : 1;
-	struct group_job *g;
-	struct change_job *c;
-
-	/* as for intake batches: another group when more than
-	 * CBD_GROUP_LANE_AT wait for each one running, up to the lanes */
-	while (k->groups < lanes && (size_t)k->groups * CBD_GROUP_LANE_AT < k->npending) {
-		if (!(g = calloc(1, sizeof(*g)))) {
-			if (k->groups == 0) {
-				c = TAILQ_FIRST(&k->pending);
-				TAILQ_REMOVE(&k->pending, c, group_entry);
-				k->npending--;
-				change_fail(&c->job, STORE_UNAVAILABLE);
-				change_free(&c->job);
-			}
-			return;
-		}
-		k->groups++;
-		g->kind = k;
-		g->job.start = group_start;
-		g->job.step = group_step;
-		g->job.fail = group_fail;
-		g->job.destroy = group_free;
-		g->st = STORE_FAILED;
-		job_submit(&g->job);
-	}
-}
-
-/* Queues a change for the next group of its kind; item (taken) holds its
- * parameters under the names the kind's group statement reads. */
-static void
-change_group(struct change_kind *k, json_t *item, int n,
-    const char *const *params, store_change_fn *fn, void *arg)
+change_group(struct group_kind *k, const char *sql, int has_verdict,
+    json_t *item, int n, const char *const *params, store_change_fn *fn,
+    void *arg)
 {
 	struct change_job *c;
 
-	if (!item || k->npending >= CBD_STORE_QUEUE_MAX) {
-		json_decref(item);
+	if (!item) {
 		fn(arg, STORE_UNAVAILABLE, NULL, NULL);
 		return;
 	}
-	if (!(c = change_new(k->one, k->has_verdict, n, params, fn, arg))) {
+	if (!(c = change_new(sql, has_verdict, n, params, fn, arg))) {
 		json_decref(item);
 		return;
 	}
 	c->item = item;
-	TAILQ_INSERT_TAIL(&k->pending, c, group_entry);
-	k->npending++;
-	group_kick(k);
+	c->gi.order = c->params[0];
+	if (group_add(k, &c->gi) == -1) {
+		change_fail(&c->job, STORE_UNAVAILABLE);
+		change_free(&c->job);
+	}
 }
 
 #define VERDICT_ROW(call) \
 	"SELECT r.verdict, " CB_COLS " FROM " call " r, " \
 	"LATERAL (SELECT (r.cb).*) c"
 
-static struct change_kind claims = {
-	"SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), $4, $5) c",
-	"SELECT x.i, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) AS x(i integer, "
-	"id uuid, token uuid, until_ms bigint, caseworker text, actor text), "
-	"LATERAL cbd_claim(x.id, x.token, cbd_ts(x.until_ms), x.caseworker, "
-	"x.actor) c",
-	0, TAILQ_HEAD_INITIALIZER(claims.pending), 0, 0
-};
+#define CLAIM_SQL \
+	"SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), $4, $5) c"
 
-static struct change_kind attempts = {
-	VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, $7::integer, "
-	    "cbd_ts($8::bigint), $9::bigint, $10::integer)"),
-	"SELECT x.i, r.verdict, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) "
-	"AS x(i integer, id uuid, token uuid, caseworker text, actor text, "
-	"result text, note text, duration_s integer, not_before bigint, "
-	"backoff_ms bigint, max_attempts integer), "
-	"LATERAL cbd_attempt(x.id, x.token, x.caseworker, x.actor, x.result, "
-	"x.note, x.duration_s, cbd_ts(x.not_before), x.backoff_ms, "
-	"x.max_attempts) r, LATERAL (SELECT (r.cb).*) c",
-	1, TAILQ_HEAD_INITIALIZER(attempts.pending), 0, 0
-};
+static struct group_kind claims = GROUP_KIND(claims, "claim group",
+    "SELECT x.i, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) AS x(i integer, "
+    "id uuid, token uuid, until_ms bigint, caseworker text, actor text), "
+    "LATERAL cbd_claim(x.id, x.token, cbd_ts(x.until_ms), x.caseworker, "
+    "x.actor) c", CBD_GROUP_LANE_AT, change_item_json, change_item_answer,
+    change_item_fail, change_item_alone);
+
+#define ATTEMPT_SQL VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, " \
+	"$7::integer, cbd_ts($8::bigint), $9::bigint, $10::integer)")
+
+static struct group_kind attempts = GROUP_KIND(attempts, "attempt group",
+    "SELECT x.i, r.verdict, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) "
+    "AS x(i integer, id uuid, token uuid, caseworker text, actor text, "
+    "result text, note text, duration_s integer, not_before bigint, "
+    "backoff_ms bigint, max_attempts integer), "
+    "LATERAL cbd_attempt(x.id, x.token, x.caseworker, x.actor, x.result, "
+    "x.note, x.duration_s, cbd_ts(x.not_before), x.backoff_ms, "
+    "x.max_attempts) r, LATERAL (SELECT (r.cb).*) c", CBD_GROUP_LANE_AT,
+    change_item_json, change_item_answer, change_item_fail, change_item_alone);
 
 void
 store_claim(const char *id, const char *token, int64_t until_ms,
@@ -1610,8 +1568,8 @@ store_claim(const char *id, const char *token, int64_t until_ms,
 	const char *p[5] = { id, token, until, caseworker, actor };
 
 	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
-	change_group(&claims, json_pack("{s:s,s:s,s:I,s:s,s:s}", "id", id,
-	    "token", token, "until_ms", (json_int_t)until_ms,
+	change_group(&claims, CLAIM_SQL, 0, json_pack("{s:s,s:s,s:I,s:s,s:s}",
+	    "id", id, "token", token, "until_ms", (json_int_t)until_ms,
 	    "caseworker", caseworker, "actor", actor), 5, p, fn, arg);
 }
 
@@ -1680,7 +1638,7 @@ store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 	snprintf(backoff, sizeof(backoff), "%lld", (long long)a->backoff_ms);
 	snprintf(max, sizeof(max), "%d", a->max_attempts);
 #define OPT(s) ((s) ? json_string(s) : json_null())
-	change_group(&attempts, json_pack("{s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:I,s:i}",
+	change_group(&attempts, ATTEMPT_SQL, 1, json_pack("{s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:I,s:i}",
 	    "id", a->id, "token", OPT(p[1]), "caseworker", OPT(p[2]),
 	    "actor", a->actor, "result", a->result, "note", OPT(p[5]),
 	    "duration_s", a->duration_s >= 0 ? json_integer(a->duration_s) : json_null(),

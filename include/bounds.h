@@ -116,13 +116,12 @@
 
 /* Requests waiting for a free PostgreSQL connection before intake says 503. */
 #define CBD_STORE_QUEUE_MAX 4096
-/* Intake requests sharing one statement and one commit, at most. */
-#define CBD_INTAKE_BATCH 64
-/* Requests waiting per running batch before another batch starts. */
-#define CBD_INTAKE_LANE_AT 16
-/* Claims, or attempts, sharing one statement and one commit, at most. */
+/* Intake requests, claims or attempts sharing one statement and one
+ * commit, at most. */
 #define CBD_GROUP_MAX 64
-/* Changes waiting per running group before another group starts. */
+/* Requests waiting per running group before another group of the kind
+ * starts: intake, and claims or attempts. */
+#define CBD_INTAKE_LANE_AT 16
 #define CBD_GROUP_LANE_AT 8
 
 #endif

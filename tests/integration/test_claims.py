@@ -629,7 +629,7 @@ def test_a_failing_attempt_fails_alone_in_its_group(t):
     assert statuses[4] == 503, statuses
     assert statuses[:4] + statuses[5:] == [201] * 8, statuses
     # the group's statement failed, and each of its attempts ran alone
-    assert "change group failed" in w.d.log_tail(200)
+    assert "attempt group failed" in w.d.log_tail(200)
     assert t.scalar("SELECT count(*) FROM attempts") == "8"
     assert w.state(ids[4]) == "queued"
     assert list(t.ready()) == [ids[4]]
