@@ -8,6 +8,8 @@ import inspect
 import os
 import signal
 import sys
+import threading
+import time
 import traceback
 import uuid
 
@@ -74,6 +76,39 @@ class Ctx:
     def script(self, name, keys, args, hex_at=()):
         """Runs one of the daemon's Lua scripts as the daemon would."""
         return self.redis.eval_hex(harness.lua_script(name), keys, args, hex_at)
+
+    def held(self, hold_sql, release_sql, calls, settle=0.5):
+        """Runs calls[0] while a psql session holds a lock (hold_sql), and
+        once it waits on it the other calls, so that they queue up behind
+        it together; then releases the lock (release_sql). Returns what
+        each call returned, or the exception it raised, in order."""
+        locker = self.pg.session(self.db)
+        locker.stdin.write(f"{hold_sql}\nSELECT 'held';\n")
+        locker.stdin.flush()
+        harness.wait_for("lock", lambda: locker.stdout.readline().strip() == "held",
+                         timeout=15)
+        results = [None] * len(calls)
+
+        def one(i):
+            try:
+                results[i] = calls[i]()
+            except Exception as e:  # noqa: BLE001 - handed to the test
+                results[i] = e
+
+        first = threading.Thread(target=one, args=(0,))
+        first.start()
+        harness.wait_for("the first call waits on the lock", lambda: int(self.scalar(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted")) >= 1)
+        rest = [threading.Thread(target=one, args=(i,)) for i in range(1, len(calls))]
+        for th in rest:
+            th.start()
+        time.sleep(settle)
+        locker.stdin.write(f"{release_sql}\n\\q\n")
+        locker.stdin.flush()
+        for th in [first] + rest:
+            th.join(30)
+        locker.wait(10)
+        return results
 
     def reindex(self):
         """Has the daemons rebuild the index from PostgreSQL, as an operator

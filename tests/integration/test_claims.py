@@ -574,31 +574,10 @@ def held_attempts(t, w, ids, notes):
     """Logs an attempt on ids[0] while the test holds its row, then on the
     rest, so that they wait together for the next group; lets go and
     returns the statuses in order."""
-    locker = t.pg.session(t.db)
-    locker.stdin.write(f"BEGIN;\nSELECT 1 FROM callbacks WHERE id = '{ids[0]}' "
-                       "FOR UPDATE;\nSELECT 'held';\n")
-    locker.stdin.flush()
-    wait_for("row lock", lambda: locker.stdout.readline().strip() == "held", timeout=15)
-    statuses = [None] * len(ids)
-
-    def one(i):
-        statuses[i] = w.act(None, ids[i], "attempts",
-                            {"result": "reached", "note": notes[i]})[0]
-
-    first = threading.Thread(target=one, args=(0,))
-    first.start()
-    wait_for("the first group waits on the row", lambda: int(t.scalar(
-        "SELECT count(*) FROM pg_locks WHERE NOT granted")) >= 1)
-    rest = [threading.Thread(target=one, args=(i,)) for i in range(1, len(ids))]
-    for th in rest:
-        th.start()
-    time.sleep(0.5)
-    locker.stdin.write("COMMIT;\n\\q\n")
-    locker.stdin.flush()
-    for th in [first] + rest:
-        th.join(30)
-    locker.wait(10)
-    return statuses
+    return [r if isinstance(r, Exception) else r[0] for r in t.held(
+        f"BEGIN; SELECT 1 FROM callbacks WHERE id = '{ids[0]}' FOR UPDATE;", "COMMIT;",
+        [lambda i=i: w.act(None, ids[i], "attempts", {"result": "reached", "note": notes[i]})
+         for i in range(len(ids))])]
 
 
 def test_concurrent_attempts_share_a_commit(t):

@@ -566,39 +566,15 @@ def test_session_says_who_the_token_is(t):
     assert d.req("GET", "/v1/session")[0] == 401
 
 
-def held_batch(t, d, tok, reqs, settle=0.5):
+def held_batch(t, d, tok, reqs):
     """Posts the first request (body, headers) while the test holds its
     intake lock, then the rest, so that they wait together; releases the
     lock and returns the answers in order."""
-    locker = t.pg.session(t.db)
-    first_body = reqs[0][0]
-    norm = "+49231" + first_body["phone"].split(" ", 1)[1].replace(" ", "")
-    locker.stdin.write("SELECT pg_advisory_lock(hashtextextended("
-                       f"'open:{norm}|{first_body['topic']}', 0));\nSELECT 'held';\n")
-    locker.stdin.flush()
-    wait_for("lock", lambda: locker.stdout.readline().strip() == "held", timeout=15)
-    results = [None] * len(reqs)
-
-    def one(i):
-        try:
-            results[i] = post(d, tok, reqs[i][0], **reqs[i][1])[:3]
-        except Exception as e:
-            results[i] = e
-
-    first = threading.Thread(target=one, args=(0,))
-    first.start()
-    wait_for("the first batch waits on the lock", lambda: int(t.scalar(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")) >= 1)
-    rest = [threading.Thread(target=one, args=(i,)) for i in range(1, len(reqs))]
-    for th in rest:
-        th.start()
-    time.sleep(settle)
-    locker.stdin.write("SELECT pg_advisory_unlock_all();\n\\q\n")
-    locker.stdin.flush()
-    for th in [first] + rest:
-        th.join(30)
-    locker.wait(10)
-    return results
+    first = reqs[0][0]
+    norm = "+49231" + first["phone"].split(" ", 1)[1].replace(" ", "")
+    return t.held(f"SELECT pg_advisory_lock(hashtextextended('open:{norm}|{first['topic']}', 0));",
+                  "SELECT pg_advisory_unlock_all();",
+                  [lambda r=r: post(d, tok, r[0], **r[1])[:3] for r in reqs])
 
 
 def phone_reqs(phones):
