@@ -299,67 +299,160 @@ promote_cb(evutil_socket_t fd, short what, void *arg)
 	script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 5, args, NULL);
 }
 
-struct sync_call {
+/*
+ * Syncs asked for in one pass of the event loop go to Redis as one call of
+ * the sync script, up to SYNC_MAX at a time: a batch's commit asks for up
+ * to 64 at once, a rebuild for a thousand. Each caller is told how its own
+ * callback went; a failed call fails all of its callbacks (Redis was not
+ * reachable for any of them).
+ */
+#define SYNC_MAX 32
+/* per callback: nine arguments and at most one routing set */
+#define SYNC_ARGS (4 + 2 + SYNC_MAX * 10)
+
+struct sync_item {
 	queue_done_fn *fn;
 	void *arg;
 	int64_t not_before;
 };
 
+struct sync_batch {
+	int n;
+	struct sync_item items[SYNC_MAX];
+	int nroutes;
+	char routes[SYNC_MAX][256];
+	/* the nine arguments of each callback; packed ids and tokens keep
+	 * their length in lens */
+	char args[SYNC_MAX][9][24];
+	size_t lens[SYNC_MAX][9];
+};
+
+static struct sync_batch *sync_pending;
+static struct event *ev_sync;
+
 static void
 sync_reply(void *arg, const redisReply *reply)
 {
-	struct sync_call *sc = arg;
+	struct sync_batch *b = arg;
+	const redisReply *r;
+	int i;
 
-	if (reply && reply->type == REDIS_REPLY_STRING &&
-	    !strcmp(reply->str, "waiting"))
-		promote_schedule(sc->not_before);
-	if (sc->fn)
-		sc->fn(sc->arg, reply != NULL);
-	free(sc);
+	for (i = 0; i < b->n; i++) {
+		r = reply && reply->type == REDIS_REPLY_ARRAY &&
+		    (size_t)i < reply->elements ? reply->element[i] : NULL;
+		if (r && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "waiting"))
+			promote_schedule(b->items[i].not_before);
+		if (b->items[i].fn)
+			b->items[i].fn(b->items[i].arg, reply != NULL);
+	}
+	free(b);
 }
 
-void
-queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
+/* Sends the syncs gathered so far. */
+static void
+sync_flush(void)
 {
-	struct sync_call *sc;
-	char k_wait[96], k_leases[96], k_flag[96], k_route[256];
-	char score[24], nb[24], now[24], until[24], version[24];
-	packed_id id, token;
-	const char *args[15];
-	size_t lens[15] = { 0 };
+	struct sync_batch *b = sync_pending;
+	const char *args[SYNC_ARGS];
+	size_t lens[SYNC_ARGS] = { 0 };
+	char k_wait[96], k_leases[96], k_flag[96], nkeys[16], now[24];
+	int i, j, n = 0;
 
-	if (id_pack(cb->id, id) == -1 ||
-	    (cb->lease_token[0] && id_pack(cb->lease_token, token) == -1) ||
-	    !(sc = calloc(1, sizeof(*sc)))) {
-		if (fn)
-			fn(arg, 0);
+	if (!b)
+		return;
+	sync_pending = NULL;
+	if (b->n == 0) {
+		free(b);
 		return;
 	}
 	key(k_wait, sizeof(k_wait), "waiting");
 	key(k_leases, sizeof(k_leases), "leases");
 	key(k_flag, sizeof(k_flag), "flagged");
-	route_key(k_route, sizeof(k_route), cb);
-	args[0] = "4";
-	args[1] = k_wait;
-	args[2] = k_leases;
-	args[3] = k_flag;
-	args[4] = k_route;
-	args[5] = conf->key_prefix;
-	args[6] = (const char *)id;
-	lens[6] = sizeof(id);
-	args[7] = cb->state;
-	args[8] = ms_arg(callback_rank(cb), score, sizeof(score));
-	args[9] = ms_arg(cb->not_before, nb, sizeof(nb));
-	args[10] = ms_arg(now_ms(), now, sizeof(now));
-	args[11] = cb->lease_token[0] ? (const char *)token : "";
-	lens[11] = cb->lease_token[0] ? sizeof(token) : 0;
-	args[12] = ms_arg(cb->lease_until, until, sizeof(until));
-	args[13] = cb->flagged ? "1" : "0";
-	args[14] = ms_arg(cb->updated_at, version, sizeof(version));
-	sc->fn = fn;
-	sc->arg = arg;
-	sc->not_before = cb->not_before;
-	script_run(SCRIPT_SYNC, NULL, sync_reply, sc, 15, args, lens);
+	snprintf(nkeys, sizeof(nkeys), "%d", 3 + b->nroutes);
+	args[n++] = nkeys;
+	args[n++] = k_wait;
+	args[n++] = k_leases;
+	args[n++] = k_flag;
+	for (i = 0; i < b->nroutes; i++)
+		args[n++] = b->routes[i];
+	args[n++] = conf->key_prefix;
+	args[n++] = ms_arg(now_ms(), now, sizeof(now));
+	for (i = 0; i < b->n; i++)
+		for (j = 0; j < 9; j++) {
+			lens[n] = b->lens[i][j];
+			args[n++] = b->args[i][j];
+		}
+	script_run(SCRIPT_SYNC, NULL, sync_reply, b, n, args, lens);
+}
+
+static void
+sync_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sync_flush();
+}
+
+/* The number of the callback's routing set among the batch's keys (the
+ * waiting, leases and flagged sets are 1 to 3). */
+static int
+sync_route(struct sync_batch *b, const struct callback *cb)
+{
+	char k[256];
+	int i;
+
+	route_key(k, sizeof(k), cb);
+	for (i = 0; i < b->nroutes && strcmp(b->routes[i], k); i++)
+		;
+	if (i == b->nroutes)
+		snprintf(b->routes[b->nroutes++], sizeof(b->routes[0]), "%s", k);
+	return 4 + i;
+}
+
+void
+queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
+{
+	struct sync_batch *b;
+	struct sync_item *it;
+	char (*a)[24];
+	size_t *l;
+
+	if (!sync_pending && !(sync_pending = calloc(1, sizeof(*sync_pending)))) {
+		if (fn)
+			fn(arg, 0);
+		return;
+	}
+	b = sync_pending;
+	a = b->args[b->n];
+	l = b->lens[b->n];
+	if (id_pack(cb->id, (unsigned char *)a[0]) == -1 ||
+	    (cb->lease_token[0] && id_pack(cb->lease_token,
+	    (unsigned char *)a[4]) == -1)) {
+		if (fn)
+			fn(arg, 0);
+		return;
+	}
+	l[0] = sizeof(packed_id);
+	snprintf(a[1], sizeof(a[1]), "%s", cb->state);
+	ms_arg(callback_rank(cb), a[2], sizeof(a[2]));
+	ms_arg(cb->not_before, a[3], sizeof(a[3]));
+	if (cb->lease_token[0])
+		l[4] = sizeof(packed_id);
+	else
+		a[4][0] = '\0';
+	ms_arg(cb->lease_until, a[5], sizeof(a[5]));
+	snprintf(a[6], sizeof(a[6]), "%s", cb->flagged ? "1" : "0");
+	ms_arg(cb->updated_at, a[7], sizeof(a[7]));
+	snprintf(a[8], sizeof(a[8]), "%d", sync_route(b, cb));
+	it = &b->items[b->n++];
+	it->fn = fn;
+	it->arg = arg;
+	it->not_before = cb->not_before;
+	if (b->n == SYNC_MAX)
+		sync_flush();
+	else if (b->n == 1)
+		event_active(ev_sync, EV_TIMEOUT, 0);
 }
 
 struct claim_call {
@@ -1001,6 +1094,7 @@ queue_init(struct event_base *b, queue_lost_fn *fn)
 		sha1_hex(s->body, scripts[i].sha);
 	}
 	ev_retry = evtimer_new(base, retry_cb, NULL);
+	ev_sync = evtimer_new(base, sync_flush_cb, NULL);
 	ev_promote = evtimer_new(base, promote_cb, NULL);
 	promote_schedule(now_ms() + CBD_PROMOTE_MAX_SLEEP_MS);
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);
@@ -1018,6 +1112,7 @@ queue_shutdown(void)
 {
 	connected = 0;
 	usable = 0;
+	sync_flush(); /* Redis is not usable now: fails what waits */
 	if (ac) {
 		redisAsyncContext *c = ac;
 
@@ -1032,5 +1127,7 @@ queue_shutdown(void)
 		event_free(ev_promote);
 	if (ev_reap)
 		event_free(ev_reap);
-	ev_retry = ev_check = ev_promote = ev_reap = NULL;
+	if (ev_sync)
+		event_free(ev_sync);
+	ev_retry = ev_check = ev_promote = ev_reap = ev_sync = NULL;
 }

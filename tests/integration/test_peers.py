@@ -133,8 +133,9 @@ def test_a_late_sync_from_another_daemon_does_not_age_an_entry(t):
     late = str(fresh - 60000)
     assert t.script("sync", [t.key("waiting"), t.key("leases"), t.key("flagged"),
                              t.key("q:dortmund:general:de")],
-                    [t.prefix, uuid.UUID(cb["id"]).hex, "queued", str(2 * ms(cb["due_at"]) + 1),
-                     "", late, "", "", "0", str(version)], hex_at=(2,)) == "ready"
+                    [t.prefix, late, uuid.UUID(cb["id"]).hex, "queued",
+                     str(2 * ms(cb["due_at"]) + 1), "", "", "", "0", str(version), "4"],
+                    hex_at=(3,)) == "ready"
     assert t.record(cb["id"])["synced_at"] == fresh
     # and a rebuild that began before the fresh sync keeps the entry
     t.reindex()
