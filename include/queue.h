@@ -43,8 +43,9 @@ int queue_ready(void);
 const char *queue_state(void);
 
 /* Brings the index in line with one callback's row: queued, claimed or
- * gone. fn is called once, maybe before this returns when Redis is not
- * connected. */
+ * gone. The syncs of one pass of the event loop go to Redis together. fn
+ * is called once, maybe before this returns when Redis is not connected
+ * or the sync cannot be queued. */
 void queue_sync(const struct callback *, queue_done_fn *, void *arg);
 
 /* Picks the first callback this caseworker may take and leases it to
