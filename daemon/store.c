@@ -1368,7 +1368,8 @@ struct change_job {
 	int nparams;
 	char *params[CHANGE_PARAMS_MAX];
 	int has_verdict;
-	json_t *item; /* grouped: the change as its group's item */
+	/* grouped: the names its parameters have in the group statement */
+	const char *const *names;
 	struct group_item gi;
 	store_change_fn *fn;
 	void *arg;
@@ -1382,7 +1383,6 @@ change_free(struct store_job *j)
 
 	for (i = 0; i < c->nparams; i++)
 		free(c->params[i]);
-	json_decref(c->item);
 	free(c);
 }
 
@@ -1476,10 +1476,22 @@ change_run(const char *sql, int has_verdict, int n, const char *const *params,
 		job_submit(&c->job);
 }
 
+/* The parameters as a JSON object, each a string or null: the group
+ * statement's column types read them as they would read $n. */
 static json_t *
 change_item_json(struct group_item *it)
 {
-	return json_incref(ITEM_OF(it, struct change_job)->item);
+	const struct change_job *c = ITEM_OF(it, struct change_job);
+	json_t *o = json_object();
+	int i;
+
+	for (i = 0; o && i < c->nparams; i++)
+		if (json_object_set_new(o, c->names[i], c->params[i] ?
+		    json_string(c->params[i]) : json_null()) == -1) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
 }
 
 /* Columns: i, then as for the change alone. */
@@ -1508,24 +1520,18 @@ change_item_alone(struct group_item *it)
 }
 
 /* Queues a change for the next group of its kind: sql and params run it
- * alone, item (taken) holds the same under the names the kind's group
- * statement reads; the first parameter is the callback's id. */
+ * alone; names are what the kind's group statement calls the parameters.
+ * The first parameter is the callback's id. */
 static void
 change_group(struct group_kind *k, const char *sql, int has_verdict,
-    json_t *item, int n, const char *const *params, store_change_fn *fn,
-    void *arg)
+    const char *const *names, int n, const char *const *params,
+    store_change_fn *fn, void *arg)
 {
 	struct change_job *c;
 
-	if (!item) {
-		fn(arg, STORE_UNAVAILABLE, NULL, NULL);
+	if (!(c = change_new(sql, has_verdict, n, params, fn, arg)))
 		return;
-	}
-	if (!(c = change_new(sql, has_verdict, n, params, fn, arg))) {
-		json_decref(item);
-		return;
-	}
-	c->item = item;
+	c->names = names;
 	c->gi.order = c->params[0];
 	if (group_add(k, &c->gi) == -1) {
 		change_fail(&c->job, STORE_UNAVAILABLE);
@@ -1539,6 +1545,9 @@ change_group(struct group_kind *k, const char *sql, int has_verdict,
 
 #define CLAIM_SQL \
 	"SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), $4, $5) c"
+static const char *const claim_names[] = {
+	"id", "token", "until_ms", "caseworker", "actor"
+};
 
 static struct group_kind claims = GROUP_KIND(claims, "claim group",
     "SELECT x.i, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) AS x(i integer, "
@@ -1549,6 +1558,10 @@ static struct group_kind claims = GROUP_KIND(claims, "claim group",
 
 #define ATTEMPT_SQL VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, " \
 	"$7::integer, cbd_ts($8::bigint), $9::bigint, $10::integer)")
+static const char *const attempt_names[] = {
+	"id", "token", "caseworker", "actor", "result", "note", "duration_s",
+	"not_before", "backoff_ms", "max_attempts"
+};
 
 static struct group_kind attempts = GROUP_KIND(attempts, "attempt group",
     "SELECT x.i, r.verdict, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) "
@@ -1568,9 +1581,7 @@ store_claim(const char *id, const char *token, int64_t until_ms,
 	const char *p[5] = { id, token, until, caseworker, actor };
 
 	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
-	change_group(&claims, CLAIM_SQL, 0, json_pack("{s:s,s:s,s:I,s:s,s:s}",
-	    "id", id, "token", token, "until_ms", (json_int_t)until_ms,
-	    "caseworker", caseworker, "actor", actor), 5, p, fn, arg);
+	change_group(&claims, CLAIM_SQL, 0, claim_names, 5, p, fn, arg);
 }
 
 void
@@ -1637,16 +1648,7 @@ store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 	}
 	snprintf(backoff, sizeof(backoff), "%lld", (long long)a->backoff_ms);
 	snprintf(max, sizeof(max), "%d", a->max_attempts);
-#define OPT(s) ((s) ? json_string(s) : json_null())
-	change_group(&attempts, ATTEMPT_SQL, 1, json_pack("{s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:I,s:i}",
-	    "id", a->id, "token", OPT(p[1]), "caseworker", OPT(p[2]),
-	    "actor", a->actor, "result", a->result, "note", OPT(p[5]),
-	    "duration_s", a->duration_s >= 0 ? json_integer(a->duration_s) : json_null(),
-	    "not_before", a->not_before != CBD_NO_TIME ?
-	    json_integer((json_int_t)a->not_before) : json_null(),
-	    "backoff_ms", (json_int_t)a->backoff_ms, "max_attempts", a->max_attempts),
-	    10, p, fn, arg);
-#undef OPT
+	change_group(&attempts, ATTEMPT_SQL, 1, attempt_names, 10, p, fn, arg);
 }
 
 void
