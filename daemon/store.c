@@ -1356,9 +1356,10 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 /*
  * A change is one statement that returns (verdict text, CB_COLS) or just
  * CB_COLS. Its parameters are copied, so callers may pass stack buffers.
- * Claims and attempts, the work cycle, are group-committed: their group
- * statements run cbd_claim or cbd_attempt for each item, in ascending id
- * order; when one fails, each of its changes runs again on its own.
+ * Claims and attempts, the work cycle, are group-committed: a group of
+ * claims is one set-wise UPDATE (cbd_claims), a group of attempts runs
+ * cbd_attempt for each item, in ascending id order; when a group fails,
+ * each of its changes runs again on its own.
  */
 #define CHANGE_PARAMS_MAX 12
 
@@ -1550,11 +1551,9 @@ static const char *const claim_names[] = {
 };
 
 static struct group_kind claims = GROUP_KIND(claims, "claim group",
-    "SELECT x.i, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) AS x(i integer, "
-    "id uuid, token uuid, until_ms bigint, caseworker text, actor text), "
-    "LATERAL cbd_claim(x.id, x.token, cbd_ts(x.until_ms), x.caseworker, "
-    "x.actor) c", CBD_GROUP_LANE_AT, change_item_json, change_item_answer,
-    change_item_fail, change_item_alone);
+    "SELECT x.i, " CB_COLS " FROM cbd_claims($1::jsonb) x, "
+    "LATERAL (SELECT (x.cb).*) c", CBD_GROUP_LANE_AT, change_item_json,
+    change_item_answer, change_item_fail, change_item_alone);
 
 #define ATTEMPT_SQL VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, " \
 	"$7::integer, cbd_ts($8::bigint), $9::bigint, $10::integer)")
@@ -2013,8 +2012,9 @@ open_start(struct store_job *j, PGresult *unused)
 		l->params[2][0] ? l->params[2] : NULL };
 
 	(void)unused;
+	/* open: closed_at IS NULL, as the index of open callbacks has it */
 	job_send(j, "SELECT " CB_COLS " FROM callbacks c "
-	    "WHERE c.state IN ('queued', 'claimed') "
+	    "WHERE c.closed_at IS NULL "
 	    "AND ($1::uuid IS NULL OR c.id > $1::uuid) "
 	    "AND ($3::bigint IS NULL OR c.updated_at >= cbd_ts($3::bigint)) "
 	    "ORDER BY c.id LIMIT $2::integer", 3, p);

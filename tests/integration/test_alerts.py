@@ -3,7 +3,6 @@ RFC 5424 with structured data and no personal data; stopped by an attempt;
 held in PostgreSQL while syslog-ng is down."""
 
 import datetime
-import os
 import re
 
 from harness import wait_for
@@ -206,15 +205,7 @@ def test_webhook_gets_each_alert_once_with_retries(t):
 def test_migration_turns_planned_alert_rows_into_plans(t):
     """Before migration 11 intake wrote every planned alert as a row; those
     rows become the callback's plan, and alerts already fired stay."""
-    sql = os.path.join(os.path.dirname(__file__), "..", "..", "sql")
-    t.sql("CREATE TABLE schema_migrations (version integer PRIMARY KEY, "
-          "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-    for name in sorted(os.listdir(sql)):
-        version = int(name.split("_")[0]) if name[0].isdigit() else 99
-        if version <= 10:
-            with open(os.path.join(sql, name)) as f:
-                t.sql(f.read())
-            t.sql(f"INSERT INTO schema_migrations VALUES ({version}, '{name[:-4]}')")
+    t.migrate_to(10)
     waiting, attempted = "11111111-1111-4111-8111-111111111111", \
         "22222222-2222-4222-8222-222222222222"
     t.sql(f"""INSERT INTO callbacks (id, phone, topic, site, requested_at,

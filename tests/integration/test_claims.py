@@ -612,3 +612,72 @@ def test_a_failing_attempt_fails_alone_in_its_group(t):
     assert t.scalar("SELECT count(*) FROM attempts") == "8"
     assert w.state(ids[4]) == "queued"
     assert list(t.ready()) == [ids[4]]
+
+
+def test_concurrent_claims_share_a_commit(t):
+    """Claims that arrive while a claim group is in PostgreSQL go in
+    together, as one statement: nine caseworkers, two transactions."""
+    w = World(t)
+    for i in range(9):
+        w.caseworker(f"cw{i}")
+    first = w.create(urgent=True)  # the first claim takes it
+    rest = [w.create()["id"] for _ in range(8)]
+    got = t.held(f"BEGIN; SELECT 1 FROM callbacks WHERE id = '{first['id']}' FOR UPDATE;",
+                 "COMMIT;", [lambda i=i: w.claim(f"cw{i}") for i in range(9)])
+    assert [r[0] for r in got] == [200] * 9, got
+    assert got[0][2]["callback"]["id"] == first["id"]
+    assert sorted(r[2]["callback"]["id"] for r in got[1:]) == sorted(rest)
+    assert t.scalar("SELECT count(*) FROM callbacks WHERE state = 'claimed'") == "9"
+    assert t.scalar("SELECT count(*) FROM events WHERE kind = 'claimed'") == "9"
+    # now() is the transaction's start: the held claim, then the eight
+    # that waited for it
+    assert t.scalar("SELECT count(DISTINCT updated_at) FROM callbacks") == "2"
+
+
+def test_a_claim_rewrites_its_row_in_place(t):
+    """A claim changes no indexed column, so PostgreSQL rewrites the row in
+    place (a HOT update) instead of adding an entry to every index."""
+    w = World(t)
+    w.caseworker("anna")
+    for _ in range(5):
+        w.create()
+    for _ in range(5):
+        assert w.claim("anna")[0] == 200
+    # the daemon's sessions report their counts within a second or so
+    stats = "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables " \
+        "WHERE relname = 'callbacks'"
+    wait_for("the claims in the statistics", lambda: int(t.sql(stats)[0][0]) >= 5)
+    upd, hot = t.sql(stats)[0]
+    assert hot == upd, (upd, hot)
+
+
+def test_migration_says_open_by_closed_at(t):
+    """Migration 13: open callbacks are those without closed_at, which a
+    constraint keeps in step with the state; a closed row that lacked it
+    gets its last change as closed_at, and one open per phone and topic
+    still holds."""
+    t.migrate_to(12)
+    t.sql("""INSERT INTO callbacks (phone, topic, site, requested_at, received_at,
+               due_at, state, lease_token, updated_at, closed_at) VALUES
+             ('+492311234567', 'general', 'dortmund', now(), now(), now(), 'queued',
+              NULL, now(), NULL),
+             ('+492311234568', 'general', 'dortmund', now(), now(), now(), 'claimed',
+              gen_random_uuid(), now(), NULL),
+             ('+492311234569', 'general', 'dortmund', now(), now(), now(), 'cancelled',
+              NULL, '2026-01-02T03:04:05Z', NULL)""")
+    t.daemon(start=False)  # migrates to the newest version
+    assert t.sql("SELECT state, closed_at IS NULL FROM callbacks ORDER BY phone") == [
+        ["queued", "t"], ["claimed", "t"], ["cancelled", "f"]]
+    assert t.scalar("SELECT closed_at = '2026-01-02T03:04:05Z' FROM callbacks "
+                    "WHERE state = 'cancelled'") == "t"
+    def refused(q):
+        try:
+            t.sql(q)
+        except AssertionError as e:
+            return str(e)
+        return "done"
+    assert "callbacks_closed_when_done" in refused(
+        "UPDATE callbacks SET state = 'completed' WHERE state = 'queued'")
+    assert "callbacks_open_phone_topic" in refused(
+        "INSERT INTO callbacks (phone, topic, site, requested_at, received_at, due_at) "
+        "VALUES ('+492311234568', 'general', 'dortmund', now(), now(), now())")
