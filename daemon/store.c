@@ -1356,10 +1356,10 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 /*
  * A change is one statement that returns (verdict text, CB_COLS) or just
  * CB_COLS. Its parameters are copied, so callers may pass stack buffers.
- * Claims and attempts, the work cycle, are group-committed: a group of
- * claims is one set-wise UPDATE (cbd_claims), a group of attempts runs
- * cbd_attempt for each item, in ascending id order; when a group fails,
- * each of its changes runs again on its own.
+ * Claims and attempts, the work cycle, are group-committed: a group is
+ * one set-wise statement (cbd_claims, cbd_attempts) over its items, in
+ * ascending id order; when a group fails, each of its changes runs again
+ * on its own.
  */
 #define CHANGE_PARAMS_MAX 12
 
@@ -1563,14 +1563,9 @@ static const char *const attempt_names[] = {
 };
 
 static struct group_kind attempts = GROUP_KIND(attempts, "attempt group",
-    "SELECT x.i, r.verdict, " CB_COLS " FROM jsonb_to_recordset($1::jsonb) "
-    "AS x(i integer, id uuid, token uuid, caseworker text, actor text, "
-    "result text, note text, duration_s integer, not_before bigint, "
-    "backoff_ms bigint, max_attempts integer), "
-    "LATERAL cbd_attempt(x.id, x.token, x.caseworker, x.actor, x.result, "
-    "x.note, x.duration_s, cbd_ts(x.not_before), x.backoff_ms, "
-    "x.max_attempts) r, LATERAL (SELECT (r.cb).*) c", CBD_GROUP_LANE_AT,
-    change_item_json, change_item_answer, change_item_fail, change_item_alone);
+    "SELECT x.i, x.verdict, " CB_COLS " FROM cbd_attempts($1::jsonb) x, "
+    "LATERAL (SELECT (x.cb).*) c", CBD_GROUP_LANE_AT, change_item_json,
+    change_item_answer, change_item_fail, change_item_alone);
 
 void
 store_claim(const char *id, const char *token, int64_t until_ms,

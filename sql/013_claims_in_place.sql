@@ -28,9 +28,13 @@ ALTER TABLE callbacks SET (fillfactor = 80);
 -- Claims a group: p is [{i, id, token, until_ms, caseworker, actor}, ...].
 -- One row (i, the claimed callback) for each item whose callback was
 -- queued and not flagged; none for the others (the Redis index was
--- stale). Of two items for one callback, one gets it.
+-- stale). Of two items for one callback, one gets it. The rows are found
+-- by their ids as an array: PostgreSQL takes a set-returning function for
+-- 100 rows, and would read the whole table rather than look up 100 ids.
 CREATE FUNCTION cbd_claims(p jsonb)
 RETURNS TABLE (i integer, cb callbacks) LANGUAGE plpgsql AS $$
+DECLARE
+    v_ids uuid[] := ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array_elements(p) e);
 BEGIN
     RETURN QUERY
     WITH x AS (
@@ -40,7 +44,8 @@ BEGIN
         UPDATE callbacks c SET state = 'claimed', lease_token = x.token,
             lease_until = cbd_ts(x.until_ms), claimed_by = x.caseworker,
             updated_at = now()
-        FROM x WHERE c.id = x.id AND c.state = 'queued' AND NOT c.flagged
+        FROM x WHERE c.id = ANY (v_ids) AND c.id = x.id
+            AND c.state = 'queued' AND NOT c.flagged
         RETURNING x.i, x.actor, c AS cb),
     e AS (
         INSERT INTO events (callback_id, actor, kind, data)

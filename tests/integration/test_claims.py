@@ -681,3 +681,49 @@ def test_migration_says_open_by_closed_at(t):
     assert "callbacks_open_phone_topic" in refused(
         "INSERT INTO callbacks (phone, topic, site, requested_at, received_at, due_at) "
         "VALUES ('+492311234568', 'general', 'dortmund', now(), now(), now())")
+
+
+def test_two_attempts_on_one_callback_in_one_group(t):
+    """Two agents log an attempt on the same callback at once, and both go
+    in the same group: each is counted, the second after the first."""
+    w = World(t)
+    a, b = w.create()["id"], w.create()["id"]
+    statuses = [r[0] for r in t.held(
+        f"BEGIN; SELECT 1 FROM callbacks WHERE id = '{a}' FOR UPDATE;", "COMMIT;",
+        [lambda: w.act(None, a, "attempts", {"result": "reached"}),
+         lambda: w.act(None, b, "attempts", {"result": "no_answer"}),
+         lambda: w.act(None, b, "attempts", {"result": "no_answer"})])]
+    assert statuses == [201] * 3, statuses
+    assert t.scalar(f"SELECT attempt_count FROM callbacks WHERE id = '{b}'") == "2"
+    assert t.sql(f"SELECT data->>'attempt' FROM events WHERE callback_id = '{b}' "
+                 "AND kind = 'attempt' ORDER BY id") == [["1"], ["2"]]
+    # both waited for the held one and went in one statement
+    assert t.scalar(f"SELECT count(DISTINCT at) FROM attempts WHERE callback_id = '{b}'") == "1"
+
+
+def test_groups_look_up_their_rows_not_the_table(t):
+    """Claim and attempt groups find their callbacks by id: PostgreSQL
+    takes a group for 100 rows, and once chose to read the whole table
+    for them, in a plan it then kept for the session."""
+    t.daemon(start=False)
+    t.sql("""INSERT INTO callbacks (id, phone, topic, site, requested_at, received_at, due_at)
+             SELECT ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid,
+                    '+49231' || (1000000 + g), 'general', 'dortmund', now(), now(),
+                    now() + interval '2 days'
+             FROM generate_series(1, 5000) g; ANALYZE callbacks""")
+    item = ("jsonb_build_object('i', 0, 'id', ('00000000-0000-4000-8000-' || "
+            "lpad(k::text, 12, '0'))::uuid, 'token', gen_random_uuid(), {})")
+    claim = item.format("'until_ms', 4102444800000, 'caseworker', 'anna', 'actor', 'test'")
+    attempt = item.format("'caseworker', NULL, 'actor', 'test', 'result', 'reached'")
+    attempt = attempt.replace("gen_random_uuid()", "NULL")
+    # ten groups of each, in one session: plans become generic after five
+    got = t.sql(f"""BEGIN;
+        DO $$ DECLARE k integer; BEGIN
+            FOR k IN 1..10 LOOP
+                PERFORM * FROM cbd_claims(jsonb_build_array({claim}));
+                PERFORM * FROM cbd_attempts(jsonb_build_array({attempt.replace('k::', '(k + 10)::')}));
+            END LOOP;
+        END $$;
+        SELECT seq_scan, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'callbacks';
+        COMMIT;""")
+    assert [r for r in got if len(r) == 2] == [["0", "20"]], got
