@@ -12,9 +12,11 @@
 -- not_before (ms), backoff_ms, max_attempts}, ...]: one row (i, verdict,
 -- callback) for each item. token and caseworker NULL: an agent, who may
 -- log on a queued callback; otherwise the lease holder. Verdicts: 'ok',
--- 'wrong_state', 'foreign', 'lost', 'not_found' (no callback).
+-- 'wrong_state', 'foreign', 'lost', 'not_found' (no callback). Planned
+-- once per session, as cbd_claims.
 CREATE FUNCTION cbd_attempts(p jsonb)
-RETURNS TABLE (i integer, verdict text, cb callbacks) LANGUAGE plpgsql AS $$
+RETURNS TABLE (i integer, verdict text, cb callbacks) LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     -- looked up as an array, not joined: see cbd_claims (migration 13)
     v_ids uuid[] := ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array_elements(p) e);
