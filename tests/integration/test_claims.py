@@ -672,6 +672,7 @@ def test_migration_says_open_by_closed_at(t):
         ["queued", "t"], ["claimed", "t"], ["cancelled", "f"], ["queued", "t"]]
     assert t.scalar("SELECT closed_at = '2026-01-02T03:04:05Z' FROM callbacks "
                     "WHERE state = 'cancelled'") == "t"
+
     def refused(q):
         try:
             t.sql(q)
