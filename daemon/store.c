@@ -1189,6 +1189,7 @@ intake_item_json(struct group_item *it)
 	const struct callback *r = &in->req;
 	json_t *keys, *warn;
 	char key[CBD_IDEMPOTENCY_KEY_MAX + 8];
+	int64_t alert_at = in->sla.due_at;
 	int i;
 
 	keys = json_array();
@@ -1201,13 +1202,17 @@ intake_item_json(struct group_item *it)
 		json_array_append_new(keys, json_string(key));
 	}
 	warn = json_array();
-	for (i = 0; i < in->sla.nwarn; i++)
+	for (i = 0; i < in->sla.nwarn; i++) {
 		json_array_append_new(warn, json_pack("[f,I]", in->sla.warn_frac[i],
 		    (json_int_t)in->sla.warn_at[i]));
+		if (in->sla.warn_at[i] < alert_at)
+			alert_at = in->sla.warn_at[i];
+	}
 #define OPT_S(s) ((s)[0] ? json_string(s) : json_null())
 #define OPT_T(t) ((t) == CBD_NO_TIME ? json_null() : json_integer(t))
+	/* the first alert: the earliest warning, or the breach */
 	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,"
-	    "s:o,s:o,s:s,s:o}",
+	    "s:o,s:o,s:s,s:o,s:I}",
 	    "keys", keys, "phone", r->phone, "topic", r->topic, "site", r->site,
 	    "language", r->language, "assignee", OPT_S(r->assignee),
 	    "name", OPT_S(r->name), "customer_ref", OPT_S(r->customer_ref),
@@ -1216,7 +1221,7 @@ intake_item_json(struct group_item *it)
 	    "received_at", (json_int_t)r->received_at,
 	    "due_at", (json_int_t)in->sla.due_at,
 	    "not_before", OPT_T(r->not_before), "not_after", OPT_T(r->not_after),
-	    "actor", in->actor, "warn", warn);
+	    "actor", in->actor, "warn", warn, "alert_at", (json_int_t)alert_at);
 #undef OPT_S
 #undef OPT_T
 }

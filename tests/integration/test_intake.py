@@ -680,6 +680,29 @@ def test_a_batch_of_new_merged_and_replayed_requests(t):
         [["call:pbx-1"], ["idem:k-new"], ["idem:k-old"]]
     assert t.scalar("SELECT callback_id FROM callback_keys WHERE key = 'idem:k-new'") == body[2]["id"]
     assert set(t.ready()) == ids
-    # every new callback carries its alert plan
+    # every new callback carries its alert plan, the first alert due at
+    # its first warning (the plan is in ascending order)
     assert t.scalar("SELECT count(*) FROM callbacks WHERE alert_at < due_at "
-                    "AND jsonb_array_length(alert_warn) = 3") == "9"
+                    "AND jsonb_array_length(alert_warn) = 3 "
+                    "AND alert_at = cbd_ts((alert_warn->0->>1)::bigint)") == "9"
+
+
+def test_a_batch_request_without_its_first_alert_time_is_planned_in_sql(t):
+    """A daemon of an earlier version sends no alert_at with its batch:
+    PostgreSQL finds the first alert from the plan itself, so no callback
+    is left without one during an upgrade."""
+    t.daemon(start=False)  # migrates
+    item = ("jsonb_build_object('keys', '[]'::jsonb, 'phone', '+492313400001', "
+            "'topic', 'general', 'site', 'dortmund', 'language', 'de', "
+            "'requested_at', cbd_ms(now()), 'received_at', cbd_ms(now()), "
+            "'due_at', cbd_ms(now() + interval '48 hours'), 'actor', 'token:1', "
+            "'warn', jsonb_build_array(jsonb_build_array(0.5, cbd_ms(now() + interval '24 hours')), "
+            "jsonb_build_array(0.75, cbd_ms(now() + interval '36 hours'))){more})")
+    rows = t.sql("SELECT i, outcome FROM cbd_intake_batch(jsonb_build_array("
+                 + item.format(more="") + ", "
+                 + item.format(more=", 'alert_at', cbd_ms(now() + interval '2 hours')")
+                 .replace("+492313400001", "+492313400002") + "))")
+    assert rows == [["0", "created"], ["1", "created"]], rows
+    assert t.sql("SELECT phone, round(extract(epoch FROM alert_at - now()) / 3600) "
+                 "FROM callbacks ORDER BY phone") == \
+        [["+492313400001", "24"], ["+492313400002", "2"]]
