@@ -133,6 +133,51 @@ class Ctx:
                          lambda: self.redis.cli("EXISTS", self.key("index")) == "1")
         self.redis.cli("DEL", self.key("index"))
 
+    INDEX_FAULTS = """
+local P = ARGV[1]
+local at = {}
+local function seen(id, set)
+    at[id] = (at[id] and at[id] .. ',' or '') .. set
+end
+local routes = redis.call('HGETALL', P .. 'routes')
+for i = 1, #routes, 2 do
+    if string.sub(routes[i], 1, 1) ~= '#' then
+        for _, id in ipairs(redis.call('ZRANGE', routes[i], 0, -1)) do
+            seen(id, routes[i])
+        end
+    end
+end
+for _, s in ipairs({'waiting', 'leases'}) do
+    for _, id in ipairs(redis.call('ZRANGE', P .. s, 0, -1)) do seen(id, P .. s) end
+end
+for _, id in ipairs(redis.call('SMEMBERS', P .. 'flagged')) do seen(id, P .. 'flagged') end
+local faults = {}
+local function hex(id)
+    return (string.gsub(id, '.', function(c) return string.format('%02x', string.byte(c)) end))
+end
+each_record(P, 0, 65536, function(h, id, r)
+    local want = ({ r = route_name(P, r.route), w = P .. 'waiting',
+                    c = P .. 'leases', f = P .. 'flagged', x = false })[r.state]
+    if (at[id] or false) ~= want then
+        faults[#faults + 1] = hex(id) .. ' ' .. r.state .. ' in ' .. (at[id] or 'none')
+    end
+    at[id] = nil
+end)
+for id, sets in pairs(at) do
+    faults[#faults + 1] = hex(id) .. ' without a record in ' .. sets
+end
+return faults
+"""
+
+    def index_faults(self):
+        """Where the index breaks its rule: a callback is in exactly the set
+        its record's state names (r its routing set, w waiting, c leases,
+        f flagged, x none), and nothing is in a set without a record.
+        Returns the faults, one line each; [] when there are none."""
+        out = self.redis.cli("EVAL", harness.lua_script() + self.INDEX_FAULTS,
+                             "0", self.prefix)
+        return [line for line in out.split("\n") if line]
+
     def record(self, cb_id):
         """A callback's index record (state r/w/c/f/x, version, synced_at,
         score, route, token), or None."""

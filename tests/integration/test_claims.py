@@ -61,6 +61,21 @@ class World:
         return self.t.scalar(f"SELECT state FROM callbacks WHERE id = '{cb_id}'")
 
 
+def test_index_faults_sees_an_entry_out_of_place(t):
+    """The check the tests below end with: each callback in exactly the
+    set its index record names."""
+    w = World(t)
+    cb = w.create()
+    assert t.index_faults() == []
+    t.zadd("leases", 1, cb["id"])
+    hex_id = cb["id"].replace("-", "")
+    faults = t.index_faults()
+    assert len(faults) == 1 and faults[0].startswith(hex_id + " r in "), faults
+    assert faults[0].endswith("leases"), faults
+    t.forget(cb["id"], t.redis.routes(t.prefix)[0][len(t.prefix):])
+    assert t.index_faults() == [hex_id + " without a record in " + t.key("leases")]
+
+
 def test_claim_attempt_reached_completes(t):
     w = World(t)
     w.caseworker("anna")
@@ -108,6 +123,7 @@ def test_claim_attempt_reached_completes(t):
     assert err["error"]["state"] == "completed"
     st, _, got, _ = w.d.req("GET", f"/v1/callbacks/{cb['id']}", token=w.agent)
     assert [a["result"] for a in got["attempts"]] == ["reached"]
+    assert t.index_faults() == []
 
 
 def test_unanswered_attempts_back_off_then_unreachable(t):
@@ -141,6 +157,7 @@ def test_unanswered_attempts_back_off_then_unreachable(t):
                             {"lease": got["lease"]["token"], "result": "voicemail"})
     assert st == 201 and after["state"] == "unreachable"
     assert t.scalar(f"SELECT count(*) FROM attempts WHERE callback_id = '{cb['id']}'") == "3"
+    assert t.index_faults() == []
 
 
 def test_wrong_number_and_callback_later(t):
@@ -163,6 +180,7 @@ def test_wrong_number_and_callback_later(t):
     assert st == 201 and after["state"] == "queued"
     assert ms(after["not_before"]) == ms(iso(later))
     assert t.zset("waiting") == {b["id"]: ms(iso(later))}
+    assert t.index_faults() == []
 
 
 def test_agent_logs_attempt_without_lease(t):
@@ -226,6 +244,7 @@ def test_heartbeat_extends_and_release_returns(t):
     assert st == 409 and err["error"]["code"] == "wrong_state"
     again = w.claim("anna")[2]
     assert again["callback"]["id"] == cb["id"] and again["lease"]["token"] != token
+    assert t.index_faults() == []
 
 
 def test_lapsed_lease_returns_callback_and_is_no_attempt(t):
@@ -257,6 +276,7 @@ def test_lapsed_lease_returns_callback_and_is_no_attempt(t):
     wait_for("flagged", lambda: t.is_member("flagged", cb["id"]))
     assert t.scalar(f"SELECT flagged FROM callbacks WHERE id = '{cb['id']}'") == "t"
     assert w.claim("anna")[0] == 204
+    assert t.index_faults() == []
 
 
 def test_routing_by_site_topic_language_and_assignment(t):
@@ -325,6 +345,7 @@ def test_cancel(t):
     st, _, err, _ = w.d.req("POST", f"/v1/callbacks/{a['id']}/cancel", None, w.agent)
     assert st == 409 and err["error"]["code"] == "wrong_state"
     assert w.d.req("POST", f"/v1/callbacks/{a['id']}/cancel", None, w.cw["anna"])[0] == 403
+    assert t.index_faults() == []
 
 
 def test_caseworker_admin(t):
@@ -380,6 +401,7 @@ def test_rebuild_restores_leases_and_waiting(t):
     assert st == 200
     assert w.claim("anna")[2]["callback"]["id"] == ready["id"]
     assert w.claim("anna")[0] == 204
+    assert t.index_faults() == []
 
 
 def test_waiting_callback_becomes_claimable_when_due(t):
@@ -444,6 +466,7 @@ def test_three_daemons_thirty_claimers_each_callback_once(t):
     assert t.ready() == {} and t.zset("leases") == {}
     for d in daemons[1:]:
         assert d.stop() == 0
+    assert t.index_faults() == []
 
 
 def test_queue_peek_shows_claim_order(t):
@@ -539,6 +562,7 @@ def test_redis_flushed_mid_work_no_double_claim(t):
     assert len(claims) == len(set(claims)) == n
     assert t.scalar("SELECT count(*) FROM attempts") == str(n)
     assert t.scalar("SELECT count(*) FROM callbacks WHERE state = 'completed'") == str(n)
+    assert t.index_faults() == []
 
 
 def test_tombstones_are_forgotten_after_a_day(t):
@@ -592,6 +616,7 @@ def test_concurrent_attempts_share_a_commit(t):
     # waited for it in one statement and one commit
     assert t.scalar("SELECT count(DISTINCT at) FROM attempts") == "2"
     assert t.ready() == {}
+    assert t.index_faults() == []
 
 
 def test_a_failing_attempt_fails_alone_in_its_group(t):

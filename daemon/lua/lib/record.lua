@@ -64,14 +64,26 @@ local function route_name(prefix, n)
 	return redis.call('HGET', prefix .. 'routes', '#' .. n)
 end
 
--- Takes a callback out of every set it may be in.
+-- Takes a callback out of the set its record says it is in: every script
+-- moves an entry and changes its record's state together. Without a
+-- record, out of every set it may be in.
 local function unindex(prefix, id, r, waiting, leases, flagged)
-	local route = r and route_name(prefix, r.route)
-	if route then
-		redis.call('ZREM', route, id)
+	local state = r and r.state
+	if state == 'r' then
+		local route = route_name(prefix, r.route)
+		if route then
+			redis.call('ZREM', route, id)
+		end
+	elseif state == 'c' then
+		redis.call('ZREM', leases, id)
+	elseif state == 'w' then
+		redis.call('ZREM', waiting, id)
+	elseif state == 'f' then
+		redis.call('SREM', flagged, id)
+	elseif not r then
+		redis.call('ZREM', waiting, id)
+		redis.call('ZREM', leases, id)
+		redis.call('SREM', flagged, id)
 	end
-	redis.call('ZREM', waiting, id)
-	redis.call('ZREM', leases, id)
-	redis.call('SREM', flagged, id)
 end
 
