@@ -120,8 +120,11 @@
  * commit, at most. */
 #define CBD_GROUP_MAX 64
 /* Requests waiting per running group before another group of the kind
- * starts: intake, and claims or attempts. */
-#define CBD_INTAKE_LANE_AT 16
+ * starts: intake, and claims or attempts. Fewer, larger intake groups
+ * cost PostgreSQL less per request (each statement has a fixed cost of
+ * about 0.3 ms): at 64 connections on two cores, 32 took 1-39 % more
+ * intakes/s than 16 in nine of ten alternating runs, p99 alike. */
+#define CBD_INTAKE_LANE_AT 32
 #define CBD_GROUP_LANE_AT 8
 
 #endif

@@ -606,7 +606,7 @@ def test_concurrent_intakes_share_a_commit(t):
     assert calls < 20, calls
     assert len(t.ready()) == 50
     # now() is the transaction's start: one value per transaction. One
-    # lane waits on the lock; the second opens once 16 wait, and takes up
+    # lane waits on the lock; the second opens once 32 wait, and takes up
     # to 64 each time: a handful of commits, not fifty
     commits = int(t.scalar("SELECT count(DISTINCT created_at) FROM callbacks"))
     print(f"     50 intakes in {commits} transactions, {calls} Redis script calls")
