@@ -26,6 +26,44 @@ is_separator(char c)
 	    c == ')';
 }
 
+/*
+ * Calling codes whose numbering plan has the national (trunk) prefix 0 and
+ * no national number that starts with 0: there "+49 0231 ..." is a caller
+ * who typed the trunk 0 in front of the area code, and it is dropped. The
+ * plans that keep a leading 0 after the country code (Italy 39, San
+ * Marino 378, Vatican 379, Côte d'Ivoire 225, Gabon 241, Congo 242) are
+ * not here, nor those whose trunk prefix is not 0 (Russia 7: 8, Hungary:
+ * 06, NANP 1: 1). Calling codes are a prefix code, so at most one entry
+ * matches the digits after a '+'. From the ITU-T E.164 national numbering
+ * plans; the callers of a German hotline come first.
+ */
+static const char *const trunk0_codes[] = {
+	/* Europe */
+	"30", "31", "32", "33", "41", "43", "44", "46", "49", "353", "355",
+	"358", "359", "373", "374", "380", "381", "382", "383", "385", "386",
+	"387", "389", "40", "421", "90", "995", "994",
+	/* Middle East, Africa, Asia, Oceania, the Americas */
+	"20", "212", "213", "218", "233", "234", "249", "251", "252", "254",
+	"255", "256", "27", "60", "61", "62", "63", "64", "66", "81", "82",
+	"84", "86", "880", "91", "92", "93", "94", "95", "961", "962", "963",
+	"964", "966", "967", "971", "972", "98", "51", "54", "55", "57", "58",
+};
+
+/* The length of the calling code at the start of digits whose plan drops
+ * a trunk 0 after it, or 0. */
+static size_t
+trunk0_code(const char *digits, size_t nd)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(trunk0_codes) / sizeof(trunk0_codes[0]); i++) {
+		n = strlen(trunk0_codes[i]);
+		if (n < nd && memcmp(digits, trunk0_codes[i], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
 static int
 refuse(const char **why, const char *reason)
 {
@@ -52,7 +90,8 @@ phone_country_code_valid(const char *country_code)
  * type "0231 / 123-45 67" and "(0231) 1234567". "(0)" is the trunk 0 of
  * the international form and is dropped, but only right after the country
  * code of a "+" or "00" number ("+49 (0)231"); anywhere else it is refused
- * rather than guessed at. A national number takes country_code only if
+ * rather than guessed at. A bare trunk 0 after a country code whose plan
+ * has one ("+49 0231") is dropped too (trunk0_codes). A national number takes country_code only if
  * phone_country_code_valid says it is one.
  */
 int
@@ -109,6 +148,15 @@ phone_normalise(const char *in, const char *country_code, char *out,
 	if (international) {
 		if (digits[0] == '0')
 			return refuse(why, "a country code cannot start with 0");
+		if ((ncc = trunk0_code(digits, nd)) > 0 && digits[ncc] == '0') {
+			if (trunk || (ncc + 1 < nd && digits[ncc + 1] == '0'))
+				return refuse(why, "after the country code the "
+				    "number has one trunk 0 at most");
+			/* "+49 0231": drop the 0, keep the country code */
+			memmove(digits + ncc, digits + ncc + 1, nd - ncc - 1);
+			nd--;
+		}
+		ncc = 0;
 	} else {
 		if (digits[0] != '0' || (nd > 1 && digits[1] == '0'))
 			return refuse(why, "a national number starts with a "

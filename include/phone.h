@@ -9,7 +9,9 @@
  * Accepted input: digits with spaces, '-', '/', '.', '(' and ')' between
  * them; a leading "+" or "00" means the country code follows; a leading
  * single "0" is a national number and gets country_code (digits only,
- * e.g. "49") in place of that 0. "+49 (0)231 ..." drops the "(0)".
+ * e.g. "49") in place of that 0. "+49 (0)231 ..." drops the "(0)", and
+ * "+49 0231 ..." the 0 where the country's numbering plan has that trunk
+ * prefix (not after +39, where the 0 belongs to the number).
  * Anything else (letters, a national number without leading 0, too few or
  * too many digits, a country code starting with 0) is refused.
  *
