@@ -31,6 +31,12 @@ time_json(int64_t ms)
 	return json_string(buf);
 }
 
+json_t *
+api_time_json(int64_t ms)
+{
+	return time_json(ms);
+}
+
 static json_t *
 str_json(const char *s)
 {

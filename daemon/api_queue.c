@@ -295,9 +295,19 @@ peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n
 		free(p);
 		return;
 	}
+	/* A peek shows what the caseworker needs to see what comes next, and
+	 * nothing of the caller: phone, name, reference and note come with
+	 * the claim, which is on record. */
 	list = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(list, api_callback_json(&rows[i]));
+		json_array_append_new(list, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,"
+		    "s:b,s:b,s:o,s:o}", "id", rows[i].id,
+		    "position", (json_int_t)(p->offset + i + 1),
+		    "state", rows[i].state, "topic", rows[i].topic,
+		    "site", rows[i].site, "language", rows[i].language,
+		    "urgent", rows[i].urgent, "assigned", rows[i].assignee[0] != '\0',
+		    "due_at", api_time_json(rows[i].due_at),
+		    "not_before", api_time_json(rows[i].not_before)));
 	http_reply(p->a, 200, json_pack("{s:o,s:i,s:o}", "callbacks", list,
 	    "offset", (int)p->offset, "next_offset", n == p->limit ?
 	    json_integer((json_int_t)(p->offset + n)) : json_null()), NULL);

@@ -5,6 +5,8 @@
 
 /* A callback as the API shows it. */
 json_t *api_callback_json(const struct callback *);
+/* An RFC 3339 string for a time, or JSON null for CBD_NO_TIME. */
+json_t *api_time_json(int64_t ms);
 /* Answers a store verdict other than "ok" (409 or 403) and returns 1;
  * returns 0 for "ok". */
 int api_refused(struct api_req *, const char *verdict, const struct callback *);

@@ -1,6 +1,8 @@
 """A day of traffic with recognisable personal data; afterwards no log, no
 syslog-ng file and no metric holds any of it."""
 
+import time
+
 SECRETS = {
     "phone": ("0231 4242420", "4242420"),
     "name": ("Hildegard Sonnenschein", "Sonnenschein"),
@@ -34,7 +36,6 @@ def test_no_personal_data_anywhere(t):
     d.req("POST", f"/v1/callbacks/{ids[1]}/attempts", {"result": "reached",
           "note": body["note"]}, agent)
     d.req("POST", f"/v1/callbacks/{ids[2]}/cancel", None, agent)
-    import time
     time.sleep(5)  # the quick topic's alerts go out meanwhile
     d.req("GET", "/v1/reports/sla?group_by=site", token=mgr)
     metrics = d.req("GET", "/metrics")[3].decode()
@@ -44,3 +45,36 @@ def test_no_personal_data_anywhere(t):
     for where, text in places.items():
         for field, (_, needle) in SECRETS.items():
             assert needle not in text, (where, field)
+
+
+def test_queue_peek_shows_no_personal_data(t):
+    """GET /v1/queue shows what comes next, not who: the caller's phone,
+    name, reference and note come with the claim."""
+    d = t.daemon()
+    admin, tel = d.token("admin"), d.token("telephony")
+    assert d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
+                 "topics": ["general"], "languages": ["de"]}, admin)[0] == 201
+    cw = d.token("caseworker", caseworker="anna")
+    body = {k: v[0] for k, v in SECRETS.items()}
+    body.update(topic="general", site="dortmund")
+    st, _, cb, _ = d.req("POST", "/v1/callbacks", body, tel)
+    assert st == 201, cb
+    earlier = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+    st, _, second, _ = d.req("POST", "/v1/callbacks", dict(body, phone="0231 4242421",
+                             urgent=True, requested_at=earlier), tel)
+    assert st == 201, second
+    st, _, q, raw = d.req("GET", "/v1/queue", token=cw)
+    assert st == 200, q
+    assert [c["id"] for c in q["callbacks"]] == [second["id"], cb["id"]]
+    assert [c["position"] for c in q["callbacks"]] == [1, 2]
+    head = q["callbacks"][0]
+    assert head["topic"] == "general" and head["site"] == "dortmund"
+    assert head["language"] == "de" and head["urgent"] is True
+    assert head["due_at"] == second["due_at"] and head["assigned"] is False
+    for key in ("phone", "name", "customer_ref", "note", "call_id", "attempts"):
+        assert key not in head, key
+    for _, needle in SECRETS.values():
+        assert needle not in raw.decode(), needle
+    # the claim brings them
+    st, _, got, _ = d.req("POST", "/v1/queue/claim", None, cw)
+    assert st == 200 and got["callback"]["name"] == body["name"]
