@@ -29,7 +29,8 @@ api_readyz(struct api_req *a)
 	http_reply(a, pg && redis ? 200 : 503, json_pack("{s:s,s:{s:s,s:s,s:s}}",
 	    "status", pg && redis ? "ready" : "not_ready", "checks",
 	    "postgres", store_state(), "redis", queue_state(),
-	    "schema", pg ? "ok" : "unknown while PostgreSQL is unreachable"), NULL);
+	    "schema", pg ? "ok" : !strncmp(store_state(), "schema_", 7) ?
+	    store_state() : "unknown"), NULL);
 }
 
 static void

@@ -55,6 +55,8 @@ static int policy_warned;
 static int index_built;        /* we set the marker since the last loss */
 static queue_lost_fn *on_lost;
 static char state[160] = "not connected yet";
+/* What /readyz says: a code; the text in state goes to the log. */
+static const char *not_ready = "connecting";
 
 static void queue_connect(void);
 static void promote_schedule(int64_t at);
@@ -95,7 +97,7 @@ queue_ready(void)
 const char *
 queue_state(void)
 {
-	return usable ? "ok" : state;
+	return usable ? "ok" : not_ready;
 }
 
 /* ---- script calls ---------------------------------------------------- */
@@ -914,11 +916,13 @@ policy_reply(redisAsyncContext *ctx, void *r, void *priv)
 			usable = 1;
 		} else {
 			usable = 0;
+			not_ready = "eviction_policy";
 			snprintf(state, sizeof(state), "redis: maxmemory-policy is %s, "
 			    "must be noeviction", policy);
 		}
 	} else {
 		usable = 0;
+		not_ready = "eviction_policy";
 		snprintf(state, sizeof(state), "redis: cannot read maxmemory-policy: %s",
 		    reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
 	}
@@ -959,6 +963,7 @@ on_connect(const redisAsyncContext *ctx, int status)
 	int i;
 
 	if (status != REDIS_OK) {
+		not_ready = "unreachable";
 		snprintf(state, sizeof(state), "redis: cannot connect: %s", ctx->errstr);
 		if (backoff_ms >= CBD_RECONNECT_MAX_MS / 2 || backoff_ms == 0)
 			log_warnx("%s", state);
@@ -989,6 +994,7 @@ on_disconnect(const redisAsyncContext *ctx, int status)
 		return; /* queue_shutdown */
 	connected = 0;
 	usable = 0;
+	not_ready = "unreachable";
 	snprintf(state, sizeof(state), "redis: connection lost%s",
 	    status == REDIS_OK ? "" : ": error");
 	log_warnx("%s; reconnecting", state);
@@ -1001,11 +1007,13 @@ queue_connect(void)
 {
 	ac = redisAsyncConnect(conf->redis_host, (int)conf->redis_port);
 	if (!ac) {
+		not_ready = "unreachable";
 		snprintf(state, sizeof(state), "redis: out of memory");
 		schedule_retry();
 		return;
 	}
 	if (ac->err) {
+		not_ready = "unreachable";
 		snprintf(state, sizeof(state), "redis: cannot connect: %s", ac->errstr);
 		redisAsyncFree(ac);
 		ac = NULL;

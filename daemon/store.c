@@ -80,6 +80,9 @@ static int nconns;
 static struct event_base *base;
 static store_fatal_fn *on_fatal;
 static char last_error[160] = "not connected yet";
+/* What /readyz says: a code, never the server's text (it names hosts and
+ * users); the text goes to the log. */
+static const char *not_ready = "connecting";
 static int schema_ok;
 
 static void conn_connect(struct pgconn *);
@@ -122,7 +125,7 @@ store_ready(void)
 const char *
 store_state(void)
 {
-	return store_ready() ? "ok" : last_error;
+	return store_ready() ? "ok" : not_ready;
 }
 
 static void
@@ -173,8 +176,10 @@ conn_close(struct pgconn *c, const char *why)
 {
 	struct store_job *job = c->job;
 	struct timeval tv;
+	char next[sizeof(last_error)];
 	int i, any_up = 0;
 
+	snprintf(next, sizeof(next), "postgres: %s", why);
 	if (c->ev_read) {
 		event_free(c->ev_read);
 		c->ev_read = NULL;
@@ -196,8 +201,12 @@ conn_close(struct pgconn *c, const char *why)
 	if (conn_up(c) || c->state == CONN_CHECKING) {
 		log_warnx("postgres: connection %d lost: %s", c->idx, why);
 		metrics_count(M_PG_RECONNECTS);
-	}
-	snprintf(last_error, sizeof(last_error), "postgres: %s", why);
+	} else if (strcmp(next, last_error))
+		/* a new reason not to connect ("too many clients"): once
+		 * each time it changes, not at every retry */
+		log_warnx("postgres: connection %d cannot connect: %s", c->idx, why);
+	memcpy(last_error, next, sizeof(last_error));
+	not_ready = "unreachable";
 	c->state = CONN_DOWN;
 	c->job = NULL;
 	if (job) {
@@ -357,6 +366,7 @@ on_schema_result(struct pgconn *c, PGresult *res)
 		    "run callbackd --migrate" : "run a newer callbackd");
 		snprintf(last_error, sizeof(last_error), "schema: version %d, need %d",
 		    have, want);
+		not_ready = have < want ? "schema_old" : "schema_new";
 		schema_ok = 0;
 		on_fatal(msg);
 		return;

@@ -36,7 +36,8 @@ int store_init(struct event_base *, store_fatal_fn *);
 void store_shutdown(void);
 /* 1 when a connection is up and the schema is the one we know. */
 int store_ready(void);
-/* A short reason for /readyz: "ok" or what is wrong. */
+/* A code for /readyz: "ok", "connecting", "unreachable", "schema_old" or
+ * "schema_new". The server's own words go to the log, not here. */
 const char *store_state(void);
 /* The schema version this build runs on (the newest embedded migration). */
 int store_schema_version(void);

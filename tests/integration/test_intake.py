@@ -377,7 +377,8 @@ def test_redis_that_may_evict_is_not_ready(t):
     try:
         st, _, r = wait_for("not ready", lambda: (lambda x: x if x[0] == 503 else None)(
             d.req("GET", "/readyz")))[:3]
-        assert "noeviction" in r["checks"]["redis"]
+        assert r["checks"]["redis"] == "eviction_policy", r
+        assert "maxmemory-policy is allkeys-lru, must be noeviction" in d.log_tail(20)
     finally:
         t.redis.cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
     wait_for("ready", lambda: d.req("GET", "/readyz")[0] == 200)

@@ -3,6 +3,8 @@ syslog-ng file and no metric holds any of it."""
 
 import time
 
+from harness import wait_for
+
 SECRETS = {
     "phone": ("0231 4242420", "4242420"),
     "name": ("Hildegard Sonnenschein", "Sonnenschein"),
@@ -78,3 +80,21 @@ def test_queue_peek_shows_no_personal_data(t):
     # the claim brings them
     st, _, got, _ = d.req("POST", "/v1/queue/claim", None, cw)
     assert st == 200 and got["callback"]["name"] == body["name"]
+
+
+def test_readyz_says_why_without_saying_where(t):
+    """/readyz answers anyone: a reason code, never the server's own words
+    (they name the host, port and user); those go to the log."""
+    d = t.daemon()
+    t.pg.stop()
+    try:
+        st, _, r, raw = wait_for("not ready", lambda: (lambda x: x if x[0] == 503 else None)(
+            d.req("GET", "/readyz")))
+        assert r["checks"] == {"postgres": "unreachable", "redis": "ok",
+                               "schema": "unknown"}, r
+        for word in ("127.0.0.1", str(t.pg.port), "connection", "server", "postgres:"):
+            assert word not in raw.decode(), word
+    finally:
+        t.pg.start()
+    wait_for("ready", lambda: d.req("GET", "/readyz")[0] == 200)
+    assert "postgres: connection" in d.log_tail(200)
