@@ -181,3 +181,42 @@ phone_normalise(const char *in, const char *country_code, char *out,
 	out[1 + total] = '\0';
 	return 0;
 }
+
+/*
+ * Ranges a call-back must never ring: the caller would not pay, the agency
+ * would (premium rate, shared cost, mass calling, directory enquiries,
+ * personal numbers that forward anywhere, satellite and international
+ * networks). Germany's from the Bundesnetzagentur's number plan; abroad the
+ * premium ranges of the neighbouring plans, NANP's 900 and 976, and the
+ * ITU's international premium rate (+979) and shared networks (+88x).
+ * Toll-free ranges (+49 800, +34 900) are not here: they cost the caller
+ * nothing and the agency little.
+ */
+const char *const phone_not_dialable_default[] = {
+	"+49900", "+49137", "+49138", "+49118", "+49180", "+49181", "+49700",
+	"+4912", "+49190", "+49191", "+49192", "+49193", "+49194", "+49199",
+	"+1900", "+1976",
+	"+43810", "+43820", "+43821", "+43828", "+43900", "+43901",
+	"+43930", "+43931", "+43939",
+	"+41840", "+41842", "+41844", "+41848", "+41900", "+41901", "+41906",
+	"+4470", "+4484", "+4487", "+449",
+	"+3190", "+3270", "+3290",
+	"+3381", "+3382", "+3389",
+	"+39892", "+39894", "+39895", "+39899",
+	"+34803", "+34806", "+34807", "+34901", "+34902", "+34905",
+	"+48700", "+48701", "+48703", "+48704", "+48705", "+48708",
+	"+420900", "+420906", "+420909",
+	"+870", "+881", "+882", "+883", "+979",
+	NULL
+};
+
+int
+phone_dialable(const char *e164, const char *const *blocked)
+{
+	size_t i;
+
+	for (i = 0; blocked != NULL && blocked[i] != NULL; i++)
+		if (strncmp(e164, blocked[i], strlen(blocked[i])) == 0)
+			return 0;
+	return 1;
+}

@@ -25,4 +25,12 @@ int phone_normalise(const char *in, const char *country_code, char *out,
 /* 1 if country_code is 1..3 digits not starting with 0, else 0. */
 int phone_country_code_valid(const char *country_code);
 
+/* 0 if the E.164 number e164 starts with one of the prefixes in blocked
+ * (a NULL-terminated list of "+" and digits; NULL: none), else 1. */
+int phone_dialable(const char *e164, const char *const *blocked);
+
+/* The ranges refused by default: premium rate, shared cost, mass calling,
+ * directory enquiries, personal numbers and international networks. */
+extern const char *const phone_not_dialable_default[];
+
 #endif

@@ -187,6 +187,58 @@ START_TEST(needs_room_for_the_result)
 }
 END_TEST
 
+/* Numbers a call-back must not ring, as people type them, and their
+ * neighbours that it may. */
+static const struct {
+	const char *in;
+	int dialable;
+} dials[] = {
+	{ "0900 1234567", 0 },        /* premium rate */
+	{ "0137 1234567", 0 },        /* mass calling, charged */
+	{ "0180 5123456", 0 },        /* shared cost */
+	{ "0118 33", 0 },             /* directory enquiries */
+	{ "0700 12345678", 0 },       /* personal number */
+	{ "+1 900 555 0100", 0 },     /* NANP premium */
+	{ "+44 909 8790879", 0 },     /* UK premium */
+	{ "+43 900 123456", 0 },      /* Austria premium */
+	{ "+41 900 123 456", 0 },     /* Switzerland premium */
+	{ "+881 6 12345678", 0 },     /* satellite */
+	{ "0231 5550199", 1 },        /* Dortmund */
+	{ "0151 23456789", 1 },       /* mobile */
+	{ "0800 1234567", 1 },        /* free for the caller */
+	{ "0911 1234567", 1 },        /* Nuremberg, not 0900 */
+	{ "0180", 0 },                /* too short to dial anyway */
+	{ "+1 212 555 0100", 1 },
+	{ "+44 20 7946 0958", 1 },
+	{ "+90 212 555 0100", 1 },
+};
+
+START_TEST(refuses_numbers_nobody_should_dial)
+{
+	char out[CBD_PHONE_MAX + 1];
+	const char *why = NULL;
+
+	if (phone_normalise(dials[_i].in, "49", out, sizeof(out), &why) == -1) {
+		ck_assert_msg(!dials[_i].dialable, "'%s' refused: %s", dials[_i].in, why);
+		return;
+	}
+	ck_assert_msg(phone_dialable(out, phone_not_dialable_default) ==
+	    dials[_i].dialable, "'%s' (%s)", dials[_i].in, out);
+}
+END_TEST
+
+START_TEST(an_empty_list_refuses_nothing)
+{
+	static const char *const none[] = { NULL };
+	static const char *const one[] = { "+49231", NULL };
+
+	ck_assert_int_eq(phone_dialable("+499001234567", NULL), 1);
+	ck_assert_int_eq(phone_dialable("+499001234567", none), 1);
+	ck_assert_int_eq(phone_dialable("+492315550199", one), 0);
+	ck_assert_int_eq(phone_dialable("+492345550199", one), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -197,6 +249,8 @@ main(void)
 	tcase_add_loop_test(tc, input_length_is_bounded, 0, N(lengths));
 	tcase_add_loop_test(tc, checks_country_codes, 0, N(codes));
 	tcase_add_loop_test(tc, needs_room_for_the_result, 0, N(rooms));
+	tcase_add_loop_test(tc, refuses_numbers_nobody_should_dial, 0, N(dials));
+	tcase_add_test(tc, an_empty_list_refuses_nothing);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
