@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ini.h>
 
@@ -81,8 +82,8 @@ static const struct ckey alerts_keys[] = {
 };
 
 static const struct ckey topic_keys[] = {
-	{ "target", CT_DURATION, TOP(target_ms), NULL, 1000, INT64_MAX },
-	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, INT64_MAX },
+	{ "target", CT_DURATION, TOP(target_ms), NULL, 1000, CBD_TARGET_MAX_MS },
+	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, CBD_TARGET_MAX_MS },
 	{ "urgent", CT_BOOL, TOP(urgent), "no", 0, 0 },
 	{ "max_attempts", CT_INT, TOP(max_attempts), "3", 1, 20 },
 	{ "retry_backoff", CT_DURATION, TOP(retry_backoff_ms), "2h", 1000, 604800000 },
@@ -439,6 +440,33 @@ find_calendar(const struct config *c, const char *name)
 	return NULL;
 }
 
+/* A due time is searched CBD_CALENDAR_HORIZON_DAYS ahead: a target a
+ * calendar does not open long enough for in that time would have no due
+ * time at all. Checked from now against half the horizon, so that the
+ * requests of the coming months, and their retries, stay inside it. */
+static int
+check_targets_fit(const struct config *c, char *why, size_t whylen)
+{
+	const int64_t now = (int64_t)time(NULL) * 1000;
+	const int64_t half = CBD_CALENDAR_HORIZON_DAYS / 2 * 86400000LL;
+	size_t i, j;
+
+	for (i = 0; i < c->ntopics; i++)
+		for (j = 0; j < c->nsites; j++) {
+			const struct topic_policy *t = &c->topics[i];
+			const struct calendar *cal = config_calendar(t, &c->sites[j]);
+			int64_t due = calendar_add(cal, now, t->target_ms);
+
+			if (due == -1 || due - now > half) {
+				snprintf(why, whylen, "[topic %s]: target: calendar "
+				    "'%s' is not open that long within %d days", t->name,
+				    cal->name, CBD_CALENDAR_HORIZON_DAYS / 2);
+				return -1;
+			}
+		}
+	return 0;
+}
+
 static int
 check_whole(struct config *c, char *why, size_t whylen)
 {
@@ -497,6 +525,8 @@ check_whole(struct config *c, char *why, size_t whylen)
 			return -1;
 		}
 	}
+	if (check_targets_fit(c, why, whylen) == -1)
+		return -1;
 	if (strcmp(c->alert_transport, "local") && strcmp(c->alert_transport, "tcp") &&
 	    strcmp(c->alert_transport, "udp")) {
 		snprintf(why, whylen, "[alerts]: transport '%s' is not local, tcp or udp",

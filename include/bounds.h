@@ -85,6 +85,11 @@
 #define CBD_DAY_INTERVALS_MAX 4
 #define CBD_CALENDAR_HORIZON_DAYS 400
 
+/* The longest target a topic may promise, in open time: a call-back due
+ * more than 90 days later is no call-back promise, and the bound keeps
+ * the calendar arithmetic far from overflowing int64 milliseconds. */
+#define CBD_TARGET_MAX_MS (90LL * 24 * 3600 * 1000)
+
 /* Warning thresholds a topic may have, as fractions of its target. */
 #define CBD_WARN_MAX 8
 
