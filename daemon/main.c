@@ -25,6 +25,7 @@
 #include "store.h"
 #include "sweep.h"
 #include "timefmt.h"
+#include "validate.h"
 #include "watchdog.h"
 
 #include "autoconf.h"
@@ -164,6 +165,13 @@ create_token(const char *role, const char *caseworker, const char *label)
 	if ((bit == ROLE_CASEWORKER) != (caseworker != NULL)) {
 		fprintf(stderr, "callbackd: --caseworker ID is needed for the "
 		    "caseworker role and only for it\n");
+		return 1;
+	}
+	/* as the API checks it: an empty id would read every unassigned
+	 * callback as if it were assigned to "" */
+	if (caseworker && !validate_ident(caseworker)) {
+		fprintf(stderr, "callbackd: --caseworker '%s' is not a caseworker "
+		    "id (lower-case letters, digits, '_' and '-')\n", caseworker);
 		return 1;
 	}
 	if (auth_new_token(token, hash) == -1) {

@@ -43,3 +43,16 @@ def test_a_target_past_the_calendar_is_refused(t):
                             "wed = 08:00-16:00\nthu = 08:00-16:00\nfri = 08:00-16:00")
     code, err = check(d, office)
     assert code == 0, err
+
+
+def test_create_token_refuses_a_caseworker_id_that_is_none(t):
+    """--create-token caseworker --caseworker "" made a token that read
+    every unassigned callback as if assigned to it; the API refused it."""
+    d = t.daemon(start=False)
+    before = t.scalar("SELECT count(*) FROM tokens")
+    for bad in ("", "Anna Müller", "a" * 200):
+        out = d.run("--create-token", "caseworker", "--caseworker", bad, check=False)
+        assert out.returncode == 1 and "is not a caseworker id" in out.stderr, out
+        assert out.stdout == ""
+    assert t.scalar("SELECT count(*) FROM tokens") == before
+    assert d.run("--create-token", "caseworker", "--caseworker", "anna").returncode == 0
