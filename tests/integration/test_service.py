@@ -86,6 +86,19 @@ def test_unit_verifies_and_make_install_places_everything(t):
     assert unit, sorted(files)
     text = open(os.path.join(dest, unit[0])).read()
     assert "Type=notify" in text and "ExecReload=" in text and "WatchdogSec=" in text
+    # a static user, so the config with its passwords can be 0640 root:callbackd
+    assert "User=callbackd" in text and "DynamicUser" not in text
+    for line in ("ProtectProc=invisible", "ProcSubset=pid", "LimitNOFILE=8192"):
+        assert line in text, line
+    assert "usr/local/lib/sysusers.d/callbackd.conf" in files, sorted(files)
+    os.makedirs(os.path.join(dest, "etc"), exist_ok=True)
+    out = subprocess.run(["systemd-sysusers", f"--root={dest}",
+                          os.path.join(dest, "usr/local/lib/sysusers.d/callbackd.conf")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    with open(os.path.join(dest, "etc/passwd")) as f:
+        assert any(x.startswith("callbackd:") and x.rstrip().endswith(":/usr/sbin/nologin")
+                   for x in f), "sysusers made the user"
     # verify against the binary built here
     local = os.path.join(dest, "callbackd.service")
     with open(local, "w") as f:
