@@ -92,6 +92,7 @@ static void
 reload(void)
 {
 	struct config *next = &configs[!current], *now = &configs[current];
+	int64_t retention_days = now->retention_days;
 	char err[512];
 
 	sd_notify(0, "RELOADING=1");
@@ -111,6 +112,7 @@ reload(void)
 	log_init_debug(conf->debug);
 	log_info("SIGHUP: configuration reloaded (%zu topics, %zu sites, %zu "
 	    "calendars)", conf->ntopics, conf->nsites, conf->ncalendars - 1);
+	retention_reloaded(retention_days);
 	sd_notify(0, "READY=1");
 }
 

@@ -43,6 +43,12 @@ metrics_count(enum metric_counter c)
 }
 
 void
+metrics_add(enum metric_counter c, uint64_t n)
+{
+	counters[c] += n;
+}
+
+void
 metrics_request(const char *route, int status, int64_t micros)
 {
 	struct route_stats *r = NULL;
@@ -103,6 +109,12 @@ metrics_write(FILE *f)
 	counter(f, "callbackd_queue_rebuilds_total",
 	    "Rebuilds of the Redis queue index from PostgreSQL.",
 	    counters[M_REBUILDS]);
+	counter(f, "callbackd_retention_checks_total",
+	    "Runs of the retention check, also while retention_days is 0.",
+	    counters[M_RETENTION_CHECKS]);
+	counter(f, "callbackd_retention_erased_total",
+	    "Callbacks whose personal data this daemon erased.",
+	    counters[M_RETENTION_ERASED]);
 
 	fprintf(f, "# HELP callbackd_http_connections HTTP connections open.\n"
 	    "# TYPE callbackd_http_connections gauge\ncallbackd_http_connections %u\n",

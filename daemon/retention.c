@@ -3,13 +3,14 @@
  * has PostgreSQL erase phone, name, customer reference and notes of the
  * callbacks closed longer than retention_days ago, in batches, each
  * erasure an event. Times, counts and outcomes stay for the reports. It
- * knows no SQL.
+ * knows no SQL. retention_days = 0 stops it, also when a reload says so.
  */
 #include <event2/event.h>
 
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "retention.h"
 #include "store.h"
 #include "timefmt.h"
@@ -18,21 +19,25 @@ static struct event *ev_check;
 static int running;
 static long long erased;
 
+static int64_t run_days; /* retention_days of the run under way */
+
 static void
 batch_done(void *arg, enum store_status st, int n)
 {
 	(void)arg;
-	if (st == STORE_OK && n > 0)
+	if (st == STORE_OK && n > 0) {
 		erased += n;
-	if (st == STORE_OK && n == CBD_ERASE_BATCH) {
-		store_erase_personal((int)conf->retention_days, CBD_ERASE_BATCH,
-		    batch_done, NULL);
+		metrics_add(M_RETENTION_ERASED, (uint64_t)n);
+	}
+	/* a reload to 0 in the middle of a run stops it after this batch */
+	if (st == STORE_OK && n == CBD_ERASE_BATCH && conf->retention_days == run_days) {
+		store_erase_personal((int)run_days, CBD_ERASE_BATCH, batch_done, NULL);
 		return;
 	}
 	if (erased > 0)
 		log_info("retention: erased the personal data of %lld callback%s "
-		    "closed more than %lld days ago", erased, erased == 1 ? "" : "s",
-		    (long long)conf->retention_days);
+		    "closed more than %lld day%s ago", erased, erased == 1 ? "" : "s",
+		    (long long)run_days, run_days == 1 ? "" : "s");
 	running = 0;
 }
 
@@ -42,12 +47,41 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (running || !store_ready())
+	metrics_count(M_RETENTION_CHECKS);
+	/* 0 keeps personal data for good: the operator's choice, never
+	 * "erase everything closed more than 0 days ago" */
+	if (conf->retention_days == 0 || running || !store_ready())
 		return;
 	running = 1;
 	erased = 0;
-	store_erase_personal((int)conf->retention_days, CBD_ERASE_BATCH,
-	    batch_done, NULL);
+	run_days = conf->retention_days;
+	store_erase_personal((int)run_days, CBD_ERASE_BATCH, batch_done, NULL);
+}
+
+static void
+log_horizon(const char *when)
+{
+	if (conf->retention_days == 0)
+		log_info("retention %s: off (retention_days = 0); personal data "
+		    "is kept", when);
+	else
+		log_info("retention %s: the personal data of callbacks closed more "
+		    "than %lld day%s ago is erased every %lld s", when,
+		    (long long)conf->retention_days, conf->retention_days == 1 ? "" : "s",
+		    (long long)(conf->retention_check_ms / 1000));
+}
+
+void
+retention_reloaded(int64_t old_days)
+{
+	if (conf->retention_days == old_days)
+		return;
+	if (old_days == 0 || (conf->retention_days && conf->retention_days < old_days))
+		log_warnx("retention: the reload widens what is erased: from the "
+		    "next run on, callbacks closed more than %lld day%s ago (was %s)",
+		    (long long)conf->retention_days, conf->retention_days == 1 ? "" : "s",
+		    old_days ? "longer" : "off");
+	log_horizon("after the reload");
 }
 
 void
@@ -55,8 +89,7 @@ retention_init(struct event_base *base)
 {
 	struct timeval tv;
 
-	if (conf->retention_days == 0)
-		return; /* kept for good, by the operator's choice */
+	log_horizon("at start");
 	ms_timeval(conf->retention_check_ms, &tv);
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);
 	evtimer_add(ev_check, &tv);

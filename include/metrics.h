@@ -11,10 +11,12 @@
 
 enum metric_counter {
 	M_ALERTS_AT_RISK, M_ALERTS_BREACHED, M_PG_RECONNECTS, M_REDIS_RECONNECTS,
-	M_REBUILDS, M_HTTP_CUT_TIMEOUT, M_HTTP_CUT_LIMIT, M_COUNTERS
+	M_REBUILDS, M_HTTP_CUT_TIMEOUT, M_HTTP_CUT_LIMIT, M_RETENTION_CHECKS,
+	M_RETENTION_ERASED, M_COUNTERS
 };
 
 void metrics_count(enum metric_counter);
+void metrics_add(enum metric_counter, uint64_t n);
 /* One HTTP request answered: its route pattern, status and duration. */
 void metrics_request(const char *route, int status, int64_t micros);
 /* HTTP connections open now. */
