@@ -154,8 +154,12 @@ mono_us(void)
 static void
 answered(struct http_ctx *ctx, int status)
 {
-	metrics_request(ctx->route ? ctx->route->path : "other", status,
-	    mono_us() - ctx->started_us);
+	const char *route = ctx->route ? ctx->route->path : "other";
+	int64_t us = mono_us() - ctx->started_us;
+
+	metrics_request(route, status, us);
+	/* the route's pattern, never the path: no query string reaches the log */
+	log_debug("http: %s answered %d in %lld us", route, status, (long long)us);
 }
 
 static void

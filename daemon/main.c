@@ -148,7 +148,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 schema_mismatch(const char *why)
 {
-	log_warnx("%s", why);
+	log_errx("%s", why);
 	exit_code = 1;
 	stop();
 }

@@ -107,3 +107,51 @@ def test_unit_verifies_and_make_install_places_everything(t):
                          text=True, timeout=60)
     shutil.rmtree(dest, ignore_errors=True)
     assert out.returncode == 0 and "callbackd.service" not in out.stderr, out.stderr
+
+
+def test_journal_lines_carry_their_priority(t):
+    """Under systemd (stderr is the stream JOURNAL_STREAM names) every line
+    starts with its sd-daemon priority, so journalctl -p warning shows the
+    warnings; debug = yes gives debug lines; without the journal, lines
+    carry a level word."""
+    d = t.daemon(start=False)
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("shutdown_grace = 10s", "shutdown_grace = 10s\ndebug = yes"))
+    open(d.log, "ab").close()
+    st = os.stat(d.log)
+    d.start(env={"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"})
+    assert d.req("GET", "/healthz")[0] == 200
+    with open(d.conf, "a") as f:
+        f.write("\n[topic broken]\ntarget = soon\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for("refusal", lambda: "refused" in d.log_tail())
+    assert d.stop() == 0
+    lines = d.log_tail(1000).split("\n")
+    assert "<6>SIGTERM: finishing requests in flight, then stopping" in lines, lines
+    assert any(x.startswith("<4>SIGHUP: the new configuration is refused") for x in lines)
+    assert "<7>http: /healthz answered 200 in" in "\n".join(lines)
+    assert all(x[:3] in ("<3>", "<4>", "<6>", "<7>") for x in lines if x), lines
+    # a schema it cannot run on is an error, and the daemon exits 1
+    with open(d.conf) as f:
+        good = f.read().replace("\n[topic broken]\ntarget = soon\n", "")
+    with open(d.conf, "w") as f:
+        f.write(good)
+    t.sql("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')")
+    env = dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+    with open(d.log, "ab") as err:
+        code = subprocess.run([harness.CALLBACKD, "-c", d.conf, "-f"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=err, timeout=30).returncode
+    assert code == 1
+    assert "<3>database schema is at version 999" in d.log_tail(20), d.log_tail(20)
+
+
+def test_plain_stderr_lines_carry_a_level_word(t):
+    d = t.daemon()
+    with open(d.conf, "a") as f:
+        f.write("\n[topic broken]\ntarget = soon\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for("refusal", lambda: "callbackd: warning: SIGHUP: the new configuration is "
+             "refused" in d.log_tail())
+    assert "callbackd: debug:" not in d.log_tail(1000)  # debug = no
