@@ -51,6 +51,7 @@ static int64_t backoff_ms;
 static int connected;    /* the TCP connection is up */
 static int usable;       /* connected, set up and noeviction */
 static int index_lost_pending; /* rebuild once Redis is usable */
+static long syncs_missed; /* syncs not applied since the index was built */
 static int policy_warned;
 static int index_built;        /* we set the marker since the last loss */
 static queue_lost_fn *on_lost;
@@ -344,6 +345,8 @@ sync_reply(void *arg, const redisReply *reply)
 		    (size_t)i < reply->elements ? reply->element[i] : NULL;
 		if (r && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "waiting"))
 			promote_schedule(b->items[i].not_before);
+		if (!reply)
+			syncs_missed++;
 		if (b->items[i].fn)
 			b->items[i].fn(b->items[i].arg, reply != NULL);
 	}
@@ -892,6 +895,7 @@ static void
 lost(void)
 {
 	index_lost_pending = 0;
+	syncs_missed = 0; /* the rebuild brings them all */
 	index_built = 0;
 	if (on_lost)
 		on_lost();
@@ -935,6 +939,15 @@ policy_reply(redisAsyncContext *ctx, void *r, void *priv)
 	} else if (!usable && !policy_warned) {
 		log_warnx("%s; the queue index is not used until it is", state);
 		policy_warned = 1;
+	}
+	/* Syncs refused while Redis could not be used (it may evict, it
+	 * stalled) left their callbacks out of step: the index is rebuilt as
+	 * soon as it is usable again, not at the next SIGUSR1. */
+	if (usable && syncs_missed && !index_lost_pending) {
+		log_warnx("redis: %ld index update%s could not be applied; "
+		    "rebuilding the index from PostgreSQL", syncs_missed,
+		    syncs_missed == 1 ? "" : "s");
+		index_lost_pending = 1;
 	}
 	if (usable && index_lost_pending)
 		lost();

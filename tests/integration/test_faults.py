@@ -165,3 +165,25 @@ def test_faults_under_load(t):
     check(t, load, "one of two daemons killed")
     # the lapsed leases of the killed daemon's claims come back by themselves
     assert d1.req("GET", "/readyz")[0] == 200
+
+
+def test_index_is_mended_when_redis_may_no_longer_evict(t):
+    """While Redis' maxmemory-policy allowed eviction, an intake was
+    committed and not indexed; when the policy went back to noeviction the
+    daemon said the index was usable, yet the callback stayed out of every
+    queue until SIGUSR1. Now it is rebuilt as soon as Redis is usable."""
+    d = t.daemon()
+    tel = d.token("telephony")
+    body = {"phone": "0231 5550111", "topic": "general", "site": "dortmund"}
+    t.redis.cli("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    try:
+        wait_for("not ready", lambda: d.req("GET", "/readyz")[0] == 503)
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", body, tel)
+        assert st == 201, cb
+        assert cb["id"] not in t.ready()
+        assert "committed but not indexed" in d.log_tail(20)
+    finally:
+        t.redis.cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    wait_for("indexed", lambda: cb["id"] in t.ready())
+    assert "index update could not be applied; rebuilding" in d.log_tail(40)
+    assert t.index_faults() == []
