@@ -970,16 +970,27 @@ check_policy(void)
 	redisAsyncCommand(ac, policy_reply, NULL, "CONFIG GET maxmemory-policy");
 }
 
+/* Says why Redis cannot be reached: once for each new reason, not at
+ * every retry of an outage. */
+static void
+cannot_connect(const char *why)
+{
+	char next[sizeof(state)];
+
+	not_ready = "unreachable";
+	snprintf(next, sizeof(next), "redis: cannot connect: %s", why);
+	if (strcmp(next, state))
+		log_warnx("%s; retrying", next);
+	memcpy(state, next, sizeof(state));
+}
+
 static void
 on_connect(const redisAsyncContext *ctx, int status)
 {
 	int i;
 
 	if (status != REDIS_OK) {
-		not_ready = "unreachable";
-		snprintf(state, sizeof(state), "redis: cannot connect: %s", ctx->errstr);
-		if (backoff_ms >= CBD_RECONNECT_MAX_MS / 2 || backoff_ms == 0)
-			log_warnx("%s", state);
+		cannot_connect(ctx->errstr);
 		ac = NULL; /* hiredis frees the context after this callback */
 		schedule_retry();
 		return;
@@ -1008,8 +1019,9 @@ on_disconnect(const redisAsyncContext *ctx, int status)
 	connected = 0;
 	usable = 0;
 	not_ready = "unreachable";
-	snprintf(state, sizeof(state), "redis: connection lost%s",
-	    status == REDIS_OK ? "" : ": error");
+	snprintf(state, sizeof(state), "redis: connection lost%s%s",
+	    status == REDIS_OK ? "" : ": ", status == REDIS_OK ? "" :
+	    ctx->errstr[0] ? ctx->errstr : "error");
 	log_warnx("%s; reconnecting", state);
 	metrics_count(M_REDIS_RECONNECTS);
 	schedule_retry();
@@ -1020,14 +1032,12 @@ queue_connect(void)
 {
 	ac = redisAsyncConnect(conf->redis_host, (int)conf->redis_port);
 	if (!ac) {
-		not_ready = "unreachable";
-		snprintf(state, sizeof(state), "redis: out of memory");
+		cannot_connect("out of memory");
 		schedule_retry();
 		return;
 	}
 	if (ac->err) {
-		not_ready = "unreachable";
-		snprintf(state, sizeof(state), "redis: cannot connect: %s", ac->errstr);
+		cannot_connect(ac->errstr);
 		redisAsyncFree(ac);
 		ac = NULL;
 		schedule_retry();

@@ -328,8 +328,13 @@ conn_notice(void *arg, const char *message)
 static void
 conn_connect(struct pgconn *c)
 {
+	/* application_name first, so a conninfo that names one wins; ours
+	 * makes the pool easy to find in pg_stat_activity */
+	static const char *const keys[] = { "application_name", "dbname", NULL };
+	const char *values[] = { "callbackd", conf->pg_conninfo, NULL };
+
 	c->state = CONN_CONNECTING;
-	c->pg = PQconnectStart(conf->pg_conninfo);
+	c->pg = PQconnectStartParams(keys, values, 1);
 	if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
 		char why[120];
 
@@ -339,7 +344,7 @@ conn_connect(struct pgconn *c)
 		return;
 	}
 	PQsetNoticeProcessor(c->pg, conn_notice, NULL);
-	/* PQconnectStart wants to be polled for writing first. */
+	/* PQconnectStartParams wants to be polled for writing first. */
 	c->ev_read = event_new(base, PQsocket(c->pg), EV_WRITE, conn_poll_cb, c);
 	event_add(c->ev_read, NULL);
 }

@@ -23,7 +23,9 @@ quiet(void *arg, const char *message)
 static PGconn *
 admin_connect(const char *conninfo)
 {
-	PGconn *pg = PQconnectdb(conninfo);
+	static const char *const keys[] = { "application_name", "dbname", NULL };
+	const char *values[] = { "callbackd admin", conninfo, NULL };
+	PGconn *pg = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "callbackd: cannot connect to PostgreSQL: %s",

@@ -6,6 +6,8 @@ PostgreSQL exactly once and, if open, in the queue; nothing was completed
 twice; the only error status ever seen is 503."""
 
 import http.client
+import os
+import re
 import signal
 import threading
 import time
@@ -187,3 +189,37 @@ def test_index_is_mended_when_redis_may_no_longer_evict(t):
     wait_for("indexed", lambda: cb["id"] in t.ready())
     assert "index update could not be applied; rebuilding" in d.log_tail(40)
     assert t.index_faults() == []
+
+
+def _pg_log_count(t, needle):
+    with open(os.path.join(t.pg.dir, "log"), errors="replace") as f:
+        return f.read().count(needle)
+
+
+def test_postgres_refusals_are_logged_once_with_their_reason(t):
+    """With PostgreSQL refusing connections, the log said only "connection
+    N lost"; the reason appeared in /readyz alone. Now the server's reason
+    is logged once per change, however often the pool retries, and the
+    pool can be found in pg_stat_activity by its application_name."""
+    d = t.daemon()
+    tel = d.token("telephony")
+    assert d.req("POST", "/v1/callbacks", {"phone": "0231 5550112", "topic": "general",
+                 "site": "dortmund"}, tel)[0] == 201
+    mine = f"application_name = 'callbackd' AND datname = '{t.db}'"
+    wait_for("pool", lambda: t.scalar(f"SELECT count(*) FROM pg_stat_activity WHERE {mine}")
+             == "4")
+    refusal = f'database "{t.db}" is not currently accepting connections'
+    before = _pg_log_count(t, refusal)
+    t.pg.psql("postgres", f"ALTER DATABASE {t.db} ALLOW_CONNECTIONS false")
+    try:
+        t.pg.psql("postgres", f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  f"WHERE {mine}")
+        # the pool has tried at least three times since
+        wait_for("retries", lambda: _pg_log_count(t, refusal) >= before + 3, timeout=30)
+        assert d.req("GET", "/readyz")[2]["checks"]["postgres"] == "unreachable"
+    finally:
+        t.pg.psql("postgres", f"ALTER DATABASE {t.db} ALLOW_CONNECTIONS true")
+    wait_for("ready", lambda: d.req("GET", "/readyz")[0] == 200, timeout=30)
+    log = d.log_tail(400)
+    assert log.count(refusal) == 1, log
+    assert re.search(r"postgres: connection \d lost: ", log), log
