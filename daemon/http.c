@@ -99,6 +99,12 @@ struct http_ctx {
 static struct evhttp *http;
 static struct evhttp_bound_socket *bound;
 static unsigned in_flight; /* requests received, answer not yet sent out */
+
+unsigned
+http_in_flight(void)
+{
+	return in_flight;
+}
 static int shutting_down;
 static void (*on_drained)(void);
 static struct event_base *base;

@@ -68,7 +68,12 @@ grace_over(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	log_warnx("shutdown grace period over with requests unanswered; stopping");
+	/* what was in flight is lost to its clients: an exit status that
+	 * says so, for systemd and whoever reads the journal */
+	log_errx("shutdown_grace of %lld ms over with %u request%s unanswered; "
+	    "stopping with exit status 1", (long long)conf->shutdown_grace_ms,
+	    http_in_flight(), http_in_flight() == 1 ? "" : "s");
+	exit_code = 1;
 	event_base_loopexit(base, NULL);
 }
 

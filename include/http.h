@@ -33,6 +33,8 @@ typedef void api_handler(struct api_req *);
 int http_init(struct event_base *);
 /* Stops accepting; done is called once every request has been answered. */
 void http_shutdown_begin(void (*done)(void));
+/* Requests received whose answer has not gone out yet. */
+unsigned http_in_flight(void);
 void http_free(void);
 
 /* Sends body (taken over, may be NULL) as JSON and ends the request. */

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 
 import harness
 from harness import wait_for
@@ -155,3 +156,46 @@ def test_plain_stderr_lines_carry_a_level_word(t):
     wait_for("refusal", lambda: "callbackd: warning: SIGHUP: the new configuration is "
              "refused" in d.log_tail())
     assert "callbackd: debug:" not in d.log_tail(1000)  # debug = no
+
+
+def test_grace_running_out_says_so_and_exits_non_zero(t):
+    """SIGTERM with a request held in PostgreSQL past shutdown_grace: the
+    daemon logs how many requests were left unanswered and exits 1, so that
+    systemd and the operator see that a client lost its answer."""
+    d = t.daemon(start=False)
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("shutdown_grace = 10s", "shutdown_grace = 1s"))
+    d.start()
+    tel = d.token("telephony")
+
+    locker = t.pg.session(t.db)
+    locker.stdin.write("BEGIN;\nLOCK TABLE callbacks IN ACCESS EXCLUSIVE MODE;\n"
+                       "SELECT 'held';\n")
+    wait_for("lock", lambda: locker.stdout.readline().strip() == "held", timeout=15)
+    answers = []
+
+    def intake():
+        try:
+            answers.append(d.req("POST", "/v1/callbacks", {
+                "phone": "0231 5550113", "topic": "general", "site": "dortmund"}, tel)[0])
+        except OSError as e:  # the daemon went away without answering
+            answers.append(e)
+
+    th = threading.Thread(target=intake)
+    th.start()
+    try:
+        wait_for("intake waits", lambda: int(t.scalar(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted")) >= 1)
+        d.proc.send_signal(signal.SIGTERM)
+        code = d.proc.wait(15)
+        d.proc = None
+    finally:
+        locker.stdin.write("COMMIT;\n\\q\n")
+        locker.stdin.flush()
+        locker.wait(10)
+        th.join(30)
+    assert code == 1, code
+    assert isinstance(answers[0], OSError), answers
+    assert "shutdown_grace of 1000 ms over with 1 request unanswered" in d.log_tail(20)
