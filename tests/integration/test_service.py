@@ -81,12 +81,16 @@ def test_unit_verifies_and_make_install_places_everything(t):
                  "usr/local/share/callbackd/sql/001_foundation.sql",
                  "usr/local/share/callbackd/www/index.html",
                  "usr/local/share/callbackd/www/app.js",
-                 "usr/local/share/man/man8/callbackd.8"):
+                 "usr/local/share/man/man8/callbackd.8",
+                 "usr/local/share/doc/callbackd/README.md",
+                 # the unit follows --prefix like everything else
+                 "usr/local/lib/systemd/system/callbackd.service"):
         assert want in files, (want, sorted(files))
     unit = [f for f in files if f.endswith("callbackd.service")]
     assert unit, sorted(files)
     text = open(os.path.join(dest, unit[0])).read()
     assert "Type=notify" in text and "ExecReload=" in text and "WatchdogSec=" in text
+    assert "Documentation=file:///usr/local/share/doc/callbackd/README.md" in text
     # a static user, so the config with its passwords can be 0640 root:callbackd
     assert "User=callbackd" in text and "DynamicUser" not in text
     for line in ("ProtectProc=invisible", "ProcSubset=pid", "LimitNOFILE=8192"):
