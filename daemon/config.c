@@ -1,11 +1,15 @@
 /*
  * config.c owns the configuration file: one table row per key with its
  * type, default and where it lands, in the manner of pgbouncer. Every
- * error names the file, the line and the key. It never opens a socket.
+ * error names the file, the line and the key. It opens no socket; only
+ * config_check_listen asks the resolver, at start-up.
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,10 +116,48 @@ static const struct ckey calendar_keys[] = {
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
+/* A [section] header as the file has it, and the line it is on: inih
+ * tells neither, and errors about a whole section (empty, given twice,
+ * missing a key) name its line. */
+struct section_line {
+	char name[CBD_IDENT_MAX + 16];
+	int line;
+	int nkeys;
+};
+
+/* A key as given in a section, to find it given twice. */
+struct given_key {
+	int section; /* index into sections */
+	char name[32];
+	int line;
+};
+
 struct parse {
 	struct config *cfg;
 	char err[256]; /* first error, without file and line */
+	/* what the reader saw: the line being parsed and whether it goes on
+	 * the value before it (an indented continuation) */
+	int line;
+	int in_line; /* the last piece read did not end the line */
+	int continuation;
+	struct section_line *sections;
+	int nsections;
+	struct given_key *keys;
+	int nkeys;
+	/* where the text comes from: a file or a string */
+	FILE *file;
+	const char *text;
 };
+
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
 
 static int
 set_value(const struct ckey *k, void *base, const char *val, char *why,
@@ -230,9 +272,11 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 
 		while (*p) {
 			if (sscanf(p, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 ||
-			    used != 10 || mo < 1 || mo > 12 || d < 1 || d > 31) {
+			    used != 10 || mo < 1 || mo > 12 || d < 1 ||
+			    d > days_in_month(y, mo)) {
 				snprintf(why, whylen, "'%s' is not a list of dates "
-				    "(YYYY-MM-DD, comma separated)", val);
+				    "(YYYY-MM-DD, comma separated, each a day of "
+				    "the calendar)", val);
 				return -1;
 			}
 			if (!(grown = realloc(c->closed, (c->nclosed + 1) *
@@ -372,6 +416,157 @@ named_section(struct parse *p, const char *section, const char *kind)
 	return t;
 }
 
+/* Notes a key of the current section; -1 (and the error) when the
+ * section has it already: the last would win unseen ("country_code = 49"
+ * then "41" stored +41 numbers). */
+static int
+key_given(struct parse *p, const char *name)
+{
+	struct given_key *grown;
+	int i, sec = p->nsections - 1;
+
+	for (i = 0; i < p->nkeys; i++)
+		if (p->keys[i].section == sec && !strcmp(p->keys[i].name, name)) {
+			snprintf(p->err, sizeof(p->err), "%s: given twice in [%s] "
+			    "(first on line %d)", name, p->sections[sec].name,
+			    p->keys[i].line);
+			return -1;
+		}
+	if (!(grown = realloc(p->keys, (p->nkeys + 1) * sizeof(*grown)))) {
+		snprintf(p->err, sizeof(p->err), "%s: out of memory", name);
+		return -1;
+	}
+	p->keys = grown;
+	grown[p->nkeys].section = sec;
+	snprintf(grown[p->nkeys].name, sizeof(grown[0].name), "%s", name);
+	grown[p->nkeys++].line = p->line;
+	if (sec >= 0)
+		p->sections[sec].nkeys++;
+	return 0;
+}
+
+/* Notes a "[name]" header line; -1 (and the error) for a section given
+ * twice, which would merge into the first unseen. */
+static int
+section_seen(struct parse *p, const char *line)
+{
+	struct section_line *grown, *sec;
+	const char *end;
+	size_t n;
+	int i;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line != '[' || !(end = strchr(line, ']')))
+		return 0; /* not a header: inih says what is wrong with it */
+	if (!(grown = realloc(p->sections, (p->nsections + 1) * sizeof(*grown))))
+		return -1;
+	p->sections = grown;
+	sec = &grown[p->nsections];
+	n = (size_t)(end - line - 1);
+	if (n >= sizeof(sec->name))
+		n = sizeof(sec->name) - 1;
+	memcpy(sec->name, line + 1, n);
+	sec->name[n] = '\0';
+	sec->line = p->line;
+	sec->nkeys = 0;
+	for (i = 0; i < p->nsections; i++)
+		if (!strcmp(grown[i].name, sec->name)) {
+			snprintf(p->err, sizeof(p->err), "[%s]: given twice (first on "
+			    "line %d); keep one section per name", sec->name,
+			    grown[i].line);
+			return -1;
+		}
+	p->nsections++;
+	return 0;
+}
+
+/* inih's reader: one line at a time, from the file or the string, with
+ * the line count and the section headers that inih does not pass on. */
+static char *
+read_line(char *buf, int size, void *stream)
+{
+	struct parse *p = stream;
+	int n = 0, start;
+
+	if (p->err[0])
+		return NULL; /* stop at the first error: inih has its line */
+	if (p->file) {
+		if (!fgets(buf, size, p->file))
+			return NULL;
+	} else {
+		if (!*p->text)
+			return NULL;
+		while (n < size - 1 && p->text[n] && p->text[n] != '\n')
+			n++;
+		if (p->text[n] == '\n' && n < size - 1)
+			n++;
+		memcpy(buf, p->text, (size_t)n);
+		buf[n] = '\0';
+		p->text += n;
+	}
+	/* a line longer than inih's buffer comes in pieces: count it once */
+	start = !p->in_line;
+	if (start) {
+		p->line++;
+		p->continuation = buf[0] == ' ' || buf[0] == '\t';
+	}
+	n = (int)strlen(buf);
+	p->in_line = n > 0 && buf[n - 1] != '\n';
+	if (start && section_seen(p, buf) == -1) {
+		/* inih stops at the next line it cannot parse: hand it one */
+		if (!p->err[0])
+			snprintf(p->err, sizeof(p->err), "out of memory");
+		snprintf(buf, (size_t)size, "%s", "=\n");
+	}
+	return buf;
+}
+
+/* The line of the section a check_whole reason names ("[site bar]: ..."),
+ * or 0. */
+static int
+section_line_of(const struct parse *p, const char *why)
+{
+	const char *end = strchr(why, ']');
+	int i;
+
+	if (why[0] != '[' || !end)
+		return 0;
+	for (i = 0; i < p->nsections; i++)
+		if (strlen(p->sections[i].name) == (size_t)(end - why - 1) &&
+		    !strncmp(p->sections[i].name, why + 1, (size_t)(end - why - 1)))
+			return p->sections[i].line;
+	return 0;
+}
+
+/* Sites, topics and calendars are made by their keys: a section without
+ * any would not exist at all. */
+static int
+check_empty_sections(const struct parse *p, char *why, size_t whylen,
+    int *line)
+{
+	static const struct {
+		const char *kind, *missing;
+	} kinds[] = {
+		{ "site ", "calendar is missing" },
+		{ "topic ", "target is missing" },
+		{ "calendar ", "no opening hours (mon = 08:00-16:00, ...)" },
+	};
+	size_t k;
+	int i;
+
+	for (i = 0; i < p->nsections; i++)
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (!p->sections[i].nkeys && !strncmp(p->sections[i].name,
+			    kinds[k].kind, strlen(kinds[k].kind))) {
+				snprintf(why, whylen, "[%s]: empty section: %s",
+				    p->sections[i].name, kinds[k].missing);
+				*line = p->sections[i].line;
+				return -1;
+			}
+	return 0;
+}
+
 static int
 on_key(void *user, const char *section, const char *name, const char *value)
 {
@@ -418,10 +613,14 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		    name, section);
 		return 0;
 	}
+	if (!p->continuation && key_given(p, name) == -1)
+		return 0;
 	if (set_value(k, base, value, why, sizeof(why)) == -1) {
 		snprintf(p->err, sizeof(p->err), "%s: %s", name, why);
 		return 0;
 	}
+	if (k->type == CT_LISTEN)
+		p->cfg->listen_line = p->line;
 	return 1;
 fail:
 	if (!p->err[0])
@@ -551,7 +750,7 @@ load(const char *path, const char *text, struct config *c, char *err,
 {
 	struct parse p;
 	char why[256];
-	int line;
+	int line, rc;
 
 	memset(c, 0, sizeof(*c));
 	memset(&p, 0, sizeof(p));
@@ -572,25 +771,56 @@ load(const char *path, const char *text, struct config *c, char *err,
 	strcpy(c->calendars[0].name, "24x7");
 	c->calendars[0].always = 1;
 	c->ncalendars = 1;
-	line = text ? ini_parse_string(text, on_key, &p) : ini_parse(path, on_key, &p);
-	if (line == -1) {
+	if (text)
+		p.text = text;
+	else if (!(p.file = fopen(path, "r"))) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	if (line == -2) {
+	line = ini_parse_stream(read_line, &p, on_key, &p);
+	if (p.file)
+		fclose(p.file);
+	rc = -1;
+	if (line == -2)
 		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	if (line > 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, line,
+	else if (line > 0 || p.err[0])
+		snprintf(err, errlen, "%s:%d: %s", path, line > 0 ? line : p.line,
 		    p.err[0] ? p.err : "syntax error (expected [section] or key = value)");
-		return -1;
+	else if (check_empty_sections(&p, why, sizeof(why), &line) == -1)
+		snprintf(err, errlen, "%s:%d: %s", path, line, why);
+	else if (check_whole(c, why, sizeof(why)) == -1) {
+		if ((line = section_line_of(&p, why)) > 0)
+			snprintf(err, errlen, "%s:%d: %s", path, line, why);
+		else
+			snprintf(err, errlen, "%s: %s", path, why);
+	} else
+		rc = 0;
+	free(p.sections);
+	free(p.keys);
+	return rc;
+}
+
+int
+config_check_listen(const struct config *c, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	char port[8], where[16] = "";
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", c->listen_port);
+	if ((rc = getaddrinfo(c->listen_host, port, &hints, &res)) == 0) {
+		freeaddrinfo(res);
+		return 0;
 	}
-	if (check_whole(c, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		return -1;
-	}
-	return 0;
+	if (c->listen_line)
+		snprintf(where, sizeof(where), ":%d", c->listen_line);
+	snprintf(err, errlen, "%s%s: listen: cannot resolve '%s': %s", c->path,
+	    where, c->listen_host, gai_strerror(rc));
+	return -1;
 }
 
 int

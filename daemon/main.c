@@ -304,8 +304,11 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || !path)
 		usage();
-	if (config_load(path, &configs[0], err, sizeof(err)) == -1) {
+	if (config_load(path, &configs[0], err, sizeof(err)) == -1 ||
+	    ((check || (!migrate && !role)) &&
+	    config_check_listen(&configs[0], err, sizeof(err)) == -1)) {
 		fprintf(stderr, "callbackd: %s\n", err);
+		config_free(&configs[0]);
 		return 1;
 	}
 	conf = &configs[0];

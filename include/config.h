@@ -33,6 +33,7 @@ struct config {
 
 	char listen_host[64];
 	int listen_port;
+	int listen_line;           /* where the file sets it; 0: the default */
 	char country_code[4];
 	int64_t max_body;
 	int64_t request_timeout_ms;
@@ -73,6 +74,10 @@ struct config {
 /* Reads and checks path. On error returns -1 with "FILE:LINE: key: why"
  * (or "FILE: [section]: why" for what has no line) in err. */
 int config_load(const char *path, struct config *, char *err, size_t errlen);
+/* Whether the listen address resolves to one this host can bind: 0, or
+ * -1 with "file:line: listen: ..." in err. Asks the resolver, so it is
+ * for start-up and --check-config, never for a reload in the loop. */
+int config_check_listen(const struct config *, char *err, size_t errlen);
 /* The same from text in memory (name stands for the file in messages). */
 int config_load_text(const char *name, const char *text, struct config *,
     char *err, size_t errlen);
