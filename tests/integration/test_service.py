@@ -91,6 +91,9 @@ def test_unit_verifies_and_make_install_places_everything(t):
     text = open(os.path.join(dest, unit[0])).read()
     assert "Type=notify" in text and "ExecReload=" in text and "WatchdogSec=" in text
     assert "Documentation=file:///usr/local/share/doc/callbackd/README.md" in text
+    # systemctl reload fails on a file the daemon would refuse: the check runs first
+    reloads = [x for x in text.split("\n") if x.startswith("ExecReload=")]
+    assert reloads[0].endswith("--check-config") and "kill -HUP" in reloads[1], reloads
     # a static user, so the config with its passwords can be 0640 root:callbackd
     assert "User=callbackd" in text and "DynamicUser" not in text
     for line in ("ProtectProc=invisible", "ProcSubset=pid", "LimitNOFILE=8192"):
