@@ -47,6 +47,10 @@ tokens_listed(void *arg, enum store_status st, const struct token_row *t, size_t
 		if (n == 0)
 			http_error(c->a, 404, "not_found", NULL, "no such token");
 		else {
+			/* committed: this daemon forgets every token at once
+			 * (a lookup still out is not kept), the others within
+			 * CBD_TOKEN_CACHE_MS */
+			auth_cache_clear();
 			log_info("token %lld revoked", (long long)t[0].id);
 			http_reply(c->a, 200, token_json(&t[0]), NULL);
 		}
@@ -145,9 +149,6 @@ api_tokens_revoke(struct api_req *a)
 		http_error(a, 404, "not_found", NULL, "no such token");
 		return;
 	}
-	/* this daemon forgets every token at once; the others within
-	 * CBD_TOKEN_CACHE_MS */
-	auth_cache_clear();
 	store_tokens(id, tokens_listed, c);
 }
 

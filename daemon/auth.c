@@ -130,13 +130,28 @@ static struct cache tokens = CACHE_INIT(token_slots, token_values,
 int
 auth_cache_get(const char *hash_hex, int64_t now, struct token_info *ti)
 {
-	return cache_get(&tokens, hash_hex, now, ti);
+	if (cache_get(&tokens, hash_hex, now, ti) == -1)
+		return -1;
+	return ti->id == 0; /* id 0: remembered as not a valid token */
+}
+
+unsigned
+auth_cache_generation(void)
+{
+	return cache_generation(&tokens);
 }
 
 void
-auth_cache_put(const char *hash_hex, int64_t now, const struct token_info *ti)
+auth_cache_put(unsigned gen, const char *hash_hex, int64_t now,
+    const struct token_info *ti)
 {
-	cache_put(&tokens, hash_hex, now, ti);
+	struct token_info none;
+
+	if (!ti) {
+		memset(&none, 0, sizeof(none));
+		ti = &none;
+	}
+	cache_put_read(&tokens, gen, hash_hex, now, ti);
 }
 
 void

@@ -64,4 +64,19 @@ void
 cache_clear(struct cache *c)
 {
 	memset(c->slots, 0, c->nslots * sizeof(c->slots[0]));
+	c->gen++;
+}
+
+unsigned
+cache_generation(const struct cache *c)
+{
+	return c->gen;
+}
+
+void
+cache_put_read(struct cache *c, unsigned gen, const char *key, int64_t now,
+    const void *value)
+{
+	if (gen == c->gen)
+		cache_put(c, key, now, value);
 }

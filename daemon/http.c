@@ -94,6 +94,7 @@ struct http_ctx {
 	struct evkeyvalq query;
 	int query_parsed;
 	char token_hash[65];
+	unsigned token_gen; /* the token cache's, when the lookup began */
 };
 
 static struct evhttp *http;
@@ -455,8 +456,9 @@ on_token_looked_up(void *arg, enum store_status st, const struct token_info *ti)
 {
 	struct http_ctx *ctx = arg;
 
-	if (st == STORE_OK)
-		auth_cache_put(ctx->token_hash, now_ms(), ti);
+	if (st == STORE_OK || st == STORE_NOT_FOUND)
+		auth_cache_put(ctx->token_gen, ctx->token_hash, now_ms(),
+		    st == STORE_OK ? ti : NULL);
 	on_token(ctx, st, ti);
 }
 
@@ -524,10 +526,15 @@ on_request(struct evhttp_request *req, void *arg)
 		    "send Authorization: Bearer with a valid token");
 		return;
 	}
-	if (auth_cache_get(ctx->token_hash, now_ms(), &ti) == 0) {
+	switch (auth_cache_get(ctx->token_hash, now_ms(), &ti)) {
+	case 0:
 		on_token(ctx, STORE_OK, &ti);
 		return;
+	case 1:
+		on_token(ctx, STORE_NOT_FOUND, NULL);
+		return;
 	}
+	ctx->token_gen = auth_cache_generation();
 	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
 }
 

@@ -38,8 +38,19 @@ const char *auth_bearer(const char *header);
  * once (the cache is cleared), through another within that time.
  */
 struct token_info;
+/* 0 and the token when known, 1 when remembered as no valid token (an
+ * unknown hash is not looked up again within the cache time: random
+ * bearer tokens do not each cost a PostgreSQL round trip), -1 when not
+ * remembered. */
 int auth_cache_get(const char *hash_hex, int64_t now, struct token_info *);
-void auth_cache_put(const char *hash_hex, int64_t now, const struct token_info *);
+/* Before a lookup: what auth_cache_put needs to tell whether a clear came
+ * while the lookup was out (the answer may then be stale). */
+unsigned auth_cache_generation(void);
+/* Keeps a lookup's answer (ti NULL: no valid token) unless a clear came
+ * since generation gen. */
+void auth_cache_put(unsigned gen, const char *hash_hex, int64_t now,
+    const struct token_info *ti);
+/* After a change to tokens or caseworkers has committed. */
 void auth_cache_clear(void);
 
 #endif

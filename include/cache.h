@@ -25,13 +25,14 @@ struct cache {
 	size_t nslots;
 	size_t value_size;
 	int64_t ttl_ms;
+	unsigned gen;   /* counts cache_clear calls */
 };
 
 /* A cache over two static arrays of the same length: slots and values. */
 #define CACHE_INIT(slot_array, value_array, ttl) { (slot_array), \
 	(unsigned char *)(value_array), \
 	sizeof(slot_array) / sizeof((slot_array)[0]), \
-	sizeof((value_array)[0]), (ttl) }
+	sizeof((value_array)[0]), (ttl), 0 }
 
 /* Copies the value of key into value; 0 when there, -1 when missing or
  * expired. */
@@ -41,7 +42,15 @@ int cache_get(const struct cache *, const char *key, int64_t now, void *value);
  * is not kept. */
 void cache_put(struct cache *, const char *key, int64_t now, const void *value);
 
-/* Forgets everything. */
+/* Forgets everything, and whatever was read before: see cache_put_read. */
 void cache_clear(struct cache *);
+
+/* A lookup's value arrives after a round trip, and a clear (a token
+ * revoked, a profile saved) may have come in between: then the value read
+ * may be the old one. Take cache_generation before the lookup and keep its
+ * answer with cache_put_read, which keeps it only if no clear came since. */
+unsigned cache_generation(const struct cache *);
+void cache_put_read(struct cache *, unsigned gen, const char *key, int64_t now,
+    const void *value);
 
 #endif

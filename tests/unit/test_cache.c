@@ -33,6 +33,25 @@ START_TEST(kept_until_it_expires)
 }
 END_TEST
 
+/* A lookup that began before a clear (a token revoked meanwhile) must not
+ * put the value it read back for a whole ttl. */
+START_TEST(a_value_read_before_a_clear_is_not_kept)
+{
+	int v = 1, got = 0;
+	unsigned gen = cache_generation(&c);
+
+	cache_put_read(&c, gen, "anna", 0, &v);
+	ck_assert_int_eq(cache_get(&c, "anna", 0, &got), 0);
+	gen = cache_generation(&c);
+	cache_clear(&c); /* the revocation commits while the lookup is out */
+	cache_put_read(&c, gen, "bernd", 0, &v);
+	ck_assert_int_eq(cache_get(&c, "bernd", 0, &got), -1);
+	ck_assert_int_eq(cache_get(&c, "anna", 0, &got), -1);
+	cache_put_read(&c, cache_generation(&c), "bernd", 0, &v);
+	ck_assert_int_eq(cache_get(&c, "bernd", 0, &got), 0);
+}
+END_TEST
+
 START_TEST(put_again_replaces_in_place)
 {
 	int v = 1, got = 0, i, used = 0;
@@ -141,6 +160,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, kept_until_it_expires);
 	tcase_add_test(tc, put_again_replaces_in_place);
+	tcase_add_test(tc, a_value_read_before_a_clear_is_not_kept);
 	tcase_add_test(tc, keys_that_hash_alike_do_not_evict_each_other);
 	tcase_add_test(tc, a_full_set_evicts_what_expires_first);
 	tcase_add_test(tc, long_keys_are_not_kept_and_clear_forgets);

@@ -1,0 +1,47 @@
+"""Token lookups and their cache: a revocation that commits while a lookup
+is out stays in force, and an unknown token is not looked up again at
+once (a flood of random bearer tokens costs no PostgreSQL round trips)."""
+
+import secrets
+import time
+
+
+def test_a_lookup_in_flight_does_not_bring_back_a_revoked_token(t):
+    """The cache was cleared when the revocation was asked for, before it
+    committed: a lookup of the same token that was out meanwhile put the
+    old, valid row back for five seconds."""
+    d = t.daemon()
+    admin = d.token("admin")
+    st, _, made, _ = d.req("POST", "/v1/tokens", {"role": "agent", "label": "leaver"}, admin)
+    assert st == 201, made
+    leaver = made["token"]
+    # the lookup of the new token and the revocation both wait on the lock;
+    # the lookup reads the row as it was before the revocation commits
+    got = t.held("BEGIN; LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE;", "COMMIT;", [
+        lambda: d.req("GET", "/v1/session", token=leaver)[0],
+        lambda: d.req("POST", f"/v1/tokens/{made['id']}/revoke", None, admin)[0]])
+    assert got == [200, 200], got
+    assert d.req("GET", "/v1/session", token=leaver)[0] == 401
+
+
+def test_an_unknown_token_is_not_looked_up_again_at_once(t):
+    """With the tokens table locked, a token the daemon just found unknown
+    is still answered 401 at once: from the cache, not PostgreSQL."""
+    d = t.daemon()
+    for _ in range(3):  # the cache keeps an answer 5 s: a slow machine retries
+        unknown = "cbd_" + secrets.token_hex(32)
+        start = time.monotonic()
+        assert d.req("GET", "/v1/session", token=unknown)[0] == 401
+        locker = t.pg.session(t.db)
+        locker.stdin.write("BEGIN;\nLOCK TABLE tokens IN ACCESS EXCLUSIVE MODE;\n"
+                           "SELECT 'held';\n")
+        assert locker.stdout.readline().strip() == "held"
+        try:
+            st = d.req("GET", "/v1/session", token=unknown, timeout=10)[0]
+        finally:
+            locker.stdin.write("COMMIT;\n\\q\n")
+            locker.stdin.flush()
+            locker.wait(10)
+        if time.monotonic() - start < 4:
+            break
+    assert st == 401
