@@ -847,6 +847,11 @@ def test_a_key_reused_for_another_request_is_refused(t):
     assert count(t) == 2 and count(t, "events") == 2
     assert t.sql("SELECT request_count FROM callbacks ORDER BY created_at") == [["1"], ["1"]]
     assert count(t, "callback_keys") == 2
+    # the log says who reused a key, never the key or the caller
+    assert d.stop() == 0
+    log = open(d.log).read()
+    assert "reused an Idempotency-Key for a different request" in log, log
+    assert "k-1" not in log and "pbx-1" not in log and "7777777" not in log
 
 
 def test_keys_are_scoped_to_the_sending_token(t):
