@@ -352,3 +352,33 @@ BEGIN
         RETURN NEXT;
     END LOOP;
 END $$;
+
+-- A key's fingerprint is a hash of the caller's phone, name and note:
+-- erasing a callback's personal data erases its keys too (a retry that
+-- late is a new request). Otherwise as in migration 7.
+CREATE OR REPLACE FUNCTION cbd_erase_personal(p_older_than interval, p_limit integer)
+RETURNS integer LANGUAGE sql AS $$
+    WITH old AS (
+        SELECT id FROM callbacks
+        WHERE erased_at IS NULL AND closed_at IS NOT NULL
+          AND closed_at < now() - p_older_than
+        ORDER BY closed_at
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED),
+    erased AS (
+        UPDATE callbacks c SET phone = NULL, name = NULL, customer_ref = NULL,
+            note = NULL, erased_at = now()
+        FROM old WHERE c.id = old.id
+        RETURNING c.id),
+    notes AS (
+        UPDATE attempts a SET note = NULL
+        FROM erased WHERE a.callback_id = erased.id AND a.note IS NOT NULL),
+    keys AS (
+        DELETE FROM callback_keys k USING erased WHERE k.callback_id = erased.id),
+    logged AS (
+        INSERT INTO events (callback_id, actor, kind, data)
+        SELECT id, 'callbackd', 'personal_data_erased',
+            jsonb_build_object('retention', p_older_than::text)
+        FROM erased)
+    SELECT count(*)::integer FROM erased
+$$;

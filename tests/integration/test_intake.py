@@ -995,3 +995,18 @@ def test_an_upgrade_keeps_old_keys_and_speaks_primary_languages(t):
     anna = d.token("caseworker", caseworker="anna")
     st, _, got, _ = d.req("POST", "/v1/queue/claim", None, anna)
     assert st == 200 and got["callback"]["id"] == cid, (st, got)
+
+
+def test_erasing_a_callback_erases_the_fingerprints_of_its_keys(t):
+    """A fingerprint is a hash of the caller's phone, name and note: when
+    retention erases those, the keys that carry it go too."""
+    d, tok = setup(t, ("telephony", "agent"))
+    st, _, cb, _ = post(d, tok["telephony"], dict(BASE, call_id="pbx-9"),
+                        **{"Idempotency-Key": "k-9"})
+    _, _, kept, _ = post(d, tok["telephony"], dict(BASE, phone="0231 4500001"),
+                         **{"Idempotency-Key": "k-10"})
+    assert d.req("POST", f"/v1/callbacks/{cb['id']}/cancel", None, tok["agent"])[0] == 200
+    t.sql(f"UPDATE callbacks SET closed_at = now() - interval '200 days' "
+          f"WHERE id = '{cb['id']}'")
+    assert t.scalar("SELECT cbd_erase_personal('180 days', 10)") == "1"
+    assert t.sql("SELECT key FROM callback_keys") == [["idem:k-10"]]
