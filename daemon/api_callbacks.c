@@ -161,17 +161,17 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		free(in);
 		return;
 	}
-	if (outcome == INTAKE_CONFLICT_KEY || outcome == INTAKE_CONFLICT_CALL_ID) {
+	if (outcome == INTAKE_CONFLICT_KEY ||
+	    outcome == INTAKE_CONFLICT_CALL_ID) {
+		const char *key = outcome == INTAKE_CONFLICT_KEY ?
+		    "Idempotency-Key" : "call_id";
+
 		/* the callback it was used for is another caller's: not a word
 		 * of it in the answer; the log names the sender, not the key */
-		log_warnx("intake refused: %s reused %s for a different request",
-		    in->a->actor, outcome == INTAKE_CONFLICT_KEY ?
-		    "an Idempotency-Key" : "a call_id");
-		http_error(in->a, 422, "idempotency_conflict",
-		    outcome == INTAKE_CONFLICT_KEY ? "Idempotency-Key" : "call_id",
-		    "this %s was used for a different request; nothing was "
-		    "written", outcome == INTAKE_CONFLICT_KEY ? "Idempotency-Key" :
-		    "call_id");
+		log_warnx("intake refused: %s reused its %s for a different "
+		    "request", in->a->actor, key);
+		http_error(in->a, 422, "idempotency_conflict", key, "this %s was "
+		    "used for a different request; nothing was written", key);
 		free(in);
 		return;
 	}

@@ -50,7 +50,8 @@ static const struct ckey daemon_keys[] = {
 	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000 },
 	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000 },
 	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0 },
-	{ "languages", CT_LANGS, CFG(languages), "de, en, tr, ar, ru, uk, pl, fr", 0, 0 },
+	{ "languages", CT_LANGS, CFG(languages), "de, en, tr, ar, ru, uk, pl, fr",
+	  0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
@@ -252,7 +253,8 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		/* "de, en, tr": primary tags, any case; repeats count once */
 		struct config *c = base;
 		const char *p = val;
-		char tag[CBD_LANGUAGE_MAX + 1], prim[CBD_PRIMARY_LANGUAGE_MAX + 1];
+		char tag[CBD_LANGUAGE_MAX + 1];
+		char prim[CBD_PRIMARY_LANGUAGE_MAX + 1];
 		size_t nl = 0, len, i;
 
 		c->nlanguages = 0;
@@ -262,12 +264,12 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 				memcpy(tag, p, len);
 				tag[len] = '\0';
 			}
-			/* a whole tag that is its own primary subtag: no regions */
-			if (len >= sizeof(tag) || !validate_language(tag, prim) ||
-			    strlen(prim) != len) {
-				snprintf(why, whylen, "'%.*s' is not a language: list "
-				    "primary tags of 2 or 3 letters (e.g. de, en, tr)",
-				    (int)(len > 16 ? 16 : len), p);
+			/* a tag that is its own primary subtag: no regions */
+			if (len >= sizeof(tag) ||
+			    !validate_language(tag, prim) || strlen(prim) != len) {
+				snprintf(why, whylen, "'%.*s' is not a language: "
+				    "list primary tags of 2 or 3 letters (e.g. "
+				    "de, en, tr)", (int)(len > 16 ? 16 : len), p);
 				return -1;
 			}
 			for (i = 0; i < nl && strcmp(c->languages[i], prim); i++)

@@ -850,7 +850,7 @@ def test_a_key_reused_for_another_request_is_refused(t):
     # the log says who reused a key, never the key or the caller
     assert d.stop() == 0
     log = open(d.log).read()
-    assert "reused an Idempotency-Key for a different request" in log, log
+    assert "reused its Idempotency-Key for a different request" in log, log
     assert "k-1" not in log and "pbx-1" not in log and "7777777" not in log
 
 
