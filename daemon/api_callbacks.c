@@ -167,6 +167,26 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		free(in);
 		return;
 	}
+	if (outcome == INTAKE_CONFLICT_KEY ||
+	    outcome == INTAKE_CONFLICT_CALL_ID) {
+		const char *key = outcome == INTAKE_CONFLICT_KEY ?
+		    "Idempotency-Key" : "call_id";
+
+		/* the callback it was used for is another caller's: not a word
+		 * of it in the answer; the log names the sender, not the key */
+		log_warnx("intake refused: %s reused its %s for a different "
+		    "request", in->a->actor, key);
+		http_error(in->a, 422, "idempotency_conflict", key, "this %s was "
+		    "used for a different request; nothing was written", key);
+		free(in);
+		return;
+	}
+	if (outcome == INTAKE_UNKNOWN_ASSIGNEE) {
+		http_error(in->a, 422, "unknown_assignee", "assignee",
+		    "the assignee is not an active caseworker");
+		free(in);
+		return;
+	}
 	in->outcome = outcome;
 	in->row = *row;
 	if (outcome != INTAKE_REPLAYED) {
@@ -211,7 +231,8 @@ api_callbacks_create(struct api_req *a)
 		return;
 	}
 	in->a = a;
-	store_intake(&req, a->idempotency_key, a->actor, plan, intake_stored, in);
+	store_intake(&req, a->idempotency_key, a->token.id, a->actor, plan,
+	    intake_stored, in);
 }
 
 /* ---- GET /v1/callbacks/{id} ----------------------------------------- */

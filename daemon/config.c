@@ -26,7 +26,7 @@ const struct config *conf;
 
 enum ctype {
 	CT_STR, CT_INT, CT_DURATION, CT_LISTEN, CT_COUNTRY, CT_BOOL, CT_WARN,
-	CT_TZ, CT_STATE, CT_HOURS, CT_DATES
+	CT_TZ, CT_STATE, CT_HOURS, CT_DATES, CT_LANGS
 };
 
 struct ckey {
@@ -55,6 +55,8 @@ static const struct ckey daemon_keys[] = {
 	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000 },
 	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000 },
 	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0 },
+	{ "languages", CT_LANGS, CFG(languages), "de, en, tr, ar, ru, uk, pl, fr",
+	  0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
@@ -290,6 +292,50 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 			while (*p == ' ' || *p == ',')
 				p++;
 		}
+		return 0;
+	}
+	case CT_LANGS: {
+		/* "de, en, tr": primary tags, any case; repeats count once */
+		struct config *c = base;
+		const char *p = val;
+		char tag[CBD_LANGUAGE_MAX + 1];
+		char prim[CBD_PRIMARY_LANGUAGE_MAX + 1];
+		size_t nl = 0, len, i;
+
+		c->nlanguages = 0;
+		while (*p) {
+			len = strcspn(p, ", ");
+			if (len < sizeof(tag)) {
+				memcpy(tag, p, len);
+				tag[len] = '\0';
+			}
+			/* a tag that is its own primary subtag: no regions */
+			if (len >= sizeof(tag) ||
+			    !validate_language(tag, prim) || strlen(prim) != len) {
+				snprintf(why, whylen, "'%.*s' is not a language: "
+				    "list primary tags of 2 or 3 letters (e.g. "
+				    "de, en, tr)", (int)(len > 16 ? 16 : len), p);
+				return -1;
+			}
+			for (i = 0; i < nl && strcmp(c->languages[i], prim); i++)
+				;
+			if (i == nl) {
+				if (nl == CBD_LANGUAGES_MAX) {
+					snprintf(why, whylen, "more than %d languages",
+					    CBD_LANGUAGES_MAX);
+					return -1;
+				}
+				strcpy(c->languages[nl++], prim);
+			}
+			p += len;
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
+		if (nl == 0) {
+			snprintf(why, whylen, "list at least one language (e.g. de)");
+			return -1;
+		}
+		c->nlanguages = nl;
 		return 0;
 	}
 	case CT_COUNTRY:
@@ -898,6 +944,19 @@ config_topic(const struct config *c, const char *name)
 		if (!strcmp(c->topics[i].name, name))
 			return &c->topics[i];
 	return NULL;
+}
+
+int
+config_language(const struct config *c, const char *primary)
+{
+	size_t i;
+
+	if (c->nlanguages == 0)
+		return 1;
+	for (i = 0; i < c->nlanguages; i++)
+		if (!strcmp(c->languages[i], primary))
+			return 1;
+	return 0;
 }
 
 const struct site *

@@ -1041,6 +1041,7 @@ struct intake_job {
 	enum intake_step at;
 	struct callback req;
 	char idem_key[CBD_IDEMPOTENCY_KEY_MAX + 1];
+	int64_t scope;
 	char actor[64];
 	store_plan_fn *plan;
 	struct sla_plan sla;
@@ -1061,12 +1062,36 @@ intake_start(struct store_job *j, PGresult *unused)
 	job_send(j, "BEGIN", 0, NULL);
 }
 
+/* The outcome column of cbd_intake and cbd_intake_batch. */
+static enum intake_outcome
+intake_outcome_parse(const char *o)
+{
+	if (!strcmp(o, "created"))
+		return INTAKE_CREATED;
+	if (!strcmp(o, "replayed"))
+		return INTAKE_REPLAYED;
+	if (!strcmp(o, "conflict_idem"))
+		return INTAKE_CONFLICT_KEY;
+	if (!strcmp(o, "conflict_call"))
+		return INTAKE_CONFLICT_CALL_ID;
+	if (!strcmp(o, "unknown_assignee"))
+		return INTAKE_UNKNOWN_ASSIGNEE;
+	return INTAKE_MERGED; /* merged, merged_raised */
+}
+
+static int
+intake_refused(enum intake_outcome o)
+{
+	return o == INTAKE_CONFLICT_KEY || o == INTAKE_CONFLICT_CALL_ID ||
+	    o == INTAKE_UNKNOWN_ASSIGNEE;
+}
+
 static void
 intake_send(struct intake_job *in)
 {
 	const struct callback *r = &in->req;
-	char t_req[24], t_rcv[24], t_due[24], t_nb[24], t_na[24];
-	const char *p[17] = {
+	char t_req[24], t_rcv[24], t_due[24], t_nb[24], t_na[24], scope[24];
+	const char *p[20] = {
 		str_or_null(in->idem_key), str_or_null(r->call_id), r->phone,
 		r->topic, r->site, r->language, r->urgent ? "t" : "f",
 		str_or_null(r->assignee), str_or_null(r->name),
@@ -1076,17 +1101,20 @@ intake_send(struct intake_job *in)
 		time_param(r->due_at, t_due, sizeof(t_due)),
 		time_param(r->not_before, t_nb, sizeof(t_nb)),
 		time_param(r->not_after, t_na, sizeof(t_na)),
-		in->actor
+		in->actor, scope, str_or_null(r->fingerprint),
+		r->language_given ? "t" : "f"
 	};
 
+	snprintf(scope, sizeof(scope), "%lld", (long long)in->scope);
 	in->at = IN_INTAKE;
 	job_send(&in->job,
 	    "SELECT r.outcome, " CB_COLS " FROM cbd_intake("
 	    "array_remove(ARRAY['idem:' || $1, 'call:' || $2], NULL), "
 	    "$3, $4, $5, $6, $7::boolean, $8, $9, $10, $11, $2, "
 	    "cbd_ts($12::bigint), cbd_ts($13::bigint), cbd_ts($14::bigint), "
-	    "cbd_ts($15::bigint), cbd_ts($16::bigint), $17) r, "
-	    "LATERAL (SELECT (r.cb).*) c", 17, p);
+	    "cbd_ts($15::bigint), cbd_ts($16::bigint), $17, NULL, $18::bigint, "
+	    "$19, $20::boolean) r, "
+	    "LATERAL (SELECT (r.cb).*) c", 20, p);
 }
 
 /* Plans (or moves) the alerts of the row just written. */
@@ -1131,12 +1159,19 @@ intake_step(struct store_job *j, PGresult *res)
 	case IN_RAISE:
 		if (failed(res, PGRES_TUPLES_OK, "intake") || PQntuples(res) != 1)
 			goto broken;
+		if (in->at == IN_INTAKE &&
+		    intake_refused(intake_outcome_parse(PQgetvalue(res, 0, 0)))) {
+			/* nothing was written: the answer has no row */
+			in->outcome = intake_outcome_parse(PQgetvalue(res, 0, 0));
+			in->at = IN_COMMIT;
+			job_send(j, "COMMIT", 0, NULL);
+			return;
+		}
 		row_to_callback(res, 0, 1, &in->row);
 		if (in->at == IN_INTAKE) {
 			const char *o = PQgetvalue(res, 0, 0);
 
-			in->outcome = !strcmp(o, "created") ? INTAKE_CREATED :
-			    !strcmp(o, "replayed") ? INTAKE_REPLAYED : INTAKE_MERGED;
+			in->outcome = intake_outcome_parse(o);
 			if (in->outcome == INTAKE_CREATED) {
 				in->plan(&in->row, &in->sla);
 				intake_send_plan(in);
@@ -1227,7 +1262,7 @@ intake_item_json(struct group_item *it)
 #define OPT_T(t) ((t) == CBD_NO_TIME ? json_null() : json_integer(t))
 	/* the first alert: the earliest warning, or the breach */
 	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,"
-	    "s:o,s:o,s:s,s:o,s:I}",
+	    "s:o,s:o,s:s,s:o,s:I,s:I,s:o,s:b}",
 	    "keys", keys, "phone", r->phone, "topic", r->topic, "site", r->site,
 	    "language", r->language, "assignee", OPT_S(r->assignee),
 	    "name", OPT_S(r->name), "customer_ref", OPT_S(r->customer_ref),
@@ -1236,7 +1271,9 @@ intake_item_json(struct group_item *it)
 	    "received_at", (json_int_t)r->received_at,
 	    "due_at", (json_int_t)in->sla.due_at,
 	    "not_before", OPT_T(r->not_before), "not_after", OPT_T(r->not_after),
-	    "actor", in->actor, "warn", warn, "alert_at", (json_int_t)alert_at);
+	    "actor", in->actor, "warn", warn, "alert_at", (json_int_t)alert_at,
+	    "scope", (json_int_t)in->scope, "fingerprint", OPT_S(r->fingerprint),
+	    "language_given", r->language_given);
 #undef OPT_S
 #undef OPT_T
 }
@@ -1255,6 +1292,7 @@ static void
 intake_item_answer(struct group_item *it, const PGresult *res, int k)
 {
 	struct intake_job *in = ITEM_OF(it, struct intake_job);
+	enum intake_outcome outcome;
 	struct callback row;
 	const char *o;
 
@@ -1262,9 +1300,10 @@ intake_item_answer(struct group_item *it, const PGresult *res, int k)
 		intake_item_fail(it, STORE_FAILED);
 		return;
 	}
-	row_to_callback(res, k, 2, &row);
-	in->fn(in->arg, STORE_OK, !strcmp(o, "created") ? INTAKE_CREATED :
-	    !strcmp(o, "replayed") ? INTAKE_REPLAYED : INTAKE_MERGED, &row);
+	memset(&row, 0, sizeof(row));
+	if (!intake_refused(outcome = intake_outcome_parse(o)))
+		row_to_callback(res, k, 2, &row);
+	in->fn(in->arg, STORE_OK, outcome, &row);
 	free(in);
 }
 
@@ -1275,7 +1314,8 @@ static struct group_kind intakes = GROUP_KIND(intakes, "intake batch",
 
 void
 store_intake(const struct callback *req, const char *idem_key,
-    const char *actor, store_plan_fn *plan, store_intake_fn *fn, void *arg)
+    int64_t scope, const char *actor, store_plan_fn *plan, store_intake_fn *fn,
+    void *arg)
 {
 	struct intake_job *in;
 
@@ -1285,6 +1325,7 @@ store_intake(const struct callback *req, const char *idem_key,
 	}
 	in->req = *req;
 	snprintf(in->idem_key, sizeof(in->idem_key), "%s", idem_key ? idem_key : "");
+	in->scope = scope;
 	snprintf(in->actor, sizeof(in->actor), "%s", actor);
 	in->plan = plan;
 	in->fn = fn;

@@ -7,7 +7,10 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "phone.h"
 #include "timefmt.h"
@@ -84,24 +87,61 @@ opt_time(const json_t *obj, const char *key, const char *field, int64_t *ms,
 }
 
 int
-validate_language(const char *s)
+validate_language(const char *s, char primary[CBD_PRIMARY_LANGUAGE_MAX + 1])
 {
-	size_t n = 0;
+	size_t n = 0, i;
 
-	while (islower((unsigned char)s[n]))
+	/* BCP 47 is case-insensitive: de-DE, DE-de and de-de are one tag */
+	while (isalpha((unsigned char)s[n]) && isascii((unsigned char)s[n]))
 		n++;
-	if (n < 2 || n > 3)
+	if (n < 2 || n > CBD_PRIMARY_LANGUAGE_MAX)
 		return 0;
+	for (i = 0; i < n; i++)
+		primary[i] = (char)tolower((unsigned char)s[i]);
+	primary[n] = '\0';
 	s += n;
 	while (*s == '-') {
 		s++;
-		for (n = 0; isalnum((unsigned char)s[n]); n++)
+		for (n = 0; isalnum((unsigned char)s[n]) && isascii((unsigned char)s[n]);
+		    n++)
 			;
-		if (n < 2 || n > 8)
+		/* a singleton (x, u, t) introduces the subtags after it */
+		if (n < 1 || n > 8 || (n == 1 && s[1] != '-'))
 			return 0;
 		s += n;
 	}
 	return *s == '\0';
+}
+
+/* "de, en, tr": the languages the config lists, for a message. */
+static const char *
+language_list(const struct config *c, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->nlanguages && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+		    c->languages[i]);
+	return buf;
+}
+
+/* A language as a request or a profile gives it: a BCP 47 tag, kept as
+ * its primary language (de-DE, de-AT: de), which the config must list. */
+static int
+check_language(const char *tag, const struct config *c, const char *field,
+    char primary[CBD_PRIMARY_LANGUAGE_MAX + 1], struct verr *e)
+{
+	char list[CBD_LANGUAGES_MAX * (CBD_PRIMARY_LANGUAGE_MAX + 2) + 1];
+
+	if (!validate_language(tag, primary))
+		return fail(e, 422, "invalid_language", field,
+		    "%s must be a BCP 47 tag such as de, en or de-DE", field);
+	if (!config_language(c, primary))
+		return fail(e, 422, "invalid_language", field,
+		    "%s must be one of %s", field,
+		    language_list(c, list, sizeof(list)));
+	return 0;
 }
 
 int
@@ -170,12 +210,52 @@ check_window(const json_t *body, int64_t received_ms, struct callback *cb,
 	return 0;
 }
 
+/*
+ * What makes two requests under one idempotency key the same request: the
+ * normalised fields, as JSON with sorted keys, hashed with SHA-256. The
+ * phone is in E.164 and the language its primary tag, so a retry that
+ * writes them another way is still the same; requested_at counts as
+ * given (absent: null), not as the receipt time a retry changes.
+ */
+static int
+fingerprint(const struct callback *cb, int requested_given, char out[65])
+{
+#define FP_S(s) ((s)[0] ? json_string(s) : json_null())
+#define FP_T(t) ((t) == CBD_NO_TIME ? json_null() : json_integer(t))
+	json_t *j = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o,"
+	    "s:o}", "v", 1, "phone", cb->phone, "topic", cb->topic,
+	    "site", cb->site, "language", cb->language, "urgent", cb->urgent,
+	    "assignee", FP_S(cb->assignee), "name", FP_S(cb->name),
+	    "customer_ref", FP_S(cb->customer_ref), "note", FP_S(cb->note),
+	    "requested_at", requested_given ? FP_T(cb->requested_at) : json_null(),
+	    "not_before", FP_T(cb->not_before), "not_after", FP_T(cb->not_after));
+#undef FP_S
+#undef FP_T
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len, i;
+	char *text;
+	int rc = -1;
+
+	if (j && (text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS))) {
+		if (EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL) &&
+		    len == 32) {
+			for (i = 0; i < len; i++)
+				snprintf(out + 2 * i, 3, "%02x", md[i]);
+			rc = 0;
+		}
+		free(text);
+	}
+	json_decref(j);
+	return rc;
+}
+
 int
 validate_create(const json_t *body, const struct config *c, int64_t received_ms,
     struct callback *cb, struct verr *e)
 {
-	char raw_phone[CBD_PHONE_INPUT_MAX + 1];
+	char raw_phone[CBD_PHONE_INPUT_MAX + 1], raw_lang[CBD_LANGUAGE_MAX + 1];
 	const char *why, *k;
+	int requested_given;
 	const json_t *v;
 	json_t *jv;
 
@@ -202,13 +282,16 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 	if (!config_site(c, cb->site))
 		return fail(e, 422, "unknown_site", "site", "no such site");
 
-	if (opt_string(body, "language", cb->language, CBD_LANGUAGE_MAX, e) == -1)
+	if (opt_string(body, "language", raw_lang, CBD_LANGUAGE_MAX, e) == -1)
 		return -1;
-	if (!cb->language[0])
-		strcpy(cb->language, "de");
-	else if (!validate_language(cb->language))
-		return fail(e, 422, "invalid_language", "language",
-		    "language must be a tag such as de, en or pt-BR");
+	/* a language not given is the first the config lists, and a later
+	 * request that gives one may replace it (a merge) */
+	cb->language_given = raw_lang[0] != '\0';
+	if (!cb->language_given)
+		snprintf(cb->language, sizeof(cb->language), "%s",
+		    c->nlanguages ? c->languages[0] : "de");
+	else if (check_language(raw_lang, c, "language", cb->language, e) == -1)
+		return -1;
 
 	v = json_object_get(body, "urgent");
 	if (v && !json_is_null(v) && !json_is_boolean(v))
@@ -225,7 +308,8 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 
 	if (opt_time(body, "requested_at", "requested_at", &cb->requested_at, e) == -1)
 		return -1;
-	if (cb->requested_at == CBD_NO_TIME)
+	requested_given = cb->requested_at != CBD_NO_TIME;
+	if (!requested_given)
 		cb->requested_at = received_ms;
 	else if (cb->requested_at > received_ms + CBD_CLOCK_SKEW_MS)
 		return fail(e, 422, "invalid_time", "requested_at",
@@ -235,6 +319,8 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 		return -1;
 	cb->received_at = received_ms;
 	cb->request_count = 1;
+	if (fingerprint(cb, requested_given, cb->fingerprint) == -1)
+		return fail(e, 503, "unavailable", NULL, "out of memory; try again");
 	return 0;
 }
 
@@ -398,6 +484,40 @@ validate_ident(const char *s)
 	return 1;
 }
 
+/* A caseworker's languages, kept as the primary tags the config lists
+ * (de-DE: de), each once, so that they meet the callbacks' languages. */
+static int
+profile_languages(const json_t *body, const struct config *c,
+    struct caseworker *w, struct verr *e)
+{
+	const json_t *arr = json_object_get(body, "languages"), *v;
+	char prim[CBD_PRIMARY_LANGUAGE_MAX + 1];
+	size_t i, j;
+
+	if (!arr)
+		return fail(e, 400, "missing_field", "languages", "languages is required");
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return fail(e, 400, "invalid_type", "languages",
+		    "languages must be a non-empty array of strings");
+	if (json_array_size(arr) > CBD_CASEWORKER_LANGUAGES_MAX)
+		return fail(e, 400, "too_long", "languages",
+		    "languages has more than %d entries", CBD_CASEWORKER_LANGUAGES_MAX);
+	w->nlanguages = 0;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) || json_string_length(v) > CBD_LANGUAGE_MAX ||
+		    strlen(json_string_value(v)) != json_string_length(v))
+			return fail(e, 400, "invalid_type", "languages",
+			    "languages must hold short strings");
+		if (check_language(json_string_value(v), c, "languages", prim, e) == -1)
+			return -1;
+		for (j = 0; j < w->nlanguages && strcmp(w->languages[j], prim); j++)
+			;
+		if (j == w->nlanguages)
+			strcpy(w->languages[w->nlanguages++], prim);
+	}
+	return 0;
+}
+
 int
 validate_caseworker(const json_t *body, const struct config *c, int with_id,
     struct caseworker *w, struct verr *e)
@@ -425,8 +545,7 @@ validate_caseworker(const json_t *body, const struct config *c, int with_id,
 	list_conf = c;
 	if (ident_list(body, "topics", w->topics[0], sizeof(w->topics[0]),
 	    CBD_CASEWORKER_TOPICS_MAX, &w->ntopics, known_topic, e) == -1 ||
-	    ident_list(body, "languages", w->languages[0], sizeof(w->languages[0]),
-	    CBD_CASEWORKER_LANGUAGES_MAX, &w->nlanguages, validate_language, e) == -1)
+	    profile_languages(body, c, w, e) == -1)
 		return -1;
 	v = json_object_get(body, "active");
 	if (v && !json_is_boolean(v))

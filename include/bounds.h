@@ -21,6 +21,11 @@
 #define CBD_IDEMPOTENCY_KEY_MAX 128
 #define CBD_IDENT_MAX 64          /* topic, site, caseworker id */
 #define CBD_LANGUAGE_MAX 16       /* BCP 47 tag such as "de" or "pt-BR" */
+/* The languages a hotline takes ([daemon] languages): BCP 47 primary
+ * tags of 2 or 3 letters. 32 leave room for every language a large job
+ * centre serves, and the list still fits in one error message. */
+#define CBD_LANGUAGES_MAX 32
+#define CBD_PRIMARY_LANGUAGE_MAX 3
 
 /* RFC 3339 with milliseconds: "2026-11-24T19:33:00.000Z" plus NUL. */
 #define CBD_TIME_STR 32

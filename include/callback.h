@@ -41,6 +41,10 @@ struct callback {
 	int64_t first_attempt_at;
 	int64_t reached_at;
 	int64_t closed_at;
+	/* of a request only (validate_create), never read back from a row:
+	 * whether it named its language, and its fingerprint */
+	bool language_given;
+	char fingerprint[65];
 };
 
 /* A caseworker: who may claim what. */

@@ -44,6 +44,10 @@ struct config {
 	int64_t retention_days;    /* 0: keep personal data */
 	int64_t retention_check_ms;
 	int debug;
+	/* primary language tags, lower case; [0] is the default of a request
+	 * that names none */
+	char languages[CBD_LANGUAGES_MAX][CBD_PRIMARY_LANGUAGE_MAX + 1];
+	size_t nlanguages;
 
 	char pg_conninfo[512];
 	int64_t pg_pool_size;
@@ -88,6 +92,9 @@ int config_keep_fixed(const struct config *now, struct config *next);
 
 const struct topic_policy *config_topic(const struct config *, const char *);
 const struct site *config_site(const struct config *, const char *);
+/* 1 when a primary language tag (lower case) is one the config lists;
+ * a config without a list (none loaded from a file) takes any. */
+int config_language(const struct config *, const char *primary);
 /* The calendar a topic's promise runs on at a site. */
 const struct calendar *config_calendar(const struct topic_policy *,
     const struct site *);

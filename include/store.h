@@ -21,7 +21,13 @@ enum store_status {
 	STORE_FAILED       /* PostgreSQL refused the statement (logged) */
 };
 
-enum intake_outcome { INTAKE_CREATED, INTAKE_REPLAYED, INTAKE_MERGED };
+/* A request's outcome; the last three are refusals, with nothing written
+ * and no row: its Idempotency-Key or call_id was used by the same sender
+ * for another request, or its assignee is no active caseworker. */
+enum intake_outcome {
+	INTAKE_CREATED, INTAKE_REPLAYED, INTAKE_MERGED,
+	INTAKE_CONFLICT_KEY, INTAKE_CONFLICT_CALL_ID, INTAKE_UNKNOWN_ASSIGNEE
+};
 
 struct token_info {
 	int64_t id;
@@ -51,9 +57,11 @@ typedef void store_plan_fn(const struct callback *, struct sla_plan *);
 typedef void store_intake_fn(void *arg, enum store_status, enum intake_outcome,
     const struct callback *);
 /* Records a request: replay, merge or new, committed before fn is called.
- * idem_key may be NULL; req->call_id empty means none. */
+ * idem_key may be NULL; req->call_id empty means none. Both keys are the
+ * sender's (scope: its token id) and kept with req->fingerprint. */
 void store_intake(const struct callback *req, const char *idem_key,
-    const char *actor, store_plan_fn *plan, store_intake_fn *fn, void *arg);
+    int64_t scope, const char *actor, store_plan_fn *plan, store_intake_fn *fn,
+    void *arg);
 
 /* One callback and its attempts, as a JSON array text, oldest first. */
 typedef void store_callback_fn(void *arg, enum store_status,

@@ -19,8 +19,11 @@ struct verr {
 
 /*
  * Checks a create body (already parsed JSON) against the configuration and
- * fills cb with the normalised request: phone in E.164, language defaulted,
- * requested_at defaulted to received_ms, window times. Does not set id,
+ * fills cb with the normalised request: phone in E.164, language as its
+ * primary tag (one the config lists; not given: the first it lists, and
+ * language_given false), requested_at defaulted to received_ms, window
+ * times, and the request's fingerprint (SHA-256 hex of the normalised
+ * fields) that an idempotency key is stored with. Does not set id,
  * state, due_at or the bookkeeping times. Pure: no I/O.
  * Returns 0, or -1 with e filled.
  */
@@ -50,7 +53,10 @@ int validate_ident(const char *s);
 /* 1 if s is a UUID in its text form: 8-4-4-4-12 hex digits. */
 int validate_uuid(const char *s);
 
-/* 1 if s is a language tag we accept: [a-z]{2,3}(-[A-Za-z0-9]{2,8})*. */
-int validate_language(const char *s);
+/* 1 if s has the shape of a BCP 47 tag, in any case:
+ * [A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*, a one-character subtag (x, u, t)
+ * only before another; its primary language, lower case, is put in
+ * primary. Whether the config takes that language is config_language's. */
+int validate_language(const char *s, char primary[CBD_PRIMARY_LANGUAGE_MAX + 1]);
 
 #endif

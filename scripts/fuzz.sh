@@ -12,7 +12,7 @@ core="daemon/phone.c daemon/timefmt.c daemon/validate.c daemon/calendar.c \
       daemon/config.c daemon/callback.c daemon/sla.c daemon/query.c"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
        -D_GNU_SOURCE -I$top/include $(pkg-config --cflags jansson inih libevent)"
-libs="$(pkg-config --libs jansson inih libevent)"
+libs="$(pkg-config --libs jansson inih libevent libcrypto)"
 passed=0 failed=0
 for h in phone time request calendar config query; do
 	bin=$out/fuzz_$h

@@ -275,7 +275,9 @@ def test_tokens_and_roles(t):
 
 
 def test_caseworker_reads_only_assigned(t):
-    d, tok = setup(t, ("telephony",))
+    d, tok = setup(t, ("telephony", "admin"))
+    assert d.req("POST", "/v1/caseworkers", {"id": "mueller", "site": "dortmund",
+                 "topics": ["general"], "languages": ["de"]}, tok["admin"])[0] == 201
     mine = d.token("caseworker", caseworker="mueller")
     _, _, a, _ = post(d, tok["telephony"], dict(BASE, assignee="mueller"))
     _, _, b, _ = post(d, tok["telephony"], dict(BASE, phone="0231 999888"))
@@ -653,11 +655,11 @@ def test_a_batch_of_new_merged_and_replayed_requests(t):
     reqs = [req("0231 3300010"),                       # holds the lock, alone
             req("0231 3300011"),                       # new
             req("0231 3300012", key="k-new"),          # new, with a key
-            req("0231 3300013", key="k-old"),          # a replay of old
+            req("0231 3300001", key="k-old"),          # a replay of old
             req("0231 3300002"),                       # merges into open_
             req("0231 3300014"), req("0231 3300014"),  # meet in the batch
             req("0231 3300015", call_id="pbx-1"),      # the same call twice
-            req("0231 3300016", call_id="pbx-1"),
+            req("0231 3300015", call_id="pbx-1"),
             req("0231 3300017", topic="benefits"),     # two topics: two callbacks
             req("0231 3300017")]
     res = held_batch(t, d, tel, reqs)
@@ -707,3 +709,305 @@ def test_a_batch_request_without_its_first_alert_time_is_planned_in_sql(t):
     assert t.sql("SELECT phone, round(extract(epoch FROM alert_at - now()) / 3600) "
                  "FROM callbacks ORDER BY phone") == \
         [["+492313400001", "24"], ["+492313400002", "2"]]
+
+
+# ---- languages and assignees a caseworker can take -------------------------
+
+def caseworker(d, admin, cid, languages=("de",), topics=("general",), site="dortmund"):
+    st, _, body, _ = d.req("POST", "/v1/caseworkers", {
+        "id": cid, "site": site, "topics": list(topics), "languages": list(languages)}, admin)
+    assert st == 201, (st, body)
+    return d.token("caseworker", caseworker=cid)
+
+
+def test_a_regional_language_tag_is_routed_by_its_primary_language(t):
+    d, tok = setup(t, ("telephony", "admin"))
+    anna = caseworker(d, tok["admin"], "anna", languages=("de", "tr"))
+    made = {}
+    for i, tag in enumerate(("de-DE", "de-AT", "TR-tr", "De")):
+        st, _, cb, _ = post(d, tok["telephony"], dict(BASE, phone=f"0231 {4100000 + i}",
+                                                      language=tag))
+        assert st == 201, (tag, st, cb)
+        made[cb["id"]] = cb["language"]
+    assert sorted(made.values()) == ["de", "de", "de", "tr"], made
+    assert sorted(r[0] for r in t.sql("SELECT language FROM callbacks")) == ["de", "de", "de", "tr"]
+    # every one is in the caseworker's queue, and she can claim each
+    st, _, q, _ = d.req("GET", "/v1/queue", token=anna)
+    assert st == 200 and sorted(c["id"] for c in q["callbacks"]) == sorted(made), q
+    for _ in made:
+        assert d.req("POST", "/v1/queue/claim", None, anna)[0] == 200
+    assert d.req("POST", "/v1/queue/claim", None, anna)[0] == 204
+
+
+def test_a_language_the_config_does_not_list_is_refused(t):
+    d, tok = setup(t)
+    for tag in ("xx", "xx-DE", "es"):
+        st, _, err, _ = post(d, tok["telephony"], dict(BASE, language=tag))
+        assert st == 422, (tag, st, err)
+        assert err["error"]["code"] == "invalid_language" and err["error"]["field"] == "language"
+        # the message names the languages the hotline takes
+        assert "de, en, tr, ar, ru, uk, pl, fr" in err["error"]["message"], err
+    assert_nothing_written(t)
+
+
+def test_the_config_lists_the_languages_and_check_config_refuses_bad_tags(t):
+    d = t.daemon(start=False)
+    with open(d.conf) as f:
+        text = f.read()
+    for value, ok in (("de, en", True), ("DE , Tr", True), ("de, german", False),
+                      ("de-DE", False), ("", False)):
+        bad = os.path.join(d.dir, "langs.ini")
+        with open(bad, "w") as f:
+            f.write(text.replace("[daemon]\n", f"[daemon]\nlanguages = {value}\n", 1))
+        out = subprocess.run([harness.CALLBACKD, "-c", bad, "--check-config"],
+                             capture_output=True, text=True, timeout=10)
+        if ok:
+            assert out.returncode == 0, (value, out.stderr)
+        else:
+            assert out.returncode == 1 and f"{bad}:2: languages:" in out.stderr, \
+                (value, out.stderr)
+    with open(d.conf, "w") as f:
+        f.write(text.replace("[daemon]\n", "[daemon]\nlanguages = de, en\n", 1))
+    d.start()
+    tel = d.token("telephony")
+    assert post(d, tel, dict(BASE, language="en-GB"))[0] == 201
+    st, _, err, _ = post(d, tel, dict(BASE, phone="0231 4100101", language="tr"))
+    assert st == 422 and err["error"]["code"] == "invalid_language"
+    assert "de, en" in err["error"]["message"]
+
+
+def test_caseworker_languages_are_normalised_and_checked(t):
+    d, tok = setup(t, ("admin",))
+    st, _, cw, _ = d.req("POST", "/v1/caseworkers", {
+        "id": "anna", "site": "dortmund", "topics": ["general"],
+        "languages": ["de-DE", "TR", "de"]}, tok["admin"])
+    assert st == 201 and cw["languages"] == ["de", "tr"], (st, cw)
+    st, _, err, _ = d.req("PUT", "/v1/caseworkers/anna", {
+        "site": "dortmund", "topics": ["general"], "languages": ["de", "xx"]}, tok["admin"])
+    assert st == 422 and err["error"]["code"] == "invalid_language", (st, err)
+    assert err["error"]["field"] == "languages"
+    assert t.sql("SELECT languages FROM caseworkers") == [["{de,tr}"]]
+
+
+def test_an_assignee_must_be_an_active_caseworker(t):
+    d, tok = setup(t, ("telephony", "admin"))
+    caseworker(d, tok["admin"], "anna")
+    caseworker(d, tok["admin"], "ben")
+    assert d.req("POST", "/v1/caseworkers/ben/deactivate", None, tok["admin"])[0] == 200
+    # the common path (group commit) and the urgent one (its own transaction)
+    for urgent in (False, True):
+        for who in ("nobody", "ben"):
+            st, _, err, _ = post(d, tok["telephony"], dict(BASE, assignee=who, urgent=urgent))
+            assert st == 422, (who, urgent, st, err)
+            assert err["error"] == {"code": "unknown_assignee", "field": "assignee",
+                                    "message": err["error"]["message"]}
+    assert_nothing_written(t)
+    st, _, cb, _ = post(d, tok["telephony"], dict(BASE, assignee="anna"))
+    assert st == 201 and cb["assignee"] == "anna"
+
+
+def test_an_unknown_assignee_fails_alone_in_its_batch(t):
+    d, tok = setup(t, ("telephony", "admin"))
+    caseworker(d, tok["admin"], "anna")
+    reqs = [(dict(BASE, phone="0231 4200001"), {}),
+            (dict(BASE, phone="0231 4200002", assignee="anna"), {}),
+            (dict(BASE, phone="0231 4200003", assignee="nobody"), {}),
+            (dict(BASE, phone="0231 4200004"), {})]
+    res = held_batch(t, d, tok["telephony"], reqs)
+    assert [r[0] for r in res] == [201, 201, 422, 201], res
+    assert res[2][2]["error"]["code"] == "unknown_assignee"
+    assert count(t) == 3
+
+
+# ---- an idempotency key belongs to one request of one sender ---------------
+
+def assert_conflict(st, body, field):
+    assert st == 422, (st, body)
+    # the answer names the key, never the callback it was used for
+    assert body == {"error": {"code": "idempotency_conflict", "field": field,
+                              "message": body["error"]["message"]}}, body
+
+
+def test_a_key_reused_for_another_request_is_refused(t):
+    d, tok = setup(t)
+    tel = tok["telephony"]
+    st, _, a, _ = post(d, tel, dict(BASE, note="Wohnung"), **{"Idempotency-Key": "k-1"})
+    assert st == 201
+    for other in (dict(BASE, phone="0231 7777777"), dict(BASE, topic="benefits"),
+                  dict(BASE, note="Miete"), dict(BASE, urgent=True)):
+        st, _, err, _ = post(d, tel, other, **{"Idempotency-Key": "k-1"})
+        assert_conflict(st, err, "Idempotency-Key")
+    st, _, b, _ = post(d, tel, dict(BASE, call_id="pbx-1", phone="0231 6666666"))
+    assert st == 201
+    for urgent in (False, True):
+        st, _, err, _ = post(d, tel, dict(BASE, call_id="pbx-1", urgent=urgent))
+        assert_conflict(st, err, "call_id")
+    # the same request again is still a replay
+    st, _, again, _ = post(d, tel, dict(BASE, note="Wohnung"), **{"Idempotency-Key": "k-1"})
+    assert st == 200 and again["replayed"] is True and again["id"] == a["id"]
+    assert count(t) == 2 and count(t, "events") == 2
+    assert t.sql("SELECT request_count FROM callbacks ORDER BY created_at") == [["1"], ["1"]]
+    assert count(t, "callback_keys") == 2
+    # the log says who reused a key, never the key or the caller
+    assert d.stop() == 0
+    log = open(d.log).read()
+    assert "reused its Idempotency-Key for a different request" in log, log
+    assert "k-1" not in log and "pbx-1" not in log and "7777777" not in log
+
+
+def test_keys_are_scoped_to_the_sending_token(t):
+    d, tok = setup(t)
+    pbx1, pbx2 = tok["telephony"], d.token("telephony")
+    st1, _, a, _ = post(d, pbx1, BASE, **{"Idempotency-Key": "1"})
+    st2, _, b, _ = post(d, pbx2, dict(BASE, phone="0231 7777777"), **{"Idempotency-Key": "1"})
+    assert (st1, st2) == (201, 201) and a["id"] != b["id"], (a, b)
+    st, _, c, _ = post(d, pbx2, dict(BASE, phone="0231 7777777"), **{"Idempotency-Key": "1"})
+    assert st == 200 and c["replayed"] is True and c["id"] == b["id"]
+    assert count(t) == 2
+
+
+def test_a_key_stored_before_fingerprints_still_replays(t):
+    d, tok = setup(t)
+    st, _, a, _ = post(d, tok["telephony"], BASE, **{"Idempotency-Key": "old"})
+    assert st == 201
+    # as a key written before keys had a sender and a fingerprint
+    t.sql("UPDATE callback_keys SET fingerprint = NULL, scope = 0")
+    st, _, b, _ = post(d, d.token("telephony"), dict(BASE, note="retry"),
+                       **{"Idempotency-Key": "old"})
+    assert st == 200 and b["replayed"] is True and b["id"] == a["id"]
+    assert count(t) == 1
+
+
+def test_one_key_twice_in_one_batch(t):
+    """Retries arriving together share a batch: the same request twice is
+    one callback, another request under the same key is refused."""
+    d, tok = setup(t)
+    same = (dict(BASE, phone="0231 4300002"), {"Idempotency-Key": "dup"})
+    reqs = [(dict(BASE, phone="0231 4300001"), {}), same, same,
+            (dict(BASE, phone="0231 4300003"), {"Idempotency-Key": "clash"}),
+            (dict(BASE, phone="0231 4300004"), {"Idempotency-Key": "clash"})]
+    res = held_batch(t, d, tok["telephony"], reqs)
+    st = [r[0] for r in res]
+    assert st[0] == 201 and sorted(st[1:3]) == [200, 201], res
+    assert res[1][2]["id"] == res[2][2]["id"]
+    assert sorted(st[3:]) == [201, 422], res
+    assert_conflict(*[(r[0], r[2]) for r in res[3:] if r[0] == 422][0], "Idempotency-Key")
+    assert count(t) == 3
+
+
+# ---- a repeat call adds what the caller said -----------------------------
+
+def test_a_merge_keeps_what_the_repeat_adds(t):
+    d, tok = setup(t, ("telephony", "agent", "admin"))
+    caseworker(d, tok["admin"], "anna", languages=("tr",))
+    caseworker(d, tok["admin"], "ben")
+    tel = tok["telephony"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    hrs = lambda n: iso(now + datetime.timedelta(hours=n))  # noqa: E731
+    st, _, a, _ = post(d, tel, dict(BASE, note="Wohnung"))
+    assert st == 201 and a["language"] == "de"
+    st, _, b, _ = post(d, tel, dict(BASE, note="Miete", customer_ref="KD-1", name="Erika",
+                                    language="tr", assignee="anna",
+                                    window={"not_before": hrs(1), "not_after": hrs(6)}))
+    assert st == 200 and b["merged"] is True and b["id"] == a["id"], b
+    assert re.fullmatch(r"Wohnung\n\[\d{4}-\d\d-\d\dT\d\d:\d\dZ\] Miete", b["note"]), b["note"]
+    assert (b["customer_ref"], b["name"], b["language"], b["assignee"]) == \
+        ("KD-1", "Erika", "tr", "anna"), b
+    assert (ms(b["not_before"]), ms(b["not_after"])) == (ms(hrs(1)), ms(hrs(6)))
+    # what was set stays; a narrower window narrows it
+    st, _, c, _ = post(d, tel, dict(BASE, customer_ref="KD-2", name="Max", language="ar",
+                                    assignee="ben",
+                                    window={"not_before": hrs(2), "not_after": hrs(5)}))
+    assert st == 200 and c["request_count"] == 3
+    assert (c["customer_ref"], c["name"], c["language"], c["assignee"], c["note"]) == \
+        ("KD-1", "Erika", "tr", "anna", b["note"]), c
+    assert (ms(c["not_before"]), ms(c["not_after"])) == (ms(hrs(2)), ms(hrs(5)))
+    # a window that would end before it begins changes nothing
+    st, _, e, _ = post(d, tel, dict(BASE, window={"not_before": hrs(5.5)}))
+    assert (ms(e["not_before"]), ms(e["not_after"])) == (ms(hrs(2)), ms(hrs(5)))
+    # the agent finds the caller by the reference given the second time
+    st, _, got, _ = d.req("GET", "/v1/callbacks?customer_ref=KD-1", token=tok["agent"])
+    assert st == 200 and [x["id"] for x in got["callbacks"]] == [a["id"]]
+    # the index follows: assigned to anna, waiting for its window
+    assert t.zset("waiting") == {a["id"]: ms(hrs(2))}
+    assert t.record(a["id"])["route"] == t.key("q:@anna")
+    # every merge is an event that says what changed, without the values
+    events = t.sql("SELECT kind, data::text FROM events ORDER BY id")
+    assert [k for k, _ in events] == ["created", "merged", "merged", "merged"]
+    assert json.loads(events[1][1])["changed"] == \
+        ["name", "customer_ref", "note", "language", "assignee", "window"], events
+    assert json.loads(events[2][1])["changed"] == ["window"], events
+    assert json.loads(events[3][1])["changed"] == [], events
+    for _, data in events:
+        for personal in ("KD-", "Erika", "Max", "Miete", "Wohnung", "2311234567"):
+            assert personal not in data, (personal, data)
+
+
+def test_a_merge_replaces_only_a_defaulted_language(t):
+    d, tok = setup(t)
+    tel = tok["telephony"]
+    st, _, a, _ = post(d, tel, dict(BASE, language="de"))
+    st, _, b, _ = post(d, tel, dict(BASE, language="tr", urgent=True))
+    assert st == 200 and b["merged"] is True and b["language"] == "de", b
+    # defaulted, then given: the given one counts; then given again: kept
+    st, _, c, _ = post(d, tel, dict(BASE, phone="0231 4400001"))
+    assert c["language"] == "de"
+    st, _, e, _ = post(d, tel, dict(BASE, phone="0231 4400001", language="tr", urgent=True))
+    assert st == 200 and e["language"] == "tr" and e["urgent"] is True, e
+    st, _, f, _ = post(d, tel, dict(BASE, phone="0231 4400001", language="ar"))
+    assert st == 200 and f["language"] == "tr", f
+
+
+def test_appended_notes_stay_within_the_note_limit(t):
+    d, tok = setup(t)
+    tel = tok["telephony"]
+    post(d, tel, dict(BASE, note="ä" * 900))  # 1800 bytes
+    st, _, b, _ = post(d, tel, dict(BASE, note="ö" * 500))
+    assert st == 200 and b["merged"] is True
+    assert len(b["note"].encode()) <= 2000, len(b["note"].encode())
+    assert b["note"].startswith("ä" * 900 + "\n[") and b["note"].endswith("ö"), b["note"][-30:]
+    # no room left at all: the merge still counts, the note stays
+    st, _, c, _ = post(d, tel, dict(BASE, note="more"))
+    assert st == 200 and c["request_count"] == 3 and c["note"] == b["note"]
+
+
+def test_an_upgrade_keeps_old_keys_and_speaks_primary_languages(t):
+    """A database from before keys had a sender and a fingerprint, with
+    languages stored as given: after the migration a retry under an old
+    key is still a replay, and the stored languages are primary tags."""
+    t.migrate_to(15)
+    cid = "33333333-3333-4333-8333-333333333333"
+    t.sql(f"""INSERT INTO callbacks (id, phone, topic, site, language, requested_at,
+                received_at, due_at) VALUES
+              ('{cid}', '+492311234567', 'general', 'dortmund', 'de-DE', now(), now(),
+               now() + interval '48 hours');
+              INSERT INTO callback_keys (key, callback_id) VALUES ('idem:before', '{cid}');
+              INSERT INTO caseworkers (id, site, topics, languages) VALUES
+              ('anna', 'dortmund', '{{general}}', '{{de-DE,TR,de}}')""")
+    d = t.daemon()
+    assert t.sql("SELECT language FROM callbacks") == [["de"]]
+    assert t.sql("SELECT languages FROM caseworkers") == [["{de,tr}"]]
+    assert t.sql("SELECT scope, fingerprint IS NULL FROM callback_keys") == [["0", "t"]]
+    st, _, cb, _ = post(d, d.token("telephony"), dict(BASE, note="retry"),
+                        **{"Idempotency-Key": "before"})
+    assert st == 200 and cb["replayed"] is True and cb["id"] == cid, (st, cb)
+    wait_for("rebuild", lambda: cid in t.ready())
+    assert t.record(cid)["route"] == t.key("q:dortmund:general:de")
+    anna = d.token("caseworker", caseworker="anna")
+    st, _, got, _ = d.req("POST", "/v1/queue/claim", None, anna)
+    assert st == 200 and got["callback"]["id"] == cid, (st, got)
+
+
+def test_erasing_a_callback_erases_the_fingerprints_of_its_keys(t):
+    """A fingerprint is a hash of the caller's phone, name and note: when
+    retention erases those, the keys that carry it go too."""
+    d, tok = setup(t, ("telephony", "agent"))
+    st, _, cb, _ = post(d, tok["telephony"], dict(BASE, call_id="pbx-9"),
+                        **{"Idempotency-Key": "k-9"})
+    _, _, kept, _ = post(d, tok["telephony"], dict(BASE, phone="0231 4500001"),
+                         **{"Idempotency-Key": "k-10"})
+    assert d.req("POST", f"/v1/callbacks/{cb['id']}/cancel", None, tok["agent"])[0] == 200
+    t.sql(f"UPDATE callbacks SET closed_at = now() - interval '200 days' "
+          f"WHERE id = '{cb['id']}'")
+    assert t.scalar("SELECT cbd_erase_personal('180 days', 10)") == "1"
+    assert t.sql("SELECT key FROM callback_keys") == [["idem:k-10"]]

@@ -26,6 +26,10 @@ setup(void)
 	cfg.ntopics = 3;
 	cfg.sites = sites;
 	cfg.nsites = 1;
+	strcpy(cfg.languages[0], "de");
+	strcpy(cfg.languages[1], "tr");
+	strcpy(cfg.languages[2], "pt");
+	cfg.nlanguages = 3;
 }
 
 struct bad_case {
@@ -51,6 +55,8 @@ static const struct bad_case bad[] = {
 	{ "{\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"paris\"}", 422, "unknown_site", "site" },
 	{ "{" OK_BASE ",\"language\":\"German\"}", 422, "invalid_language", "language" },
 	{ "{" OK_BASE ",\"language\":7}", 400, "invalid_type", "language" },
+	{ "{" OK_BASE ",\"language\":\"xx\"}", 422, "invalid_language", "language" },
+	{ "{" OK_BASE ",\"language\":\"en-GB\"}", 422, "invalid_language", "language" },
 	{ "{" OK_BASE ",\"urgent\":\"yes\"}", 400, "invalid_type", "urgent" },
 	{ "{" OK_BASE ",\"urgent\":1}", 400, "invalid_type", "urgent" },
 	{ "{" OK_BASE ",\"requested_at\":\"yesterday\"}", 422, "invalid_time", "requested_at" },
@@ -139,7 +145,8 @@ START_TEST(normalises_a_full_request)
 
 	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
 	ck_assert_str_eq(cb.phone, "+492311234567");
-	ck_assert_str_eq(cb.language, "pt-BR");
+	ck_assert_str_eq(cb.language, "pt");
+	ck_assert(cb.language_given);
 	ck_assert(cb.urgent);
 	ck_assert_int_eq(cb.requested_at, NOW - 30 * 60000LL);
 	ck_assert_int_eq(cb.not_before, NOW + 2 * 3600000LL);
@@ -158,6 +165,7 @@ START_TEST(defaults_language_and_requested_at)
 
 	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
 	ck_assert_str_eq(cb.language, "de");
+	ck_assert(!cb.language_given);
 	ck_assert_int_eq(cb.requested_at, NOW);
 	ck_assert(!cb.urgent);
 	ck_assert_int_eq(cb.not_before, CBD_NO_TIME);
@@ -232,16 +240,82 @@ END_TEST
 
 static const struct {
 	const char *tag;
-	int ok;
+	const char *primary; /* NULL: refused */
 } langs[] = {
-	{ "de", 1 }, { "en", 1 }, { "tr", 1 }, { "ara", 1 }, { "pt-BR", 1 },
-	{ "sr-Latn-RS", 1 }, { "d", 0 }, { "deut", 0 }, { "DE", 0 },
-	{ "de-", 0 }, { "de-x", 0 }, { "de_DE", 0 }, { "", 0 },
+	{ "de", "de" }, { "en", "en" }, { "ara", "ara" }, { "pt-BR", "pt" },
+	{ "sr-Latn-RS", "sr" }, { "DE", "de" }, { "de-DE", "de" },
+	{ "TR-tr", "tr" }, { "de-x-phone", "de" }, { "d", NULL }, { "deut", NULL },
+	{ "de-", NULL }, { "de-x", NULL }, { "de_DE", NULL }, { "", NULL },
+	{ "de-verylongsub", NULL }, { "\xc3\xa4\xc3\xa4", NULL },
 };
 
 START_TEST(checks_language_tags)
 {
-	ck_assert_int_eq(validate_language(langs[_i].tag), langs[_i].ok);
+	char primary[CBD_PRIMARY_LANGUAGE_MAX + 1];
+	int ok = validate_language(langs[_i].tag, primary);
+
+	ck_assert_int_eq(ok, langs[_i].primary != NULL);
+	if (ok)
+		ck_assert_str_eq(primary, langs[_i].primary);
+}
+END_TEST
+
+START_TEST(a_regional_tag_is_kept_as_its_listed_language)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *j = json_loads("{" OK_BASE ",\"language\":\"TR-tr\"}", 0, NULL);
+
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
+	ck_assert_str_eq(cb.language, "tr");
+	json_decref(j);
+	j = json_loads("{" OK_BASE ",\"language\":\"xx-DE\"}", 0, NULL);
+	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), -1);
+	ck_assert_str_eq(e.code, "invalid_language");
+	ck_assert_str_eq(e.message, "language must be one of de, tr, pt");
+	json_decref(j);
+}
+END_TEST
+
+static void
+fingerprint_of(const char *json, int64_t now, char out[65])
+{
+	struct callback cb;
+	struct verr e;
+	json_t *j = json_loads(json, 0, NULL);
+
+	ck_assert_int_eq(validate_create(j, &cfg, now, &cb, &e), 0);
+	ck_assert_uint_eq(strlen(cb.fingerprint), 64);
+	strcpy(out, cb.fingerprint);
+	json_decref(j);
+}
+
+START_TEST(fingerprint_is_of_the_normalised_request)
+{
+	char a[65], b[65];
+
+	/* the same request written another way, retried a moment later */
+	fingerprint_of("{" OK_BASE ",\"language\":\"de\",\"note\":\"n\"}", NOW, a);
+	fingerprint_of("{\"phone\":\"+49 231 123-4567\",\"topic\":\"general\","
+	    "\"site\":\"dortmund\",\"language\":\"DE-de\",\"note\":\"n\","
+	    "\"call_id\":\"x\"}", NOW + 5000, b);
+	ck_assert_str_eq(a, b);
+	/* a language not given is the default one */
+	fingerprint_of("{" OK_BASE ",\"note\":\"n\"}", NOW, b);
+	ck_assert_str_eq(a, b);
+	/* anything the caller said differently is another request */
+	fingerprint_of("{" OK_BASE ",\"note\":\"m\"}", NOW, b);
+	ck_assert_str_ne(a, b);
+	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"urgent\":true}", NOW, b);
+	ck_assert_str_ne(a, b);
+	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"assignee\":\"anna\"}", NOW, b);
+	ck_assert_str_ne(a, b);
+	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"requested_at\":\"2026-11-24T12:00:00Z\"}",
+	    NOW, b);
+	ck_assert_str_ne(a, b);
+	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"window\":{\"not_after\":"
+	    "\"2026-11-25T12:00:00Z\"}}", NOW, b);
+	ck_assert_str_ne(a, b);
 }
 END_TEST
 
@@ -310,7 +384,8 @@ static const struct bad_case bad_caseworkers[] = {
 	{ "{\"id\":\"anna\",\"site\":\"paris\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "unknown_site", "site" },
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[],\"languages\":[\"de\"]}", 400, "invalid_type", "topics" },
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"parking\"],\"languages\":[\"de\"]}", 422, "invalid_value", "topics" },
-	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"German\"]}", 422, "invalid_value", "languages" },
+	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"German\"]}", 422, "invalid_language", "languages" },
+	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\",\"ar\"]}", 422, "invalid_language", "languages" },
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"]}", 400, "missing_field", "languages" },
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"],\"active\":\"no\"}", 400, "invalid_type", "active" },
 };
@@ -336,7 +411,7 @@ START_TEST(accepts_caseworker_and_drops_repeats)
 	struct caseworker w;
 	struct verr e;
 	json_t *j = json_loads("{\"site\":\"dortmund\",\"topics\":[\"general\","
-	    "\"housing_approval\",\"general\"],\"languages\":[\"de\",\"tr\"],"
+	    "\"housing_approval\",\"general\"],\"languages\":[\"de-DE\",\"tr\",\"DE\"],"
 	    "\"active\":false}", 0, NULL);
 
 	memset(&w, 0, sizeof(w));
@@ -344,6 +419,7 @@ START_TEST(accepts_caseworker_and_drops_repeats)
 	ck_assert_uint_eq(w.ntopics, 2);
 	ck_assert_str_eq(w.topics[1], "housing_approval");
 	ck_assert_uint_eq(w.nlanguages, 2);
+	ck_assert_str_eq(w.languages[0], "de");
 	ck_assert(!w.active);
 	json_decref(j);
 }
@@ -381,6 +457,8 @@ main(void)
 	tcase_add_loop_test(tc, checks_idempotency_keys, 0, N(idem));
 	tcase_add_test(tc, idempotency_key_length_limit);
 	tcase_add_loop_test(tc, checks_language_tags, 0, N(langs));
+	tcase_add_test(tc, a_regional_tag_is_kept_as_its_listed_language);
+	tcase_add_test(tc, fingerprint_is_of_the_normalised_request);
 	tcase_add_loop_test(tc, refuses_bad_attempt, 0, N(bad_attempts));
 	tcase_add_test(tc, accepts_attempts);
 	tcase_add_loop_test(tc, refuses_bad_caseworker, 0, N(bad_caseworkers));
