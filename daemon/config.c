@@ -26,7 +26,7 @@ const struct config *conf;
 
 enum ctype {
 	CT_STR, CT_INT, CT_DURATION, CT_LISTEN, CT_COUNTRY, CT_BOOL, CT_WARN,
-	CT_TZ, CT_STATE, CT_HOURS, CT_DATES, CT_LANGS
+	CT_TZ, CT_STATE, CT_HOURS, CT_DATES, CT_LANGS, CT_PREFIXES
 };
 
 struct ckey {
@@ -55,6 +55,7 @@ static const struct ckey daemon_keys[] = {
 	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000 },
 	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000 },
 	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0 },
+	{ "not_dialable", CT_PREFIXES, CFG(not_dialable), "default", 0, 0 },
 	{ "languages", CT_LANGS, CFG(languages), "de, en, tr, ar, ru, uk, pl, fr",
 	  0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
@@ -150,6 +151,22 @@ struct parse {
 	FILE *file;
 	const char *text;
 };
+
+/* Appends ",item" (or item, to an empty list) to the list in dst of size
+ * bytes; -1 when it does not fit. */
+static int
+append_item(char *dst, size_t size, const char *item, size_t len)
+{
+	size_t used = strlen(dst), comma = used > 0;
+
+	if (used + comma + len + 1 > size)
+		return -1;
+	if (comma)
+		dst[used++] = ',';
+	memcpy(dst + used, item, len);
+	dst[used + len] = '\0';
+	return 0;
+}
 
 static int
 days_in_month(int y, int m)
@@ -336,6 +353,45 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 			return -1;
 		}
 		c->nlanguages = nl;
+		return 0;
+	}
+	case CT_PREFIXES: {
+		/* "default, +4932": the built-in list and the agency's own;
+		 * "none" alone: nothing is refused */
+		const char *p = val;
+		size_t len, i;
+		int full = 0;
+
+		dst[0] = '\0';
+		if (!strcmp(val, "none"))
+			return 0;
+		while (*p && !full) {
+			len = strcspn(p, ", ");
+			if (len == 7 && !strncmp(p, "default", 7)) {
+				for (i = 0; phone_not_dialable_default[i] && !full; i++)
+					full = append_item(dst, k->size,
+					    phone_not_dialable_default[i],
+					    strlen(phone_not_dialable_default[i]));
+			} else {
+				for (i = 1; i < len && isdigit((unsigned char)p[i]); i++)
+					;
+				if (p[0] != '+' || len < 2 || len > CBD_PHONE_MAX - 1 ||
+				    i != len) {
+					snprintf(why, whylen, "'%.*s' is not an E.164 "
+					    "prefix such as +49900 (or default, or none "
+					    "alone)", (int)(len > 20 ? 20 : len), p);
+					return -1;
+				}
+				full = append_item(dst, k->size, p, len);
+			}
+			p += len;
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
+		if (full) {
+			snprintf(why, whylen, "longer than %zu characters", k->size - 1);
+			return -1;
+		}
 		return 0;
 	}
 	case CT_COUNTRY:

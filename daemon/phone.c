@@ -211,12 +211,18 @@ const char *const phone_not_dialable_default[] = {
 };
 
 int
-phone_dialable(const char *e164, const char *const *blocked)
+phone_dialable(const char *e164, const char *blocked)
 {
-	size_t i;
+	const char *p = blocked;
+	size_t n;
 
-	for (i = 0; blocked != NULL && blocked[i] != NULL; i++)
-		if (strncmp(e164, blocked[i], strlen(blocked[i])) == 0)
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, ",");
+		if (n > 0 && strncmp(e164, p, n) == 0)
 			return 0;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
 	return 1;
 }

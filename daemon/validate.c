@@ -272,6 +272,12 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 	if (phone_normalise(raw_phone, c->country_code, cb->phone,
 	    sizeof(cb->phone), &why) == -1)
 		return fail(e, 422, "invalid_phone", "phone", "%s", why);
+	/* a call-back to a premium or shared-cost line would cost the agency,
+	 * and could be made to on purpose */
+	if (!phone_dialable(cb->phone, c->not_dialable))
+		return fail(e, 422, "not_dialable", "phone", "the number is in a "
+		    "range callbackd does not call back (premium rate, shared cost "
+		    "or similar; see not_dialable)");
 
 	if (req_string(body, "topic", cb->topic, CBD_IDENT_MAX, e) == -1)
 		return -1;

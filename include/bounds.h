@@ -25,6 +25,10 @@
  * tags of 2 or 3 letters. 32 leave room for every language a large job
  * centre serves, and the list still fits in one error message. */
 #define CBD_LANGUAGES_MAX 32
+
+/* The not_dialable prefixes, comma separated: the built-in list takes
+ * about 500 bytes, an agency's own additions fit four times over. */
+#define CBD_NOT_DIALABLE_MAX 2048
 #define CBD_PRIMARY_LANGUAGE_MAX 3
 
 /* RFC 3339 with milliseconds: "2026-11-24T19:33:00.000Z" plus NUL. */

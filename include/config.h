@@ -48,6 +48,8 @@ struct config {
 	 * that names none */
 	char languages[CBD_LANGUAGES_MAX][CBD_PRIMARY_LANGUAGE_MAX + 1];
 	size_t nlanguages;
+	/* E.164 prefixes no call-back may ring, comma separated ("" none) */
+	char not_dialable[CBD_NOT_DIALABLE_MAX];
 
 	char pg_conninfo[512];
 	int64_t pg_pool_size;

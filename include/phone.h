@@ -26,8 +26,8 @@ int phone_normalise(const char *in, const char *country_code, char *out,
 int phone_country_code_valid(const char *country_code);
 
 /* 0 if the E.164 number e164 starts with one of the prefixes in blocked
- * (a NULL-terminated list of "+" and digits; NULL: none), else 1. */
-int phone_dialable(const char *e164, const char *const *blocked);
+ * (comma separated, each "+" and digits; NULL or "": none), else 1. */
+int phone_dialable(const char *e164, const char *blocked);
 
 /* The ranges refused by default: premium rate, shared cost, mass calling,
  * directory enquiries, personal numbers and international networks. */

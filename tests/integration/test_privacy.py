@@ -1,8 +1,11 @@
 """A day of traffic with recognisable personal data; afterwards no log, no
 syslog-ng file and no metric holds any of it."""
 
+import os
+import subprocess
 import time
 
+import harness
 from harness import wait_for
 
 SECRETS = {
@@ -98,3 +101,39 @@ def test_readyz_says_why_without_saying_where(t):
         t.pg.start()
     wait_for("ready", lambda: d.req("GET", "/readyz")[0] == 200)
     assert "postgres: connection" in d.log_tail(200)
+
+
+def test_numbers_nobody_should_dial_are_refused(t):
+    """Premium-rate, mass-calling and shared-cost numbers were accepted:
+    a caseworker's next call-back would ring a paid line, toll fraud for
+    anyone who can get a request filed. The list is the config's."""
+    d = t.daemon(start=False)
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("shutdown_grace = 10s", "shutdown_grace = 10s\n"
+                             "not_dialable = default, +4923155"))
+    d.start()
+    tel, agent = d.token("telephony"), d.token("agent")
+    base = {"topic": "general", "site": "dortmund"}
+    before = t.scalar("SELECT count(*) FROM callbacks")
+    for phone in ("0900 1234567", "0137 1234567", "0180 5123456", "+1 900 555 0100",
+                  "0231 5512345"):
+        for tok in (tel, agent):
+            st, _, err, _ = d.req("POST", "/v1/callbacks", dict(base, phone=phone), tok)
+            assert st == 422, (phone, st, err)
+            assert err["error"]["code"] == "not_dialable", err
+            assert err["error"]["field"] == "phone"
+            assert phone.split()[-1] not in err["error"]["message"]
+    assert t.scalar("SELECT count(*) FROM callbacks") == before
+    for phone in ("0231 5612345", "0800 1234567", "0151 23456789"):
+        assert d.req("POST", "/v1/callbacks", dict(base, phone=phone), tel)[0] == 201, phone
+    # the list can be bad: the check says where
+    with open(d.conf) as f:
+        text = f.read()
+    bad = os.path.join(d.dir, "bad.ini")
+    with open(bad, "w") as f:
+        f.write(text.replace("not_dialable = default, +4923155", "not_dialable = 0900"))
+    out = subprocess.run([harness.CALLBACKD, "-c", bad, "--check-config"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 1 and "not_dialable: '0900' is not an E.164 prefix" in out.stderr
