@@ -59,7 +59,7 @@ struct attempt_req {
 	char id[37];
 	char lease_token[37];                 /* empty: an agent, no lease */
 	char caseworker[CBD_IDENT_MAX + 1];   /* the lease holder, or empty */
-	char actor[32];
+	char actor[CBD_IDENT_MAX + 1];       /* as struct api_req has it */
 	char result[16];
 	char note[CBD_NOTE_MAX + 1];
 	int duration_s;                       /* -1: not given */
