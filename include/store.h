@@ -70,8 +70,9 @@ void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
  * Changes to one callback. Each is one statement that checks the state it
  * starts from and, where a lease is involved, the lease (the fencing
  * token), commits, and returns the row as it is afterwards. verdict is
- * "ok", "wrong_state" (not in a state that allows it), "foreign" (another
- * caseworker holds the lease) or "lost" (the lease is stale or lapsed);
+ * "ok", "wrong_state" (not in a state that allows it), "foreign" (the
+ * current lease token, from another caseworker than its holder), "lost"
+ * (not the current lease token, or it has lapsed);
  * STORE_NOT_FOUND when there is no such callback.
  */
 typedef void store_change_fn(void *arg, enum store_status, const char *verdict,

@@ -1,5 +1,6 @@
-"""Attempts and the work cycle against real PostgreSQL and Redis:
-attempts and events name the caseworker who acted."""
+"""What a lease proves, against real PostgreSQL and Redis: a lease that
+is not the current one is lost, whoever holds the callback now; attempts
+and events name the caseworker who acted."""
 
 import datetime
 import time
@@ -33,6 +34,64 @@ def later(hours):
 
 def counts(t):
     return t.sql("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM attempts)")
+
+
+# ---- stale leases ---------------------------------------------------------
+
+LEASE_CALLS = [("heartbeat", {}), ("release", {}), ("attempts", {"result": "reached"})]
+
+
+def assert_lease_lost(w, cid, cb_id, token):
+    for what, body in LEASE_CALLS:
+        st, _, err, _ = w.act(cid, cb_id, what, dict(body, lease=token))
+        assert st == 409 and err["error"]["code"] == "lease_lost", (what, token, st, err)
+        assert err["error"]["field"] == "lease"
+
+
+def test_a_lease_that_is_not_the_current_one_is_lost(t):
+    w = World(t)
+    w.caseworker("anna")
+    w.caseworker("ben")
+    cb = w.create()
+    old = w.claim("anna")[2]["lease"]["token"]
+    assert w.act("anna", cb["id"], "release", {"lease": old})[0] == 200
+    before = counts(t)
+    # given back, nobody holds it: the old lease is lost, not "queued"
+    assert_lease_lost(w, "anna", cb["id"], old)
+    assert counts(t) == before
+    # ben holds it now: anna's old lease is still lost, not foreign
+    got = w.claim("ben")[2]
+    assert got["callback"]["id"] == cb["id"]
+    current = got["lease"]["token"]
+    before = counts(t)
+    assert_lease_lost(w, "anna", cb["id"], old)
+    assert_lease_lost(w, "ben", cb["id"], old)
+    # something that is no lease at all is lost too, not "no such resource"
+    for token in ("bogus", "x" * 40, "0b6c8f9e3c1a4d7e9f00123456789abc"):
+        assert_lease_lost(w, "anna", cb["id"], token)
+    # the current lease in another caseworker's hands: foreign
+    for what, body in LEASE_CALLS:
+        st, _, err, _ = w.act("anna", cb["id"], what, dict(body, lease=current))
+        assert st == 403 and err["error"]["code"] == "lease_foreign", (what, st, err)
+    assert counts(t) == before
+    assert t.sql(f"SELECT state, claimed_by, lease_token FROM callbacks "
+                 f"WHERE id = '{cb['id']}'") == [["claimed", "ben", current]]
+    assert w.act("ben", cb["id"], "heartbeat", {"lease": current})[0] == 200
+    assert t.index_faults() == []
+
+
+def test_a_lapsed_lease_is_lost_once_the_callback_is_queued(t):
+    d = short_lease_daemon(t)
+    w = World(t, d)
+    w.caseworker("anna")
+    cb = w.create()
+    old = w.claim("anna")[2]["lease"]["token"]
+    wait_for("lapse", lambda: t.scalar(
+        f"SELECT state = 'queued' AND lapsed_leases = 1 FROM callbacks "
+        f"WHERE id = '{cb['id']}'") == "t", timeout=10)
+    before = counts(t)
+    assert_lease_lost(w, "anna", cb["id"], old)
+    assert counts(t) == before
 
 
 # ---- who acted ------------------------------------------------------------

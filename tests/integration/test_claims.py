@@ -242,7 +242,7 @@ def test_heartbeat_extends_and_release_returns(t):
     assert t.zset("leases") == {}
     # the old lease is worth nothing now
     st, _, err, _ = w.act("anna", cb["id"], "heartbeat", {"lease": token})
-    assert st == 409 and err["error"]["code"] == "wrong_state"
+    assert st == 409 and err["error"]["code"] == "lease_lost"
     again = w.claim("anna")[2]
     assert again["callback"]["id"] == cb["id"] and again["lease"]["token"] != token
     assert t.index_faults() == []
