@@ -58,10 +58,11 @@ api_callback_json(const struct callback *cb)
 	    "updated_at", time_json(cb->updated_at));
 
 	/* the lease token is the holder's alone: the claim returns it */
-	json_object_update_new(j, json_pack("{s:o,s:o,s:i,s:i,s:b,s:o,s:o,s:o}",
+	json_object_update_new(j, json_pack("{s:o,s:o,s:i,s:i,s:i,s:b,s:o,s:o,s:o}",
 	    "claimed_by", str_json(cb->claimed_by),
 	    "lease_until", time_json(cb->lease_until),
 	    "attempt_count", cb->attempt_count,
+	    "unanswered_count", cb->unanswered_count,
 	    "lapsed_leases", cb->lapsed_leases, "flagged", cb->flagged,
 	    "first_attempt_at", time_json(cb->first_attempt_at),
 	    "reached_at", time_json(cb->reached_at),
@@ -80,6 +81,10 @@ api_refused(struct api_req *a, const char *verdict, const struct callback *cb)
 	else if (!strcmp(verdict, "lost"))
 		http_error(a, 409, "lease_lost", "lease",
 		    "the lease is stale or has lapsed; claim again");
+	else if (!strcmp(verdict, "window"))
+		http_error(a, 422, "invalid_window", "not_before",
+		    "not_before must lie before the end of the caller's window "
+		    "(not_after)");
 	else {
 		char msg[96];
 
@@ -343,9 +348,10 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 	}
 	ac->req.backoff_ms = t->retry_backoff_ms;
 	ac->req.max_attempts = (int)t->max_attempts;
-	/* the next try after a pause that doubles with each attempt, counted
+	/* the next try after a pause that doubles with each unanswered
+	 * attempt (a caller who asked for another time was reached), counted
 	 * in the calling hours of the callback's calendar */
-	shift = cb->attempt_count < 20 ? cb->attempt_count : 20;
+	shift = cb->unanswered_count < 20 ? cb->unanswered_count : 20;
 	if ((s = config_site(conf, cb->site)))
 		ac->req.not_before = calendar_add(config_calendar(t, s),
 		    ac->a->received_ms, t->retry_backoff_ms << shift);

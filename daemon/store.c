@@ -652,8 +652,8 @@ store_shutdown(void)
 	"cbd_ms(c.created_at), cbd_ms(c.updated_at), c.lease_token, " \
 	"cbd_ms(c.lease_until), c.claimed_by, c.attempt_count, c.lapsed_leases, " \
 	"c.flagged, cbd_ms(c.first_attempt_at), cbd_ms(c.reached_at), " \
-	"cbd_ms(c.closed_at)"
-#define CB_NCOLS 29
+	"cbd_ms(c.closed_at), c.unanswered_count"
+#define CB_NCOLS 30
 
 static void
 col_str(const PGresult *res, int row, int col, char *dst, size_t len)
@@ -706,6 +706,7 @@ row_to_callback(const PGresult *res, int row, int first, struct callback *cb)
 	cb->first_attempt_at = col_time(res, row, i++);
 	cb->reached_at = col_time(res, row, i++);
 	cb->closed_at = col_time(res, row, i++);
+	cb->unanswered_count = atoi(PQgetvalue(res, row, i++));
 }
 
 static const char *

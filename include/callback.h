@@ -36,6 +36,7 @@ struct callback {
 	int64_t lease_until;
 	char claimed_by[CBD_IDENT_MAX + 1];
 	int attempt_count;
+	int unanswered_count; /* no_answer, busy, voicemail: what the policy counts */
 	int lapsed_leases;
 	bool flagged;
 	int64_t first_attempt_at;

@@ -72,7 +72,8 @@ void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
  * token), commits, and returns the row as it is afterwards. verdict is
  * "ok", "wrong_state" (not in a state that allows it), "foreign" (the
  * current lease token, from another caseworker than its holder), "lost"
- * (not the current lease token, or it has lapsed);
+ * (not the current lease token, or it has lapsed) or, for an attempt,
+ * "window" (callback_later past the caller's window);
  * STORE_NOT_FOUND when there is no such callback.
  */
 typedef void store_change_fn(void *arg, enum store_status, const char *verdict,

@@ -1,6 +1,8 @@
-"""What a lease proves, against real PostgreSQL and Redis: a lease that
-is not the current one is lost, whoever holds the callback now; attempts
-and events name the caseworker who acted."""
+"""What an attempt counts and what a lease proves, against real PostgreSQL
+and Redis: only unanswered attempts use up the caller's attempts and
+double the back-off; callback_later stays inside the caller's window; a
+lease that is not the current one is lost, whoever holds the callback
+now; attempts and events name the caseworker who acted."""
 
 import datetime
 import time
@@ -34,6 +36,109 @@ def later(hours):
 
 def counts(t):
     return t.sql("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM attempts)")
+
+
+# ---- only unanswered attempts count -------------------------------------
+
+def test_callback_later_uses_up_no_attempt_and_no_back_off(t):
+    w = World(t)
+    w.caseworker("anna")
+    cb = w.create()
+    for n in (1, 2):
+        if n > 1:
+            bring_forward(t, cb["id"])
+        got = w.claim("anna")[2]
+        st, _, after, _ = w.act("anna", cb["id"], "attempts", {
+            "lease": got["lease"]["token"], "result": "callback_later",
+            "not_before": later(1)})
+        assert st == 201, (st, after)
+        assert after["attempt_count"] == n and after["unanswered_count"] == 0, after
+    # the first unanswered attempt after two answered ones: the first
+    # back-off (2 h), not the third (8 h), and far from max_attempts (3)
+    for n, result in enumerate(["no_answer", "busy"], start=1):
+        bring_forward(t, cb["id"])
+        got = w.claim("anna")[2]
+        before = time.time() * 1000
+        st, _, after, _ = w.act("anna", cb["id"], "attempts", {
+            "lease": got["lease"]["token"], "result": result})
+        assert st == 201, (st, after)
+        assert after["state"] == "queued", after
+        assert after["attempt_count"] == 2 + n and after["unanswered_count"] == n
+        wait_ms = ms(after["not_before"]) - before
+        assert abs(wait_ms - 2 * H * 2 ** (n - 1)) < 60_000, (n, wait_ms)
+    # the third unanswered one uses them up
+    bring_forward(t, cb["id"])
+    got = w.claim("anna")[2]
+    st, _, after, _ = w.act("anna", cb["id"], "attempts", {
+        "lease": got["lease"]["token"], "result": "voicemail"})
+    assert st == 201 and after["state"] == "unreachable", after
+    assert t.sql(f"SELECT attempt_count, unanswered_count FROM callbacks "
+                 f"WHERE id = '{cb['id']}'") == [["5", "3"]]
+    st, _, got, _ = w.d.req("GET", f"/v1/callbacks/{cb['id']}", token=w.agent)
+    assert got["unanswered_count"] == 3 and len(got["attempts"]) == 5
+    assert t.index_faults() == []
+
+
+def test_agent_callback_later_uses_up_no_attempt(t):
+    """The agent's attempts, without a lease, count the same way: the
+    back-off after callback_later is the first one."""
+    w = World(t)
+    cb = w.create()
+    st, _, after, _ = w.act(None, cb["id"], "attempts", {
+        "result": "callback_later", "not_before": later(1)})
+    assert st == 201 and after["unanswered_count"] == 0, (st, after)
+    bring_forward(t, cb["id"])
+    before = time.time() * 1000
+    st, _, after, _ = w.act(None, cb["id"], "attempts", {"result": "no_answer"})
+    assert st == 201 and after["state"] == "queued", (st, after)
+    assert after["attempt_count"] == 2 and after["unanswered_count"] == 1
+    assert abs(ms(after["not_before"]) - before - 2 * H) < 60_000
+
+
+def test_migration_counts_the_unanswered_attempts_of_existing_callbacks(t):
+    t.migrate_to(15)
+    t.sql("""INSERT INTO callbacks (id, phone, topic, site, requested_at, received_at,
+               due_at, attempt_count) VALUES
+             ('00000000-0000-4000-8000-000000000001', '+492311234567', 'general',
+              'dortmund', now(), now(), now(), 3),
+             ('00000000-0000-4000-8000-000000000002', '+492311234568', 'general',
+              'dortmund', now(), now(), now(), 0);
+             INSERT INTO attempts (callback_id, actor, result) VALUES
+             ('00000000-0000-4000-8000-000000000001', 'token:1', 'callback_later'),
+             ('00000000-0000-4000-8000-000000000001', 'token:1', 'no_answer'),
+             ('00000000-0000-4000-8000-000000000001', 'token:1', 'callback_later')""")
+    t.daemon(start=False)  # migrates to the newest version
+    assert t.sql("SELECT attempt_count, unanswered_count FROM callbacks ORDER BY id") == [
+        ["3", "1"], ["0", "0"]]
+
+
+# ---- callback_later inside the caller's window ----------------------------
+
+def test_callback_later_past_the_window_is_refused(t):
+    w = World(t)
+    w.caseworker("anna")
+    cb = w.create(window={"not_after": later(2)})
+    got = w.claim("anna")[2]
+    token = got["lease"]["token"]
+    before = counts(t)
+    for hours in (3, 2):  # past not_after, and just past it
+        st, _, err, _ = w.act("anna", cb["id"], "attempts", {
+            "lease": token, "result": "callback_later", "not_before": later(hours)})
+        assert st == 422, (st, err)
+        assert err["error"]["code"] == "invalid_window", err
+        assert err["error"]["field"] == "not_before", err
+    assert counts(t) == before
+    assert w.state(cb["id"]) == "claimed"
+    # the lease still holds, and a time inside the window is taken
+    st, _, after, _ = w.act("anna", cb["id"], "attempts", {
+        "lease": token, "result": "callback_later", "not_before": later(1)})
+    assert st == 201 and after["state"] == "queued", (st, after)
+    # an agent is refused the same way
+    st, _, err, _ = w.act(None, cb["id"], "attempts", {
+        "result": "callback_later", "not_before": later(3)})
+    assert st == 422 and err["error"]["code"] == "invalid_window", (st, err)
+    assert t.scalar("SELECT count(*) FROM attempts") == "1"
+    assert t.index_faults() == []
 
 
 # ---- stale leases ---------------------------------------------------------
