@@ -85,6 +85,10 @@ api_refused(struct api_req *a, const char *verdict, const struct callback *cb)
 		http_error(a, 422, "invalid_window", "not_before",
 		    "not_before must lie before the end of the caller's window "
 		    "(not_after)");
+	else if (!strcmp(verdict, "not_flagged"))
+		http_reply(a, 409, json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
+		    "wrong_state", "field", "message", "the callback is not flagged "
+		    "for a supervisor", "state", cb->state), NULL);
 	else {
 		char msg[96];
 
@@ -401,6 +405,16 @@ api_callbacks_cancel(struct api_req *a)
 		store_cancel(a->path_id, a->actor, change_stored, c);
 }
 
+/* A manager hands a flagged callback back to the queue, at its place. */
+void
+api_callbacks_unflag(struct api_req *a)
+{
+	struct change *c = change_new(a, 200);
+
+	if (c)
+		store_unflag(a->path_id, a->actor, change_stored, c);
+}
+
 /* ---- GET /v1/callbacks ------------------------------------------------ */
 
 #define LIST_LIMIT_DEFAULT 50
@@ -464,6 +478,7 @@ api_callbacks_list(struct api_req *a)
 	struct list_filter f;
 	struct list_call *lc;
 	const char *cursor = http_query(a, "cursor"), *lim = http_query(a, "limit");
+	const char *flagged = http_query(a, "flagged");
 	const char *phone, *why = NULL;
 	unsigned long limit;
 	size_t i;
@@ -488,6 +503,12 @@ api_callbacks_list(struct api_req *a)
 		http_error(a, 422, "invalid_value", "state", "no such state");
 		return;
 	}
+	if (flagged && strcmp(flagged, "true") && strcmp(flagged, "false")) {
+		http_error(a, 400, "invalid_value", "flagged",
+		    "flagged must be true or false");
+		return;
+	}
+	f.flagged = flagged ? !strcmp(flagged, "true") : -1;
 	f.limit = LIST_LIMIT_DEFAULT;
 	if (lim && query_number(lim, 1, LIST_LIMIT_MAX, &limit) == -1) {
 		http_error(a, 400, "invalid_value", "limit",

@@ -57,6 +57,8 @@ static const struct route routes[] = {
 	    ROLE_AGENT | ROLE_CASEWORKER, 1, api_callbacks_attempt },
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/cancel", ROLE_AGENT, 0,
 	    api_callbacks_cancel },
+	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/unflag", ROLE_MANAGER, 0,
+	    api_callbacks_unflag },
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/heartbeat", ROLE_CASEWORKER, 1,
 	    api_queue_heartbeat },
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/release", ROLE_CASEWORKER, 1,

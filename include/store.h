@@ -92,6 +92,9 @@ void store_lease_expire(const char *id, int flag_after, store_change_fn *,
 
 void store_attempt(const struct attempt_req *, store_change_fn *, void *arg);
 void store_cancel(const char *id, const char *actor, store_change_fn *, void *arg);
+/* Hands a flagged queued callback back to the queue, its lapses forgotten;
+ * verdict "not_flagged" when it is not flagged (or closed). */
+void store_unflag(const char *id, const char *actor, store_change_fn *, void *arg);
 
 /* Callbacks matching a filter, oldest first, after a cursor. Empty strings
  * match anything. */
@@ -102,6 +105,7 @@ struct list_filter {
 	char assignee[CBD_IDENT_MAX + 1];
 	char phone[CBD_PHONE_MAX + 1];              /* E.164 */
 	char customer_ref[CBD_CUSTOMER_REF_MAX + 1];
+	int flagged;           /* 1 only flagged, 0 only not flagged, -1 both */
 	int64_t after_created; /* cursor: created_at and id of the last row */
 	char after_id[37];
 	size_t limit;

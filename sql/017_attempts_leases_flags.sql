@@ -1,5 +1,5 @@
 -- callbackd schema, migration 17: what an attempt counts, what a lease
--- proves.
+-- proves, and the way back for a flagged callback.
 --
 -- Only unanswered attempts (no_answer, busy, voicemail) use up a caller's
 -- max_attempts and double the back-off: a caller who answered and asked
@@ -30,6 +30,56 @@ BEGIN
         WHEN c.claimed_by IS DISTINCT FROM p_caseworker THEN 'foreign'
         WHEN c.lease_until <= now() THEN 'lost'
         ELSE 'ok' END;
+END $$;
+
+-- Gives a lease back: the callback is queued again at its place. A lease
+-- given back is no lapse: the count of lapses in a row starts again.
+CREATE OR REPLACE FUNCTION cbd_release(p_id uuid, p_token uuid,
+    p_caseworker text, p_actor text)
+RETURNS TABLE (verdict text, cb callbacks) LANGUAGE plpgsql AS $$
+DECLARE
+    r callbacks;
+    v text;
+BEGIN
+    SELECT * INTO r FROM callbacks c WHERE c.id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    v := cbd_lease_check(r, p_token, p_caseworker);
+    IF v = 'ok' THEN
+        UPDATE callbacks c SET state = 'queued', lease_token = NULL,
+            lease_until = NULL, claimed_by = NULL, lapsed_leases = 0,
+            updated_at = now()
+        WHERE c.id = p_id RETURNING * INTO r;
+        INSERT INTO events (callback_id, actor, kind, data)
+        VALUES (p_id, p_actor, 'released', jsonb_build_object('caseworker', p_caseworker));
+    END IF;
+    RETURN QUERY SELECT v, r;
+END $$;
+
+-- Hands a flagged callback back to the queue: a supervisor has looked at
+-- it. Verdicts 'ok', 'not_flagged' (not flagged, or closed since); no row
+-- when there is no such callback.
+CREATE FUNCTION cbd_unflag(p_id uuid, p_actor text)
+RETURNS TABLE (verdict text, cb callbacks) LANGUAGE plpgsql AS $$
+DECLARE
+    r callbacks;
+    lapsed integer;
+BEGIN
+    SELECT * INTO r FROM callbacks c WHERE c.id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF NOT r.flagged OR r.state <> 'queued' THEN
+        RETURN QUERY SELECT 'not_flagged'::text, r;
+        RETURN;
+    END IF;
+    lapsed := r.lapsed_leases;
+    UPDATE callbacks c SET flagged = false, lapsed_leases = 0, updated_at = now()
+    WHERE c.id = p_id RETURNING * INTO r;
+    INSERT INTO events (callback_id, actor, kind, data)
+    VALUES (p_id, p_actor, 'unflagged', jsonb_build_object('lapsed_leases', lapsed));
+    RETURN QUERY SELECT 'ok'::text, r;
 END $$;
 
 -- The rule of migration 14, with two changes: the policy counts

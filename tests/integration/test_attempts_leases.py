@@ -2,7 +2,8 @@
 and Redis: only unanswered attempts use up the caller's attempts and
 double the back-off; callback_later stays inside the caller's window; a
 lease that is not the current one is lost, whoever holds the callback
-now; attempts and events name the caseworker who acted."""
+now; flagged callbacks are listed and handed back by a manager; attempts
+and events name the caseworker who acted."""
 
 import datetime
 import time
@@ -197,6 +198,71 @@ def test_a_lapsed_lease_is_lost_once_the_callback_is_queued(t):
     before = counts(t)
     assert_lease_lost(w, "anna", cb["id"], old)
     assert counts(t) == before
+
+
+# ---- flagged callbacks ----------------------------------------------------
+
+def test_flagged_callbacks_are_listed_and_a_manager_unflags_them(t):
+    d = short_lease_daemon(t)
+    w = World(t, d)
+    manager = d.token("manager")
+    w.caseworker("anna")
+    cb = w.create()
+    for _ in range(3):
+        assert w.claim("anna")[0] == 200
+        wait_for("lapse", lambda: t.scalar(
+            f"SELECT state = 'queued' FROM callbacks WHERE id = '{cb['id']}'") == "t",
+            timeout=10)
+    wait_for("flagged", lambda: t.is_member("flagged", cb["id"]))
+    other = w.create()
+    for token in (manager, w.agent):
+        st, _, got, _ = d.req("GET", "/v1/callbacks?flagged=true", token=token)
+        assert st == 200 and [c["id"] for c in got["callbacks"]] == [cb["id"]], got
+        assert got["callbacks"][0]["flagged"] is True
+        st, _, got, _ = d.req("GET", "/v1/callbacks?flagged=false", token=token)
+        assert st == 200 and [c["id"] for c in got["callbacks"]] == [other["id"]], got
+    for bad in ("yes", "", "1"):
+        st, _, err, _ = d.req("GET", f"/v1/callbacks?flagged={bad}", token=manager)
+        assert st == 400 and err["error"]["code"] == "invalid_value", (bad, st, err)
+        assert err["error"]["field"] == "flagged"
+    before = counts(t)
+    # an agent may not hand it back; nor is an unflagged one handed back
+    st, _, err, _ = d.req("POST", f"/v1/callbacks/{cb['id']}/unflag", None, w.agent)
+    assert st == 403 and err["error"]["code"] == "forbidden"
+    st, _, err, _ = d.req("POST", f"/v1/callbacks/{other['id']}/unflag", None, manager)
+    assert st == 409 and err["error"]["code"] == "wrong_state", (st, err)
+    assert counts(t) == before
+    st, _, got, _ = d.req("POST", f"/v1/callbacks/{cb['id']}/unflag", None, manager)
+    assert st == 200, (st, got)
+    assert got["id"] == cb["id"] and got["state"] == "queued"
+    assert got["flagged"] is False and got["lapsed_leases"] == 0
+    assert t.sql(f"SELECT flagged, lapsed_leases FROM callbacks "
+                 f"WHERE id = '{cb['id']}'") == [["f", "0"]]
+    mtoken = t.scalar("SELECT 'token:' || id FROM tokens WHERE role = 'manager'")
+    assert t.sql(f"SELECT actor, data->>'lapsed_leases' FROM events "
+                 f"WHERE callback_id = '{cb['id']}' AND kind = 'unflagged'") == \
+        [[mtoken, "3"]]
+    # back in its routing set, at its place: before the newer one
+    assert not t.is_member("flagged", cb["id"])
+    assert cb["id"] in t.ready()
+    st, _, err, _ = d.req("POST", f"/v1/callbacks/{cb['id']}/unflag", None, manager)
+    assert st == 409 and err["error"]["code"] == "wrong_state", (st, err)
+    st, _, got, _ = d.req("POST", "/v1/callbacks/nope/unflag", None, manager)
+    assert st == 404, (st, got)
+    assert w.claim("anna")[2]["callback"]["id"] == cb["id"]
+
+
+def test_a_proper_release_resets_the_lapse_count(t):
+    w = World(t)
+    w.caseworker("anna")
+    w.caseworker("ben")
+    cb = w.create()
+    # two lapses behind it (as the sweep leaves them)
+    t.sql(f"UPDATE callbacks SET lapsed_leases = 2 WHERE id = '{cb['id']}'")
+    token = w.claim("ben")[2]["lease"]["token"]
+    st, _, got, _ = w.act("ben", cb["id"], "release", {"lease": token})
+    assert st == 200 and got["lapsed_leases"] == 0, (st, got)
+    assert t.scalar(f"SELECT lapsed_leases FROM callbacks WHERE id = '{cb['id']}'") == "0"
 
 
 # ---- who acted ------------------------------------------------------------
