@@ -64,10 +64,11 @@ api_callback_json(const struct callback *cb)
 	    "updated_at", time_json(cb->updated_at));
 
 	/* the lease token is the holder's alone: the claim returns it */
-	json_object_update_new(j, json_pack("{s:o,s:o,s:i,s:i,s:b,s:o,s:o,s:o}",
+	json_object_update_new(j, json_pack("{s:o,s:o,s:i,s:i,s:i,s:b,s:o,s:o,s:o}",
 	    "claimed_by", str_json(cb->claimed_by),
 	    "lease_until", time_json(cb->lease_until),
 	    "attempt_count", cb->attempt_count,
+	    "unanswered_count", cb->unanswered_count,
 	    "lapsed_leases", cb->lapsed_leases, "flagged", cb->flagged,
 	    "first_attempt_at", time_json(cb->first_attempt_at),
 	    "reached_at", time_json(cb->reached_at),
@@ -86,6 +87,14 @@ api_refused(struct api_req *a, const char *verdict, const struct callback *cb)
 	else if (!strcmp(verdict, "lost"))
 		http_error(a, 409, "lease_lost", "lease",
 		    "the lease is stale or has lapsed; claim again");
+	else if (!strcmp(verdict, "window"))
+		http_error(a, 422, "invalid_window", "not_before",
+		    "not_before must lie before the end of the caller's window "
+		    "(not_after)");
+	else if (!strcmp(verdict, "not_flagged"))
+		http_reply(a, 409, json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
+		    "wrong_state", "field", "message", "the callback is not flagged "
+		    "for a supervisor", "state", cb->state), NULL);
 	else {
 		char msg[96];
 
@@ -370,9 +379,10 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 	}
 	ac->req.backoff_ms = t->retry_backoff_ms;
 	ac->req.max_attempts = (int)t->max_attempts;
-	/* the next try after a pause that doubles with each attempt, counted
+	/* the next try after a pause that doubles with each unanswered
+	 * attempt (a caller who asked for another time was reached), counted
 	 * in the calling hours of the callback's calendar */
-	shift = cb->attempt_count < 20 ? cb->attempt_count : 20;
+	shift = cb->unanswered_count < 20 ? cb->unanswered_count : 20;
 	if ((s = config_site(conf, cb->site)))
 		ac->req.not_before = calendar_add(config_calendar(t, s),
 		    ac->a->received_ms, t->retry_backoff_ms << shift);
@@ -420,6 +430,16 @@ api_callbacks_cancel(struct api_req *a)
 
 	if (c)
 		store_cancel(a->path_id, a->actor, change_stored, c);
+}
+
+/* A manager hands a flagged callback back to the queue, at its place. */
+void
+api_callbacks_unflag(struct api_req *a)
+{
+	struct change *c = change_new(a, 200);
+
+	if (c)
+		store_unflag(a->path_id, a->actor, change_stored, c);
 }
 
 /* ---- GET /v1/callbacks ------------------------------------------------ */
@@ -485,6 +505,7 @@ api_callbacks_list(struct api_req *a)
 	struct list_filter f;
 	struct list_call *lc;
 	const char *cursor = http_query(a, "cursor"), *lim = http_query(a, "limit");
+	const char *flagged = http_query(a, "flagged");
 	const char *phone, *why = NULL;
 	unsigned long limit;
 	size_t i;
@@ -509,6 +530,12 @@ api_callbacks_list(struct api_req *a)
 		http_error(a, 422, "invalid_value", "state", "no such state");
 		return;
 	}
+	if (flagged && strcmp(flagged, "true") && strcmp(flagged, "false")) {
+		http_error(a, 400, "invalid_value", "flagged",
+		    "flagged must be true or false");
+		return;
+	}
+	f.flagged = flagged ? !strcmp(flagged, "true") : -1;
 	f.limit = LIST_LIMIT_DEFAULT;
 	if (lim && query_number(lim, 1, LIST_LIMIT_MAX, &limit) == -1) {
 		http_error(a, 400, "invalid_value", "limit",

@@ -57,6 +57,8 @@ static const struct route routes[] = {
 	    ROLE_AGENT | ROLE_CASEWORKER, 1, api_callbacks_attempt },
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/cancel", ROLE_AGENT, 0,
 	    api_callbacks_cancel },
+	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/unflag", ROLE_MANAGER, 0,
+	    api_callbacks_unflag },
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/heartbeat", ROLE_CASEWORKER, 1,
 	    api_queue_heartbeat },
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/release", ROLE_CASEWORKER, 1,
@@ -440,8 +442,14 @@ on_token(void *arg, enum store_status st, const struct token_info *ti)
 	}
 	ctx->api.token = *ti;
 	ctx->api.role = auth_role(ti->role);
-	snprintf(ctx->api.actor, sizeof(ctx->api.actor), "token:%lld",
-	    (long long)ti->id);
+	/* the event log names a caseworker; other tokens by their number,
+	 * never by their label, which may name a person */
+	if (ctx->api.role == ROLE_CASEWORKER && ti->caseworker_id[0])
+		snprintf(ctx->api.actor, sizeof(ctx->api.actor), "%s",
+		    ti->caseworker_id);
+	else
+		snprintf(ctx->api.actor, sizeof(ctx->api.actor), "token:%lld",
+		    (long long)ti->id);
 	if (!(ctx->api.role & ctx->route->roles)) {
 		http_error(&ctx->api, 403, "forbidden", NULL,
 		    "the %s role may not do this", ti->role);

@@ -667,8 +667,8 @@ store_shutdown(void)
 	"cbd_ms(c.created_at), cbd_ms(c.updated_at), c.lease_token, " \
 	"cbd_ms(c.lease_until), c.claimed_by, c.attempt_count, c.lapsed_leases, " \
 	"c.flagged, cbd_ms(c.first_attempt_at), cbd_ms(c.reached_at), " \
-	"cbd_ms(c.closed_at)"
-#define CB_NCOLS 29
+	"cbd_ms(c.closed_at), c.unanswered_count"
+#define CB_NCOLS 30
 
 static void
 col_str(const PGresult *res, int row, int col, char *dst, size_t len)
@@ -721,6 +721,7 @@ row_to_callback(const PGresult *res, int row, int first, struct callback *cb)
 	cb->first_attempt_at = col_time(res, row, i++);
 	cb->reached_at = col_time(res, row, i++);
 	cb->closed_at = col_time(res, row, i++);
+	cb->unanswered_count = atoi(PQgetvalue(res, row, i++));
 }
 
 static const char *
@@ -1718,6 +1719,18 @@ store_cancel(const char *id, const char *actor, store_change_fn *fn, void *arg)
 	change_run(VERDICT_ROW("cbd_cancel($1, $2)"), 1, 2, p, fn, arg);
 }
 
+void
+store_unflag(const char *id, const char *actor, store_change_fn *fn, void *arg)
+{
+	const char *p[2] = { id, actor };
+
+	if (!validate_uuid(id)) {
+		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	change_run(VERDICT_ROW("cbd_unflag($1, $2)"), 1, 2, p, fn, arg);
+}
+
 /* ---- caseworkers ---------------------------------------------------- */
 
 #define CW_COLS "w.id, w.site, array_to_string(w.topics, ','), " \
@@ -1958,7 +1971,7 @@ store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
 
 struct list_job {
 	struct store_job job;
-	char params[9][160];
+	char params[10][160];
 	char *array; /* '{id,...}' for store_callbacks_by_id */
 	int null_mask;
 	store_page_fn *fn;
@@ -1969,11 +1982,11 @@ static void
 list_start(struct store_job *j, PGresult *unused)
 {
 	struct list_job *l = (struct list_job *)j;
-	const char *p[9];
+	const char *p[10];
 	int i;
 
 	(void)unused;
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < 10; i++)
 		p[i] = l->null_mask & (1 << i) ? NULL : l->params[i];
 	/* Keyset pagination on (created_at in ms, id), the cursor's precision:
 	 * stable while rows come in. */
@@ -1986,7 +1999,8 @@ list_start(struct store_job *j, PGresult *unused)
 	    "($5::bigint, $6::uuid)) "
 	    "AND ($8::text IS NULL OR c.phone = $8) "
 	    "AND ($9::text IS NULL OR c.customer_ref = $9) "
-	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", 9, p);
+	    "AND ($10::boolean IS NULL OR c.flagged = $10) "
+	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", 10, p);
 }
 
 static void
@@ -2055,6 +2069,9 @@ store_list_callbacks(const struct list_filter *f, store_page_fn *fn, void *arg)
 	snprintf(l->params[8], sizeof(l->params[8]), "%s", f->customer_ref);
 	if (!f->customer_ref[0])
 		l->null_mask |= 1 << 8;
+	snprintf(l->params[9], sizeof(l->params[9]), "%s", f->flagged ? "t" : "f");
+	if (f->flagged < 0)
+		l->null_mask |= 1 << 9;
 	l->fn = fn;
 	l->arg = arg;
 	job_run(&l->job, list_start, list_step, list_fail);

@@ -348,9 +348,18 @@ only_fields(const json_t *body, const char *const *allowed, struct verr *e)
 	return 0;
 }
 
+/* The lease of a claim holder. A string that is no lease token at all can
+ * no more be the current lease than a stale one: 409 lease_lost, as the
+ * store answers for a stale one. */
 static int
 lease_field(const json_t *body, char token[37], int required, struct verr *e)
 {
+	const json_t *v = json_object_get(body, "lease");
+
+	if (required && json_is_string(v) && (json_string_length(v) != 36 ||
+	    !validate_uuid(json_string_value(v))))
+		return fail(e, 409, "lease_lost", "lease",
+		    "this is not the callback's current lease; claim again");
 	if (opt_string(body, "lease", token, 36, e) == -1)
 		return -1;
 	if (required && !token[0])

@@ -36,6 +36,7 @@ struct callback {
 	int64_t lease_until;
 	char claimed_by[CBD_IDENT_MAX + 1];
 	int attempt_count;
+	int unanswered_count; /* no_answer, busy, voicemail: what the policy counts */
 	int lapsed_leases;
 	bool flagged;
 	int64_t first_attempt_at;
@@ -63,7 +64,7 @@ struct attempt_req {
 	char id[37];
 	char lease_token[37];                 /* empty: an agent, no lease */
 	char caseworker[CBD_IDENT_MAX + 1];   /* the lease holder, or empty */
-	char actor[32];
+	char actor[CBD_IDENT_MAX + 1];       /* as struct api_req has it */
 	char result[16];
 	char note[CBD_NOTE_MAX + 1];
 	int duration_s;                       /* -1: not given */

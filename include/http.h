@@ -22,7 +22,8 @@ struct api_req {
 	const char *idempotency_key; /* header value, or NULL */
 	unsigned role;              /* one ROLE_* bit; 0 for public routes */
 	struct token_info token;
-	char actor[32];             /* "token:ID": who, for the event log */
+	char actor[CBD_IDENT_MAX + 1]; /* who, for the event log: the
+					 * caseworker's id, else "token:ID" */
 	int64_t received_ms;
 	json_t *body;               /* parsed JSON body of POST, or NULL */
 	char id_buf[64];

@@ -79,8 +79,10 @@ void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
  * Changes to one callback. Each is one statement that checks the state it
  * starts from and, where a lease is involved, the lease (the fencing
  * token), commits, and returns the row as it is afterwards. verdict is
- * "ok", "wrong_state" (not in a state that allows it), "foreign" (another
- * caseworker holds the lease) or "lost" (the lease is stale or lapsed);
+ * "ok", "wrong_state" (not in a state that allows it), "foreign" (the
+ * current lease token, from another caseworker than its holder), "lost"
+ * (not the current lease token, or it has lapsed) or, for an attempt,
+ * "window" (callback_later past the caller's window);
  * STORE_NOT_FOUND when there is no such callback.
  */
 typedef void store_change_fn(void *arg, enum store_status, const char *verdict,
@@ -99,6 +101,9 @@ void store_lease_expire(const char *id, int flag_after, store_change_fn *,
 
 void store_attempt(const struct attempt_req *, store_change_fn *, void *arg);
 void store_cancel(const char *id, const char *actor, store_change_fn *, void *arg);
+/* Hands a flagged queued callback back to the queue, its lapses forgotten;
+ * verdict "not_flagged" when it is not flagged (or closed). */
+void store_unflag(const char *id, const char *actor, store_change_fn *, void *arg);
 
 /* Callbacks matching a filter, oldest first, after a cursor. Empty strings
  * match anything. */
@@ -109,6 +114,7 @@ struct list_filter {
 	char assignee[CBD_IDENT_MAX + 1];
 	char phone[CBD_PHONE_MAX + 1];              /* E.164 */
 	char customer_ref[CBD_CUSTOMER_REF_MAX + 1];
+	int flagged;           /* 1 only flagged, 0 only not flagged, -1 both */
 	int64_t after_created; /* cursor: created_at and id of the last row */
 	char after_id[37];
 	size_t limit;

@@ -16,6 +16,7 @@ ROUTES = [
     ("GET", "/v1/callbacks/{cb}", {"agent", "manager", "caseworker"}),
     ("POST", "/v1/callbacks/{cb}/attempts", {"agent", "caseworker"}),
     ("POST", "/v1/callbacks/{cb}/cancel", {"agent"}),
+    ("POST", "/v1/callbacks/{cb}/unflag", {"manager"}),
     ("POST", "/v1/callbacks/{cb}/heartbeat", {"caseworker"}),
     ("POST", "/v1/callbacks/{cb}/release", {"caseworker"}),
     ("POST", "/v1/queue/claim", {"caseworker"}),

@@ -328,6 +328,10 @@ static const struct bad_case bad_attempts[] = {
 	{ "{" LEASE ",\"result\":\"shouted\"}", 422, "invalid_result", "result" },
 	{ "{" LEASE ",\"result\":\"a-very-long-result-name\"}", 422, "invalid_result", "result" },
 	{ "{\"result\":\"reached\"}", 400, "missing_field", "lease" },
+	{ "{\"lease\":\"bogus\",\"result\":\"reached\"}", 409, "lease_lost", "lease" },
+	{ "{\"lease\":\"0b6c8f9e-3c1a-4d7e-9f00-123456789abcd\",\"result\":\"reached\"}", 409, "lease_lost", "lease" },
+	{ "{\"lease\":\"0b6c8f9e3c1a4d7e9f00123456789abc\",\"result\":\"reached\"}", 409, "lease_lost", "lease" },
+	{ "{\"lease\":5,\"result\":\"reached\"}", 400, "invalid_type", "lease" },
 	{ "{" LEASE ",\"result\":\"reached\",\"mood\":1}", 400, "unknown_field", "mood" },
 	{ "{" LEASE ",\"result\":\"reached\",\"duration_s\":-1}", 422, "invalid_duration", "duration_s" },
 	{ "{" LEASE ",\"result\":\"reached\",\"duration_s\":\"5\"}", 400, "invalid_type", "duration_s" },
@@ -429,10 +433,17 @@ START_TEST(lease_body)
 {
 	char token[37];
 	struct verr e;
-	json_t *j = json_loads("{\"lease\":\"abc\"}", 0, NULL);
+	json_t *j = json_loads("{" LEASE "}", 0, NULL);
 
 	ck_assert_int_eq(validate_lease(j, token, &e), 0);
-	ck_assert_str_eq(token, "abc");
+	ck_assert_str_eq(token, "0b6c8f9e-3c1a-4d7e-9f00-123456789abc");
+	json_decref(j);
+	/* no lease token at all: as lost as a stale one */
+	j = json_loads("{\"lease\":\"abc\"}", 0, NULL);
+	ck_assert_int_eq(validate_lease(j, token, &e), -1);
+	ck_assert_int_eq(e.status, 409);
+	ck_assert_str_eq(e.code, "lease_lost");
+	ck_assert_str_eq(e.field, "lease");
 	json_decref(j);
 	j = json_loads("{}", 0, NULL);
 	ck_assert_int_eq(validate_lease(j, token, &e), -1);
