@@ -309,6 +309,8 @@ alert_webhook_post(const struct alert *a, alert_posted_fn *fn, void *arg)
 	    (json_int_t)a->id, "callback_id", a->callback_id, "level", a->level,
 	    "threshold", a->threshold, "site", a->site, "topic", a->topic,
 	    "due_at", due, "fired_at", fired);
+	if (body && a->reason[0]) /* unclaimable: why nobody may claim it */
+		json_object_set_new(body, "reason", json_string(a->reason));
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (!text || !(req = evhttp_request_new(posted, p))) {

@@ -144,6 +144,8 @@ unclaimable_metrics_write(FILE *f)
 void
 unclaimable_init(struct event_base *base)
 {
+	if (conf->unclaimable_check_ms == 0)
+		return; /* the operator's choice: no look, no alerts, no gauge */
 	ev_check = evtimer_new(base, check_cb, NULL);
 	schedule(200); /* what became unclaimable while no daemon looked */
 }

@@ -43,7 +43,7 @@ struct config {
 	int64_t retention_days;    /* 0: keep personal data */
 	int64_t retention_check_ms;
 	int64_t unclaimable_check_ms; /* how often to look for callbacks
-	                               * nobody may claim */
+	                               * nobody may claim; 0: never */
 	int debug;
 
 	char pg_conninfo[512];

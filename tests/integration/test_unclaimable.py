@@ -14,20 +14,21 @@ PHONES = iter(range(7100000, 7199999))
 
 
 def quick_checks(d, interval="300ms"):
-    """Makes the daemon's periodic check short (before it starts)."""
+    """Turns the look on (the harness has it off), every interval (before
+    the daemon starts)."""
     with open(d.conf) as f:
         text = f.read()
+    assert "unclaimable_check = 0\n" in text
     with open(d.conf, "w") as f:
-        f.write(text.replace("[daemon]\n", f"[daemon]\nunclaimable_check = {interval}\n", 1))
+        f.write(text.replace("unclaimable_check = 0\n", f"unclaimable_check = {interval}\n", 1))
 
 
 class World:
-    def __init__(self, t, interval=None, d=None):
+    def __init__(self, t, interval="1m", d=None):
         self.t = t
         if d is None:
             d = t.daemon(start=False)
-            if interval:
-                quick_checks(d, interval)
+            quick_checks(d, interval)
             d.start()
         self.d = d
         self.admin = d.token("admin")
