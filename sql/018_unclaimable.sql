@@ -33,10 +33,15 @@ CREATE INDEX callbacks_open_assignee ON callbacks (assignee)
 -- The unclaimable callbacks now, with their reason. The distinct routes
 -- and assignees of open callbacks are few (sites x topics x languages,
 -- and caseworkers); each is checked against the caseworkers once, and
--- only the callbacks of the dead ones are read.
+-- only the callbacks of the dead ones are read, by the index (OFFSET 0
+-- keeps each a lookup of its own: flattened, PostgreSQL read every open
+-- callback to join them). The planner cannot know that dead routes are
+-- few and thinks the statement costly enough to compile (JIT, half a
+-- second each time): it is not. Measured on 88 000 open callbacks, 110 of
+-- them unclaimable: about 1 ms, a check that writes no alert 2 ms.
 CREATE FUNCTION cbd_unclaimable()
 RETURNS TABLE (id uuid, site text, topic text, reason text)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET jit = off AS $$
     WITH RECURSIVE routes AS (
         (SELECT c.site, c.topic, c.language FROM callbacks c
          WHERE c.closed_at IS NULL AND c.assignee IS NULL
@@ -72,15 +77,17 @@ LANGUAGE sql STABLE AS $$
         WHERE NOT EXISTS (SELECT 1 FROM caseworkers w
                           WHERE w.id = a.assignee AND w.active))
     SELECT c.id, c.site, c.topic, 'no_caseworker'
-    FROM dead_routes d
-    JOIN callbacks c ON c.site = d.site AND c.topic = d.topic
-        AND c.language = d.language AND c.closed_at IS NULL AND c.assignee IS NULL
-    WHERE c.state = 'queued' AND NOT c.flagged
+    FROM dead_routes d, LATERAL (
+        SELECT c.id, c.site, c.topic FROM callbacks c
+        WHERE c.site = d.site AND c.topic = d.topic AND c.language = d.language
+          AND c.closed_at IS NULL AND c.assignee IS NULL
+          AND c.state = 'queued' AND NOT c.flagged OFFSET 0) c
     UNION ALL
     SELECT c.id, c.site, c.topic, d.reason
-    FROM dead_assignees d
-    JOIN callbacks c ON c.assignee = d.assignee AND c.closed_at IS NULL
-    WHERE c.state = 'queued' AND NOT c.flagged
+    FROM dead_assignees d, LATERAL (
+        SELECT c.id, c.site, c.topic FROM callbacks c
+        WHERE c.assignee = d.assignee AND c.closed_at IS NULL
+          AND c.state = 'queued' AND NOT c.flagged OFFSET 0) c
 $$;
 
 -- The periodic check: writes an unclaimable alert for each unclaimable
@@ -90,7 +97,7 @@ $$;
 -- alerts this call wrote.
 CREATE FUNCTION cbd_unclaimable_check()
 RETURNS TABLE (site text, topic text, unclaimable bigint, alerts bigint)
-LANGUAGE sql AS $$
+LANGUAGE sql SET jit = off AS $$
     WITH found AS (SELECT * FROM cbd_unclaimable()),
     written AS (
         INSERT INTO alerts AS a (callback_id, level, threshold, fire_at,
