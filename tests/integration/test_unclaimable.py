@@ -176,3 +176,25 @@ def test_two_daemons_send_one_unclaimable_alert(t):
         "AND sent_at IS NOT NULL") == "1", timeout=10)
     assert d1.stop() == 0 and d2.stop() == 0
     assert len(unclaimable_alerts(t, cb["id"])) == 1
+
+
+def test_flagged_callback_is_a_supervisors_not_unclaimable(t):
+    w = World(t, interval="0")  # no look yet
+    flagged = w.create(site="soest")
+    plain = w.create(site="soest", topic="benefits")
+    assert w.d.stop() == 0
+    # as three lapsed leases leave it: offered to nobody, on purpose
+    t.sql(f"UPDATE callbacks SET flagged = true, lapsed_leases = 3 "
+          f"WHERE id = '{flagged['id']}'")
+    quick_checks(w.d, "1m")
+    w.d.start()
+
+    def gauge(topic):
+        st, _, _, raw = w.d.req("GET", "/metrics")
+        return value(parse(raw.decode()), "callbackd_unclaimable", site="soest",
+                     topic=topic)
+    # the look at start has counted: the gauge is there
+    wait_for("the look at start", lambda: gauge("benefits") == 1, timeout=10)
+    assert gauge("general") == 0
+    assert w.listed() == [plain["id"]]
+    assert unclaimable_alerts(t, flagged["id"]) == []
