@@ -2111,9 +2111,9 @@ struct alert_job {
 #define ALERT_COLS "a.id, a.callback_id, a.level, a.threshold, c.site, c.topic, " \
 	"cbd_ms(c.due_at), cbd_ms(a.fire_at), cbd_ms(a.fired_at), cbd_ms(a.sent_at), " \
 	"a.reason"
-/* The reason of an alert a take returned: unclaimable alerts are written
- * by cbd_unclaimable_check, committed before any take sees them. */
-#define ALERT_REASON "(SELECT r.reason FROM alerts r WHERE r.id = t.id)"
+/* The reason of an alert a take returned (unclaimable ones have one),
+ * read after the take: see cbd_alert_reason. */
+#define ALERT_REASON "cbd_alert_reason(t.id)"
 
 static void
 alert_start(struct store_job *j, PGresult *unused)

@@ -128,3 +128,13 @@ LANGUAGE sql STABLE AS $$
     WHERE c.closed_at IS NULL AND c.site <> ALL (p_sites)
     GROUP BY c.site
 $$;
+
+-- An alert's reason, for the statement that takes it for delivery. Its
+-- own snapshot (VOLATILE): cbd_alerts_take, in the same statement, may take
+-- an unclaimable alert committed after that statement began, which the
+-- statement's own snapshot would not show.
+CREATE FUNCTION cbd_alert_reason(p_id bigint)
+RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN (SELECT a.reason FROM alerts a WHERE a.id = p_id);
+END $$;
