@@ -171,7 +171,7 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		watchdog_hint(p.nwarn ? p.warn_at[0] : p.due_at);
 	}
 	if (outcome == INTAKE_CREATED)
-		unclaimable_hint(); /* one more callback someone must be able to claim */
+		unclaimable_hint(); /* someone must be able to claim it */
 	if (outcome == INTAKE_CREATED)
 		log_info("callback %s created (site %s, topic %s%s)", row->id,
 		    row->site, row->topic, row->urgent ? ", urgent" : "");

@@ -1930,7 +1930,8 @@ list_start(struct store_job *j, PGresult *unused)
 	    "($5::bigint, $6::uuid)) "
 	    "AND ($8::text IS NULL OR c.phone = $8) "
 	    "AND ($9::text IS NULL OR c.customer_ref = $9) "
-	    "AND ($10::boolean IS NULL OR c.id IN (SELECT u.id FROM cbd_unclaimable() u)) "
+	    "AND ($10::boolean IS NULL OR c.id IN "
+	    "(SELECT u.id FROM cbd_unclaimable() u)) "
 	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", 10, p);
 }
 
@@ -2135,8 +2136,8 @@ alert_start(struct store_job *j, PGresult *unused)
 	case 1:
 		job_send(j, "SELECT t.id, t.callback_id, t.level, t.threshold, t.site, "
 		    "t.topic, cbd_ms(t.due_at), cbd_ms(t.fire_at), NULL, NULL, "
-		    ALERT_REASON " FROM cbd_alerts_take($1::integer, $2::bigint * interval "
-		    "'1 millisecond') t", 2, p);
+		    ALERT_REASON " FROM cbd_alerts_take($1::integer, "
+		    "$2::bigint * interval '1 millisecond') t", 2, p);
 		break;
 	case 2:
 		job_send(j, "UPDATE alerts SET sent_at = now() "
