@@ -198,3 +198,41 @@ def test_flagged_callback_is_a_supervisors_not_unclaimable(t):
     assert gauge("general") == 0
     assert w.listed() == [plain["id"]]
     assert unclaimable_alerts(t, flagged["id"]) == []
+
+
+def test_webhook_gets_the_unclaimable_alert_with_its_reason(t):
+    import http.server
+    import json
+    import threading
+
+    got = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        d = t.daemon(start=False)
+        quick_checks(d, "1m")
+        with open(d.conf) as f:
+            text = f.read()
+        with open(d.conf, "w") as f:
+            f.write(text.replace("[alerts]\n", "[alerts]\nwebhook = http://127.0.0.1:"
+                                 f"{server.server_address[1]}/sla\n"))
+        d.start()
+        w = World(t, d=d)
+        cb = w.create(assignee="nobody")
+        hook = wait_for("posted", lambda: [g for g in got if g["callback_id"] == cb["id"]],
+                        timeout=10)
+        assert len(hook) == 1 and hook[0]["level"] == "unclaimable", hook
+        assert hook[0]["reason"] == "assignee_unknown", hook
+        assert "phone" not in hook[0] and "name" not in hook[0]
+    finally:
+        server.shutdown()
