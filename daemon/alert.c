@@ -31,7 +31,7 @@
 /* The structured-data id: 32473 is the private enterprise number that RFC
  * 5612 reserves for documentation and examples. */
 #define SD_ID "sla@32473"
-/* local0; at_risk is a warning, breached an error. */
+/* local0; at_risk and unclaimable are warnings, breached an error. */
 #define FACILITY 16
 #define SEV_WARNING 4
 #define SEV_ERR 3
@@ -73,14 +73,23 @@ alert_format(const struct alert *a, const char *host, int pid, int64_t now,
 
 	rfc3339_format(now, ts, sizeof(ts));
 	rfc3339_format(a->due_at, due, sizeof(due));
-	/* site and topic are identifiers of ours: nothing to escape */
-	n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
-	    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" level=\"%s\" "
-	    "due=\"%s\" elapsed=\"%.2f\"] callback %s %s: %.0f%% of the SLA "
-	    "target used, due %s", pri, ts, host[0] ? host : "-", pid,
-	    a->callback_id, a->site, a->topic, a->level, due, a->threshold,
-	    a->callback_id, breached ? "breached" : "at risk",
-	    a->threshold * 100, due);
+	/* site, topic and reason are identifiers of ours: nothing to escape */
+	if (!strcmp(a->level, "unclaimable"))
+		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
+		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
+		    "level=\"unclaimable\" reason=\"%s\" due=\"%s\"] callback %s "
+		    "unclaimable: no active caseworker may claim it (%s), due %s",
+		    pri, ts, host[0] ? host : "-", pid, a->callback_id, a->site,
+		    a->topic, a->reason[0] ? a->reason : "-", due, a->callback_id,
+		    a->reason[0] ? a->reason : "-", due);
+	else
+		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
+		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
+		    "level=\"%s\" due=\"%s\" elapsed=\"%.2f\"] callback %s %s: "
+		    "%.0f%% of the SLA target used, due %s", pri, ts,
+		    host[0] ? host : "-", pid, a->callback_id, a->site, a->topic,
+		    a->level, due, a->threshold, a->callback_id,
+		    breached ? "breached" : "at risk", a->threshold * 100, due);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
@@ -300,6 +309,8 @@ alert_webhook_post(const struct alert *a, alert_posted_fn *fn, void *arg)
 	    (json_int_t)a->id, "callback_id", a->callback_id, "level", a->level,
 	    "threshold", a->threshold, "site", a->site, "topic", a->topic,
 	    "due_at", due, "fired_at", fired);
+	if (body && a->reason[0]) /* unclaimable: why nobody may claim it */
+		json_object_set_new(body, "reason", json_string(a->reason));
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (!text || !(req = evhttp_request_new(posted, p))) {

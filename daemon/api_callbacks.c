@@ -18,6 +18,7 @@
 #include "sla.h"
 #include "store.h"
 #include "timefmt.h"
+#include "unclaimable.h"
 #include "validate.h"
 #include "watchdog.h"
 
@@ -204,6 +205,8 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		plan(row, &p);
 		watchdog_hint(p.nwarn ? p.warn_at[0] : p.due_at);
 	}
+	if (outcome == INTAKE_CREATED)
+		unclaimable_hint(); /* someone must be able to claim it */
 	if (outcome == INTAKE_CREATED)
 		log_info("callback %s created (site %s, topic %s%s)", row->id,
 		    row->site, row->topic, row->urgent ? ", urgent" : "");
@@ -506,6 +509,7 @@ api_callbacks_list(struct api_req *a)
 	struct list_call *lc;
 	const char *cursor = http_query(a, "cursor"), *lim = http_query(a, "limit");
 	const char *flagged = http_query(a, "flagged");
+	const char *unclaimable = http_query(a, "unclaimable");
 	const char *phone, *why = NULL;
 	unsigned long limit;
 	size_t i;
@@ -536,6 +540,14 @@ api_callbacks_list(struct api_req *a)
 		return;
 	}
 	f.flagged = flagged ? !strcmp(flagged, "true") : -1;
+	/* only the queued callbacks no active caseworker may claim */
+	if (unclaimable && strcmp(unclaimable, "true") &&
+	    strcmp(unclaimable, "false")) {
+		http_error(a, 400, "invalid_value", "unclaimable",
+		    "unclaimable must be true or false");
+		return;
+	}
+	f.unclaimable = unclaimable && !strcmp(unclaimable, "true");
 	f.limit = LIST_LIMIT_DEFAULT;
 	if (lim && query_number(lim, 1, LIST_LIMIT_MAX, &limit) == -1) {
 		http_error(a, 400, "invalid_value", "limit",
@@ -574,14 +586,20 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 		return;
 	}
 	list = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:o,s:o,s:o,s:o}",
+	for (i = 0; i < n; i++) {
+		json_t *one = json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:o,s:o,s:o,s:o}",
 		    "id", (json_int_t)al[i].id, "callback_id", al[i].callback_id,
 		    "level", al[i].level, "threshold", al[i].threshold,
 		    "site", al[i].site, "topic", al[i].topic,
 		    "due_at", time_json(al[i].due_at), "fire_at", time_json(al[i].fire_at),
 		    "fired_at", time_json(al[i].fired_at),
-		    "sent_at", time_json(al[i].sent_at)));
+		    "sent_at", time_json(al[i].sent_at));
+
+		/* unclaimable: why nobody may claim it */
+		json_object_set_new(one, "reason", al[i].reason[0] ?
+		    json_string(al[i].reason) : json_null());
+		json_array_append_new(list, one);
+	}
 	http_reply(a, 200, json_pack("{s:o}", "alerts", list), NULL);
 }
 
@@ -597,9 +615,10 @@ api_alerts_list(struct api_req *a)
 		    "since must be an RFC 3339 time");
 		return;
 	}
-	if (level && strcmp(level, "at_risk") && strcmp(level, "breached")) {
+	if (level && strcmp(level, "at_risk") && strcmp(level, "breached") &&
+	    strcmp(level, "unclaimable")) {
 		http_error(a, 400, "invalid_value", "level",
-		    "level must be at_risk or breached");
+		    "level must be at_risk, breached or unclaimable");
 		return;
 	}
 	if (site && strlen(site) > CBD_IDENT_MAX) {

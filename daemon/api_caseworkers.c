@@ -10,6 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "unclaimable.h"
 #include "validate.h"
 
 static json_t *
@@ -51,6 +52,7 @@ cw_saved(void *arg, enum store_status st, const struct caseworker *w, size_t n)
 	else {
 		log_info("caseworker %s saved (site %s, %zu topics, %s)", w->id,
 		    w->site, w->ntopics, w->active ? "active" : "inactive");
+		unclaimable_hint(); /* who may claim what has changed */
 		http_reply(c->a, c->status, caseworker_json(w), NULL);
 	}
 	free(c);

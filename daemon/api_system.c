@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "queue.h"
 #include "store.h"
+#include "unclaimable.h"
 
 void
 api_healthz(struct api_req *a)
@@ -81,6 +82,7 @@ gauges_read(void *arg, enum store_status st, const struct table *t)
 			}
 		}
 	}
+	unclaimable_metrics_write(f);
 	metrics_write(f);
 	fclose(f);
 	http_reply_text(a, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,

@@ -53,6 +53,7 @@ static const struct ckey daemon_keys[] = {
 	{ "shutdown_grace", CT_DURATION, CFG(shutdown_grace_ms), "10s", 0, 3600000 },
 	{ "retention_days", CT_INT, CFG(retention_days), "180", 0, 36500 },
 	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000 },
+	{ "unclaimable_check", CT_DURATION, CFG(unclaimable_check_ms), "1m", 0, 86400000 },
 	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000 },
 	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0 },
 	{ "not_dialable", CT_PREFIXES, CFG(not_dialable), "default", 0, 0 },
@@ -980,6 +981,7 @@ config_keep_fixed(const struct config *now, struct config *next)
 	KEEP(alert_webhook);
 	KEEP(lease_ms);
 	KEEP(retention_check_ms);
+	KEEP(unclaimable_check_ms);
 	KEEP(index_check_ms);
 #undef KEEP
 	return changed;

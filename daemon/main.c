@@ -25,6 +25,7 @@
 #include "store.h"
 #include "sweep.h"
 #include "timefmt.h"
+#include "unclaimable.h"
 #include "validate.h"
 #include "watchdog.h"
 
@@ -36,6 +37,9 @@ static struct config configs[2]; /* the one in force and the next */
 static int current;
 static int exit_code;
 static int stopping;
+static struct event *ev_guard; /* start: until open callbacks were counted */
+static int reload_busy;        /* a reload waits for that count */
+static int reload_again;       /* and another SIGHUP came meanwhile */
 
 static void
 usage(void)
@@ -91,23 +95,43 @@ stop(void)
 	http_shutdown_begin(drained);
 }
 
-/* SIGHUP: read the file again; what can change while running takes effect,
- * the rest (addresses, database, Redis, alerts) keeps its value. */
+/*
+ * Open callbacks whose topic or site a configuration lacks (rows of
+ * store_open_outside) keep it from being used: each is logged. For a
+ * reload (was: the configuration in force) only what was configured
+ * before counts; what the old one lacked as well is not this reload's
+ * doing. Returns how many there are.
+ */
+static int
+in_use_missing(const struct table *t, const struct config *was,
+    const char *what)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->nrows; i++) {
+		const char *const *row = t->cells + i * t->ncols;
+		int topic = !strcmp(row[0], "topic");
+
+		if (was && !(topic ? config_topic(was, row[1]) != NULL :
+		    config_site(was, row[1]) != NULL))
+			continue;
+		log_warnx("%s refused: %s %s has %s open callback%s; keep it in "
+		    "the config until they are closed", what, row[0], row[1],
+		    row[2], strcmp(row[2], "1") ? "s" : "");
+		n++;
+	}
+	return n;
+}
+
+static void reload(void);
+
+/* The new configuration passed every check: it takes effect. */
 static void
-reload(void)
+reload_apply(void)
 {
 	struct config *next = &configs[!current], *now = &configs[current];
 	int64_t retention_days = now->retention_days;
-	char err[512];
 
-	sd_notify(0, "RELOADING=1");
-	if (config_load(now->path, next, err, sizeof(err)) == -1) {
-		log_warnx("SIGHUP: the new configuration is refused, the old one "
-		    "stays: %s", err);
-		config_free(next);
-		sd_notify(0, "READY=1");
-		return;
-	}
 	if (config_keep_fixed(now, next))
 		log_warnx("SIGHUP: listen, postgres, redis, alerts and lease settings "
 		    "change only with a restart; they keep their values");
@@ -118,7 +142,97 @@ reload(void)
 	log_info("SIGHUP: configuration reloaded (%zu topics, %zu sites, %zu "
 	    "calendars)", conf->ntopics, conf->nsites, conf->ncalendars - 1);
 	retention_reloaded(retention_days);
+}
+
+static void
+reload_checked(void *arg, enum store_status st, const struct table *t)
+{
+	(void)arg;
+	reload_busy = 0;
+	if (st != STORE_OK) {
+		log_warnx("SIGHUP: the new configuration is refused, the old one "
+		    "stays: the open callbacks of its topics and sites cannot be "
+		    "counted while PostgreSQL is unavailable");
+		config_free(&configs[!current]);
+	} else if (in_use_missing(t, conf, "reload") > 0)
+		config_free(&configs[!current]);
+	else
+		reload_apply();
 	sd_notify(0, "READY=1");
+	if (reload_again && !stopping) {
+		reload_again = 0;
+		reload();
+	}
+}
+
+/* SIGHUP: read the file again; what can change while running takes effect,
+ * the rest (addresses, database, Redis, alerts) keeps its value. A topic
+ * or site that open callbacks use stays until they are closed: PostgreSQL
+ * counts them (from the loop, without waiting), then the file is used or
+ * refused. */
+static void
+reload(void)
+{
+	struct config *next = &configs[!current], *now = &configs[current];
+	char err[512];
+
+	if (reload_busy) {
+		reload_again = 1;
+		return;
+	}
+	sd_notify(0, "RELOADING=1");
+	if (config_load(now->path, next, err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: the new configuration is refused, the old one "
+		    "stays: %s", err);
+		config_free(next);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	reload_busy = 1;
+	store_open_outside(next, reload_checked, NULL);
+}
+
+static void
+guard_later(int64_t ms)
+{
+	struct timeval tv;
+
+	ms_timeval(ms, &tv);
+	evtimer_add(ev_guard, &tv);
+}
+
+/* At start: open callbacks of a topic or site the file lacks would be
+ * claimable with no policy for their attempts. As a start-up error it is
+ * fatal, once PostgreSQL could say. */
+static void
+guard_checked(void *arg, enum store_status st, const struct table *t)
+{
+	(void)arg;
+	if (st != STORE_OK) {
+		guard_later(1000);
+		return;
+	}
+	if (in_use_missing(t, NULL, "start") > 0) {
+		log_warnx("callbackd cannot run with %s: add the topics and sites "
+		    "named above back", conf->path);
+		exit_code = 1;
+		stop();
+	}
+}
+
+static void
+guard_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (stopping)
+		return;
+	if (!store_ready()) {
+		guard_later(200);
+		return;
+	}
+	store_open_outside(conf, guard_checked, NULL);
 }
 
 static void
@@ -229,9 +343,12 @@ run(int foreground)
 	if (alert_init(base) == -1)
 		fatalx("cannot set up alert delivery");
 	watchdog_init(base);
+	unclaimable_init(base);
 	retention_init(base);
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
+	ev_guard = evtimer_new(base, guard_cb, NULL);
+	guard_later(0);
 	log_info("callbackd %s started", PACKAGE_VERSION);
 	sd_notify(0, "READY=1");
 	{
@@ -253,6 +370,7 @@ run(int foreground)
 	rebuild_shutdown();
 	sweep_shutdown();
 	watchdog_shutdown();
+	unclaimable_shutdown();
 	retention_shutdown();
 	alert_shutdown();
 	event_free(ev_term);
@@ -262,6 +380,7 @@ run(int foreground)
 	if (ev_watchdog)
 		event_free(ev_watchdog);
 	event_free(ev_grace);
+	event_free(ev_guard);
 	event_base_free(base);
 	log_info("stopped");
 }

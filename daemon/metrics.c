@@ -92,12 +92,14 @@ metrics_write(FILE *f)
 {
 	size_t i, k;
 
-	fprintf(f, "# HELP callbackd_alerts_sent_total SLA alerts sent, by level.\n"
+	fprintf(f, "# HELP callbackd_alerts_sent_total Alerts sent, by level.\n"
 	    "# TYPE callbackd_alerts_sent_total counter\n"
 	    "callbackd_alerts_sent_total{level=\"at_risk\"} %llu\n"
-	    "callbackd_alerts_sent_total{level=\"breached\"} %llu\n",
+	    "callbackd_alerts_sent_total{level=\"breached\"} %llu\n"
+	    "callbackd_alerts_sent_total{level=\"unclaimable\"} %llu\n",
 	    (unsigned long long)counters[M_ALERTS_AT_RISK],
-	    (unsigned long long)counters[M_ALERTS_BREACHED]);
+	    (unsigned long long)counters[M_ALERTS_BREACHED],
+	    (unsigned long long)counters[M_ALERTS_UNCLAIMABLE]);
 	counter(f, "callbackd_breaches_total", "Breach alerts sent by this daemon.",
 	    counters[M_ALERTS_BREACHED]);
 	fprintf(f, "# HELP callbackd_reconnects_total Connections lost and made "

@@ -1971,7 +1971,7 @@ store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
 
 struct list_job {
 	struct store_job job;
-	char params[10][160];
+	char params[11][160];
 	char *array; /* '{id,...}' for store_callbacks_by_id */
 	int null_mask;
 	store_page_fn *fn;
@@ -1982,11 +1982,11 @@ static void
 list_start(struct store_job *j, PGresult *unused)
 {
 	struct list_job *l = (struct list_job *)j;
-	const char *p[10];
+	const char *p[11];
 	int i;
 
 	(void)unused;
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 11; i++)
 		p[i] = l->null_mask & (1 << i) ? NULL : l->params[i];
 	/* Keyset pagination on (created_at in ms, id), the cursor's precision:
 	 * stable while rows come in. */
@@ -2000,7 +2000,9 @@ list_start(struct store_job *j, PGresult *unused)
 	    "AND ($8::text IS NULL OR c.phone = $8) "
 	    "AND ($9::text IS NULL OR c.customer_ref = $9) "
 	    "AND ($10::boolean IS NULL OR c.flagged = $10) "
-	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", 10, p);
+	    "AND ($11::boolean IS NULL OR c.id IN "
+	    "(SELECT u.id FROM cbd_unclaimable() u)) "
+	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", 11, p);
 }
 
 static void
@@ -2072,6 +2074,9 @@ store_list_callbacks(const struct list_filter *f, store_page_fn *fn, void *arg)
 	snprintf(l->params[9], sizeof(l->params[9]), "%s", f->flagged ? "t" : "f");
 	if (f->flagged < 0)
 		l->null_mask |= 1 << 9;
+	snprintf(l->params[10], sizeof(l->params[10]), "t");
+	if (!f->unclaimable)
+		l->null_mask |= 1 << 10;
 	l->fn = fn;
 	l->arg = arg;
 	job_run(&l->job, list_start, list_step, list_fail);
@@ -2178,7 +2183,11 @@ struct alert_job {
 };
 
 #define ALERT_COLS "a.id, a.callback_id, a.level, a.threshold, c.site, c.topic, " \
-	"cbd_ms(c.due_at), cbd_ms(a.fire_at), cbd_ms(a.fired_at), cbd_ms(a.sent_at)"
+	"cbd_ms(c.due_at), cbd_ms(a.fire_at), cbd_ms(a.fired_at), cbd_ms(a.sent_at), " \
+	"a.reason"
+/* The reason of an alert a take returned (unclaimable ones have one),
+ * read after the take: see cbd_alert_reason. */
+#define ALERT_REASON "cbd_alert_reason(t.id)"
 
 static void
 alert_start(struct store_job *j, PGresult *unused)
@@ -2199,9 +2208,9 @@ alert_start(struct store_job *j, PGresult *unused)
 		break;
 	case 1:
 		job_send(j, "SELECT t.id, t.callback_id, t.level, t.threshold, t.site, "
-		    "t.topic, cbd_ms(t.due_at), cbd_ms(t.fire_at), NULL, NULL "
-		    "FROM cbd_alerts_take($1::integer, $2::bigint * interval "
-		    "'1 millisecond') t", 2, p);
+		    "t.topic, cbd_ms(t.due_at), cbd_ms(t.fire_at), NULL, NULL, "
+		    ALERT_REASON " FROM cbd_alerts_take($1::integer, "
+		    "$2::bigint * interval '1 millisecond') t", 2, p);
 		break;
 	case 2:
 		job_send(j, "UPDATE alerts SET sent_at = now() "
@@ -2210,7 +2219,7 @@ alert_start(struct store_job *j, PGresult *unused)
 	case 4:
 		job_send(j, "SELECT t.id, t.callback_id, t.level, t.threshold, t.site, "
 		    "t.topic, cbd_ms(t.due_at), cbd_ms(t.fire_at), cbd_ms(t.fired_at), "
-		    "NULL FROM cbd_webhook_take($1::integer, $2::bigint * interval "
+		    "NULL, " ALERT_REASON " FROM cbd_webhook_take($1::integer, $2::bigint * interval "
 		    "'1 millisecond') t", 2, p);
 		break;
 	case 5:
@@ -2270,6 +2279,7 @@ alert_step(struct store_job *j, PGresult *res)
 				al->fire_at = col_time(res, i, 7);
 				al->fired_at = col_time(res, i, 8);
 				al->sent_at = col_time(res, i, 9);
+				col_str(res, i, 10, al->reason, sizeof(al->reason));
 			}
 			a->fn(a->arg, STORE_OK, list, (size_t)n);
 		}
@@ -2536,6 +2546,98 @@ store_metrics_gauges(store_table_fn *fn, void *arg)
 	r->fn = fn;
 	r->arg = arg;
 	job_run(&r->job, gauges_start, report_step, report_fail);
+}
+
+/* ---- callbacks nobody may claim, topics and sites in use ---------------- */
+
+static void
+unclaimable_start(struct store_job *j, PGresult *unused)
+{
+	(void)unused;
+	job_send(j, "SELECT site, topic, unclaimable, alerts "
+	    "FROM cbd_unclaimable_check()", 0, NULL);
+}
+
+void
+store_unclaimable_check(store_table_fn *fn, void *arg)
+{
+	struct report_job *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		fn(arg, STORE_UNAVAILABLE, NULL);
+		return;
+	}
+	r->fn = fn;
+	r->arg = arg;
+	job_run(&r->job, unclaimable_start, report_step, report_fail);
+}
+
+struct outside_job {
+	struct report_job r; /* first: report_step reads it */
+	char *names[2];      /* '{topic,...}', '{site,...}' */
+};
+
+static void
+outside_start(struct store_job *j, PGresult *unused)
+{
+	struct outside_job *o = (struct outside_job *)j;
+	const char *p[2] = { o->names[0], o->names[1] };
+
+	(void)unused;
+	job_send(j, "SELECT kind, name, open FROM cbd_open_outside($1::text[], "
+	    "$2::text[]) ORDER BY kind DESC, name", 2, p);
+}
+
+static void
+outside_free(struct store_job *j)
+{
+	struct outside_job *o = (struct outside_job *)j;
+
+	free(o->names[0]);
+	free(o->names[1]);
+	free(o);
+}
+
+/* '{a,b}' of n names of stride bytes: identifiers, no quoting needed. */
+static char *
+names_literal(const char *first, size_t stride, size_t n)
+{
+	char *buf = malloc(n * (CBD_IDENT_MAX + 1) + 3);
+	size_t i, off = 0;
+
+	if (!buf)
+		return NULL;
+	buf[off++] = '{';
+	for (i = 0; i < n; i++)
+		off += (size_t)sprintf(buf + off, "%s%s", i ? "," : "",
+		    first + i * stride);
+	buf[off++] = '}';
+	buf[off] = '\0';
+	return buf;
+}
+
+void
+store_open_outside(const struct config *c, store_table_fn *fn, void *arg)
+{
+	struct outside_job *o = calloc(1, sizeof(*o));
+
+	if (!o || !(o->names[0] = names_literal(c->ntopics ? c->topics[0].name :
+	    "", sizeof(c->topics[0]), c->ntopics)) ||
+	    !(o->names[1] = names_literal(c->nsites ? c->sites[0].name : "",
+	    sizeof(c->sites[0]), c->nsites))) {
+		if (o)
+			free(o->names[0]);
+		free(o);
+		fn(arg, STORE_UNAVAILABLE, NULL);
+		return;
+	}
+	o->r.fn = fn;
+	o->r.arg = arg;
+	o->r.job.start = outside_start;
+	o->r.job.step = report_step;
+	o->r.job.fail = report_fail;
+	o->r.job.destroy = outside_free;
+	job_submit(&o->r.job);
 }
 
 /* ---- retention --------------------------------------------------------- */

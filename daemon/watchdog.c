@@ -25,7 +25,7 @@ static int busy;         /* a take-send-mark round is under way */
 struct round {
 	size_t n;
 	int64_t ids[CBD_ALERT_BATCH];
-	int breached[CBD_ALERT_BATCH];
+	enum metric_counter level[CBD_ALERT_BATCH];
 };
 
 static void tick(evutil_socket_t, short, void *);
@@ -70,7 +70,7 @@ marked(void *arg, enum store_status st, const struct alert *unused, size_t n)
 	(void)unused;
 	(void)n;
 	for (i = 0; i < r->n; i++)
-		metrics_count(r->breached[i] ? M_ALERTS_BREACHED : M_ALERTS_AT_RISK);
+		metrics_count(r->level[i]);
 	if (st != STORE_OK)
 		log_warnx("alerts: %zu sent but not marked; they may go out again",
 		    r->n);
@@ -116,11 +116,18 @@ taken(void *arg, enum store_status st, const struct alert *a, size_t n)
 		return;
 	}
 	for (i = 0; i < n && i < CBD_ALERT_BATCH; i++) {
-		r->breached[r->n] = !strcmp(a[i].level, "breached");
+		r->level[r->n] = !strcmp(a[i].level, "breached") ?
+		    M_ALERTS_BREACHED : !strcmp(a[i].level, "unclaimable") ?
+		    M_ALERTS_UNCLAIMABLE : M_ALERTS_AT_RISK;
 		r->ids[r->n++] = a[i].id;
-		log_info("alert: callback %s %s (site %s, topic %s, %.0f%% of target)",
-		    a[i].callback_id, a[i].level, a[i].site, a[i].topic,
-		    a[i].threshold * 100);
+		if (a[i].reason[0])
+			log_info("alert: callback %s %s (site %s, topic %s, %s)",
+			    a[i].callback_id, a[i].level, a[i].site, a[i].topic,
+			    a[i].reason);
+		else
+			log_info("alert: callback %s %s (site %s, topic %s, %.0f%% of "
+			    "target)", a[i].callback_id, a[i].level, a[i].site,
+			    a[i].topic, a[i].threshold * 100);
 	}
 	alert_send(a, r->n, sent, r);
 }

@@ -72,6 +72,11 @@
  * leaves only this short one behind. */
 #define CBD_PROVISIONAL_LEASE_MS 10000
 
+/* A hint (an intake, a caseworker profile saved) has the check for
+ * callbacks nobody may claim run within this time: one check for all the
+ * hints of that time, not a query per request. */
+#define CBD_UNCLAIMABLE_HINT_MS 1000
+
 /* Lapsed leases handled per sweep, and how often the sweep runs. */
 #define CBD_SWEEP_BATCH 100
 #define CBD_SWEEP_INTERVAL_MS 1000

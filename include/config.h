@@ -43,6 +43,8 @@ struct config {
 	int64_t lease_ms;
 	int64_t retention_days;    /* 0: keep personal data */
 	int64_t retention_check_ms;
+	int64_t unclaimable_check_ms; /* how often to look for callbacks
+	                               * nobody may claim; 0: never */
 	int debug;
 	/* primary language tags, lower case; [0] is the default of a request
 	 * that names none */

@@ -115,6 +115,7 @@ struct list_filter {
 	char phone[CBD_PHONE_MAX + 1];              /* E.164 */
 	char customer_ref[CBD_CUSTOMER_REF_MAX + 1];
 	int flagged;           /* 1 only flagged, 0 only not flagged, -1 both */
+	int unclaimable; /* only queued callbacks no active caseworker may claim */
 	int64_t after_created; /* cursor: created_at and id of the last row */
 	char after_id[37];
 	size_t limit;
@@ -141,8 +142,10 @@ void store_caseworker_profile(const char *id, store_caseworkers_fn *, void *arg)
 struct alert {
 	int64_t id;
 	char callback_id[37];
-	char level[16]; /* at_risk or breached */
+	char level[16]; /* at_risk, breached or unclaimable */
 	double threshold; /* fraction of the target used: 0.5 ... 1 */
+	char reason[24]; /* unclaimable: no_caseworker, assignee_inactive or
+	                  * assignee_unknown; "" for the others */
 	char site[CBD_IDENT_MAX + 1];
 	char topic[CBD_IDENT_MAX + 1];
 	int64_t due_at, fire_at, fired_at, sent_at;
@@ -190,6 +193,16 @@ void store_report(int breaches, int64_t from_ms, int64_t to_ms,
  * value; metric is depth (per site, topic, state), oldest_ready (seconds)
  * or at_risk (open callbacks with an at_risk alert out). */
 void store_metrics_gauges(store_table_fn *, void *arg);
+
+/* Looks for queued callbacks no active caseworker may claim, writes an
+ * unclaimable alert for each that has none (the watchdog sends it) and
+ * returns columns site, topic, unclaimable (how many), alerts (how many
+ * this call wrote), one row per site and topic with any. */
+void store_unclaimable_check(store_table_fn *, void *arg);
+/* Open callbacks whose topic or site the configuration c does not have:
+ * columns kind ("topic" or "site"), name, open (how many). */
+struct config;
+void store_open_outside(const struct config *c, store_table_fn *, void *arg);
 
 /* Erases the personal fields of at most limit callbacks closed more than
  * days ago; n is how many it erased. */
