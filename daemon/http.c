@@ -231,7 +231,10 @@ http_reply(struct api_req *a, int status, json_t *body, const char *location)
 	h = evhttp_request_get_output_headers(req);
 	out = evhttp_request_get_output_buffer(req);
 	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
+		/* 15 significant digits: a number that came as 16.7 goes out
+		 * as 16.7, as in the CSV, not as the 17 digits of the double
+		 * nearest to it */
+		text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 		json_decref(body);
 		evhttp_add_header(h, "Content-Type", "application/json");
 		if (text)
