@@ -432,16 +432,17 @@ read_body(struct http_ctx *ctx)
 	data = evbuffer_pullup(in, -1);
 	ctx->api.body = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
 	    &jerr);
-	if (!ctx->api.body && jerr.line < 1) /* jansson knows no place */
+	if (ctx->api.body)
+		return 0;
+	/* the answer frees ctx */
+	if (jerr.line < 1) /* jansson knows no place */
 		http_error(&ctx->api, 400, "invalid_json", NULL,
 		    "the body is not valid JSON: %s", jerr.text);
-	else if (!ctx->api.body)
+	else
 		http_error(&ctx->api, 400, "invalid_json", NULL,
 		    "the body is not valid JSON: %s (line %d, column %d)",
 		    jerr.text, jerr.line, jerr.column);
-	if (!ctx->api.body)
-		return -1;
-	return 0;
+	return -1;
 }
 
 static void
