@@ -116,6 +116,7 @@ usage(void)
 	    "      callbackctl caseworker deactivate mueller\n"
 	    "  caseworker list | caseworker show ID\n"
 	    "      callbackctl caseworker list\n"
+	    "      callbackctl caseworker show mueller\n"
 	    "  token add ROLE [--caseworker ID] [--label TEXT]\n"
 	    "      ROLE: telephony, agent, caseworker (with --caseworker), manager, admin\n"
 	    "      callbackctl token add telephony --label 'PBX Dortmund'\n"

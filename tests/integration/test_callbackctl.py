@@ -289,7 +289,7 @@ def test_callbackctl_help_shows_every_command_with_an_example(t):
     for cmd in ("create", "show", "list", "cancel", "unflag", "queue", "claim",
                 "heartbeat", "release", "attempt", "report sla", "report breaches",
                 "alerts", "caseworker add", "caseworker edit", "caseworker deactivate",
-                "caseworker list", "token add", "token list", "token revoke", "health"):
+                "caseworker list", "caseworker show", "token add", "token list", "token revoke", "health"):
         assert f"\n      callbackctl {cmd}" in out.stderr, cmd
     # and each option of each command
     for word in ("--customer-ref", "--not-before", "--not-after", "--idempotency-key",
