@@ -161,11 +161,15 @@ parse_bool(const char *s, int *out)
 	int i;
 
 	for (i = 0; yes[i]; i++)
-		if (!strcasecmp(s, yes[i]))
-			return *out = 1, 0;
+		if (!strcasecmp(s, yes[i])) {
+			*out = 1;
+			return 0;
+		}
 	for (i = 0; no[i]; i++)
-		if (!strcasecmp(s, no[i]))
-			return *out = 0, 0;
+		if (!strcasecmp(s, no[i])) {
+			*out = 0;
+			return 0;
+		}
 	return -1;
 }
 
