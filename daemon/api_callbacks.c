@@ -482,6 +482,22 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 	http_reply(a, 200, body, NULL);
 }
 
+/* A filter given empty (a form field left blank) is a mistake, not "no
+ * filter": -1 (and the answer sent) when one of names is. */
+static int
+filters_not_empty(struct api_req *a, const char *const *names)
+{
+	const char *v;
+
+	for (; *names; names++)
+		if ((v = http_query(a, *names)) && !*v) {
+			http_error(a, 400, "invalid_value", *names,
+			    "%s is empty; leave it out not to filter by it", *names);
+			return -1;
+		}
+	return 0;
+}
+
 /* Copies a filter value; -1 (and the answer sent) when it is too long. */
 static int
 filter_value(struct api_req *a, const char *name, char *dst, size_t len)
@@ -505,6 +521,8 @@ api_callbacks_list(struct api_req *a)
 	static const char *const states[] = {
 		"queued", "claimed", "completed", "unreachable", "cancelled", NULL
 	};
+	static const char *const filters[] = { "state", "site", "topic",
+		"assignee", "phone", "customer_ref", "limit", "cursor", NULL };
 	struct list_filter f;
 	struct list_call *lc;
 	const char *cursor = http_query(a, "cursor"), *lim = http_query(a, "limit");
@@ -515,13 +533,22 @@ api_callbacks_list(struct api_req *a)
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
-	if (filter_value(a, "state", f.state, sizeof(f.state)) == -1 ||
+	if (filters_not_empty(a, filters) == -1 ||
+	    filter_value(a, "state", f.state, sizeof(f.state)) == -1 ||
 	    filter_value(a, "site", f.site, sizeof(f.site)) == -1 ||
 	    filter_value(a, "topic", f.topic, sizeof(f.topic)) == -1 ||
 	    filter_value(a, "assignee", f.assignee, sizeof(f.assignee)) == -1 ||
 	    filter_value(a, "customer_ref", f.customer_ref,
 	    sizeof(f.customer_ref)) == -1)
 		return;
+	if (f.site[0] && !config_site(conf, f.site)) {
+		http_error(a, 422, "unknown_site", "site", "no such site");
+		return;
+	}
+	if (f.topic[0] && !config_topic(conf, f.topic)) {
+		http_error(a, 422, "unknown_topic", "topic", "no such topic");
+		return;
+	}
 	if ((phone = http_query(a, "phone")) && phone_normalise(phone,
 	    conf->country_code, f.phone, sizeof(f.phone), &why) == -1) {
 		http_error(a, 422, "invalid_phone", "phone", "%s", why);
@@ -608,8 +635,12 @@ api_alerts_list(struct api_req *a)
 {
 	const char *since = http_query(a, "since"), *level = http_query(a, "level");
 	const char *site = http_query(a, "site"), *waiting = http_query(a, "waiting");
+	static const char *const filters[] = { "since", "level", "site", "waiting",
+		NULL };
 	int64_t since_ms = CBD_NO_TIME;
 
+	if (filters_not_empty(a, filters) == -1)
+		return;
 	if (since && rfc3339_parse(since, &since_ms) == -1) {
 		http_error(a, 400, "invalid_time", "since",
 		    "since must be an RFC 3339 time");
@@ -623,6 +654,10 @@ api_alerts_list(struct api_req *a)
 	}
 	if (site && strlen(site) > CBD_IDENT_MAX) {
 		http_error(a, 400, "too_long", "site", "site is too long");
+		return;
+	}
+	if (site && !config_site(conf, site)) {
+		http_error(a, 422, "unknown_site", "site", "no such site");
 		return;
 	}
 	if (waiting && strcmp(waiting, "true") && strcmp(waiting, "false")) {

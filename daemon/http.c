@@ -204,6 +204,27 @@ http_alive(const struct api_req *a)
 	return a->req != NULL;
 }
 
+/* A HEAD answer carries the headers of the GET answer, Content-Length
+ * included, and no body: evhttp leaves out neither on its own, and a body
+ * sent after a HEAD answer would be read as the start of the next one.
+ * Every answer with a body says its length itself: evhttp leaves it out
+ * for some methods (CONNECT), and then the body has no end. */
+static int
+is_head(struct evhttp_request *req)
+{
+	return evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+}
+
+static void
+content_length(struct evhttp_request *req, size_t len)
+{
+	char n[24];
+
+	snprintf(n, sizeof(n), "%zu", len);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Length", n);
+}
+
 void
 http_reply(struct api_req *a, int status, json_t *body, const char *location)
 {
@@ -223,10 +244,17 @@ http_reply(struct api_req *a, int status, json_t *body, const char *location)
 	h = evhttp_request_get_output_headers(req);
 	out = evhttp_request_get_output_buffer(req);
 	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
+		/* 15 significant digits: a number that came as 16.7 goes out
+		 * as 16.7, as in the CSV, not as the 17 digits of the double
+		 * nearest to it */
+		text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 		json_decref(body);
 		evhttp_add_header(h, "Content-Type", "application/json");
-		if (text) {
+		if (text)
+			content_length(req, strlen(text) + 1);
+		if (text && is_head(req)) {
+			free(text);
+		} else if (text) {
 			evbuffer_add(out, text, strlen(text));
 			evbuffer_add(out, "\n", 1);
 			free(text);
@@ -269,7 +297,9 @@ http_reply_text(struct api_req *a, int status, const char *content_type,
 	}
 	if (shutting_down)
 		evhttp_add_header(h, "Connection", "close");
-	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+	content_length(req, len);
+	if (!is_head(req))
+		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	answered(ctx, status);
 	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
 	evhttp_send_reply(req, status, NULL, NULL);
@@ -307,6 +337,11 @@ http_reply_file(struct api_req *a, int status, int fd, size_t size)
 	if (shutting_down)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
+	if (fd >= 0 && is_head(req)) {
+		close(fd);
+		fd = -1;
+		content_length(req, size);
+	}
 	/* evbuffer_add_file takes the descriptor and closes it when sent */
 	if (fd >= 0 && evbuffer_add_file(evhttp_request_get_output_buffer(req),
 	    fd, 0, (ev_off_t)size) == -1) {
@@ -402,16 +437,25 @@ read_body(struct http_ctx *ctx)
 		    "send the body as application/json");
 		return -1;
 	}
+	if (len == 0) {
+		http_error(&ctx->api, 400, "invalid_json", NULL,
+		    "the body is empty; send a JSON object");
+		return -1;
+	}
 	data = evbuffer_pullup(in, -1);
 	ctx->api.body = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
 	    &jerr);
-	if (!ctx->api.body) {
+	if (ctx->api.body)
+		return 0;
+	/* the answer frees ctx */
+	if (jerr.line < 1) /* jansson knows no place */
 		http_error(&ctx->api, 400, "invalid_json", NULL,
-		    "the body is not valid JSON (line %d, column %d)", jerr.line,
-		    jerr.column);
-		return -1;
-	}
-	return 0;
+		    "the body is not valid JSON: %s", jerr.text);
+	else
+		http_error(&ctx->api, 400, "invalid_json", NULL,
+		    "the body is not valid JSON: %s (line %d, column %d)",
+		    jerr.text, jerr.line, jerr.column);
+	return -1;
 }
 
 static void
@@ -470,6 +514,28 @@ on_token_looked_up(void *arg, enum store_status st, const struct token_info *ti)
 	on_token(ctx, st, ti);
 }
 
+/* Allow: the methods in mask (each enum evhttp_cmd_type is one bit). */
+static void
+allow_header(struct api_req *a, unsigned mask)
+{
+	static const struct {
+		enum evhttp_cmd_type method;
+		const char *name;
+	} names[] = {
+		{ EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_HEAD, "HEAD" },
+		{ EVHTTP_REQ_POST, "POST" }, { EVHTTP_REQ_PUT, "PUT" },
+		{ EVHTTP_REQ_OPTIONS, "OPTIONS" },
+	};
+	char allow[64] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (mask & names[i].method)
+			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
+			    "%s%s", allow[0] ? ", " : "", names[i].name);
+	http_header(a, "Allow", allow);
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -481,7 +547,7 @@ on_request(struct evhttp_request *req, void *arg)
 	struct http_ctx *ctx;
 	const char *token;
 	struct token_info ti;
-	int path_found = 0;
+	unsigned allowed = 0; /* the methods the path takes */
 	size_t i;
 
 	(void)arg;
@@ -502,23 +568,37 @@ on_request(struct evhttp_request *req, void *arg)
 		    "callbackd is shutting down; try again");
 		return;
 	}
+	/* HEAD is a GET without the body: it takes the GET route */
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (!path || !path_match(routes[i].path, path, ctx->api.id_buf,
 		    sizeof(ctx->api.id_buf)))
 			continue;
-		path_found = 1;
-		if (routes[i].method == method)
+		allowed |= routes[i].method | EVHTTP_REQ_OPTIONS |
+		    (routes[i].method == EVHTTP_REQ_GET ? EVHTTP_REQ_HEAD : 0);
+		if (routes[i].method == method || (method == EVHTTP_REQ_HEAD &&
+		    routes[i].method == EVHTTP_REQ_GET))
 			break;
 	}
 	if (i == sizeof(routes) / sizeof(routes[0])) {
-		if (!path_found && path && strncmp(path, "/v1/", 4) != 0 &&
-		    (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD))
+		/* the web pages: any path outside the API that no route has */
+		int page = !allowed && path && strncmp(path, "/v1/", 4) != 0;
+
+		if (page)
+			allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+			    EVHTTP_REQ_OPTIONS;
+		if (allowed && method == EVHTTP_REQ_OPTIONS) {
+			allow_header(&ctx->api, allowed);
+			http_reply(&ctx->api, 204, NULL, NULL);
+		} else if (page && (method == EVHTTP_REQ_GET ||
+		    method == EVHTTP_REQ_HEAD))
 			static_serve(&ctx->api, path);
-		else if (path_found)
+		else if (!allowed)
+			http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+		else {
+			allow_header(&ctx->api, allowed);
 			http_error(&ctx->api, 405, "method_not_allowed", NULL,
 			    "this method is not allowed here");
-		else
-			http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+		}
 		return;
 	}
 	r = ctx->route = &routes[i];
@@ -555,9 +635,12 @@ http_init(struct event_base *b)
 	evhttp_set_max_body_size(http, CBD_MAX_BODY_HARD);
 	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(http, HTTP_TIMEOUT_S);
+	/* every method evhttp knows reaches on_request, which answers in
+	 * JSON; evhttp itself would answer 501 with an HTML page */
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-	    EVHTTP_REQ_HEAD);
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(http, on_request, NULL);
 	if (http_conn_init(base, http) == -1)
 		return -1;

@@ -3,27 +3,56 @@
  * role. It owns nothing but turning words into requests and answers into
  * text; every rule lives in the daemon. URL and token come from -u/-t or
  * CALLBACKD_URL/CALLBACKD_TOKEN.
+ *
+ * Each subcommand declares its options in a table (the option, the API
+ * name it fills, the kind of value); getopt_long reads them from that
+ * table, so an option the subcommand does not know, a value of the wrong
+ * kind or an option given twice ends callbackctl with status 2 and a
+ * message naming it: nothing the user typed is dropped.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
 #define URL_DEFAULT "http://127.0.0.1:8080"
-#define OPTS_MAX 16
+#define FIELDS_MAX 20
+#define PATH_MAX_LEN 4096
 
-static const char *base_url, *token;
-
-struct opt {
-	const char *name, *value;
+/* The kinds of option value, each checked before anything is sent. */
+enum kind {
+	K_STR,    /* text, as typed */
+	K_BOOL,   /* yes/no and its spellings: JSON true/false, query true/false */
+	K_INT,    /* a whole number, 0 or more */
+	K_LIST,   /* comma separated: a JSON array of strings */
+	K_HEADER, /* the Idempotency-Key header */
 };
-static struct opt opts[OPTS_MAX];
-static int nopts;
-static const char *args[8];
-static int nargs;
+
+struct field {
+	const char *opt; /* the option, without "--" */
+	const char *key; /* the API name; "window.not_before" is nested */
+	enum kind kind;
+};
+
+struct command;
+typedef void command_fn(const struct command *, char **args);
+
+struct command {
+	const char *word, *word2; /* "create"; "caseworker", "add" */
+	int nargs;                /* positional arguments after the words */
+	const char *args;         /* their names, for messages */
+	const struct field *fields;
+	command_fn *run;
+};
+
+static const char *base_url, *token, *idempotency_key;
+static const char *given[FIELDS_MAX]; /* by index into the command's fields */
 
 static void
 usage(void)
@@ -31,54 +60,210 @@ usage(void)
 	fputs(
 	    "usage: callbackctl [-u URL] [-t TOKEN] COMMAND [ARGS] [--OPTION VALUE ...]\n"
 	    "URL and TOKEN default to $CALLBACKD_URL (else " URL_DEFAULT ") and\n"
-	    "$CALLBACKD_TOKEN.\n\n"
+	    "$CALLBACKD_TOKEN. Yes/no options take yes, no, true, false, 1, 0, ja,\n"
+	    "nein, on or off (in any case). An unknown option or a bad value ends\n"
+	    "callbackctl with status 2; an error from the daemon with status 1.\n\n"
 	    "telephony, agent:\n"
-	    "  create --phone P --topic T --site S [--name N] [--urgent yes]\n"
-	    "         [--language L] [--assignee ID] [--note TEXT] [--call-id ID]\n"
-	    "         [--requested-at TIME] [--key IDEMPOTENCY-KEY]\n"
+	    "  create --phone P --topic T --site S [--name N] [--customer-ref R]\n"
+	    "         [--language L] [--urgent yes|no] [--assignee ID]\n"
+	    "         [--requested-at TIME] [--not-before TIME] [--not-after TIME]\n"
+	    "         [--note TEXT] [--call-id ID] [--idempotency-key KEY]\n"
 	    "      callbackctl create --phone '0231 1234567' --topic housing_approval --site dortmund --urgent yes\n"
 	    "agent, manager:\n"
-	    "  show ID                      callbackctl show 0b6c...\n"
-	    "  list [--state S] [--site S] [--topic T] [--assignee A] [--limit N] [--cursor C]\n"
+	    "  show ID\n"
+	    "      callbackctl show 0b6c...\n"
+	    "  list [--state S] [--site S] [--topic T] [--assignee ID] [--phone P]\n"
+	    "       [--customer-ref R] [--flagged yes|no] [--limit N] [--cursor C]\n"
 	    "      callbackctl list --state queued --site dortmund\n"
+	    "      callbackctl list --phone '0231 1234567'\n"
 	    "agent:\n"
-	    "  cancel ID                    callbackctl cancel 0b6c...\n"
+	    "  cancel ID\n"
+	    "      callbackctl cancel 0b6c...\n"
+	    "  unflag ID                    offer a flagged callback again\n"
+	    "      callbackctl unflag 0b6c...\n"
 	    "caseworker:\n"
-	    "  queue [--offset N] [--limit N]   callbackctl queue\n"
-	    "  claim                        callbackctl claim\n"
-	    "  heartbeat ID --lease L       callbackctl heartbeat 0b6c... --lease 9f1e...\n"
-	    "  release ID --lease L         callbackctl release 0b6c... --lease 9f1e...\n"
+	    "  queue [--offset N] [--limit N]\n"
+	    "      callbackctl queue --limit 10\n"
+	    "  claim\n"
+	    "      callbackctl claim\n"
+	    "  heartbeat ID --lease L\n"
+	    "      callbackctl heartbeat 0b6c... --lease 9f1e...\n"
+	    "  release ID --lease L\n"
+	    "      callbackctl release 0b6c... --lease 9f1e...\n"
 	    "caseworker (with --lease), agent (without):\n"
-	    "  attempt ID RESULT [--lease L] [--note TEXT] [--duration SECONDS] [--not-before TIME]\n"
-	    "      callbackctl attempt 0b6c... no_answer --lease 9f1e...\n"
+	    "  attempt ID RESULT [--lease L] [--note TEXT] [--duration SECONDS]\n"
+	    "          [--not-before TIME]\n"
+	    "      RESULT: reached, no_answer, busy, voicemail, wrong_number,\n"
+	    "      callback_later (with --not-before)\n"
+	    "      callbackctl attempt 0b6c... no_answer --lease 9f1e... --duration 40\n"
 	    "manager:\n"
-	    "  report sla|breaches [--from TIME] [--to TIME] [--group-by site,topic,day,week,urgency]\n"
-	    "         [--format table|csv|csv-excel]\n"
+	    "  report sla [--from TIME] [--to TIME] [--group-by site,topic,day,week,urgency]\n"
+	    "             [--format table|json|csv|csv-excel] [--tz ZONE]\n"
 	    "      callbackctl report sla --group-by site,week\n"
-	    "  alerts [--since TIME] [--level at_risk|breached] [--site S]\n"
+	    "  report breaches [--from TIME] [--to TIME] [--format table|json|csv|csv-excel]\n"
+	    "                  [--tz ZONE]\n"
+	    "      callbackctl report breaches --format csv-excel > breaches.csv\n"
+	    "  alerts [--since TIME] [--level at_risk|breached] [--site S] [--waiting yes|no]\n"
+	    "      callbackctl alerts --level breached --waiting yes\n"
 	    "admin:\n"
-	    "  caseworker add ID --site S --topics a,b --languages de,en\n"
-	    "  caseworker update ID --site S --topics a,b --languages de,en\n"
-	    "  caseworker list | show ID | deactivate ID\n"
-	    "  token add ROLE [--caseworker ID] [--label TEXT] | token list | token revoke ID\n"
-	    "      callbackctl token add telephony --label 'PBX Dortmund'\n"
+	    "  caseworker add ID --site S --topics a,b [--languages de,en] [--active yes|no]\n"
+	    "      (languages: de when not given)\n"
 	    "      callbackctl caseworker add mueller --site dortmund --topics general --languages de\n"
+	    "  caseworker edit ID [--site S] [--topics a,b] [--languages de,en] [--active yes|no]\n"
+	    "      (what is not given stays as it is; also: caseworker update)\n"
+	    "      callbackctl caseworker edit mueller --topics general,benefits\n"
+	    "  caseworker deactivate ID\n"
+	    "      callbackctl caseworker deactivate mueller\n"
+	    "  caseworker list | caseworker show ID\n"
+	    "      callbackctl caseworker list\n"
+	    "      callbackctl caseworker show mueller\n"
+	    "  token add ROLE [--caseworker ID] [--label TEXT]\n"
+	    "      ROLE: telephony, agent, caseworker (with --caseworker), manager, admin\n"
+	    "      callbackctl token add telephony --label 'PBX Dortmund'\n"
+	    "  token list\n"
+	    "      callbackctl token list\n"
+	    "  token revoke ID\n"
+	    "      callbackctl token revoke 7\n"
 	    "anyone:\n"
 	    "  health                       readiness of the daemon\n"
+	    "      callbackctl health\n"
 	    "The first admin token comes from the server: callbackd -c FILE --create-token admin.\n",
 	    stderr);
 	exit(2);
 }
 
-static const char *
-opt(const char *name)
+/* A mistake in what the user typed: says so and exits 2. */
+static void
+refuse(const struct command *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+static void
+refuse(const struct command *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "callbackctl: ");
+	if (c)
+		fprintf(stderr, "%s%s%s: ", c->word, c->word2 ? " " : "",
+		    c->word2 ? c->word2 : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (callbackctl --help shows every command and option)\n", stderr);
+	exit(2);
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "1", "ja", "on", NULL };
+	static const char *const no[] = { "no", "false", "0", "nein", "off", NULL };
+	int i;
+
+	for (i = 0; yes[i]; i++)
+		if (!strcasecmp(s, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+	for (i = 0; no[i]; i++)
+		if (!strcasecmp(s, no[i])) {
+			*out = 0;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+parse_int(const char *s, long long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+/* Checks a value against its kind; exits 2 when it does not fit. */
+static void
+check_value(const struct command *c, const struct field *f, const char *v)
+{
+	long long n;
+	int b;
+
+	if (f->kind == K_BOOL && parse_bool(v, &b) == -1)
+		refuse(c, "--%s takes yes or no (also true/false, 1/0, ja/nein, "
+		    "on/off), not '%s'", f->opt, v);
+	if (f->kind == K_INT && parse_int(v, &n) == -1)
+		refuse(c, "--%s takes a whole number%s, not '%s'", f->opt,
+		    strcmp(f->opt, "duration") ? "" : " of seconds", v);
+}
+
+/* Reads the command's options from argv (argv[0] is its name) into
+ * given[]; the rest are its positional arguments, returned in args. */
+static void
+parse_options(const struct command *c, int argc, char **argv, char **args)
+{
+	struct option longopts[FIELDS_MAX + 2];
+	int n = 0, i, ch, nargs = 0;
+
+	for (i = 0; c->fields && c->fields[i].opt; i++) {
+		longopts[n].name = c->fields[i].opt;
+		longopts[n].has_arg = required_argument;
+		longopts[n].flag = NULL;
+		longopts[n++].val = 1000 + i;
+	}
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	memset(given, 0, sizeof(given));
+	opterr = 0;
+	optind = 0; /* glibc: start afresh, permuting */
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (ch == 'h')
+			usage();
+		if (ch == ':')
+			refuse(c, "%s needs a value", argv[optind - 1]);
+		if (ch == '?') {
+			if (optopt && optopt != 'h' && optopt < 1000)
+				refuse(c, "unknown option -%c", optopt);
+			refuse(c, "unknown option %s", argv[optind - 1]);
+		}
+		i = ch - 1000;
+		if (given[i])
+			refuse(c, "--%s is given twice", c->fields[i].opt);
+		check_value(c, &c->fields[i], optarg);
+		given[i] = optarg;
+	}
+	for (i = optind; i < argc; i++) {
+		if (nargs == c->nargs)
+			refuse(c, "unexpected argument '%s'", argv[i]);
+		args[nargs++] = argv[i];
+	}
+	if (nargs < c->nargs)
+		refuse(c, "needs %s", c->args);
+}
+
+static const struct command *running;
+
+/* The index of an option of the running command in given[]. */
+static int
+opt_index(const char *name)
 {
 	int i;
 
-	for (i = 0; i < nopts; i++)
-		if (!strcmp(opts[i].name, name))
-			return opts[i].value;
-	return NULL;
+	for (i = 0; running->fields && running->fields[i].opt; i++)
+		if (!strcmp(running->fields[i].opt, name))
+			return i;
+	fprintf(stderr, "callbackctl: no option --%s here\n", name);
+	exit(2);
+}
+
+/* The value of an option of the running command, or NULL. */
+static const char *
+opt(const char *name)
+{
+	return given[opt_index(name)];
 }
 
 static size_t
@@ -93,7 +278,7 @@ collect(char *data, size_t size, size_t n, void *arg)
 static long
 request(const char *method, const char *path, json_t *body, char **out)
 {
-	char url[2048], auth[512], *text = NULL, *resp = NULL;
+	char url[PATH_MAX_LEN + 512], auth[512], *text = NULL, *resp = NULL;
 	struct curl_slist *h = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&resp, &len);
@@ -115,8 +300,8 @@ request(const char *method, const char *path, json_t *body, char **out)
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
 	}
-	if (opt("key")) {
-		snprintf(auth, sizeof(auth), "Idempotency-Key: %s", opt("key"));
+	if (idempotency_key) {
+		snprintf(auth, sizeof(auth), "Idempotency-Key: %s", idempotency_key);
 		h = curl_slist_append(h, auth);
 	}
 	if (!strcmp(method, "POST") || !strcmp(method, "PUT")) {
@@ -161,7 +346,8 @@ static void
 print_json(const char *body)
 {
 	json_t *j = json_loads(body, 0, NULL);
-	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(15)) : NULL;
 
 	puts(s ? s : body);
 	free(s);
@@ -184,32 +370,49 @@ call(const char *method, const char *path, json_t *body)
 	free(resp);
 }
 
-/* Appends ?k=v&... from options; values are URL-encoded. */
+/* path, then each of the segments URL-encoded, each after a "/". */
 static void
-query(char *path, size_t len, const char *const *names)
+path_of(char *path, size_t len, const char *base, const char *id,
+    const char *tail)
 {
-	CURL *c = curl_easy_init();
+	char *enc = curl_easy_escape(NULL, id, 0);
+
+	if (!enc) {
+		fprintf(stderr, "callbackctl: out of memory\n");
+		exit(1);
+	}
+	snprintf(path, len, "%s/%s%s%s", base, enc, tail ? "/" : "", tail ? tail : "");
+	curl_free(enc);
+}
+
+/* Appends ?k=v&... from the options given; values are URL-encoded. */
+static void
+query(char *path, size_t len)
+{
+	const struct field *f;
+	int first = !strchr(path, '?'), b, i;
 	char *enc;
-	int first = !strchr(path, '?');
 
-	for (; *names; names++) {
-		const char *v = opt(*names);
-		char key[32];
-		size_t i;
+	for (i = 0; running->fields && running->fields[i].opt; i++) {
+		const char *v = given[i];
 
-		if (!v)
+		f = &running->fields[i];
+		if (!v || f->kind == K_HEADER)
 			continue;
-		snprintf(key, sizeof(key), "%s", *names);
-		for (i = 0; key[i]; i++)
-			if (key[i] == '-')
-				key[i] = '_';
-		enc = curl_easy_escape(c, v, 0);
+		if (f->kind == K_BOOL) {
+			parse_bool(v, &b);
+			v = b ? "true" : "false";
+		}
+		enc = curl_easy_escape(NULL, v, 0);
+		if (!enc || strlen(path) + strlen(f->key) + strlen(enc) + 3 > len) {
+			fprintf(stderr, "callbackctl: --%s is too long\n", f->opt);
+			exit(2);
+		}
 		snprintf(path + strlen(path), len - strlen(path), "%c%s=%s",
-		    first ? '?' : '&', key, enc);
+		    first ? '?' : '&', f->key, enc);
 		curl_free(enc);
 		first = 0;
 	}
-	curl_easy_cleanup(c);
 }
 
 static json_t *
@@ -224,11 +427,130 @@ list_of(const char *csv)
 	return a;
 }
 
-static void
-set_opt(json_t *o, const char *key, const char *name)
+/* Sets the options given into the body o, each as its kind says. */
+static json_t *
+body_of(json_t *o)
 {
-	if (opt(name))
-		json_object_set_new(o, key, json_string(opt(name)));
+	const struct field *f;
+	const char *dot;
+	char outer[32];
+	json_t *v, *into;
+	long long n;
+	int b, i;
+
+	for (i = 0; running->fields && running->fields[i].opt; i++) {
+		f = &running->fields[i];
+		if (!given[i] || f->kind == K_HEADER)
+			continue;
+		switch (f->kind) {
+		case K_BOOL:
+			parse_bool(given[i], &b);
+			v = json_boolean(b);
+			break;
+		case K_INT:
+			parse_int(given[i], &n);
+			v = json_integer(n);
+			break;
+		case K_LIST:
+			v = list_of(given[i]);
+			break;
+		default:
+			v = json_string(given[i]);
+		}
+		into = o;
+		if ((dot = strchr(f->key, '.'))) {
+			snprintf(outer, sizeof(outer), "%.*s", (int)(dot - f->key), f->key);
+			if (!(into = json_object_get(o, outer))) {
+				into = json_object();
+				json_object_set_new(o, outer, into);
+			}
+		}
+		json_object_set_new(into, dot ? dot + 1 : f->key, v);
+	}
+	return o;
+}
+
+/* ---- the commands ------------------------------------------------------ */
+
+static void
+run_create(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	idempotency_key = opt("idempotency-key");
+	call("POST", "/v1/callbacks", body_of(json_object()));
+}
+
+static void
+run_show(const struct command *c, char **args)
+{
+	char path[PATH_MAX_LEN];
+
+	(void)c;
+	path_of(path, sizeof(path), "/v1/callbacks", args[0], NULL);
+	call("GET", path, NULL);
+}
+
+static void
+run_get_query(const char *base)
+{
+	char path[PATH_MAX_LEN];
+
+	snprintf(path, sizeof(path), "%s", base);
+	query(path, sizeof(path));
+	call("GET", path, NULL);
+}
+
+static void
+run_list(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	run_get_query("/v1/callbacks");
+}
+
+static void
+run_queue(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	run_get_query("/v1/queue");
+}
+
+static void
+run_alerts(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	run_get_query("/v1/alerts");
+}
+
+static void
+run_claim(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	call("POST", "/v1/queue/claim", NULL);
+}
+
+/* POST /v1/callbacks/ID/WORD with the options as its body. */
+static void
+run_callback_post(const struct command *c, char **args)
+{
+	char path[PATH_MAX_LEN];
+
+	path_of(path, sizeof(path), "/v1/callbacks", args[0], c->word);
+	call("POST", path, body_of(json_object()));
+}
+
+static void
+run_attempt(const struct command *c, char **args)
+{
+	char path[PATH_MAX_LEN];
+
+	(void)c;
+	path_of(path, sizeof(path), "/v1/callbacks", args[0], "attempts");
+	call("POST", path, body_of(json_pack("{s:s}", "result", args[1])));
 }
 
 /* A report as an aligned table: one column per field of the first row. */
@@ -288,66 +610,214 @@ print_table(json_t *rows)
 }
 
 static void
-report(const char *kind)
+run_report(const struct command *c, char **args)
 {
-	static const char *const names[] = { "from", "to", "group-by", NULL };
 	const char *fmt = opt("format") ? opt("format") : "table";
-	char path[1024], *resp = NULL;
+	char path[PATH_MAX_LEN], *resp = NULL;
+	int table = !strcmp(fmt, "table");
+	int breaches = !strcmp(c->word2, "breaches");
 	long st;
 	json_t *j;
 
-	if (strcmp(kind, "sla") && strcmp(kind, "breaches"))
-		usage();
-	snprintf(path, sizeof(path), "/v1/reports/%s", kind);
-	query(path, sizeof(path), names);
-	if (strcmp(fmt, "table"))
-		snprintf(path + strlen(path), sizeof(path) - strlen(path), "%cformat=%s",
-		    strchr(path, '?') ? '&' : '?', fmt);
+	(void)args;
+	snprintf(path, sizeof(path), "/v1/reports/%s", c->word2);
+	if (table) /* callbackctl's own format: the daemon sends JSON */
+		given[opt_index("format")] = NULL;
+	query(path, sizeof(path));
 	st = request("GET", path, NULL, &resp);
 	if (st >= 400)
 		fail(st, resp);
-	if (strcmp(fmt, "table")) {
+	if (!table && strcmp(fmt, "json")) {
 		fputs(resp, stdout);
+	} else if (!table) {
+		print_json(resp);
 	} else {
 		j = json_loads(resp, 0, NULL);
-		print_table(json_object_get(j, strcmp(kind, "sla") ? "breaches" : "rows"));
+		print_table(json_object_get(j, breaches ? "breaches" : "rows"));
 		json_decref(j);
 	}
 	free(resp);
 }
 
 static void
-caseworker(void)
+run_caseworker_list(const struct command *c, char **args)
 {
-	char path[256];
-	json_t *b;
-
-	if (nargs < 2)
-		usage();
-	if (!strcmp(args[1], "list")) {
-		call("GET", "/v1/caseworkers", NULL);
-		return;
-	}
-	if (nargs < 3)
-		usage();
-	snprintf(path, sizeof(path), "/v1/caseworkers/%s", args[2]);
-	if (!strcmp(args[1], "show")) {
-		call("GET", path, NULL);
-	} else if (!strcmp(args[1], "deactivate")) {
-		strcat(path, "/deactivate");
-		call("POST", path, NULL);
-	} else if (!strcmp(args[1], "add") || !strcmp(args[1], "update")) {
-		b = json_pack("{s:o,s:o}", "topics", list_of(opt("topics")),
-		    "languages", list_of(opt("languages") ? opt("languages") : "de"));
-		set_opt(b, "site", "site");
-		if (!strcmp(args[1], "add")) {
-			json_object_set_new(b, "id", json_string(args[2]));
-			call("POST", "/v1/caseworkers", b);
-		} else
-			call("PUT", path, b);
-	} else
-		usage();
+	(void)c;
+	(void)args;
+	call("GET", "/v1/caseworkers", NULL);
 }
+
+static void
+run_caseworker_show(const struct command *c, char **args)
+{
+	char path[PATH_MAX_LEN];
+
+	(void)c;
+	path_of(path, sizeof(path), "/v1/caseworkers", args[0], NULL);
+	call("GET", path, NULL);
+}
+
+static void
+run_caseworker_deactivate(const struct command *c, char **args)
+{
+	char path[PATH_MAX_LEN];
+
+	(void)c;
+	path_of(path, sizeof(path), "/v1/caseworkers", args[0], "deactivate");
+	call("POST", path, NULL);
+}
+
+static void
+run_caseworker_add(const struct command *c, char **args)
+{
+	json_t *b = json_pack("{s:s}", "id", args[0]);
+
+	(void)c;
+	if (!opt("languages"))
+		json_object_set_new(b, "languages", list_of("de"));
+	call("POST", "/v1/caseworkers", body_of(b));
+}
+
+/* PUT takes the whole profile: what is not given is kept from the one
+ * the daemon has. */
+static void
+run_caseworker_edit(const struct command *c, char **args)
+{
+	static const char *const keep[] = { "site", "topics", "languages",
+		"active", NULL };
+	char path[PATH_MAX_LEN], *resp = NULL;
+	json_t *now, *b;
+	long st;
+	int i;
+
+	(void)c;
+	path_of(path, sizeof(path), "/v1/caseworkers", args[0], NULL);
+	st = request("GET", path, NULL, &resp);
+	if (st >= 400)
+		fail(st, resp);
+	now = json_loads(resp, 0, NULL);
+	free(resp);
+	b = json_object();
+	for (i = 0; keep[i]; i++)
+		if (json_object_get(now, keep[i]))
+			json_object_set(b, keep[i], json_object_get(now, keep[i]));
+	json_decref(now);
+	call("PUT", path, body_of(b));
+}
+
+static void
+run_token_add(const struct command *c, char **args)
+{
+	(void)c;
+	call("POST", "/v1/tokens", body_of(json_pack("{s:s}", "role", args[0])));
+}
+
+static void
+run_token_list(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	call("GET", "/v1/tokens", NULL);
+}
+
+static void
+run_token_revoke(const struct command *c, char **args)
+{
+	char path[PATH_MAX_LEN];
+
+	(void)c;
+	path_of(path, sizeof(path), "/v1/tokens", args[0], "revoke");
+	call("POST", path, NULL);
+}
+
+static void
+run_health(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	call("GET", "/readyz", NULL);
+}
+
+static const struct field create_fields[] = {
+	{ "phone", "phone", K_STR }, { "topic", "topic", K_STR },
+	{ "site", "site", K_STR }, { "name", "name", K_STR },
+	{ "customer-ref", "customer_ref", K_STR },
+	{ "language", "language", K_STR }, { "urgent", "urgent", K_BOOL },
+	{ "assignee", "assignee", K_STR },
+	{ "requested-at", "requested_at", K_STR },
+	{ "not-before", "window.not_before", K_STR },
+	{ "not-after", "window.not_after", K_STR }, { "note", "note", K_STR },
+	{ "call-id", "call_id", K_STR },
+	{ "idempotency-key", NULL, K_HEADER }, { NULL, NULL, 0 }
+};
+static const struct field list_fields[] = {
+	{ "state", "state", K_STR }, { "site", "site", K_STR },
+	{ "topic", "topic", K_STR }, { "assignee", "assignee", K_STR },
+	{ "phone", "phone", K_STR }, { "customer-ref", "customer_ref", K_STR },
+	{ "flagged", "flagged", K_BOOL }, { "limit", "limit", K_INT },
+	{ "cursor", "cursor", K_STR }, { NULL, NULL, 0 }
+};
+static const struct field queue_fields[] = {
+	{ "offset", "offset", K_INT }, { "limit", "limit", K_INT },
+	{ NULL, NULL, 0 }
+};
+static const struct field lease_fields[] = {
+	{ "lease", "lease", K_STR }, { NULL, NULL, 0 }
+};
+static const struct field attempt_fields[] = {
+	{ "lease", "lease", K_STR }, { "note", "note", K_STR },
+	{ "duration", "duration_s", K_INT },
+	{ "not-before", "not_before", K_STR }, { NULL, NULL, 0 }
+};
+static const struct field alerts_fields[] = {
+	{ "since", "since", K_STR }, { "level", "level", K_STR },
+	{ "site", "site", K_STR }, { "waiting", "waiting", K_BOOL },
+	{ NULL, NULL, 0 }
+};
+static const struct field sla_fields[] = {
+	{ "from", "from", K_STR }, { "to", "to", K_STR },
+	{ "group-by", "group_by", K_STR }, { "format", "format", K_STR },
+	{ "tz", "tz", K_STR }, { NULL, NULL, 0 }
+};
+static const struct field breaches_fields[] = {
+	{ "from", "from", K_STR }, { "to", "to", K_STR },
+	{ "format", "format", K_STR }, { "tz", "tz", K_STR }, { NULL, NULL, 0 }
+};
+static const struct field caseworker_fields[] = {
+	{ "site", "site", K_STR }, { "topics", "topics", K_LIST },
+	{ "languages", "languages", K_LIST }, { "active", "active", K_BOOL },
+	{ NULL, NULL, 0 }
+};
+static const struct field token_fields[] = {
+	{ "caseworker", "caseworker", K_STR }, { "label", "label", K_STR },
+	{ NULL, NULL, 0 }
+};
+
+static const struct command commands[] = {
+	{ "create", NULL, 0, "", create_fields, run_create },
+	{ "show", NULL, 1, "ID", NULL, run_show },
+	{ "list", NULL, 0, "", list_fields, run_list },
+	{ "cancel", NULL, 1, "ID", NULL, run_callback_post },
+	{ "unflag", NULL, 1, "ID", NULL, run_callback_post },
+	{ "queue", NULL, 0, "", queue_fields, run_queue },
+	{ "claim", NULL, 0, "", NULL, run_claim },
+	{ "heartbeat", NULL, 1, "ID", lease_fields, run_callback_post },
+	{ "release", NULL, 1, "ID", lease_fields, run_callback_post },
+	{ "attempt", NULL, 2, "ID RESULT", attempt_fields, run_attempt },
+	{ "report", "sla", 0, "", sla_fields, run_report },
+	{ "report", "breaches", 0, "", breaches_fields, run_report },
+	{ "alerts", NULL, 0, "", alerts_fields, run_alerts },
+	{ "caseworker", "add", 1, "ID", caseworker_fields, run_caseworker_add },
+	{ "caseworker", "edit", 1, "ID", caseworker_fields, run_caseworker_edit },
+	{ "caseworker", "update", 1, "ID", caseworker_fields, run_caseworker_edit },
+	{ "caseworker", "deactivate", 1, "ID", NULL, run_caseworker_deactivate },
+	{ "caseworker", "list", 0, "", NULL, run_caseworker_list },
+	{ "caseworker", "show", 1, "ID", NULL, run_caseworker_show },
+	{ "token", "add", 1, "ROLE", token_fields, run_token_add },
+	{ "token", "list", 0, "", NULL, run_token_list },
+	{ "token", "revoke", 1, "ID", NULL, run_token_revoke },
+	{ "health", NULL, 0, "", NULL, run_health },
+};
 
 int
 main(int argc, char **argv)
@@ -358,104 +828,49 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char path[1024];
-	json_t *b;
-	int ch, i;
+	const struct command *c = NULL;
+	char *args[2];
+	size_t i;
+	int ch, words, known = 0;
 
 	base_url = getenv("CALLBACKD_URL") ? getenv("CALLBACKD_URL") : URL_DEFAULT;
 	token = getenv("CALLBACKD_TOKEN");
-	/* "+": stop at the command; its --options are read below */
-	while ((ch = getopt_long(argc, argv, "+u:t:h", longopts, NULL)) != -1) {
+	/* "+": stop at the command; its options are read by its own table */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:u:t:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u': base_url = optarg; break;
 		case 't': token = optarg; break;
-		default: usage();
+		case 'h': usage(); break;
+		case ':': refuse(NULL, "%s needs a value", argv[optind - 1]);
+		default: refuse(NULL, "unknown option %s", argv[optind - 1]);
 		}
 	}
-	for (i = optind; i < argc; i++) {
-		if (!strncmp(argv[i], "--", 2)) {
-			if (i + 1 >= argc || nopts == OPTS_MAX)
-				usage();
-			opts[nopts].name = argv[i] + 2;
-			opts[nopts++].value = argv[++i];
-		} else if (nargs < 8)
-			args[nargs++] = argv[i];
+	if (optind >= argc)
+		usage();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].word, argv[optind]))
+			continue;
+		known = 1;
+		if (!commands[i].word2 || (optind + 1 < argc &&
+		    !strcmp(commands[i].word2, argv[optind + 1]))) {
+			c = &commands[i];
+			break;
+		}
 	}
-	if (nargs == 0)
-		usage();
+	if (!c && known)
+		refuse(NULL, "%s needs one of its subcommands%s%s", argv[optind],
+		    optind + 1 < argc ? ", not " : "",
+		    optind + 1 < argc ? argv[optind + 1] : "");
+	if (!c)
+		refuse(NULL, "unknown command %s", argv[optind]);
+	words = c->word2 ? 2 : 1;
+	running = c;
+	/* the command's own argv: its name, then what follows its words */
+	argv[optind + words - 1] = argv[0];
+	parse_options(c, argc - optind - words + 1, argv + optind + words - 1, args);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!strcmp(args[0], "create")) {
-		b = json_object();
-		set_opt(b, "phone", "phone");
-		set_opt(b, "topic", "topic");
-		set_opt(b, "site", "site");
-		set_opt(b, "name", "name");
-		set_opt(b, "language", "language");
-		set_opt(b, "assignee", "assignee");
-		set_opt(b, "note", "note");
-		set_opt(b, "call_id", "call-id");
-		set_opt(b, "requested_at", "requested-at");
-		if (opt("urgent"))
-			json_object_set_new(b, "urgent", json_boolean(!strcmp(opt("urgent"), "yes")));
-		call("POST", "/v1/callbacks", b);
-	} else if (!strcmp(args[0], "show") && nargs == 2) {
-		snprintf(path, sizeof(path), "/v1/callbacks/%s", args[1]);
-		call("GET", path, NULL);
-	} else if (!strcmp(args[0], "list")) {
-		static const char *const names[] = { "state", "site", "topic",
-			"assignee", "limit", "cursor", NULL };
-
-		snprintf(path, sizeof(path), "/v1/callbacks");
-		query(path, sizeof(path), names);
-		call("GET", path, NULL);
-	} else if (!strcmp(args[0], "queue")) {
-		static const char *const names[] = { "offset", "limit", NULL };
-
-		snprintf(path, sizeof(path), "/v1/queue");
-		query(path, sizeof(path), names);
-		call("GET", path, NULL);
-	} else if (!strcmp(args[0], "alerts")) {
-		static const char *const names[] = { "since", "level", "site", NULL };
-
-		snprintf(path, sizeof(path), "/v1/alerts");
-		query(path, sizeof(path), names);
-		call("GET", path, NULL);
-	} else if (!strcmp(args[0], "claim")) {
-		call("POST", "/v1/queue/claim", NULL);
-	} else if ((!strcmp(args[0], "cancel") || !strcmp(args[0], "heartbeat") ||
-	    !strcmp(args[0], "release")) && nargs == 2) {
-		snprintf(path, sizeof(path), "/v1/callbacks/%s/%s", args[1], args[0]);
-		b = json_object();
-		set_opt(b, "lease", "lease");
-		call("POST", path, strcmp(args[0], "cancel") ? b : (json_decref(b), NULL));
-	} else if (!strcmp(args[0], "attempt") && nargs == 3) {
-		snprintf(path, sizeof(path), "/v1/callbacks/%s/attempts", args[1]);
-		b = json_pack("{s:s}", "result", args[2]);
-		set_opt(b, "lease", "lease");
-		set_opt(b, "note", "note");
-		set_opt(b, "not_before", "not-before");
-		if (opt("duration"))
-			json_object_set_new(b, "duration_s",
-			    json_integer(strtol(opt("duration"), NULL, 10)));
-		call("POST", path, b);
-	} else if (!strcmp(args[0], "report") && nargs == 2) {
-		report(args[1]);
-	} else if (!strcmp(args[0], "caseworker")) {
-		caseworker();
-	} else if (!strcmp(args[0], "token") && nargs >= 2 && !strcmp(args[1], "list")) {
-		call("GET", "/v1/tokens", NULL);
-	} else if (!strcmp(args[0], "token") && nargs == 3 && !strcmp(args[1], "add")) {
-		b = json_pack("{s:s}", "role", args[2]);
-		set_opt(b, "caseworker", "caseworker");
-		set_opt(b, "label", "label");
-		call("POST", "/v1/tokens", b);
-	} else if (!strcmp(args[0], "token") && nargs == 3 && !strcmp(args[1], "revoke")) {
-		snprintf(path, sizeof(path), "/v1/tokens/%s/revoke", args[2]);
-		call("POST", path, NULL);
-	} else if (!strcmp(args[0], "health")) {
-		call("GET", "/readyz", NULL);
-	} else
-		usage();
+	c->run(c, args);
 	curl_global_cleanup();
 	return 0;
 }

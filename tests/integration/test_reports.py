@@ -3,6 +3,8 @@ a DST day, an empty period, JSON, CSV and CSV for German spreadsheets."""
 
 import csv
 import io
+import json
+import re
 
 FIXTURE = """
 INSERT INTO callbacks (phone, topic, site, urgent, state, request_count,
@@ -78,6 +80,25 @@ def test_sla_report_by_site_matches_hand_count(t):
             so["breached"], so["unreachable"]) == (3, 0, 1, 2, 1)
     assert so["within_target_pct"] == 33.3
     assert so["first_attempt_max_min"] == 30.0 and so["reach_p50_min"] is None
+
+
+def test_report_numbers_in_json_read_as_in_the_csv(t):
+    d, mgr = setup(t)
+    q = f"/v1/reports/sla?{PERIOD}&group_by=site"
+    raw = d.req("GET", q, token=mgr)[3]
+    # the numbers as written, not as Python reads them
+    rows = json.loads(raw, parse_float=str, parse_int=str)["rows"]
+    csv_rows = list(csv.DictReader(io.StringIO(d.req("GET", q + "&format=csv",
+                                                     token=mgr)[3].decode())))
+    assert len(rows) == len(csv_rows) == 2
+    for j, c in zip(rows, csv_rows):
+        for k, v in j.items():
+            if v is not None and not isinstance(v, bool):
+                assert v == c[k], (k, v, c[k])
+    assert b'"within_target_pct":66.7,' in raw and b'"within_target_pct":33.3,' in raw
+    for kind in ("sla", "breaches"):
+        raw = d.req("GET", f"/v1/reports/{kind}?{PERIOD}", token=mgr)[3]
+        assert not re.search(rb"\d\.\d{6,}", raw), raw
 
 
 def test_sla_report_by_day_counts_the_dst_day_once(t):
