@@ -152,11 +152,12 @@ def test_a_day_with_callbackctl(t):
     # telephony: one request with every field, replayed once
     requested = at(-600)
     nb, na = at(-3600), at(86400)
-    a = js(d, tel, "create", "--phone", "0231 555000", "--topic", "housing_approval",
-           "--site", "dortmund", "--name", "Hans Meier", "--customer-ref", "KD-1",
-           "--language", "tr", "--urgent", "ja", "--assignee", "mueller",
-           "--requested-at", requested, "--not-before", nb, "--not-after", na,
-           "--note", "Bescheid fehlt", "--call-id", "pbx-1", "--idempotency-key", "key-1")
+    first = ("create", "--phone", "0231 555000", "--topic", "housing_approval",
+             "--site", "dortmund", "--name", "Hans Meier", "--customer-ref", "KD-1",
+             "--language", "tr", "--urgent", "ja", "--assignee", "mueller",
+             "--requested-at", requested, "--not-before", nb, "--not-after", na,
+             "--note", "Bescheid fehlt", "--call-id", "pbx-1", "--idempotency-key", "key-1")
+    a = js(d, tel, *first)
     row = t.sql("SELECT phone, topic, site, name, customer_ref, language, urgent, "
                 "assignee, note, call_id FROM callbacks WHERE id = '" + a["id"] + "'")[0]
     assert row == ["+49231555000", "housing_approval", "dortmund", "Hans Meier", "KD-1",
@@ -166,9 +167,14 @@ def test_a_day_with_callbackctl(t):
             rfc_epoch(want), col
     assert t.scalar("SELECT count(*) FROM callback_keys WHERE callback_id = "
                     f"'{a['id']}' AND key LIKE '%key-1'") == "1"
-    again = js(d, tel, "create", "--phone", "0231 555099", "--topic", "general",
-               "--site", "dortmund", "--idempotency-key", "key-1")
+    # the telephony system's retry replays; the same key for another caller
+    # is refused, and nothing is written
+    again = js(d, tel, *first)
     assert again["replayed"] is True and again["id"] == a["id"]
+    other = ctl(d, tel, "create", "--phone", "0231 555099", "--topic", "general",
+                "--site", "dortmund", "--idempotency-key", "key-1", ok=False)
+    assert other.returncode == 1 and "422 idempotency_conflict" in other.stderr, other
+    assert t.scalar("SELECT count(*) FROM callbacks WHERE phone = '+49231555099'") == "0"
     b = js(d, tel, "create", "--phone", "0231 555001", "--topic", "general",
            "--site", "dortmund", "--urgent", "no")
     c = js(d, tel, "create", "--phone", "0231 555002", "--topic", "general",

@@ -228,11 +228,13 @@ def test_webhook_gets_the_unclaimable_alert_with_its_reason(t):
                                  f"{server.server_address[1]}/sla\n"))
         d.start()
         w = World(t, d=d)
-        cb = w.create(assignee="nobody")
+        w.caseworker("leaver")
+        cb = w.create(assignee="leaver")
+        w.deactivate("leaver")
         hook = wait_for("posted", lambda: [g for g in got if g["callback_id"] == cb["id"]],
                         timeout=10)
         assert len(hook) == 1 and hook[0]["level"] == "unclaimable", hook
-        assert hook[0]["reason"] == "assignee_unknown", hook
+        assert hook[0]["reason"] == "assignee_inactive", hook
         assert "phone" not in hook[0] and "name" not in hook[0]
     finally:
         server.shutdown()
