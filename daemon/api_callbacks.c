@@ -118,8 +118,18 @@ struct intake {
 static void
 intake_answer(struct intake *in)
 {
-	json_t *body = api_callback_json(&in->row);
+	json_t *body;
 	char location[64];
+
+	/* The telephony system needs to know that the request is in and
+	 * when it falls due, nothing of the caller: a merge or a replay
+	 * answers with a callback that may hold what another request said. */
+	if (in->a->role == ROLE_TELEPHONY)
+		body = json_pack("{s:s,s:s,s:o,s:i}", "id", in->row.id, "state",
+		    in->row.state, "due_at", time_json(in->row.due_at),
+		    "request_count", in->row.request_count);
+	else
+		body = api_callback_json(&in->row);
 
 	json_object_set_new(body, "merged", json_boolean(in->outcome == INTAKE_MERGED));
 	json_object_set_new(body, "replayed", json_boolean(in->outcome == INTAKE_REPLAYED));

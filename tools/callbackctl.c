@@ -73,12 +73,15 @@ usage(void)
 	    "  show ID\n"
 	    "      callbackctl show 0b6c...\n"
 	    "  list [--state S] [--site S] [--topic T] [--assignee ID] [--phone P]\n"
-	    "       [--customer-ref R] [--flagged yes|no] [--limit N] [--cursor C]\n"
+	    "       [--customer-ref R] [--flagged yes|no] [--unclaimable yes|no]\n"
+	    "       [--limit N] [--cursor C]\n"
 	    "      callbackctl list --state queued --site dortmund\n"
 	    "      callbackctl list --phone '0231 1234567'\n"
+	    "      callbackctl list --unclaimable yes   # nobody may claim these\n"
 	    "agent:\n"
 	    "  cancel ID\n"
 	    "      callbackctl cancel 0b6c...\n"
+	    "manager:\n"
 	    "  unflag ID                    offer a flagged callback again\n"
 	    "      callbackctl unflag 0b6c...\n"
 	    "caseworker:\n"
@@ -103,7 +106,8 @@ usage(void)
 	    "  report breaches [--from TIME] [--to TIME] [--format table|json|csv|csv-excel]\n"
 	    "                  [--tz ZONE]\n"
 	    "      callbackctl report breaches --format csv-excel > breaches.csv\n"
-	    "  alerts [--since TIME] [--level at_risk|breached] [--site S] [--waiting yes|no]\n"
+	    "  alerts [--since TIME] [--level at_risk|breached|unclaimable] [--site S]\n"
+	    "         [--waiting yes|no]\n"
 	    "      callbackctl alerts --level breached --waiting yes\n"
 	    "admin:\n"
 	    "  caseworker add ID --site S --topics a,b [--languages de,en] [--active yes|no]\n"
@@ -754,8 +758,8 @@ static const struct field list_fields[] = {
 	{ "state", "state", K_STR }, { "site", "site", K_STR },
 	{ "topic", "topic", K_STR }, { "assignee", "assignee", K_STR },
 	{ "phone", "phone", K_STR }, { "customer-ref", "customer_ref", K_STR },
-	{ "flagged", "flagged", K_BOOL }, { "limit", "limit", K_INT },
-	{ "cursor", "cursor", K_STR }, { NULL, NULL, 0 }
+	{ "flagged", "flagged", K_BOOL }, { "unclaimable", "unclaimable", K_BOOL },
+	{ "limit", "limit", K_INT }, { "cursor", "cursor", K_STR }, { NULL, NULL, 0 }
 };
 static const struct field queue_fields[] = {
 	{ "offset", "offset", K_INT }, { "limit", "limit", K_INT },

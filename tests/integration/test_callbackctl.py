@@ -85,7 +85,7 @@ def test_callbackctl_refuses_unknown_options_and_bad_values(t):
 
 def test_callbackctl_booleans_take_every_spelling(t):
     d = t.daemon()
-    tel = d.token("telephony")
+    tel = d.token("agent")  # agents get the record back, telephony only ids
     spellings = [("yes", True), ("YES", True), ("true", True), ("True", True), ("1", True),
                  ("ja", True), ("JA", True), ("on", True), ("no", False), ("NO", False),
                  ("false", False), ("0", False), ("nein", False), ("Nein", False),
@@ -231,6 +231,16 @@ def test_a_day_with_callbackctl(t):
         sorted(x["id"] for x in (a, b, c, quick))
     shown = js(d, agent, "show", a["id"])
     assert shown["name"] == "Hans Meier" and len(shown["attempts"]) == 1
+    # three lapsed leases left one for a supervisor: listed, and a manager
+    # (not an agent) hands it back
+    t.sql(f"UPDATE callbacks SET flagged = true, lapsed_leases = 3 WHERE id = '{b['id']}'")
+    t.reindex()
+    assert ids(js(d, agent, "list", "--flagged", "yes")) == [b["id"]]
+    out = ctl(d, agent, "unflag", b["id"], ok=False)
+    assert out.returncode == 1 and "403 forbidden" in out.stderr
+    back = js(d, mgr, "unflag", b["id"])
+    assert back["flagged"] is False and back["lapsed_leases"] == 0
+    assert ids(js(d, agent, "list", "--flagged", "yes")) == []
 
     # refusals come out in words, with exit status 1
     out = ctl(d, agent, "cancel", c["id"], ok=False)
@@ -266,6 +276,11 @@ def test_a_day_with_callbackctl(t):
     assert alerts("--waiting", "no", "--level", "breached")[0]["callback_id"] == quick["id"]
     assert breaches_listed(d, mgr, period) >= 1
     assert js(d, mgr, "health")
+    # a caller in a language nobody at the site speaks: nobody may claim it
+    ar = js(d, tel, "create", "--phone", "0231 555003", "--topic", "general",
+            "--site", "dortmund", "--language", "ar")
+    nobody = ids(js(d, mgr, "list", "--unclaimable", "yes", "--site", "dortmund"))
+    assert ar["id"] in nobody and b["id"] not in nobody, nobody
 
     # tokens through the API: made once, listed without the secret, revoked
     made_tok = js(d, admin, "token", "add", "telephony", "--label", "PBX")
@@ -299,6 +314,7 @@ def test_callbackctl_help_shows_every_command_with_an_example(t):
         assert f"\n      callbackctl {cmd}" in out.stderr, cmd
     # and each option of each command
     for word in ("--customer-ref", "--not-before", "--not-after", "--idempotency-key",
-                 "--flagged", "--phone", "--offset", "--duration", "--tz", "--waiting",
+                 "--flagged", "--unclaimable", "--phone", "--offset", "--duration", "--tz",
+                 "--waiting",
                  "--active", "--label", "--caseworker"):
         assert word in out.stderr, word

@@ -493,7 +493,8 @@ def test_queue_peek_shows_claim_order(t):
 def test_list_callbacks_filters_and_pages(t):
     w = World(t)
     manager = w.d.token("manager")
-    made = [w.create(site="soest" if i % 2 else "dortmund") for i in range(7)]
+    sites = ["soest" if i % 2 else "dortmund" for i in range(7)]
+    made = [dict(w.create(site=s), site=s) for s in sites]
     st, _, page, _ = w.d.req("GET", "/v1/callbacks?site=soest&limit=2", token=manager)
     assert st == 200, page
     seen = [c["id"] for c in page["callbacks"]]

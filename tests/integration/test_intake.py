@@ -43,8 +43,8 @@ def post(d, tok, body, **headers):
 # ---- creation ------------------------------------------------------------
 
 def test_create_commits_row_event_and_ready_entry(t):
-    d, tok = setup(t)
-    st, h, cb, _ = post(d, tok["telephony"], BASE)
+    d, tok = setup(t, ("agent",))
+    st, h, cb, _ = post(d, tok["agent"], BASE)
     assert st == 201, (st, cb)
     assert h["location"] == f"/v1/callbacks/{cb['id']}"
     assert cb["phone"] == "+492311234567" and cb["state"] == "queued"
@@ -62,13 +62,13 @@ def test_create_commits_row_event_and_ready_entry(t):
 
 
 def test_due_at_is_target_after_requested_at(t):
-    d, tok = setup(t)
+    d, tok = setup(t, ("agent",))
     req = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=30)
-    st, _, cb, _ = post(d, tok["telephony"], dict(BASE, requested_at=iso(req)))
+    st, _, cb, _ = post(d, tok["agent"], dict(BASE, requested_at=iso(req)))
     assert st == 201
     assert ms(cb["requested_at"]) == ms(iso(req))
     assert ms(cb["due_at"]) - ms(cb["requested_at"]) == 48 * H
-    st, _, urgent, _ = post(d, tok["telephony"], dict(
+    st, _, urgent, _ = post(d, tok["agent"], dict(
         BASE, phone="0231 7654321", topic="housing_approval", urgent=True))
     assert st == 201
     assert ms(urgent["due_at"]) - ms(urgent["requested_at"]) == 2 * H
@@ -145,14 +145,14 @@ def test_concurrent_replays_make_one_callback(t):
 # ---- merging -------------------------------------------------------------
 
 def test_same_phone_and_topic_merge(t):
-    d, tok = setup(t)
+    d, tok = setup(t, ("agent",))
     first = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
-    st, _, a, _ = post(d, tok["telephony"], dict(
+    st, _, a, _ = post(d, tok["agent"], dict(
         BASE, topic="housing_approval", requested_at=iso(first)))
     assert st == 201
     assert ms(a["due_at"]) == ms(iso(first)) + 48 * H
     # the same number written another way, now urgent
-    st, _, b, _ = post(d, tok["telephony"], dict(
+    st, _, b, _ = post(d, tok["agent"], dict(
         BASE, phone="+49 231 123-4567", topic="housing_approval", urgent=True))
     assert st == 200 and b["merged"] is True and b["id"] == a["id"]
     assert b["request_count"] == 2 and b["urgent"] is True
@@ -161,7 +161,7 @@ def test_same_phone_and_topic_merge(t):
     assert ms(b["due_at"]) == ms(iso(first)) + 2 * H
     assert t.ready() == {a["id"]: ms(b["due_at"])}
     # a later non-urgent request does not take urgency away
-    st, _, c, _ = post(d, tok["telephony"], dict(BASE, topic="housing_approval"))
+    st, _, c, _ = post(d, tok["agent"], dict(BASE, topic="housing_approval"))
     assert st == 200 and c["urgent"] is True and c["request_count"] == 3
     assert c["due_at"] == b["due_at"]
     assert count(t) == 1
@@ -721,11 +721,11 @@ def caseworker(d, admin, cid, languages=("de",), topics=("general",), site="dort
 
 
 def test_a_regional_language_tag_is_routed_by_its_primary_language(t):
-    d, tok = setup(t, ("telephony", "admin"))
+    d, tok = setup(t, ("agent", "admin"))
     anna = caseworker(d, tok["admin"], "anna", languages=("de", "tr"))
     made = {}
     for i, tag in enumerate(("de-DE", "de-AT", "TR-tr", "De")):
-        st, _, cb, _ = post(d, tok["telephony"], dict(BASE, phone=f"0231 {4100000 + i}",
+        st, _, cb, _ = post(d, tok["agent"], dict(BASE, phone=f"0231 {4100000 + i}",
                                                       language=tag))
         assert st == 201, (tag, st, cb)
         made[cb["id"]] = cb["language"]
@@ -790,19 +790,19 @@ def test_caseworker_languages_are_normalised_and_checked(t):
 
 
 def test_an_assignee_must_be_an_active_caseworker(t):
-    d, tok = setup(t, ("telephony", "admin"))
+    d, tok = setup(t, ("agent", "admin"))
     caseworker(d, tok["admin"], "anna")
     caseworker(d, tok["admin"], "ben")
     assert d.req("POST", "/v1/caseworkers/ben/deactivate", None, tok["admin"])[0] == 200
     # the common path (group commit) and the urgent one (its own transaction)
     for urgent in (False, True):
         for who in ("nobody", "ben"):
-            st, _, err, _ = post(d, tok["telephony"], dict(BASE, assignee=who, urgent=urgent))
+            st, _, err, _ = post(d, tok["agent"], dict(BASE, assignee=who, urgent=urgent))
             assert st == 422, (who, urgent, st, err)
             assert err["error"] == {"code": "unknown_assignee", "field": "assignee",
                                     "message": err["error"]["message"]}
     assert_nothing_written(t)
-    st, _, cb, _ = post(d, tok["telephony"], dict(BASE, assignee="anna"))
+    st, _, cb, _ = post(d, tok["agent"], dict(BASE, assignee="anna"))
     assert st == 201 and cb["assignee"] == "anna"
 
 
@@ -901,12 +901,12 @@ def test_a_merge_keeps_what_the_repeat_adds(t):
     d, tok = setup(t, ("telephony", "agent", "admin"))
     caseworker(d, tok["admin"], "anna", languages=("tr",))
     caseworker(d, tok["admin"], "ben")
-    tel = tok["telephony"]
+    ag = tok["agent"]
     now = datetime.datetime.now(datetime.timezone.utc)
     hrs = lambda n: iso(now + datetime.timedelta(hours=n))  # noqa: E731
-    st, _, a, _ = post(d, tel, dict(BASE, note="Wohnung"))
+    st, _, a, _ = post(d, ag, dict(BASE, note="Wohnung"))
     assert st == 201 and a["language"] == "de"
-    st, _, b, _ = post(d, tel, dict(BASE, note="Miete", customer_ref="KD-1", name="Erika",
+    st, _, b, _ = post(d, ag, dict(BASE, note="Miete", customer_ref="KD-1", name="Erika",
                                     language="tr", assignee="anna",
                                     window={"not_before": hrs(1), "not_after": hrs(6)}))
     assert st == 200 and b["merged"] is True and b["id"] == a["id"], b
@@ -915,7 +915,7 @@ def test_a_merge_keeps_what_the_repeat_adds(t):
         ("KD-1", "Erika", "tr", "anna"), b
     assert (ms(b["not_before"]), ms(b["not_after"])) == (ms(hrs(1)), ms(hrs(6)))
     # what was set stays; a narrower window narrows it
-    st, _, c, _ = post(d, tel, dict(BASE, customer_ref="KD-2", name="Max", language="ar",
+    st, _, c, _ = post(d, ag, dict(BASE, customer_ref="KD-2", name="Max", language="ar",
                                     assignee="ben",
                                     window={"not_before": hrs(2), "not_after": hrs(5)}))
     assert st == 200 and c["request_count"] == 3
@@ -923,7 +923,7 @@ def test_a_merge_keeps_what_the_repeat_adds(t):
         ("KD-1", "Erika", "tr", "anna", b["note"]), c
     assert (ms(c["not_before"]), ms(c["not_after"])) == (ms(hrs(2)), ms(hrs(5)))
     # a window that would end before it begins changes nothing
-    st, _, e, _ = post(d, tel, dict(BASE, window={"not_before": hrs(5.5)}))
+    st, _, e, _ = post(d, ag, dict(BASE, window={"not_before": hrs(5.5)}))
     assert (ms(e["not_before"]), ms(e["not_after"])) == (ms(hrs(2)), ms(hrs(5)))
     # the agent finds the caller by the reference given the second time
     st, _, got, _ = d.req("GET", "/v1/callbacks?customer_ref=KD-1", token=tok["agent"])
@@ -944,30 +944,30 @@ def test_a_merge_keeps_what_the_repeat_adds(t):
 
 
 def test_a_merge_replaces_only_a_defaulted_language(t):
-    d, tok = setup(t)
-    tel = tok["telephony"]
-    st, _, a, _ = post(d, tel, dict(BASE, language="de"))
-    st, _, b, _ = post(d, tel, dict(BASE, language="tr", urgent=True))
+    d, tok = setup(t, ("agent",))
+    ag = tok["agent"]
+    st, _, a, _ = post(d, ag, dict(BASE, language="de"))
+    st, _, b, _ = post(d, ag, dict(BASE, language="tr", urgent=True))
     assert st == 200 and b["merged"] is True and b["language"] == "de", b
     # defaulted, then given: the given one counts; then given again: kept
-    st, _, c, _ = post(d, tel, dict(BASE, phone="0231 4400001"))
+    st, _, c, _ = post(d, ag, dict(BASE, phone="0231 4400001"))
     assert c["language"] == "de"
-    st, _, e, _ = post(d, tel, dict(BASE, phone="0231 4400001", language="tr", urgent=True))
+    st, _, e, _ = post(d, ag, dict(BASE, phone="0231 4400001", language="tr", urgent=True))
     assert st == 200 and e["language"] == "tr" and e["urgent"] is True, e
-    st, _, f, _ = post(d, tel, dict(BASE, phone="0231 4400001", language="ar"))
+    st, _, f, _ = post(d, ag, dict(BASE, phone="0231 4400001", language="ar"))
     assert st == 200 and f["language"] == "tr", f
 
 
 def test_appended_notes_stay_within_the_note_limit(t):
-    d, tok = setup(t)
-    tel = tok["telephony"]
-    post(d, tel, dict(BASE, note="ä" * 900))  # 1800 bytes
-    st, _, b, _ = post(d, tel, dict(BASE, note="ö" * 500))
+    d, tok = setup(t, ("agent",))
+    ag = tok["agent"]
+    post(d, ag, dict(BASE, note="ä" * 900))  # 1800 bytes
+    st, _, b, _ = post(d, ag, dict(BASE, note="ö" * 500))
     assert st == 200 and b["merged"] is True
     assert len(b["note"].encode()) <= 2000, len(b["note"].encode())
     assert b["note"].startswith("ä" * 900 + "\n[") and b["note"].endswith("ö"), b["note"][-30:]
     # no room left at all: the merge still counts, the note stays
-    st, _, c, _ = post(d, tel, dict(BASE, note="more"))
+    st, _, c, _ = post(d, ag, dict(BASE, note="more"))
     assert st == 200 and c["request_count"] == 3 and c["note"] == b["note"]
 
 

@@ -137,3 +137,36 @@ def test_numbers_nobody_should_dial_are_refused(t):
     out = subprocess.run([harness.CALLBACKD, "-c", bad, "--check-config"],
                          capture_output=True, text=True, timeout=10)
     assert out.returncode == 1 and "not_dialable: '0900' is not an E.164 prefix" in out.stderr
+
+
+def test_telephony_gets_ids_and_states_never_personal_data(t):
+    """A create, a merge, a replay and a refused key reuse, answered to the
+    telephony role: id, state, due time, the request count and whether it
+    merged or replayed; never what a caller said. Agents get the record."""
+    d = t.daemon()
+    tel, agent = d.token("telephony"), d.token("agent")
+    body = {k: v[0] for k, v in SECRETS.items()}
+    body.update(topic="general", site="dortmund")
+    want = {"id", "state", "due_at", "request_count", "merged", "replayed"}
+    answers = []
+    st, _, first, raw = d.req("POST", "/v1/callbacks", body, tel, {"Idempotency-Key": "k1"})
+    assert st == 201, first
+    answers.append((first, raw))
+    st, _, again, raw = d.req("POST", "/v1/callbacks", body, tel, {"Idempotency-Key": "k1"})
+    assert st == 200 and again["replayed"] is True and again["id"] == first["id"], again
+    answers.append((again, raw))
+    st, _, merged, raw = d.req("POST", "/v1/callbacks", dict(body, note="more"), tel)
+    assert st == 200 and merged["merged"] is True and merged["request_count"] == 2, merged
+    answers.append((merged, raw))
+    st, _, refused, raw = d.req("POST", "/v1/callbacks", dict(body, phone="0231 4242429"),
+                                tel, {"Idempotency-Key": "k1"})
+    assert st == 422 and refused["error"]["code"] == "idempotency_conflict", refused
+    for got, raw in answers:
+        assert set(got) == want, got
+        for _, needle in SECRETS.values():
+            assert needle not in raw.decode(), (needle, got)
+    for _, needle in SECRETS.values():
+        assert needle not in raw.decode(), needle
+    # the agent who files a request by hand sees the whole record
+    st, _, mine, _ = d.req("POST", "/v1/callbacks", dict(body, phone="0231 4242428"), agent)
+    assert st == 201 and mine["name"] == body["name"] and mine["phone"] == "+492314242428"

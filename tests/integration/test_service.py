@@ -39,7 +39,7 @@ def test_sd_notify_ready_watchdog_stopping(t):
 
 def test_sighup_reloads_a_good_file_and_refuses_a_bad_one(t):
     d = t.daemon()
-    tel = d.token("telephony")
+    tel = d.token("agent")  # the whole record comes back to agents
     body = {"phone": "0231 1010101", "topic": "general", "site": "dortmund"}
     st, _, cb, _ = d.req("POST", "/v1/callbacks", body, tel)
     assert st == 201
