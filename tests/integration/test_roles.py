@@ -2,39 +2,75 @@
 allowed ones get past the door; the others get 401 or 403 and change
 nothing in PostgreSQL or Redis."""
 
+import os
+import re
+import secrets
 import time
 
 from harness import wait_for
 
 ROLES = ("telephony", "agent", "caseworker", "manager", "admin")
 
-# route -> roles allowed; "{cb}" a callback of the test, "{cw}" a caseworker,
-# "{tk}" a spare token
-ROUTES = [
-    ("POST", "/v1/callbacks", {"telephony", "agent"}),
-    ("GET", "/v1/callbacks", {"agent", "manager"}),
-    ("GET", "/v1/callbacks/{cb}", {"agent", "manager", "caseworker"}),
-    ("POST", "/v1/callbacks/{cb}/attempts", {"agent", "caseworker"}),
-    ("POST", "/v1/callbacks/{cb}/cancel", {"agent"}),
-    ("POST", "/v1/callbacks/{cb}/unflag", {"manager"}),
-    ("POST", "/v1/callbacks/{cb}/heartbeat", {"caseworker"}),
-    ("POST", "/v1/callbacks/{cb}/release", {"caseworker"}),
-    ("POST", "/v1/queue/claim", {"caseworker"}),
-    ("GET", "/v1/queue", {"caseworker"}),
-    ("POST", "/v1/caseworkers", {"admin"}),
-    ("GET", "/v1/caseworkers", {"admin"}),
-    ("GET", "/v1/caseworkers/{cw}", {"admin"}),
-    ("PUT", "/v1/caseworkers/{cw}", {"admin"}),
-    ("POST", "/v1/caseworkers/{cw}/deactivate", {"admin"}),
-    ("POST", "/v1/tokens", {"admin"}),
-    ("GET", "/v1/tokens", {"admin"}),
-    ("GET", "/v1/session", {"telephony", "agent", "caseworker", "manager", "admin"}),
-    ("POST", "/v1/tokens/{tk}/revoke", {"admin"}),
-    ("GET", "/v1/alerts", {"manager"}),
-    ("GET", "/v1/reports/sla", {"manager"}),
-    ("GET", "/v1/reports/breaches", {"manager"}),
-]
-PUBLIC = [("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")]
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.join(HERE, "..", "..")
+ROLE_BITS = {"ROLE_" + r.upper(): r for r in ROLES}
+
+
+def routes_from_code():
+    """The daemon's route table (daemon/http.c), as (method, path, roles):
+    the matrix below is made from it, so a route added later is tested
+    (and must be documented) without anyone adding a row here."""
+    with open(os.path.join(TOP, "daemon", "http.c")) as f:
+        text = f.read()
+    table = text[text.index("static const struct route routes[] = {"):]
+    table = table[:table.index("};")]
+    out = []
+    for m in re.finditer(r'\{\s*EVHTTP_REQ_(\w+),\s*"([^"]+)",\s*([^,]+),', table):
+        roles = frozenset(ROLE_BITS[b.strip()] for b in m.group(3).split("|")
+                          if b.strip() != "0")
+        out.append((m.group(1), m.group(2), roles))
+    assert len(out) > 20, out
+    return out
+
+
+def routes_from_readme():
+    """The README's API table, as {(method, path): roles}; "anyone" and
+    "scraper" are no token at all, "any token" every role, "claim holder"
+    the caseworker who holds the lease."""
+    with open(os.path.join(TOP, "README.md")) as f:
+        text = f.read()
+    text = text[text.index("## The HTTP API (v1)"):]
+    text = text[:text.index("\n## ", 5)]
+    out = {}
+    for line in text.split("\n"):
+        cells = line.split(" | ")
+        if not line.startswith("| `") or len(cells) < 3:
+            continue
+        who = cells[1]
+        roles = {r for r in ROLES if r in who}
+        if "claim holder" in who:
+            roles.add("caseworker")
+        if "any token" in who:
+            roles = set(ROLES)
+        for method, path in re.findall(r"`([A-Z]+) (/[^`?]*)", cells[0]):
+            for p in ([path.replace("[/{id}]", ""), path.replace("[/{id}]", "/{id}")]
+                      if "[/{id}]" in path else [path]):
+                out[(method, p)] = frozenset(roles)
+    return out
+
+
+def test_the_readme_documents_every_route_as_the_code_has_it(t):
+    code = {(m, p): r for m, p, r in routes_from_code()}
+    doc = routes_from_readme()
+    assert set(code) == set(doc), (sorted(set(code) - set(doc)), sorted(set(doc) - set(code)))
+    for route, roles in code.items():
+        assert doc[route] == roles, (route, sorted(roles), sorted(doc[route]))
+
+
+ROUTES = [(m, p.replace("{id}", "{cb}" if p.startswith("/v1/callbacks") else
+                         "{cw}" if p.startswith("/v1/caseworkers") else "{tk}"), set(r))
+          for m, p, r in routes_from_code() if r]
+PUBLIC = [(m, p) for m, p, r in routes_from_code() if not r]
 
 # bodies that would be refused as invalid after the door: the door must
 # decide before anything is read or written
@@ -63,10 +99,22 @@ def test_every_route_every_role(t):
     assert st == 201
     spare = d.req("POST", "/v1/tokens", {"role": "agent", "label": "spare"}, admin)[2]
     fill = {"cb": cb["id"], "cw": "cw1", "tk": spare["id"]}
+    # tokens that are no longer, or never were, valid: each is refused at
+    # the door like no token at all, whatever role it had
+    gone = d.req("POST", "/v1/tokens", {"role": "admin", "label": "gone"}, admin)[2]
+    assert d.req("POST", f"/v1/tokens/{gone['id']}/revoke", None, admin)[0] == 200
+    invalid = {"unknown": "cbd_" + secrets.token_hex(32), "revoked admin": gone["token"]}
     denied = allowed = 0
     for method, route, roles in ROUTES:
         path = route.format(**fill)
         body = BODY if method in ("POST", "PUT") else None
+        for what, token in invalid.items():
+            before = snapshot(t)
+            st, _, err, _ = d.req(method, path, body, token)
+            assert st == 401 and err["error"]["code"] == "unauthorized", \
+                (method, path, what, st, err)
+            assert snapshot(t) == before, (method, path, what)
+            denied += 1
         for role in ROLES + (None,):
             if role in roles:
                 continue
