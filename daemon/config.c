@@ -29,6 +29,12 @@ enum ctype {
 	CT_TZ, CT_STATE, CT_HOURS, CT_DATES, CT_LANGS, CT_PREFIXES
 };
 
+/* Whether a SIGHUP applies a key, or it waits for a restart (pgbouncer's
+ * config table says the same of each key): the sockets, the connections
+ * and what is set up once at start (the alert transport, the timers)
+ * keep their values until then. */
+enum creload { RESTART, RELOAD };
+
 struct ckey {
 	const char *name;
 	enum ctype type;
@@ -36,6 +42,7 @@ struct ckey {
 	size_t size; /* for strings: buffer size */
 	const char *def;
 	int64_t min, max; /* for integers */
+	enum creload reload;
 };
 
 #define CFG(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
@@ -44,80 +51,80 @@ struct ckey {
 #define CAL(f) offsetof(struct calendar, f), sizeof(((struct calendar *)0)->f)
 
 static const struct ckey daemon_keys[] = {
-	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0 },
-	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0 },
-	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD },
-	{ "request_timeout", CT_DURATION, CFG(request_timeout_ms), "10s", 100, 600000 },
-	{ "max_connections", CT_INT, CFG(max_connections), "1000", 1, 100000 },
-	{ "www", CT_STR, CFG(www_dir), CBD_WWW_DIR, 0, 0 },
-	{ "shutdown_grace", CT_DURATION, CFG(shutdown_grace_ms), "10s", 0, 3600000 },
-	{ "retention_days", CT_INT, CFG(retention_days), "180", 0, 36500 },
-	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000 },
-	{ "unclaimable_check", CT_DURATION, CFG(unclaimable_check_ms), "1m", 0, 86400000 },
-	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000 },
-	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0 },
-	{ "not_dialable", CT_PREFIXES, CFG(not_dialable), "default", 0, 0 },
+	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0, RESTART },
+	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0, RELOAD },
+	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD, RESTART },
+	{ "request_timeout", CT_DURATION, CFG(request_timeout_ms), "10s", 100, 600000, RELOAD },
+	{ "max_connections", CT_INT, CFG(max_connections), "1000", 1, 100000, RELOAD },
+	{ "www", CT_STR, CFG(www_dir), CBD_WWW_DIR, 0, 0, RELOAD },
+	{ "shutdown_grace", CT_DURATION, CFG(shutdown_grace_ms), "10s", 0, 3600000, RELOAD },
+	{ "retention_days", CT_INT, CFG(retention_days), "180", 0, 36500, RELOAD },
+	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000, RESTART },
+	{ "unclaimable_check", CT_DURATION, CFG(unclaimable_check_ms), "1m", 0, 86400000, RESTART },
+	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000, RESTART },
+	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0, RELOAD },
+	{ "not_dialable", CT_PREFIXES, CFG(not_dialable), "default", 0, 0, RELOAD },
 	{ "languages", CT_LANGS, CFG(languages), "de, en, tr, ar, ru, uk, pl, fr",
-	  0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	  0, 0, RELOAD },
+	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
 static const struct ckey postgres_keys[] = {
-	{ "conninfo", CT_STR, CFG(pg_conninfo), "dbname=callbackd", 0, 0 },
-	{ "pool_size", CT_INT, CFG(pg_pool_size), "4", 1, 64 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	{ "conninfo", CT_STR, CFG(pg_conninfo), "dbname=callbackd", 0, 0, RESTART },
+	{ "pool_size", CT_INT, CFG(pg_pool_size), "4", 1, 64, RESTART },
+	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
 static const struct ckey redis_keys[] = {
-	{ "host", CT_STR, CFG(redis_host), "127.0.0.1", 0, 0 },
-	{ "port", CT_INT, CFG(redis_port), "6379", 1, 65535 },
-	{ "password", CT_STR, CFG(redis_password), "", 0, 0 },
-	{ "db", CT_INT, CFG(redis_db), "0", 0, 15 },
-	{ "key_prefix", CT_STR, CFG(key_prefix), "cbd:", 0, 0 },
-	{ "index_check", CT_DURATION, CFG(index_check_ms), "1s", 10, 3600000 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	{ "host", CT_STR, CFG(redis_host), "127.0.0.1", 0, 0, RESTART },
+	{ "port", CT_INT, CFG(redis_port), "6379", 1, 65535, RESTART },
+	{ "password", CT_STR, CFG(redis_password), "", 0, 0, RESTART },
+	{ "db", CT_INT, CFG(redis_db), "0", 0, 15, RESTART },
+	{ "key_prefix", CT_STR, CFG(key_prefix), "cbd:", 0, 0, RESTART },
+	{ "index_check", CT_DURATION, CFG(index_check_ms), "1s", 10, 3600000, RESTART },
+	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
 static const struct ckey alerts_keys[] = {
-	{ "transport", CT_STR, CFG(alert_transport), "local", 0, 0 },
-	{ "host", CT_STR, CFG(alert_host), "127.0.0.1", 0, 0 },
-	{ "port", CT_INT, CFG(alert_port), "514", 1, 65535 },
-	{ "socket", CT_STR, CFG(alert_socket), "/dev/log", 0, 0 },
-	{ "hostname", CT_STR, CFG(alert_hostname), "", 0, 0 },
-	{ "webhook", CT_STR, CFG(alert_webhook), "", 0, 0 },
-	{ "webhook_timeout", CT_DURATION, CFG(alert_webhook_timeout_ms), "5s", 100, 60000 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	{ "transport", CT_STR, CFG(alert_transport), "local", 0, 0, RESTART },
+	{ "host", CT_STR, CFG(alert_host), "127.0.0.1", 0, 0, RESTART },
+	{ "port", CT_INT, CFG(alert_port), "514", 1, 65535, RESTART },
+	{ "socket", CT_STR, CFG(alert_socket), "/dev/log", 0, 0, RESTART },
+	{ "hostname", CT_STR, CFG(alert_hostname), "", 0, 0, RESTART },
+	{ "webhook", CT_STR, CFG(alert_webhook), "", 0, 0, RESTART },
+	{ "webhook_timeout", CT_DURATION, CFG(alert_webhook_timeout_ms), "5s", 100, 60000, RESTART },
+	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
 static const struct ckey topic_keys[] = {
-	{ "target", CT_DURATION, TOP(target_ms), NULL, 1000, CBD_TARGET_MAX_MS },
-	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, CBD_TARGET_MAX_MS },
-	{ "urgent", CT_BOOL, TOP(urgent), "no", 0, 0 },
-	{ "max_attempts", CT_INT, TOP(max_attempts), "3", 1, 20 },
-	{ "retry_backoff", CT_DURATION, TOP(retry_backoff_ms), "2h", 1000, 604800000 },
-	{ "calendar", CT_STR, TOP(calendar_name), "", 0, 0 },
-	{ "warn_at", CT_WARN, TOP(warn_at), "0.5, 0.75, 0.9", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	{ "target", CT_DURATION, TOP(target_ms), NULL, 1000, CBD_TARGET_MAX_MS, RELOAD },
+	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, CBD_TARGET_MAX_MS, RELOAD },
+	{ "urgent", CT_BOOL, TOP(urgent), "no", 0, 0, RELOAD },
+	{ "max_attempts", CT_INT, TOP(max_attempts), "3", 1, 20, RELOAD },
+	{ "retry_backoff", CT_DURATION, TOP(retry_backoff_ms), "2h", 1000, 604800000, RELOAD },
+	{ "calendar", CT_STR, TOP(calendar_name), "", 0, 0, RELOAD },
+	{ "warn_at", CT_WARN, TOP(warn_at), "0.5, 0.75, 0.9", 0, 0, RELOAD },
+	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
 static const struct ckey site_keys[] = {
-	{ "calendar", CT_STR, SIT(calendar_name), NULL, 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	{ "calendar", CT_STR, SIT(calendar_name), NULL, 0, 0, RELOAD },
+	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
 /* Weekday keys land in week[0..6] (0 = Sunday); the offset is the day. */
 static const struct ckey calendar_keys[] = {
-	{ "timezone", CT_TZ, CAL(timezone), "Europe/Berlin", 0, 0 },
-	{ "state", CT_STATE, CAL(state), "", 0, 0 },
-	{ "sun", CT_HOURS, 0, 0, NULL, 0, 0 },
-	{ "mon", CT_HOURS, 1, 0, NULL, 0, 0 },
-	{ "tue", CT_HOURS, 2, 0, NULL, 0, 0 },
-	{ "wed", CT_HOURS, 3, 0, NULL, 0, 0 },
-	{ "thu", CT_HOURS, 4, 0, NULL, 0, 0 },
-	{ "fri", CT_HOURS, 5, 0, NULL, 0, 0 },
-	{ "sat", CT_HOURS, 6, 0, NULL, 0, 0 },
-	{ "closed", CT_DATES, 0, 0, NULL, 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	{ "timezone", CT_TZ, CAL(timezone), "Europe/Berlin", 0, 0, RELOAD },
+	{ "state", CT_STATE, CAL(state), "", 0, 0, RELOAD },
+	{ "sun", CT_HOURS, 0, 0, NULL, 0, 0, RELOAD },
+	{ "mon", CT_HOURS, 1, 0, NULL, 0, 0, RELOAD },
+	{ "tue", CT_HOURS, 2, 0, NULL, 0, 0, RELOAD },
+	{ "wed", CT_HOURS, 3, 0, NULL, 0, 0, RELOAD },
+	{ "thu", CT_HOURS, 4, 0, NULL, 0, 0, RELOAD },
+	{ "fri", CT_HOURS, 5, 0, NULL, 0, 0, RELOAD },
+	{ "sat", CT_HOURS, 6, 0, NULL, 0, 0, RELOAD },
+	{ "closed", CT_DATES, 0, 0, NULL, 0, 0, RELOAD },
+	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
 /* A [section] header as the file has it, and the line it is on: inih
@@ -954,37 +961,74 @@ config_free(struct config *c)
 	c->sites = NULL;
 }
 
-int
-config_keep_fixed(const struct config *now, struct config *next)
+/* Appends name to the comma separated list in buf. */
+static void
+list_add(char *buf, size_t len, const char *name)
 {
-	int changed = 0;
+	size_t used = strlen(buf);
 
-#define KEEP(f) do { \
-	if (memcmp(&now->f, &next->f, sizeof(now->f))) \
-		changed = 1; \
-	memcpy(&next->f, &now->f, sizeof(now->f)); \
-} while (0)
-	KEEP(listen_host);
-	KEEP(listen_port);
-	KEEP(max_body);
-	KEEP(pg_conninfo);
-	KEEP(pg_pool_size);
-	KEEP(redis_host);
-	KEEP(redis_port);
-	KEEP(redis_password);
-	KEEP(redis_db);
-	KEEP(key_prefix);
-	KEEP(alert_transport);
-	KEEP(alert_host);
-	KEEP(alert_port);
-	KEEP(alert_socket);
-	KEEP(alert_webhook);
-	KEEP(lease_ms);
-	KEEP(retention_check_ms);
-	KEEP(unclaimable_check_ms);
-	KEEP(index_check_ms);
-#undef KEEP
-	return changed;
+	snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
+int
+config_reload_keys(const struct config *now, struct config *next,
+    char *applied, size_t alen, char *waiting, size_t wlen)
+{
+	static const struct ckey *const tables[] = {
+		daemon_keys, postgres_keys, redis_keys, alerts_keys
+	};
+	const struct ckey *k;
+	size_t i;
+	int n = 0;
+
+	applied[0] = waiting[0] = '\0';
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		for (k = tables[i]; k->name; k++) {
+			const char *a = (const char *)now + k->off;
+			char *b = (char *)next + k->off;
+			int differs = memcmp(a, b, k->size) != 0;
+
+			/* listen's port and the count of languages sit beside
+			 * the field the row names */
+			if (k->type == CT_LISTEN && now->listen_port != next->listen_port)
+				differs = 1;
+			if (k->type == CT_LANGS && now->nlanguages != next->nlanguages)
+				differs = 1;
+			if (!differs)
+				continue;
+			if (k->reload == RELOAD) {
+				list_add(applied, alen, k->name);
+				continue;
+			}
+			list_add(waiting, wlen, k->name);
+			n++;
+			memcpy(b, a, k->size);
+			if (k->type == CT_LISTEN)
+				next->listen_port = now->listen_port;
+		}
+	return n;
+}
+
+void
+config_print_keys(FILE *f)
+{
+	static const struct {
+		const char *section;
+		const struct ckey *keys;
+	} sections[] = {
+		{ "daemon", daemon_keys }, { "postgres", postgres_keys },
+		{ "redis", redis_keys }, { "alerts", alerts_keys },
+		{ "topic NAME", topic_keys }, { "site NAME", site_keys },
+		{ "calendar NAME", calendar_keys },
+	};
+	const struct ckey *k;
+	size_t i;
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		for (k = sections[i].keys; k->name; k++)
+			fprintf(f, "[%s]\t%s\t%s\t%s\n", sections[i].section, k->name,
+			    k->def ? k->def : "(required)",
+			    k->reload == RELOAD ? "reload" : "restart");
 }
 
 const struct calendar *

@@ -49,6 +49,7 @@ usage(void)
 	    "       callbackd -c FILE --check-config\n"
 	    "       callbackd -c FILE --migrate\n"
 	    "       callbackd -c FILE --create-token ROLE [--caseworker ID] [--label TEXT]\n"
+	    "       callbackd --config-keys\n"
 	    "       callbackd --version\n");
 	exit(2);
 }
@@ -131,10 +132,16 @@ reload_apply(void)
 {
 	struct config *next = &configs[!current], *now = &configs[current];
 	int64_t retention_days = now->retention_days;
+	char applied[512], waiting[512];
 
-	if (config_keep_fixed(now, next))
-		log_warnx("SIGHUP: listen, postgres, redis, alerts and lease settings "
-		    "change only with a restart; they keep their values");
+	if (config_reload_keys(now, next, applied, sizeof(applied), waiting,
+	    sizeof(waiting)))
+		log_warnx("SIGHUP: %s changed in the file and take%s effect at the "
+		    "next restart; until then the old value%s stay%s", waiting,
+		    strchr(waiting, ',') ? "" : "s", strchr(waiting, ',') ? "s" : "",
+		    strchr(waiting, ',') ? "" : "s");
+	if (applied[0])
+		log_info("SIGHUP: %s changed and took effect", applied);
 	conf = next;
 	current = !current;
 	config_free(now);
@@ -389,13 +396,14 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_MIGRATE, OPT_VERSION, OPT_TOKEN,
-	    OPT_CASEWORKER, OPT_LABEL };
+	    OPT_CASEWORKER, OPT_LABEL, OPT_KEYS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "migrate", no_argument, NULL, OPT_MIGRATE },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "config-keys", no_argument, NULL, OPT_KEYS },
 		{ "create-token", required_argument, NULL, OPT_TOKEN },
 		{ "caseworker", required_argument, NULL, OPT_CASEWORKER },
 		{ "label", required_argument, NULL, OPT_LABEL },
@@ -414,6 +422,9 @@ main(int argc, char **argv)
 		case OPT_VERSION:
 			printf("callbackd %s (schema version %d)\n", PACKAGE_VERSION,
 			    store_schema_version());
+			return 0;
+		case OPT_KEYS: /* the key table: section, key, default, reload */
+			config_print_keys(stdout);
 			return 0;
 		case OPT_TOKEN: role = optarg; break;
 		case OPT_CASEWORKER: caseworker = optarg; break;

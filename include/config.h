@@ -2,6 +2,7 @@
 #define CBD_CONFIG_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bounds.h"
 #include "calendar.h"
@@ -90,9 +91,14 @@ int config_check_listen(const struct config *, char *err, size_t errlen);
 int config_load_text(const char *name, const char *text, struct config *,
     char *err, size_t errlen);
 void config_free(struct config *);
-/* Copies into next what only a restart may change (listen, postgres,
- * redis, alerts, lease); returns 1 when next had asked for a change. */
-int config_keep_fixed(const struct config *now, struct config *next);
+/* For a reload from now to next: names the changed keys that take effect
+ * in applied and those that wait for a restart in waiting (comma
+ * separated), and copies the latter's old values into next. Returns how
+ * many wait. Topics, sites and calendars always take effect. */
+int config_reload_keys(const struct config *now, struct config *next,
+    char *applied, size_t alen, char *waiting, size_t wlen);
+/* Every key, one a line: [section], key, default, reload or restart. */
+void config_print_keys(FILE *);
 
 const struct topic_policy *config_topic(const struct config *, const char *);
 const struct site *config_site(const struct config *, const char *);
