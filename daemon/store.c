@@ -647,6 +647,7 @@ store_shutdown(void)
 		event_free(c->ev_retry);
 		if (c->pending)
 			PQclear(c->pending);
+		exec_forget(c); /* a PREPARE still out keeps its parameters */
 		if (c->pg)
 			PQfinish(c->pg);
 	}

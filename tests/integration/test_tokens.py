@@ -3,24 +3,40 @@ is out stays in force, and an unknown token is not looked up again at
 once (a flood of random bearer tokens costs no PostgreSQL round trips)."""
 
 import secrets
+import threading
 import time
+
+from harness import wait_for
 
 
 def test_a_lookup_in_flight_does_not_bring_back_a_revoked_token(t):
     """The cache was cleared when the revocation was asked for, before it
-    committed: a lookup of the same token that was out meanwhile put the
-    old, valid row back for five seconds."""
+    committed: a lookup of the same token that read the row meanwhile put
+    the old, valid row back for five seconds. Here the revocation waits on
+    a row lock while the lookup reads the token as it still is."""
     d = t.daemon()
     admin = d.token("admin")
     st, _, made, _ = d.req("POST", "/v1/tokens", {"role": "agent", "label": "leaver"}, admin)
     assert st == 201, made
     leaver = made["token"]
-    # the lookup of the new token and the revocation both wait on the lock;
-    # the lookup reads the row as it was before the revocation commits
-    got = t.held("BEGIN; LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE;", "COMMIT;", [
-        lambda: d.req("GET", "/v1/session", token=leaver)[0],
-        lambda: d.req("POST", f"/v1/tokens/{made['id']}/revoke", None, admin)[0]])
-    assert got == [200, 200], got
+    locker = t.pg.session(t.db)
+    locker.stdin.write(f"BEGIN;\nSELECT 'held' FROM tokens WHERE id = {made['id']} FOR UPDATE;\n")
+    assert locker.stdout.readline().strip() == "held"
+    revoked = []
+    th = threading.Thread(target=lambda: revoked.append(
+        d.req("POST", f"/v1/tokens/{made['id']}/revoke", None, admin)[0]))
+    th.start()
+    try:
+        wait_for("the revocation waits", lambda: int(t.scalar(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted")) >= 1)
+        # not committed yet: the token is still valid, and its lookup is kept
+        assert d.req("GET", "/v1/session", token=leaver)[0] == 200
+    finally:
+        locker.stdin.write("COMMIT;\n\\q\n")
+        locker.stdin.flush()
+        locker.wait(10)
+        th.join(30)
+    assert revoked == [200]
     assert d.req("GET", "/v1/session", token=leaver)[0] == 401
 
 
