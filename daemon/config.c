@@ -151,6 +151,7 @@ struct parse {
 	int line;
 	int in_line; /* the last piece read did not end the line */
 	int continuation;
+	int had_key; /* a key since the last header: inih's prev_name */
 	struct section_line *sections;
 	int nsections;
 	struct given_key *keys;
@@ -535,6 +536,10 @@ key_given(struct parse *p, const char *name)
 	struct given_key *grown;
 	int i, sec = p->nsections - 1;
 
+	if (sec < 0) /* inih saw a header this reader did not: say so */
+		return snprintf(p->err, sizeof(p->err), "%s: not inside a "
+		    "[section] this parser can place", name), -1;
+
 	for (i = 0; i < p->nkeys; i++)
 		if (p->keys[i].section == sec && !strcmp(p->keys[i].name, name)) {
 			snprintf(p->err, sizeof(p->err), "%s: given twice in [%s] "
@@ -550,6 +555,7 @@ key_given(struct parse *p, const char *name)
 	grown[p->nkeys].section = sec;
 	snprintf(grown[p->nkeys].name, sizeof(grown[0].name), "%s", name);
 	grown[p->nkeys++].line = p->line;
+	p->had_key = 1;
 	if (sec >= 0)
 		p->sections[sec].nkeys++;
 	return 0;
@@ -565,7 +571,11 @@ section_seen(struct parse *p, const char *line)
 	size_t n;
 	int i;
 
-	while (*line == ' ' || *line == '\t')
+	/* as inih reads a header: after a UTF-8 BOM on the first line, and
+	 * after any white space isspace() knows (a \v too) */
+	if (p->line == 1 && !strncmp(line, "\xEF\xBB\xBF", 3))
+		line += 3;
+	while (isspace((unsigned char)*line))
 		line++;
 	if (*line != '[' || !(end = strchr(line, ']')))
 		return 0; /* not a header: inih says what is wrong with it */
@@ -580,6 +590,7 @@ section_seen(struct parse *p, const char *line)
 	sec->name[n] = '\0';
 	sec->line = p->line;
 	sec->nkeys = 0;
+	p->had_key = 0;
 	for (i = 0; i < p->nsections; i++)
 		if (!strcmp(grown[i].name, sec->name)) {
 			snprintf(p->err, sizeof(p->err), "[%s]: given twice (first on "
@@ -619,11 +630,13 @@ read_line(char *buf, int size, void *stream)
 	start = !p->in_line;
 	if (start) {
 		p->line++;
-		p->continuation = buf[0] == ' ' || buf[0] == '\t';
+		/* inih takes an indented line after a key as more of its
+		 * value, a header or not */
+		p->continuation = isspace((unsigned char)buf[0]) && p->had_key;
 	}
 	n = (int)strlen(buf);
 	p->in_line = n > 0 && buf[n - 1] != '\n';
-	if (start && section_seen(p, buf) == -1) {
+	if (start && !p->continuation && section_seen(p, buf) == -1) {
 		/* inih stops at the next line it cannot parse: hand it one */
 		if (!p->err[0])
 			snprintf(p->err, sizeof(p->err), "out of memory");
