@@ -65,6 +65,9 @@ static const struct ckey daemon_keys[] = {
 static const struct ckey postgres_keys[] = {
 	{ "conninfo", CT_STR, CFG(pg_conninfo), "dbname=callbackd", 0, 0 },
 	{ "pool_size", CT_INT, CFG(pg_pool_size), "4", 1, 64 },
+	{ "statement_timeout", CT_DURATION, CFG(pg_statement_timeout_ms), "5s",
+	  10, 3600000 },
+	{ "lock_timeout", CT_DURATION, CFG(pg_lock_timeout_ms), "3s", 0, 3600000 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
@@ -75,6 +78,7 @@ static const struct ckey redis_keys[] = {
 	{ "db", CT_INT, CFG(redis_db), "0", 0, 15 },
 	{ "key_prefix", CT_STR, CFG(key_prefix), "cbd:", 0, 0 },
 	{ "index_check", CT_DURATION, CFG(index_check_ms), "1s", 10, 3600000 },
+	{ "timeout", CT_DURATION, CFG(redis_timeout_ms), "2s", 10, 3600000 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 
@@ -969,6 +973,9 @@ config_keep_fixed(const struct config *now, struct config *next)
 	KEEP(max_body);
 	KEEP(pg_conninfo);
 	KEEP(pg_pool_size);
+	KEEP(pg_statement_timeout_ms);
+	KEEP(pg_lock_timeout_ms);
+	KEEP(redis_timeout_ms);
 	KEEP(redis_host);
 	KEEP(redis_port);
 	KEEP(redis_password);
