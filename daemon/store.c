@@ -144,20 +144,31 @@ store_set_gone(store_gone_fn *fn)
 	client_gone = fn;
 }
 
+/* "5 s", or "500 ms" */
+static void
+ms_words(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000)
+		snprintf(buf, len, "%lld ms", (long long)ms);
+	else
+		snprintf(buf, len, "%lld s", (long long)(ms / 1000));
+}
+
 /* A statement ran past its deadline (ours or the server's). */
 static void
 deadline_missed(void)
 {
+	char st[32], lt[32];
+
 	metrics_count(M_PG_TIMEOUTS);
 	late_ms = now_ms();
 	if (slow)
 		return;
 	slow = 1;
-	log_warnx("postgres: a query ran past %lld%s; answering 503 until "
-	    "queries answer in time again",
-	    (long long)(conf->pg_statement_timeout_ms % 1000 ?
-	    conf->pg_statement_timeout_ms : conf->pg_statement_timeout_ms / 1000),
-	    conf->pg_statement_timeout_ms % 1000 ? " ms" : " s");
+	ms_words(conf->pg_statement_timeout_ms, st, sizeof(st));
+	ms_words(conf->pg_lock_timeout_ms, lt, sizeof(lt));
+	log_warnx("postgres: a query ran past %s (statement_timeout; lock_timeout "
+	    "%s); answering 503 until queries answer in time again", st, lt);
 }
 
 /* A statement answered in time: the episode is over once none has run
