@@ -6,6 +6,7 @@ with Retry-After (a committed intake still 201), /readyz says which
 server is slow, the log says so once and again when it recovers, and
 callbackd_timeouts_total counts the timeouts."""
 
+import os
 import re
 import signal
 import socket
@@ -196,3 +197,37 @@ def test_intake_of_a_client_gone_while_queued_is_not_written(t):
     assert t.scalar("SELECT count(*) FROM callbacks WHERE phone = '+492315550207'") == "1"
     assert "client of /v1/callbacks went away before its request was sent" \
         in d.log_tail(50)
+
+
+def test_a_statement_the_server_never_answers_gives_up_its_connection(t):
+    """The server's statement_timeout cannot help when the server itself
+    does not run (a stopped backend, a dead link): the daemon gives up a
+    second after statement_timeout, drops the connection and connects
+    again."""
+    d = configured(t, postgres="statement_timeout = 1s\nlock_timeout = 1s")
+    d.start()
+    tel, agent = d.token("telephony"), d.token("agent")
+    st, _, old, _ = d.req("POST", "/v1/callbacks", dict(BODY, phone="0231 5550209"), tel)
+    assert st == 201
+    mine = f"application_name = 'callbackd' AND datname = '{t.db}'"
+    wait_for("pool", lambda: t.scalar(f"SELECT count(*) FROM pg_stat_activity WHERE {mine}")
+             == "4")
+    pids = [int(r[0]) for r in t.sql(f"SELECT pid FROM pg_stat_activity WHERE {mine}")]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        st, hdrs, err, _ = d.req("GET", f"/v1/callbacks/{old['id']}", None, agent,
+                                 timeout=8)
+        assert st == 503 and hdrs.get("retry-after"), (st, err)
+        assert d.req("GET", "/readyz")[2]["checks"]["postgres"] in ("slow", "unreachable")
+    finally:
+        t.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN (%s)"
+              % ",".join(map(str, pids)))
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    wait_for("ready again", lambda: d.req("GET", f"/v1/callbacks/{old['id']}", None,
+             agent)[0] == 200 and d.req("GET", "/readyz")[0] == 200, timeout=20)
+    assert timeouts(d, "postgres") >= 1
+    log = d.log_tail(200)
+    assert re.search(r"postgres: connection \d lost: no answer within 2000 ms", log), log
+    assert log.count("postgres: a query ran past 1 s") == 1, log
