@@ -50,6 +50,7 @@ static struct event *ev_retry, *ev_check, *ev_promote, *ev_reap;
  * long without a word from Redis. */
 static struct event *ev_heard, *ev_watch;
 static int64_t heard_ms; /* Redis last sent something, or owed nothing */
+static int64_t connect_ms; /* when the connection being made was begun */
 static int slow;         /* a reply was late; none came in time since */
 static int reap_next; /* the record hash the tombstone reaper visits next */
 static int64_t promote_at; /* when the promotion timer fires next */
@@ -110,6 +111,7 @@ queue_state(void)
 /* ---- the reply watchdog ---------------------------------------------- */
 
 static void schedule_retry(void);
+static void cannot_connect_timed_out(const char *limit);
 
 static void
 heard_cb(evutil_socket_t fd, short what, void *arg)
@@ -173,6 +175,20 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	if (ac && !connected && now - connect_ms >= conf->redis_timeout_ms) {
+		/* a connect nobody answers (hiredis has no timeout for it):
+		 * given up like any other, and tried again */
+		redisAsyncContext *c = ac;
+		char limit[32];
+
+		metrics_count(M_REDIS_TIMEOUTS);
+		ms_words(conf->redis_timeout_ms, limit, sizeof(limit));
+		ac = NULL;
+		redisAsyncFree(c); /* not connected: no callback of ours runs */
+		cannot_connect_timed_out(limit);
+		schedule_retry();
+		return;
+	}
 	if (!connected || !ac || !ac->replies.head) {
 		heard_ms = now; /* nothing owed: the clock starts again */
 		return;
@@ -1068,6 +1084,15 @@ cannot_connect(const char *why)
 }
 
 static void
+cannot_connect_timed_out(const char *limit)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "no answer within %s", limit);
+	cannot_connect(why);
+}
+
+static void
 on_connect(const redisAsyncContext *ctx, int status)
 {
 	int i;
@@ -1132,6 +1157,7 @@ queue_connect(void)
 		schedule_retry();
 		return;
 	}
+	connect_ms = now_ms();
 	redisLibeventAttach(ac, base);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
