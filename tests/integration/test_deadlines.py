@@ -231,3 +231,44 @@ def test_a_statement_the_server_never_answers_gives_up_its_connection(t):
     log = d.log_tail(200)
     assert re.search(r"postgres: connection \d lost: no answer within 2000 ms", log), log
     assert log.count("postgres: a query ran past 1 s") == 1, log
+
+
+def test_requests_waiting_for_a_held_connection_do_not_wait_their_turn_out(t):
+    """With every connection held up, requests queued for one waited for
+    each statement ahead of them to run out its time: the third behind a
+    lock on a pool of one would answer after three statement_timeouts.
+    Now a request that waited a statement_timeout for a connection fails."""
+    d = configured(t, postgres="statement_timeout = 1500ms\nlock_timeout = 0")
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("pool_size = 4", "pool_size = 1"))
+    d.start()
+    tel, agent = d.token("telephony"), d.token("agent")
+    st, _, old, _ = d.req("POST", "/v1/callbacks", dict(BODY, phone="0231 5550210"), tel)
+    assert st == 201
+    path = f"/v1/callbacks/{old['id']}"
+    assert d.req("GET", path, None, agent)[0] == 200  # the token is known now
+    locker = t.pg.session(t.db)
+    locker.stdin.write("BEGIN;\nLOCK TABLE callbacks IN ACCESS EXCLUSIVE MODE;\n"
+                       "SELECT 'held';\n")
+    locker.stdin.flush()
+    wait_for("lock", lambda: locker.stdout.readline().strip() == "held", timeout=15)
+    results = [None] * 3
+
+    def get(i):
+        try:
+            results[i] = d.req("GET", path, None, agent, timeout=3.5)[0]
+        except Exception as e:  # noqa: BLE001 - the test looks at it
+            results[i] = e
+    threads = [threading.Thread(target=get, args=(i,)) for i in range(3)]
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(10)
+    finally:
+        locker.stdin.write("ROLLBACK;\n\\q\n")
+        locker.stdin.flush()
+        locker.wait(10)
+    assert results == [503, 503, 503], results
