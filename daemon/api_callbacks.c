@@ -110,7 +110,7 @@ api_refused(struct api_req *a, const char *verdict, const struct callback *cb)
 /* ---- POST /v1/callbacks --------------------------------------------- */
 
 struct intake {
-	struct api_req *a;
+	struct api_req *a; /* first: the store asks whether a->req is gone */
 	enum intake_outcome outcome;
 	struct callback row;
 };

@@ -34,7 +34,7 @@ lease_json(const struct callback *cb)
 /* ---- POST /v1/queue/claim ------------------------------------------- */
 
 struct claim {
-	struct api_req *a;
+	struct api_req *a; /* first: the store asks whether a->req is gone */
 	struct caseworker cw;
 	char id[37];
 	char token[37];

@@ -23,14 +23,16 @@ api_healthz(struct api_req *a)
 void
 api_readyz(struct api_req *a)
 {
-	int pg = store_ready(), redis = queue_ready();
+	/* "slow": connected, but a statement ran past its deadline */
+	int pg = store_ready() && !strcmp(store_state(), "ok");
+	int redis = queue_ready();
 
 	/* The schema is checked on every new PostgreSQL connection; a
 	 * connection is only counted once its schema matched. */
 	http_reply(a, pg && redis ? 200 : 503, json_pack("{s:s,s:{s:s,s:s,s:s}}",
 	    "status", pg && redis ? "ready" : "not_ready", "checks",
 	    "postgres", store_state(), "redis", queue_state(),
-	    "schema", pg ? "ok" : !strncmp(store_state(), "schema_", 7) ?
+	    "schema", store_ready() ? "ok" : !strncmp(store_state(), "schema_", 7) ?
 	    store_state() : "unknown"), NULL);
 }
 
@@ -54,7 +56,8 @@ gauges_read(void *arg, enum store_status st, const struct table *t)
 		return;
 	}
 	gauge_header(f, "callbackd_up", "1 when the server is reachable and usable.");
-	fprintf(f, "callbackd_up{server=\"postgres\"} %d\n", store_ready());
+	fprintf(f, "callbackd_up{server=\"postgres\"} %d\n", store_ready() &&
+	    !strcmp(store_state(), "ok"));
 	fprintf(f, "callbackd_up{server=\"redis\"} %d\n", queue_ready());
 	if (st == STORE_OK) {
 		gauge_header(f, "callbackd_queue_depth",

@@ -72,6 +72,9 @@ static const struct ckey daemon_keys[] = {
 static const struct ckey postgres_keys[] = {
 	{ "conninfo", CT_STR, CFG(pg_conninfo), "dbname=callbackd", 0, 0, RESTART },
 	{ "pool_size", CT_INT, CFG(pg_pool_size), "4", 1, 64, RESTART },
+	{ "statement_timeout", CT_DURATION, CFG(pg_statement_timeout_ms), "5s",
+	  10, 3600000, RESTART },
+	{ "lock_timeout", CT_DURATION, CFG(pg_lock_timeout_ms), "3s", 0, 3600000, RESTART },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
@@ -82,6 +85,7 @@ static const struct ckey redis_keys[] = {
 	{ "db", CT_INT, CFG(redis_db), "0", 0, 15, RESTART },
 	{ "key_prefix", CT_STR, CFG(key_prefix), "cbd:", 0, 0, RESTART },
 	{ "index_check", CT_DURATION, CFG(index_check_ms), "1s", 10, 3600000, RESTART },
+	{ "timeout", CT_DURATION, CFG(redis_timeout_ms), "2s", 10, 3600000, RESTART },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 

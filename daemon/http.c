@@ -8,6 +8,7 @@
  * while PostgreSQL or Redis still works for it, the context is marked
  * (req = NULL) and freed by whoever answers.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -146,9 +149,40 @@ on_conn_close(struct evhttp_connection *evcon, void *arg)
 
 	(void)evcon;
 	if (ctx->api.req) {
+		log_debug("http: the client of %s went away before the answer",
+		    ctx->route ? ctx->route->path : "other");
 		ctx->api.req = NULL;
 		request_finished();
 	}
+}
+
+/* The store asks before it sends an intake or a claim whether its client
+ * still waits: the completion's arg of both is a struct whose first
+ * member is the struct api_req * it answers. evhttp does not read while
+ * a request is being answered, so a client that closed is seen by a peek
+ * at the socket: end of file, or an error other than "nothing yet". */
+static int
+request_gone(void *arg)
+{
+	struct api_req *const *a = arg;
+	struct http_ctx *ctx = (struct http_ctx *)*a;
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+	char c;
+	ssize_t n;
+
+	if (!ctx->api.req)
+		return 1;
+	if (!(bev = evhttp_connection_get_bufferevent(ctx->evcon)) ||
+	    (fd = bufferevent_getfd(bev)) < 0)
+		return 0;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR)))
+		return 0;
+	log_debug("http: the client of %s went away before its request was "
+	    "sent to the database", ctx->route ? ctx->route->path : "other");
+	return 1;
 }
 
 static int64_t
@@ -642,6 +676,7 @@ http_init(struct event_base *b)
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 	    EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(http, on_request, NULL);
+	store_set_gone(request_gone);
 	if (http_conn_init(base, http) == -1)
 		return -1;
 	bound = evhttp_bind_socket_with_handle(http, conf->listen_host,

@@ -108,6 +108,12 @@ metrics_write(FILE *f)
 	    "callbackd_reconnects_total{server=\"redis\"} %llu\n",
 	    (unsigned long long)counters[M_PG_RECONNECTS],
 	    (unsigned long long)counters[M_REDIS_RECONNECTS]);
+	fprintf(f, "# HELP callbackd_timeouts_total Waits for a server cut off "
+	    "at their deadline, by server.\n# TYPE callbackd_timeouts_total counter\n"
+	    "callbackd_timeouts_total{server=\"postgres\"} %llu\n"
+	    "callbackd_timeouts_total{server=\"redis\"} %llu\n",
+	    (unsigned long long)counters[M_PG_TIMEOUTS],
+	    (unsigned long long)counters[M_REDIS_TIMEOUTS]);
 	counter(f, "callbackd_queue_rebuilds_total",
 	    "Rebuilds of the Redis queue index from PostgreSQL.",
 	    counters[M_REBUILDS]);

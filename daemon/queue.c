@@ -45,6 +45,13 @@ static struct script scripts[SCRIPT_COUNT];
 static struct event_base *base;
 static redisAsyncContext *ac;
 static struct event *ev_retry, *ev_check, *ev_promote, *ev_reap;
+/* The reply watchdog: ev_heard marks every byte Redis sends, ev_watch
+ * looks a few times per redis_timeout whether a reply is awaited that
+ * long without a word from Redis. */
+static struct event *ev_heard, *ev_watch;
+static int64_t heard_ms; /* Redis last sent something, or owed nothing */
+static int64_t connect_ms; /* when the connection being made was begun */
+static int slow;         /* a reply was late; none came in time since */
 static int reap_next; /* the record hash the tombstone reaper visits next */
 static int64_t promote_at; /* when the promotion timer fires next */
 static int64_t backoff_ms;
@@ -99,6 +106,95 @@ const char *
 queue_state(void)
 {
 	return usable ? "ok" : not_ready;
+}
+
+/* ---- the reply watchdog ---------------------------------------------- */
+
+static void schedule_retry(void);
+static void cannot_connect_timed_out(const char *limit);
+
+static void
+heard_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	heard_ms = now_ms();
+}
+
+static void
+heard_stop(void)
+{
+	if (ev_heard) {
+		event_free(ev_heard);
+		ev_heard = NULL;
+	}
+}
+
+/* "2 s", or "500 ms" */
+static void
+ms_words(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000)
+		snprintf(buf, len, "%lld ms", (long long)ms);
+	else
+		snprintf(buf, len, "%lld s", (long long)(ms / 1000));
+}
+
+/* A reply is overdue: Redis is stalled (a long script, DEBUG SLEEP, a
+ * stopped process, a dead peer). Freeing the connection fails every
+ * pending call at once (hiredis calls each with no reply); the usual
+ * back-off connects again, and the new connection rebuilds the index. */
+static void
+stalled(void)
+{
+	redisAsyncContext *c = ac;
+	char limit[32];
+
+	metrics_count(M_REDIS_TIMEOUTS);
+	ms_words(conf->redis_timeout_ms, limit, sizeof(limit));
+	snprintf(state, sizeof(state), "redis: no reply within %s", limit);
+	if (!slow)
+		log_warnx("%s; dropping the connection, failing what waits for "
+		    "it and reconnecting", state);
+	slow = 1;
+	connected = 0; /* on_disconnect, called from the free, does nothing */
+	usable = 0;
+	not_ready = "slow";
+	heard_stop();
+	ac = NULL;
+	redisAsyncFree(c);
+	schedule_retry();
+}
+
+static void
+watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int64_t now = now_ms();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (ac && !connected && now - connect_ms >= conf->redis_timeout_ms) {
+		/* a connect nobody answers (hiredis has no timeout for it):
+		 * given up like any other, and tried again */
+		redisAsyncContext *c = ac;
+		char limit[32];
+
+		metrics_count(M_REDIS_TIMEOUTS);
+		ms_words(conf->redis_timeout_ms, limit, sizeof(limit));
+		ac = NULL;
+		redisAsyncFree(c); /* not connected: no callback of ours runs */
+		cannot_connect_timed_out(limit);
+		schedule_retry();
+		return;
+	}
+	if (!connected || !ac || !ac->replies.head) {
+		heard_ms = now; /* nothing owed: the clock starts again */
+		return;
+	}
+	if (now - heard_ms >= conf->redis_timeout_ms)
+		stalled();
 }
 
 /* ---- script calls ---------------------------------------------------- */
@@ -933,6 +1029,9 @@ policy_reply(redisAsyncContext *ctx, void *r, void *priv)
 	if (usable && !was) {
 		log_info("redis: connected to %s:%lld, queue index usable",
 		    conf->redis_host, (long long)conf->redis_port);
+		if (slow)
+			log_info("redis: answers in time again");
+		slow = 0;
 		backoff_ms = 0;
 		policy_warned = 0;
 		promote_schedule(now_ms());
@@ -985,6 +1084,15 @@ cannot_connect(const char *why)
 }
 
 static void
+cannot_connect_timed_out(const char *limit)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "no answer within %s", limit);
+	cannot_connect(why);
+}
+
+static void
 on_connect(const redisAsyncContext *ctx, int status)
 {
 	int i;
@@ -997,6 +1105,11 @@ on_connect(const redisAsyncContext *ctx, int status)
 	}
 	connected = 1;
 	policy_warned = 0;
+	heard_ms = now_ms();
+	heard_stop();
+	if ((ev_heard = event_new(base, ctx->c.fd, EV_READ | EV_PERSIST, heard_cb,
+	    NULL)))
+		event_add(ev_heard, NULL);
 	index_lost_pending = 1; /* a new connection may be a new, empty Redis */
 	if (conf->redis_password[0])
 		redisAsyncCommand(ac, setup_reply, "AUTH", "AUTH %s", conf->redis_password);
@@ -1014,8 +1127,9 @@ on_disconnect(const redisAsyncContext *ctx, int status)
 {
 	(void)ctx;
 	ac = NULL;
+	heard_stop();
 	if (!connected)
-		return; /* queue_shutdown */
+		return; /* queue_shutdown, or stalled */
 	connected = 0;
 	usable = 0;
 	not_ready = "unreachable";
@@ -1043,6 +1157,7 @@ queue_connect(void)
 		schedule_retry();
 		return;
 	}
+	connect_ms = now_ms();
 	redisLibeventAttach(ac, base);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
@@ -1134,6 +1249,10 @@ queue_init(struct event_base *b, queue_lost_fn *fn)
 	ev_reap = event_new(base, -1, EV_PERSIST, reap_cb, NULL);
 	ms_timeval(CBD_REAP_EVERY_MS, &tv);
 	evtimer_add(ev_reap, &tv);
+	ev_watch = event_new(base, -1, EV_PERSIST, watch_cb, NULL);
+	ms_timeval(conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT > 0 ?
+	    conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT : 1, &tv);
+	evtimer_add(ev_watch, &tv);
 	queue_connect();
 	return 0;
 }
@@ -1144,6 +1263,11 @@ queue_shutdown(void)
 	connected = 0;
 	usable = 0;
 	sync_flush(); /* Redis is not usable now: fails what waits */
+	heard_stop();
+	if (ev_watch) {
+		event_free(ev_watch);
+		ev_watch = NULL;
+	}
 	if (ac) {
 		redisAsyncContext *c = ac;
 

@@ -48,6 +48,7 @@ struct store_job {
 	job_step_fn *step;   /* a result arrived; NULL result: connection lost */
 	void (*fail)(struct store_job *, enum store_status);
 	void (*destroy)(struct store_job *);
+	int64_t queued_ms; /* when it began to wait for a connection */
 };
 
 #define PREPARED_MAX 32
@@ -60,6 +61,7 @@ struct pgconn {
 	struct event *ev_read;
 	struct event *ev_write;
 	struct event *ev_retry;
+	struct event *ev_deadline; /* armed while a statement is out */
 	int64_t backoff_ms;
 	struct store_job *job;
 	PGresult *pending; /* the first result of the statement in flight */
@@ -84,6 +86,12 @@ static char last_error[160] = "not connected yet";
  * users); the text goes to the log. */
 static const char *not_ready = "connecting";
 static int schema_ok;
+/* A statement ran past its deadline, and none has answered in time since:
+ * /readyz says "slow"; the log says so once, and once when it ends. */
+static int slow;
+static int64_t late_ms; /* when the last one did */
+static struct event *ev_waited; /* fails jobs that waited too long */
+static store_gone_fn *client_gone;
 
 static void conn_connect(struct pgconn *);
 static void conn_dispatch(void);
@@ -125,7 +133,69 @@ store_ready(void)
 const char *
 store_state(void)
 {
-	return store_ready() ? "ok" : not_ready;
+	if (store_ready())
+		return slow ? "slow" : "ok";
+	return not_ready;
+}
+
+void
+store_set_gone(store_gone_fn *fn)
+{
+	client_gone = fn;
+}
+
+/* "5 s", or "500 ms" */
+static void
+ms_words(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000)
+		snprintf(buf, len, "%lld ms", (long long)ms);
+	else
+		snprintf(buf, len, "%lld s", (long long)(ms / 1000));
+}
+
+/* A statement ran past its deadline (ours or the server's). */
+static void
+deadline_missed(void)
+{
+	char st[32], lt[32];
+
+	metrics_count(M_PG_TIMEOUTS);
+	late_ms = now_ms();
+	if (slow)
+		return;
+	slow = 1;
+	ms_words(conf->pg_statement_timeout_ms, st, sizeof(st));
+	ms_words(conf->pg_lock_timeout_ms, lt, sizeof(lt));
+	log_warnx("postgres: a query ran past %s (statement_timeout; lock_timeout "
+	    "%s); answering 503 until queries answer in time again", st, lt);
+}
+
+/* A statement answered in time: the episode is over once none has run
+ * late for a while, so that the quick queries of other tables that a
+ * lock does not hold up do not end it while the lock lasts. */
+static void
+deadline_kept(void)
+{
+	int64_t quiet = conf->pg_statement_timeout_ms > CBD_PG_SLOW_QUIET_MS ?
+	    conf->pg_statement_timeout_ms : CBD_PG_SLOW_QUIET_MS;
+
+	if (!slow || now_ms() - late_ms < quiet)
+		return;
+	slow = 0;
+	log_info("postgres: queries answer in time again");
+}
+
+/* How long we wait for a statement, or a connection, before giving up
+ * on the connection: the server's statement_timeout should have ended it
+ * before, unless the server itself does not answer. */
+static void
+conn_arm(struct pgconn *c)
+{
+	struct timeval tv;
+
+	ms_timeval(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS, &tv);
+	evtimer_add(c->ev_deadline, &tv);
 }
 
 static void
@@ -180,6 +250,7 @@ conn_close(struct pgconn *c, const char *why)
 	int i, any_up = 0;
 
 	snprintf(next, sizeof(next), "postgres: %s", why);
+	evtimer_del(c->ev_deadline);
 	if (c->ev_read) {
 		event_free(c->ev_read);
 		c->ev_read = NULL;
@@ -263,15 +334,25 @@ conn_send(struct pgconn *c, const char *sql, int n, const char *const *params)
 {
 	if (!PQsendQueryParams(c->pg, sql, n, NULL, params, NULL, NULL, 0))
 		return -1;
+	conn_arm(c);
 	return conn_flush(c);
 }
 
+/* Reads the schema version, and bounds every statement of the session
+ * from here on: a lock or a statement that takes too long is ended by
+ * the server, which rolls its transaction back. */
 static void
 conn_check_schema(struct pgconn *c)
 {
+	char st[24], lt[24];
+	const char *p[2] = { st, lt };
+
+	snprintf(st, sizeof(st), "%lld", (long long)conf->pg_statement_timeout_ms);
+	snprintf(lt, sizeof(lt), "%lld", (long long)conf->pg_lock_timeout_ms);
 	c->state = CONN_CHECKING;
-	if (conn_send(c, "SELECT coalesce(max(version), 0) FROM schema_migrations",
-	    0, NULL) == -1) {
+	if (conn_send(c, "SELECT (SELECT coalesce(max(version), 0) FROM "
+	    "schema_migrations), set_config('statement_timeout', $1, false), "
+	    "set_config('lock_timeout', $2, false)", 2, p) == -1) {
 		char why[120];
 
 		short_error(PQerrorMessage(c->pg), why, sizeof(why));
@@ -344,6 +425,7 @@ conn_connect(struct pgconn *c)
 		return;
 	}
 	PQsetNoticeProcessor(c->pg, conn_notice, NULL);
+	conn_arm(c);
 	/* PQconnectStartParams wants to be polled for writing first. */
 	c->ev_read = event_new(base, PQsocket(c->pg), EV_WRITE, conn_poll_cb, c);
 	event_add(c->ev_read, NULL);
@@ -385,12 +467,71 @@ on_schema_result(struct pgconn *c, PGresult *res)
 	conn_dispatch();
 }
 
+/* The server ended a statement at statement_timeout or lock_timeout (or
+ * an operator cancelled it): 1 when res says so. */
+static int
+res_timed_out(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return PQresultStatus(res) == PGRES_FATAL_ERROR && state &&
+	    (!strcmp(state, "57014") || !strcmp(state, "55P03"));
+}
+
+/* The job's statement ran out of time: the job fails as a whole, as on a
+ * lost connection, and its callers are told to come back; the server has
+ * rolled back what the statement did, and the transaction is ended. */
+static void
+job_timed_out(struct pgconn *c)
+{
+	struct store_job *job = c->job;
+
+	deadline_missed();
+	exec_forget(c);
+	c->job = NULL;
+	job->conn = NULL;
+	job_finish_failed(job, STORE_UNAVAILABLE);
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		c->state = CONN_ROLLBACK;
+		if (conn_send(c, "ROLLBACK", 0, NULL) == -1)
+			conn_close(c, "cannot roll back");
+		return;
+	}
+	c->state = CONN_IDLE;
+	conn_dispatch();
+}
+
+/* No answer by the deadline: the server, or the way to it, is stuck.
+ * The connection goes (a cancel request could hang as long) and its job
+ * fails; the pool connects again with back-off. */
+static void
+conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pgconn *c = arg;
+	char why[80];
+
+	(void)fd;
+	(void)what;
+	deadline_missed();
+	snprintf(why, sizeof(why), "no answer within %lld ms",
+	    (long long)(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS));
+	conn_close(c, why);
+}
+
 /* A statement's results are complete: hand the first one on. */
 static void
 conn_result(struct pgconn *c, PGresult *res)
 {
 	struct store_job *job = c->job;
 
+	evtimer_del(c->ev_deadline);
+	if (c->state == CONN_BUSY && res_timed_out(res)) {
+		job_timed_out(c);
+		PQclear(res);
+		return;
+	}
+	if (c->state == CONN_BUSY)
+		deadline_kept();
 	switch (c->state) {
 	case CONN_CHECKING:
 		on_schema_result(c, res);
@@ -478,9 +619,31 @@ job_submit(struct store_job *job)
 		job_finish_failed(job, STORE_UNAVAILABLE);
 		return;
 	}
+	job->queued_ms = now_ms();
 	TAILQ_INSERT_TAIL(&waiting, job, entry);
 	nwaiting++;
 	conn_dispatch();
+}
+
+/* A job that waited for a connection as long as a statement may run
+ * fails: every connection is held up (a lock, a slow server), and its
+ * caller should not wait for a turn that comes later still. */
+static void
+waited_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_job *job;
+	int64_t now = now_ms();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	while ((job = TAILQ_FIRST(&waiting)) &&
+	    now - job->queued_ms >= conf->pg_statement_timeout_ms) {
+		TAILQ_REMOVE(&waiting, job, entry);
+		nwaiting--;
+		deadline_missed();
+		job_finish_failed(job, STORE_UNAVAILABLE);
+	}
 }
 
 /* Sends the job's next statement. On failure the connection is closed,
@@ -520,7 +683,10 @@ prepared_done(struct pgconn *c, PGresult *res)
 	prepared_name(c->nprepared, name);
 	c->nprepared++;
 	sent = PQsendQueryPrepared(c->pg, name, c->exec_n,
-	    (const char *const *)c->exec_params, NULL, NULL, 0) && conn_flush(c) == 0;
+	    (const char *const *)c->exec_params, NULL, NULL, 0);
+	if (sent)
+		conn_arm(c);
+	sent = sent && conn_flush(c) == 0;
 	exec_forget(c);
 	if (!sent) {
 		short_error(PQerrorMessage(c->pg), why, sizeof(why));
@@ -563,6 +729,8 @@ job_send_prepared(struct store_job *job, const char *sql, int n,
 		c->preparing = 1;
 		ok = PQsendPrepare(c->pg, name, sql, n, NULL) && conn_flush(c) == 0;
 	}
+	if (ok)
+		conn_arm(c);
 	if (!ok) {
 		short_error(PQerrorMessage(c->pg), why, sizeof(why));
 		conn_close(c, why);
@@ -607,6 +775,7 @@ failed(PGresult *res, ExecStatusType want, const char *what)
 int
 store_init(struct event_base *b, store_fatal_fn *fatal_fn)
 {
+	struct timeval tv;
 	int i;
 
 	base = b;
@@ -618,8 +787,12 @@ store_init(struct event_base *b, store_fatal_fn *fatal_fn)
 	for (i = 0; i < nconns; i++) {
 		conns[i].idx = i;
 		conns[i].ev_retry = evtimer_new(base, conn_retry_cb, &conns[i]);
+		conns[i].ev_deadline = evtimer_new(base, conn_deadline_cb, &conns[i]);
 		conn_connect(&conns[i]);
 	}
+	ev_waited = event_new(base, -1, EV_PERSIST, waited_cb, NULL);
+	ms_timeval(CBD_PG_WAITED_CHECK_MS, &tv);
+	evtimer_add(ev_waited, &tv);
 	return 0;
 }
 
@@ -632,6 +805,10 @@ store_shutdown(void)
 	 * answers what waits for it instead of starting another */
 	schema_ok = 0;
 	fail_waiting();
+	if (ev_waited) {
+		event_free(ev_waited);
+		ev_waited = NULL;
+	}
 	for (i = 0; i < nconns; i++) {
 		struct pgconn *c = &conns[i];
 
@@ -645,6 +822,7 @@ store_shutdown(void)
 		if (c->ev_write)
 			event_free(c->ev_write);
 		event_free(c->ev_retry);
+		event_free(c->ev_deadline);
 		if (c->pending)
 			PQclear(c->pending);
 		exec_forget(c); /* a PREPARE still out keeps its parameters */
@@ -839,7 +1017,17 @@ store_token_lookup(const char *sha256_hex, store_token_fn *fn, void *arg)
 struct group_item {
 	TAILQ_ENTRY(group_item) entry;
 	const char *order; /* kinds that sort: the callback's id */
+	void *client; /* the completion's arg, asked whether anyone still
+	               * waits before the item is sent (NULL: not asked) */
 };
+
+/* 1 when nobody waits for the item any more: it is answered (to nobody)
+ * instead of being sent, so that no work is committed unseen. */
+static int
+item_gone(const struct group_item *it)
+{
+	return it->client && client_gone && client_gone(it->client);
+}
 
 struct group_kind {
 	const char *what; /* for the log: "claim group" */
@@ -877,6 +1065,7 @@ struct group_job {
 };
 
 static void group_kick(struct group_kind *);
+static struct group_kind claims;
 
 static int
 by_order(const void *a, const void *b)
@@ -903,7 +1092,10 @@ group_start(struct store_job *j, PGresult *unused)
 	while (g->n < CBD_GROUP_MAX && (it = TAILQ_FIRST(&k->pending))) {
 		TAILQ_REMOVE(&k->pending, it, entry);
 		k->npending--;
-		g->items[g->n++] = it;
+		if (item_gone(it))
+			k->fail(it, STORE_UNAVAILABLE);
+		else
+			g->items[g->n++] = it;
 	}
 	/* in one order, so that two groups never wait for each other's row
 	 * locks in a circle */
@@ -1060,6 +1252,12 @@ intake_start(struct store_job *j, PGresult *unused)
 	struct intake_job *in = (struct intake_job *)j;
 
 	(void)unused;
+	if (client_gone && client_gone(in->arg)) {
+		in->fn(in->arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+		in->fn = NULL;
+		job_done(j);
+		return;
+	}
 	in->at = IN_BEGIN;
 	job_send(j, "BEGIN", 0, NULL);
 }
@@ -1338,6 +1536,7 @@ store_intake(const struct callback *req, const char *idem_key,
 	}
 	/* a new callback's plan comes from the request alone */
 	plan(req, &in->sla);
+	in->gi.client = arg;
 	if (group_add(&intakes, &in->gi) == -1) {
 		free(in);
 		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
@@ -1597,6 +1796,8 @@ change_group(struct group_kind *k, const char *sql, int has_verdict,
 		return;
 	c->names = names;
 	c->gi.order = c->params[0];
+	if (k == &claims)
+		c->gi.client = arg;
 	if (group_add(k, &c->gi) == -1) {
 		change_fail(&c->job, STORE_UNAVAILABLE);
 		change_free(&c->job);

@@ -135,6 +135,20 @@
 
 /* Requests waiting for a free PostgreSQL connection before intake says 503. */
 #define CBD_STORE_QUEUE_MAX 4096
+/* A statement without an answer this long after the server's own
+ * statement_timeout should have ended it: the server or the way to it is
+ * stuck, and the connection is given up. */
+#define CBD_PG_DEADLINE_GRACE_MS 1000
+/* PostgreSQL is "slow" from a statement past its deadline until one
+ * answers in time with none late for this long (or statement_timeout,
+ * if longer). */
+#define CBD_PG_SLOW_QUIET_MS 2000
+/* How often jobs waiting for a connection are checked against
+ * statement_timeout. */
+#define CBD_PG_WAITED_CHECK_MS 250
+/* How often per redis_timeout the watchdog looks for an overdue reply: a
+ * stall is found between 0.9 and 1.1 timeouts after the call. */
+#define CBD_REDIS_WATCH_PER_TIMEOUT 10
 /* Intake requests, claims or attempts sharing one statement and one
  * commit, at most. */
 #define CBD_GROUP_MAX 64

@@ -56,6 +56,8 @@ struct config {
 
 	char pg_conninfo[512];
 	int64_t pg_pool_size;
+	int64_t pg_statement_timeout_ms; /* per statement, set on each session */
+	int64_t pg_lock_timeout_ms;      /* waiting for a lock; 0: none */
 
 	char redis_host[128];
 	int64_t redis_port;
@@ -63,6 +65,7 @@ struct config {
 	int64_t redis_db;
 	char key_prefix[CBD_IDENT_MAX + 1];
 	int64_t index_check_ms;
+	int64_t redis_timeout_ms; /* the longest wait for a reply */
 
 	char alert_transport[8];   /* local, tcp or udp */
 	char alert_host[128];

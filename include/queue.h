@@ -40,8 +40,9 @@ int queue_init(struct event_base *, queue_lost_fn *);
 void queue_shutdown(void);
 /* 1 when connected, the scripts are loaded and Redis will not evict. */
 int queue_ready(void);
-/* A code for /readyz: "ok", "connecting", "unreachable" or
- * "eviction_policy"; the details go to the log. */
+/* A code for /readyz: "ok", "connecting", "unreachable", "slow" (a reply
+ * took longer than redis_timeout: the connection was dropped and is being
+ * made again) or "eviction_policy"; the details go to the log. */
 const char *queue_state(void);
 
 /* Brings the index in line with one callback's row: queued, claimed or

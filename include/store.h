@@ -42,9 +42,16 @@ int store_init(struct event_base *, store_fatal_fn *);
 void store_shutdown(void);
 /* 1 when a connection is up and the schema is the one we know. */
 int store_ready(void);
-/* A code for /readyz: "ok", "connecting", "unreachable", "schema_old" or
- * "schema_new". The server's own words go to the log, not here. */
+/* A code for /readyz: "ok", "slow" (a statement ran past its deadline and
+ * none has answered in time since), "connecting", "unreachable",
+ * "schema_old" or "schema_new". The server's own words go to the log, not
+ * here. */
 const char *store_state(void);
+/* Asked just before an intake or a claim is sent, with the arg of its
+ * completion: 1 when nobody waits for the answer any more. Then it is not
+ * sent, and the completion gets STORE_UNAVAILABLE. */
+typedef int store_gone_fn(void *arg);
+void store_set_gone(store_gone_fn *);
 /* The schema version this build runs on (the newest embedded migration). */
 int store_schema_version(void);
 

@@ -85,7 +85,8 @@ class Redis:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", self.dir,
-             "--daemonize", "no", "--maxmemory-policy", "noeviction"],
+             "--daemonize", "no", "--maxmemory-policy", "noeviction",
+             "--enable-debug-command", "local"],
             stdout=open(os.path.join(self.dir, "log"), "ab"),
             stderr=subprocess.STDOUT)
         wait_for("redis", lambda: self.cli("PING") == "PONG")
