@@ -118,6 +118,8 @@
 
 /* Callbacks whose personal data one statement erases. */
 #define CBD_ERASE_BATCH 1000
+/* Open callbacks expired per statement: each is synced out of Redis. */
+#define CBD_EXPIRE_BATCH 256
 
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
