@@ -5,15 +5,18 @@
  * config_check_listen asks the resolver, at start-up.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -851,6 +854,67 @@ check_whole(struct config *c, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * [redis] password_file: the password, read when the config is, its
+ * trailing newline dropped. A file everyone may read is refused: the
+ * password would not be a secret. Its content never goes into why.
+ */
+static int
+read_password_file(struct config *c, char *why, size_t whylen)
+{
+	char buf[sizeof(c->redis_password) + 1];
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	if (!c->redis_password_file[0])
+		return 0;
+	if (c->redis_password[0]) {
+		snprintf(why, whylen, "[redis]: password_file: give password or "
+		    "password_file, not both");
+		return -1;
+	}
+	if ((fd = open(c->redis_password_file, O_RDONLY | O_CLOEXEC |
+	    O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "[redis]: password_file: cannot read '%.160s': %s",
+		    c->redis_password_file, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IROTH)) {
+		snprintf(why, whylen, "[redis]: password_file: '%.120s' is %s; "
+		    "chmod 0640 it",
+		    c->redis_password_file, S_ISREG(st.st_mode) ?
+		    "readable by everyone" : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0) {
+		snprintf(why, whylen, "[redis]: password_file: cannot read '%.160s': %s",
+		    c->redis_password_file, strerror(errno));
+		return -1;
+	}
+	len = (size_t)n;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0 || len >= sizeof(c->redis_password) ||
+	    memchr(buf, '\n', len) || memchr(buf, '\0', len)) {
+		snprintf(why, whylen, "[redis]: password_file: '%.160s' must hold one "
+		    "line of 1 to %zu characters", c->redis_password_file,
+		    sizeof(c->redis_password) - 1);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	memcpy(c->redis_password, buf, len);
+	c->redis_password[len] = '\0';
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
 /* Reads the file at path or, with text, that text named path. */
 static int
 load(const char *path, const char *text, struct config *c, char *err,
@@ -896,7 +960,8 @@ load(const char *path, const char *text, struct config *c, char *err,
 		    p.err[0] ? p.err : "syntax error (expected [section] or key = value)");
 	else if (check_empty_sections(&p, why, sizeof(why), &line) == -1)
 		snprintf(err, errlen, "%s:%d: %s", path, line, why);
-	else if (check_whole(c, why, sizeof(why)) == -1) {
+	else if (check_whole(c, why, sizeof(why)) == -1 ||
+	    read_password_file(c, why, sizeof(why)) == -1) {
 		if ((line = section_line_of(&p, why)) > 0)
 			snprintf(err, errlen, "%s:%d: %s", path, line, why);
 		else
@@ -977,6 +1042,7 @@ config_keep_fixed(const struct config *now, struct config *next)
 	KEEP(redis_host);
 	KEEP(redis_port);
 	KEEP(redis_password);
+	KEEP(redis_password_file);
 	KEEP(redis_db);
 	KEEP(key_prefix);
 	KEEP(alert_transport);
