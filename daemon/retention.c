@@ -133,6 +133,15 @@ retention_init(struct event_base *base)
 	struct timeval tv;
 
 	log_horizon("at start");
+	if (conf->max_open_age_ms > 0)
+		log_info("expiry: queued callbacks whose window is over, or open "
+		    "longer than %lld s (max_open_age), expire every %lld s",
+		    (long long)(conf->max_open_age_ms / 1000),
+		    (long long)(conf->retention_check_ms / 1000));
+	else
+		log_info("expiry: queued callbacks whose window is over expire "
+		    "every %lld s; max_open_age = 0 keeps the others open",
+		    (long long)(conf->retention_check_ms / 1000));
 	ms_timeval(conf->retention_check_ms, &tv);
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);
 	evtimer_add(ev_check, &tv);

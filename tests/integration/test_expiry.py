@@ -90,6 +90,7 @@ def test_max_open_age_zero_keeps_open_callbacks(t):
           f"WHERE id = '{old['id']}'")
     _two_checks_pass(w.d)
     assert _state(t, old["id"]) == "queued"
+    assert "max_open_age = 0 keeps the others open" in w.d.log_tail(200)
 
 
 def test_an_expired_callback_loses_personal_data_and_call_id_after_retention(t):
