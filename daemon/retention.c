@@ -53,6 +53,8 @@ batch_done(void *arg, enum store_status st, int n)
 static void
 erase_begin(void)
 {
+	/* as it is now: a reload may have come while the expiry ran */
+	run_days = conf->retention_days;
 	/* 0 keeps personal data for good: the operator's choice, never
 	 * "erase everything closed more than 0 days ago" */
 	if (run_days == 0) {
@@ -97,7 +99,6 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	running = 1;
 	erased = expired = 0;
-	run_days = conf->retention_days;
 	store_expire(conf->max_open_age_ms, CBD_EXPIRE_BATCH, expire_done, NULL);
 }
 

@@ -2169,10 +2169,16 @@ store_callbacks_by_id(const char *const *ids, size_t n,
 
 	tlen = CBD_CASEWORKER_TOPICS_MAX * (CBD_IDENT_MAX + 1) + 3;
 	llen = CBD_CASEWORKER_LANGUAGES_MAX * (CBD_LANGUAGE_MAX + 1) + 3;
-	if (!(l = calloc(1, sizeof(*l))) || !(buf = calloc(n + 1, 40)) ||
-	    !(l->topics = malloc(tlen)) || !(l->languages = malloc(llen))) {
+	buf = calloc(n + 1, 40);
+	if ((l = calloc(1, sizeof(*l)))) {
+		l->topics = malloc(tlen);
+		l->languages = malloc(llen);
+	}
+	if (!buf || !l || !l->topics || !l->languages) {
+		free(buf);
 		if (l) {
 			free(l->topics);
+			free(l->languages);
 			free(l);
 		}
 		fn(arg, STORE_UNAVAILABLE, NULL, 0);
