@@ -529,7 +529,8 @@ void
 api_callbacks_list(struct api_req *a)
 {
 	static const char *const states[] = {
-		"queued", "claimed", "completed", "unreachable", "cancelled", NULL
+		"queued", "claimed", "completed", "unreachable", "cancelled",
+		"expired", NULL
 	};
 	static const char *const filters[] = { "state", "site", "topic",
 		"assignee", "phone", "customer_ref", "limit", "cursor", NULL };

@@ -31,6 +31,21 @@ lease_json(const struct callback *cb)
 	return json_pack("{s:s,s:s}", "token", cb->lease_token, "until", until);
 }
 
+/*
+ * The index offered a queued callback this caseworker may not claim: it
+ * is out of place (tampered with, or a change not yet mirrored). It is
+ * skipped, said in the log, and its entry rewritten from its row.
+ */
+static void
+foreign_row(void *arg, enum store_status st, const struct callback *cb,
+    const char *attempts)
+{
+	(void)arg;
+	(void)attempts;
+	if (st == STORE_OK)
+		queue_sync(cb, NULL, NULL);
+}
+
 /* ---- POST /v1/queue/claim ------------------------------------------- */
 
 struct claim {
@@ -73,6 +88,11 @@ claim_stale_row(void *arg, enum store_status st, const struct callback *cb,
 
 	(void)attempts;
 	if (st == STORE_OK) {
+		if (!strcmp(cb->state, "queued") && !cb->flagged &&
+		    !caseworker_may_claim(&c->cw, cb))
+			log_warnx("callback %s: in the queue of caseworker %s, who "
+			    "may not claim it (site %s, topic %s); skipped and "
+			    "re-synced", cb->id, c->cw.id, cb->site, cb->topic);
 		queue_sync(cb, claim_synced, c);
 		return;
 	}
@@ -128,7 +148,7 @@ claim_picked(void *arg, int ok, const char *id)
 		return;
 	}
 	snprintf(c->id, sizeof(c->id), "%s", id);
-	store_claim(c->id, c->token, c->until_ms, c->cw.id, c->a->actor,
+	store_claim(c->id, c->token, c->until_ms, &c->cw, c->a->actor,
 	    claim_stored, c);
 }
 
@@ -281,6 +301,9 @@ api_queue_release(struct api_req *a)
 struct peek {
 	struct api_req *a;
 	size_t offset, limit;
+	struct caseworker cw;
+	char ids[PEEK_LIMIT_MAX][37]; /* what the index offered */
+	size_t nids;
 };
 
 static void
@@ -288,12 +311,23 @@ peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n
 {
 	struct peek *p = arg;
 	json_t *list;
-	size_t i;
+	size_t i, k;
 
 	if (st != STORE_OK) {
 		http_store_failed(p->a, st);
 		free(p);
 		return;
+	}
+	/* an id the index offered that PostgreSQL did not return is one
+	 * this caseworker may not claim */
+	for (i = 0, k = 0; i < p->nids; i++) {
+		if (k < n && !strcmp(rows[k].id, p->ids[i])) {
+			k++;
+			continue;
+		}
+		store_get_callback(p->ids[i], foreign_row, NULL);
+		log_warnx("callback %s: in the queue of caseworker %s, who may "
+		    "not claim it; skipped and re-synced", p->ids[i], p->cw.id);
 	}
 	/* A peek shows what the caseworker needs to see what comes next, and
 	 * nothing of the caller: phone, name, reference and note come with
@@ -309,8 +343,8 @@ peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n
 		    "due_at", api_time_json(rows[i].due_at),
 		    "not_before", api_time_json(rows[i].not_before)));
 	http_reply(p->a, 200, json_pack("{s:o,s:i,s:o}", "callbacks", list,
-	    "offset", (int)p->offset, "next_offset", n == p->limit ?
-	    json_integer((json_int_t)(p->offset + n)) : json_null()), NULL);
+	    "offset", (int)p->offset, "next_offset", p->nids == p->limit ?
+	    json_integer((json_int_t)(p->offset + p->nids)) : json_null()), NULL);
 	free(p);
 }
 
@@ -318,6 +352,7 @@ static void
 peek_ids(void *arg, int ok, const char **ids, size_t n)
 {
 	struct peek *p = arg;
+	size_t i;
 
 	if (!ok) {
 		http_error(p->a, 503, "unavailable", NULL,
@@ -325,7 +360,10 @@ peek_ids(void *arg, int ok, const char **ids, size_t n)
 		free(p);
 		return;
 	}
-	store_callbacks_by_id(ids, n, peek_rows, p);
+	for (i = 0; i < n && i < PEEK_LIMIT_MAX; i++)
+		snprintf(p->ids[i], sizeof(p->ids[i]), "%s", ids[i]);
+	p->nids = i;
+	store_callbacks_by_id(ids, p->nids, &p->cw, peek_rows, p);
 }
 
 static void
@@ -343,7 +381,8 @@ peek_profile(void *arg, enum store_status st, const struct caseworker *w,
 		free(p);
 		return;
 	}
-	queue_peek(w, p->offset, p->limit, peek_ids, p);
+	p->cw = *w;
+	queue_peek(&p->cw, p->offset, p->limit, peek_ids, p);
 }
 
 static int

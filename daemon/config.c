@@ -5,15 +5,18 @@
  * config_check_listen asks the resolver, at start-up.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -62,6 +65,10 @@ static const struct ckey daemon_keys[] = {
 	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000, RESTART },
 	{ "unclaimable_check", CT_DURATION, CFG(unclaimable_check_ms), "1m", 0, 86400000, RESTART },
 	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000, RESTART },
+	{ "max_request_age", CT_DURATION, CFG(max_request_age_ms), "30d", 60000,
+	  CBD_AGE_MAX_MS, RELOAD },
+	{ "max_open_age", CT_DURATION, CFG(max_open_age_ms), "30d", 0,
+	  CBD_AGE_MAX_MS, RELOAD },
 	{ "debug", CT_BOOL, CFG(debug), "no", 0, 0, RELOAD },
 	{ "not_dialable", CT_PREFIXES, CFG(not_dialable), "default", 0, 0, RELOAD },
 	{ "languages", CT_LANGS, CFG(languages), "de, en, tr, ar, ru, uk, pl, fr",
@@ -82,6 +89,7 @@ static const struct ckey redis_keys[] = {
 	{ "host", CT_STR, CFG(redis_host), "127.0.0.1", 0, 0, RESTART },
 	{ "port", CT_INT, CFG(redis_port), "6379", 1, 65535, RESTART },
 	{ "password", CT_STR, CFG(redis_password), "", 0, 0, RESTART },
+	{ "password_file", CT_STR, CFG(redis_password_file), "", 0, 0, RESTART },
 	{ "db", CT_INT, CFG(redis_db), "0", 0, 15, RESTART },
 	{ "key_prefix", CT_STR, CFG(key_prefix), "cbd:", 0, 0, RESTART },
 	{ "index_check", CT_DURATION, CFG(index_check_ms), "1s", 10, 3600000, RESTART },
@@ -870,6 +878,67 @@ check_whole(struct config *c, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * [redis] password_file: the password, read when the config is, its
+ * trailing newline dropped. A file everyone may read is refused: the
+ * password would not be a secret. Its content never goes into why.
+ */
+static int
+read_password_file(struct config *c, char *why, size_t whylen)
+{
+	char buf[sizeof(c->redis_password) + 1];
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	if (!c->redis_password_file[0])
+		return 0;
+	if (c->redis_password[0]) {
+		snprintf(why, whylen, "[redis]: password_file: give password or "
+		    "password_file, not both");
+		return -1;
+	}
+	if ((fd = open(c->redis_password_file, O_RDONLY | O_CLOEXEC |
+	    O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "[redis]: password_file: cannot read '%.160s': %s",
+		    c->redis_password_file, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IROTH)) {
+		snprintf(why, whylen, "[redis]: password_file: '%.120s' is %s; "
+		    "chmod 0640 it",
+		    c->redis_password_file, S_ISREG(st.st_mode) ?
+		    "readable by everyone" : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0) {
+		snprintf(why, whylen, "[redis]: password_file: cannot read '%.160s': %s",
+		    c->redis_password_file, strerror(errno));
+		return -1;
+	}
+	len = (size_t)n;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0 || len >= sizeof(c->redis_password) ||
+	    memchr(buf, '\n', len) || memchr(buf, '\0', len)) {
+		snprintf(why, whylen, "[redis]: password_file: '%.160s' must hold one "
+		    "line of 1 to %zu characters", c->redis_password_file,
+		    sizeof(c->redis_password) - 1);
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	memcpy(c->redis_password, buf, len);
+	c->redis_password[len] = '\0';
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
 /* Reads the file at path or, with text, that text named path. */
 static int
 load(const char *path, const char *text, struct config *c, char *err,
@@ -915,7 +984,8 @@ load(const char *path, const char *text, struct config *c, char *err,
 		    p.err[0] ? p.err : "syntax error (expected [section] or key = value)");
 	else if (check_empty_sections(&p, why, sizeof(why), &line) == -1)
 		snprintf(err, errlen, "%s:%d: %s", path, line, why);
-	else if (check_whole(c, why, sizeof(why)) == -1) {
+	else if (check_whole(c, why, sizeof(why)) == -1 ||
+	    read_password_file(c, why, sizeof(why)) == -1) {
 		if ((line = section_line_of(&p, why)) > 0)
 			snprintf(err, errlen, "%s:%d: %s", path, line, why);
 		else

@@ -294,6 +294,9 @@ http_reply(struct api_req *a, int status, json_t *body, const char *location)
 			free(text);
 		}
 	}
+	/* an answer may carry personal data or a new token: no cache, no
+	 * proxy and no browser history keeps it */
+	evhttp_add_header(h, "Cache-Control", "no-store");
 	if (location)
 		evhttp_add_header(h, "Location", location);
 	if (status == 503)
@@ -324,6 +327,7 @@ http_reply_text(struct api_req *a, int status, const char *content_type,
 	evhttp_connection_set_closecb(ctx->evcon, NULL, NULL);
 	h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Content-Type", content_type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
 	if (filename) {
 		snprintf(disposition, sizeof(disposition),
 		    "attachment; filename=\"%s\"", filename);
@@ -666,7 +670,10 @@ http_init(struct event_base *b)
 	base = b;
 	if (!(http = evhttp_new(base)))
 		return -1;
-	evhttp_set_max_body_size(http, CBD_MAX_BODY_HARD);
+	/* evhttp refuses a longer body (413) from its headers on, before
+	 * anyone has shown a token: nobody makes the daemon read more */
+	evhttp_set_max_body_size(http, conf->max_body < CBD_MAX_BODY_HARD ?
+	    (ev_ssize_t)conf->max_body : CBD_MAX_BODY_HARD);
 	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(http, HTTP_TIMEOUT_S);
 	/* every method evhttp knows reaches on_request, which answers in

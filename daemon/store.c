@@ -1804,14 +1804,18 @@ change_group(struct group_kind *k, const char *sql, int has_verdict,
 	}
 }
 
+static void array_literal(char *, size_t, const char *, size_t, size_t);
+
 #define VERDICT_ROW(call) \
 	"SELECT r.verdict, " CB_COLS " FROM " call " r, " \
 	"LATERAL (SELECT (r.cb).*) c"
 
 #define CLAIM_SQL \
-	"SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), $4, $5) c"
+	"SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), $4, $5, " \
+	"$6, $7, $8) c"
 static const char *const claim_names[] = {
-	"id", "token", "until_ms", "caseworker", "actor"
+	"id", "token", "until_ms", "caseworker", "site", "topics", "languages",
+	"actor"
 };
 
 static struct group_kind claims = GROUP_KIND(claims, "claim group",
@@ -1833,13 +1837,21 @@ static struct group_kind attempts = GROUP_KIND(attempts, "attempt group",
 
 void
 store_claim(const char *id, const char *token, int64_t until_ms,
-    const char *caseworker, const char *actor, store_change_fn *fn, void *arg)
+    const struct caseworker *cw, const char *actor, store_change_fn *fn,
+    void *arg)
 {
 	char until[24];
-	const char *p[5] = { id, token, until, caseworker, actor };
+	char topics[CBD_CASEWORKER_TOPICS_MAX * (CBD_IDENT_MAX + 1) + 3];
+	char langs[CBD_CASEWORKER_LANGUAGES_MAX * (CBD_LANGUAGE_MAX + 1) + 3];
+	const char *p[8] = { id, token, until, cw->id, cw->site, topics, langs,
+		actor };
 
 	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
-	change_group(&claims, CLAIM_SQL, 0, claim_names, 5, p, fn, arg);
+	array_literal(topics, sizeof(topics), cw->topics[0], sizeof(cw->topics[0]),
+	    cw->ntopics);
+	array_literal(langs, sizeof(langs), cw->languages[0],
+	    sizeof(cw->languages[0]), cw->nlanguages);
+	change_group(&claims, CLAIM_SQL, 0, claim_names, 8, p, fn, arg);
 }
 
 void
@@ -2175,6 +2187,7 @@ struct list_job {
 	struct store_job job;
 	char params[11][160];
 	char *array; /* '{id,...}' for store_callbacks_by_id */
+	char *topics, *languages; /* '{a,b}': whose routing they must match */
 	int null_mask;
 	store_page_fn *fn;
 	void *arg;
@@ -2326,6 +2339,8 @@ list_free(struct store_job *j)
 	struct list_job *l = (struct list_job *)j;
 
 	free(l->array);
+	free(l->topics);
+	free(l->languages);
 	free(l);
 }
 
@@ -2333,26 +2348,50 @@ static void
 ids_start(struct store_job *j, PGresult *unused)
 {
 	struct list_job *l = (struct list_job *)j;
-	const char *p[1] = { l->array };
+	const char *p[5] = { l->array, l->params[0], l->params[1], l->topics,
+		l->languages };
 
 	(void)unused;
+	/* only what the caseworker may claim, whatever the index says: as
+	 * cbd_claims has it */
 	job_send(j, "SELECT " CB_COLS " FROM unnest($1::uuid[]) WITH ORDINALITY "
-	    "AS k(id, n) JOIN callbacks c ON c.id = k.id ORDER BY k.n", 1, p);
+	    "AS k(id, n) JOIN callbacks c ON c.id = k.id "
+	    "WHERE c.assignee = $2 OR (c.assignee IS NULL AND c.site = $3 "
+	    "AND c.topic = ANY ($4::text[]) AND c.language = ANY ($5::text[])) "
+	    "ORDER BY k.n", 5, p);
 }
 
 void
-store_callbacks_by_id(const char *const *ids, size_t n, store_page_fn *fn,
-    void *arg)
+store_callbacks_by_id(const char *const *ids, size_t n,
+    const struct caseworker *cw, store_page_fn *fn, void *arg)
 {
 	struct list_job *l;
-	size_t i, off = 0;
+	size_t i, off = 0, tlen, llen;
 	char *buf;
 
-	if (!(l = calloc(1, sizeof(*l))) || !(buf = calloc(n + 1, 40))) {
-		free(l);
+	tlen = CBD_CASEWORKER_TOPICS_MAX * (CBD_IDENT_MAX + 1) + 3;
+	llen = CBD_CASEWORKER_LANGUAGES_MAX * (CBD_LANGUAGE_MAX + 1) + 3;
+	buf = calloc(n + 1, 40);
+	if ((l = calloc(1, sizeof(*l)))) {
+		l->topics = malloc(tlen);
+		l->languages = malloc(llen);
+	}
+	if (!buf || !l || !l->topics || !l->languages) {
+		free(buf);
+		if (l) {
+			free(l->topics);
+			free(l->languages);
+			free(l);
+		}
 		fn(arg, STORE_UNAVAILABLE, NULL, 0);
 		return;
 	}
+	snprintf(l->params[0], sizeof(l->params[0]), "%s", cw->id);
+	snprintf(l->params[1], sizeof(l->params[1]), "%s", cw->site);
+	array_literal(l->topics, tlen, cw->topics[0], sizeof(cw->topics[0]),
+	    cw->ntopics);
+	array_literal(l->languages, llen, cw->languages[0],
+	    sizeof(cw->languages[0]), cw->nlanguages);
 	/* '{id,id}': ids come from our own index, checked for shape */
 	buf[off++] = '{';
 	for (i = 0; i < n; i++)
@@ -2843,6 +2882,34 @@ store_open_outside(const struct config *c, store_table_fn *fn, void *arg)
 }
 
 /* ---- retention --------------------------------------------------------- */
+
+static void
+expire_start(struct store_job *j, PGresult *unused)
+{
+	struct list_job *l = (struct list_job *)j;
+	const char *p[2] = { l->params[0], l->params[1] };
+
+	(void)unused;
+	job_send(j, "SELECT " CB_COLS " FROM cbd_expire($1::bigint * "
+	    "interval '1 millisecond', $2::integer) c", 2, p);
+}
+
+void
+store_expire(int64_t max_open_age_ms, int limit, store_page_fn *fn, void *arg)
+{
+	struct list_job *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	snprintf(l->params[0], sizeof(l->params[0]), "%lld",
+	    (long long)max_open_age_ms);
+	snprintf(l->params[1], sizeof(l->params[1]), "%d", limit);
+	l->fn = fn;
+	l->arg = arg;
+	job_run(&l->job, expire_start, list_step, list_fail);
+}
 
 struct erase_job {
 	struct store_job job;

@@ -176,6 +176,21 @@ known_field(const char *const *list, const char *k)
 	return 0;
 }
 
+/* A duration as the config would say it: "30d", "36h", "90m", "45s". */
+static const char *
+age_text(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 86400000 == 0)
+		snprintf(buf, len, "%lldd", (long long)(ms / 86400000));
+	else if (ms % 3600000 == 0)
+		snprintf(buf, len, "%lldh", (long long)(ms / 3600000));
+	else if (ms % 60000 == 0)
+		snprintf(buf, len, "%lldm", (long long)(ms / 60000));
+	else
+		snprintf(buf, len, "%llds", (long long)(ms / 1000));
+	return buf;
+}
+
 static int
 check_window(const json_t *body, int64_t received_ms, struct callback *cb,
     struct verr *e)
@@ -320,6 +335,14 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 	else if (cb->requested_at > received_ms + CBD_CLOCK_SKEW_MS)
 		return fail(e, 422, "invalid_time", "requested_at",
 		    "requested_at lies in the future");
+	else if (c->max_request_age_ms > 0 &&
+	    cb->requested_at < received_ms - c->max_request_age_ms) {
+		char age[24];
+
+		return fail(e, 422, "invalid_time", "requested_at",
+		    "requested_at lies more than %s in the past (max_request_age)",
+		    age_text(c->max_request_age_ms, age, sizeof(age)));
+	}
 
 	if (check_window(body, received_ms, cb, e) == -1)
 		return -1;

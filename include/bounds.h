@@ -36,6 +36,8 @@
 /* A request may say the person called a little in the future of our
  * clock: telephony clocks drift. More than this is refused. */
 #define CBD_CLOCK_SKEW_MS (5 * 60 * 1000)
+/* The most max_request_age and max_open_age may say: ten years. */
+#define CBD_AGE_MAX_MS (3650LL * 86400000)
 
 /* Default request body limit; the config may lower or raise it up to the
  * hard limit, which bounds the memory one connection can pin. */
@@ -116,6 +118,8 @@
 
 /* Callbacks whose personal data one statement erases. */
 #define CBD_ERASE_BATCH 1000
+/* Open callbacks expired per statement: each is synced out of Redis. */
+#define CBD_EXPIRE_BATCH 256
 
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000

@@ -85,5 +85,8 @@ struct sla_plan {
 int callback_open(const struct callback *);
 /* Its place in a claim queue: lower goes first. */
 int64_t callback_rank(const struct callback *);
+/* 1 when cw may claim cb: assigned to cw, or unassigned and of cw's site,
+ * one of cw's topics and one of cw's languages (as cbd_claims has it). */
+int caseworker_may_claim(const struct caseworker *, const struct callback *);
 
 #endif

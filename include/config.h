@@ -44,6 +44,8 @@ struct config {
 	int64_t lease_ms;
 	int64_t retention_days;    /* 0: keep personal data */
 	int64_t retention_check_ms;
+	int64_t max_request_age_ms; /* how far back requested_at may lie */
+	int64_t max_open_age_ms;   /* an open callback older expires; 0: never */
 	int64_t unclaimable_check_ms; /* how often to look for callbacks
 	                               * nobody may claim; 0: never */
 	int debug;
@@ -61,7 +63,8 @@ struct config {
 
 	char redis_host[128];
 	int64_t redis_port;
-	char redis_password[128];
+	char redis_password[128];  /* given, or read from redis_password_file */
+	char redis_password_file[256];
 	int64_t redis_db;
 	char key_prefix[CBD_IDENT_MAX + 1];
 	int64_t index_check_ms;

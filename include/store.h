@@ -95,9 +95,12 @@ void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
 typedef void store_change_fn(void *arg, enum store_status, const char *verdict,
     const struct callback *);
 
-/* Claims a queued callback; STORE_NOT_FOUND when it is not queued. */
+/* Claims a queued callback for cw; STORE_NOT_FOUND when it is not queued,
+ * or not one cw may claim (assigned to cw, or unassigned and of cw's
+ * site, topics and languages), whatever the index offered. */
 void store_claim(const char *id, const char *token, int64_t until_ms,
-    const char *caseworker, const char *actor, store_change_fn *, void *arg);
+    const struct caseworker *cw, const char *actor, store_change_fn *,
+    void *arg);
 void store_heartbeat(const char *id, const char *token, const char *caseworker,
     int64_t until_ms, store_change_fn *, void *arg);
 void store_release(const char *id, const char *token, const char *caseworker,
@@ -128,9 +131,10 @@ struct list_filter {
 	size_t limit;
 };
 void store_list_callbacks(const struct list_filter *, store_page_fn *, void *arg);
-/* The callbacks with these ids, in this order (missing ones left out). */
-void store_callbacks_by_id(const char *const *ids, size_t n, store_page_fn *,
-    void *arg);
+/* The callbacks with these ids that cw may claim (as store_claim), in
+ * this order; missing ones and the others left out. */
+void store_callbacks_by_id(const char *const *ids, size_t n,
+    const struct caseworker *cw, store_page_fn *, void *arg);
 
 /* Caseworkers: one list for every query (n 0 when none matched). */
 typedef void store_caseworkers_fn(void *arg, enum store_status,
@@ -210,6 +214,12 @@ void store_unclaimable_check(store_table_fn *, void *arg);
  * columns kind ("topic" or "site"), name, open (how many). */
 struct config;
 void store_open_outside(const struct config *c, store_table_fn *, void *arg);
+
+/* Expires at most limit queued callbacks whose window (not_after) has
+ * passed or that were received more than max_open_age_ms ago (0: never by
+ * age), each with an expired event; the rows as they are now. */
+void store_expire(int64_t max_open_age_ms, int limit, store_page_fn *,
+    void *arg);
 
 /* Erases the personal fields of at most limit callbacks closed more than
  * days ago; n is how many it erased. */

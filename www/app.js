@@ -17,7 +17,7 @@ export function status(text, bad = false) {
 
 export function failed(err) {
   if (err instanceof ApiError && err.status === 401) {
-    signOut('expired');
+    signOut('token_expired');
     return;
   }
   status(err instanceof ApiError && (err.status === 0 || err.status === 503)

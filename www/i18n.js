@@ -3,7 +3,7 @@
 const de = {
   title: 'Rückrufe', signout: 'Abmelden', token: 'Zugangsschlüssel', signin: 'Anmelden',
   bad_token: 'Dieser Schlüssel ist nicht gültig.', no_view: 'Für diese Rolle gibt es keine Seite.',
-  expired: 'Der Schlüssel gilt nicht mehr; bitte neu anmelden.',
+  token_expired: 'Der Schlüssel gilt nicht mehr; bitte neu anmelden.',
   next: 'Nächster Rückruf', none: 'Nichts zu tun.', urgent: 'dringend', topic: 'Thema',
   site: 'Standort', language: 'Sprache', name: 'Name', left: 'Zeit bis zur Frist',
   note: 'Notiz', attempts: 'Versuche', attempt_note: 'Notiz zum Versuch',
@@ -24,14 +24,14 @@ const de = {
   reached: 'erreicht', no_answer: 'keine Antwort', busy: 'besetzt', voicemail: 'Mailbox',
   wrong_number: 'falsche Nummer',
   queued: 'wartet', claimed: 'in Arbeit', completed: 'erledigt', unreachable: 'nicht erreichbar',
-  cancelled: 'storniert',
+  cancelled: 'storniert', expired: 'abgelaufen',
   open_past_due: 'offen über die Frist', attempted_late: 'zu spät versucht',
   never_attempted: 'nie versucht',
 };
 const en = {
   title: 'Call-backs', signout: 'Sign out', token: 'Access token', signin: 'Sign in',
   bad_token: 'This token is not valid.', no_view: 'There is no page for this role.',
-  expired: 'The token is no longer valid; please sign in again.',
+  token_expired: 'The token is no longer valid; please sign in again.',
   next: 'Next call-back', none: 'Nothing to do.', urgent: 'urgent', topic: 'Topic',
   site: 'Site', language: 'Language', name: 'Name', left: 'Time to deadline',
   note: 'Note', attempts: 'Attempts', attempt_note: 'Note on the attempt',
@@ -52,7 +52,7 @@ const en = {
   reached: 'reached', no_answer: 'no answer', busy: 'busy', voicemail: 'voicemail',
   wrong_number: 'wrong number',
   queued: 'waiting', claimed: 'in progress', completed: 'done', unreachable: 'unreachable',
-  cancelled: 'cancelled',
+  cancelled: 'cancelled', expired: 'expired',
   open_past_due: 'open past deadline', attempted_late: 'attempted late',
   never_attempted: 'never attempted',
 };

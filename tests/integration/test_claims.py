@@ -743,7 +743,9 @@ def test_groups_look_up_their_rows_not_the_table(t):
              FROM generate_series(1, 5000) g; ANALYZE callbacks""")
     item = ("jsonb_build_object('i', 0, 'id', ('00000000-0000-4000-8000-' || "
             "lpad(k::text, 12, '0'))::uuid, 'token', gen_random_uuid(), {})")
-    claim = item.format("'until_ms', 4102444800000, 'caseworker', 'anna', 'actor', 'test'")
+    claim = item.format("'until_ms', 4102444800000, 'caseworker', 'anna', 'site', "
+                        "'dortmund', 'topics', '{general}', 'languages', '{de}', "
+                        "'actor', 'test'")
     attempt = item.format("'caseworker', NULL, 'actor', 'test', 'result', 'reached'")
     attempt = attempt.replace("gen_random_uuid()", "NULL")
     # ten groups of each, in one session: plans become generic after five

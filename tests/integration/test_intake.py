@@ -242,8 +242,10 @@ def test_malformed_requests_are_refused(t):
         "message": err["error"]["message"]}
     big = dict(BASE, note="x" * 2000, name="y" * 200)
     big["padding"] = "z" * 20000
+    # refused from its Content-Length by libevent, before it is read: 413
+    # with libevent's page, not JSON (test_hardening)
     st, _, err, _ = post(d, tk, big)
-    assert st == 413 and err["error"]["code"] == "body_too_large"
+    assert st == 413 and err is None
     st, _, err, _ = d.req("DELETE", "/v1/callbacks", token=tk)
     assert st == 405 and err["error"]["code"] == "method_not_allowed"
     st, _, err, _ = d.req("GET", "/v2/nothing", token=tk)

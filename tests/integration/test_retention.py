@@ -19,7 +19,8 @@ def test_old_closed_callbacks_lose_personal_data_and_reports_stay(t):
     for i in range(3):
         st, _, cb, _ = d.req("POST", "/v1/callbacks", {
             "phone": f"0231 77700{i}", "topic": "general", "site": "dortmund",
-            "name": "Erika Mustermann", "customer_ref": "BG-1", "note": "privat"}, tel)
+            "name": "Erika Mustermann", "customer_ref": "BG-1", "note": "privat",
+            "call_id": f"pbx-{i}"}, tel)
         assert st == 201
         made.append(cb["id"])
     old, recent, still_open = made
@@ -38,9 +39,12 @@ def test_old_closed_callbacks_lose_personal_data_and_reports_stay(t):
     before = d.req("GET", q, token=mgr)[2]
     wait_for("erasure", lambda: t.scalar(
         f"SELECT erased_at IS NOT NULL FROM callbacks WHERE id = '{old}'") == "t")
+    # call_id too: it joins to the PBX's call records
     row = t.sql(f"SELECT phone IS NULL, name IS NULL, customer_ref IS NULL, note IS NULL, "
-                f"state, first_attempt_at IS NOT NULL FROM callbacks WHERE id = '{old}'")
-    assert row == [["t", "t", "t", "t", "completed", "t"]], row
+                f"call_id IS NULL, state, first_attempt_at IS NOT NULL FROM callbacks "
+                f"WHERE id = '{old}'")
+    assert row == [["t", "t", "t", "t", "t", "completed", "t"]], row
+    assert t.scalar(f"SELECT count(*) FROM callback_keys WHERE callback_id = '{old}'") == "0"
     assert t.scalar(f"SELECT count(*) FROM attempts WHERE callback_id = '{old}' "
                     "AND note IS NOT NULL") == "0"
     assert t.scalar(f"SELECT count(*) FROM events WHERE callback_id = '{old}' "

@@ -200,6 +200,32 @@ START_TEST(allows_small_clock_skew)
 }
 END_TEST
 
+START_TEST(requested_at_is_bounded_by_max_request_age)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *old = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-21T11:59:59Z\"}",
+	    0, NULL);
+	json_t *recent = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-22T12:00:00Z\"}",
+	    0, NULL);
+
+	cfg.max_request_age_ms = 2 * 86400000LL;
+	ck_assert_int_eq(validate_create(old, &cfg, NOW, &cb, &e), -1);
+	ck_assert_int_eq(e.status, 422);
+	ck_assert_str_eq(e.code, "invalid_time");
+	ck_assert_str_eq(e.field, "requested_at");
+	ck_assert_str_eq(e.message, "requested_at lies more than 2d in the past "
+	    "(max_request_age)");
+	ck_assert_int_eq(validate_create(recent, &cfg, NOW, &cb, &e), 0);
+	cfg.max_request_age_ms = 36 * 3600000LL;
+	ck_assert_int_eq(validate_create(recent, &cfg, NOW, &cb, &e), -1);
+	ck_assert_str_eq(e.message, "requested_at lies more than 36h in the past "
+	    "(max_request_age)");
+	json_decref(old);
+	json_decref(recent);
+}
+END_TEST
+
 static const struct {
 	const char *key;
 	int ok;
@@ -464,6 +490,7 @@ main(void)
 	tcase_add_test(tc, normalises_a_full_request);
 	tcase_add_test(tc, defaults_language_and_requested_at);
 	tcase_add_test(tc, allows_small_clock_skew);
+	tcase_add_test(tc, requested_at_is_bounded_by_max_request_age);
 	tcase_add_test(tc, urgent_topic_makes_every_request_urgent);
 	tcase_add_loop_test(tc, checks_idempotency_keys, 0, N(idem));
 	tcase_add_test(tc, idempotency_key_length_limit);
