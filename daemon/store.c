@@ -2791,7 +2791,7 @@ tokens_start(struct store_job *j, PGresult *unused)
 		job_send(j, "WITH t AS (INSERT INTO tokens (hash, role, caseworker_id, "
 		    "label, expires_at) VALUES (decode($1, 'hex'), $2, $3, $4, "
 		    "cbd_ts($5::bigint)) RETURNING *), "
-		    "e AS (INSERT INTO events (actor, kind, data) SELECT $6, "
+		    "e AS (INSERT INTO admin_events (actor, kind, data) SELECT $6, "
 		    "'token_created', jsonb_build_object('token', t.id, 'role', t.role, "
 		    "'caseworker', t.caseworker_id, 'expires_at', t.expires_at) FROM t) "
 		    "SELECT " TOKEN_COLS " FROM t", 6, p);
@@ -2802,7 +2802,7 @@ tokens_start(struct store_job *j, PGresult *unused)
 		    "WHERE id = $1::bigint FOR UPDATE), "
 		    "t AS (UPDATE tokens k SET revoked_at = coalesce(k.revoked_at, now()) "
 		    "FROM o WHERE k.id = o.id RETURNING k.*, o.live), "
-		    "e AS (INSERT INTO events (actor, kind, data) SELECT $2, "
+		    "e AS (INSERT INTO admin_events (actor, kind, data) SELECT $2, "
 		    "'token_revoked', jsonb_build_object('token', t.id, 'role', t.role, "
 		    "'caseworker', t.caseworker_id) FROM t WHERE t.live) "
 		    "SELECT " TOKEN_COLS " FROM t", 2, q);

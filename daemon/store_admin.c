@@ -133,10 +133,11 @@ store_admin_create_token(const char *conninfo, const char *sha256_hex,
 	snprintf(expires, sizeof(expires), "%lld", (long long)expires_ms);
 	if (!(pg = admin_connect(conninfo)))
 		return -1;
-	/* an admin action like any other: an event, by the command line */
+	/* an admin action like any other, by the command line: the first
+	 * admin token comes from here */
 	res = PQexecParams(pg, "WITH t AS (INSERT INTO tokens (hash, role, "
 	    "caseworker_id, label, expires_at) VALUES (decode($1, 'hex'), $2, $3, "
-	    "$4, cbd_ts($5::bigint)) RETURNING *), e AS (INSERT INTO events "
+	    "$4, cbd_ts($5::bigint)) RETURNING *), e AS (INSERT INTO admin_events "
 	    "(actor, kind, data) SELECT 'callbackd --create-token', 'token_created', "
 	    "jsonb_build_object('token', t.id, 'role', t.role, 'caseworker', "
 	    "t.caseworker_id, 'expires_at', t.expires_at) FROM t) SELECT id FROM t",

@@ -4,10 +4,21 @@
 -- A token may expire; a caseworker's token is valid only while its
 -- caseworker exists and is active. Every read of personal data leaves a
 -- row in the append-only access log: who (token, caseworker), when, which
--- route, which callbacks. Admin actions (tokens, caseworkers) are events
--- without a callback, with the acting token as actor.
+-- route, which callbacks. Admin actions (tokens, caseworkers) are in an
+-- append-only log of their own, with the acting token as actor: the event
+-- log stays the history of callbacks.
 
 ALTER TABLE tokens ADD COLUMN expires_at timestamptz;
+
+CREATE TABLE admin_events (
+    id     bigserial PRIMARY KEY,
+    at     timestamptz NOT NULL DEFAULT now(),
+    actor  text NOT NULL,  -- token:N, or callbackd --create-token
+    kind   text NOT NULL,  -- token_created, token_revoked, caseworker_...
+    data   jsonb NOT NULL DEFAULT '{}'
+);
+CREATE TRIGGER admin_events_append_only BEFORE UPDATE OR DELETE ON admin_events
+    FOR EACH ROW EXECUTE FUNCTION events_append_only();
 
 CREATE TABLE access_log (
     id            bigserial PRIMARY KEY,
@@ -84,8 +95,8 @@ BEGIN
             FROM u ORDER BY (u.cb).id)
         SELECT coalesce(array_agg(u.cb ORDER BY (u.cb).id), '{}') INTO rel FROM u;
     END IF;
-    INSERT INTO events (callback_id, actor, kind, data)
-    VALUES (NULL, p_actor, p_event, jsonb_build_object('caseworker', r.id,
+    INSERT INTO admin_events (actor, kind, data)
+    VALUES (p_actor, p_event, jsonb_build_object('caseworker', r.id,
         'site', r.site, 'topics', r.topics, 'languages', r.languages,
         'active', r.active, 'leases_released', cardinality(rel)));
     RETURN QUERY SELECT r, rel;
