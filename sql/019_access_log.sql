@@ -82,6 +82,9 @@ BEGIN
         RETURN;
     END IF;
     IF NOT r.active THEN
+        -- by the index of open callbacks: an index on claimed_by would
+        -- keep every claim from rewriting its row in place (migration 13),
+        -- and a deactivation is rare
         WITH u AS (
             UPDATE callbacks c SET state = 'queued', lease_token = NULL,
                 lease_until = NULL, claimed_by = NULL, updated_at = now()
