@@ -265,6 +265,7 @@ got_callback(void *arg, enum store_status st, const struct callback *cb,
 {
 	struct api_req *a = arg;
 	json_t *body, *attempts;
+	const char *id;
 
 	if (st != STORE_OK) {
 		http_store_failed(a, st);
@@ -280,7 +281,8 @@ got_callback(void *arg, enum store_status st, const struct callback *cb,
 	attempts = json_loads(attempts_json, 0, NULL);
 	body = api_callback_json(cb);
 	json_object_set_new(body, "attempts", attempts ? attempts : json_array());
-	http_reply(a, 200, body, NULL);
+	id = cb->id;
+	api_access_reply(a, "GET /v1/callbacks/{id}", &id, 1, 200, body);
 }
 
 void
@@ -473,6 +475,7 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 	size_t limit = lc->limit, i;
 	json_t *list, *body;
 	char cursor[QUERY_CURSOR_MAX];
+	const char **ids;
 
 	free(lc);
 	if (st != STORE_OK) {
@@ -489,7 +492,20 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 		json_object_set_new(body, "next_cursor", json_string(cursor));
 	} else
 		json_object_set_new(body, "next_cursor", json_null());
-	http_reply(a, 200, body, NULL);
+	/* a page that shows nobody is no read of anyone's data */
+	if (n == 0) {
+		http_reply(a, 200, body, NULL);
+		return;
+	}
+	if (!(ids = calloc(n, sizeof(*ids)))) {
+		json_decref(body);
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		ids[i] = rows[i].id;
+	api_access_reply(a, "GET /v1/callbacks", ids, n, 200, body);
+	free(ids);
 }
 
 /* A filter given empty (a form field left blank) is a mistake, not "no

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "config.h"
 #include "log.h"
+#include "queue.h"
 #include "store.h"
 #include "unclaimable.h"
 #include "validate.h"
@@ -33,12 +35,43 @@ struct cw_call {
 	const char *none;  /* error code when no row came back */
 	int none_status;
 	int deactivate;    /* read, then save with active = false */
+	struct caseworker saved;
+	struct callback *released; /* leases given back: to index */
+	size_t nreleased, nsynced;
 };
 
 static void
-cw_saved(void *arg, enum store_status st, const struct caseworker *w, size_t n)
+cw_call_free(struct cw_call *c)
+{
+	free(c->released);
+	free(c);
+}
+
+static void
+cw_answer(struct cw_call *c)
+{
+	http_reply(c->a, c->status, caseworker_json(&c->saved), NULL);
+	cw_call_free(c);
+}
+
+/* One released callback is in the index again, queued for others; the
+ * answer waits for all of them. */
+static void
+cw_released_synced(void *arg, int ok)
 {
 	struct cw_call *c = arg;
+
+	(void)ok; /* committed: the rebuild mends Redis if this failed */
+	if (++c->nsynced == c->nreleased)
+		cw_answer(c);
+}
+
+static void
+cw_saved(void *arg, enum store_status st, const struct caseworker *w, size_t n,
+    const struct callback *released, size_t nreleased)
+{
+	struct cw_call *c = arg;
+	size_t i;
 
 	if (st == STORE_NOT_FOUND) /* the database refused the values */
 		http_error(c->a, 422, "invalid_value", NULL,
@@ -50,12 +83,36 @@ cw_saved(void *arg, enum store_status st, const struct caseworker *w, size_t n)
 		    c->none_status == 409 ? "a caseworker with this id exists" :
 		    "no such caseworker");
 	else {
-		log_info("caseworker %s saved (site %s, %zu topics, %s)", w->id,
-		    w->site, w->ntopics, w->active ? "active" : "inactive");
+		/* committed: this daemon forgets every token at once, so a
+		 * deactivated caseworker's token is refused from its next
+		 * request on (the others within CBD_TOKEN_CACHE_MS); a new
+		 * caseworker's token is no longer remembered as invalid */
+		auth_cache_clear();
+		log_info("caseworker %s saved (site %s, %zu topics, %s, %zu "
+		    "lease%s given back)", w->id, w->site, w->ntopics,
+		    w->active ? "active" : "inactive", nreleased,
+		    nreleased == 1 ? "" : "s");
 		unclaimable_hint(); /* who may claim what has changed */
-		http_reply(c->a, c->status, caseworker_json(w), NULL);
+		c->saved = *w;
+		if (nreleased == 0) {
+			cw_answer(c);
+			return;
+		}
+		if (!(c->released = calloc(nreleased, sizeof(*released)))) {
+			cw_answer(c); /* the rebuild indexes them */
+			return;
+		}
+		memcpy(c->released, released, nreleased * sizeof(*released));
+		c->nreleased = nreleased;
+		for (i = 0; i < nreleased; i++) {
+			log_info("callback %s released: caseworker %s deactivated "
+			    "(site %s, topic %s)", released[i].id, w->id,
+			    released[i].site, released[i].topic);
+			queue_sync(&c->released[i], cw_released_synced, c);
+		}
+		return;
 	}
-	free(c);
+	cw_call_free(c);
 }
 
 static struct cw_call *
@@ -90,7 +147,8 @@ save(struct api_req *a, int create)
 		snprintf(w.id, sizeof(w.id), "%s", a->path_id);
 	if ((c = create ? cw_call(a, 201, "exists", 409) :
 	    cw_call(a, 200, "not_found", 404)))
-		store_caseworker_save(&w, create, cw_saved, c);
+		store_caseworker_save(&w, create, a->actor, create ?
+		    "caseworker_created" : "caseworker_updated", cw_saved, c);
 }
 
 void
@@ -121,7 +179,8 @@ cw_read(void *arg, enum store_status st, const struct caseworker *w, size_t n)
 		} else {
 			off = w[0];
 			off.active = false;
-			store_caseworker_save(&off, 0, cw_saved, c);
+			store_caseworker_save(&off, 0, c->a->actor,
+			    "caseworker_deactivated", cw_saved, c);
 			return;
 		}
 	} else if (c->a->path_id) {

@@ -149,7 +149,7 @@ claim_picked(void *arg, int ok, const char *id)
 	}
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	store_claim(c->id, c->token, c->until_ms, &c->cw, c->a->actor,
-	    claim_stored, c);
+	    c->a->token.id, claim_stored, c);
 }
 
 static void

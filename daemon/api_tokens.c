@@ -21,11 +21,13 @@ struct token_call {
 static json_t *
 token_json(const struct token_row *t)
 {
-	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:o}", "id", (json_int_t)t->id,
+	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)t->id,
 	    "role", t->role, "caseworker", t->caseworker_id[0] ?
 	    json_string(t->caseworker_id) : json_null(), "label", t->label[0] ?
 	    json_string(t->label) : json_null(), "created_at", t->created_at,
-	    "revoked_at", t->revoked_at[0] ? json_string(t->revoked_at) : json_null());
+	    "revoked_at", t->revoked_at[0] ? json_string(t->revoked_at) : json_null(),
+	    "expires_at", t->expires_at[0] ? json_string(t->expires_at) :
+	    json_null());
 }
 
 static void
@@ -78,12 +80,15 @@ token_call(struct api_req *a)
 void
 api_tokens_create(struct api_req *a)
 {
-	static const char *const fields[] = { "role", "caseworker", "label", NULL };
+	static const char *const fields[] = { "role", "caseworker", "label",
+		"expires_at", "expires_in", NULL };
 	const char *role, *cw = NULL, *label = NULL, *k;
 	char hash[65];
 	struct token_call *c;
 	json_t *v;
 	unsigned bit;
+	int64_t expires_ms;
+	struct verr e;
 
 	if (!json_is_object(a->body)) {
 		http_error(a, 400, "not_an_object", NULL, "the body must be a JSON object");
@@ -116,6 +121,12 @@ api_tokens_create(struct api_req *a)
 		    "names its caseworker, and only it does");
 		return;
 	}
+	if (validate_token_expiry(json_string_value(json_object_get(a->body,
+	    "expires_at")), json_string_value(json_object_get(a->body,
+	    "expires_in")), a->received_ms, &expires_ms, &e) == -1) {
+		http_error(a, e.status, e.code, e.field, "%s", e.message);
+		return;
+	}
 	if (!(c = token_call(a)))
 		return;
 	if (auth_new_token(c->token, hash) == -1) {
@@ -123,7 +134,8 @@ api_tokens_create(struct api_req *a)
 		http_store_failed(a, STORE_UNAVAILABLE);
 		return;
 	}
-	store_token_create(hash, role, cw, label, tokens_listed, c);
+	store_token_create(hash, role, cw, label, expires_ms, a->actor,
+	    tokens_listed, c);
 }
 
 void
@@ -132,7 +144,7 @@ api_tokens_list(struct api_req *a)
 	struct token_call *c = token_call(a);
 
 	if (c)
-		store_tokens(0, tokens_listed, c);
+		store_tokens(0, a->actor, tokens_listed, c);
 }
 
 void
@@ -149,7 +161,7 @@ api_tokens_revoke(struct api_req *a)
 		http_error(a, 404, "not_found", NULL, "no such token");
 		return;
 	}
-	store_tokens(id, tokens_listed, c);
+	store_tokens(id, a->actor, tokens_listed, c);
 }
 
 /* GET /v1/session: who the token in hand is, for the web pages to show

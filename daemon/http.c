@@ -83,6 +83,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/session", ROLE_TELEPHONY | ROLE_AGENT |
 	    ROLE_CASEWORKER | ROLE_MANAGER | ROLE_ADMIN, 0, api_session },
 	{ EVHTTP_REQ_POST, "/v1/tokens/{id}/revoke", ROLE_ADMIN, 0, api_tokens_revoke },
+	{ EVHTTP_REQ_GET, "/v1/access", ROLE_ADMIN, 0, api_access_list },
 	{ EVHTTP_REQ_GET, "/v1/reports/sla", ROLE_MANAGER, 0, api_reports_sla },
 	{ EVHTTP_REQ_GET, "/v1/reports/breaches", ROLE_MANAGER, 0,
 	    api_reports_breaches },
@@ -520,6 +521,12 @@ on_token(void *arg, enum store_status st, const struct token_info *ti)
 	}
 	if (st != STORE_OK) {
 		http_store_failed(&ctx->api, st);
+		return;
+	}
+	/* the cache may hold a token a little past its expiry */
+	if (ti->expires_ms != CBD_NO_TIME && ti->expires_ms <= now_ms()) {
+		http_error(&ctx->api, 401, "unauthorized", NULL,
+		    "the bearer token is not valid");
 		return;
 	}
 	ctx->api.token = *ti;

@@ -49,6 +49,7 @@ usage(void)
 	    "       callbackd -c FILE --check-config\n"
 	    "       callbackd -c FILE --migrate\n"
 	    "       callbackd -c FILE --create-token ROLE [--caseworker ID] [--label TEXT]\n"
+	    "                    [--expires DURATION]\n"
 	    "       callbackd --config-keys\n"
 	    "       callbackd --version\n");
 	exit(2);
@@ -280,10 +281,13 @@ schema_mismatch(const char *why)
 }
 
 static int
-create_token(const char *role, const char *caseworker, const char *label)
+create_token(const char *role, const char *caseworker, const char *label,
+    const char *expires)
 {
 	char token[CBD_TOKEN_STR + 1], hash[65];
 	unsigned bit = auth_role(role);
+	int64_t expires_ms;
+	struct verr e;
 
 	if (!bit) {
 		fprintf(stderr, "callbackd: unknown role '%s' (telephony, agent, "
@@ -302,12 +306,17 @@ create_token(const char *role, const char *caseworker, const char *label)
 		    "id (lower-case letters, digits, '_' and '-')\n", caseworker);
 		return 1;
 	}
+	if (validate_token_expiry(NULL, expires, now_ms(), &expires_ms, &e) == -1) {
+		fprintf(stderr, "callbackd: --expires '%s' is not a duration "
+		    "(90d, 12h, 30m)\n", expires);
+		return 1;
+	}
 	if (auth_new_token(token, hash) == -1) {
 		fprintf(stderr, "callbackd: no random bytes for a token\n");
 		return 1;
 	}
 	if (store_admin_create_token(conf->pg_conninfo, hash, role, caseworker,
-	    label) < 0)
+	    label, expires_ms) < 0)
 		return 1;
 	printf("%s\n", token);
 	return 0;
@@ -396,7 +405,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_MIGRATE, OPT_VERSION, OPT_TOKEN,
-	    OPT_CASEWORKER, OPT_LABEL, OPT_KEYS };
+	    OPT_CASEWORKER, OPT_LABEL, OPT_KEYS, OPT_EXPIRES };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -407,9 +416,11 @@ main(int argc, char **argv)
 		{ "create-token", required_argument, NULL, OPT_TOKEN },
 		{ "caseworker", required_argument, NULL, OPT_CASEWORKER },
 		{ "label", required_argument, NULL, OPT_LABEL },
+		{ "expires", required_argument, NULL, OPT_EXPIRES },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = NULL, *role = NULL, *caseworker = NULL, *label = NULL;
+	const char *expires = NULL;
 	int ch, foreground = 0, check = 0, migrate = 0, rc = 0;
 	char err[512];
 
@@ -429,6 +440,7 @@ main(int argc, char **argv)
 		case OPT_TOKEN: role = optarg; break;
 		case OPT_CASEWORKER: caseworker = optarg; break;
 		case OPT_LABEL: label = optarg; break;
+		case OPT_EXPIRES: expires = optarg; break;
 		default: usage();
 		}
 	}
@@ -447,7 +459,7 @@ main(int argc, char **argv)
 	else if (migrate)
 		rc = store_admin_migrate(conf->pg_conninfo) == 0 ? 0 : 1;
 	else if (role)
-		rc = create_token(role, caseworker, label);
+		rc = create_token(role, caseworker, label, expires);
 	else {
 		run(foreground);
 		rc = exit_code;

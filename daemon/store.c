@@ -934,8 +934,14 @@ token_start(struct store_job *j, PGresult *unused)
 	const char *params[1] = { t->hash };
 
 	(void)unused;
-	job_send_prepared(j, "SELECT id, role, coalesce(caseworker_id, '') FROM tokens "
-	    "WHERE hash = decode($1, 'hex') AND revoked_at IS NULL", 1, params);
+	/* a caseworker's token is as valid as its caseworker is active: a
+	 * deactivated caseworker reads and changes nothing more */
+	job_send_prepared(j, "SELECT t.id, t.role, coalesce(t.caseworker_id, ''), "
+	    "cbd_ms(t.expires_at) FROM tokens t "
+	    "LEFT JOIN caseworkers w ON w.id = t.caseworker_id "
+	    "WHERE t.hash = decode($1, 'hex') AND t.revoked_at IS NULL "
+	    "AND (t.expires_at IS NULL OR t.expires_at > now()) "
+	    "AND (t.caseworker_id IS NULL OR w.active)", 1, params);
 }
 
 static void
@@ -953,6 +959,7 @@ token_step(struct store_job *j, PGresult *res)
 		ti.id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		col_str(res, 0, 1, ti.role, sizeof(ti.role));
 		col_str(res, 0, 2, ti.caseworker_id, sizeof(ti.caseworker_id));
+		ti.expires_ms = col_time(res, 0, 3);
 		t->fn(t->arg, STORE_OK, &ti);
 	}
 	t->fn = NULL;
@@ -1810,17 +1817,26 @@ static void array_literal(char *, size_t, const char *, size_t, size_t);
 	"SELECT r.verdict, " CB_COLS " FROM " call " r, " \
 	"LATERAL (SELECT (r.cb).*) c"
 
+/* A claim shows the caseworker the caller's data: its access log row is
+ * written by the same statement, so no claim is answered without it. */
+#define CLAIM_ROUTE "'POST /v1/queue/claim'"
 #define CLAIM_SQL \
-	"SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), $4, $5, " \
-	"$6, $7, $8) c"
+	"WITH r AS (SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), " \
+	"$4, $5, $6, $7, $8) c), l AS (INSERT INTO access_log (token_id, " \
+	"caseworker_id, route, callback_ids) SELECT $9::bigint, $4, " CLAIM_ROUTE \
+	", ARRAY[r.id] FROM r) SELECT * FROM r"
 static const char *const claim_names[] = {
 	"id", "token", "until_ms", "caseworker", "site", "topics", "languages",
-	"actor"
+	"actor", "token_id"
 };
 
 static struct group_kind claims = GROUP_KIND(claims, "claim group",
-    "SELECT x.i, " CB_COLS " FROM cbd_claims($1::jsonb) x, "
-    "LATERAL (SELECT (x.cb).*) c", CBD_GROUP_LANE_AT, change_item_json,
+    "WITH r AS (SELECT x.i, " CB_COLS " FROM cbd_claims($1::jsonb) x, "
+    "LATERAL (SELECT (x.cb).*) c), l AS (INSERT INTO access_log (token_id, "
+    "caseworker_id, route, callback_ids) SELECT (e->>'token_id')::bigint, "
+    "e->>'caseworker', " CLAIM_ROUTE ", ARRAY[r.id] FROM r "
+    "JOIN jsonb_array_elements($1::jsonb) e ON (e->>'i')::integer = r.i "
+    "ORDER BY r.i) SELECT * FROM r", CBD_GROUP_LANE_AT, change_item_json,
     change_item_answer, change_item_fail, change_item_alone);
 
 #define ATTEMPT_SQL VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, " \
@@ -1837,21 +1853,22 @@ static struct group_kind attempts = GROUP_KIND(attempts, "attempt group",
 
 void
 store_claim(const char *id, const char *token, int64_t until_ms,
-    const struct caseworker *cw, const char *actor, store_change_fn *fn,
-    void *arg)
+    const struct caseworker *cw, const char *actor, int64_t token_id,
+    store_change_fn *fn, void *arg)
 {
-	char until[24];
+	char until[24], tid[24];
 	char topics[CBD_CASEWORKER_TOPICS_MAX * (CBD_IDENT_MAX + 1) + 3];
 	char langs[CBD_CASEWORKER_LANGUAGES_MAX * (CBD_LANGUAGE_MAX + 1) + 3];
-	const char *p[8] = { id, token, until, cw->id, cw->site, topics, langs,
-		actor };
+	const char *p[9] = { id, token, until, cw->id, cw->site, topics, langs,
+		actor, tid };
 
 	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
+	snprintf(tid, sizeof(tid), "%lld", (long long)token_id);
 	array_literal(topics, sizeof(topics), cw->topics[0], sizeof(cw->topics[0]),
 	    cw->ntopics);
 	array_literal(langs, sizeof(langs), cw->languages[0],
 	    sizeof(cw->languages[0]), cw->nlanguages);
-	change_group(&claims, CLAIM_SQL, 0, claim_names, 8, p, fn, arg);
+	change_group(&claims, CLAIM_SQL, 0, claim_names, 9, p, fn, arg);
 }
 
 void
@@ -2002,9 +2019,10 @@ struct cw_job {
 	struct store_job job;
 	const char *sql;
 	int nparams;
-	char params[6][1200];
+	char params[8][1200];
 	int null_mask;
 	store_caseworkers_fn *fn;
+	store_cw_saved_fn *saved; /* a save: fn is NULL */
 	void *arg;
 };
 
@@ -2012,7 +2030,7 @@ static void
 cw_start(struct store_job *j, PGresult *unused)
 {
 	struct cw_job *c = (struct cw_job *)j;
-	const char *p[6];
+	const char *p[8];
 	int i;
 
 	(void)unused;
@@ -2056,6 +2074,41 @@ cw_fail(struct store_job *j, enum store_status st)
 
 	if (c->fn)
 		c->fn(c->arg, st, NULL, 0);
+	if (c->saved)
+		c->saved(c->arg, st, NULL, 0, NULL, 0);
+}
+
+/* Rows: the caseworker (CW_COLS), then CB_COLS of one released callback
+ * per row, all NULL when none was. */
+static void
+cw_saved_step(struct store_job *j, PGresult *res)
+{
+	struct cw_job *c = (struct cw_job *)j;
+	struct caseworker w;
+	struct callback *rel = NULL;
+	size_t nrel = 0;
+	int i, n;
+
+	if (failed(res, PGRES_TUPLES_OK, "save caseworker")) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		/* a CHECK that the caller's validation should have caught */
+		c->saved(c->arg, state && !strncmp(state, "23", 2) ?
+		    STORE_NOT_FOUND : STORE_FAILED, NULL, 0, NULL, 0);
+	} else if ((n = PQntuples(res)) == 0) {
+		c->saved(c->arg, STORE_OK, NULL, 0, NULL, 0);
+	} else if (!(rel = calloc((size_t)n, sizeof(*rel)))) {
+		c->saved(c->arg, STORE_UNAVAILABLE, NULL, 0, NULL, 0);
+	} else {
+		row_to_caseworker(res, 0, &w);
+		for (i = 0; i < n; i++)
+			if (!PQgetisnull(res, i, 5))
+				row_to_callback(res, i, 5, &rel[nrel++]);
+		c->saved(c->arg, STORE_OK, &w, 1, rel, nrel);
+	}
+	free(rel);
+	c->saved = NULL;
+	job_done(j);
 }
 
 static struct cw_job *
@@ -2149,22 +2202,28 @@ store_caseworker_profile(const char *id, store_caseworkers_fn *fn, void *arg)
 
 void
 store_caseworker_save(const struct caseworker *w, int create,
-    store_caseworkers_fn *fn, void *arg)
+    const char *actor, const char *event, store_cw_saved_fn *fn, void *arg)
 {
+	struct cw_job *c;
+
 	cache_clear(&profiles);
 	profiles_gen++;
-	struct cw_job *c = cw_new(create ?
-	    "INSERT INTO caseworkers AS w (id, site, topics, languages, active) "
-	    "VALUES ($1, $2, $3::text[], $4::text[], $5::boolean) "
-	    "ON CONFLICT (id) DO NOTHING RETURNING " CW_COLS :
-	    "UPDATE caseworkers AS w SET site = $2, topics = $3::text[], "
-	    "languages = $4::text[], active = $5::boolean, updated_at = now() "
-	    "WHERE w.id = $1 RETURNING " CW_COLS, fn, arg);
-
-	if (!c)
+	if (!(c = calloc(1, sizeof(*c)))) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0, NULL, 0);
 		return;
+	}
+	c->sql = "SELECT " CW_COLS ", " CB_COLS " FROM cbd_caseworker_save("
+	    "$6::boolean, $1, $2, $3::text[], $4::text[], $5::boolean, $7, $8) s "
+	    "CROSS JOIN LATERAL (SELECT (s.w).*) w "
+	    "LEFT JOIN LATERAL unnest(s.released) c ON true ORDER BY c.id";
+	c->saved = fn;
+	c->arg = arg;
 	cw_profile_params(c, w);
-	job_run(&c->job, cw_start, cw_step, cw_fail);
+	snprintf(c->params[5], sizeof(c->params[5]), "%s", create ? "t" : "f");
+	snprintf(c->params[6], sizeof(c->params[6]), "%s", actor);
+	snprintf(c->params[7], sizeof(c->params[7]), "%s", event);
+	c->nparams = 8;
+	job_run(&c->job, cw_start, cw_saved_step, cw_fail);
 }
 
 void
@@ -2970,13 +3029,15 @@ store_erase_personal(int days, int limit, store_count_fn *fn, void *arg)
 /* ---- tokens (admin) ----------------------------------------------------- */
 
 #define TOKEN_COLS "id, role, coalesce(caseworker_id, ''), coalesce(label, ''), " \
-	"cbd_iso(created_at), coalesce(cbd_iso(revoked_at), '')"
+	"cbd_iso(created_at), coalesce(cbd_iso(revoked_at), ''), " \
+	"coalesce(cbd_iso(expires_at), '')"
 
 struct tokens_job {
 	struct store_job job;
 	int kind; /* 0 create, 1 list, 2 revoke */
 	char hash[65], role[16], cw[CBD_IDENT_MAX + 1], label[201], id[24];
-	int has_cw, has_label;
+	char expires[24], actor[CBD_IDENT_MAX + 1];
+	int has_cw, has_label, has_expires;
 	store_tokens_fn *fn;
 	void *arg;
 };
@@ -2985,19 +3046,33 @@ static void
 tokens_start(struct store_job *j, PGresult *unused)
 {
 	struct tokens_job *t = (struct tokens_job *)j;
-	const char *p[4] = { t->hash, t->role, t->has_cw ? t->cw : NULL,
-		t->has_label ? t->label : NULL };
-	const char *q[1] = { t->id };
+	const char *p[6] = { t->hash, t->role, t->has_cw ? t->cw : NULL,
+		t->has_label ? t->label : NULL, t->has_expires ? t->expires : NULL,
+		t->actor };
+	const char *q[2] = { t->id, t->actor };
 
 	(void)unused;
+	/* the event names the token by its number, never by its label, which
+	 * may name a person */
 	if (t->kind == 0)
-		job_send(j, "INSERT INTO tokens (hash, role, caseworker_id, label) "
-		    "VALUES (decode($1, 'hex'), $2, $3, $4) RETURNING " TOKEN_COLS, 4, p);
+		job_send(j, "WITH t AS (INSERT INTO tokens (hash, role, caseworker_id, "
+		    "label, expires_at) VALUES (decode($1, 'hex'), $2, $3, $4, "
+		    "cbd_ts($5::bigint)) RETURNING *), "
+		    "e AS (INSERT INTO admin_events (actor, kind, data) SELECT $6, "
+		    "'token_created', jsonb_build_object('token', t.id, 'role', t.role, "
+		    "'caseworker', t.caseworker_id, 'expires_at', t.expires_at) FROM t) "
+		    "SELECT " TOKEN_COLS " FROM t", 6, p);
 	else if (t->kind == 1)
 		job_send(j, "SELECT " TOKEN_COLS " FROM tokens ORDER BY id", 0, NULL);
 	else
-		job_send(j, "UPDATE tokens SET revoked_at = coalesce(revoked_at, now()) "
-		    "WHERE id = $1::bigint RETURNING " TOKEN_COLS, 1, q);
+		job_send(j, "WITH o AS (SELECT id, revoked_at IS NULL AS live FROM tokens "
+		    "WHERE id = $1::bigint FOR UPDATE), "
+		    "t AS (UPDATE tokens k SET revoked_at = coalesce(k.revoked_at, now()) "
+		    "FROM o WHERE k.id = o.id RETURNING k.*, o.live), "
+		    "e AS (INSERT INTO admin_events (actor, kind, data) SELECT $2, "
+		    "'token_revoked', jsonb_build_object('token', t.id, 'role', t.role, "
+		    "'caseworker', t.caseworker_id) FROM t WHERE t.live) "
+		    "SELECT " TOKEN_COLS " FROM t", 2, q);
 }
 
 static void
@@ -3022,6 +3097,7 @@ tokens_step(struct store_job *j, PGresult *res)
 				col_str(res, i, 3, rows[i].label, sizeof(rows[i].label));
 				col_str(res, i, 4, rows[i].created_at, sizeof(rows[i].created_at));
 				col_str(res, i, 5, rows[i].revoked_at, sizeof(rows[i].revoked_at));
+				col_str(res, i, 6, rows[i].expires_at, sizeof(rows[i].expires_at));
 			}
 			t->fn(t->arg, STORE_OK, rows, (size_t)n);
 			free(rows);
@@ -3057,12 +3133,16 @@ tokens_job_new(int kind, store_tokens_fn *fn, void *arg)
 
 void
 store_token_create(const char *sha256_hex, const char *role, const char *cw,
-    const char *label, store_tokens_fn *fn, void *arg)
+    const char *label, int64_t expires_ms, const char *actor,
+    store_tokens_fn *fn, void *arg)
 {
 	struct tokens_job *t = tokens_job_new(0, fn, arg);
 
 	if (!t)
 		return;
+	snprintf(t->actor, sizeof(t->actor), "%s", actor);
+	if ((t->has_expires = expires_ms != CBD_NO_TIME))
+		snprintf(t->expires, sizeof(t->expires), "%lld", (long long)expires_ms);
 	snprintf(t->hash, sizeof(t->hash), "%s", sha256_hex);
 	snprintf(t->role, sizeof(t->role), "%s", role);
 	if ((t->has_cw = cw != NULL))
@@ -3073,12 +3153,176 @@ store_token_create(const char *sha256_hex, const char *role, const char *cw,
 }
 
 void
-store_tokens(int64_t revoke_id, store_tokens_fn *fn, void *arg)
+store_tokens(int64_t revoke_id, const char *actor, store_tokens_fn *fn,
+    void *arg)
 {
 	struct tokens_job *t = tokens_job_new(revoke_id ? 2 : 1, fn, arg);
 
 	if (!t)
 		return;
+	snprintf(t->actor, sizeof(t->actor), "%s", actor);
 	snprintf(t->id, sizeof(t->id), "%lld", (long long)revoke_id);
 	job_run(&t->job, tokens_start, tokens_step, tokens_fail);
+}
+
+/* ---- access log ---------------------------------------------------------- */
+
+struct access_job {
+	struct store_job job;
+	int list;
+	char params[5][64];
+	int null_mask;
+	char *ids; /* '{id,...}' for a record */
+	store_count_fn *recorded;
+	store_access_fn *fn;
+	void *arg;
+};
+
+static void
+access_free(struct store_job *j)
+{
+	struct access_job *a = (struct access_job *)j;
+
+	free(a->ids);
+	free(a);
+}
+
+static void
+access_start(struct store_job *j, PGresult *unused)
+{
+	struct access_job *a = (struct access_job *)j;
+	const char *p[5];
+	int i;
+
+	(void)unused;
+	for (i = 0; i < 5; i++)
+		p[i] = a->null_mask & (1 << i) ? NULL : a->params[i];
+	if (!a->list) {
+		p[3] = a->ids;
+		job_send_prepared(j, "INSERT INTO access_log (token_id, caseworker_id, "
+		    "route, callback_ids) VALUES ($1::bigint, $2, $3, $4::uuid[])", 4, p);
+		return;
+	}
+	job_send(j, "SELECT id, cbd_iso(at), token_id, coalesce(caseworker_id, ''), "
+	    "route, array_to_json(callback_ids)::text FROM access_log "
+	    "WHERE ($1::uuid IS NULL OR callback_ids @> ARRAY[$1::uuid]) "
+	    "AND ($2::bigint IS NULL OR token_id = $2::bigint) "
+	    "AND ($3::bigint IS NULL OR at >= cbd_ts($3::bigint)) "
+	    "AND id > $4::bigint ORDER BY id LIMIT $5::integer", 5, p);
+}
+
+static void
+access_step(struct store_job *j, PGresult *res)
+{
+	struct access_job *a = (struct access_job *)j;
+	struct access_row *rows = NULL;
+	int i, n;
+
+	if (!a->list) {
+		if (failed(res, PGRES_COMMAND_OK, "access log"))
+			a->recorded(a->arg, STORE_FAILED, 0);
+		else
+			a->recorded(a->arg, STORE_OK, 1);
+		a->recorded = NULL;
+	} else if (failed(res, PGRES_TUPLES_OK, "read access log")) {
+		a->fn(a->arg, STORE_FAILED, NULL, 0);
+		a->fn = NULL;
+	} else {
+		n = PQntuples(res);
+		if (n > 0 && !(rows = calloc((size_t)n, sizeof(*rows)))) {
+			a->fn(a->arg, STORE_UNAVAILABLE, NULL, 0);
+		} else {
+			for (i = 0; i < n; i++) {
+				rows[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+				col_str(res, i, 1, rows[i].at, sizeof(rows[i].at));
+				rows[i].token_id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+				col_str(res, i, 3, rows[i].caseworker_id,
+				    sizeof(rows[i].caseworker_id));
+				col_str(res, i, 4, rows[i].route, sizeof(rows[i].route));
+				rows[i].callback_ids = PQgetvalue(res, i, 5);
+			}
+			a->fn(a->arg, STORE_OK, rows, (size_t)n);
+			free(rows);
+		}
+		a->fn = NULL;
+	}
+	job_done(j);
+}
+
+static void
+access_fail(struct store_job *j, enum store_status st)
+{
+	struct access_job *a = (struct access_job *)j;
+
+	if (a->recorded)
+		a->recorded(a->arg, st, 0);
+	if (a->fn)
+		a->fn(a->arg, st, NULL, 0);
+}
+
+static void
+access_run(struct access_job *a)
+{
+	a->job.start = access_start;
+	a->job.step = access_step;
+	a->job.fail = access_fail;
+	a->job.destroy = access_free;
+	job_submit(&a->job);
+}
+
+void
+store_access_record(int64_t token_id, const char *caseworker,
+    const char *route, const char *const *ids, size_t n, store_count_fn *fn,
+    void *arg)
+{
+	struct access_job *a;
+	size_t i, off = 0;
+
+	if (!(a = calloc(1, sizeof(*a))) || !(a->ids = calloc(n + 1, 40))) {
+		free(a);
+		fn(arg, STORE_UNAVAILABLE, 0);
+		return;
+	}
+	/* '{id,id}': the ids of rows just read from PostgreSQL */
+	a->ids[off++] = '{';
+	for (i = 0; i < n; i++)
+		if (validate_uuid(ids[i]))
+			off += (size_t)sprintf(a->ids + off, "%s%s", off > 1 ? "," : "",
+			    ids[i]);
+	a->ids[off++] = '}';
+	snprintf(a->params[0], sizeof(a->params[0]), "%lld", (long long)token_id);
+	snprintf(a->params[1], sizeof(a->params[1]), "%s", caseworker);
+	if (!caseworker[0])
+		a->null_mask |= 1 << 1;
+	snprintf(a->params[2], sizeof(a->params[2]), "%s", route);
+	a->recorded = fn;
+	a->arg = arg;
+	access_run(a);
+}
+
+void
+store_access_list(const char *callback_id, int64_t token_id, int64_t since_ms,
+    int64_t after_id, size_t limit, store_access_fn *fn, void *arg)
+{
+	struct access_job *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		fn(arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	a->list = 1;
+	snprintf(a->params[0], sizeof(a->params[0]), "%s", callback_id);
+	if (!callback_id[0])
+		a->null_mask |= 1 << 0;
+	snprintf(a->params[1], sizeof(a->params[1]), "%lld", (long long)token_id);
+	if (!token_id)
+		a->null_mask |= 1 << 1;
+	snprintf(a->params[2], sizeof(a->params[2]), "%lld", (long long)since_ms);
+	if (since_ms == CBD_NO_TIME)
+		a->null_mask |= 1 << 2;
+	snprintf(a->params[3], sizeof(a->params[3]), "%lld", (long long)after_id);
+	snprintf(a->params[4], sizeof(a->params[4]), "%zu", limit);
+	a->fn = fn;
+	a->arg = arg;
+	access_run(a);
 }

@@ -120,18 +120,28 @@ fail:
 
 int
 store_admin_create_token(const char *conninfo, const char *sha256_hex,
-    const char *role, const char *caseworker_id, const char *label)
+    const char *role, const char *caseworker_id, const char *label,
+    int64_t expires_ms)
 {
-	const char *params[4] = { sha256_hex, role, caseworker_id, label };
+	char expires[24];
+	const char *params[5] = { sha256_hex, role, caseworker_id, label,
+		expires_ms == CBD_NO_TIME ? NULL : expires };
 	PGconn *pg;
 	PGresult *res;
 	int rc = -1;
 
+	snprintf(expires, sizeof(expires), "%lld", (long long)expires_ms);
 	if (!(pg = admin_connect(conninfo)))
 		return -1;
-	res = PQexecParams(pg, "INSERT INTO tokens (hash, role, caseworker_id, label) "
-	    "VALUES (decode($1, 'hex'), $2, $3, $4) RETURNING id", 4, NULL,
-	    params, NULL, NULL, 0);
+	/* an admin action like any other, by the command line: the first
+	 * admin token comes from here */
+	res = PQexecParams(pg, "WITH t AS (INSERT INTO tokens (hash, role, "
+	    "caseworker_id, label, expires_at) VALUES (decode($1, 'hex'), $2, $3, "
+	    "$4, cbd_ts($5::bigint)) RETURNING *), e AS (INSERT INTO admin_events "
+	    "(actor, kind, data) SELECT 'callbackd --create-token', 'token_created', "
+	    "jsonb_build_object('token', t.id, 'role', t.role, 'caseworker', "
+	    "t.caseworker_id, 'expires_at', t.expires_at) FROM t) SELECT id FROM t",
+	    5, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		rc = atoi(PQgetvalue(res, 0, 0));
 	else

@@ -591,3 +591,31 @@ validate_caseworker(const json_t *body, const struct config *c, int with_id,
 	w->active = !v || json_is_true(v);
 	return 0;
 }
+
+int
+validate_token_expiry(const char *expires_at, const char *expires_in,
+    int64_t now, int64_t *out, struct verr *e)
+{
+	int64_t ms;
+
+	*out = CBD_NO_TIME;
+	if (expires_at && expires_in)
+		return fail(e, 422, "invalid_value", "expires_at",
+		    "give expires_at or expires_in, not both");
+	if (expires_at) {
+		if (rfc3339_parse(expires_at, &ms) == -1)
+			return fail(e, 422, "invalid_time", "expires_at",
+			    "expires_at must be an RFC 3339 time");
+		if (ms <= now)
+			return fail(e, 422, "invalid_time", "expires_at",
+			    "expires_at must lie ahead");
+		*out = ms;
+	} else if (expires_in) {
+		if (duration_parse(expires_in, &ms) == -1 || ms <= 0 ||
+		    ms > INT64_MAX - now)
+			return fail(e, 422, "invalid_duration", "expires_in",
+			    "expires_in must be a duration such as 90d or 12h");
+		*out = now + ms;
+	}
+	return 0;
+}

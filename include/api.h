@@ -26,6 +26,14 @@ void api_tokens_create(struct api_req *);
 void api_tokens_list(struct api_req *);
 void api_session(struct api_req *);
 void api_tokens_revoke(struct api_req *);
+void api_access_list(struct api_req *);
+
+/* Answers a read of personal data (status, body taken over) once its
+ * access log row is committed: the token, its caseworker, route (the
+ * route's pattern) and the callbacks shown; 503 and no body when the row
+ * could not be written. */
+void api_access_reply(struct api_req *, const char *route,
+    const char *const *callback_ids, size_t n, int status, json_t *body);
 void api_reports_breaches(struct api_req *);
 void api_queue_heartbeat(struct api_req *);
 void api_queue_release(struct api_req *);

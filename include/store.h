@@ -33,6 +33,7 @@ struct token_info {
 	int64_t id;
 	char role[16];
 	char caseworker_id[CBD_IDENT_MAX + 1];
+	int64_t expires_ms; /* CBD_NO_TIME: never */
 };
 
 /* Called when PostgreSQL has a schema this build cannot run on. */
@@ -56,6 +57,8 @@ void store_set_gone(store_gone_fn *);
 int store_schema_version(void);
 
 typedef void store_token_fn(void *arg, enum store_status, const struct token_info *);
+/* A token that is not revoked, not expired and, for a caseworker, whose
+ * caseworker exists and is active; STORE_NOT_FOUND for any other. */
 void store_token_lookup(const char *sha256_hex, store_token_fn *, void *arg);
 
 /* Plans a callback's due time and warnings from its row: called for a new
@@ -97,10 +100,11 @@ typedef void store_change_fn(void *arg, enum store_status, const char *verdict,
 
 /* Claims a queued callback for cw; STORE_NOT_FOUND when it is not queued,
  * or not one cw may claim (assigned to cw, or unassigned and of cw's
- * site, topics and languages), whatever the index offered. */
+ * site, topics and languages), whatever the index offered. The claim and
+ * its access log row (token_id, the caseworker) are one commit. */
 void store_claim(const char *id, const char *token, int64_t until_ms,
-    const struct caseworker *cw, const char *actor, store_change_fn *,
-    void *arg);
+    const struct caseworker *cw, const char *actor, int64_t token_id,
+    store_change_fn *, void *arg);
 void store_heartbeat(const char *id, const char *token, const char *caseworker,
     int64_t until_ms, store_change_fn *, void *arg);
 void store_release(const char *id, const char *token, const char *caseworker,
@@ -139,9 +143,16 @@ void store_callbacks_by_id(const char *const *ids, size_t n,
 /* Caseworkers: one list for every query (n 0 when none matched). */
 typedef void store_caseworkers_fn(void *arg, enum store_status,
     const struct caseworker *, size_t n);
-/* create: insert, n 0 when the id exists; else update, n 0 when missing. */
+/* create: insert, n 0 when the id exists; else update, n 0 when missing.
+ * event names the admin action for the event log ("caseworker_created",
+ * "caseworker_updated", "caseworker_deactivated"), by actor. A profile
+ * saved inactive gives back its caseworker's leases in the same commit:
+ * released are those callbacks as they are now, to be indexed. */
+typedef void store_cw_saved_fn(void *arg, enum store_status,
+    const struct caseworker *, size_t n, const struct callback *released,
+    size_t nreleased);
 void store_caseworker_save(const struct caseworker *, int create,
-    store_caseworkers_fn *, void *arg);
+    const char *actor, const char *event, store_cw_saved_fn *, void *arg);
 /* One caseworker by id, or all (id NULL), by id. */
 void store_caseworkers(const char *id, store_caseworkers_fn *, void *arg);
 /* One caseworker's profile for claiming, possibly as read up to
@@ -232,18 +243,48 @@ struct token_row {
 	char role[16];
 	char caseworker_id[CBD_IDENT_MAX + 1];
 	char label[201];
-	char created_at[32], revoked_at[32]; /* RFC 3339; revoked "" if not */
+	/* RFC 3339; revoked and expires "" if not */
+	char created_at[32], revoked_at[32], expires_at[32];
 };
 typedef void store_tokens_fn(void *arg, enum store_status,
     const struct token_row *, size_t n);
+/* Makes a token (expires_ms CBD_NO_TIME: never), an event by actor. */
 void store_token_create(const char *sha256_hex, const char *role,
-    const char *caseworker, const char *label, store_tokens_fn *, void *arg);
-/* All tokens (revoke_id 0), or revokes one and returns it (n 0: none). */
-void store_tokens(int64_t revoke_id, store_tokens_fn *, void *arg);
+    const char *caseworker, const char *label, int64_t expires_ms,
+    const char *actor, store_tokens_fn *, void *arg);
+/* All tokens (revoke_id 0), or revokes one and returns it (n 0: none),
+ * an event by actor when it was not revoked before. */
+void store_tokens(int64_t revoke_id, const char *actor, store_tokens_fn *,
+    void *arg);
+
+/*
+ * The access log: every read of personal data, who (token, caseworker;
+ * "" none), which route pattern, which callbacks. A read is answered only
+ * once its row is committed.
+ */
+void store_access_record(int64_t token_id, const char *caseworker,
+    const char *route, const char *const *callback_ids, size_t n,
+    store_count_fn *, void *arg);
+struct access_row {
+	int64_t id;
+	char at[32]; /* RFC 3339 */
+	int64_t token_id;
+	char caseworker_id[CBD_IDENT_MAX + 1];
+	char route[64];
+	char *callback_ids; /* a JSON array text */
+};
+typedef void store_access_fn(void *arg, enum store_status,
+    const struct access_row *, size_t n);
+/* Rows by id after after_id, at most limit; callback_id ("" any),
+ * token_id (0 any), since_ms (CBD_NO_TIME any) filter. */
+void store_access_list(const char *callback_id, int64_t token_id,
+    int64_t since_ms, int64_t after_id, size_t limit, store_access_fn *,
+    void *arg);
 
 /* Blocking helpers for the command line (never called from the loop). */
 int store_admin_migrate(const char *conninfo);
 int store_admin_create_token(const char *conninfo, const char *sha256_hex,
-    const char *role, const char *caseworker_id, const char *label);
+    const char *role, const char *caseworker_id, const char *label,
+    int64_t expires_ms);
 
 #endif

@@ -46,6 +46,12 @@ int validate_attempt(const json_t *body, int lease_required, int64_t now,
 int validate_caseworker(const json_t *body, const struct config *, int with_id,
     struct caseworker *, struct verr *);
 
+/* A token's expiry from the API (expires_at, RFC 3339, ahead of now) or
+ * the command line (expires_in, a duration from now: "90d"); either may
+ * be NULL, not both given. *out CBD_NO_TIME when neither is. */
+int validate_token_expiry(const char *expires_at, const char *expires_in,
+    int64_t now, int64_t *out, struct verr *);
+
 /* 1 if s is a name of ours (topic, site, caseworker id): 1 to
  * CBD_IDENT_MAX characters of a-z, 0-9, _ and -. */
 int validate_ident(const char *s);

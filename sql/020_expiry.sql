@@ -58,9 +58,13 @@ RETURNS SETOF callbacks LANGUAGE sql AS $$
 $$;
 
 -- call_id goes with the rest of the personal data. Otherwise as in
--- migration 16.
+-- migration 19 (which takes erased callbacks out of the access log).
 CREATE OR REPLACE FUNCTION cbd_erase_personal(p_older_than interval, p_limit integer)
-RETURNS integer LANGUAGE sql AS $$
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    PERFORM set_config('callbackd.erasing', 'on', true);
     WITH old AS (
         SELECT id FROM callbacks
         WHERE erased_at IS NULL AND closed_at IS NOT NULL
@@ -78,13 +82,26 @@ RETURNS integer LANGUAGE sql AS $$
         FROM erased WHERE a.callback_id = erased.id AND a.note IS NOT NULL),
     keys AS (
         DELETE FROM callback_keys k USING erased WHERE k.callback_id = erased.id),
+    ids AS (
+        SELECT coalesce(array_agg(id), '{}') AS a FROM erased),
+    gone AS (
+        DELETE FROM access_log l USING ids
+        WHERE l.callback_ids && ids.a AND l.callback_ids <@ ids.a),
+    thinned AS (
+        UPDATE access_log l SET callback_ids = ARRAY(
+            SELECT x FROM unnest(l.callback_ids) WITH ORDINALITY AS u(x, k)
+            WHERE x <> ALL (ids.a) ORDER BY k)
+        FROM ids
+        WHERE l.callback_ids && ids.a AND NOT l.callback_ids <@ ids.a),
     logged AS (
         INSERT INTO events (callback_id, actor, kind, data)
         SELECT id, 'callbackd', 'personal_data_erased',
             jsonb_build_object('retention', p_older_than::text)
         FROM erased)
-    SELECT count(*)::integer FROM erased
-$$;
+    SELECT count(*)::integer INTO n FROM erased;
+    PERFORM set_config('callbackd.erasing', 'off', true);
+    RETURN n;
+END $$;
 
 -- Expired callbacks in a column of their own. Otherwise as in migration 6.
 DROP FUNCTION cbd_report_sla(timestamptz, timestamptz, text[], text);

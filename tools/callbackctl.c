@@ -121,13 +121,17 @@ usage(void)
 	    "  caseworker list | caseworker show ID\n"
 	    "      callbackctl caseworker list\n"
 	    "      callbackctl caseworker show mueller\n"
-	    "  token add ROLE [--caseworker ID] [--label TEXT]\n"
+	    "  token add ROLE [--caseworker ID] [--label TEXT] [--expires 90d|TIME]\n"
 	    "      ROLE: telephony, agent, caseworker (with --caseworker), manager, admin\n"
-	    "      callbackctl token add telephony --label 'PBX Dortmund'\n"
+	    "      --expires: a duration from now (90d, 12h) or an RFC 3339 time\n"
+	    "      callbackctl token add telephony --label 'PBX Dortmund' --expires 365d\n"
 	    "  token list\n"
 	    "      callbackctl token list\n"
 	    "  token revoke ID\n"
 	    "      callbackctl token revoke 7\n"
+	    "  access [--callback ID] [--token N] [--since TIME] [--limit N] [--cursor C]\n"
+	    "      who read personal data: token, caseworker, route, callbacks, when\n"
+	    "      callbackctl access --callback 6f1c...\n"
 	    "anyone:\n"
 	    "  health                       readiness of the daemon\n"
 	    "      callbackctl health\n"
@@ -712,8 +716,24 @@ run_caseworker_edit(const struct command *c, char **args)
 static void
 run_token_add(const struct command *c, char **args)
 {
+	json_t *b = body_of(json_pack("{s:s}", "role", args[0]));
+	json_t *exp = json_object_get(b, "expires_in");
+
 	(void)c;
-	call("POST", "/v1/tokens", body_of(json_pack("{s:s}", "role", args[0])));
+	/* a time (2027-03-01T00:00:00Z) rather than a duration (90d) */
+	if (exp && strchr(json_string_value(exp), '-')) {
+		json_object_set(b, "expires_at", exp);
+		json_object_del(b, "expires_in");
+	}
+	call("POST", "/v1/tokens", b);
+}
+
+static void
+run_access(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	run_get_query("/v1/access");
 }
 
 static void
@@ -794,7 +814,12 @@ static const struct field caseworker_fields[] = {
 };
 static const struct field token_fields[] = {
 	{ "caseworker", "caseworker", K_STR }, { "label", "label", K_STR },
-	{ NULL, NULL, 0 }
+	{ "expires", "expires_in", K_STR }, { NULL, NULL, 0 }
+};
+static const struct field access_fields[] = {
+	{ "callback", "callback", K_STR }, { "token", "token", K_INT },
+	{ "since", "since", K_STR }, { "limit", "limit", K_INT },
+	{ "cursor", "cursor", K_STR }, { NULL, NULL, 0 }
 };
 
 static const struct command commands[] = {
@@ -820,6 +845,7 @@ static const struct command commands[] = {
 	{ "token", "add", 1, "ROLE", token_fields, run_token_add },
 	{ "token", "list", 0, "", NULL, run_token_list },
 	{ "token", "revoke", 1, "ID", NULL, run_token_revoke },
+	{ "access", NULL, 0, "", access_fields, run_access },
 	{ "health", NULL, 0, "", NULL, run_health },
 };
 

@@ -379,8 +379,9 @@ def test_caseworker_admin(t):
     assert w.act("anna", cb["id"], "release", {"lease": got["lease"]["token"]})[0] == 200
     st, _, off, _ = w.d.req("POST", "/v1/caseworkers/anna/deactivate", None, w.admin)
     assert st == 200 and off["active"] is False
+    # a deactivated caseworker's token is refused at the door
     st, _, err, _ = w.claim("anna")
-    assert st == 403 and err["error"]["code"] == "caseworker_inactive"
+    assert st == 401 and err["error"]["code"] == "unauthorized"
 
 
 def test_rebuild_restores_leases_and_waiting(t):

@@ -83,6 +83,7 @@ def snapshot(t):
                    "(SELECT count(*) FROM caseworkers), "
                    "(SELECT count(*) FROM caseworkers WHERE active), "
                    "(SELECT count(*) FROM tokens WHERE revoked_at IS NOT NULL), "
+                   "(SELECT count(*) FROM access_log), "
                    "(SELECT string_agg(state, ',' ORDER BY id) FROM callbacks)")
     redis = (t.ready(), t.zset("leases"))
     return counts, redis
@@ -132,6 +133,12 @@ def test_every_route_every_role(t):
                 or route == "/v1/callbacks/{cb}" and role == "caseworker", \
                 (method, path, role, st, err)
             allowed += 1
+        if route.endswith("/deactivate"):
+            # deactivated, cw1's token is refused (401) everywhere: the
+            # rest of the matrix needs cw1 active again
+            assert d.req("PUT", "/v1/caseworkers/cw1", {"site": "dortmund",
+                         "topics": ["general"], "languages": ["de"], "active": True},
+                         admin)[0] == 200
     for method, path in PUBLIC:
         assert d.req(method, path)[0] == 200
     assert denied > 60 and allowed > 20

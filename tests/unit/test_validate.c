@@ -478,6 +478,49 @@ START_TEST(lease_body)
 }
 END_TEST
 
+/* A token's expiry: a time ahead, or a duration from now; not both. */
+static const struct {
+	const char *at, *in;
+	int ok;
+	int64_t want; /* ms after NOW_MS, when ok */
+	const char *code, *field;
+} expiries[] = {
+	{ NULL, NULL, 1, 0, NULL, NULL },
+	{ NULL, "90d", 1, 90LL * 86400000, NULL, NULL },
+	{ NULL, "12h30m", 1, 45000000, NULL, NULL },
+	{ "2026-12-02T00:00:00Z", NULL, 1, 86400000, NULL, NULL },
+	{ "2026-12-01T00:00:00Z", NULL, 0, 0, "invalid_time", "expires_at" },
+	{ "2026-11-30T00:00:00Z", NULL, 0, 0, "invalid_time", "expires_at" },
+	{ "soon", NULL, 0, 0, "invalid_time", "expires_at" },
+	{ NULL, "ninety", 0, 0, "invalid_duration", "expires_in" },
+	{ NULL, "0", 0, 0, "invalid_duration", "expires_in" },
+	{ NULL, "", 0, 0, "invalid_duration", "expires_in" },
+	{ "2026-12-02T00:00:00Z", "90d", 0, 0, "invalid_value", "expires_at" },
+};
+#define NOW_MS 1796083200000LL /* 2026-12-01T00:00:00Z */
+
+START_TEST(token_expiry)
+{
+	int64_t out;
+	struct verr e;
+	int rc = validate_token_expiry(expiries[_i].at, expiries[_i].in, NOW_MS,
+	    &out, &e);
+
+	if (expiries[_i].ok) {
+		ck_assert_int_eq(rc, 0);
+		if (!expiries[_i].at && !expiries[_i].in)
+			ck_assert(out == CBD_NO_TIME);
+		else
+			ck_assert_int_eq(out - NOW_MS, expiries[_i].want);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(e.status, 422);
+		ck_assert_str_eq(e.code, expiries[_i].code);
+		ck_assert_str_eq(e.field, expiries[_i].field);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -502,6 +545,7 @@ main(void)
 	tcase_add_loop_test(tc, refuses_bad_caseworker, 0, N(bad_caseworkers));
 	tcase_add_test(tc, accepts_caseworker_and_drops_repeats);
 	tcase_add_test(tc, lease_body);
+	tcase_add_loop_test(tc, token_expiry, 0, N(expiries));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
