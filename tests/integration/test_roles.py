@@ -1,6 +1,8 @@
-"""The role matrix: every route, every role, and no token. Exactly the
-allowed ones get past the door; the others get 401 or 403 and change
-nothing in PostgreSQL or Redis."""
+"""The role matrix: every route of the daemon's route table, every role,
+no token, and tokens that are not (or no longer) valid: unknown, revoked,
+expired, a deactivated caseworker's. Exactly the allowed ones get past the
+door; the others get 401 or 403 and change nothing in PostgreSQL or
+Redis."""
 
 import os
 import re
@@ -104,7 +106,14 @@ def test_every_route_every_role(t):
     # the door like no token at all, whatever role it had
     gone = d.req("POST", "/v1/tokens", {"role": "admin", "label": "gone"}, admin)[2]
     assert d.req("POST", f"/v1/tokens/{gone['id']}/revoke", None, admin)[0] == 200
-    invalid = {"unknown": "cbd_" + secrets.token_hex(32), "revoked admin": gone["token"]}
+    old = d.req("POST", "/v1/tokens", {"role": "admin", "label": "old"}, admin)[2]
+    t.sql(f"UPDATE tokens SET expires_at = now() - interval '1 second' WHERE id = {old['id']}")
+    assert d.req("POST", "/v1/caseworkers", {"id": "leaver", "site": "dortmund",
+                 "topics": ["general"], "languages": ["de"]}, admin)[0] == 201
+    leaver = d.token("caseworker", caseworker="leaver")
+    assert d.req("POST", "/v1/caseworkers/leaver/deactivate", None, admin)[0] == 200
+    invalid = {"unknown": "cbd_" + secrets.token_hex(32), "revoked admin": gone["token"],
+               "expired admin": old["token"], "deactivated caseworker": leaver}
     denied = allowed = 0
     for method, route, roles in ROUTES:
         path = route.format(**fill)
