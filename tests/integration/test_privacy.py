@@ -41,15 +41,28 @@ def test_no_personal_data_anywhere(t):
     d.req("POST", f"/v1/callbacks/{ids[1]}/attempts", {"result": "reached",
           "note": body["note"]}, agent)
     d.req("POST", f"/v1/callbacks/{ids[2]}/cancel", None, agent)
-    time.sleep(5)  # the quick topic's alerts go out meanwhile
+    # the agent reads one and finds the caller by phone: both on record
+    assert d.req("GET", f"/v1/callbacks/{ids[0]}", token=agent)[0] == 200
+    assert d.req("GET", "/v1/callbacks?phone=" + body["phone"].replace(" ", "%20") + "3",
+                 token=agent)[0] == 200
+    # the quick topic's alerts go out (4 s target)
+    wait_for("alerts went out", lambda: any(
+        ids[3] in line and "breached" in line for line in t.cluster.syslog.lines()), timeout=30)
     d.req("GET", "/v1/reports/sla?group_by=site", token=mgr)
     metrics = d.req("GET", "/metrics")[3].decode()
+    alerts = d.req("GET", "/v1/alerts", token=mgr)[3].decode()
+    access = d.req("GET", "/v1/access", token=admin)[3].decode()
     places = {"daemon log": d.log_tail(100000), "syslog-ng": "\n".join(t.cluster.syslog.lines()),
-              "metrics": metrics}
-    assert any(ids[3] in line for line in t.cluster.syslog.lines()), "alerts went out"
+              "metrics": metrics, "alerts": alerts, "access log": access}
     for where, text in places.items():
         for field, (_, needle) in SECRETS.items():
             assert needle not in text, (where, field)
+    # and the access log names every token that read them
+    readers = t.sql("SELECT DISTINCT t.label, a.route FROM access_log a JOIN tokens t "
+                    "ON t.id = a.token_id ORDER BY 1, 2")
+    assert readers == [["test agent", "GET /v1/callbacks"],
+                       ["test agent", "GET /v1/callbacks/{id}"],
+                       ["test caseworker", "POST /v1/queue/claim"]], readers
 
 
 def test_queue_peek_shows_no_personal_data(t):
