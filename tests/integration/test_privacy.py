@@ -183,3 +183,19 @@ def test_telephony_gets_ids_and_states_never_personal_data(t):
     # the agent who files a request by hand sees the whole record
     st, _, mine, _ = d.req("POST", "/v1/callbacks", dict(body, phone="0231 4242428"), agent)
     assert st == 201 and mine["name"] == body["name"] and mine["phone"] == "+492314242428"
+
+
+def test_no_routing_key_is_made_from_an_unvalidated_assignee(t):
+    """assignee was any string, and became a Redis routing key for good:
+    now it must name an active caseworker, and a refused one leaves no
+    trace in Redis or PostgreSQL."""
+    d = t.daemon()
+    agent = d.token("agent")
+    before = t.scalar("SELECT count(*) FROM callbacks")
+    for who in ("nobody", "Anna Müller", "x" * 70, "../../etc", "anna\r\nFLUSHALL"):
+        st, _, err, _ = d.req("POST", "/v1/callbacks", {"phone": "0231 4242499", "topic": "general",
+                              "site": "dortmund", "assignee": who}, agent)
+        assert st in (400, 422), (who, st, err)
+    assert t.scalar("SELECT count(*) FROM callbacks") == before
+    keys = t.redis.cli("--scan", "--pattern", t.key("q:@*")).split()
+    assert keys == [], keys
