@@ -99,6 +99,13 @@ alert_ready(void)
 	return transport != T_TCP || tcp_up;
 }
 
+int
+alert_held(void)
+{
+	/* TCP: not connected; a datagram transport: the last send failed */
+	return !alert_ready() || down_warned;
+}
+
 /* ---- TCP ------------------------------------------------------------- */
 
 static void tcp_connect(void);

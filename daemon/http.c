@@ -101,6 +101,10 @@ struct http_ctx {
 
 static struct evhttp *http;
 static struct evhttp_bound_socket *bound;
+/* metrics_listen: its own evhttp, so that scrapers never share the API's
+ * port (and the API's port can be reachable where scrapers are not) */
+static struct evhttp *metrics_http;
+static struct evhttp_bound_socket *metrics_bound;
 static unsigned in_flight; /* requests received, answer not yet sent out */
 
 unsigned
@@ -536,6 +540,64 @@ allow_header(struct api_req *a, unsigned mask)
 	http_header(a, "Allow", allow);
 }
 
+/* A request's context, or NULL when it has been answered already (out of
+ * memory, shutting down). */
+static struct http_ctx *
+ctx_new(struct evhttp_request *req)
+{
+	struct http_ctx *ctx;
+
+	if (!(ctx = calloc(1, sizeof(*ctx)))) {
+		evhttp_send_error(req, 503, "out of memory");
+		return NULL;
+	}
+	in_flight++;
+	ctx->started_us = mono_us();
+	ctx->api.req = req;
+	ctx->api.received_ms = now_ms();
+	ctx->evcon = evhttp_request_get_connection(req);
+	evhttp_connection_set_closecb(ctx->evcon, on_conn_close, ctx);
+	if (shutting_down) {
+		http_error(&ctx->api, 503, "shutting_down", NULL,
+		    "callbackd is shutting down; try again");
+		return NULL;
+	}
+	return ctx;
+}
+
+/* metrics_listen: GET (and HEAD) /metrics and nothing else, no token. */
+static void
+on_metrics_request(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	unsigned allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS;
+	struct http_ctx *ctx;
+	size_t i;
+
+	(void)arg;
+	if (!(ctx = ctx_new(req)))
+		return;
+	if (!path || strcmp(path, "/metrics")) {
+		http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+		return;
+	}
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].fn == api_metrics)
+			ctx->route = &routes[i];
+	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
+		api_metrics(&ctx->api);
+		return;
+	}
+	allow_header(&ctx->api, allowed);
+	if (method == EVHTTP_REQ_OPTIONS)
+		http_reply(&ctx->api, 204, NULL, NULL);
+	else
+		http_error(&ctx->api, 405, "method_not_allowed", NULL,
+		    "this method is not allowed here");
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -552,20 +614,12 @@ on_request(struct evhttp_request *req, void *arg)
 
 	(void)arg;
 	http_conn_busy(req);
-	if (!(ctx = calloc(1, sizeof(*ctx)))) {
-		evhttp_send_error(req, 503, "out of memory");
+	if (!(ctx = ctx_new(req)))
 		return;
-	}
-	in_flight++;
-	ctx->started_us = mono_us();
-	ctx->api.req = req;
-	ctx->api.received_ms = now_ms();
-	ctx->evcon = evhttp_request_get_connection(req);
-	evhttp_connection_set_closecb(ctx->evcon, on_conn_close, ctx);
-
-	if (shutting_down) {
-		http_error(&ctx->api, 503, "shutting_down", NULL,
-		    "callbackd is shutting down; try again");
+	/* GET /metrics has an address of its own when metrics_listen is set */
+	if (metrics_http && path && !strcmp(path, "/metrics")) {
+		http_error(&ctx->api, 404, "not_found", NULL,
+		    "no such resource here: /metrics is on metrics_listen");
 		return;
 	}
 	/* HEAD is a GET without the body: it takes the GET route */
@@ -626,6 +680,31 @@ on_request(struct evhttp_request *req, void *arg)
 	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
 }
 
+static int
+metrics_init(void)
+{
+	if (!(metrics_http = evhttp_new(base)))
+		return -1;
+	evhttp_set_max_body_size(metrics_http, 0);
+	evhttp_set_max_headers_size(metrics_http, HTTP_HEADERS_MAX);
+	evhttp_set_timeout(metrics_http, HTTP_TIMEOUT_S);
+	evhttp_set_allowed_methods(metrics_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT);
+	evhttp_set_gencb(metrics_http, on_metrics_request, NULL);
+	metrics_bound = evhttp_bind_socket_with_handle(metrics_http,
+	    conf->metrics_host, (ev_uint16_t)conf->metrics_port);
+	if (!metrics_bound) {
+		log_warn("http: cannot listen for /metrics on %s port %d",
+		    conf->metrics_host, conf->metrics_port);
+		return -1;
+	}
+	log_info("http: /metrics on %s port %d", conf->metrics_host,
+	    conf->metrics_port);
+	return 0;
+}
+
 int
 http_init(struct event_base *b)
 {
@@ -653,7 +732,7 @@ http_init(struct event_base *b)
 	}
 	log_info("http: listening on %s port %d", conf->listen_host,
 	    conf->listen_port);
-	return 0;
+	return conf->metrics_host[0] ? metrics_init() : 0;
 }
 
 void
@@ -664,6 +743,10 @@ http_shutdown_begin(void (*done)(void))
 	if (bound) {
 		evhttp_del_accept_socket(http, bound);
 		bound = NULL;
+	}
+	if (metrics_bound) {
+		evhttp_del_accept_socket(metrics_http, metrics_bound);
+		metrics_bound = NULL;
 	}
 	log_info("http: not accepting; %u request%s in flight", in_flight,
 	    in_flight == 1 ? "" : "s");
@@ -677,5 +760,8 @@ http_free(void)
 	if (http)
 		evhttp_free(http);
 	http = NULL;
+	if (metrics_http)
+		evhttp_free(metrics_http);
+	metrics_http = NULL;
 	http_conn_free();
 }

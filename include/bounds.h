@@ -114,6 +114,13 @@
 #define CBD_ALERT_CLAIM_MS 30000
 #define CBD_WATCHDOG_MAX_SLEEP_MS 5000
 
+/* The queue gauges of GET /metrics are read from PostgreSQL at most once
+ * in this time, whatever the scrape rate: a scrape within it is answered
+ * from the last reading, and scrapes that come while a reading is out
+ * wait for it. Prometheus scrapes every 15 s or more; a flood of scrapes
+ * costs the intake no PostgreSQL time. */
+#define CBD_METRICS_GAUGE_MS 5000
+
 /* Callbacks whose personal data one statement erases. */
 #define CBD_ERASE_BATCH 1000
 
