@@ -30,6 +30,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
+#include "pace.h"
 #include "static.h"
 #include "timefmt.h"
 
@@ -470,6 +471,51 @@ dispatch(struct http_ctx *ctx)
 	ctx->route->fn(&ctx->api);
 }
 
+/* What waited for its turn (pace.c) and whose client may have gone. */
+static int
+still_there(struct http_ctx *ctx)
+{
+	if (ctx->api.req)
+		return 1;
+	ctx_free(ctx);
+	return 0;
+}
+
+static void
+dispatch_paced(void *arg)
+{
+	struct http_ctx *ctx = arg;
+
+	if (still_there(ctx))
+		dispatch(ctx);
+}
+
+static void on_token_looked_up(void *, enum store_status,
+    const struct token_info *);
+static void on_token(void *, enum store_status, const struct token_info *);
+
+/* A token not known valid, in its turn: what was remembered of it may
+ * have come meanwhile. */
+static void
+token_paced(void *arg)
+{
+	struct http_ctx *ctx = arg;
+	struct token_info ti;
+
+	if (!still_there(ctx))
+		return;
+	switch (auth_cache_get(ctx->token_hash, now_ms(), &ti)) {
+	case 0:
+		on_token(ctx, STORE_OK, &ti);
+		return;
+	case 1:
+		on_token(ctx, STORE_NOT_FOUND, NULL);
+		return;
+	}
+	ctx->token_gen = auth_cache_generation();
+	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
+}
+
 static void
 on_token(void *arg, enum store_status st, const struct token_info *ti)
 {
@@ -587,7 +633,7 @@ on_metrics_request(struct evhttp_request *req, void *arg)
 		if (routes[i].fn == api_metrics)
 			ctx->route = &routes[i];
 	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
-		api_metrics(&ctx->api);
+		pace_admit(dispatch_paced, ctx);
 		return;
 	}
 	allow_header(&ctx->api, allowed);
@@ -659,7 +705,11 @@ on_request(struct evhttp_request *req, void *arg)
 	ctx->api.path_id = ctx->api.id_buf[0] ? ctx->api.id_buf : NULL;
 	ctx->api.idempotency_key = evhttp_find_header(in, "Idempotency-Key");
 	if (!r->roles) {
-		dispatch(ctx);
+		/* /metrics is anyone's, and anyone may flood it */
+		if (r->fn == api_metrics)
+			pace_admit(dispatch_paced, ctx);
+		else
+			dispatch(ctx);
 		return;
 	}
 	token = auth_bearer(evhttp_find_header(in, "Authorization"));
@@ -668,16 +718,13 @@ on_request(struct evhttp_request *req, void *arg)
 		    "send Authorization: Bearer with a valid token");
 		return;
 	}
-	switch (auth_cache_get(ctx->token_hash, now_ms(), &ti)) {
-	case 0:
+	if (auth_cache_get(ctx->token_hash, now_ms(), &ti) == 0) {
 		on_token(ctx, STORE_OK, &ti);
 		return;
-	case 1:
-		on_token(ctx, STORE_NOT_FOUND, NULL);
-		return;
 	}
-	ctx->token_gen = auth_cache_generation();
-	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
+	/* a lookup, or a 401 for a hash remembered as no token: anyone can
+	 * send well-formed random tokens, so these go at their pace */
+	pace_admit(token_paced, ctx);
 }
 
 static int
@@ -721,7 +768,7 @@ http_init(struct event_base *b)
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 	    EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(http, on_request, NULL);
-	if (http_conn_init(base, http) == -1)
+	if (http_conn_init(base, http) == -1 || pace_init(base) == -1)
 		return -1;
 	bound = evhttp_bind_socket_with_handle(http, conf->listen_host,
 	    (ev_uint16_t)conf->listen_port);
@@ -763,5 +810,6 @@ http_free(void)
 	if (metrics_http)
 		evhttp_free(metrics_http);
 	metrics_http = NULL;
+	pace_free();
 	http_conn_free();
 }
