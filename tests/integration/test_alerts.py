@@ -146,7 +146,8 @@ def test_held_alerts_are_counted_and_go_out_with_their_planned_time(t):
     planned for, the warning before the breach."""
     d, tel, _ = setup(t)
     manager = d.token("manager")
-    assert d.req("GET", "/readyz")[2]["checks"]["alerts"] == "ok"
+    wait_for("connected to syslog-ng",
+             lambda: d.req("GET", "/readyz")[2]["checks"]["alerts"] == "ok")
     t.cluster.syslog.stop()
     try:
         st, _, cb, _ = d.req("POST", "/v1/callbacks", QUICK, tel)

@@ -221,3 +221,26 @@ def test_metrics_listen_serves_metrics_there_and_not_on_the_api_port(t):
     st, _, err, _ = d.req("GET", "/metrics")
     assert st == 404 and err["error"]["code"] == "not_found"
     assert d.req("GET", "/healthz")[0] == 200 and d.req("GET", "/readyz")[0] == 200
+
+
+def test_paced_requests_whose_clients_left_are_let_go(t):
+    """Scrapes and unknown tokens beyond the pace wait their turn; a
+    client that hangs up meanwhile leaves nothing behind, and the daemon
+    answers the next ones and stops cleanly."""
+    import secrets
+    import socket
+
+    d = t.daemon()
+    tel = d.token("telephony")
+    for i in range(300):
+        with socket.create_connection(("127.0.0.1", d.port), timeout=5) as s:
+            if i % 2:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            else:
+                s.sendall(b"GET /v1/session HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cbd_"
+                          + secrets.token_hex(32).encode() + b"\r\n\r\n")
+    assert d.req("GET", "/metrics")[0] == 200
+    assert d.req("POST", "/v1/callbacks", {"phone": "0231 6660021", "topic": "general",
+                                           "site": "dortmund"}, tel)[0] == 201
+    # every one of them was let go: nothing is in flight any more
+    assert d.stop() == 0
