@@ -732,7 +732,8 @@ metrics_init(void)
 {
 	if (!(metrics_http = evhttp_new(base)))
 		return -1;
-	evhttp_set_max_body_size(metrics_http, 0);
+	/* nothing there takes a body; a small one gets the JSON 405 */
+	evhttp_set_max_body_size(metrics_http, 4096);
 	evhttp_set_max_headers_size(metrics_http, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(metrics_http, HTTP_TIMEOUT_S);
 	evhttp_set_allowed_methods(metrics_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |

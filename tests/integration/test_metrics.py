@@ -214,7 +214,9 @@ def test_metrics_listen_serves_metrics_there_and_not_on_the_api_port(t):
     assert value(s, "callbackd_up", server="postgres") == 1
     st, h, raw = on_port(port, "HEAD", "/metrics")
     assert st == 200 and raw == b"" and int(h["content-length"]) > 0
-    assert on_port(port, "POST", "/metrics")[0] == 405
+    st, h, raw = on_port(port, "POST", "/metrics")
+    assert st == 405 and h["allow"] == "GET, HEAD, OPTIONS", (st, h)
+    assert json.loads(raw)["error"]["code"] == "method_not_allowed"
     assert on_port(port, "GET", "/v1/callbacks")[0] == 404
     assert on_port(port, "GET", "/readyz")[0] == 404
     # the API port keeps /healthz and /readyz, and has no /metrics
