@@ -490,32 +490,6 @@ dispatch_paced(void *arg)
 		dispatch(ctx);
 }
 
-static void on_token_looked_up(void *, enum store_status,
-    const struct token_info *);
-static void on_token(void *, enum store_status, const struct token_info *);
-
-/* A token not known valid, in its turn: what was remembered of it may
- * have come meanwhile. */
-static void
-token_paced(void *arg)
-{
-	struct http_ctx *ctx = arg;
-	struct token_info ti;
-
-	if (!still_there(ctx))
-		return;
-	switch (auth_cache_get(ctx->token_hash, now_ms(), &ti)) {
-	case 0:
-		on_token(ctx, STORE_OK, &ti);
-		return;
-	case 1:
-		on_token(ctx, STORE_NOT_FOUND, NULL);
-		return;
-	}
-	ctx->token_gen = auth_cache_generation();
-	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
-}
-
 static void
 on_token(void *arg, enum store_status st, const struct token_info *ti)
 {
@@ -645,23 +619,19 @@ on_metrics_request(struct evhttp_request *req, void *arg)
 }
 
 static void
-on_request(struct evhttp_request *req, void *arg)
+route_request(struct http_ctx *ctx)
 {
+	struct evhttp_request *req = ctx->api.req;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const struct route *r;
-	struct http_ctx *ctx;
 	const char *token;
 	struct token_info ti;
 	unsigned allowed = 0; /* the methods the path takes */
 	size_t i;
 
-	(void)arg;
-	http_conn_busy(req);
-	if (!(ctx = ctx_new(req)))
-		return;
 	/* GET /metrics has an address of its own when metrics_listen is set */
 	if (metrics_http && path && !strcmp(path, "/metrics")) {
 		http_error(&ctx->api, 404, "not_found", NULL,
@@ -705,11 +675,7 @@ on_request(struct evhttp_request *req, void *arg)
 	ctx->api.path_id = ctx->api.id_buf[0] ? ctx->api.id_buf : NULL;
 	ctx->api.idempotency_key = evhttp_find_header(in, "Idempotency-Key");
 	if (!r->roles) {
-		/* /metrics is anyone's, and anyone may flood it */
-		if (r->fn == api_metrics)
-			pace_admit(dispatch_paced, ctx);
-		else
-			dispatch(ctx);
+		dispatch(ctx);
 		return;
 	}
 	token = auth_bearer(evhttp_find_header(in, "Authorization"));
@@ -718,13 +684,56 @@ on_request(struct evhttp_request *req, void *arg)
 		    "send Authorization: Bearer with a valid token");
 		return;
 	}
-	if (auth_cache_get(ctx->token_hash, now_ms(), &ti) == 0) {
+	switch (auth_cache_get(ctx->token_hash, now_ms(), &ti)) {
+	case 0:
 		on_token(ctx, STORE_OK, &ti);
 		return;
+	case 1:
+		on_token(ctx, STORE_NOT_FOUND, NULL);
+		return;
 	}
-	/* a lookup, or a 401 for a hash remembered as no token: anyone can
-	 * send well-formed random tokens, so these go at their pace */
-	pace_admit(token_paced, ctx);
+	ctx->token_gen = auth_cache_generation();
+	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
+}
+
+static void
+route_paced(void *arg)
+{
+	struct http_ctx *ctx = arg;
+
+	if (still_there(ctx))
+		route_request(ctx);
+}
+
+/* 1 when the request carries a token this daemon knows valid now. */
+static int
+vouched(struct evhttp_request *req)
+{
+	const char *token = auth_bearer(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization"));
+	struct token_info ti;
+	char hash[65];
+
+	return token && auth_hash(token, hash) == 0 &&
+	    auth_cache_get(hash, now_ms(), &ti) == 0;
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct http_ctx *ctx;
+
+	(void)arg;
+	http_conn_busy(req);
+	if (!(ctx = ctx_new(req)))
+		return;
+	/* anyone who reaches the port can send what no valid token vouches
+	 * for (/metrics, /healthz, a random token, none), as fast as the
+	 * loop answers: that goes at its pace, the rest at once */
+	if (vouched(req))
+		route_request(ctx);
+	else
+		pace_admit(route_paced, ctx);
 }
 
 static int

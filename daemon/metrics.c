@@ -121,8 +121,9 @@ metrics_write(FILE *f)
 	    "Readings of the queue gauges from PostgreSQL (at most one each "
 	    "few seconds, whatever the scrape rate).", counters[M_GAUGE_QUERIES]);
 	counter(f, "callbackd_http_paced_total",
-	    "Requests no token vouches for (GET /metrics, a token not known "
-	    "valid) that waited their turn.", counters[M_PACE_DEFERRED]);
+	    "Requests no valid token vouches for (GET /metrics, /healthz, a "
+	    "token not known valid or none) that waited their turn.",
+	    counters[M_PACE_DEFERRED]);
 
 	fprintf(f, "# HELP callbackd_http_connections HTTP connections open.\n"
 	    "# TYPE callbackd_http_connections gauge\ncallbackd_http_connections %u\n",

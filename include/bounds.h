@@ -121,11 +121,12 @@
  * costs the intake no PostgreSQL time. */
 #define CBD_METRICS_GAUGE_MS 5000
 
-/* Requests no token vouches for (GET /metrics, a bearer token not known
- * valid) go at most this many a second, in bursts of up to CBD_PACE_BURST
- * (pace.c); more wait their turn. A scraper every 15 s and people
- * signing in are far below it; a flood from 64 connections took 15 000
- * answers a second from the loop before. */
+/* Requests no valid token vouches for (GET /metrics, /healthz, the pages,
+ * a bearer token not known valid or none) go at most this many a second,
+ * in bursts of up to CBD_PACE_BURST (pace.c); more wait their turn. A
+ * scraper every 15 s, load balancer probes and people signing in are far
+ * below it; a flood from 64 connections took 15 000 answers a second
+ * from the loop before. */
 #define CBD_PACE_PER_S 1000
 #define CBD_PACE_BURST 100
 

@@ -2,13 +2,14 @@
 #define CBD_PACE_H
 
 /*
- * The pace of requests no token vouches for: GET /metrics, and a bearer
- * token not known valid (looked up in PostgreSQL, or answered 401 from
- * what was remembered of it). Anyone who reaches the port can send them,
- * and a flood of them took the event loop from the intake. They go at
- * most CBD_PACE_PER_S a second (bursts of CBD_PACE_BURST); the rest wait
- * their turn, in order, so that a flooding client waits and the loop
- * serves the others.
+ * The pace of requests no token vouches for: every request but one with
+ * a bearer token this daemon knows valid (GET /metrics, /healthz, the
+ * pages, a token to be looked up in PostgreSQL or remembered as unknown,
+ * none at all). Anyone who reaches the port can send them, and a flood
+ * of them took the event loop from the intake. They go at most
+ * CBD_PACE_PER_S a second (bursts of CBD_PACE_BURST); the rest wait their
+ * turn, in order, so that a flooding client waits and the loop serves
+ * the others.
  */
 
 struct event_base;

@@ -149,11 +149,12 @@ def test_metrics_and_bad_token_floods_do_not_starve_intake(t):
             keep("metrics", r.status)
         c.close()
 
-    def bad_token():
+    def bad_token(n):
         c = conn()
         for _ in range(60):
+            # a random token of our shape, or none at all
             c.request("GET", "/v1/session", headers={
-                "Authorization": "Bearer cbd_" + secrets.token_hex(32)})
+                "Authorization": "Bearer cbd_" + secrets.token_hex(32)} if n % 2 else {})
             r = c.getresponse()
             r.read()
             keep("token", r.status)
@@ -162,7 +163,7 @@ def test_metrics_and_bad_token_floods_do_not_starve_intake(t):
     started = time.monotonic()
     threads = [threading.Thread(target=intake, args=(n,)) for n in range(4)] + \
         [threading.Thread(target=scrape) for _ in range(6)] + \
-        [threading.Thread(target=bad_token) for _ in range(6)]
+        [threading.Thread(target=bad_token, args=(n,)) for n in range(6)]
     for th in threads:
         th.start()
     for th in threads:
