@@ -8,15 +8,20 @@
  *   load bare   HOST PORT C N T               POST / with a 300-byte body
  *   load cycle  HOST PORT C N T TOKENFILE     per connection one caseworker:
  *                                             claim, attempt reached, again
+ *   load metrics HOST PORT C N T              GET /metrics, no token (a flood)
+ *   load badtoken HOST PORT C N T             GET /v1/session, each with another
+ *                                             random well-formed bearer token
  *
  * Prints one line: mode, answered, seconds, rate, latency p50/p99/max in
  * ms, and the count of each status (cycle: a cycle is claim + attempt,
  * and the claims' own p50/p99 follow; 204 ends that caseworker).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -24,7 +29,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
-enum mode { INTAKE, BARE, CYCLE };
+enum mode { INTAKE, BARE, CYCLE, METRICS, BADTOKEN };
 
 struct conn {
 	struct evhttp_connection *ev;
@@ -82,6 +87,23 @@ post(struct conn *c, const char *path, const char *tok, const char *body,
 	if (body)
 		evbuffer_add(evhttp_request_get_output_buffer(r), body, strlen(body));
 	if (evhttp_make_request(c->ev, r, EVHTTP_REQ_POST, path) != 0)
+		finish(c);
+}
+
+static void
+get(struct conn *c, const char *path, const char *tok,
+    void (*cb)(struct evhttp_request *, void *))
+{
+	struct evhttp_request *r = evhttp_request_new(cb, c);
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r);
+	char auth[160];
+
+	evhttp_add_header(h, "Host", host);
+	if (tok) {
+		snprintf(auth, sizeof(auth), "Bearer %s", tok);
+		evhttp_add_header(h, "Authorization", auth);
+	}
+	if (evhttp_make_request(c->ev, r, EVHTTP_REQ_GET, path) != 0)
 		finish(c);
 }
 
@@ -177,7 +199,32 @@ next(struct conn *c)
 	case CYCLE:
 		post(c, "/v1/queue/claim", c->token, NULL, claim_done);
 		break;
+	case METRICS:
+		get(c, "/metrics", NULL, simple_done);
+		break;
+	case BADTOKEN: {
+		/* the shape of a token of ours, unknown to the daemon */
+		char bad[4 + 64 + 1];
+		int k;
+
+		memcpy(bad, "cbd_", 4);
+		for (k = 0; k < 64; k++)
+			bad[4 + k] = "0123456789abcdef"[random() & 15];
+		bad[68] = '\0';
+		get(c, "/v1/session", bad, simple_done);
+		break;
 	}
+	}
+}
+
+/* SIGTERM ends a flood early, with its figures printed all the same */
+static void
+on_term(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	event_base_loopexit(base, NULL);
 }
 
 static int
@@ -197,12 +244,15 @@ main(int argc, char **argv)
 	FILE *f = NULL;
 
 	if (argc < 7) {
-		fprintf(stderr, "usage: load intake|bare|cycle HOST PORT CONNS N SECONDS "
+		fprintf(stderr, "usage: load intake|bare|cycle|metrics|badtoken HOST "
+		    "PORT CONNS N SECONDS "
 		    "[TOKEN PREFIX | TOKENFILE]\n");
 		return 2;
 	}
 	mode = !strcmp(argv[1], "intake") ? INTAKE : !strcmp(argv[1], "bare") ? BARE :
-	    CYCLE;
+	    !strcmp(argv[1], "metrics") ? METRICS : !strcmp(argv[1], "badtoken") ?
+	    BADTOKEN : CYCLE;
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	host = argv[2];
 	port = atoi(argv[3]);
 	nconns = atoi(argv[4]);
@@ -222,6 +272,7 @@ main(int argc, char **argv)
 	    !(conns = calloc((size_t)nconns, sizeof(*conns))))
 		return 1;
 	base = event_base_new();
+	event_add(evsignal_new(base, SIGTERM, on_term, NULL), NULL);
 	t0 = now();
 	deadline = t0 + secs;
 	for (i = 0; i < nconns; i++) {

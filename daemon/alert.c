@@ -66,29 +66,33 @@ size_t
 alert_format(const struct alert *a, const char *host, int pid, int64_t now,
     char *buf, size_t len)
 {
-	char ts[CBD_TIME_STR], due[CBD_TIME_STR];
+	char ts[CBD_TIME_STR], due[CBD_TIME_STR], planned[CBD_TIME_STR];
 	int breached = !strcmp(a->level, "breached");
 	int pri = FACILITY * 8 + (breached ? SEV_ERR : SEV_WARNING);
 	int n;
 
+	/* TIMESTAMP is when the message is sent; planned, when the alert was
+	 * due to go out: later when it was held while syslog was down */
 	rfc3339_format(now, ts, sizeof(ts));
 	rfc3339_format(a->due_at, due, sizeof(due));
+	rfc3339_format(a->fire_at != CBD_NO_TIME ? a->fire_at : now, planned,
+	    sizeof(planned));
 	/* site, topic and reason are identifiers of ours: nothing to escape */
 	if (!strcmp(a->level, "unclaimable"))
 		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
-		    "level=\"unclaimable\" reason=\"%s\" due=\"%s\"] callback %s "
-		    "unclaimable: no active caseworker may claim it (%s), due %s",
-		    pri, ts, host[0] ? host : "-", pid, a->callback_id, a->site,
-		    a->topic, a->reason[0] ? a->reason : "-", due, a->callback_id,
-		    a->reason[0] ? a->reason : "-", due);
+		    "level=\"unclaimable\" reason=\"%s\" due=\"%s\" planned=\"%s\"] "
+		    "callback %s unclaimable: no active caseworker may claim it "
+		    "(%s), due %s", pri, ts, host[0] ? host : "-", pid,
+		    a->callback_id, a->site, a->topic, a->reason[0] ? a->reason : "-",
+		    due, planned, a->callback_id, a->reason[0] ? a->reason : "-", due);
 	else
 		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
-		    "level=\"%s\" due=\"%s\" elapsed=\"%.2f\"] callback %s %s: "
-		    "%.0f%% of the SLA target used, due %s", pri, ts,
+		    "level=\"%s\" due=\"%s\" planned=\"%s\" elapsed=\"%.2f\"] "
+		    "callback %s %s: %.0f%% of the SLA target used, due %s", pri, ts,
 		    host[0] ? host : "-", pid, a->callback_id, a->site, a->topic,
-		    a->level, due, a->threshold, a->callback_id,
+		    a->level, due, planned, a->threshold, a->callback_id,
 		    breached ? "breached" : "at risk", a->threshold * 100, due);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
@@ -97,6 +101,13 @@ int
 alert_ready(void)
 {
 	return transport != T_TCP || tcp_up;
+}
+
+int
+alert_held(void)
+{
+	/* TCP: not connected; a datagram transport: the last send failed */
+	return !alert_ready() || down_warned;
 }
 
 /* ---- TCP ------------------------------------------------------------- */
@@ -289,7 +300,7 @@ posted(struct evhttp_request *req, void *arg)
 void
 alert_webhook_post(const struct alert *a, alert_posted_fn *fn, void *arg)
 {
-	char due[CBD_TIME_STR], fired[CBD_TIME_STR], len[24];
+	char due[CBD_TIME_STR], fired[CBD_TIME_STR], planned[CBD_TIME_STR], len[24];
 	struct evhttp_request *req;
 	struct evkeyvalq *h;
 	struct post *p;
@@ -305,10 +316,12 @@ alert_webhook_post(const struct alert *a, alert_posted_fn *fn, void *arg)
 	rfc3339_format(a->due_at, due, sizeof(due));
 	rfc3339_format(a->fired_at != CBD_NO_TIME ? a->fired_at : now_ms(), fired,
 	    sizeof(fired));
-	body = json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:s,s:s}", "id",
+	rfc3339_format(a->fire_at != CBD_NO_TIME ? a->fire_at : now_ms(), planned,
+	    sizeof(planned));
+	body = json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:s,s:s,s:s}", "id",
 	    (json_int_t)a->id, "callback_id", a->callback_id, "level", a->level,
 	    "threshold", a->threshold, "site", a->site, "topic", a->topic,
-	    "due_at", due, "fired_at", fired);
+	    "due_at", due, "planned_at", planned, "fired_at", fired);
 	if (body && a->reason[0]) /* unclaimable: why nobody may claim it */
 		json_object_set_new(body, "reason", json_string(a->reason));
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;

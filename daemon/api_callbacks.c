@@ -641,11 +641,16 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 	}
 	list = json_array();
 	for (i = 0; i < n; i++) {
-		json_t *one = json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:o,s:o,s:o,s:o}",
+		/* planned_at: when it was due to go out; fired_at, when a daemon
+		 * wrote it; sent_at, when syslog took it (later than planned
+		 * when it was held). fire_at is planned_at's older name. */
+		json_t *one = json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:o,s:o,s:o,s:o,s:o}",
 		    "id", (json_int_t)al[i].id, "callback_id", al[i].callback_id,
 		    "level", al[i].level, "threshold", al[i].threshold,
 		    "site", al[i].site, "topic", al[i].topic,
-		    "due_at", time_json(al[i].due_at), "fire_at", time_json(al[i].fire_at),
+		    "due_at", time_json(al[i].due_at),
+		    "planned_at", time_json(al[i].fire_at),
+		    "fire_at", time_json(al[i].fire_at),
 		    "fired_at", time_json(al[i].fired_at),
 		    "sent_at", time_json(al[i].sent_at));
 

@@ -122,17 +122,26 @@ auth_new_uuid(char out[37])
 
 /* ---- token cache ------------------------------------------------------ */
 
+/* Valid tokens and unknown hashes in caches of their own: a flood of
+ * random bearer tokens fills the second, never pushes the telephony
+ * system's token out of the first (each intake would cost a lookup). */
 static struct cache_slot token_slots[CBD_TOKEN_CACHE_SLOTS];
 static struct token_info token_values[CBD_TOKEN_CACHE_SLOTS];
 static struct cache tokens = CACHE_INIT(token_slots, token_values,
+    CBD_TOKEN_CACHE_MS);
+static struct cache_slot unknown_slots[CBD_TOKEN_CACHE_SLOTS];
+static char unknown_values[CBD_TOKEN_CACHE_SLOTS];
+static struct cache unknown = CACHE_INIT(unknown_slots, unknown_values,
     CBD_TOKEN_CACHE_MS);
 
 int
 auth_cache_get(const char *hash_hex, int64_t now, struct token_info *ti)
 {
-	if (cache_get(&tokens, hash_hex, now, ti) == -1)
-		return -1;
-	return ti->id == 0; /* id 0: remembered as not a valid token */
+	char none;
+
+	if (cache_get(&tokens, hash_hex, now, ti) == 0)
+		return 0;
+	return cache_get(&unknown, hash_hex, now, &none) == 0 ? 1 : -1;
 }
 
 unsigned
@@ -145,17 +154,17 @@ void
 auth_cache_put(unsigned gen, const char *hash_hex, int64_t now,
     const struct token_info *ti)
 {
-	struct token_info none;
+	char none = 0;
 
-	if (!ti) {
-		memset(&none, 0, sizeof(none));
-		ti = &none;
-	}
-	cache_put_read(&tokens, gen, hash_hex, now, ti);
+	if (ti)
+		cache_put_read(&tokens, gen, hash_hex, now, ti);
+	else if (gen == cache_generation(&tokens)) /* both cleared together */
+		cache_put(&unknown, hash_hex, now, &none);
 }
 
 void
 auth_cache_clear(void)
 {
 	cache_clear(&tokens);
+	cache_clear(&unknown); /* a token just made is no longer unknown */
 }

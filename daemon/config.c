@@ -29,7 +29,7 @@ const struct config *conf;
 
 enum ctype {
 	CT_STR, CT_INT, CT_DURATION, CT_LISTEN, CT_COUNTRY, CT_BOOL, CT_WARN,
-	CT_TZ, CT_STATE, CT_HOURS, CT_DATES, CT_LANGS, CT_PREFIXES
+	CT_TZ, CT_STATE, CT_HOURS, CT_DATES, CT_LANGS, CT_PREFIXES, CT_LISTEN_OPT
 };
 
 /* Whether a SIGHUP applies a key, or it waits for a restart (pgbouncer's
@@ -55,6 +55,7 @@ struct ckey {
 
 static const struct ckey daemon_keys[] = {
 	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0, RESTART },
+	{ "metrics_listen", CT_LISTEN_OPT, CFG(metrics_host), "", 0, 0, RESTART },
 	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0, RELOAD },
 	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD, RESTART },
 	{ "request_timeout", CT_DURATION, CFG(request_timeout_ms), "10s", 100, 600000, RELOAD },
@@ -197,6 +198,41 @@ days_in_month(int y, int m)
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
 	return days[m - 1];
+}
+
+/* host:port or [v6]:port, into host and port. */
+static int
+host_port(const char *val, char *host, size_t hostsize, int *port, char *why,
+    size_t whylen)
+{
+	const char *colon = strrchr(val, ':');
+	const char *h = val;
+	char *end;
+	size_t hl;
+	long p;
+
+	if (!colon)
+		goto bad;
+	hl = (size_t)(colon - val);
+	if (*h == '[') {
+		if (hl < 3 || val[hl - 1] != ']')
+			goto bad;
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= hostsize)
+		goto bad;
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (int)p;
+	return 0;
+bad:
+	snprintf(why, whylen, "'%s' is not host:port (IPv6 as [::1]:8080)", val);
+	return -1;
 }
 
 static int
@@ -423,35 +459,22 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		strcpy(dst, val);
 		return 0;
 	case CT_LISTEN: {
-		/* host:port or [v6]:port; host lands in listen_host, port next to it */
 		struct config *c = base;
-		const char *colon = strrchr(val, ':');
-		const char *h = val;
-		size_t hl;
-		long p;
 
-		if (!colon)
-			goto bad_listen;
-		hl = (size_t)(colon - val);
-		if (*h == '[') {
-			if (hl < 3 || val[hl - 1] != ']')
-				goto bad_listen;
-			h++;
-			hl -= 2;
+		return host_port(val, c->listen_host, sizeof(c->listen_host),
+		    &c->listen_port, why, whylen);
+	}
+	case CT_LISTEN_OPT: {
+		/* metrics_listen: empty, or host:port as listen */
+		struct config *c = base;
+
+		if (!*val) {
+			c->metrics_host[0] = '\0';
+			c->metrics_port = 0;
+			return 0;
 		}
-		if (hl == 0 || hl >= sizeof(c->listen_host))
-			goto bad_listen;
-		errno = 0;
-		p = strtol(colon + 1, &end, 10);
-		if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
-			goto bad_listen;
-		memcpy(c->listen_host, h, hl);
-		c->listen_host[hl] = '\0';
-		c->listen_port = (int)p;
-		return 0;
-bad_listen:
-		snprintf(why, whylen, "'%s' is not host:port (IPv6 as [::1]:8080)", val);
-		return -1;
+		return host_port(val, c->metrics_host, sizeof(c->metrics_host),
+		    &c->metrics_port, why, whylen);
 	}
 	}
 	return -1;
@@ -756,6 +779,8 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	}
 	if (k->type == CT_LISTEN)
 		p->cfg->listen_line = p->line;
+	if (k->type == CT_LISTEN_OPT)
+		p->cfg->metrics_line = p->line;
 	return 1;
 fail:
 	if (!p->err[0])
@@ -997,8 +1022,9 @@ load(const char *path, const char *text, struct config *c, char *err,
 	return rc;
 }
 
-int
-config_check_listen(const struct config *c, char *err, size_t errlen)
+static int
+check_address(const struct config *c, const char *key, const char *host,
+    int port_n, int line, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL;
 	char port[8], where[16] = "";
@@ -1008,16 +1034,35 @@ config_check_listen(const struct config *c, char *err, size_t errlen)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%d", c->listen_port);
-	if ((rc = getaddrinfo(c->listen_host, port, &hints, &res)) == 0) {
+	snprintf(port, sizeof(port), "%d", port_n);
+	if ((rc = getaddrinfo(host, port, &hints, &res)) == 0) {
 		freeaddrinfo(res);
 		return 0;
 	}
-	if (c->listen_line)
-		snprintf(where, sizeof(where), ":%d", c->listen_line);
-	snprintf(err, errlen, "%s%s: listen: cannot resolve '%s': %s", c->path,
-	    where, c->listen_host, gai_strerror(rc));
+	if (line)
+		snprintf(where, sizeof(where), ":%d", line);
+	snprintf(err, errlen, "%s%s: %s: cannot resolve '%s': %s", c->path,
+	    where, key, host, gai_strerror(rc));
 	return -1;
+}
+
+int
+config_check_listen(const struct config *c, char *err, size_t errlen)
+{
+	if (check_address(c, "listen", c->listen_host, c->listen_port,
+	    c->listen_line, err, errlen) == -1)
+		return -1;
+	if (!c->metrics_host[0])
+		return 0;
+	if (!strcmp(c->metrics_host, c->listen_host) &&
+	    c->metrics_port == c->listen_port) {
+		snprintf(err, errlen, "%s:%d: metrics_listen: the same address as "
+		    "listen; leave it out to serve /metrics there", c->path,
+		    c->metrics_line);
+		return -1;
+	}
+	return check_address(c, "metrics_listen", c->metrics_host,
+	    c->metrics_port, c->metrics_line, err, errlen);
 }
 
 int
@@ -1079,6 +1124,9 @@ config_reload_keys(const struct config *now, struct config *next,
 			 * the field the row names */
 			if (k->type == CT_LISTEN && now->listen_port != next->listen_port)
 				differs = 1;
+			if (k->type == CT_LISTEN_OPT &&
+			    now->metrics_port != next->metrics_port)
+				differs = 1;
 			if (k->type == CT_LANGS && now->nlanguages != next->nlanguages)
 				differs = 1;
 			if (!differs)
@@ -1092,6 +1140,8 @@ config_reload_keys(const struct config *now, struct config *next,
 			memcpy(b, a, k->size);
 			if (k->type == CT_LISTEN)
 				next->listen_port = now->listen_port;
+			if (k->type == CT_LISTEN_OPT)
+				next->metrics_port = now->metrics_port;
 		}
 	return n;
 }

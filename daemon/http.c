@@ -33,6 +33,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
+#include "pace.h"
 #include "static.h"
 #include "timefmt.h"
 
@@ -105,6 +106,10 @@ struct http_ctx {
 
 static struct evhttp *http;
 static struct evhttp_bound_socket *bound;
+/* metrics_listen: its own evhttp, so that scrapers never share the API's
+ * port (and the API's port can be reachable where scrapers are not) */
+static struct evhttp *metrics_http;
+static struct evhttp_bound_socket *metrics_bound;
 static unsigned in_flight; /* requests received, answer not yet sent out */
 
 unsigned
@@ -505,6 +510,25 @@ dispatch(struct http_ctx *ctx)
 	ctx->route->fn(&ctx->api);
 }
 
+/* What waited for its turn (pace.c) and whose client may have gone. */
+static int
+still_there(struct http_ctx *ctx)
+{
+	if (ctx->api.req)
+		return 1;
+	ctx_free(ctx);
+	return 0;
+}
+
+static void
+dispatch_paced(void *arg)
+{
+	struct http_ctx *ctx = arg;
+
+	if (still_there(ctx))
+		dispatch(ctx);
+}
+
 static void
 on_token(void *arg, enum store_status st, const struct token_info *ti)
 {
@@ -581,25 +605,16 @@ allow_header(struct api_req *a, unsigned mask)
 	http_header(a, "Allow", allow);
 }
 
-static void
-on_request(struct evhttp_request *req, void *arg)
+/* A request's context, or NULL when it has been answered already (out of
+ * memory, shutting down). */
+static struct http_ctx *
+ctx_new(struct evhttp_request *req)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	const struct route *r;
 	struct http_ctx *ctx;
-	const char *token;
-	struct token_info ti;
-	unsigned allowed = 0; /* the methods the path takes */
-	size_t i;
 
-	(void)arg;
-	http_conn_busy(req);
 	if (!(ctx = calloc(1, sizeof(*ctx)))) {
 		evhttp_send_error(req, 503, "out of memory");
-		return;
+		return NULL;
 	}
 	in_flight++;
 	ctx->started_us = mono_us();
@@ -607,10 +622,65 @@ on_request(struct evhttp_request *req, void *arg)
 	ctx->api.received_ms = now_ms();
 	ctx->evcon = evhttp_request_get_connection(req);
 	evhttp_connection_set_closecb(ctx->evcon, on_conn_close, ctx);
-
 	if (shutting_down) {
 		http_error(&ctx->api, 503, "shutting_down", NULL,
 		    "callbackd is shutting down; try again");
+		return NULL;
+	}
+	return ctx;
+}
+
+/* metrics_listen: GET (and HEAD) /metrics and nothing else, no token. */
+static void
+on_metrics_request(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	unsigned allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS;
+	struct http_ctx *ctx;
+	size_t i;
+
+	(void)arg;
+	if (!(ctx = ctx_new(req)))
+		return;
+	if (!path || strcmp(path, "/metrics")) {
+		http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+		return;
+	}
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].fn == api_metrics)
+			ctx->route = &routes[i];
+	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
+		pace_admit(dispatch_paced, ctx);
+		return;
+	}
+	allow_header(&ctx->api, allowed);
+	if (method == EVHTTP_REQ_OPTIONS)
+		http_reply(&ctx->api, 204, NULL, NULL);
+	else
+		http_error(&ctx->api, 405, "method_not_allowed", NULL,
+		    "this method is not allowed here");
+}
+
+static void
+route_request(struct http_ctx *ctx)
+{
+	struct evhttp_request *req = ctx->api.req;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const struct route *r;
+	const char *token;
+	struct token_info ti;
+	unsigned allowed = 0; /* the methods the path takes */
+	size_t i;
+
+	/* GET /metrics has an address of its own when metrics_listen is set */
+	if (metrics_http && path && !strcmp(path, "/metrics")) {
+		http_error(&ctx->api, 404, "not_found", NULL,
+		    "no such resource here: /metrics is on metrics_listen");
 		return;
 	}
 	/* HEAD is a GET without the body: it takes the GET route */
@@ -671,6 +741,72 @@ on_request(struct evhttp_request *req, void *arg)
 	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
 }
 
+static void
+route_paced(void *arg)
+{
+	struct http_ctx *ctx = arg;
+
+	if (still_there(ctx))
+		route_request(ctx);
+}
+
+/* 1 when the request carries a token this daemon knows valid now. */
+static int
+vouched(struct evhttp_request *req)
+{
+	const char *token = auth_bearer(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization"));
+	struct token_info ti;
+	char hash[65];
+
+	return token && auth_hash(token, hash) == 0 &&
+	    auth_cache_get(hash, now_ms(), &ti) == 0;
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct http_ctx *ctx;
+
+	(void)arg;
+	http_conn_busy(req);
+	if (!(ctx = ctx_new(req)))
+		return;
+	/* anyone who reaches the port can send what no valid token vouches
+	 * for (/metrics, /healthz, a random token, none), as fast as the
+	 * loop answers: that goes at its pace, the rest at once */
+	if (vouched(req))
+		route_request(ctx);
+	else
+		pace_admit(route_paced, ctx);
+}
+
+static int
+metrics_init(void)
+{
+	if (!(metrics_http = evhttp_new(base)))
+		return -1;
+	/* nothing there takes a body; a small one gets the JSON 405 */
+	evhttp_set_max_body_size(metrics_http, 4096);
+	evhttp_set_max_headers_size(metrics_http, HTTP_HEADERS_MAX);
+	evhttp_set_timeout(metrics_http, HTTP_TIMEOUT_S);
+	evhttp_set_allowed_methods(metrics_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT);
+	evhttp_set_gencb(metrics_http, on_metrics_request, NULL);
+	metrics_bound = evhttp_bind_socket_with_handle(metrics_http,
+	    conf->metrics_host, (ev_uint16_t)conf->metrics_port);
+	if (!metrics_bound) {
+		log_warn("http: cannot listen for /metrics on %s port %d",
+		    conf->metrics_host, conf->metrics_port);
+		return -1;
+	}
+	log_info("http: /metrics on %s port %d", conf->metrics_host,
+	    conf->metrics_port);
+	return 0;
+}
+
 int
 http_init(struct event_base *b)
 {
@@ -691,7 +827,7 @@ http_init(struct event_base *b)
 	    EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(http, on_request, NULL);
 	store_set_gone(request_gone);
-	if (http_conn_init(base, http) == -1)
+	if (http_conn_init(base, http) == -1 || pace_init(base) == -1)
 		return -1;
 	bound = evhttp_bind_socket_with_handle(http, conf->listen_host,
 	    (ev_uint16_t)conf->listen_port);
@@ -702,7 +838,7 @@ http_init(struct event_base *b)
 	}
 	log_info("http: listening on %s port %d", conf->listen_host,
 	    conf->listen_port);
-	return 0;
+	return conf->metrics_host[0] ? metrics_init() : 0;
 }
 
 void
@@ -713,6 +849,10 @@ http_shutdown_begin(void (*done)(void))
 	if (bound) {
 		evhttp_del_accept_socket(http, bound);
 		bound = NULL;
+	}
+	if (metrics_bound) {
+		evhttp_del_accept_socket(metrics_http, metrics_bound);
+		metrics_bound = NULL;
 	}
 	log_info("http: not accepting; %u request%s in flight", in_flight,
 	    in_flight == 1 ? "" : "s");
@@ -726,5 +866,9 @@ http_free(void)
 	if (http)
 		evhttp_free(http);
 	http = NULL;
+	if (metrics_http)
+		evhttp_free(metrics_http);
+	metrics_http = NULL;
+	pace_free();
 	http_conn_free();
 }

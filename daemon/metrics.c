@@ -123,6 +123,13 @@ metrics_write(FILE *f)
 	counter(f, "callbackd_retention_erased_total",
 	    "Callbacks whose personal data this daemon erased.",
 	    counters[M_RETENTION_ERASED]);
+	counter(f, "callbackd_metrics_gauge_queries_total",
+	    "Readings of the queue gauges from PostgreSQL (at most one each "
+	    "few seconds, whatever the scrape rate).", counters[M_GAUGE_QUERIES]);
+	counter(f, "callbackd_http_paced_total",
+	    "Requests no valid token vouches for (GET /metrics, /healthz, a "
+	    "token not known valid or none) that waited their turn.",
+	    counters[M_PACE_DEFERRED]);
 
 	fprintf(f, "# HELP callbackd_http_connections HTTP connections open.\n"
 	    "# TYPE callbackd_http_connections gauge\ncallbackd_http_connections %u\n",

@@ -2815,12 +2815,21 @@ store_report(int breaches, int64_t from_ms, int64_t to_ms, const char *groups,
 	job_run(&r->job, report_start, report_step, report_fail);
 }
 
-/* The queue gauges of GET /metrics: rows (metric, site, topic, state, value). */
+/* The queue gauges of GET /metrics: rows (metric, site, topic, state, value).
+ * Alerts waiting: fired but not handed to syslog yet, and those a callback's
+ * plan has due (its alert_at has come) that no watchdog has written yet, as
+ * while the receiver is down; each with the time it was planned for. */
 static void
 gauges_start(struct store_job *j, PGresult *unused)
 {
 	(void)unused;
-	job_send(j, "SELECT 'depth' AS metric, site, topic, state, count(*)::float8 "
+	job_send(j, "WITH waiting AS (SELECT a.fire_at AS at FROM alerts a "
+	    "WHERE a.fired_at IS NOT NULL AND a.sent_at IS NULL AND a.void_at IS NULL "
+	    "UNION ALL SELECT x.at FROM callbacks c, LATERAL (SELECT cbd_ts((e->>1)"
+	    "::bigint) FROM jsonb_array_elements(coalesce(c.alert_warn, '[]')) e "
+	    "UNION ALL SELECT c.due_at) x(at) WHERE c.alert_at <= now() "
+	    "AND x.at >= c.alert_at AND x.at <= now()) "
+	    "SELECT 'depth' AS metric, site, topic, state, count(*)::float8 "
 	    "AS value FROM callbacks WHERE state IN ('queued', 'claimed') "
 	    "GROUP BY site, topic, state "
 	    "UNION ALL SELECT 'oldest_ready', NULL, NULL, NULL, coalesce(extract("
@@ -2831,7 +2840,11 @@ gauges_start(struct store_job *j, PGresult *unused)
 	    "count(DISTINCT a.callback_id)::float8 FROM alerts a "
 	    "JOIN callbacks c ON c.id = a.callback_id WHERE a.level = 'at_risk' "
 	    "AND a.fired_at IS NOT NULL AND c.first_attempt_at IS NULL "
-	    "AND c.state IN ('queued', 'claimed') AND c.due_at >= now()", 0, NULL);
+	    "AND c.state IN ('queued', 'claimed') AND c.due_at >= now() "
+	    "UNION ALL SELECT 'alerts_waiting', NULL, NULL, NULL, count(*)::float8 "
+	    "FROM waiting UNION ALL SELECT 'alerts_waiting_oldest', NULL, NULL, NULL, "
+	    "coalesce(extract(epoch FROM now() - min(at)), 0)::float8 FROM waiting",
+	    0, NULL);
 }
 
 void

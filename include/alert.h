@@ -17,6 +17,9 @@ int alert_init(struct event_base *);
 void alert_shutdown(void);
 /* 1 when messages can go out now. */
 int alert_ready(void);
+/* 1 while alerts are held in PostgreSQL: the receiver cannot be reached
+ * (not connected, or the last message could not be sent). */
+int alert_held(void);
 
 /* Formats one alert as an RFC 5424 message (without framing). Pure but
  * for the clock and hostname given. Returns the length, 0 if too long. */

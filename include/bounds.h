@@ -116,6 +116,22 @@
 #define CBD_ALERT_CLAIM_MS 30000
 #define CBD_WATCHDOG_MAX_SLEEP_MS 5000
 
+/* The queue gauges of GET /metrics are read from PostgreSQL at most once
+ * in this time, whatever the scrape rate: a scrape within it is answered
+ * from the last reading, and scrapes that come while a reading is out
+ * wait for it. Prometheus scrapes every 15 s or more; a flood of scrapes
+ * costs the intake no PostgreSQL time. */
+#define CBD_METRICS_GAUGE_MS 5000
+
+/* Requests no valid token vouches for (GET /metrics, /healthz, the pages,
+ * a bearer token not known valid or none) go at most this many a second,
+ * in bursts of up to CBD_PACE_BURST (pace.c); more wait their turn. A
+ * scraper every 15 s, load balancer probes and people signing in are far
+ * below it; a flood from 64 connections took 15 000 answers a second
+ * from the loop before. */
+#define CBD_PACE_PER_S 1000
+#define CBD_PACE_BURST 100
+
 /* Callbacks whose personal data one statement erases. */
 #define CBD_ERASE_BATCH 1000
 /* Open callbacks expired per statement: each is synced out of Redis. */

@@ -35,6 +35,10 @@ struct config {
 	char listen_host[64];
 	int listen_port;
 	int listen_line;           /* where the file sets it; 0: the default */
+	char metrics_host[64];     /* GET /metrics alone listens here; "" = on
+	                            * the API's address (metrics_listen) */
+	int metrics_port;
+	int metrics_line;
 	char country_code[4];
 	int64_t max_body;
 	int64_t request_timeout_ms;
@@ -89,8 +93,8 @@ struct config {
 /* Reads and checks path. On error returns -1 with "FILE:LINE: key: why"
  * (or "FILE: [section]: why" for what has no line) in err. */
 int config_load(const char *path, struct config *, char *err, size_t errlen);
-/* Whether the listen address resolves to one this host can bind: 0, or
- * -1 with "file:line: listen: ..." in err. Asks the resolver, so it is
+/* Whether the listen address (and metrics_listen) resolves to one this
+ * host can bind: 0, or -1 with "file:line: listen: ..." in err. Asks the resolver, so it is
  * for start-up and --check-config, never for a reload in the loop. */
 int config_check_listen(const struct config *, char *err, size_t errlen);
 /* The same from text in memory (name stands for the file in messages). */

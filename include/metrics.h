@@ -5,14 +5,15 @@
 
 /*
  * Counters the daemon keeps in memory for GET /metrics (Prometheus text
- * format). Gauges about the queue are read from PostgreSQL at scrape time
- * by the handler. No personal data in any label.
+ * format). Gauges about the queue are read from PostgreSQL by the
+ * handler, at most every CBD_METRICS_GAUGE_MS. No personal data in any label.
  */
 
 enum metric_counter {
 	M_ALERTS_AT_RISK, M_ALERTS_BREACHED, M_ALERTS_UNCLAIMABLE, M_PG_RECONNECTS,
 	M_REDIS_RECONNECTS, M_REBUILDS, M_HTTP_CUT_TIMEOUT, M_HTTP_CUT_LIMIT,
 	M_RETENTION_CHECKS, M_RETENTION_ERASED, M_PG_TIMEOUTS, M_REDIS_TIMEOUTS,
+	M_GAUGE_QUERIES, M_PACE_DEFERRED,
 	M_COUNTERS
 };
 

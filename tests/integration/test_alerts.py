@@ -134,6 +134,54 @@ def test_alerts_wait_while_syslog_is_down(t):
              timeout=20)
 
 
+def gauge(d, name):
+    from test_metrics import parse, value
+    return value(parse(d.req("GET", "/metrics")[3].decode()), name)
+
+
+def test_held_alerts_are_counted_and_go_out_with_their_planned_time(t):
+    """While syslog-ng is down the alerts due are counted (how many, and
+    how long the oldest has waited) and /readyz says they are held but
+    stays ready; once it is back they go out, each with the time it was
+    planned for, the warning before the breach."""
+    d, tel, _ = setup(t)
+    manager = d.token("manager")
+    wait_for("connected to syslog-ng",
+             lambda: d.req("GET", "/readyz")[2]["checks"]["alerts"] == "ok")
+    t.cluster.syslog.stop()
+    try:
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", QUICK, tel)
+        assert st == 201
+        r = wait_for("readyz says held", lambda: (lambda x: x if x[2]["checks"]["alerts"]
+                                                  == "held" else None)(d.req("GET", "/readyz")))
+        assert r[0] == 200 and r[2]["status"] == "ready", r
+        wait_for("both alerts counted as waiting",
+                 lambda: gauge(d, "callbackd_alerts_waiting") == 2, timeout=20)
+        assert gauge(d, "callbackd_alerts_waiting_oldest_seconds") > 0
+        # intake goes on
+        assert d.req("POST", "/v1/callbacks", dict(QUICK, phone="0231 9876544"), tel)[0] == 201
+    finally:
+        t.cluster.syslog.start()
+    wait_for("delivered after restart",
+             lambda: [a for a, _ in levels(t, cb["id"])] == ["at_risk", "breached"], timeout=20)
+    wait_for("none waiting", lambda: gauge(d, "callbackd_alerts_waiting") == 0, timeout=20)
+    assert gauge(d, "callbackd_alerts_waiting_oldest_seconds") == 0
+    wait_for("readyz says ok", lambda: d.req("GET", "/readyz")[2]["checks"]["alerts"] == "ok")
+    got = [a for a in d.req("GET", "/v1/alerts", token=manager)[2]["alerts"]
+           if a["callback_id"] == cb["id"]]
+    assert [a["level"] for a in got] == ["at_risk", "breached"], got
+    at_risk, breached = got
+    assert breached["planned_at"] == cb["due_at"]
+    ts = lambda x: datetime.datetime.fromisoformat(x.replace("Z", "+00:00"))  # noqa: E731
+    due, requested = ts(cb["due_at"]), ts(cb["requested_at"])
+    assert ts(at_risk["planned_at"]) == requested + (due - requested) / 2, at_risk
+    for a in got:
+        assert ts(a["sent_at"]) > ts(a["planned_at"]), a
+    # the syslog messages say when each was planned, too
+    planned = [a["sd"]["planned"] for a in alerts_for(t, cb["id"])]
+    assert planned == [at_risk["planned_at"], breached["planned_at"]], planned
+
+
 def test_no_personal_data_in_any_log(t):
     d, tel, agent = setup(t)
     body = dict(QUICK, phone="0231 7654329", name="Erika Mustermann",
@@ -189,7 +237,7 @@ def test_webhook_gets_each_alert_once_with_retries(t):
         mine = [g for g in got if g["callback_id"] == cb["id"]]
         assert sorted(g["level"] for g in mine) == ["at_risk", "breached"]
         assert all(set(g) == {"id", "callback_id", "level", "threshold", "site", "topic",
-                              "due_at", "fired_at"} for g in mine)
+                              "due_at", "planned_at", "fired_at"} for g in mine)
         assert refusals[0] == 0
         wait_for("recorded", lambda: t.scalar(
             f"SELECT count(*) FROM alerts WHERE callback_id = '{cb['id']}' "

@@ -136,3 +136,18 @@ def test_check_config_refuses_a_listen_host_that_does_not_resolve(t):
         assert out.returncode == 1, out
         assert f"{path}:{line}: listen: cannot resolve 'no-such-host.invalid'" in out.stderr, \
             out.stderr
+
+
+def test_check_config_refuses_a_metrics_listen_it_cannot_use(t):
+    """metrics_listen is host:port like listen, and not listen itself."""
+    d = t.daemon(start=False)
+    listen = next(x for x in conf(d).split("\n") if x.startswith("listen ="))
+    for value, why in (("9464", "metrics_listen: '9464' is not host:port"),
+                       (listen.split(" = ")[1], "metrics_listen: the same address as listen")):
+        text = conf(d).replace("[daemon]\n", f"[daemon]\nmetrics_listen = {value}\n")
+        path = os.path.join(d.dir, "check.ini")
+        with open(path, "w") as f:
+            f.write(text)
+        out = subprocess.run([harness.CALLBACKD, "-c", path, "--check-config"],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 1 and f"{path}:2: {why}" in out.stderr, out.stderr

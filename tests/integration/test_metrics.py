@@ -1,6 +1,7 @@
 """GET /metrics after a known sequence of requests, read by a strict parser
 of the Prometheus text format (0.0.4)."""
 
+import json
 import re
 
 from harness import wait_for
@@ -81,3 +82,168 @@ def test_metrics_after_known_requests(t):
         parse(d.req("GET", "/metrics")[3].decode()), "callbackd_queue_rebuilds_total") >= 1)
     assert value(s, "callbackd_oldest_ready_age_seconds") >= 0
     assert "6660001" not in text and "6660002" not in text
+
+
+SITES = ("dortmund", "soest")
+TOPICS = ("housing_approval", "benefits", "general", "quick")
+
+
+def test_queue_depth_has_every_configured_site_topic_and_state(t):
+    """A site with nothing waiting shows 0, not "no data": every configured
+    site, topic and open state is a series, also at zero."""
+    d = t.daemon()
+    tel = d.token("telephony")
+    assert d.req("POST", "/v1/callbacks", {"phone": "0231 6660011", "topic": "general",
+                                           "site": "dortmund"}, tel)[0] == 201
+    s = parse(d.req("GET", "/metrics")[3].decode())
+    depth = {tuple(sorted(dict(k[1]).items())): v for k, v in s.items()
+             if k[0] == "callbackd_queue_depth"}
+    want = {tuple(sorted({"site": site, "topic": topic, "state": state}.items()))
+            for site in SITES for topic in TOPICS for state in ("queued", "claimed")}
+    assert set(depth) == want, sorted(set(depth) ^ want)
+    assert value(s, "callbackd_queue_depth", site="dortmund", topic="general",
+                 state="queued") == 1
+    assert sum(depth.values()) == 1
+
+
+def test_metrics_and_bad_token_floods_do_not_starve_intake(t):
+    """Anonymous requests cost intake nothing it needs: while threads flood
+    GET /metrics and random bearer tokens, every intake is answered 201,
+    and the gauges behind /metrics are read from PostgreSQL a few times,
+    not once a scrape."""
+    import http.client
+    import secrets
+    import threading
+    import time
+
+    d = t.daemon()
+    tel = d.token("telephony")
+    results = {"intake": [], "metrics": [], "token": []}
+    lock = threading.Lock()
+
+    def keep(kind, st):
+        with lock:
+            results[kind].append(st)
+
+    def conn():
+        return http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
+
+    def intake(n):
+        c = conn()
+        for i in range(40):
+            body = json.dumps({"phone": f"0231 77{n:02d}{i:03d}", "topic": "general",
+                               "site": "soest"})
+            c.request("POST", "/v1/callbacks", body=body, headers={
+                "Content-Type": "application/json", "Authorization": f"Bearer {tel}"})
+            r = c.getresponse()
+            r.read()
+            keep("intake", r.status)
+        c.close()
+
+    def scrape():
+        c = conn()
+        for _ in range(60):
+            c.request("GET", "/metrics")
+            r = c.getresponse()
+            r.read()
+            keep("metrics", r.status)
+        c.close()
+
+    def bad_token(n):
+        c = conn()
+        for _ in range(60):
+            # a random token of our shape, or none at all
+            c.request("GET", "/v1/session", headers={
+                "Authorization": "Bearer cbd_" + secrets.token_hex(32)} if n % 2 else {})
+            r = c.getresponse()
+            r.read()
+            keep("token", r.status)
+        c.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=intake, args=(n,)) for n in range(4)] + \
+        [threading.Thread(target=scrape) for _ in range(6)] + \
+        [threading.Thread(target=bad_token, args=(n,)) for n in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    elapsed = time.monotonic() - started
+    assert results["intake"] == [201] * 160, sorted(set(results["intake"]))
+    assert results["metrics"] == [200] * 360, sorted(set(results["metrics"]))
+    assert results["token"] == [401] * 360, sorted(set(results["token"]))
+    assert t.scalar("SELECT count(*) FROM callbacks WHERE site = 'soest'") == "160"
+    queries = value(parse(d.req("GET", "/metrics")[3].decode()),
+                    "callbackd_metrics_gauge_queries_total")
+    # the first scrapes came together with nothing read yet: they shared one
+    # reading; then one reading per 5 s at most, whatever the scrape rate
+    # (and perhaps one more for the scrape just now)
+    assert 1 <= queries <= 2 + elapsed / 5, (queries, elapsed)
+
+
+def metrics_listen_daemon(t):
+    """A daemon with /metrics on a port of its own."""
+    from harness import free_port
+
+    d = t.daemon(start=False)
+    port = free_port()
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("[daemon]\n", f"[daemon]\nmetrics_listen = 127.0.0.1:{port}\n"))
+    d.start()
+    return d, port
+
+
+def on_port(port, method, path, headers=None):
+    import http.client
+
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    try:
+        c.request(method, path, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+def test_metrics_listen_serves_metrics_there_and_not_on_the_api_port(t):
+    d, port = metrics_listen_daemon(t)
+    st, h, raw = on_port(port, "GET", "/metrics")
+    assert st == 200 and h["content-type"].startswith("text/plain; version=0.0.4")
+    s = parse(raw.decode())
+    assert value(s, "callbackd_up", server="postgres") == 1
+    st, h, raw = on_port(port, "HEAD", "/metrics")
+    assert st == 200 and raw == b"" and int(h["content-length"]) > 0
+    st, h, raw = on_port(port, "POST", "/metrics")
+    assert st == 405 and h["allow"] == "GET, HEAD, OPTIONS", (st, h)
+    assert json.loads(raw)["error"]["code"] == "method_not_allowed"
+    assert on_port(port, "GET", "/v1/callbacks")[0] == 404
+    assert on_port(port, "GET", "/readyz")[0] == 404
+    # the API port keeps /healthz and /readyz, and has no /metrics
+    st, _, err, _ = d.req("GET", "/metrics")
+    assert st == 404 and err["error"]["code"] == "not_found"
+    assert d.req("GET", "/healthz")[0] == 200 and d.req("GET", "/readyz")[0] == 200
+
+
+def test_paced_requests_whose_clients_left_are_let_go(t):
+    """Scrapes and unknown tokens beyond the pace wait their turn; a
+    client that hangs up meanwhile leaves nothing behind, and the daemon
+    answers the next ones and stops cleanly."""
+    import secrets
+    import socket
+
+    d = t.daemon()
+    tel = d.token("telephony")
+    for i in range(300):
+        with socket.create_connection(("127.0.0.1", d.port), timeout=5) as s:
+            if i % 2:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            else:
+                s.sendall(b"GET /v1/session HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cbd_"
+                          + secrets.token_hex(32).encode() + b"\r\n\r\n")
+    assert d.req("GET", "/metrics")[0] == 200
+    assert d.req("POST", "/v1/callbacks", {"phone": "0231 6660021", "topic": "general",
+                                           "site": "dortmund"}, tel)[0] == 201
+    # every one of them was let go: nothing is in flight any more
+    assert d.stop() == 0

@@ -107,7 +107,7 @@ def test_readyz_says_why_without_saying_where(t):
         st, _, r, raw = wait_for("not ready", lambda: (lambda x: x if x[0] == 503 else None)(
             d.req("GET", "/readyz")))
         assert r["checks"] == {"postgres": "unreachable", "redis": "ok",
-                               "schema": "unknown"}, r
+                               "schema": "unknown", "alerts": "ok"}, r
         for word in ("127.0.0.1", str(t.pg.port), "connection", "server", "postgres:"):
             assert word not in raw.decode(), word
     finally:
