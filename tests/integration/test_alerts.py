@@ -144,7 +144,7 @@ def test_held_alerts_are_counted_and_go_out_with_their_planned_time(t):
     how long the oldest has waited) and /readyz says they are held but
     stays ready; once it is back they go out, each with the time it was
     planned for, the warning before the breach."""
-    d, tel, _ = setup(t)
+    d, _, tel = setup(t)  # the agent: the whole record comes back
     manager = d.token("manager")
     wait_for("connected to syslog-ng",
              lambda: d.req("GET", "/readyz")[2]["checks"]["alerts"] == "ok")
