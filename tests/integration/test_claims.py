@@ -330,7 +330,7 @@ def test_same_deadline_urgent_first(t):
     assert w.claim("anna")[2]["callback"]["id"] == urgent["id"]
 
 
-def test_cancel(t):
+def test_cancel_takes_a_queued_or_claimed_callback_out_of_the_queue_once(t):
     w = World(t)
     w.caseworker("anna")
     a = w.create()

@@ -84,6 +84,7 @@ class Load:
 
     def run(self, fault):
         self.phase += 1
+        self.acked_before = len(self.acked)
         threads = [threading.Thread(target=self.create, args=(i,)) for i in range(WORKERS)]
         threads += [threading.Thread(target=self.claim, args=(i,)) for i in range(CLAIMERS)]
         for th in threads:
@@ -111,6 +112,9 @@ def check(t, load, name):
     print(f"     {name}: sent {load.sent}, acknowledged {len(load.acked)}, found {found}, "
           f"duplicates {dups}, lost {lost}, completed {len(load.completed)}, "
           f"completed twice {twice}, no answer {load.no_answer}, statuses {load.statuses}")
+    # a phase in which nothing was acknowledged would prove nothing
+    assert len(load.acked) > load.acked_before, (name, "no intake acknowledged")
+    assert load.completed, (name, "no callback completed")
     assert lost == 0 and dups == 0 and twice == 0
     assert len(load.completed) == len(set(load.completed))
     bad = {s: n for s, n in load.statuses.items() if s >= 500 and s != 503}

@@ -55,9 +55,9 @@ def test_pages_are_served_with_type_etag_and_policy(t):
     # the API's unknown paths answer JSON, not a page
     st, h, body = raw_get(d, "/v1/nothing")
     assert st == 404 and h["content-type"] == "application/json"
-    # POST to a page is not allowed
-    st, _, _, _ = d.req("POST", "/index.html", {"x": 1})
-    assert st in (404, 405)
+    # POST to a page is not allowed, and says what is
+    st, h, _, _ = d.req("POST", "/index.html", {"x": 1})
+    assert st == 405 and h["allow"] == "GET, HEAD, OPTIONS", (st, h)
 
 
 def test_no_www_directory_means_no_pages(t):
