@@ -10,11 +10,8 @@
 #include "bounds.h"
 #include "cache.h"
 #include "timefmt.h"
-
 #include "store.h"
 #include "store_job.h"
-
-/* ---- caseworkers ---------------------------------------------------- */
 
 #define CW_COLS "w.id, w.site, array_to_string(w.topics, ','), " \
 	"array_to_string(w.languages, ','), w.active"
@@ -51,128 +48,68 @@ row_to_caseworker(const PGresult *res, int row, struct caseworker *w)
 	    sizeof(w->languages[0]), CBD_CASEWORKER_LANGUAGES_MAX);
 	w->active = PQgetvalue(res, row, 4)[0] == 't';
 }
-struct cw_job {
-	struct store_job job;
-	const char *sql;
-	int nparams;
-	char params[8][1200];
-	int null_mask;
-	store_caseworkers_fn *fn;
-	store_cw_saved_fn *saved; /* a save: fn is NULL */
-	void *arg;
-};
 
 static void
-cw_start(struct store_job *j, PGresult *unused)
+list_answer(struct query_job *q, enum store_status st, const PGresult *res)
 {
-	struct cw_job *c = (struct cw_job *)j;
-	const char *p[8];
-	int i;
-
-	(void)unused;
-	for (i = 0; i < c->nparams; i++)
-		p[i] = c->null_mask & (1 << i) ? NULL : c->params[i];
-	job_send(j, c->sql, c->nparams, p);
-}
-
-static void
-cw_step(struct store_job *j, PGresult *res)
-{
-	struct cw_job *c = (struct cw_job *)j;
 	struct caseworker *list = NULL;
 	int i, n;
 
-	if (res_failed(res, PGRES_TUPLES_OK, "caseworkers")) {
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-		/* a CHECK that the caller's validation should have caught */
-		c->fn(c->arg, state && !strncmp(state, "23", 2) ? STORE_NOT_FOUND :
-		    STORE_FAILED, NULL, 0);
-	} else {
-		n = PQntuples(res);
-		if (n > 0 && !(list = calloc((size_t)n, sizeof(*list)))) {
-			c->fn(c->arg, STORE_UNAVAILABLE, NULL, 0);
-		} else {
-			for (i = 0; i < n; i++)
-				row_to_caseworker(res, i, &list[i]);
-			c->fn(c->arg, STORE_OK, list, (size_t)n);
-			free(list);
-		}
+	if (st != STORE_OK) {
+		q->done.caseworkers(q->arg, st, NULL, 0);
+		return;
 	}
-	c->fn = NULL;
-	job_done(j);
+	n = PQntuples(res);
+	if (n > 0 && !(list = calloc((size_t)n, sizeof(*list)))) {
+		q->done.caseworkers(q->arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		row_to_caseworker(res, i, &list[i]);
+	q->done.caseworkers(q->arg, STORE_OK, list, (size_t)n);
+	free(list);
 }
 
-static void
-cw_fail(struct store_job *j, enum store_status st)
+void
+store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
 {
-	struct cw_job *c = (struct cw_job *)j;
+	struct query_job *q = query_new(sizeof(*q), "SELECT " CW_COLS " FROM "
+	    "caseworkers w WHERE $1::text IS NULL OR w.id = $1 ORDER BY w.id",
+	    "caseworkers", list_answer, (union store_done){ .caseworkers = fn },
+	    arg);
 
-	if (c->fn)
-		c->fn(c->arg, st, NULL, 0);
-	if (c->saved)
-		c->saved(c->arg, st, NULL, 0, NULL, 0);
+	if (!q)
+		return;
+	/* a CHECK that the caller's validation should have caught */
+	q->not_found_state = "23";
+	query_param(q, id);
+	query_submit(q);
 }
 
 /* Rows: the caseworker (CW_COLS), then CB_COLS of one released callback
  * per row, all NULL when none was. */
 static void
-cw_saved_step(struct store_job *j, PGresult *res)
+saved_answer(struct query_job *q, enum store_status st, const PGresult *res)
 {
-	struct cw_job *c = (struct cw_job *)j;
 	struct caseworker w;
 	struct callback *rel = NULL;
 	size_t nrel = 0;
 	int i, n;
 
-	if (res_failed(res, PGRES_TUPLES_OK, "save caseworker")) {
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-		/* a CHECK that the caller's validation should have caught */
-		c->saved(c->arg, state && !strncmp(state, "23", 2) ?
-		    STORE_NOT_FOUND : STORE_FAILED, NULL, 0, NULL, 0);
+	if (st != STORE_OK) {
+		q->done.cw_saved(q->arg, st, NULL, 0, NULL, 0);
 	} else if ((n = PQntuples(res)) == 0) {
-		c->saved(c->arg, STORE_OK, NULL, 0, NULL, 0);
+		q->done.cw_saved(q->arg, STORE_OK, NULL, 0, NULL, 0);
 	} else if (!(rel = calloc((size_t)n, sizeof(*rel)))) {
-		c->saved(c->arg, STORE_UNAVAILABLE, NULL, 0, NULL, 0);
+		q->done.cw_saved(q->arg, STORE_UNAVAILABLE, NULL, 0, NULL, 0);
 	} else {
 		row_to_caseworker(res, 0, &w);
 		for (i = 0; i < n; i++)
 			if (!PQgetisnull(res, i, 5))
 				row_to_callback(res, i, 5, &rel[nrel++]);
-		c->saved(c->arg, STORE_OK, &w, 1, rel, nrel);
+		q->done.cw_saved(q->arg, STORE_OK, &w, 1, rel, nrel);
 	}
 	free(rel);
-	c->saved = NULL;
-	job_done(j);
-}
-
-static struct cw_job *
-cw_new(const char *sql, store_caseworkers_fn *fn, void *arg)
-{
-	struct cw_job *c = calloc(1, sizeof(*c));
-
-	if (!c) {
-		fn(arg, STORE_UNAVAILABLE, NULL, 0);
-		return NULL;
-	}
-	c->sql = sql;
-	c->fn = fn;
-	c->arg = arg;
-	return c;
-}
-
-static void
-cw_profile_params(struct cw_job *c, const struct caseworker *w)
-{
-	snprintf(c->params[0], sizeof(c->params[0]), "%s", w->id);
-	snprintf(c->params[1], sizeof(c->params[1]), "%s", w->site);
-	array_literal(c->params[2], sizeof(c->params[2]), w->topics[0],
-	    sizeof(w->topics[0]), w->ntopics);
-	array_literal(c->params[3], sizeof(c->params[3]), w->languages[0],
-	    sizeof(w->languages[0]), w->nlanguages);
-	snprintf(c->params[4], sizeof(c->params[4]), "%s", w->active ? "t" : "f");
-	c->nparams = 5;
 }
 
 /*
@@ -240,38 +177,32 @@ void
 store_caseworker_save(const struct caseworker *w, int create,
     const char *actor, const char *event, store_cw_saved_fn *fn, void *arg)
 {
-	struct cw_job *c;
+	struct query_job *q;
+	/* as the profile has always been sent: a literal longer than this
+	 * is cut short, and PostgreSQL refuses it */
+	char topics[1200], langs[1200];
 
 	cache_clear(&profiles);
 	profiles_gen++;
-	if (!(c = calloc(1, sizeof(*c)))) {
-		fn(arg, STORE_UNAVAILABLE, NULL, 0, NULL, 0);
-		return;
-	}
-	c->sql = "SELECT " CW_COLS ", " CB_COLS " FROM cbd_caseworker_save("
+	if (!(q = query_new(sizeof(*q), "SELECT " CW_COLS ", " CB_COLS " FROM cbd_caseworker_save("
 	    "$6::boolean, $1, $2, $3::text[], $4::text[], $5::boolean, $7, $8) s "
 	    "CROSS JOIN LATERAL (SELECT (s.w).*) w "
-	    "LEFT JOIN LATERAL unnest(s.released) c ON true ORDER BY c.id";
-	c->saved = fn;
-	c->arg = arg;
-	cw_profile_params(c, w);
-	snprintf(c->params[5], sizeof(c->params[5]), "%s", create ? "t" : "f");
-	snprintf(c->params[6], sizeof(c->params[6]), "%s", actor);
-	snprintf(c->params[7], sizeof(c->params[7]), "%s", event);
-	c->nparams = 8;
-	job_run(&c->job, cw_start, cw_saved_step, cw_fail);
-}
-
-void
-store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
-{
-	struct cw_job *c = cw_new("SELECT " CW_COLS " FROM caseworkers w "
-	    "WHERE $1::text IS NULL OR w.id = $1 ORDER BY w.id", fn, arg);
-
-	if (!c)
+	    "LEFT JOIN LATERAL unnest(s.released) c ON true ORDER BY c.id", "save caseworker",
+	    saved_answer, (union store_done){ .cw_saved = fn }, arg)))
 		return;
-	snprintf(c->params[0], sizeof(c->params[0]), "%s", id ? id : "");
-	c->null_mask = id ? 0 : 1;
-	c->nparams = 1;
-	job_run(&c->job, cw_start, cw_step, cw_fail);
+	/* a CHECK that the caller's validation should have caught */
+	q->not_found_state = "23";
+	array_literal(topics, sizeof(topics), w->topics[0], sizeof(w->topics[0]),
+	    w->ntopics);
+	array_literal(langs, sizeof(langs), w->languages[0],
+	    sizeof(w->languages[0]), w->nlanguages);
+	query_param(q, w->id);
+	query_param(q, w->site);
+	query_param(q, topics);
+	query_param(q, langs);
+	query_param_bool(q, w->active);
+	query_param_bool(q, create);
+	query_param(q, actor);
+	query_param(q, event);
+	query_submit(q);
 }

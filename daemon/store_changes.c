@@ -27,42 +27,15 @@
  * ascending id order; when a group fails, each of its changes runs again
  * on its own.
  */
-#define CHANGE_PARAMS_MAX 12
-
 static struct group_kind claims;
 
 struct change_job {
-	struct store_job job;
-	const char *sql;
-	int nparams;
-	char *params[CHANGE_PARAMS_MAX];
+	struct query_job q;
 	int has_verdict;
 	/* grouped: the names its parameters have in the group statement */
 	const char *const *names;
 	struct group_item gi;
-	store_change_fn *fn;
-	void *arg;
 };
-
-static void
-change_free(struct store_job *j)
-{
-	struct change_job *c = (struct change_job *)j;
-	int i;
-
-	for (i = 0; i < c->nparams; i++)
-		free(c->params[i]);
-	free(c);
-}
-
-static void
-change_start(struct store_job *j, PGresult *unused)
-{
-	struct change_job *c = (struct change_job *)j;
-
-	(void)unused;
-	job_send_prepared(j, c->sql, c->nparams, (const char *const *)c->params);
-}
 
 /* Answers a change from row k of res, whose verdict or CB_COLS start at
  * column first; no res: the change found nothing to change. */
@@ -71,68 +44,52 @@ change_answer(struct change_job *c, const PGresult *res, int k, int first)
 {
 	struct callback cb;
 	const char *verdict = "ok";
+	store_change_fn *fn = c->q.done.change;
 
+	c->q.answered = 1;
 	if (!res || (c->has_verdict &&
 	    !strcmp(PQgetvalue(res, k, first), "not_found"))) {
-		c->fn(c->arg, STORE_NOT_FOUND, NULL, NULL);
+		fn(c->q.arg, STORE_NOT_FOUND, NULL, NULL);
 	} else {
 		if (c->has_verdict)
 			verdict = PQgetvalue(res, k, first);
 		row_to_callback(res, k, first + c->has_verdict, &cb);
-		c->fn(c->arg, STORE_OK, verdict, &cb);
+		fn(c->q.arg, STORE_OK, verdict, &cb);
 	}
-	c->fn = NULL;
 }
 
 static void
-change_step(struct store_job *j, PGresult *res)
+change_alone_answer(struct query_job *q, enum store_status st,
+    const PGresult *res)
 {
-	struct change_job *c = (struct change_job *)j;
-
-	if (res_failed(res, PGRES_TUPLES_OK, "change callback")) {
-		c->fn(c->arg, STORE_FAILED, NULL, NULL);
-		c->fn = NULL;
-	} else {
-		change_answer(c, PQntuples(res) ? res : NULL, 0, 0);
-	}
-	job_done(j);
-}
-
-static void
-change_fail(struct store_job *j, enum store_status st)
-{
-	struct change_job *c = (struct change_job *)j;
-
-	if (c->fn)
-		c->fn(c->arg, st, NULL, NULL);
+	if (st != STORE_OK)
+		q->done.change(q->arg, st, NULL, NULL);
+	else
+		change_answer((struct change_job *)q, PQntuples(res) ? res : NULL,
+		    0, 0);
 }
 
 static struct change_job *
 change_new(const char *sql, int has_verdict, int n, const char *const *params,
     store_change_fn *fn, void *arg)
 {
-	struct change_job *c = calloc(1, sizeof(*c));
+	struct query_job *q = query_new(sizeof(struct change_job), sql,
+	    "change callback", change_alone_answer,
+	    (union store_done){ .change = fn }, arg);
 	int i;
 
-	if (!c || n > CHANGE_PARAMS_MAX)
-		goto fail;
-	c->sql = sql;
-	c->has_verdict = has_verdict;
-	c->fn = fn;
-	c->arg = arg;
-	for (i = 0; i < n; i++, c->nparams++)
-		if (params[i] && !(c->params[i] = strdup(params[i])))
-			goto fail;
-	c->job.start = change_start;
-	c->job.step = change_step;
-	c->job.fail = change_fail;
-	c->job.destroy = change_free;
-	return c;
-fail:
-	if (c)
-		change_free(&c->job);
-	fn(arg, STORE_UNAVAILABLE, NULL, NULL);
-	return NULL;
+	if (!q)
+		return NULL;
+	q->prepared = 1;
+	for (i = 0; i < n; i++)
+		query_param(q, params[i]);
+	if (q->oom) {
+		query_answer(q, STORE_UNAVAILABLE, NULL);
+		query_free(&q->job);
+		return NULL;
+	}
+	((struct change_job *)q)->has_verdict = has_verdict;
+	return (struct change_job *)q;
 }
 
 static void
@@ -142,7 +99,7 @@ change_run(const char *sql, int has_verdict, int n, const char *const *params,
 	struct change_job *c = change_new(sql, has_verdict, n, params, fn, arg);
 
 	if (c)
-		job_submit(&c->job);
+		job_submit(&c->q.job);
 }
 
 /* The parameters as a JSON object, each a string or null: the group
@@ -154,9 +111,9 @@ change_item_json(struct group_item *it)
 	json_t *o = json_object();
 	int i;
 
-	for (i = 0; o && i < c->nparams; i++)
-		if (json_object_set_new(o, c->names[i], c->params[i] ?
-		    json_string(c->params[i]) : json_null()) == -1) {
+	for (i = 0; o && i < c->q.nparams; i++)
+		if (json_object_set_new(o, c->names[i], c->q.params[i] ?
+		    json_string(c->q.params[i]) : json_null()) == -1) {
 			json_decref(o);
 			return NULL;
 		}
@@ -170,7 +127,7 @@ change_item_answer(struct group_item *it, const PGresult *res, int k)
 	struct change_job *c = ITEM_OF(it, struct change_job);
 
 	change_answer(c, res, k, 1);
-	change_free(&c->job);
+	query_free(&c->q.job);
 }
 
 static void
@@ -178,14 +135,14 @@ change_item_fail(struct group_item *it, enum store_status st)
 {
 	struct change_job *c = ITEM_OF(it, struct change_job);
 
-	change_fail(&c->job, st);
-	change_free(&c->job);
+	query_answer(&c->q, st, NULL);
+	query_free(&c->q.job);
 }
 
 static void
 change_item_alone(struct group_item *it)
 {
-	job_submit(&ITEM_OF(it, struct change_job)->job);
+	job_submit(&ITEM_OF(it, struct change_job)->q.job);
 }
 
 /* Queues a change for the next group of its kind: sql and params run it
@@ -201,12 +158,12 @@ change_group(struct group_kind *k, const char *sql, int has_verdict,
 	if (!(c = change_new(sql, has_verdict, n, params, fn, arg)))
 		return;
 	c->names = names;
-	c->gi.order = c->params[0];
+	c->gi.order = c->q.params[0];
 	if (k == &claims)
 		c->gi.client = arg;
 	if (group_add(k, &c->gi) == -1) {
-		change_fail(&c->job, STORE_UNAVAILABLE);
-		change_free(&c->job);
+		query_answer(&c->q, STORE_UNAVAILABLE, NULL);
+		query_free(&c->q.job);
 	}
 }
 

@@ -123,30 +123,81 @@ struct group_kind {
  * is full (the caller answers). */
 int group_add(struct group_kind *, struct group_item *);
 
-/* ---- jobs shared by two families ------------------------------------- */
+/* ---- one statement, answered once (store_query.c) ---------------------- */
 
-/* A page of callbacks (store_callbacks.c), also for store_expire. */
-struct list_job {
+/*
+ * The skeleton of every job that is one statement: its parameters are
+ * copied as they are added (the caller may pass stack buffers), and its
+ * answer function is called exactly once, with STORE_OK and the result,
+ * or with a failure and no result (the statement failed, no connection,
+ * out of time or of memory). The caller's completion is in done.
+ */
+union store_done {
+	store_token_fn *token;
+	store_callback_fn *callback;
+	store_page_fn *page;
+	store_change_fn *change;
+	store_caseworkers_fn *caseworkers;
+	store_cw_saved_fn *cw_saved;
+	store_alerts_fn *alerts;
+	store_next_fn *next;
+	store_table_fn *table;
+	store_count_fn *count;
+	store_tokens_fn *tokens;
+	store_access_fn *access;
+};
+
+#define QUERY_PARAMS_MAX 12
+
+struct query_job;
+typedef void query_answer_fn(struct query_job *, enum store_status,
+    const PGresult *);
+
+struct query_job {
 	struct store_job job;
-	char params[11][160];
-	char *array; /* '{id,...}' for store_callbacks_by_id */
-	char *topics, *languages; /* '{a,b}': whose routing they must match */
-	int null_mask;
-	store_page_fn *fn;
+	const char *sql;
+	const char *what;    /* for the log: "read callbacks" */
+	int prepared;        /* sql is run often: prepared per connection */
+	ExecStatusType want; /* PGRES_TUPLES_OK unless set */
+	/* a SQLSTATE (prefix) that answers STORE_NOT_FOUND, not STORE_FAILED */
+	const char *not_found_state;
+	int nparams;
+	char *params[QUERY_PARAMS_MAX];
+	int oom;             /* a parameter could not be copied */
+	int answered;
+	query_answer_fn *answer;
+	union store_done done;
 	void *arg;
 };
-void list_step(struct store_job *, PGresult *);
-void list_fail(struct store_job *, enum store_status);
 
-/* A table (store_reports.c), also for the checks of store_unclaimable.c. */
-struct report_job {
-	struct store_job job;
-	int breaches;
-	char from[24], to[24], groups[128], tz[64];
-	store_table_fn *fn;
-	void *arg;
-};
-void report_step(struct store_job *, PGresult *);
-void report_fail(struct store_job *, enum store_status);
+/* A job of size bytes (a struct that begins with a query_job). When out
+ * of memory, answer gets STORE_UNAVAILABLE before this returns NULL. */
+struct query_job *query_new(size_t size, const char *sql, const char *what,
+    query_answer_fn *, union store_done, void *arg);
+/* Parameters in order: a string (NULL: SQL NULL), a string or NULL when
+ * empty, a number, a time (NULL for CBD_NO_TIME), a boolean, and a string
+ * the job frees (NULL: out of memory). */
+void query_param(struct query_job *, const char *);
+void query_param_opt(struct query_job *, const char *);
+void query_param_int(struct query_job *, int64_t);
+void query_param_time(struct query_job *, int64_t ms);
+void query_param_bool(struct query_job *, int);
+void query_param_take(struct query_job *, char *);
+/* Queues the job, or answers STORE_UNAVAILABLE when a parameter failed. */
+void query_submit(struct query_job *);
+/* Answers the job now (once), as its statement would. */
+void query_answer(struct query_job *, enum store_status, const PGresult *);
+/* The job's steps, for a job that also runs otherwise (a group's item). */
+void query_init(struct query_job *);
+void query_free(struct store_job *);
+
+/* Jobs whose answer is a page of callbacks (CB_COLS), or a table. */
+struct query_job *page_new(const char *sql, const char *what, store_page_fn *,
+    void *arg);
+struct query_job *table_new(const char *sql, store_table_fn *, void *arg);
+/* Jobs whose answer is a count: the first column of the first row, or 1
+ * when the statement returns no rows. */
+struct query_job *count_new(const char *sql, const char *what, store_count_fn *,
+    void *arg);
 
 #endif

@@ -10,58 +10,17 @@
 
 #include "bounds.h"
 #include "config.h"
-
 #include "store.h"
 #include "store_job.h"
-
-/* ---- callbacks nobody may claim, topics and sites in use ---------------- */
-
-static void
-unclaimable_start(struct store_job *j, PGresult *unused)
-{
-	(void)unused;
-	job_send(j, "SELECT site, topic, unclaimable, alerts "
-	    "FROM cbd_unclaimable_check()", 0, NULL);
-}
 
 void
 store_unclaimable_check(store_table_fn *fn, void *arg)
 {
-	struct report_job *r = calloc(1, sizeof(*r));
+	struct query_job *q = table_new("SELECT site, topic, unclaimable, alerts "
+	    "FROM cbd_unclaimable_check()", fn, arg);
 
-	if (!r) {
-		fn(arg, STORE_UNAVAILABLE, NULL);
-		return;
-	}
-	r->fn = fn;
-	r->arg = arg;
-	job_run(&r->job, unclaimable_start, report_step, report_fail);
-}
-
-struct outside_job {
-	struct report_job r; /* first: report_step reads it */
-	char *names[2];      /* '{topic,...}', '{site,...}' */
-};
-
-static void
-outside_start(struct store_job *j, PGresult *unused)
-{
-	struct outside_job *o = (struct outside_job *)j;
-	const char *p[2] = { o->names[0], o->names[1] };
-
-	(void)unused;
-	job_send(j, "SELECT kind, name, open FROM cbd_open_outside($1::text[], "
-	    "$2::text[]) ORDER BY kind DESC, name", 2, p);
-}
-
-static void
-outside_free(struct store_job *j)
-{
-	struct outside_job *o = (struct outside_job *)j;
-
-	free(o->names[0]);
-	free(o->names[1]);
-	free(o);
+	if (q)
+		query_submit(q);
 }
 
 /* '{a,b}' of n names of stride bytes: identifiers, no quoting needed. */
@@ -85,23 +44,15 @@ names_literal(const char *first, size_t stride, size_t n)
 void
 store_open_outside(const struct config *c, store_table_fn *fn, void *arg)
 {
-	struct outside_job *o = calloc(1, sizeof(*o));
+	struct query_job *q = table_new("SELECT kind, name, open FROM "
+	    "cbd_open_outside($1::text[], $2::text[]) ORDER BY kind DESC, name",
+	    fn, arg);
 
-	if (!o || !(o->names[0] = names_literal(c->ntopics ? c->topics[0].name :
-	    "", sizeof(c->topics[0]), c->ntopics)) ||
-	    !(o->names[1] = names_literal(c->nsites ? c->sites[0].name : "",
-	    sizeof(c->sites[0]), c->nsites))) {
-		if (o)
-			free(o->names[0]);
-		free(o);
-		fn(arg, STORE_UNAVAILABLE, NULL);
+	if (!q)
 		return;
-	}
-	o->r.fn = fn;
-	o->r.arg = arg;
-	o->r.job.start = outside_start;
-	o->r.job.step = report_step;
-	o->r.job.fail = report_fail;
-	o->r.job.destroy = outside_free;
-	job_submit(&o->r.job);
+	query_param_take(q, names_literal(c->ntopics ? c->topics[0].name : "",
+	    sizeof(c->topics[0]), c->ntopics));
+	query_param_take(q, names_literal(c->nsites ? c->sites[0].name : "",
+	    sizeof(c->sites[0]), c->nsites));
+	query_submit(q);
 }
