@@ -1,11 +1,11 @@
 /*
  * store_conn.c owns PostgreSQL at run time: a small pool of non-blocking
  * libpq connections driven by the event loop, reconnection with back-off,
- * the schema check, statement deadlines, prepared statements, and the
- * queue of jobs waiting for a connection. It runs no statement of its own
- * beyond the schema check and ROLLBACK: the SQL of each resource is in its
- * store_*.c. It never blocks the loop and never logs the DETAIL of an
- * error, which may hold personal data.
+ * the schema check, the deadline of what a connection waits for, and
+ * handing idle connections to waiting jobs (store_jobs.c). It runs no
+ * statement of its own beyond the schema check and ROLLBACK: the SQL of
+ * each resource is in its store_*.c. It never blocks the loop and never
+ * logs the DETAIL of an error, which may hold personal data.
  *
  * A job owns one connection from its first statement to its last, so a job
  * may be a transaction. When a job ends with its transaction still open
@@ -26,44 +26,10 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_conn.h"
 #include "store_job.h"
 #include "timefmt.h"
 
-enum conn_state {
-	CONN_DOWN,       /* waiting for the retry timer */
-	CONN_CONNECTING, /* PQconnectPoll in progress */
-	CONN_CHECKING,   /* reading the schema version */
-	CONN_IDLE,
-	CONN_BUSY,       /* running a job */
-	CONN_ROLLBACK    /* ending a transaction a job left open */
-};
-
-#define PREPARED_MAX 32
-#define PREPARED_PARAMS_MAX 24
-
-struct pgconn {
-	int idx;
-	enum conn_state state;
-	PGconn *pg;
-	struct event *ev_read;
-	struct event *ev_write;
-	struct event *ev_retry;
-	struct event *ev_deadline; /* armed while a statement is out */
-	int64_t backoff_ms;
-	struct store_job *job;
-	PGresult *pending; /* the first result of the statement in flight */
-	/* hot statements prepared on this connection, by their text (string
-	 * literals: the pointer is the key), named "cbdN" by index */
-	const char *prepared[PREPARED_MAX];
-	int nprepared;
-	/* a statement's first use waits for its PREPARE: what to run then */
-	int preparing;
-	int exec_n;
-	char *exec_params[PREPARED_PARAMS_MAX];
-};
-
-static TAILQ_HEAD(, store_job) waiting = TAILQ_HEAD_INITIALIZER(waiting);
-static size_t nwaiting;
 static struct pgconn *conns;
 static int nconns;
 static struct event_base *base;
@@ -73,15 +39,9 @@ static char last_error[160] = "not connected yet";
  * users); the text goes to the log. */
 static const char *not_ready = "connecting";
 static int schema_ok;
-/* A statement ran past its deadline, and none has answered in time since:
- * /readyz says "slow"; the log says so once, and once when it ends. */
-static int slow;
-static int64_t late_ms; /* when the last one did */
-static struct event *ev_waited; /* fails jobs that waited too long */
 static store_gone_fn *client_gone;
 
 static void conn_connect(struct pgconn *);
-static void conn_dispatch(void);
 static void conn_on_io(evutil_socket_t, short, void *);
 
 int
@@ -121,7 +81,7 @@ const char *
 store_state(void)
 {
 	if (store_ready())
-		return slow ? "slow" : "ok";
+		return jobs_slow() ? "slow" : "ok";
 	return not_ready;
 }
 
@@ -137,78 +97,16 @@ store_client_gone(void *arg)
 	return client_gone && client_gone(arg);
 }
 
-/* "5 s", or "500 ms" */
-static void
-ms_words(int64_t ms, char *buf, size_t len)
-{
-	if (ms % 1000)
-		snprintf(buf, len, "%lld ms", (long long)ms);
-	else
-		snprintf(buf, len, "%lld s", (long long)(ms / 1000));
-}
-
-/* A statement ran past its deadline (ours or the server's). */
-static void
-deadline_missed(void)
-{
-	char st[32], lt[32];
-
-	metrics_count(M_PG_TIMEOUTS);
-	late_ms = now_ms();
-	if (slow)
-		return;
-	slow = 1;
-	ms_words(conf->pg_statement_timeout_ms, st, sizeof(st));
-	ms_words(conf->pg_lock_timeout_ms, lt, sizeof(lt));
-	log_warnx("postgres: a query ran past %s (statement_timeout; lock_timeout "
-	    "%s); answering 503 until queries answer in time again", st, lt);
-}
-
-/* A statement answered in time: the episode is over once none has run
- * late for a while, so that the quick queries of other tables that a
- * lock does not hold up do not end it while the lock lasts. */
-static void
-deadline_kept(void)
-{
-	int64_t quiet = conf->pg_statement_timeout_ms > CBD_PG_SLOW_QUIET_MS ?
-	    conf->pg_statement_timeout_ms : CBD_PG_SLOW_QUIET_MS;
-
-	if (!slow || now_ms() - late_ms < quiet)
-		return;
-	slow = 0;
-	log_info("postgres: queries answer in time again");
-}
-
 /* How long we wait for a statement, or a connection, before giving up
  * on the connection: the server's statement_timeout should have ended it
  * before, unless the server itself does not answer. */
-static void
+void
 conn_arm(struct pgconn *c)
 {
 	struct timeval tv;
 
 	ms_timeval(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS, &tv);
 	evtimer_add(c->ev_deadline, &tv);
-}
-
-static void
-job_finish_failed(struct store_job *job, enum store_status st)
-{
-	job->fail(job, st);
-	job->destroy(job);
-}
-
-/* Fails every job that waits for a connection when none can come soon. */
-static void
-fail_waiting(void)
-{
-	struct store_job *job;
-
-	while ((job = TAILQ_FIRST(&waiting))) {
-		TAILQ_REMOVE(&waiting, job, entry);
-		nwaiting--;
-		job_finish_failed(job, STORE_UNAVAILABLE);
-	}
 }
 
 static void
@@ -219,22 +117,7 @@ conn_retry_cb(evutil_socket_t fd, short what, void *arg)
 	conn_connect(arg);
 }
 
-static int prepared_done(struct pgconn *, PGresult *);
-
-static void
-exec_forget(struct pgconn *c)
-{
-	int i;
-
-	for (i = 0; i < c->exec_n; i++) {
-		free(c->exec_params[i]);
-		c->exec_params[i] = NULL;
-	}
-	c->exec_n = 0;
-	c->preparing = 0;
-}
-
-static void
+void
 conn_close(struct pgconn *c, const char *why)
 {
 	struct store_job *job = c->job;
@@ -290,7 +173,7 @@ conn_close(struct pgconn *c, const char *why)
 
 /* The first line of libpq's message, without the DETAIL that may name
  * values from a row. */
-static void
+void
 short_error(const char *msg, char *out, size_t len)
 {
 	size_t n = strcspn(msg, "\n");
@@ -312,7 +195,7 @@ conn_watch(struct pgconn *c)
 }
 
 /* Sends what libpq still holds; arms the write event while it cannot. */
-static int
+int
 conn_flush(struct pgconn *c)
 {
 	int r = PQflush(c->pg);
@@ -322,7 +205,7 @@ conn_flush(struct pgconn *c)
 	return r == -1 ? -1 : 0;
 }
 
-static int
+int
 conn_send(struct pgconn *c, const char *sql, int n, const char *const *params)
 {
 	if (!PQsendQueryParams(c->pg, sql, n, NULL, params, NULL, NULL, 0))
@@ -471,29 +354,6 @@ res_timed_out(const PGresult *res)
 	    (!strcmp(state, "57014") || !strcmp(state, "55P03"));
 }
 
-/* The job's statement ran out of time: the job fails as a whole, as on a
- * lost connection, and its callers are told to come back; the server has
- * rolled back what the statement did, and the transaction is ended. */
-static void
-job_timed_out(struct pgconn *c)
-{
-	struct store_job *job = c->job;
-
-	deadline_missed();
-	exec_forget(c);
-	c->job = NULL;
-	job->conn = NULL;
-	job_finish_failed(job, STORE_UNAVAILABLE);
-	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-		c->state = CONN_ROLLBACK;
-		if (conn_send(c, "ROLLBACK", 0, NULL) == -1)
-			conn_close(c, "cannot roll back");
-		return;
-	}
-	c->state = CONN_IDLE;
-	conn_dispatch();
-}
-
 /* No answer by the deadline: the server, or the way to it, is stuck.
  * The connection goes (a cancel request could hang as long) and its job
  * fails; the pool connects again with back-off. */
@@ -584,20 +444,19 @@ broken:
 }
 
 /* Gives idle connections to waiting jobs. */
-static void
+void
 conn_dispatch(void)
 {
 	struct store_job *job;
 	int i;
 
-	for (i = 0; i < nconns && !TAILQ_EMPTY(&waiting); i++) {
+	for (i = 0; i < nconns; i++) {
 		struct pgconn *c = &conns[i];
 
 		if (c->state != CONN_IDLE)
 			continue;
-		job = TAILQ_FIRST(&waiting);
-		TAILQ_REMOVE(&waiting, job, entry);
-		nwaiting--;
+		if (!(job = jobs_next()))
+			break;
 		c->state = CONN_BUSY;
 		c->job = job;
 		job->conn = c;
@@ -605,188 +464,9 @@ conn_dispatch(void)
 	}
 }
 
-void
-job_submit(struct store_job *job)
-{
-	if (!store_ready() || nwaiting >= CBD_STORE_QUEUE_MAX) {
-		job_finish_failed(job, STORE_UNAVAILABLE);
-		return;
-	}
-	job->queued_ms = now_ms();
-	TAILQ_INSERT_TAIL(&waiting, job, entry);
-	nwaiting++;
-	conn_dispatch();
-}
-
-/* A job that waited for a connection as long as a statement may run
- * fails: every connection is held up (a lock, a slow server), and its
- * caller should not wait for a turn that comes later still. */
-static void
-waited_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct store_job *job;
-	int64_t now = now_ms();
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	while ((job = TAILQ_FIRST(&waiting)) &&
-	    now - job->queued_ms >= conf->pg_statement_timeout_ms) {
-		TAILQ_REMOVE(&waiting, job, entry);
-		nwaiting--;
-		deadline_missed();
-		job_finish_failed(job, STORE_UNAVAILABLE);
-	}
-}
-
-/* Sends the job's next statement. On failure the connection is closed,
- * which fails the job. */
-void
-job_send(struct store_job *job, const char *sql, int n,
-    const char *const *params)
-{
-	struct pgconn *c = job->conn;
-	char why[120];
-
-	if (conn_send(c, sql, n, params) == -1) {
-		short_error(PQerrorMessage(c->pg), why, sizeof(why));
-		conn_close(c, why);
-	}
-}
-
-static void
-prepared_name(int i, char name[16])
-{
-	snprintf(name, 16, "cbd%d", i);
-}
-
-/* The PREPARE of a statement's first use came back. Returns 0 when the
- * statement was sent after it; -1 when the PREPARE failed, and res is
- * the job's to see. */
-static int
-prepared_done(struct pgconn *c, PGresult *res)
-{
-	char name[16], why[120];
-	int ok = PQresultStatus(res) == PGRES_COMMAND_OK, sent;
-
-	if (!ok) {
-		exec_forget(c);
-		return -1;
-	}
-	prepared_name(c->nprepared, name);
-	c->nprepared++;
-	sent = PQsendQueryPrepared(c->pg, name, c->exec_n,
-	    (const char *const *)c->exec_params, NULL, NULL, 0);
-	if (sent)
-		conn_arm(c);
-	sent = sent && conn_flush(c) == 0;
-	exec_forget(c);
-	if (!sent) {
-		short_error(PQerrorMessage(c->pg), why, sizeof(why));
-		conn_close(c, why);
-	}
-	return 0;
-}
-
-/* Like job_send, for a statement run often: prepared on the connection
- * at its first use there, so PostgreSQL parses and plans it once per
- * session. sql must be a string literal. */
-void
-job_send_prepared(struct store_job *job, const char *sql, int n,
-    const char *const *params)
-{
-	struct pgconn *c = job->conn;
-	char name[16], why[120];
-	int i, ok;
-
-	for (i = 0; i < c->nprepared && c->prepared[i] != sql; i++)
-		;
-	if (i == c->nprepared && (i == PREPARED_MAX || n > PREPARED_PARAMS_MAX)) {
-		job_send(job, sql, n, params);
-		return;
-	}
-	prepared_name(i, name);
-	if (i < c->nprepared) {
-		ok = PQsendQueryPrepared(c->pg, name, n, params, NULL, NULL, 0) &&
-		    conn_flush(c) == 0;
-	} else {
-		/* the parameters wait with the connection for the PREPARE */
-		for (c->exec_n = 0; c->exec_n < n; c->exec_n++)
-			if (params[c->exec_n] && !(c->exec_params[c->exec_n] =
-			    strdup(params[c->exec_n]))) {
-				exec_forget(c);
-				conn_close(c, "out of memory");
-				return;
-			}
-		c->prepared[i] = sql;
-		c->preparing = 1;
-		ok = PQsendPrepare(c->pg, name, sql, n, NULL) && conn_flush(c) == 0;
-	}
-	if (ok)
-		conn_arm(c);
-	if (!ok) {
-		short_error(PQerrorMessage(c->pg), why, sizeof(why));
-		conn_close(c, why);
-	}
-}
-
-/* The job is done with its connection. */
-void
-job_done(struct store_job *job)
-{
-	struct pgconn *c = job->conn;
-
-	job->destroy(job);
-	if (!c)
-		return;
-	c->job = NULL;
-	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-		c->state = CONN_ROLLBACK;
-		if (conn_send(c, "ROLLBACK", 0, NULL) == -1)
-			conn_close(c, "cannot roll back");
-		return;
-	}
-	c->state = CONN_IDLE;
-	conn_dispatch();
-}
-
-void
-job_free(struct store_job *j)
-{
-	free(j);
-}
-
-/* Fills in a job's steps and queues it for a connection. */
-void
-job_run(struct store_job *j, job_step_fn *start, job_step_fn *step,
-    void (*fail)(struct store_job *, enum store_status))
-{
-	j->start = start;
-	j->step = step;
-	j->fail = fail;
-	j->destroy = job_free;
-	job_submit(j);
-}
-
-/* Logs a failed statement by SQLSTATE and its first line only. */
-int
-res_failed(PGresult *res, ExecStatusType want, const char *what)
-{
-	char why[120];
-	const char *state;
-
-	if (PQresultStatus(res) == want)
-		return 0;
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	short_error(PQresultErrorMessage(res), why, sizeof(why));
-	log_warnx("postgres: %s failed: %s %s", what, state ? state : "-", why);
-	return 1;
-}
-
 int
 store_init(struct event_base *b, store_fatal_fn *fatal_fn)
 {
-	struct timeval tv;
 	int i;
 
 	base = b;
@@ -801,10 +481,7 @@ store_init(struct event_base *b, store_fatal_fn *fatal_fn)
 		conns[i].ev_deadline = evtimer_new(base, conn_deadline_cb, &conns[i]);
 		conn_connect(&conns[i]);
 	}
-	ev_waited = event_new(base, -1, EV_PERSIST, waited_cb, NULL);
-	ms_timeval(CBD_PG_WAITED_CHECK_MS, &tv);
-	evtimer_add(ev_waited, &tv);
-	return 0;
+	return jobs_init(base);
 }
 
 void
@@ -815,11 +492,7 @@ store_shutdown(void)
 	/* from here on nothing new is queued: a batch or group failed below
 	 * answers what waits for it instead of starting another */
 	schema_ok = 0;
-	fail_waiting();
-	if (ev_waited) {
-		event_free(ev_waited);
-		ev_waited = NULL;
-	}
+	jobs_shutdown();
 	for (i = 0; i < nconns; i++) {
 		struct pgconn *c = &conns[i];
 

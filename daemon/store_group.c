@@ -38,7 +38,6 @@ item_gone(const struct group_item *it)
 	return it->client && store_client_gone(it->client);
 }
 
-
 struct group_job {
 	struct store_job job;
 	struct group_kind *kind;

@@ -1,10 +1,11 @@
 #ifndef CBD_STORE_JOB_H
 #define CBD_STORE_JOB_H
 /*
- * The private interface of the store_*.c files, and the only header
- * besides them that includes libpq-fe.h: the job API of the pool
- * (store_conn.c), row decoding and parameters (store_rows.c), and group
- * commit (store_group.c). Nothing outside the store includes it.
+ * The private interface of the store_*.c files: the job API of the pool
+ * (store_jobs.c), the one-statement job and its parameters
+ * (store_query.c), row decoding (store_rows.c) and group commit
+ * (store_group.c). With store_conn.h it is the only header that includes
+ * libpq-fe.h; nothing outside the store includes either.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +16,7 @@
 
 #include "store.h"
 
-/* ---- jobs (store_conn.c) ---------------------------------------------- */
+/* ---- jobs (store_jobs.c) ---------------------------------------------- */
 
 struct store_job;
 typedef void job_step_fn(struct store_job *, PGresult *);
