@@ -8,14 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
-#include <uuid/uuid.h>
 
 #include "config.h"
 #include "embedded.h"
@@ -23,6 +21,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
+#include "queue_int.h"
 #include "timefmt.h"
 
 enum script_id {
@@ -68,33 +67,6 @@ static const char *not_ready = "connecting";
 
 static void queue_connect(void);
 static void promote_schedule(int64_t at);
-
-static void
-key(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s%s", conf->key_prefix, name);
-}
-
-/* Redis knows a callback, and a lease token, by the 16 bytes of its UUID:
- * half the memory of the text, in every set and record. */
-typedef unsigned char packed_id[16];
-
-static int
-id_pack(const char *text, packed_id out)
-{
-	return uuid_parse(text, out) == 0 ? 0 : -1;
-}
-
-/* The text of a packed id from a reply; "" when it is not one. */
-static void
-id_text(const redisReply *r, char out[37])
-{
-	if (r->type != REDIS_REPLY_STRING || r->len != sizeof(packed_id)) {
-		out[0] = '\0';
-		return;
-	}
-	uuid_unparse_lower((const unsigned char *)r->str, out);
-}
 
 int
 queue_ready(void)
@@ -322,18 +294,6 @@ fail:
 		fn(arg, 0);
 }
 
-/* The routing set a queued callback waits in: its assignee's, or the one
- * of its site, topic and language. */
-static void
-route_key(char *buf, size_t len, const struct callback *cb)
-{
-	if (cb->assignee[0])
-		snprintf(buf, len, "%sq:@%s", conf->key_prefix, cb->assignee);
-	else
-		snprintf(buf, len, "%sq:%s:%s:%s", conf->key_prefix, cb->site,
-		    cb->topic, cb->language);
-}
-
 static const char *
 ms_arg(int64_t ms, char *buf, size_t len)
 {
@@ -382,8 +342,8 @@ promote_reply(void *arg, const redisReply *reply)
 static void
 promote_cb(evutil_socket_t fd, short what, void *arg)
 {
-	char k_wait[96], now[24], limit[16];
-	const char *args[5] = { "1", k_wait, now, limit, conf->key_prefix };
+	char k_wait[QUEUE_KEY_MAX], now[24], limit[16];
+	const char *args[5] = { "1", k_wait, now, limit, queue_key_prefix() };
 
 	(void)fd;
 	(void)what;
@@ -392,7 +352,7 @@ promote_cb(evutil_socket_t fd, short what, void *arg)
 		promote_schedule(now_ms() + 1000);
 		return;
 	}
-	key(k_wait, sizeof(k_wait), "waiting");
+	queue_key(QK_WAITING, k_wait, sizeof(k_wait));
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms());
 	snprintf(limit, sizeof(limit), "%d", CBD_PROMOTE_BATCH);
 	script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 5, args, NULL);
@@ -419,7 +379,7 @@ struct sync_batch {
 	int n;
 	struct sync_item items[SYNC_MAX];
 	int nroutes;
-	char routes[SYNC_MAX][256];
+	char routes[SYNC_MAX][QUEUE_ROUTE_KEY_MAX];
 	/* the nine arguments of each callback; packed ids and tokens keep
 	 * their length in lens */
 	char args[SYNC_MAX][9][24];
@@ -456,7 +416,7 @@ sync_flush(void)
 	struct sync_batch *b = sync_pending;
 	const char *args[SYNC_ARGS];
 	size_t lens[SYNC_ARGS] = { 0 };
-	char k_wait[96], k_leases[96], k_flag[96], nkeys[16], now[24];
+	char k_wait[QUEUE_KEY_MAX], k_leases[QUEUE_KEY_MAX], k_flag[QUEUE_KEY_MAX], nkeys[16], now[24];
 	int i, j, n = 0;
 
 	if (!b)
@@ -466,9 +426,9 @@ sync_flush(void)
 		free(b);
 		return;
 	}
-	key(k_wait, sizeof(k_wait), "waiting");
-	key(k_leases, sizeof(k_leases), "leases");
-	key(k_flag, sizeof(k_flag), "flagged");
+	queue_key(QK_WAITING, k_wait, sizeof(k_wait));
+	queue_key(QK_LEASES, k_leases, sizeof(k_leases));
+	queue_key(QK_FLAGGED, k_flag, sizeof(k_flag));
 	snprintf(nkeys, sizeof(nkeys), "%d", 3 + b->nroutes);
 	args[n++] = nkeys;
 	args[n++] = k_wait;
@@ -476,7 +436,7 @@ sync_flush(void)
 	args[n++] = k_flag;
 	for (i = 0; i < b->nroutes; i++)
 		args[n++] = b->routes[i];
-	args[n++] = conf->key_prefix;
+	args[n++] = queue_key_prefix();
 	args[n++] = ms_arg(now_ms(), now, sizeof(now));
 	for (i = 0; i < b->n; i++)
 		for (j = 0; j < 9; j++) {
@@ -500,10 +460,10 @@ sync_flush_cb(evutil_socket_t fd, short what, void *arg)
 static int
 sync_route(struct sync_batch *b, const struct callback *cb)
 {
-	char k[256];
+	char k[QUEUE_ROUTE_KEY_MAX];
 	int i;
 
-	route_key(k, sizeof(k), cb);
+	queue_key_route(cb, k, sizeof(k));
 	for (i = 0; i < b->nroutes && strcmp(b->routes[i], k); i++)
 		;
 	if (i == b->nroutes)
@@ -527,8 +487,8 @@ queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 	b = sync_pending;
 	a = b->args[b->n];
 	l = b->lens[b->n];
-	if (id_pack(cb->id, (unsigned char *)a[0]) == -1 ||
-	    (cb->lease_token[0] && id_pack(cb->lease_token,
+	if (queue_id_pack(cb->id, (unsigned char *)a[0]) == -1 ||
+	    (cb->lease_token[0] && queue_id_pack(cb->lease_token,
 	    (unsigned char *)a[4]) == -1)) {
 		if (fn)
 			fn(arg, 0);
@@ -570,7 +530,7 @@ claim_reply(void *arg, const redisReply *reply)
 	if (!reply)
 		cc->fn(cc->arg, 0, NULL);
 	else if (reply->type == REDIS_REPLY_STRING) {
-		id_text(reply, id);
+		queue_id_text(reply, id);
 		if (id[0])
 			cc->fn(cc->arg, 1, id);
 		else
@@ -580,38 +540,19 @@ claim_reply(void *arg, const redisReply *reply)
 	free(cc);
 }
 
-/* The routing sets a caseworker may take from, personal first, followed
- * by room for extra keys. Returns how many routing sets, or 0. */
-static size_t
-caseworker_keys(const struct caseworker *cw, size_t extra, char (**out)[256])
-{
-	size_t n = 1 + cw->ntopics * cw->nlanguages, t, l, i = 0;
-	char (*keys)[256] = calloc(n + extra, sizeof(*keys));
-
-	if (!keys)
-		return 0;
-	snprintf(keys[i++], sizeof(keys[0]), "%sq:@%s", conf->key_prefix, cw->id);
-	for (t = 0; t < cw->ntopics; t++)
-		for (l = 0; l < cw->nlanguages; l++)
-			snprintf(keys[i++], sizeof(keys[0]), "%sq:%s:%s:%s",
-			    conf->key_prefix, cw->site, cw->topics[t], cw->languages[l]);
-	*out = keys;
-	return n;
-}
-
 void
 queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
     queue_claim_fn *fn, void *arg)
 {
-	char (*keys)[256] = NULL;
-	size_t i = caseworker_keys(cw, 1, &keys), t;
+	char (*keys)[QUEUE_ROUTE_KEY_MAX] = NULL;
+	size_t i = queue_key_caseworker_routes(cw, 1, &keys), t;
 	const char **args = calloc(i + 5, sizeof(*args));
 	size_t *lens = calloc(i + 5, sizeof(*lens));
 	struct claim_call *cc = calloc(1, sizeof(*cc));
 	char nkeys[24], until[24];
 	packed_id tok;
 
-	if (!i || !args || !lens || !cc || id_pack(token, tok) == -1) {
+	if (!i || !args || !lens || !cc || queue_id_pack(token, tok) == -1) {
 		free(lens);
 		free(keys);
 		free(args);
@@ -621,12 +562,12 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
 	}
 	cc->fn = fn;
 	cc->arg = arg;
-	key(keys[i++], sizeof(keys[0]), "leases");
+	queue_key(QK_LEASES, keys[i++], sizeof(keys[0]));
 	snprintf(nkeys, sizeof(nkeys), "%zu", i);
 	args[0] = nkeys;
 	for (t = 0; t < i; t++)
 		args[1 + t] = keys[t];
-	args[1 + i] = conf->key_prefix;
+	args[1 + i] = queue_key_prefix();
 	args[2 + i] = ms_arg(until_ms, until, sizeof(until));
 	args[3 + i] = (const char *)tok;
 	lens[3 + i] = sizeof(tok);
@@ -652,7 +593,7 @@ peek_reply(void *arg, const redisReply *reply)
 	if (reply && reply->type == REDIS_REPLY_ARRAY &&
 	    (ids = calloc(max, sizeof(*ids))) && (text = calloc(max, sizeof(*text)))) {
 		for (i = 0; i + 1 < reply->elements; i += 2) {
-			id_text(reply->element[i], text[n]);
+			queue_id_text(reply->element[i], text[n]);
 			if (text[n][0]) {
 				ids[n] = text[n];
 				n++;
@@ -670,8 +611,8 @@ void
 queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
     queue_peek_fn *fn, void *arg)
 {
-	char (*keys)[256] = NULL;
-	size_t n = caseworker_keys(cw, 0, &keys), t;
+	char (*keys)[QUEUE_ROUTE_KEY_MAX] = NULL;
+	size_t n = queue_key_caseworker_routes(cw, 0, &keys), t;
 	const char **args = calloc(n + 3, sizeof(*args));
 	struct peek_call *pc = calloc(1, sizeof(*pc));
 	char nkeys[24], off[24], lim[24];
@@ -701,18 +642,18 @@ queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
 void
 queue_unclaim(const char *id, const char *token, queue_done_fn *fn, void *arg)
 {
-	char k_leases[96];
+	char k_leases[QUEUE_KEY_MAX];
 	packed_id pid, ptok;
-	const char *args[5] = { "1", k_leases, conf->key_prefix,
+	const char *args[5] = { "1", k_leases, queue_key_prefix(),
 		(const char *)pid, (const char *)ptok };
 	const size_t lens[5] = { 0, 0, 0, sizeof(pid), sizeof(ptok) };
 
-	if (id_pack(id, pid) == -1 || id_pack(token, ptok) == -1) {
+	if (queue_id_pack(id, pid) == -1 || queue_id_pack(token, ptok) == -1) {
 		if (fn)
 			fn(arg, 0);
 		return;
 	}
-	key(k_leases, sizeof(k_leases), "leases");
+	queue_key(QK_LEASES, k_leases, sizeof(k_leases));
 	script_run(SCRIPT_UNCLAIM, fn, NULL, arg, 5, args, lens);
 }
 
@@ -733,7 +674,7 @@ expired_reply(redisAsyncContext *ctx, void *r, void *priv)
 	(void)ctx;
 	if (reply && reply->type == REDIS_REPLY_ARRAY)
 		for (i = 0; i < reply->elements && n < CBD_SWEEP_BATCH; i++) {
-			id_text(reply->element[i], text[n]);
+			queue_id_text(reply->element[i], text[n]);
 			if (text[n][0]) {
 				ids[n] = text[n];
 				n++;
@@ -747,9 +688,9 @@ void
 queue_expired_leases(int64_t now, queue_expired_fn *fn, void *arg)
 {
 	struct expired_call *ec;
-	char k_leases[96];
+	char k_leases[QUEUE_KEY_MAX];
 
-	key(k_leases, sizeof(k_leases), "leases");
+	queue_key(QK_LEASES, k_leases, sizeof(k_leases));
 	if (!usable || !(ec = calloc(1, sizeof(*ec)))) {
 		fn(arg, NULL, 0);
 		return;
@@ -790,11 +731,9 @@ begin_reply(redisAsyncContext *ctx, void *r, void *priv)
 void
 queue_begin_rebuild(queue_done_fn *fn, void *arg)
 {
-	static unsigned n;
 	struct begin_call *bc;
 
-	snprintf(k_building, sizeof(k_building), "%sbuilding:%ld.%lld.%u",
-	    conf->key_prefix, (long)getpid(), (long long)now_ms(), ++n);
+	queue_key_building(k_building, sizeof(k_building));
 	if (!usable || !(bc = calloc(1, sizeof(*bc)))) {
 		fn(arg, 0);
 		return;
@@ -847,15 +786,15 @@ rebuilt_reply(void *arg, const redisReply *reply)
 static void
 cleanup_step(struct rebuilt_call *rc)
 {
-	char k_wait[96], k_leases[96], k_flag[96], k_index[96];
+	char k_wait[QUEUE_KEY_MAX], k_leases[QUEUE_KEY_MAX], k_flag[QUEUE_KEY_MAX], k_index[QUEUE_KEY_MAX];
 	char since[24], first[16], count[16], stamp[24];
 	const char *args[11] = { "5", k_wait, k_leases, k_flag, k_index,
-		k_building, since, conf->key_prefix, first, count, stamp };
+		k_building, since, queue_key_prefix(), first, count, stamp };
 
-	key(k_wait, sizeof(k_wait), "waiting");
-	key(k_leases, sizeof(k_leases), "leases");
-	key(k_flag, sizeof(k_flag), "flagged");
-	key(k_index, sizeof(k_index), "index");
+	queue_key(QK_WAITING, k_wait, sizeof(k_wait));
+	queue_key(QK_LEASES, k_leases, sizeof(k_leases));
+	queue_key(QK_FLAGGED, k_flag, sizeof(k_flag));
+	queue_key(QK_INDEX, k_index, sizeof(k_index));
 	snprintf(since, sizeof(since), "%lld", (long long)rc->since);
 	snprintf(first, sizeof(first), "%d", rc->next);
 	snprintf(count, sizeof(count), "%d", CLEANUP_STEP);
@@ -900,7 +839,7 @@ static void
 reap_cb(evutil_socket_t fd, short what, void *arg)
 {
 	char cutoff[24], first[16], count[16];
-	const char *args[5] = { "0", conf->key_prefix, cutoff, first, count };
+	const char *args[5] = { "0", queue_key_prefix(), cutoff, first, count };
 
 	(void)fd;
 	(void)what;
@@ -937,7 +876,7 @@ alive_reply(void *arg, const redisReply *reply)
 void
 queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn, void *arg)
 {
-	char k_daemons[96], after[24];
+	char k_daemons[QUEUE_KEY_MAX], after[24];
 	const char *args[4] = { "1", k_daemons, id, after };
 	struct alive_call *al = calloc(1, sizeof(*al));
 
@@ -947,7 +886,7 @@ queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn, void *arg
 	}
 	al->fn = fn;
 	al->arg = arg;
-	key(k_daemons, sizeof(k_daemons), "daemons");
+	queue_key(QK_DAEMONS, k_daemons, sizeof(k_daemons));
 	snprintf(after, sizeof(after), "%lld", (long long)dead_after_ms);
 	script_run(SCRIPT_ALIVE, NULL, alive_reply, al, 4, args, NULL);
 }
@@ -966,9 +905,9 @@ left_reply(redisAsyncContext *ctx, void *r, void *priv)
 void
 queue_leave(const char *id, void (*fn)(void))
 {
-	char k_daemons[96];
+	char k_daemons[QUEUE_KEY_MAX];
 
-	key(k_daemons, sizeof(k_daemons), "daemons");
+	queue_key(QK_DAEMONS, k_daemons, sizeof(k_daemons));
 	left_fn = fn;
 	if (!connected || redisAsyncCommand(ac, left_reply, NULL, "ZREM %s %s",
 	    k_daemons, id) != REDIS_OK)
@@ -1193,7 +1132,7 @@ marker_reply(redisAsyncContext *ctx, void *r, void *priv)
 static void
 check_cb(evutil_socket_t fd, short what, void *arg)
 {
-	char k_index[96];
+	char k_index[QUEUE_KEY_MAX];
 
 	(void)fd;
 	(void)what;
@@ -1202,7 +1141,7 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	check_policy();
 	if (usable) {
-		key(k_index, sizeof(k_index), "index");
+		queue_key(QK_INDEX, k_index, sizeof(k_index));
 		redisAsyncCommand(ac, marker_reply, NULL, "EXISTS %s", k_index);
 	}
 }

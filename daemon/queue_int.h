@@ -1,0 +1,56 @@
+#ifndef CBD_QUEUE_INT_H
+#define CBD_QUEUE_INT_H
+
+/*
+ * What the queue files (daemon/queue*.c) share, and nothing else sees:
+ * the key names and packed ids (queue_keys.c). Only queue*.c include
+ * this header, and with it hiredis; everyone else goes through
+ * include/queue.h.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+#include "callback.h"
+#include "queue.h"
+
+/* ---- queue_keys.c: every key name -------------------------------------- */
+
+/* Room for a fixed key name under the prefix, and for a routing set's. */
+#define QUEUE_KEY_MAX 96
+#define QUEUE_ROUTE_KEY_MAX 256
+/* The index keeps its records in this many hashes (lua/lib/record.lua). */
+#define RECORD_HASHES 65536
+
+enum queue_key_id {
+	QK_WAITING,     /* P waiting */
+	QK_LEASES,      /* P leases */
+	QK_FLAGGED,     /* P flagged */
+	QK_INDEX,       /* P index, the marker */
+	QK_DAEMONS      /* P daemons */
+};
+
+void queue_key(enum queue_key_id, char *buf, size_t len);
+/* The prefix, for the scripts that name the record hashes and P routes
+ * themselves (lua/lib/record.lua). */
+const char *queue_key_prefix(void);
+/* The routing set a queued callback waits in. */
+void queue_key_route(const struct callback *, char *buf, size_t len);
+/* The routing sets a caseworker may take from, personal first, followed
+ * by room for extra keys; *out is the caller's to free. Returns how many
+ * routing sets, or 0. */
+size_t queue_key_caseworker_routes(const struct caseworker *, size_t extra,
+    char (**out)[QUEUE_ROUTE_KEY_MAX]);
+/* A new name for the key a rebuild holds while it runs. */
+void queue_key_building(char *buf, size_t len);
+
+/* Redis knows a callback, and a lease token, by the 16 bytes of its UUID:
+ * half the memory of the text, in every set and record. */
+typedef unsigned char packed_id[16];
+
+int queue_id_pack(const char *text, packed_id out);
+/* The text of a packed id from a reply; "" when it is not one. */
+void queue_id_text(const redisReply *, char out[37]);
+
+#endif
