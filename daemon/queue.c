@@ -13,10 +13,8 @@
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <openssl/sha.h>
 
 #include "config.h"
-#include "embedded.h"
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
@@ -24,23 +22,9 @@
 #include "queue_int.h"
 #include "timefmt.h"
 
-enum script_id {
-	SCRIPT_SYNC, SCRIPT_CLEANUP, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
-	SCRIPT_PEEK, SCRIPT_ALIVE, SCRIPT_REAP, SCRIPT_COUNT
-};
-static const char *const script_names[SCRIPT_COUNT] = {
-	"sync", "cleanup", "claim", "unclaim", "promote", "peek", "alive", "reap"
-};
-
 /* The index keeps its records in this many hashes (lua/lib/record.lua). */
 #define RECORD_HASHES 65536
 
-struct script {
-	const char *body;
-	char sha[41];
-};
-
-static struct script scripts[SCRIPT_COUNT];
 static struct event_base *base;
 static redisAsyncContext *ac;
 static struct event *ev_retry, *ev_check, *ev_promote, *ev_reap;
@@ -78,6 +62,12 @@ const char *
 queue_state(void)
 {
 	return usable ? "ok" : not_ready;
+}
+
+redisAsyncContext *
+queue_conn(void)
+{
+	return connected ? ac : NULL;
 }
 
 /* ---- the reply watchdog ---------------------------------------------- */
@@ -169,141 +159,6 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 		stalled();
 }
 
-/* ---- script calls ---------------------------------------------------- */
-
-/* EVALSHA, sha, numkeys, keys and arguments: the claim script has the
- * most, one routing set per topic and language plus three. */
-#define SCRIPT_ARGS_MAX \
-	(CBD_CASEWORKER_TOPICS_MAX * CBD_CASEWORKER_LANGUAGES_MAX + 16)
-
-typedef void script_reply_fn(void *arg, const redisReply *);
-
-struct call {
-	enum script_id script;
-	int argc;
-	char *argv[SCRIPT_ARGS_MAX];
-	size_t argvlen[SCRIPT_ARGS_MAX];
-	int resent;
-	queue_done_fn *fn;         /* told only whether it worked, or */
-	script_reply_fn *reply_fn; /* given the reply (NULL: failed) */
-	void *arg;
-};
-
-static void
-call_done(struct call *c, const redisReply *reply)
-{
-	int ok = reply && reply->type != REDIS_REPLY_ERROR;
-
-	if (c->reply_fn)
-		c->reply_fn(c->arg, ok ? reply : NULL);
-	else if (c->fn)
-		c->fn(c->arg, ok);
-}
-
-static void call_send(struct call *, int whole);
-
-static void
-call_free(struct call *c)
-{
-	int i;
-
-	for (i = 0; i < c->argc; i++)
-		free(c->argv[i]);
-	free(c);
-}
-
-static void
-call_reply(redisAsyncContext *ctx, void *r, void *priv)
-{
-	redisReply *reply = r;
-	struct call *c = priv;
-
-	(void)ctx;
-	if (reply && reply->type == REDIS_REPLY_ERROR &&
-	    !strncmp(reply->str, "NOSCRIPT", 8) && !c->resent && connected) {
-		c->resent = 1;
-		call_send(c, 1);
-		return;
-	}
-	if (reply && reply->type == REDIS_REPLY_ERROR)
-		log_warnx("redis: script %s failed: %s", script_names[c->script],
-		    reply->str);
-	call_done(c, reply);
-	call_free(c);
-}
-
-static void
-call_send(struct call *c, int whole)
-{
-	const char *argv[SCRIPT_ARGS_MAX + 1];
-	size_t argvlen[SCRIPT_ARGS_MAX + 1];
-	int i;
-
-	argv[0] = whole ? "EVAL" : "EVALSHA";
-	argv[1] = whole ? scripts[c->script].body : scripts[c->script].sha;
-	argvlen[0] = strlen(argv[0]);
-	argvlen[1] = strlen(argv[1]);
-	for (i = 2; i < c->argc; i++) {
-		argv[i] = c->argv[i];
-		argvlen[i] = c->argvlen[i];
-	}
-	if (!connected || redisAsyncCommandArgv(ac, call_reply, c, c->argc,
-	    argv, argvlen) != REDIS_OK) {
-		call_done(c, NULL);
-		call_free(c);
-	}
-}
-
-/* Runs a script: args are numkeys, the keys, then the arguments; each a
- * string, or, where lens is given and lens[i] is not 0, lens[i] bytes. */
-static void
-script_run(enum script_id id, queue_done_fn *fn, script_reply_fn *reply_fn,
-    void *arg, int nargs, const char *const *args, const size_t *lens)
-{
-	struct call *c;
-	int i;
-
-	if (!(c = calloc(1, sizeof(*c))))
-		goto fail;
-	c->script = id;
-	c->fn = fn;
-	c->reply_fn = reply_fn;
-	c->arg = arg;
-	if (!usable || nargs + 2 > SCRIPT_ARGS_MAX)
-		goto fail;
-	/* argv[0] and argv[1] (EVALSHA and the sha) are filled at send time */
-	c->argc = 2;
-	for (i = 0; i < nargs; i++, c->argc++) {
-		size_t n = lens && lens[i] ? lens[i] : strlen(args[i]);
-
-		if (!(c->argv[c->argc] = malloc(n + 1)))
-			goto fail;
-		memcpy(c->argv[c->argc], args[i], n);
-		c->argv[c->argc][n] = '\0';
-		c->argvlen[c->argc] = n;
-	}
-	call_send(c, 0);
-	return;
-fail:
-	if (c) {
-		call_done(c, NULL);
-		call_free(c);
-	} else if (reply_fn)
-		reply_fn(arg, NULL);
-	else if (fn)
-		fn(arg, 0);
-}
-
-static const char *
-ms_arg(int64_t ms, char *buf, size_t len)
-{
-	if (ms == CBD_NO_TIME)
-		buf[0] = '\0';
-	else
-		snprintf(buf, len, "%lld", (long long)ms);
-	return buf;
-}
-
 /* ---- waiting to ready ------------------------------------------------ */
 
 /* Arms the promotion timer for at, unless it fires sooner already; never
@@ -355,7 +210,7 @@ promote_cb(evutil_socket_t fd, short what, void *arg)
 	queue_key(QK_WAITING, k_wait, sizeof(k_wait));
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms());
 	snprintf(limit, sizeof(limit), "%d", CBD_PROMOTE_BATCH);
-	script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 5, args, NULL);
+	queue_script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 5, args, NULL);
 }
 
 /*
@@ -437,13 +292,13 @@ sync_flush(void)
 	for (i = 0; i < b->nroutes; i++)
 		args[n++] = b->routes[i];
 	args[n++] = queue_key_prefix();
-	args[n++] = ms_arg(now_ms(), now, sizeof(now));
+	args[n++] = queue_ms_arg(now_ms(), now, sizeof(now));
 	for (i = 0; i < b->n; i++)
 		for (j = 0; j < 9; j++) {
 			lens[n] = b->lens[i][j];
 			args[n++] = b->args[i][j];
 		}
-	script_run(SCRIPT_SYNC, NULL, sync_reply, b, n, args, lens);
+	queue_script_run(SCRIPT_SYNC, NULL, sync_reply, b, n, args, lens);
 }
 
 static void
@@ -496,15 +351,15 @@ queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 	}
 	l[0] = sizeof(packed_id);
 	snprintf(a[1], sizeof(a[1]), "%s", cb->state);
-	ms_arg(callback_rank(cb), a[2], sizeof(a[2]));
-	ms_arg(cb->not_before, a[3], sizeof(a[3]));
+	queue_ms_arg(callback_rank(cb), a[2], sizeof(a[2]));
+	queue_ms_arg(cb->not_before, a[3], sizeof(a[3]));
 	if (cb->lease_token[0])
 		l[4] = sizeof(packed_id);
 	else
 		a[4][0] = '\0';
-	ms_arg(cb->lease_until, a[5], sizeof(a[5]));
+	queue_ms_arg(cb->lease_until, a[5], sizeof(a[5]));
 	snprintf(a[6], sizeof(a[6]), "%s", cb->flagged ? "1" : "0");
-	ms_arg(cb->updated_at, a[7], sizeof(a[7]));
+	queue_ms_arg(cb->updated_at, a[7], sizeof(a[7]));
 	snprintf(a[8], sizeof(a[8]), "%d", sync_route(b, cb));
 	it = &b->items[b->n++];
 	it->fn = fn;
@@ -568,10 +423,10 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
 	for (t = 0; t < i; t++)
 		args[1 + t] = keys[t];
 	args[1 + i] = queue_key_prefix();
-	args[2 + i] = ms_arg(until_ms, until, sizeof(until));
+	args[2 + i] = queue_ms_arg(until_ms, until, sizeof(until));
 	args[3 + i] = (const char *)tok;
 	lens[3 + i] = sizeof(tok);
-	script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(4 + i), args, lens);
+	queue_script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(4 + i), args, lens);
 	free(keys);
 	free(args);
 	free(lens);
@@ -634,7 +489,7 @@ queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
 		args[1 + t] = keys[t];
 	args[1 + n] = off;
 	args[2 + n] = lim;
-	script_run(SCRIPT_PEEK, NULL, peek_reply, pc, (int)(3 + n), args, NULL);
+	queue_script_run(SCRIPT_PEEK, NULL, peek_reply, pc, (int)(3 + n), args, NULL);
 	free(keys);
 	free(args);
 }
@@ -654,7 +509,7 @@ queue_unclaim(const char *id, const char *token, queue_done_fn *fn, void *arg)
 		return;
 	}
 	queue_key(QK_LEASES, k_leases, sizeof(k_leases));
-	script_run(SCRIPT_UNCLAIM, fn, NULL, arg, 5, args, lens);
+	queue_script_run(SCRIPT_UNCLAIM, fn, NULL, arg, 5, args, lens);
 }
 
 struct expired_call {
@@ -803,7 +658,7 @@ cleanup_step(struct rebuilt_call *rc)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
 	else
 		stamp[0] = '\0';
-	script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 11, args, NULL);
+	queue_script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 11, args, NULL);
 }
 
 void
@@ -851,7 +706,7 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 	snprintf(first, sizeof(first), "%d", reap_next);
 	snprintf(count, sizeof(count), "%d", CBD_REAP_STEP);
 	reap_next = (reap_next + CBD_REAP_STEP) % RECORD_HASHES;
-	script_run(SCRIPT_REAP, NULL, reaped, NULL, 5, args, NULL);
+	queue_script_run(SCRIPT_REAP, NULL, reaped, NULL, 5, args, NULL);
 }
 
 /* ---- daemons alive ---------------------------------------------------- */
@@ -888,7 +743,7 @@ queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn, void *arg
 	al->arg = arg;
 	queue_key(QK_DAEMONS, k_daemons, sizeof(k_daemons));
 	snprintf(after, sizeof(after), "%lld", (long long)dead_after_ms);
-	script_run(SCRIPT_ALIVE, NULL, alive_reply, al, 4, args, NULL);
+	queue_script_run(SCRIPT_ALIVE, NULL, alive_reply, al, 4, args, NULL);
 }
 
 static void (*left_fn)(void);
@@ -1034,8 +889,6 @@ cannot_connect_timed_out(const char *limit)
 static void
 on_connect(const redisAsyncContext *ctx, int status)
 {
-	int i;
-
 	if (status != REDIS_OK) {
 		cannot_connect(ctx->errstr);
 		ac = NULL; /* hiredis frees the context after this callback */
@@ -1055,9 +908,7 @@ on_connect(const redisAsyncContext *ctx, int status)
 	if (conf->redis_db)
 		redisAsyncCommand(ac, setup_reply, "SELECT", "SELECT %lld",
 		    (long long)conf->redis_db);
-	for (i = 0; i < SCRIPT_COUNT; i++)
-		redisAsyncCommand(ac, setup_reply, "SCRIPT LOAD", "SCRIPT LOAD %s",
-		    scripts[i].body);
+	queue_script_load(ac);
 	check_policy();
 }
 
@@ -1146,38 +997,15 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void
-sha1_hex(const char *s, char out[41])
-{
-	unsigned char md[SHA_DIGEST_LENGTH];
-	int i;
-
-	SHA1((const unsigned char *)s, strlen(s), md);
-	for (i = 0; i < SHA_DIGEST_LENGTH; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 int
 queue_init(struct event_base *b, queue_lost_fn *fn)
 {
-	const struct embedded_script *s;
 	struct timeval tv;
-	int i;
 
 	base = b;
 	on_lost = fn;
-	for (i = 0; i < SCRIPT_COUNT; i++) {
-		for (s = embedded_scripts; s->name; s++)
-			if (!strcmp(s->name, script_names[i]))
-				break;
-		if (!s->name) {
-			log_warnx("redis: script %s.lua is not in this build",
-			    script_names[i]);
-			return -1;
-		}
-		scripts[i].body = s->body;
-		sha1_hex(s->body, scripts[i].sha);
-	}
+	if (queue_script_init() == -1)
+		return -1;
 	ev_retry = evtimer_new(base, retry_cb, NULL);
 	ev_sync = evtimer_new(base, sync_flush_cb, NULL);
 	ev_promote = evtimer_new(base, promote_cb, NULL);

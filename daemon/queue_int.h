@@ -3,17 +3,48 @@
 
 /*
  * What the queue files (daemon/queue*.c) share, and nothing else sees:
- * the key names and packed ids (queue_keys.c). Only queue*.c include
+ * the connection (queue.c), the script calls (queue_script.c) and the
+ * key names and packed ids (queue_keys.c). Only queue*.c include
  * this header, and with it hiredis; everyone else goes through
  * include/queue.h.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
 #include "callback.h"
 #include "queue.h"
+
+/* ---- queue.c: the connection ------------------------------------------ */
+
+/* The connection while it is up (set up and noeviction or not), else
+ * NULL. */
+redisAsyncContext *queue_conn(void);
+
+/* ---- queue_script.c: the Lua scripts ----------------------------------- */
+
+enum script_id {
+	SCRIPT_SYNC, SCRIPT_CLEANUP, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
+	SCRIPT_PEEK, SCRIPT_ALIVE, SCRIPT_REAP, SCRIPT_COUNT
+};
+
+typedef void script_reply_fn(void *arg, const redisReply *);
+
+/* Finds each script in the build: -1 when one is missing. */
+int queue_script_init(void);
+/* Sends SCRIPT LOAD for every script on a new connection. */
+void queue_script_load(redisAsyncContext *);
+/* Runs a script while Redis is usable: args are numkeys, the keys, then
+ * the arguments; each a string, or, where lens is given and lens[i] is not
+ * 0, lens[i] bytes. fn is told whether it worked, or reply_fn given the
+ * reply (NULL: it failed); maybe before this returns. */
+void queue_script_run(enum script_id, queue_done_fn *fn,
+    script_reply_fn *reply_fn, void *arg, int nargs, const char *const *args,
+    const size_t *lens);
+/* A time argument: the number, or "" for CBD_NO_TIME. */
+const char *queue_ms_arg(int64_t ms, char *buf, size_t len);
 
 /* ---- queue_keys.c: every key name -------------------------------------- */
 
