@@ -3,8 +3,9 @@
 
 /*
  * What the queue files (daemon/queue*.c) share, and nothing else sees:
- * the connection (queue.c), the script calls (queue_script.c) and the
- * key names and packed ids (queue_keys.c). Only queue*.c include
+ * the connection (queue.c), the script calls (queue_script.c), the key
+ * names and packed ids (queue_keys.c), and how queue.c starts and stops
+ * the others. Only queue*.c include
  * this header, and with it hiredis; everyone else goes through
  * include/queue.h.
  */
@@ -22,6 +23,19 @@
 /* The connection while it is up (set up and noeviction or not), else
  * NULL. */
 redisAsyncContext *queue_conn(void);
+/* A sync was not applied: the index is rebuilt once Redis is usable. */
+void queue_conn_missed(void);
+/* Arms the promotion timer for at, unless it fires sooner already. */
+void queue_promote_at(int64_t at);
+
+/* ---- queue_sync.c: syncs in batches ------------------------------------ */
+
+struct event_base;
+
+void queue_sync_init(struct event_base *);
+/* Sends the syncs gathered so far. */
+void queue_sync_flush(void);
+void queue_sync_free(void);
 
 /* ---- queue_script.c: the Lua scripts ----------------------------------- */
 
