@@ -23,6 +23,9 @@
 /* The connection while it is up (set up and noeviction or not), else
  * NULL. */
 redisAsyncContext *queue_conn(void);
+/* A rebuild completed: from now on a missing marker means the index was
+ * lost. */
+void queue_conn_built(void);
 /* A sync was not applied: the index is rebuilt once Redis is usable. */
 void queue_conn_missed(void);
 /* Arms the promotion timer for at, unless it fires sooner already. */
