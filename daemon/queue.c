@@ -1,18 +1,19 @@
 /*
- * queue.c owns Redis: the connection through hiredis's libevent adapter,
- * reconnection with back-off, the eviction-policy check, the Lua scripts
- * (embedded, loaded with SCRIPT LOAD, run with EVALSHA, sent again whole on
- * NOSCRIPT) and every key. It never decides what goes into the queue; the
- * handlers and the rebuild tell it. It never stores personal data in Redis.
+ * queue.c owns the connection to Redis and its health: connecting through
+ * hiredis's libevent adapter, reconnection with back-off, the reply
+ * deadline watchdog, the eviction-policy check, the marker check, and
+ * calling for a rebuild when the index may have lost entries (a new
+ * connection, a missing marker, syncs missed while Redis was not usable).
+ * It starts and stops the other queue files. It never names a key, never
+ * runs a script itself and never decides what goes into the queue; the
+ * handlers and the rebuild tell the queue that. No queue file stores
+ * personal data in Redis.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
 
 #include "config.h"
 #include "bounds.h"
@@ -22,12 +23,9 @@
 #include "queue_int.h"
 #include "timefmt.h"
 
-/* The index keeps its records in this many hashes (lua/lib/record.lua). */
-#define RECORD_HASHES 65536
-
 static struct event_base *base;
 static redisAsyncContext *ac;
-static struct event *ev_retry, *ev_check, *ev_promote, *ev_reap;
+static struct event *ev_retry, *ev_check;
 /* The reply watchdog: ev_heard marks every byte Redis sends, ev_watch
  * looks a few times per redis_timeout whether a reply is awaited that
  * long without a word from Redis. */
@@ -35,8 +33,6 @@ static struct event *ev_heard, *ev_watch;
 static int64_t heard_ms; /* Redis last sent something, or owed nothing */
 static int64_t connect_ms; /* when the connection being made was begun */
 static int slow;         /* a reply was late; none came in time since */
-static int reap_next; /* the record hash the tombstone reaper visits next */
-static int64_t promote_at; /* when the promotion timer fires next */
 static int64_t backoff_ms;
 static int connected;    /* the TCP connection is up */
 static int usable;       /* connected, set up and noeviction */
@@ -69,7 +65,7 @@ queue_conn(void)
 	return connected ? ac : NULL;
 }
 
-/* ---- the reply watchdog ---------------------------------------------- */
+/* ---- the reply watchdog ----------------------------------------------- */
 
 static void schedule_retry(void);
 static void cannot_connect_timed_out(const char *limit);
@@ -158,153 +154,7 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 		stalled();
 }
 
-/* ---- waiting to ready ------------------------------------------------ */
-
-/* Arms the promotion timer for at, unless it fires sooner already; never
- * sleeps longer than CBD_PROMOTE_MAX_SLEEP_MS, so callbacks other daemons
- * put in waiting are promoted in time too. */
-void
-queue_promote_at(int64_t at)
-{
-	int64_t now = now_ms(), delay;
-	struct timeval tv;
-
-	if (at > now + CBD_PROMOTE_MAX_SLEEP_MS)
-		at = now + CBD_PROMOTE_MAX_SLEEP_MS;
-	if (evtimer_pending(ev_promote, NULL) && promote_at <= at)
-		return;
-	promote_at = at;
-	delay = at > now ? at - now : 0;
-	ms_timeval(delay, &tv);
-	evtimer_add(ev_promote, &tv);
-}
-
-static void
-promote_reply(void *arg, const redisReply *reply)
-{
-	(void)arg;
-	if (!reply) {
-		queue_promote_at(now_ms() + 1000);
-		return;
-	}
-	if (reply->type == REDIS_REPLY_STRING)
-		queue_promote_at(strtoll(reply->str, NULL, 10));
-	else /* -1: nothing waits */
-		queue_promote_at(now_ms() + CBD_PROMOTE_MAX_SLEEP_MS);
-}
-
-static void
-promote_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char k_wait[QUEUE_KEY_MAX], now[24], limit[16];
-	const char *args[5] = { "1", k_wait, now, limit, queue_key_prefix() };
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if (!usable) {
-		queue_promote_at(now_ms() + 1000);
-		return;
-	}
-	queue_key(QK_WAITING, k_wait, sizeof(k_wait));
-	snprintf(now, sizeof(now), "%lld", (long long)now_ms());
-	snprintf(limit, sizeof(limit), "%d", CBD_PROMOTE_BATCH);
-	queue_script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 5, args, NULL);
-}
-
-/* ---- tombstones ------------------------------------------------------ */
-
-static void
-reaped(void *arg, const redisReply *reply)
-{
-	(void)arg;
-	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
-		log_debug("redis: %lld tombstones of closed callbacks forgotten",
-		    (long long)reply->integer);
-}
-
-/* Visits a few record hashes each tick, all of them in a few hours, and
- * forgets the tombstones older than CBD_TOMBSTONE_MS. */
-static void
-reap_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char cutoff[24], first[16], count[16];
-	const char *args[5] = { "0", queue_key_prefix(), cutoff, first, count };
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if (!usable)
-		return;
-	snprintf(cutoff, sizeof(cutoff), "%lld",
-	    (long long)(now_ms() - CBD_TOMBSTONE_MS));
-	snprintf(first, sizeof(first), "%d", reap_next);
-	snprintf(count, sizeof(count), "%d", CBD_REAP_STEP);
-	reap_next = (reap_next + CBD_REAP_STEP) % RECORD_HASHES;
-	queue_script_run(SCRIPT_REAP, NULL, reaped, NULL, 5, args, NULL);
-}
-
-/* ---- daemons alive ---------------------------------------------------- */
-
-struct alive_call {
-	queue_alive_fn *fn;
-	void *arg;
-};
-
-static void
-alive_reply(void *arg, const redisReply *reply)
-{
-	struct alive_call *al = arg;
-	int64_t since = CBD_NO_TIME;
-
-	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0)
-		since = reply->integer;
-	al->fn(al->arg, reply != NULL, since);
-	free(al);
-}
-
-void
-queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn, void *arg)
-{
-	char k_daemons[QUEUE_KEY_MAX], after[24];
-	const char *args[4] = { "1", k_daemons, id, after };
-	struct alive_call *al = calloc(1, sizeof(*al));
-
-	if (!al) {
-		fn(arg, 0, CBD_NO_TIME);
-		return;
-	}
-	al->fn = fn;
-	al->arg = arg;
-	queue_key(QK_DAEMONS, k_daemons, sizeof(k_daemons));
-	snprintf(after, sizeof(after), "%lld", (long long)dead_after_ms);
-	queue_script_run(SCRIPT_ALIVE, NULL, alive_reply, al, 4, args, NULL);
-}
-
-static void (*left_fn)(void);
-
-static void
-left_reply(redisAsyncContext *ctx, void *r, void *priv)
-{
-	(void)ctx;
-	(void)r;
-	(void)priv;
-	left_fn();
-}
-
-void
-queue_leave(const char *id, void (*fn)(void))
-{
-	char k_daemons[QUEUE_KEY_MAX];
-
-	queue_key(QK_DAEMONS, k_daemons, sizeof(k_daemons));
-	left_fn = fn;
-	if (!connected || redisAsyncCommand(ac, left_reply, NULL, "ZREM %s %s",
-	    k_daemons, id) != REDIS_OK)
-		fn();
-}
-
-/* ---- connection ------------------------------------------------------ */
+/* ---- connection ------------------------------------------------------- */
 
 static void
 schedule_retry(void)
@@ -555,14 +405,10 @@ queue_init(struct event_base *b, queue_lost_fn *fn)
 		return -1;
 	ev_retry = evtimer_new(base, retry_cb, NULL);
 	queue_sync_init(base);
-	ev_promote = evtimer_new(base, promote_cb, NULL);
-	queue_promote_at(now_ms() + CBD_PROMOTE_MAX_SLEEP_MS);
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);
 	ms_timeval(conf->index_check_ms, &tv);
 	evtimer_add(ev_check, &tv);
-	ev_reap = event_new(base, -1, EV_PERSIST, reap_cb, NULL);
-	ms_timeval(CBD_REAP_EVERY_MS, &tv);
-	evtimer_add(ev_reap, &tv);
+	queue_maint_init(base);
 	ev_watch = event_new(base, -1, EV_PERSIST, watch_cb, NULL);
 	ms_timeval(conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT > 0 ?
 	    conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT : 1, &tv);
@@ -592,10 +438,7 @@ queue_shutdown(void)
 		event_free(ev_retry);
 	if (ev_check)
 		event_free(ev_check);
-	if (ev_promote)
-		event_free(ev_promote);
-	if (ev_reap)
-		event_free(ev_reap);
+	queue_maint_free();
 	queue_sync_free();
-	ev_retry = ev_check = ev_promote = ev_reap = NULL;
+	ev_retry = ev_check = NULL;
 }

@@ -67,7 +67,8 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
 	args[2 + i] = queue_ms_arg(until_ms, until, sizeof(until));
 	args[3 + i] = (const char *)tok;
 	lens[3 + i] = sizeof(tok);
-	queue_script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(4 + i), args, lens);
+	queue_script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(4 + i), args,
+	    lens);
 	free(keys);
 	free(args);
 	free(lens);
@@ -130,7 +131,8 @@ queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
 		args[1 + t] = keys[t];
 	args[1 + n] = off;
 	args[2 + n] = lim;
-	queue_script_run(SCRIPT_PEEK, NULL, peek_reply, pc, (int)(3 + n), args, NULL);
+	queue_script_run(SCRIPT_PEEK, NULL, peek_reply, pc, (int)(3 + n), args,
+	    NULL);
 	free(keys);
 	free(args);
 }

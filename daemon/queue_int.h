@@ -28,12 +28,17 @@ redisAsyncContext *queue_conn(void);
 void queue_conn_built(void);
 /* A sync was not applied: the index is rebuilt once Redis is usable. */
 void queue_conn_missed(void);
-/* Arms the promotion timer for at, unless it fires sooner already. */
+struct event_base;
+
+/* ---- queue_maint.c: promotion, tombstones, peers ----------------------- */
+
+void queue_maint_init(struct event_base *);
+void queue_maint_free(void);
+/* Arms the promotion timer for at, unless it fires sooner already; never
+ * sleeps longer than CBD_PROMOTE_MAX_SLEEP_MS. */
 void queue_promote_at(int64_t at);
 
 /* ---- queue_sync.c: syncs in batches ------------------------------------ */
-
-struct event_base;
 
 void queue_sync_init(struct event_base *);
 /* Sends the syncs gathered so far. */

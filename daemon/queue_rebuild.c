@@ -49,8 +49,8 @@ queue_begin_rebuild(queue_done_fn *fn, void *arg)
 	}
 	bc->fn = fn;
 	bc->arg = arg;
-	if (redisAsyncCommand(queue_conn(), begin_reply, bc, "SET %s 1 EX 86400",
-	    k_building) != REDIS_OK) {
+	if (redisAsyncCommand(queue_conn(), begin_reply, bc,
+	    "SET %s 1 EX 86400", k_building) != REDIS_OK) {
 		free(bc);
 		fn(arg, 0);
 	}
@@ -95,8 +95,8 @@ rebuilt_reply(void *arg, const redisReply *reply)
 static void
 cleanup_step(struct rebuilt_call *rc)
 {
-	char k_wait[QUEUE_KEY_MAX], k_leases[QUEUE_KEY_MAX], k_flag[QUEUE_KEY_MAX];
-	char k_index[QUEUE_KEY_MAX];
+	char k_wait[QUEUE_KEY_MAX], k_leases[QUEUE_KEY_MAX];
+	char k_flag[QUEUE_KEY_MAX], k_index[QUEUE_KEY_MAX];
 	char since[24], first[16], count[16], stamp[24];
 	const char *args[11] = { "5", k_wait, k_leases, k_flag, k_index,
 		k_building, since, queue_key_prefix(), first, count, stamp };
@@ -113,7 +113,8 @@ cleanup_step(struct rebuilt_call *rc)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
 	else
 		stamp[0] = '\0';
-	queue_script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 11, args, NULL);
+	queue_script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 11, args,
+	    NULL);
 }
 
 void

@@ -113,8 +113,9 @@ call_send(struct call *c, int whole)
 /* Runs a script: args are numkeys, the keys, then the arguments; each a
  * string, or, where lens is given and lens[i] is not 0, lens[i] bytes. */
 void
-queue_script_run(enum script_id id, queue_done_fn *fn, script_reply_fn *reply_fn,
-    void *arg, int nargs, const char *const *args, const size_t *lens)
+queue_script_run(enum script_id id, queue_done_fn *fn,
+    script_reply_fn *reply_fn, void *arg, int nargs, const char *const *args,
+    const size_t *lens)
 {
 	struct call *c;
 	int i;

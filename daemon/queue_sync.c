@@ -67,7 +67,8 @@ queue_sync_flush(void)
 	struct sync_batch *b = sync_pending;
 	const char *args[SYNC_ARGS];
 	size_t lens[SYNC_ARGS] = { 0 };
-	char k_wait[QUEUE_KEY_MAX], k_leases[QUEUE_KEY_MAX], k_flag[QUEUE_KEY_MAX], nkeys[16], now[24];
+	char k_wait[QUEUE_KEY_MAX], k_leases[QUEUE_KEY_MAX];
+	char k_flag[QUEUE_KEY_MAX], nkeys[16], now[24];
 	int i, j, n = 0;
 
 	if (!b)
