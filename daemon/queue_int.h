@@ -5,9 +5,8 @@
  * What the queue files (daemon/queue*.c) share, and nothing else sees:
  * the connection (queue.c), the script calls (queue_script.c), the key
  * names and packed ids (queue_keys.c), and how queue.c starts and stops
- * the others. Only queue*.c include
- * this header, and with it hiredis; everyone else goes through
- * include/queue.h.
+ * the others. Only queue*.c include this header, and with it hiredis;
+ * everyone else goes through include/queue.h.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +16,8 @@
 
 #include "callback.h"
 #include "queue.h"
+
+struct event_base;
 
 /* ---- queue.c: the connection ------------------------------------------ */
 
@@ -28,7 +29,6 @@ redisAsyncContext *queue_conn(void);
 void queue_conn_built(void);
 /* A sync was not applied: the index is rebuilt once Redis is usable. */
 void queue_conn_missed(void);
-struct event_base;
 
 /* ---- queue_maint.c: promotion, tombstones, peers ----------------------- */
 

@@ -3,7 +3,7 @@
  * SCRIPT LOAD on every new connection, and each call: EVALSHA, sent again
  * once whole with EVAL when Redis answers NOSCRIPT (a SCRIPT FLUSH, a
  * restart), a failed script logged by name. It never names a key and
- * never reads what a script answers; the caller gets the reply.
+ * never interprets what a script answers; the caller gets the reply.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,6 @@
 static const char *const script_names[SCRIPT_COUNT] = {
 	"sync", "cleanup", "claim", "unclaim", "promote", "peek", "alive", "reap"
 };
-
 
 struct script {
 	const char *body;
@@ -110,8 +109,6 @@ call_send(struct call *c, int whole)
 	}
 }
 
-/* Runs a script: args are numkeys, the keys, then the arguments; each a
- * string, or, where lens is given and lens[i] is not 0, lens[i] bytes. */
 void
 queue_script_run(enum script_id id, queue_done_fn *fn,
     script_reply_fn *reply_fn, void *arg, int nargs, const char *const *args,
