@@ -1,50 +1,31 @@
 /*
- * queue.c owns Redis: the connection through hiredis's libevent adapter,
- * reconnection with back-off, the eviction-policy check, the Lua scripts
- * (embedded, loaded with SCRIPT LOAD, run with EVALSHA, sent again whole on
- * NOSCRIPT) and every key. It never decides what goes into the queue; the
- * handlers and the rebuild tell it. It never stores personal data in Redis.
+ * queue.c owns the connection to Redis and its health: connecting through
+ * hiredis's libevent adapter, reconnection with back-off, the reply
+ * deadline watchdog, the eviction-policy check, the marker check, and
+ * calling for a rebuild when the index may have lost entries (a new
+ * connection, a missing marker, syncs missed while Redis was not usable).
+ * It starts and stops the other queue files. It never names a key, never
+ * runs a script itself and never decides what goes into the queue; the
+ * handlers and the rebuild tell the queue that. No queue file stores
+ * personal data in Redis.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
-#include <openssl/sha.h>
-#include <uuid/uuid.h>
 
 #include "config.h"
-#include "embedded.h"
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
+#include "queue_int.h"
 #include "timefmt.h"
 
-enum script_id {
-	SCRIPT_SYNC, SCRIPT_CLEANUP, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
-	SCRIPT_PEEK, SCRIPT_ALIVE, SCRIPT_REAP, SCRIPT_COUNT
-};
-static const char *const script_names[SCRIPT_COUNT] = {
-	"sync", "cleanup", "claim", "unclaim", "promote", "peek", "alive", "reap"
-};
-
-/* The index keeps its records in this many hashes (lua/lib/record.lua). */
-#define RECORD_HASHES 65536
-
-struct script {
-	const char *body;
-	char sha[41];
-};
-
-static struct script scripts[SCRIPT_COUNT];
 static struct event_base *base;
 static redisAsyncContext *ac;
-static struct event *ev_retry, *ev_check, *ev_promote, *ev_reap;
+static struct event *ev_retry, *ev_check;
 /* The reply watchdog: ev_heard marks every byte Redis sends, ev_watch
  * looks a few times per redis_timeout whether a reply is awaited that
  * long without a word from Redis. */
@@ -52,8 +33,6 @@ static struct event *ev_heard, *ev_watch;
 static int64_t heard_ms; /* Redis last sent something, or owed nothing */
 static int64_t connect_ms; /* when the connection being made was begun */
 static int slow;         /* a reply was late; none came in time since */
-static int reap_next; /* the record hash the tombstone reaper visits next */
-static int64_t promote_at; /* when the promotion timer fires next */
 static int64_t backoff_ms;
 static int connected;    /* the TCP connection is up */
 static int usable;       /* connected, set up and noeviction */
@@ -67,34 +46,6 @@ static char state[160] = "not connected yet";
 static const char *not_ready = "connecting";
 
 static void queue_connect(void);
-static void promote_schedule(int64_t at);
-
-static void
-key(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s%s", conf->key_prefix, name);
-}
-
-/* Redis knows a callback, and a lease token, by the 16 bytes of its UUID:
- * half the memory of the text, in every set and record. */
-typedef unsigned char packed_id[16];
-
-static int
-id_pack(const char *text, packed_id out)
-{
-	return uuid_parse(text, out) == 0 ? 0 : -1;
-}
-
-/* The text of a packed id from a reply; "" when it is not one. */
-static void
-id_text(const redisReply *r, char out[37])
-{
-	if (r->type != REDIS_REPLY_STRING || r->len != sizeof(packed_id)) {
-		out[0] = '\0';
-		return;
-	}
-	uuid_unparse_lower((const unsigned char *)r->str, out);
-}
 
 int
 queue_ready(void)
@@ -108,7 +59,13 @@ queue_state(void)
 	return usable ? "ok" : not_ready;
 }
 
-/* ---- the reply watchdog ---------------------------------------------- */
+redisAsyncContext *
+queue_conn(void)
+{
+	return connected ? ac : NULL;
+}
+
+/* ---- the reply watchdog ----------------------------------------------- */
 
 static void schedule_retry(void);
 static void cannot_connect_timed_out(const char *limit);
@@ -197,785 +154,7 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 		stalled();
 }
 
-/* ---- script calls ---------------------------------------------------- */
-
-/* EVALSHA, sha, numkeys, keys and arguments: the claim script has the
- * most, one routing set per topic and language plus three. */
-#define SCRIPT_ARGS_MAX \
-	(CBD_CASEWORKER_TOPICS_MAX * CBD_CASEWORKER_LANGUAGES_MAX + 16)
-
-typedef void script_reply_fn(void *arg, const redisReply *);
-
-struct call {
-	enum script_id script;
-	int argc;
-	char *argv[SCRIPT_ARGS_MAX];
-	size_t argvlen[SCRIPT_ARGS_MAX];
-	int resent;
-	queue_done_fn *fn;         /* told only whether it worked, or */
-	script_reply_fn *reply_fn; /* given the reply (NULL: failed) */
-	void *arg;
-};
-
-static void
-call_done(struct call *c, const redisReply *reply)
-{
-	int ok = reply && reply->type != REDIS_REPLY_ERROR;
-
-	if (c->reply_fn)
-		c->reply_fn(c->arg, ok ? reply : NULL);
-	else if (c->fn)
-		c->fn(c->arg, ok);
-}
-
-static void call_send(struct call *, int whole);
-
-static void
-call_free(struct call *c)
-{
-	int i;
-
-	for (i = 0; i < c->argc; i++)
-		free(c->argv[i]);
-	free(c);
-}
-
-static void
-call_reply(redisAsyncContext *ctx, void *r, void *priv)
-{
-	redisReply *reply = r;
-	struct call *c = priv;
-
-	(void)ctx;
-	if (reply && reply->type == REDIS_REPLY_ERROR &&
-	    !strncmp(reply->str, "NOSCRIPT", 8) && !c->resent && connected) {
-		c->resent = 1;
-		call_send(c, 1);
-		return;
-	}
-	if (reply && reply->type == REDIS_REPLY_ERROR)
-		log_warnx("redis: script %s failed: %s", script_names[c->script],
-		    reply->str);
-	call_done(c, reply);
-	call_free(c);
-}
-
-static void
-call_send(struct call *c, int whole)
-{
-	const char *argv[SCRIPT_ARGS_MAX + 1];
-	size_t argvlen[SCRIPT_ARGS_MAX + 1];
-	int i;
-
-	argv[0] = whole ? "EVAL" : "EVALSHA";
-	argv[1] = whole ? scripts[c->script].body : scripts[c->script].sha;
-	argvlen[0] = strlen(argv[0]);
-	argvlen[1] = strlen(argv[1]);
-	for (i = 2; i < c->argc; i++) {
-		argv[i] = c->argv[i];
-		argvlen[i] = c->argvlen[i];
-	}
-	if (!connected || redisAsyncCommandArgv(ac, call_reply, c, c->argc,
-	    argv, argvlen) != REDIS_OK) {
-		call_done(c, NULL);
-		call_free(c);
-	}
-}
-
-/* Runs a script: args are numkeys, the keys, then the arguments; each a
- * string, or, where lens is given and lens[i] is not 0, lens[i] bytes. */
-static void
-script_run(enum script_id id, queue_done_fn *fn, script_reply_fn *reply_fn,
-    void *arg, int nargs, const char *const *args, const size_t *lens)
-{
-	struct call *c;
-	int i;
-
-	if (!(c = calloc(1, sizeof(*c))))
-		goto fail;
-	c->script = id;
-	c->fn = fn;
-	c->reply_fn = reply_fn;
-	c->arg = arg;
-	if (!usable || nargs + 2 > SCRIPT_ARGS_MAX)
-		goto fail;
-	/* argv[0] and argv[1] (EVALSHA and the sha) are filled at send time */
-	c->argc = 2;
-	for (i = 0; i < nargs; i++, c->argc++) {
-		size_t n = lens && lens[i] ? lens[i] : strlen(args[i]);
-
-		if (!(c->argv[c->argc] = malloc(n + 1)))
-			goto fail;
-		memcpy(c->argv[c->argc], args[i], n);
-		c->argv[c->argc][n] = '\0';
-		c->argvlen[c->argc] = n;
-	}
-	call_send(c, 0);
-	return;
-fail:
-	if (c) {
-		call_done(c, NULL);
-		call_free(c);
-	} else if (reply_fn)
-		reply_fn(arg, NULL);
-	else if (fn)
-		fn(arg, 0);
-}
-
-/* The routing set a queued callback waits in: its assignee's, or the one
- * of its site, topic and language. */
-static void
-route_key(char *buf, size_t len, const struct callback *cb)
-{
-	if (cb->assignee[0])
-		snprintf(buf, len, "%sq:@%s", conf->key_prefix, cb->assignee);
-	else
-		snprintf(buf, len, "%sq:%s:%s:%s", conf->key_prefix, cb->site,
-		    cb->topic, cb->language);
-}
-
-static const char *
-ms_arg(int64_t ms, char *buf, size_t len)
-{
-	if (ms == CBD_NO_TIME)
-		buf[0] = '\0';
-	else
-		snprintf(buf, len, "%lld", (long long)ms);
-	return buf;
-}
-
-/* ---- waiting to ready ------------------------------------------------ */
-
-/* Arms the promotion timer for at, unless it fires sooner already; never
- * sleeps longer than CBD_PROMOTE_MAX_SLEEP_MS, so callbacks other daemons
- * put in waiting are promoted in time too. */
-static void
-promote_schedule(int64_t at)
-{
-	int64_t now = now_ms(), delay;
-	struct timeval tv;
-
-	if (at > now + CBD_PROMOTE_MAX_SLEEP_MS)
-		at = now + CBD_PROMOTE_MAX_SLEEP_MS;
-	if (evtimer_pending(ev_promote, NULL) && promote_at <= at)
-		return;
-	promote_at = at;
-	delay = at > now ? at - now : 0;
-	ms_timeval(delay, &tv);
-	evtimer_add(ev_promote, &tv);
-}
-
-static void
-promote_reply(void *arg, const redisReply *reply)
-{
-	(void)arg;
-	if (!reply) {
-		promote_schedule(now_ms() + 1000);
-		return;
-	}
-	if (reply->type == REDIS_REPLY_STRING)
-		promote_schedule(strtoll(reply->str, NULL, 10));
-	else /* -1: nothing waits */
-		promote_schedule(now_ms() + CBD_PROMOTE_MAX_SLEEP_MS);
-}
-
-static void
-promote_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char k_wait[96], now[24], limit[16];
-	const char *args[5] = { "1", k_wait, now, limit, conf->key_prefix };
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if (!usable) {
-		promote_schedule(now_ms() + 1000);
-		return;
-	}
-	key(k_wait, sizeof(k_wait), "waiting");
-	snprintf(now, sizeof(now), "%lld", (long long)now_ms());
-	snprintf(limit, sizeof(limit), "%d", CBD_PROMOTE_BATCH);
-	script_run(SCRIPT_PROMOTE, NULL, promote_reply, NULL, 5, args, NULL);
-}
-
-/*
- * Syncs asked for in one pass of the event loop go to Redis as one call of
- * the sync script, up to SYNC_MAX at a time: a batch's commit asks for up
- * to 64 at once, a rebuild for a thousand. Each caller is told how its own
- * callback went; a failed call fails all of its callbacks (Redis was not
- * reachable for any of them).
- */
-#define SYNC_MAX 32
-/* per callback: nine arguments and at most one routing set */
-#define SYNC_ARGS (4 + 2 + SYNC_MAX * 10)
-
-struct sync_item {
-	queue_done_fn *fn;
-	void *arg;
-	int64_t not_before;
-};
-
-struct sync_batch {
-	int n;
-	struct sync_item items[SYNC_MAX];
-	int nroutes;
-	char routes[SYNC_MAX][256];
-	/* the nine arguments of each callback; packed ids and tokens keep
-	 * their length in lens */
-	char args[SYNC_MAX][9][24];
-	size_t lens[SYNC_MAX][9];
-};
-
-static struct sync_batch *sync_pending;
-static struct event *ev_sync;
-
-static void
-sync_reply(void *arg, const redisReply *reply)
-{
-	struct sync_batch *b = arg;
-	const redisReply *r;
-	int i;
-
-	for (i = 0; i < b->n; i++) {
-		r = reply && reply->type == REDIS_REPLY_ARRAY &&
-		    (size_t)i < reply->elements ? reply->element[i] : NULL;
-		if (r && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "waiting"))
-			promote_schedule(b->items[i].not_before);
-		if (!reply)
-			syncs_missed++;
-		if (b->items[i].fn)
-			b->items[i].fn(b->items[i].arg, reply != NULL);
-	}
-	free(b);
-}
-
-/* Sends the syncs gathered so far. */
-static void
-sync_flush(void)
-{
-	struct sync_batch *b = sync_pending;
-	const char *args[SYNC_ARGS];
-	size_t lens[SYNC_ARGS] = { 0 };
-	char k_wait[96], k_leases[96], k_flag[96], nkeys[16], now[24];
-	int i, j, n = 0;
-
-	if (!b)
-		return;
-	sync_pending = NULL;
-	if (b->n == 0) {
-		free(b);
-		return;
-	}
-	key(k_wait, sizeof(k_wait), "waiting");
-	key(k_leases, sizeof(k_leases), "leases");
-	key(k_flag, sizeof(k_flag), "flagged");
-	snprintf(nkeys, sizeof(nkeys), "%d", 3 + b->nroutes);
-	args[n++] = nkeys;
-	args[n++] = k_wait;
-	args[n++] = k_leases;
-	args[n++] = k_flag;
-	for (i = 0; i < b->nroutes; i++)
-		args[n++] = b->routes[i];
-	args[n++] = conf->key_prefix;
-	args[n++] = ms_arg(now_ms(), now, sizeof(now));
-	for (i = 0; i < b->n; i++)
-		for (j = 0; j < 9; j++) {
-			lens[n] = b->lens[i][j];
-			args[n++] = b->args[i][j];
-		}
-	script_run(SCRIPT_SYNC, NULL, sync_reply, b, n, args, lens);
-}
-
-static void
-sync_flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	sync_flush();
-}
-
-/* The number of the callback's routing set among the batch's keys (the
- * waiting, leases and flagged sets are 1 to 3). */
-static int
-sync_route(struct sync_batch *b, const struct callback *cb)
-{
-	char k[256];
-	int i;
-
-	route_key(k, sizeof(k), cb);
-	for (i = 0; i < b->nroutes && strcmp(b->routes[i], k); i++)
-		;
-	if (i == b->nroutes)
-		snprintf(b->routes[b->nroutes++], sizeof(b->routes[0]), "%s", k);
-	return 4 + i;
-}
-
-void
-queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
-{
-	struct sync_batch *b;
-	struct sync_item *it;
-	char (*a)[24];
-	size_t *l;
-
-	if (!sync_pending && !(sync_pending = calloc(1, sizeof(*sync_pending)))) {
-		if (fn)
-			fn(arg, 0);
-		return;
-	}
-	b = sync_pending;
-	a = b->args[b->n];
-	l = b->lens[b->n];
-	if (id_pack(cb->id, (unsigned char *)a[0]) == -1 ||
-	    (cb->lease_token[0] && id_pack(cb->lease_token,
-	    (unsigned char *)a[4]) == -1)) {
-		if (fn)
-			fn(arg, 0);
-		return;
-	}
-	l[0] = sizeof(packed_id);
-	snprintf(a[1], sizeof(a[1]), "%s", cb->state);
-	ms_arg(callback_rank(cb), a[2], sizeof(a[2]));
-	ms_arg(cb->not_before, a[3], sizeof(a[3]));
-	if (cb->lease_token[0])
-		l[4] = sizeof(packed_id);
-	else
-		a[4][0] = '\0';
-	ms_arg(cb->lease_until, a[5], sizeof(a[5]));
-	snprintf(a[6], sizeof(a[6]), "%s", cb->flagged ? "1" : "0");
-	ms_arg(cb->updated_at, a[7], sizeof(a[7]));
-	snprintf(a[8], sizeof(a[8]), "%d", sync_route(b, cb));
-	it = &b->items[b->n++];
-	it->fn = fn;
-	it->arg = arg;
-	it->not_before = cb->not_before;
-	if (b->n == SYNC_MAX)
-		sync_flush();
-	else if (b->n == 1)
-		event_active(ev_sync, EV_TIMEOUT, 0);
-}
-
-struct claim_call {
-	queue_claim_fn *fn;
-	void *arg;
-};
-
-static void
-claim_reply(void *arg, const redisReply *reply)
-{
-	struct claim_call *cc = arg;
-	char id[37];
-
-	if (!reply)
-		cc->fn(cc->arg, 0, NULL);
-	else if (reply->type == REDIS_REPLY_STRING) {
-		id_text(reply, id);
-		if (id[0])
-			cc->fn(cc->arg, 1, id);
-		else
-			cc->fn(cc->arg, 0, NULL);
-	} else
-		cc->fn(cc->arg, 1, NULL);
-	free(cc);
-}
-
-/* The routing sets a caseworker may take from, personal first, followed
- * by room for extra keys. Returns how many routing sets, or 0. */
-static size_t
-caseworker_keys(const struct caseworker *cw, size_t extra, char (**out)[256])
-{
-	size_t n = 1 + cw->ntopics * cw->nlanguages, t, l, i = 0;
-	char (*keys)[256] = calloc(n + extra, sizeof(*keys));
-
-	if (!keys)
-		return 0;
-	snprintf(keys[i++], sizeof(keys[0]), "%sq:@%s", conf->key_prefix, cw->id);
-	for (t = 0; t < cw->ntopics; t++)
-		for (l = 0; l < cw->nlanguages; l++)
-			snprintf(keys[i++], sizeof(keys[0]), "%sq:%s:%s:%s",
-			    conf->key_prefix, cw->site, cw->topics[t], cw->languages[l]);
-	*out = keys;
-	return n;
-}
-
-void
-queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
-    queue_claim_fn *fn, void *arg)
-{
-	char (*keys)[256] = NULL;
-	size_t i = caseworker_keys(cw, 1, &keys), t;
-	const char **args = calloc(i + 5, sizeof(*args));
-	size_t *lens = calloc(i + 5, sizeof(*lens));
-	struct claim_call *cc = calloc(1, sizeof(*cc));
-	char nkeys[24], until[24];
-	packed_id tok;
-
-	if (!i || !args || !lens || !cc || id_pack(token, tok) == -1) {
-		free(lens);
-		free(keys);
-		free(args);
-		free(cc);
-		fn(arg, 0, NULL);
-		return;
-	}
-	cc->fn = fn;
-	cc->arg = arg;
-	key(keys[i++], sizeof(keys[0]), "leases");
-	snprintf(nkeys, sizeof(nkeys), "%zu", i);
-	args[0] = nkeys;
-	for (t = 0; t < i; t++)
-		args[1 + t] = keys[t];
-	args[1 + i] = conf->key_prefix;
-	args[2 + i] = ms_arg(until_ms, until, sizeof(until));
-	args[3 + i] = (const char *)tok;
-	lens[3 + i] = sizeof(tok);
-	script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(4 + i), args, lens);
-	free(keys);
-	free(args);
-	free(lens);
-}
-
-struct peek_call {
-	queue_peek_fn *fn;
-	void *arg;
-};
-
-static void
-peek_reply(void *arg, const redisReply *reply)
-{
-	struct peek_call *pc = arg;
-	const char **ids = NULL;
-	char (*text)[37] = NULL;
-	size_t i, n = 0, max = reply ? reply->elements / 2 + 1 : 0;
-
-	if (reply && reply->type == REDIS_REPLY_ARRAY &&
-	    (ids = calloc(max, sizeof(*ids))) && (text = calloc(max, sizeof(*text)))) {
-		for (i = 0; i + 1 < reply->elements; i += 2) {
-			id_text(reply->element[i], text[n]);
-			if (text[n][0]) {
-				ids[n] = text[n];
-				n++;
-			}
-		}
-		pc->fn(pc->arg, 1, ids, n);
-	} else
-		pc->fn(pc->arg, 0, NULL, 0);
-	free(text);
-	free(ids);
-	free(pc);
-}
-
-void
-queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
-    queue_peek_fn *fn, void *arg)
-{
-	char (*keys)[256] = NULL;
-	size_t n = caseworker_keys(cw, 0, &keys), t;
-	const char **args = calloc(n + 3, sizeof(*args));
-	struct peek_call *pc = calloc(1, sizeof(*pc));
-	char nkeys[24], off[24], lim[24];
-
-	if (!n || !args || !pc) {
-		free(keys);
-		free(args);
-		free(pc);
-		fn(arg, 0, NULL, 0);
-		return;
-	}
-	pc->fn = fn;
-	pc->arg = arg;
-	snprintf(nkeys, sizeof(nkeys), "%zu", n);
-	snprintf(off, sizeof(off), "%zu", offset);
-	snprintf(lim, sizeof(lim), "%zu", limit);
-	args[0] = nkeys;
-	for (t = 0; t < n; t++)
-		args[1 + t] = keys[t];
-	args[1 + n] = off;
-	args[2 + n] = lim;
-	script_run(SCRIPT_PEEK, NULL, peek_reply, pc, (int)(3 + n), args, NULL);
-	free(keys);
-	free(args);
-}
-
-void
-queue_unclaim(const char *id, const char *token, queue_done_fn *fn, void *arg)
-{
-	char k_leases[96];
-	packed_id pid, ptok;
-	const char *args[5] = { "1", k_leases, conf->key_prefix,
-		(const char *)pid, (const char *)ptok };
-	const size_t lens[5] = { 0, 0, 0, sizeof(pid), sizeof(ptok) };
-
-	if (id_pack(id, pid) == -1 || id_pack(token, ptok) == -1) {
-		if (fn)
-			fn(arg, 0);
-		return;
-	}
-	key(k_leases, sizeof(k_leases), "leases");
-	script_run(SCRIPT_UNCLAIM, fn, NULL, arg, 5, args, lens);
-}
-
-struct expired_call {
-	queue_expired_fn *fn;
-	void *arg;
-};
-
-static void
-expired_reply(redisAsyncContext *ctx, void *r, void *priv)
-{
-	redisReply *reply = r;
-	struct expired_call *ec = priv;
-	const char *ids[CBD_SWEEP_BATCH];
-	char text[CBD_SWEEP_BATCH][37];
-	size_t i, n = 0;
-
-	(void)ctx;
-	if (reply && reply->type == REDIS_REPLY_ARRAY)
-		for (i = 0; i < reply->elements && n < CBD_SWEEP_BATCH; i++) {
-			id_text(reply->element[i], text[n]);
-			if (text[n][0]) {
-				ids[n] = text[n];
-				n++;
-			}
-		}
-	ec->fn(ec->arg, ids, n);
-	free(ec);
-}
-
-void
-queue_expired_leases(int64_t now, queue_expired_fn *fn, void *arg)
-{
-	struct expired_call *ec;
-	char k_leases[96];
-
-	key(k_leases, sizeof(k_leases), "leases");
-	if (!usable || !(ec = calloc(1, sizeof(*ec)))) {
-		fn(arg, NULL, 0);
-		return;
-	}
-	ec->fn = fn;
-	ec->arg = arg;
-	if (redisAsyncCommand(ac, expired_reply, ec,
-	    "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %d", k_leases, (long long)now,
-	    CBD_SWEEP_BATCH) != REDIS_OK) {
-		free(ec);
-		fn(arg, NULL, 0);
-	}
-}
-
-/* A rebuild's cleanup walks the record hashes this many at a time, so
- * that Redis answers others in between. */
-#define CLEANUP_STEP 2048
-
-/* The key a rebuild in progress holds; gone when Redis was emptied. */
-static char k_building[160];
-
-struct begin_call {
-	queue_done_fn *fn;
-	void *arg;
-};
-
-static void
-begin_reply(redisAsyncContext *ctx, void *r, void *priv)
-{
-	redisReply *reply = r;
-	struct begin_call *bc = priv;
-
-	(void)ctx;
-	bc->fn(bc->arg, reply && reply->type != REDIS_REPLY_ERROR);
-	free(bc);
-}
-
-void
-queue_begin_rebuild(queue_done_fn *fn, void *arg)
-{
-	static unsigned n;
-	struct begin_call *bc;
-
-	snprintf(k_building, sizeof(k_building), "%sbuilding:%ld.%lld.%u",
-	    conf->key_prefix, (long)getpid(), (long long)now_ms(), ++n);
-	if (!usable || !(bc = calloc(1, sizeof(*bc)))) {
-		fn(arg, 0);
-		return;
-	}
-	bc->fn = fn;
-	bc->arg = arg;
-	if (redisAsyncCommand(ac, begin_reply, bc, "SET %s 1 EX 86400",
-	    k_building) != REDIS_OK) {
-		free(bc);
-		fn(arg, 0);
-	}
-}
-
-struct rebuilt_call {
-	queue_done_fn *fn;
-	void *arg;
-	int64_t since;
-	int next;          /* the first record hash of the next step */
-	long long removed;
-};
-
-static void cleanup_step(struct rebuilt_call *);
-
-static void
-rebuilt_reply(void *arg, const redisReply *reply)
-{
-	struct rebuilt_call *rc = arg;
-
-	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer < 0) {
-		log_warnx("redis: the queue index was emptied while it was being "
-		    "rebuilt; rebuilding again");
-		reply = NULL;
-	} else if (reply && reply->type == REDIS_REPLY_INTEGER)
-		rc->removed += reply->integer;
-	if (reply && rc->next < RECORD_HASHES) {
-		cleanup_step(rc);
-		return;
-	}
-	if (reply) {
-		index_built = 1;
-		if (rc->removed > 0)
-			log_info("redis: %lld index entries no longer open in PostgreSQL "
-			    "removed", rc->removed);
-	}
-	if (rc->fn)
-		rc->fn(rc->arg, reply != NULL);
-	free(rc);
-}
-
-static void
-cleanup_step(struct rebuilt_call *rc)
-{
-	char k_wait[96], k_leases[96], k_flag[96], k_index[96];
-	char since[24], first[16], count[16], stamp[24];
-	const char *args[11] = { "5", k_wait, k_leases, k_flag, k_index,
-		k_building, since, conf->key_prefix, first, count, stamp };
-
-	key(k_wait, sizeof(k_wait), "waiting");
-	key(k_leases, sizeof(k_leases), "leases");
-	key(k_flag, sizeof(k_flag), "flagged");
-	key(k_index, sizeof(k_index), "index");
-	snprintf(since, sizeof(since), "%lld", (long long)rc->since);
-	snprintf(first, sizeof(first), "%d", rc->next);
-	snprintf(count, sizeof(count), "%d", CLEANUP_STEP);
-	rc->next += CLEANUP_STEP;
-	if (rc->next >= RECORD_HASHES)
-		snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
-	else
-		stamp[0] = '\0';
-	script_run(SCRIPT_CLEANUP, NULL, rebuilt_reply, rc, 11, args, NULL);
-}
-
-void
-queue_finish_rebuild(int64_t since_ms, queue_done_fn *fn, void *arg)
-{
-	struct rebuilt_call *rc = calloc(1, sizeof(*rc));
-
-	if (!rc) {
-		if (fn)
-			fn(arg, 0);
-		return;
-	}
-	rc->fn = fn;
-	rc->arg = arg;
-	rc->since = since_ms;
-	cleanup_step(rc);
-}
-
-/* ---- tombstones ------------------------------------------------------ */
-
-static void
-reaped(void *arg, const redisReply *reply)
-{
-	(void)arg;
-	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
-		log_debug("redis: %lld tombstones of closed callbacks forgotten",
-		    (long long)reply->integer);
-}
-
-/* Visits a few record hashes each tick, all of them in a few hours, and
- * forgets the tombstones older than CBD_TOMBSTONE_MS. */
-static void
-reap_cb(evutil_socket_t fd, short what, void *arg)
-{
-	char cutoff[24], first[16], count[16];
-	const char *args[5] = { "0", conf->key_prefix, cutoff, first, count };
-
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if (!usable)
-		return;
-	snprintf(cutoff, sizeof(cutoff), "%lld",
-	    (long long)(now_ms() - CBD_TOMBSTONE_MS));
-	snprintf(first, sizeof(first), "%d", reap_next);
-	snprintf(count, sizeof(count), "%d", CBD_REAP_STEP);
-	reap_next = (reap_next + CBD_REAP_STEP) % RECORD_HASHES;
-	script_run(SCRIPT_REAP, NULL, reaped, NULL, 5, args, NULL);
-}
-
-/* ---- daemons alive ---------------------------------------------------- */
-
-struct alive_call {
-	queue_alive_fn *fn;
-	void *arg;
-};
-
-static void
-alive_reply(void *arg, const redisReply *reply)
-{
-	struct alive_call *al = arg;
-	int64_t since = CBD_NO_TIME;
-
-	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0)
-		since = reply->integer;
-	al->fn(al->arg, reply != NULL, since);
-	free(al);
-}
-
-void
-queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn, void *arg)
-{
-	char k_daemons[96], after[24];
-	const char *args[4] = { "1", k_daemons, id, after };
-	struct alive_call *al = calloc(1, sizeof(*al));
-
-	if (!al) {
-		fn(arg, 0, CBD_NO_TIME);
-		return;
-	}
-	al->fn = fn;
-	al->arg = arg;
-	key(k_daemons, sizeof(k_daemons), "daemons");
-	snprintf(after, sizeof(after), "%lld", (long long)dead_after_ms);
-	script_run(SCRIPT_ALIVE, NULL, alive_reply, al, 4, args, NULL);
-}
-
-static void (*left_fn)(void);
-
-static void
-left_reply(redisAsyncContext *ctx, void *r, void *priv)
-{
-	(void)ctx;
-	(void)r;
-	(void)priv;
-	left_fn();
-}
-
-void
-queue_leave(const char *id, void (*fn)(void))
-{
-	char k_daemons[96];
-
-	key(k_daemons, sizeof(k_daemons), "daemons");
-	left_fn = fn;
-	if (!connected || redisAsyncCommand(ac, left_reply, NULL, "ZREM %s %s",
-	    k_daemons, id) != REDIS_OK)
-		fn();
-}
-
-/* ---- connection ------------------------------------------------------ */
+/* ---- connection ------------------------------------------------------- */
 
 static void
 schedule_retry(void)
@@ -985,6 +164,18 @@ schedule_retry(void)
 	backoff_ms = backoff_next(backoff_ms);
 	ms_timeval(backoff_ms, &tv);
 	evtimer_add(ev_retry, &tv);
+}
+
+void
+queue_conn_built(void)
+{
+	index_built = 1;
+}
+
+void
+queue_conn_missed(void)
+{
+	syncs_missed++;
 }
 
 static void
@@ -1034,7 +225,7 @@ policy_reply(redisAsyncContext *ctx, void *r, void *priv)
 		slow = 0;
 		backoff_ms = 0;
 		policy_warned = 0;
-		promote_schedule(now_ms());
+		queue_promote_at(now_ms());
 	} else if (!usable && !policy_warned) {
 		log_warnx("%s; the queue index is not used until it is", state);
 		policy_warned = 1;
@@ -1095,8 +286,6 @@ cannot_connect_timed_out(const char *limit)
 static void
 on_connect(const redisAsyncContext *ctx, int status)
 {
-	int i;
-
 	if (status != REDIS_OK) {
 		cannot_connect(ctx->errstr);
 		ac = NULL; /* hiredis frees the context after this callback */
@@ -1116,9 +305,7 @@ on_connect(const redisAsyncContext *ctx, int status)
 	if (conf->redis_db)
 		redisAsyncCommand(ac, setup_reply, "SELECT", "SELECT %lld",
 		    (long long)conf->redis_db);
-	for (i = 0; i < SCRIPT_COUNT; i++)
-		redisAsyncCommand(ac, setup_reply, "SCRIPT LOAD", "SCRIPT LOAD %s",
-		    scripts[i].body);
+	queue_script_load(ac);
 	check_policy();
 }
 
@@ -1193,7 +380,7 @@ marker_reply(redisAsyncContext *ctx, void *r, void *priv)
 static void
 check_cb(evutil_socket_t fd, short what, void *arg)
 {
-	char k_index[96];
+	char k_index[QUEUE_KEY_MAX];
 
 	(void)fd;
 	(void)what;
@@ -1202,53 +389,26 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	check_policy();
 	if (usable) {
-		key(k_index, sizeof(k_index), "index");
+		queue_key(QK_INDEX, k_index, sizeof(k_index));
 		redisAsyncCommand(ac, marker_reply, NULL, "EXISTS %s", k_index);
 	}
-}
-
-static void
-sha1_hex(const char *s, char out[41])
-{
-	unsigned char md[SHA_DIGEST_LENGTH];
-	int i;
-
-	SHA1((const unsigned char *)s, strlen(s), md);
-	for (i = 0; i < SHA_DIGEST_LENGTH; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 int
 queue_init(struct event_base *b, queue_lost_fn *fn)
 {
-	const struct embedded_script *s;
 	struct timeval tv;
-	int i;
 
 	base = b;
 	on_lost = fn;
-	for (i = 0; i < SCRIPT_COUNT; i++) {
-		for (s = embedded_scripts; s->name; s++)
-			if (!strcmp(s->name, script_names[i]))
-				break;
-		if (!s->name) {
-			log_warnx("redis: script %s.lua is not in this build",
-			    script_names[i]);
-			return -1;
-		}
-		scripts[i].body = s->body;
-		sha1_hex(s->body, scripts[i].sha);
-	}
+	if (queue_script_init() == -1)
+		return -1;
 	ev_retry = evtimer_new(base, retry_cb, NULL);
-	ev_sync = evtimer_new(base, sync_flush_cb, NULL);
-	ev_promote = evtimer_new(base, promote_cb, NULL);
-	promote_schedule(now_ms() + CBD_PROMOTE_MAX_SLEEP_MS);
+	queue_sync_init(base);
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);
 	ms_timeval(conf->index_check_ms, &tv);
 	evtimer_add(ev_check, &tv);
-	ev_reap = event_new(base, -1, EV_PERSIST, reap_cb, NULL);
-	ms_timeval(CBD_REAP_EVERY_MS, &tv);
-	evtimer_add(ev_reap, &tv);
+	queue_maint_init(base);
 	ev_watch = event_new(base, -1, EV_PERSIST, watch_cb, NULL);
 	ms_timeval(conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT > 0 ?
 	    conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT : 1, &tv);
@@ -1262,7 +422,7 @@ queue_shutdown(void)
 {
 	connected = 0;
 	usable = 0;
-	sync_flush(); /* Redis is not usable now: fails what waits */
+	queue_sync_flush(); /* Redis is not usable now: fails what waits */
 	heard_stop();
 	if (ev_watch) {
 		event_free(ev_watch);
@@ -1278,11 +438,7 @@ queue_shutdown(void)
 		event_free(ev_retry);
 	if (ev_check)
 		event_free(ev_check);
-	if (ev_promote)
-		event_free(ev_promote);
-	if (ev_reap)
-		event_free(ev_reap);
-	if (ev_sync)
-		event_free(ev_sync);
-	ev_retry = ev_check = ev_promote = ev_reap = ev_sync = NULL;
+	queue_maint_free();
+	queue_sync_free();
+	ev_retry = ev_check = NULL;
 }

@@ -6,26 +6,8 @@
 /*
  * The working queue in Redis: an index of the open callbacks, rebuilt from
  * PostgreSQL whenever it may be incomplete. Every Redis key and Lua script
- * is known here and nowhere else.
- *
- * Keys under the configured prefix P; Redis knows callbacks and lease
- * tokens by the 16 bytes of their UUIDs:
- *   P q:SITE:TOPIC:LANG  sorted set: claimable unassigned callbacks of
- *              that route, scored by callback_rank (due first, urgent first)
- *   P q:@CASEWORKER      the same for callbacks assigned to a caseworker
- *   P waiting  sorted set: queued callbacks whose not_before lies ahead,
- *              scored by it
- *   P leases   sorted set: claimed callbacks, scored by lease expiry (ms)
- *   P flagged  set: callbacks flagged for a supervisor (lapsed leases)
- *   P r:0000 to P r:ffff  hashes, by the id's first two bytes in hex:
- *              the packed record of each indexed callback (state, version,
- *              routing score, routing set, lease token), laid out in
- *              lua/lib/record.lua; a closed callback's record stays a day
- *              as a tombstone
- *   P routes   hash: the routing sets' numbers
- *   P index    marker: present while the index is complete
- *   P daemons  sorted set: the daemons using this index, scored by when
- *              each was last seen (Redis time, ms)
+ * is known in daemon/queue*.c and nowhere else; the keys are listed in
+ * daemon/queue_keys.c.
  */
 
 struct event_base;

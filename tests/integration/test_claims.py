@@ -3,6 +3,7 @@ claims with leases, routing, attempts and their outcomes, lapsed leases,
 cancel, and several daemons claiming at once."""
 
 import datetime
+import re
 import threading
 import time
 
@@ -565,6 +566,33 @@ def test_redis_flushed_mid_work_no_double_claim(t):
     assert len(claims) == len(set(claims)) == n
     assert t.scalar("SELECT count(*) FROM attempts") == str(n)
     assert t.scalar("SELECT count(*) FROM callbacks WHERE state = 'completed'") == str(n)
+    assert t.index_faults() == []
+
+
+def eval_calls(t):
+    """How many scripts Redis was sent whole (EVAL, not EVALSHA)."""
+    stats = t.redis.cli("INFO", "commandstats")
+    m = re.search(r"cmdstat_eval:calls=(\d+)", stats)
+    return int(m.group(1)) if m else 0
+
+
+def test_scripts_flushed_from_redis_are_sent_again_whole(t):
+    """After SCRIPT FLUSH every EVALSHA meets NOSCRIPT: the daemon sends
+    the script once whole, and the intake and the claim go through."""
+    w = World(t)
+    w.caseworker("anna")
+    wait_for("rebuild", lambda: t.redis.cli("EXISTS", t.key("index")) == "1")
+    before = eval_calls(t)
+    assert t.redis.cli("SCRIPT", "FLUSH") == "OK"
+    cb = w.create()  # answered once its sync is in Redis
+    st, _, got, _ = w.claim("anna")
+    # the sync and the claim each met NOSCRIPT and were sent whole (read
+    # before the harness sends EVALs of its own)
+    sent_whole = eval_calls(t) - before
+    assert st == 200, (st, got)
+    assert got["callback"]["id"] == cb["id"]
+    assert sent_whole >= 2, sent_whole
+    assert list(t.zset("leases")) == [cb["id"]]
     assert t.index_faults() == []
 
 
