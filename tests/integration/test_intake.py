@@ -973,33 +973,6 @@ def test_appended_notes_stay_within_the_note_limit(t):
     assert st == 200 and c["request_count"] == 3 and c["note"] == b["note"]
 
 
-def test_an_upgrade_keeps_old_keys_and_speaks_primary_languages(t):
-    """A database from before keys had a sender and a fingerprint, with
-    languages stored as given: after the migration a retry under an old
-    key is still a replay, and the stored languages are primary tags."""
-    t.migrate_to(15)
-    cid = "33333333-3333-4333-8333-333333333333"
-    t.sql(f"""INSERT INTO callbacks (id, phone, topic, site, language, requested_at,
-                received_at, due_at) VALUES
-              ('{cid}', '+492311234567', 'general', 'dortmund', 'de-DE', now(), now(),
-               now() + interval '48 hours');
-              INSERT INTO callback_keys (key, callback_id) VALUES ('idem:before', '{cid}');
-              INSERT INTO caseworkers (id, site, topics, languages) VALUES
-              ('anna', 'dortmund', '{{general}}', '{{de-DE,TR,de}}')""")
-    d = t.daemon()
-    assert t.sql("SELECT language FROM callbacks") == [["de"]]
-    assert t.sql("SELECT languages FROM caseworkers") == [["{de,tr}"]]
-    assert t.sql("SELECT scope, fingerprint IS NULL FROM callback_keys") == [["0", "t"]]
-    st, _, cb, _ = post(d, d.token("telephony"), dict(BASE, note="retry"),
-                        **{"Idempotency-Key": "before"})
-    assert st == 200 and cb["replayed"] is True and cb["id"] == cid, (st, cb)
-    wait_for("rebuild", lambda: cid in t.ready())
-    assert t.record(cid)["route"] == t.key("q:dortmund:general:de")
-    anna = d.token("caseworker", caseworker="anna")
-    st, _, got, _ = d.req("POST", "/v1/queue/claim", None, anna)
-    assert st == 200 and got["callback"]["id"] == cid, (st, got)
-
-
 def test_erasing_a_callback_erases_the_fingerprints_of_its_keys(t):
     """A fingerprint is a hash of the caller's phone, name and note: when
     retention erases those, the keys that carry it go too."""
