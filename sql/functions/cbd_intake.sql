@@ -21,8 +21,7 @@ CREATE OR REPLACE FUNCTION cbd_intake(
     p_note text, p_call_id text, p_requested_at timestamptz,
     p_received_at timestamptz, p_due_at timestamptz,
     p_not_before timestamptz, p_not_after timestamptz, p_actor text,
-    p_warn jsonb DEFAULT NULL, p_scope bigint DEFAULT 0,
-    p_fingerprint text DEFAULT NULL, p_language_given boolean DEFAULT true)
+    p_warn jsonb, p_scope bigint, p_fingerprint text, p_language_given boolean)
 RETURNS TABLE (outcome text, cb callbacks)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -48,10 +47,8 @@ BEGIN
     END LOOP;
 
     IF cardinality(p_keys) > 0 THEN
-        -- NULL on either side (a key from before, a request without one)
-        -- is no conflict
         SELECT ck.key INTO v_key FROM callback_keys ck
-        WHERE ck.scope IN (0, p_scope) AND ck.key = ANY (p_keys)
+        WHERE ck.scope = p_scope AND ck.key = ANY (p_keys)
           AND ck.fingerprint <> p_fingerprint
         ORDER BY ck.key DESC LIMIT 1;
         IF FOUND THEN
@@ -60,7 +57,7 @@ BEGIN
             RETURN;
         END IF;
         SELECT ck.callback_id INTO v_id FROM callback_keys ck
-        WHERE ck.scope IN (0, p_scope) AND ck.key = ANY (p_keys) LIMIT 1;
+        WHERE ck.scope = p_scope AND ck.key = ANY (p_keys) LIMIT 1;
         IF FOUND THEN
             RETURN QUERY SELECT 'replayed'::text, c FROM callbacks c WHERE c.id = v_id;
             RETURN;

@@ -17,10 +17,7 @@
 -- request goes one by one through cbd_intake under its own, in batch
 -- order, which gives the second of two under one key the replay or the
 -- conflict. If the set-wise INSERT fails, every request goes one by one,
--- so the refused one fails alone. A request without scope, fingerprint,
--- language_given or alert_at (from a daemon of an earlier version) is
--- taken as scope 0, no fingerprint, given, and its first alert planned
--- here.
+-- so the refused one fails alone.
 CREATE OR REPLACE FUNCTION cbd_intake_batch(p jsonb)
 RETURNS TABLE (i integer, outcome text, cb callbacks)
 LANGUAGE plpgsql AS $$
@@ -35,7 +32,7 @@ BEGIN
     FOR v_lock IN
         SELECT DISTINCT hashtextextended(k, 0) AS h
         FROM jsonb_array_elements(p) AS e,
-             LATERAL (SELECT coalesce((e->>'scope')::bigint, 0) || '/' || x
+             LATERAL (SELECT (e->>'scope')::bigint || '/' || x
                       FROM jsonb_array_elements_text(e->'keys') AS x
                       UNION ALL
                       SELECT 'open:' || (e->>'phone') || '|' || (e->>'topic')) AS y(k)
@@ -53,7 +50,7 @@ BEGIN
         WITH x AS (
             SELECT (t.o - 1)::integer AS i, t.e AS r, t.e->>'phone' AS phone,
                    t.e->>'topic' AS topic,
-                   coalesce((t.e->>'scope')::bigint, 0) AS scope,
+                   (t.e->>'scope')::bigint AS scope,
                    ARRAY(SELECT jsonb_array_elements_text(t.e->'keys')) AS keys
             FROM jsonb_array_elements(p) WITH ORDINALITY AS t(e, o)),
         keyed AS (SELECT x.i, k FROM x, unnest(x.keys) AS k),
@@ -67,7 +64,7 @@ BEGIN
                     WHERE a.i = x.i)
               AND NOT EXISTS (
                     SELECT 1 FROM callback_keys ck
-                    WHERE ck.scope IN (0, x.scope) AND ck.key = ANY (x.keys))
+                    WHERE ck.scope = x.scope AND ck.key = ANY (x.keys))
               AND NOT EXISTS (
                     SELECT 1 FROM callbacks c
                     WHERE c.phone = x.phone AND c.topic = x.topic
@@ -80,7 +77,7 @@ BEGIN
                 assignee, name, customer_ref, note, call_id, requested_at,
                 received_at, due_at, not_before, not_after, alert_warn, alert_at)
             SELECT f.phone, f.topic, f.r->>'site', f.r->>'language',
-                coalesce((f.r->>'language_given')::boolean, true),
+                (f.r->>'language_given')::boolean,
                 f.r->>'assignee', f.r->>'name', f.r->>'customer_ref',
                 f.r->>'note', f.r->>'call_id',
                 cbd_ts((f.r->>'requested_at')::bigint),
@@ -88,10 +85,7 @@ BEGIN
                 cbd_ts((f.r->>'due_at')::bigint),
                 cbd_ts((f.r->>'not_before')::bigint),
                 cbd_ts((f.r->>'not_after')::bigint), f.r->'warn',
-                coalesce(cbd_ts((f.r->>'alert_at')::bigint),
-                    CASE WHEN f.r->'warn' IS NOT NULL
-                         THEN cbd_alert_next(f.r->'warn',
-                              cbd_ts((f.r->>'due_at')::bigint), '-infinity') END)
+                cbd_ts((f.r->>'alert_at')::bigint)
             FROM fresh f ORDER BY f.i
             RETURNING *),
         -- phone and topic are unique among the fresh requests
@@ -136,8 +130,8 @@ BEGIN
                 r->>'call_id', cbd_ts((r->>'requested_at')::bigint),
                 cbd_ts((r->>'received_at')::bigint), cbd_ts((r->>'due_at')::bigint),
                 cbd_ts((r->>'not_before')::bigint), cbd_ts((r->>'not_after')::bigint),
-                r->>'actor', r->'warn', coalesce((r->>'scope')::bigint, 0),
-                r->>'fingerprint', coalesce((r->>'language_given')::boolean, true)) x;
+                r->>'actor', r->'warn', (r->>'scope')::bigint,
+                r->>'fingerprint', (r->>'language_given')::boolean) x;
             i := n;
             outcome := v_res.outcome;
             cb := v_res.cb;

@@ -692,27 +692,6 @@ def test_a_batch_of_new_merged_and_replayed_requests(t):
                     "AND alert_at = cbd_ts((alert_warn->0->>1)::bigint)") == "9"
 
 
-def test_a_batch_request_without_its_first_alert_time_is_planned_in_sql(t):
-    """A daemon of an earlier version sends no alert_at with its batch:
-    PostgreSQL finds the first alert from the plan itself, so no callback
-    is left without one during an upgrade."""
-    t.daemon(start=False)  # migrates
-    item = ("jsonb_build_object('keys', '[]'::jsonb, 'phone', '+492313400001', "
-            "'topic', 'general', 'site', 'dortmund', 'language', 'de', "
-            "'requested_at', cbd_ms(now()), 'received_at', cbd_ms(now()), "
-            "'due_at', cbd_ms(now() + interval '48 hours'), 'actor', 'token:1', "
-            "'warn', jsonb_build_array(jsonb_build_array(0.5, cbd_ms(now() + interval '24 hours')), "
-            "jsonb_build_array(0.75, cbd_ms(now() + interval '36 hours'))){more})")
-    rows = t.sql("SELECT i, outcome FROM cbd_intake_batch(jsonb_build_array("
-                 + item.format(more="") + ", "
-                 + item.format(more=", 'alert_at', cbd_ms(now() + interval '2 hours')")
-                 .replace("+492313400001", "+492313400002") + "))")
-    assert rows == [["0", "created"], ["1", "created"]], rows
-    assert t.sql("SELECT phone, round(extract(epoch FROM alert_at - now()) / 3600) "
-                 "FROM callbacks ORDER BY phone") == \
-        [["+492313400001", "24"], ["+492313400002", "2"]]
-
-
 # ---- languages and assignees a caseworker can take -------------------------
 
 def caseworker(d, admin, cid, languages=("de",), topics=("general",), site="dortmund"):
@@ -866,18 +845,6 @@ def test_keys_are_scoped_to_the_sending_token(t):
     st, _, c, _ = post(d, pbx2, dict(BASE, phone="0231 7777777"), **{"Idempotency-Key": "1"})
     assert st == 200 and c["replayed"] is True and c["id"] == b["id"]
     assert count(t) == 2
-
-
-def test_a_key_stored_before_fingerprints_still_replays(t):
-    d, tok = setup(t)
-    st, _, a, _ = post(d, tok["telephony"], BASE, **{"Idempotency-Key": "old"})
-    assert st == 201
-    # as a key written before keys had a sender and a fingerprint
-    t.sql("UPDATE callback_keys SET fingerprint = NULL, scope = 0")
-    st, _, b, _ = post(d, d.token("telephony"), dict(BASE, note="retry"),
-                       **{"Idempotency-Key": "old"})
-    assert st == 200 and b["replayed"] is True and b["id"] == a["id"]
-    assert count(t) == 1
 
 
 def test_one_key_twice_in_one_batch(t):
