@@ -409,6 +409,27 @@ def test_refuses_unmigrated_schema(t):
     assert "--migrate" in out.stderr
 
 
+def test_a_second_migrate_succeeds_and_brings_every_function_back(t):
+    """--migrate on a migrated database applies no schema file again and
+    re-applies every function and view: one changed or dropped behind the
+    daemon's back has the body of this build again."""
+    d = t.daemon(start=False)  # the first --migrate
+    t.sql("CREATE OR REPLACE FUNCTION cbd_ms(t timestamptz) RETURNS bigint "
+          "LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$ SELECT 0::bigint $$")
+    t.sql("DROP FUNCTION cbd_iso(timestamptz)")
+    t.sql("DROP VIEW sla_callbacks")
+    out = d.run("--migrate")
+    assert "(0 migrations applied" in out.stdout, out.stdout
+    assert t.sql("SELECT version FROM schema_migrations") == [["1"]]
+    assert t.scalar("SELECT cbd_ms('1970-01-01 00:00:01+00')") == "1000"
+    assert t.scalar("SELECT cbd_iso('1970-01-01 00:00:01+00')") == \
+        "1970-01-01T00:00:01.000Z"
+    assert t.scalar("SELECT count(*) FROM sla_callbacks") == "0"
+    d.start()
+    st, _, cb, _ = post(d, d.token("telephony"), BASE)
+    assert st == 201, (st, cb)
+
+
 # ---- the command line ----------------------------------------------------
 
 def test_check_config_names_file_line_and_key(t):
