@@ -16,8 +16,9 @@
 --     needs a DROP in a new numbered file too, which runs first.
 -- Times are timestamptz; the daemon speaks milliseconds since the epoch
 -- through cbd_ms() and cbd_ts(). Personal data (phone, name,
--- customer_ref, note, call_id) lives in callbacks and attempts only, and
--- retention erases it (cbd_erase_personal).
+-- customer_ref, note, call_id) lives in callbacks and attempts only (and
+-- hashed, in the keys' fingerprints); retention erases it
+-- (cbd_erase_personal).
 
 -- Call-back requests. A row is open while closed_at is NULL (queued or
 -- claimed); a claim, release or lapsed lease changes no indexed column,

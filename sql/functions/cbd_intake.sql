@@ -14,7 +14,8 @@
 -- first request named none, assignee only where it had none), appends
 -- its note, and narrows the window unless that would leave no time at
 -- all; the merged event says which fields changed, never their values.
--- Otherwise a new callback is made ('created') with its alert plan.
+-- Otherwise a new callback is made ('created'), with the alert plan
+-- p_warn if one is given.
 CREATE OR REPLACE FUNCTION cbd_intake(
     p_keys text[], p_phone text, p_topic text, p_site text, p_language text,
     p_urgent boolean, p_assignee text, p_name text, p_customer_ref text,
