@@ -1,6 +1,7 @@
 /*
  * store_admin.c owns the blocking PostgreSQL work of the command line:
- * applying migrations and adding a token. It runs before or instead of the
+ * applying migrations (the numbered files, then every function) and adding
+ * a token. It runs before or instead of the
  * event loop, never inside it.
  */
 #include <stdio.h>
@@ -52,16 +53,38 @@ exec_ok(PGconn *pg, const char *sql, const char *what)
 	return 0;
 }
 
+/* Re-applies every function and view (each file CREATE OR REPLACE), in
+ * one transaction: a database is always left with the bodies of this
+ * build. Their bodies are not checked as they are created (as pg_dump
+ * does), so the files need no order among themselves; each is checked
+ * when it first runs. */
+static int
+apply_functions(PGconn *pg)
+{
+	const struct embedded_function *f;
+	int n = 0;
+
+	if (exec_ok(pg, "BEGIN", "begin") == -1 ||
+	    exec_ok(pg, "SET LOCAL check_function_bodies = off", "functions") == -1)
+		return -1;
+	for (f = embedded_functions; f->name; f++, n++)
+		if (exec_ok(pg, f->sql, f->name) == -1)
+			return -1;
+	if (exec_ok(pg, "COMMIT", "commit") == -1)
+		return -1;
+	return n;
+}
+
 /* Applies every embedded migration newer than the database, each in its
- * own transaction with its row in schema_migrations. An advisory lock keeps
- * two migrating processes from interleaving. */
+ * own transaction with its row in schema_migrations, then every function.
+ * An advisory lock keeps two migrating processes from interleaving. */
 int
 store_admin_migrate(const char *conninfo)
 {
 	const struct embedded_migration *m;
 	PGconn *pg;
 	PGresult *res;
-	int have, applied = 0;
+	int have, applied = 0, functions;
 
 	if (!(pg = admin_connect(conninfo)))
 		return -1;
@@ -109,8 +132,11 @@ store_admin_migrate(const char *conninfo)
 		printf("applied migration %s\n", m->name);
 		applied++;
 	}
-	printf("schema at version %d (%d migration%s applied)\n",
-	    store_schema_version(), applied, applied == 1 ? "" : "s");
+	if ((functions = apply_functions(pg)) == -1)
+		goto fail;
+	printf("schema at version %d (%d migration%s applied, %d functions "
+	    "and views re-applied)\n", store_schema_version(), applied,
+	    applied == 1 ? "" : "s", functions);
 	PQfinish(pg);
 	return 0;
 fail:

@@ -1,10 +1,18 @@
 #ifndef CBD_EMBEDDED_H
 #define CBD_EMBEDDED_H
 
-/* SQL migrations and Lua scripts carried in the binary (scripts/embed.sh). */
+/* SQL migrations, SQL functions and Lua scripts carried in the binary
+ * (scripts/embed.sh). */
 
 struct embedded_migration {
 	int version;
+	const char *name;
+	const char *sql;
+};
+
+/* A file of sql/functions/: one function (or view) in CREATE OR REPLACE
+ * form, re-applied by every --migrate. */
+struct embedded_function {
 	const char *name;
 	const char *sql;
 };
@@ -14,8 +22,10 @@ struct embedded_script {
 	const char *body;
 };
 
-/* Both end with an entry whose name is NULL; migrations in version order. */
+/* Each ends with an entry whose name is NULL; migrations in version order,
+ * functions in the order of their file names. */
 extern const struct embedded_migration embedded_migrations[];
+extern const struct embedded_function embedded_functions[];
 extern const struct embedded_script embedded_scripts[];
 
 #endif

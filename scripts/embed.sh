@@ -1,8 +1,10 @@
 #!/bin/sh
-# Writes embedded.c to stdout: the SQL migrations (sql/NNN_name.sql) and the
-# Lua scripts (daemon/lua/*.lua, each after daemon/lua/lib/*.lua, which
-# they share) as C strings, so the binary carries its schema and its Redis
-# scripts and cannot run with files of another version.
+# Writes embedded.c to stdout: the SQL migrations (sql/NNN_name.sql), the
+# SQL functions and views (sql/functions/*.sql, re-applied by every
+# --migrate) and the Lua scripts (daemon/lua/*.lua, each after
+# daemon/lua/lib/*.lua, which they share) as C strings, so the binary
+# carries its schema and its Redis scripts and cannot run with files of
+# another version.
 set -eu
 top=$1
 
@@ -26,6 +28,16 @@ for f in "$top"/sql/[0-9]*.sql; do
 	printf '\t},\n'
 done
 echo '	{ 0, NULL, NULL }'
+echo '};'
+echo
+echo 'const struct embedded_function embedded_functions[] = {'
+for f in "$top"/sql/functions/*.sql; do
+	[ -e "$f" ] || continue
+	printf '\t{ "%s",\n' "$(basename "$f" .sql)"
+	cstring "$f"
+	printf '\t},\n'
+done
+echo '	{ NULL, NULL }'
 echo '};'
 echo
 echo 'const struct embedded_script embedded_scripts[] = {'

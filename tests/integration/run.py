@@ -42,19 +42,6 @@ class Ctx:
     def sql(self, q):
         return self.pg.psql(self.db, q)
 
-    def migrate_to(self, version):
-        """Applies the schema's migrations up to version, as an older
-        callbackd left the database: to test what a newer one does to it."""
-        top = os.path.join(HERE, "..", "..", "sql")
-        self.sql("CREATE TABLE schema_migrations (version integer PRIMARY KEY, "
-                 "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-        for name in sorted(n for n in os.listdir(top) if n[0].isdigit()):
-            if int(name.split("_")[0]) <= version:
-                with open(os.path.join(top, name)) as f:
-                    self.sql(f.read())
-                self.sql(f"INSERT INTO schema_migrations VALUES "
-                         f"({int(name.split('_')[0])}, '{name[:-4]}')")
-
     def scalar(self, q):
         return self.pg.scalar(self.db, q)
 

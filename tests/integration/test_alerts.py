@@ -248,35 +248,3 @@ def test_webhook_gets_each_alert_once_with_retries(t):
         assert len([g for g in got if g["callback_id"] == cb["id"]]) == 2
     finally:
         server.shutdown()
-
-
-def test_migration_turns_planned_alert_rows_into_plans(t):
-    """Before migration 11 intake wrote every planned alert as a row; those
-    rows become the callback's plan, and alerts already fired stay."""
-    t.migrate_to(10)
-    waiting, attempted = "11111111-1111-4111-8111-111111111111", \
-        "22222222-2222-4222-8222-222222222222"
-    t.sql(f"""INSERT INTO callbacks (id, phone, topic, site, requested_at,
-                received_at, due_at, first_attempt_at) VALUES
-              ('{waiting}', '+492311234567', 'general', 'dortmund', now() - interval '30 hours',
-               now() - interval '30 hours', now() + interval '18 hours', NULL),
-              ('{attempted}', '+492311234568', 'general', 'dortmund', now() - interval '30 hours',
-               now() - interval '30 hours', now() + interval '18 hours', now());
-              INSERT INTO alerts (callback_id, level, threshold, fire_at, fired_at, sent_at, void_at)
-              SELECT id, 'at_risk', 0.5, now() - interval '6 hours',
-                     CASE WHEN id = '{waiting}' THEN now() - interval '6 hours' END,
-                     CASE WHEN id = '{waiting}' THEN now() - interval '6 hours' END,
-                     CASE WHEN id = '{attempted}' THEN now() END FROM callbacks
-              UNION ALL SELECT id, 'at_risk', 0.75, now() + interval '6 hours', NULL, NULL, NULL FROM callbacks
-              UNION ALL SELECT id, 'at_risk', 0.9, now() + interval '13 hours', NULL, NULL, NULL FROM callbacks
-              UNION ALL SELECT id, 'breached', 1, now() + interval '18 hours', NULL, NULL, NULL FROM callbacks""")
-    t.daemon(start=False)  # migrates to the newest version
-    assert t.sql(f"""SELECT jsonb_array_length(alert_warn),
-                            alert_at BETWEEN now() + interval '5 hours' AND now() + interval '6 hours',
-                            alert_warn->1->>0,
-                            abs(extract(epoch FROM cbd_ts((alert_warn->1->>1)::bigint) - alert_at)) < 0.001
-                     FROM callbacks WHERE id = '{waiting}'""") == [["3", "t", "0.750", "t"]]
-    assert t.sql(f"SELECT alert_warn IS NULL, alert_at IS NULL FROM callbacks "
-                 f"WHERE id = '{attempted}'") == [["t", "t"]]
-    # the one fired is kept; nothing planned is left as a row
-    assert t.sql("SELECT callback_id, threshold FROM alerts") == [[waiting, "0.500"]]

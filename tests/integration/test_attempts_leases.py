@@ -96,23 +96,6 @@ def test_agent_callback_later_uses_up_no_attempt(t):
     assert abs(ms(after["not_before"]) - before - 2 * H) < 60_000
 
 
-def test_migration_counts_the_unanswered_attempts_of_existing_callbacks(t):
-    t.migrate_to(15)
-    t.sql("""INSERT INTO callbacks (id, phone, topic, site, requested_at, received_at,
-               due_at, attempt_count) VALUES
-             ('00000000-0000-4000-8000-000000000001', '+492311234567', 'general',
-              'dortmund', now(), now(), now(), 3),
-             ('00000000-0000-4000-8000-000000000002', '+492311234568', 'general',
-              'dortmund', now(), now(), now(), 0);
-             INSERT INTO attempts (callback_id, actor, result) VALUES
-             ('00000000-0000-4000-8000-000000000001', 'token:1', 'callback_later'),
-             ('00000000-0000-4000-8000-000000000001', 'token:1', 'no_answer'),
-             ('00000000-0000-4000-8000-000000000001', 'token:1', 'callback_later')""")
-    t.daemon(start=False)  # migrates to the newest version
-    assert t.sql("SELECT attempt_count, unanswered_count FROM callbacks ORDER BY id") == [
-        ["3", "1"], ["0", "0"]]
-
-
 # ---- callback_later inside the caller's window ----------------------------
 
 def test_callback_later_past_the_window_is_refused(t):

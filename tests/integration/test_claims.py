@@ -707,41 +707,6 @@ def test_a_claim_rewrites_its_row_in_place(t):
     assert hot == upd, (upd, hot)
 
 
-def test_migration_says_open_by_closed_at(t):
-    """Migration 13: open callbacks are those without closed_at, which a
-    constraint keeps in step with the state; a closed row that lacked it
-    gets its last change as closed_at, an open one that had it loses it,
-    and one open per phone and topic still holds."""
-    t.migrate_to(12)
-    t.sql("""INSERT INTO callbacks (phone, topic, site, requested_at, received_at,
-               due_at, state, lease_token, updated_at, closed_at) VALUES
-             ('+492311234567', 'general', 'dortmund', now(), now(), now(), 'queued',
-              NULL, now(), NULL),
-             ('+492311234568', 'general', 'dortmund', now(), now(), now(), 'claimed',
-              gen_random_uuid(), now(), NULL),
-             ('+492311234569', 'general', 'dortmund', now(), now(), now(), 'cancelled',
-              NULL, '2026-01-02T03:04:05Z', NULL),
-             ('+492311234570', 'general', 'dortmund', now(), now(), now(), 'queued',
-              NULL, now(), now())""")
-    t.daemon(start=False)  # migrates to the newest version
-    assert t.sql("SELECT state, closed_at IS NULL FROM callbacks ORDER BY phone") == [
-        ["queued", "t"], ["claimed", "t"], ["cancelled", "f"], ["queued", "t"]]
-    assert t.scalar("SELECT closed_at = '2026-01-02T03:04:05Z' FROM callbacks "
-                    "WHERE state = 'cancelled'") == "t"
-
-    def refused(q):
-        try:
-            t.sql(q)
-        except AssertionError as e:
-            return str(e)
-        return "done"
-    assert "callbacks_closed_when_done" in refused(
-        "UPDATE callbacks SET state = 'completed' WHERE state = 'queued'")
-    assert "callbacks_open_phone_topic" in refused(
-        "INSERT INTO callbacks (phone, topic, site, requested_at, received_at, due_at) "
-        "VALUES ('+492311234568', 'general', 'dortmund', now(), now(), now())")
-
-
 def test_two_attempts_on_one_callback_in_one_group(t):
     """Two agents log an attempt on the same callback at once, and both go
     in the same group: each is counted, the second after the first."""

@@ -409,6 +409,27 @@ def test_refuses_unmigrated_schema(t):
     assert "--migrate" in out.stderr
 
 
+def test_a_second_migrate_succeeds_and_brings_every_function_back(t):
+    """--migrate on a migrated database applies no schema file again and
+    re-applies every function and view: one changed or dropped behind the
+    daemon's back has the body of this build again."""
+    d = t.daemon(start=False)  # the first --migrate
+    t.sql("CREATE OR REPLACE FUNCTION cbd_ms(t timestamptz) RETURNS bigint "
+          "LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$ SELECT 0::bigint $$")
+    t.sql("DROP FUNCTION cbd_iso(timestamptz)")
+    t.sql("DROP VIEW sla_callbacks")
+    out = d.run("--migrate")
+    assert "(0 migrations applied" in out.stdout, out.stdout
+    assert t.sql("SELECT version FROM schema_migrations") == [["1"]]
+    assert t.scalar("SELECT cbd_ms('1970-01-01 00:00:01+00')") == "1000"
+    assert t.scalar("SELECT cbd_iso('1970-01-01 00:00:01+00')") == \
+        "1970-01-01T00:00:01.000Z"
+    assert t.scalar("SELECT count(*) FROM sla_callbacks") == "0"
+    d.start()
+    st, _, cb, _ = post(d, d.token("telephony"), BASE)
+    assert st == 201, (st, cb)
+
+
 # ---- the command line ----------------------------------------------------
 
 def test_check_config_names_file_line_and_key(t):
@@ -692,27 +713,6 @@ def test_a_batch_of_new_merged_and_replayed_requests(t):
                     "AND alert_at = cbd_ts((alert_warn->0->>1)::bigint)") == "9"
 
 
-def test_a_batch_request_without_its_first_alert_time_is_planned_in_sql(t):
-    """A daemon of an earlier version sends no alert_at with its batch:
-    PostgreSQL finds the first alert from the plan itself, so no callback
-    is left without one during an upgrade."""
-    t.daemon(start=False)  # migrates
-    item = ("jsonb_build_object('keys', '[]'::jsonb, 'phone', '+492313400001', "
-            "'topic', 'general', 'site', 'dortmund', 'language', 'de', "
-            "'requested_at', cbd_ms(now()), 'received_at', cbd_ms(now()), "
-            "'due_at', cbd_ms(now() + interval '48 hours'), 'actor', 'token:1', "
-            "'warn', jsonb_build_array(jsonb_build_array(0.5, cbd_ms(now() + interval '24 hours')), "
-            "jsonb_build_array(0.75, cbd_ms(now() + interval '36 hours'))){more})")
-    rows = t.sql("SELECT i, outcome FROM cbd_intake_batch(jsonb_build_array("
-                 + item.format(more="") + ", "
-                 + item.format(more=", 'alert_at', cbd_ms(now() + interval '2 hours')")
-                 .replace("+492313400001", "+492313400002") + "))")
-    assert rows == [["0", "created"], ["1", "created"]], rows
-    assert t.sql("SELECT phone, round(extract(epoch FROM alert_at - now()) / 3600) "
-                 "FROM callbacks ORDER BY phone") == \
-        [["+492313400001", "24"], ["+492313400002", "2"]]
-
-
 # ---- languages and assignees a caseworker can take -------------------------
 
 def caseworker(d, admin, cid, languages=("de",), topics=("general",), site="dortmund"):
@@ -868,18 +868,6 @@ def test_keys_are_scoped_to_the_sending_token(t):
     assert count(t) == 2
 
 
-def test_a_key_stored_before_fingerprints_still_replays(t):
-    d, tok = setup(t)
-    st, _, a, _ = post(d, tok["telephony"], BASE, **{"Idempotency-Key": "old"})
-    assert st == 201
-    # as a key written before keys had a sender and a fingerprint
-    t.sql("UPDATE callback_keys SET fingerprint = NULL, scope = 0")
-    st, _, b, _ = post(d, d.token("telephony"), dict(BASE, note="retry"),
-                       **{"Idempotency-Key": "old"})
-    assert st == 200 and b["replayed"] is True and b["id"] == a["id"]
-    assert count(t) == 1
-
-
 def test_one_key_twice_in_one_batch(t):
     """Retries arriving together share a batch: the same request twice is
     one callback, another request under the same key is refused."""
@@ -971,33 +959,6 @@ def test_appended_notes_stay_within_the_note_limit(t):
     # no room left at all: the merge still counts, the note stays
     st, _, c, _ = post(d, ag, dict(BASE, note="more"))
     assert st == 200 and c["request_count"] == 3 and c["note"] == b["note"]
-
-
-def test_an_upgrade_keeps_old_keys_and_speaks_primary_languages(t):
-    """A database from before keys had a sender and a fingerprint, with
-    languages stored as given: after the migration a retry under an old
-    key is still a replay, and the stored languages are primary tags."""
-    t.migrate_to(15)
-    cid = "33333333-3333-4333-8333-333333333333"
-    t.sql(f"""INSERT INTO callbacks (id, phone, topic, site, language, requested_at,
-                received_at, due_at) VALUES
-              ('{cid}', '+492311234567', 'general', 'dortmund', 'de-DE', now(), now(),
-               now() + interval '48 hours');
-              INSERT INTO callback_keys (key, callback_id) VALUES ('idem:before', '{cid}');
-              INSERT INTO caseworkers (id, site, topics, languages) VALUES
-              ('anna', 'dortmund', '{{general}}', '{{de-DE,TR,de}}')""")
-    d = t.daemon()
-    assert t.sql("SELECT language FROM callbacks") == [["de"]]
-    assert t.sql("SELECT languages FROM caseworkers") == [["{de,tr}"]]
-    assert t.sql("SELECT scope, fingerprint IS NULL FROM callback_keys") == [["0", "t"]]
-    st, _, cb, _ = post(d, d.token("telephony"), dict(BASE, note="retry"),
-                        **{"Idempotency-Key": "before"})
-    assert st == 200 and cb["replayed"] is True and cb["id"] == cid, (st, cb)
-    wait_for("rebuild", lambda: cid in t.ready())
-    assert t.record(cid)["route"] == t.key("q:dortmund:general:de")
-    anna = d.token("caseworker", caseworker="anna")
-    st, _, got, _ = d.req("POST", "/v1/queue/claim", None, anna)
-    assert st == 200 and got["callback"]["id"] == cid, (st, got)
 
 
 def test_erasing_a_callback_erases_the_fingerprints_of_its_keys(t):

@@ -79,7 +79,8 @@ def test_unit_verifies_and_make_install_places_everything(t):
     for root, _, names in os.walk(dest):
         files |= {os.path.relpath(os.path.join(root, n), dest) for n in names}
     for want in ("usr/local/sbin/callbackd", "usr/local/etc/callbackd/callbackd.ini.example",
-                 "usr/local/share/callbackd/sql/001_foundation.sql",
+                 "usr/local/share/callbackd/sql/001_baseline.sql",
+                 "usr/local/share/callbackd/sql/functions/cbd_intake.sql",
                  "usr/local/share/callbackd/www/index.html",
                  "usr/local/share/callbackd/www/app.js",
                  "usr/local/share/man/man8/callbackd.8",

@@ -1,24 +1,21 @@
--- callbackd schema, migration 14: a group of attempts is one statement.
---
--- cbd_attempt ran once per attempt of a group, each with a lock, two
--- INSERTs and an UPDATE of its own; PostgreSQL spent most of that time
--- starting statements. cbd_attempts locks the group's callbacks in one
--- statement (in id order, as before) and then writes all its attempts,
--- rows and events with one statement each. cbd_attempt, for an attempt on
--- its own, goes through it, so the rule is written once. The rule is that
--- of migration 5.
-
--- p is [{i, id, token, caseworker, actor, result, note, duration_s,
--- not_before (ms), backoff_ms, max_attempts}, ...]: one row (i, verdict,
--- callback) for each item. token and caseworker NULL: an agent, who may
--- log on a queued callback; otherwise the lease holder. Verdicts: 'ok',
--- 'wrong_state', 'foreign', 'lost', 'not_found' (no callback). Planned
--- once per session, as cbd_claims.
-CREATE FUNCTION cbd_attempts(p jsonb)
+-- Logs a group of attempts in one statement each for the locks, the
+-- attempts, the rows and the events (PostgreSQL spent most of the time of
+-- one statement per attempt starting statements). p is [{i, id, token,
+-- caseworker, actor, result, note, duration_s, not_before (ms),
+-- backoff_ms, max_attempts}, ...]: one row (i, verdict, callback) for each
+-- item, the group's callbacks locked in id order. token and caseworker
+-- NULL: an agent, who may log on a queued callback; otherwise the lease
+-- holder. The policy counts unanswered attempts only (max_attempts, and
+-- the doubling of the plain back-off; the daemon may give the retry time,
+-- counted in calling hours), and callback_later must lie before the end
+-- of the caller's window (verdict 'window': nothing is written).
+-- Verdicts: 'ok', 'wrong_state', 'foreign', 'lost', 'window', 'not_found'
+-- (no callback). Planned once per session, as cbd_claims.
+CREATE OR REPLACE FUNCTION cbd_attempts(p jsonb)
 RETURNS TABLE (i integer, verdict text, cb callbacks) LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
-    -- looked up as an array, not joined: see cbd_claims (migration 13)
+    -- looked up as an array, not joined: see cbd_claims
     v_ids uuid[] := ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array_elements(p) e);
 BEGIN
     -- Two attempts on one callback: one by one, each seeing the one before.
@@ -40,29 +37,37 @@ BEGIN
             token uuid, caseworker text, actor text, result text, note text,
             duration_s integer, not_before bigint, backoff_ms bigint,
             max_attempts integer)),
-    v AS (
+    l AS (
         SELECT x.*, c AS old, c.attempt_count + 1 AS n,
+            c.unanswered_count + CASE WHEN x.result IN ('no_answer', 'busy',
+                'voicemail') THEN 1 ELSE 0 END AS nu,
             CASE WHEN c.id IS NULL THEN 'not_found'
                  WHEN x.token IS NULL THEN
                      CASE WHEN c.state <> 'queued' THEN 'wrong_state' ELSE 'ok' END
-                 ELSE cbd_lease_check(c, x.token, x.caseworker) END AS verdict
+                 ELSE cbd_lease_check(c, x.token, x.caseworker) END AS lease
         FROM x LEFT JOIN callbacks c ON c.id = ANY (v_ids) AND c.id = x.id),
+    v AS (
+        SELECT l.*,
+            CASE WHEN l.lease = 'ok' AND l.result = 'callback_later'
+                      AND cbd_ts(l.not_before) >= (l.old).not_after
+                 THEN 'window' ELSE l.lease END AS verdict
+        FROM l),
     s AS (
         SELECT v.*,
             CASE WHEN v.result = 'reached' THEN 'completed'
                  WHEN v.result = 'wrong_number' THEN 'unreachable'
                  WHEN v.result = 'callback_later' THEN 'queued'
                  -- no_answer, busy, voicemail
-                 WHEN v.n >= v.max_attempts THEN 'unreachable'
+                 WHEN v.nu >= v.max_attempts THEN 'unreachable'
                  ELSE 'queued' END AS next_state,
             CASE WHEN v.result = 'callback_later' THEN cbd_ts(v.not_before)
                  WHEN v.result IN ('reached', 'wrong_number')
-                      OR v.n >= v.max_attempts THEN (v.old).not_before
+                      OR v.nu >= v.max_attempts THEN (v.old).not_before
                  -- the daemon gives the retry time, counted in calling
                  -- hours; without it the back-off doubles with each
-                 -- attempt in plain time
+                 -- unanswered attempt in plain time
                  ELSE coalesce(cbd_ts(v.not_before), now() + (v.backoff_ms *
-                      (1::bigint << (v.n - 1))) * interval '1 millisecond')
+                      (1::bigint << (v.nu - 1))) * interval '1 millisecond')
                  END AS next_nb
         FROM v WHERE v.verdict = 'ok'),
     a AS (
@@ -70,6 +75,7 @@ BEGIN
         SELECT s.id, s.actor, s.result, s.note, s.duration_s FROM s ORDER BY s.i),
     u AS (
         UPDATE callbacks c SET state = s.next_state, attempt_count = s.n,
+            unanswered_count = s.nu,
             first_attempt_at = coalesce(c.first_attempt_at, now()),
             reached_at = CASE WHEN s.result = 'reached' THEN now() ELSE c.reached_at END,
             closed_at = CASE WHEN s.next_state IN ('completed', 'unreachable')
@@ -82,23 +88,11 @@ BEGIN
     ev AS (
         INSERT INTO events (callback_id, actor, kind, data)
         SELECT s.id, s.actor, 'attempt', jsonb_build_object(
-            'result', s.result, 'attempt', s.n, 'state', s.next_state)
+            'result', s.result, 'attempt', s.n, 'unanswered', s.nu,
+            'state', s.next_state)
         FROM s ORDER BY s.i)
     SELECT v.i, v.verdict,
         CASE WHEN v.verdict <> 'not_found' THEN coalesce(u.cb, v.old) END
     FROM v LEFT JOIN u ON u.i = v.i
     ORDER BY v.i;
-END $$;
-
-CREATE OR REPLACE FUNCTION cbd_attempt(p_id uuid, p_token uuid, p_caseworker text,
-    p_actor text, p_result text, p_note text, p_duration_s integer,
-    p_not_before timestamptz, p_backoff_ms bigint, p_max_attempts integer)
-RETURNS TABLE (verdict text, cb callbacks) LANGUAGE plpgsql AS $$
-BEGIN
-    RETURN QUERY SELECT a.verdict, a.cb FROM cbd_attempts(jsonb_build_array(
-        jsonb_build_object('i', 0, 'id', p_id, 'token', p_token,
-            'caseworker', p_caseworker, 'actor', p_actor, 'result', p_result,
-            'note', p_note, 'duration_s', p_duration_s,
-            'not_before', cbd_ms(p_not_before), 'backoff_ms', p_backoff_ms,
-            'max_attempts', p_max_attempts))) a;
 END $$;
