@@ -125,6 +125,22 @@ exec_forget(struct pgconn *c)
 	c->preparing = 0;
 }
 
+/* A connection whose job is done goes back to the pool: after a ROLLBACK
+ * when the job left a transaction open (it failed inside one), else at
+ * once, to the next job waiting. */
+static void
+conn_hand_back(struct pgconn *c)
+{
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		c->state = CONN_ROLLBACK;
+		if (conn_send(c, "ROLLBACK", 0, NULL) == -1)
+			conn_close(c, "cannot roll back");
+		return;
+	}
+	c->state = CONN_IDLE;
+	conn_dispatch();
+}
+
 /* The job's statement ran out of time: the job fails as a whole, as on a
  * lost connection, and its callers are told to come back; the server has
  * rolled back what the statement did, and the transaction is ended. */
@@ -138,14 +154,7 @@ job_timed_out(struct pgconn *c)
 	c->job = NULL;
 	job->conn = NULL;
 	job_finish_failed(job, STORE_UNAVAILABLE);
-	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-		c->state = CONN_ROLLBACK;
-		if (conn_send(c, "ROLLBACK", 0, NULL) == -1)
-			conn_close(c, "cannot roll back");
-		return;
-	}
-	c->state = CONN_IDLE;
-	conn_dispatch();
+	conn_hand_back(c);
 }
 
 void
@@ -280,14 +289,7 @@ job_done(struct store_job *job)
 	if (!c)
 		return;
 	c->job = NULL;
-	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
-		c->state = CONN_ROLLBACK;
-		if (conn_send(c, "ROLLBACK", 0, NULL) == -1)
-			conn_close(c, "cannot roll back");
-		return;
-	}
-	c->state = CONN_IDLE;
-	conn_dispatch();
+	conn_hand_back(c);
 }
 
 void
