@@ -45,7 +45,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: callbackd -c FILE [-f] [-d]\n"
+	    "usage: callbackd -c FILE [-f]\n"
 	    "       callbackd -c FILE --check-config\n"
 	    "       callbackd -c FILE --migrate\n"
 	    "       callbackd -c FILE --create-token ROLE [--caseworker ID] [--label TEXT]\n"
