@@ -1,0 +1,116 @@
+/*
+ * Unit tests for config.c through config_load_text: what a file may say,
+ * what is refused with which file:line and key, and what a reload would
+ * apply or keep. A table of small files, each beside a base that loads.
+ */
+#include "check_run.h"
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char base[] =
+    "[daemon]\n"                       /* 1 */
+    "listen = 127.0.0.1:8080\n"        /* 2 */
+    "country_code = 49\n"              /* 3 */
+    "\n"
+    "[topic general]\n"                /* 5 */
+    "target = 48h\n"                   /* 6 */
+    "\n"
+    "[site dortmund]\n"                /* 8 */
+    "calendar = 24x7\n";               /* 9 */
+
+static const struct {
+	const char *extra; /* appended to base */
+	const char *error; /* NULL: loads; else a part of the error */
+} cases[] = {
+	{ "", NULL },
+	{ "\n[calendar office]\nmon = 08:00-16:00\nclosed = 2028-02-29\n", NULL },
+	{ "\n[calendar office]\nmon = 08:00-16:00\nclosed = 2026-12-24,\n  2026-12-31\n",
+	    NULL },
+	/* line 10 is the blank line, 11 the header, 12 its first key */
+	{ "\n[site bar]\n", "t:11: [site bar]: empty section: calendar is missing" },
+	{ "\n[site bar]\n# calendar = 24x7\n", "t:11: [site bar]: empty section" },
+	{ "\n[topic general]\ntarget = 24h\n",
+	    "t:11: [topic general]: given twice (first on line 5)" },
+	{ "\n[daemon]\n", "t:11: [daemon]: given twice (first on line 1)" },
+	{ "\n[calendar office]\nmon = 08:00-16:00\nclosed = 2026-02-30\n", "t:13: closed:" },
+	{ "\n[calendar office]\nmon = 08:00-16:00\nclosed = 2027-02-29\n", "t:13: closed:" },
+	{ "\n[topic pension]\nurgent = yes\n", "t:11: [topic pension]: target is missing" },
+	{ "\n[site soest]\ncalendar = office\n",
+	    "t:11: [site soest]: calendar 'office' is not defined" },
+	{ "\n[topic long]\ntarget = 2161h\n", "t:12: target:" },
+	{ "\n[daemon2]\nx = 1\n", "unknown section [daemon2]" },
+	{ "\n[calendar sparse]\nmon = 08:00-09:00\n[site soest]\ncalendar = sparse\n",
+	    "target: calendar 'sparse' is not open that long" },
+	{ "\n[redis]\npassword = a\npassword = b\n",
+	    "t:13: password: given twice in [redis] (first on line 12)" },
+	/* an indented line after a key goes on its value, a header or not,
+	 * as inih reads it: the key after it is then given twice */
+	{ "\n\v[site bar]\ncalendar = 24x7\n",
+	    "t:12: calendar: given twice in [site dortmund] (first on line 9)" },
+	{ "\n[redis]\nnot_a_key = 1\n", "t:12: not_a_key: unknown key in [redis]" },
+};
+
+START_TEST(loads_or_refuses_with_file_line_and_key)
+{
+	char text[1024], err[512];
+	struct config c;
+	int rc;
+
+	snprintf(text, sizeof(text), "%s%s", base, cases[_i].extra);
+	err[0] = '\0';
+	rc = config_load_text("t", text, &c, err, sizeof(err));
+	if (!cases[_i].error) {
+		ck_assert_msg(rc == 0, "case %d refused: %s", _i, err);
+	} else {
+		ck_assert_msg(rc == -1, "case %d loaded", _i);
+		ck_assert_msg(strstr(err, cases[_i].error) != NULL,
+		    "case %d: '%s' lacks '%s'", _i, err, cases[_i].error);
+	}
+	config_free(&c);
+}
+END_TEST
+
+/* A reload names the keys that take effect and keeps, and names, those
+ * that wait for a restart. */
+START_TEST(a_reload_applies_some_keys_and_keeps_the_rest)
+{
+	static const char next_text[] =
+	    "[daemon]\n"
+	    "listen = 127.0.0.1:9090\n"
+	    "country_code = 41\n"
+	    "\n"
+	    "[topic general]\n"
+	    "target = 24h\n"
+	    "\n"
+	    "[site dortmund]\n"
+	    "calendar = 24x7\n";
+	char err[512], applied[256], waiting[256];
+	struct config now, next;
+
+	ck_assert_int_eq(config_load_text("t", base, &now, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_load_text("t", next_text, &next, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_reload_keys(&now, &next, applied, sizeof(applied),
+	    waiting, sizeof(waiting)), 1);
+	ck_assert_str_eq(applied, "country_code");
+	ck_assert_str_eq(waiting, "listen");
+	ck_assert_int_eq(next.listen_port, 8080); /* kept until a restart */
+	ck_assert_str_eq(next.country_code, "41");
+	ck_assert_int_eq(config_topic(&next, "general")->target_ms, 24 * 3600 * 1000);
+	config_free(&now);
+	config_free(&next);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_loop_test(tc, loads_or_refuses_with_file_line_and_key, 0, N(cases));
+	tcase_add_test(tc, a_reload_applies_some_keys_and_keeps_the_rest);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
