@@ -1,8 +1,8 @@
 /*
  * http.c owns the HTTP server: evhttp on the loop, the route table, the
- * bearer-token check, reading JSON bodies, and the one way to answer
- * (http_reply, http_error). It knows no SQL and no Redis keys; handlers
- * decide, store and queue do.
+ * bearer-token check and reading JSON bodies; http_reply.c the one way to
+ * answer. It knows no SQL and no Redis keys; handlers decide, store and
+ * queue do.
  *
  * A request's context outlives its client: when the connection closes
  * while PostgreSQL or Redis still works for it, the context is marked
@@ -30,6 +30,7 @@
 #include "config.h"
 #include "http.h"
 #include "http_conn.h"
+#include "http_int.h"
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
@@ -41,16 +42,7 @@
  * closed (evhttp's own timeout); http_conn.c bounds the whole request. */
 #define HTTP_TIMEOUT_S 30
 #define HTTP_HEADERS_MAX 16384
-/* What 503 asks the telephony system to wait before it retries. */
-#define HTTP_RETRY_AFTER_S "5"
 
-struct route {
-	enum evhttp_cmd_type method;
-	const char *path; /* "{id}" stands for one path segment */
-	unsigned roles;   /* who may call it; 0: anyone, no token */
-	int json_body;
-	api_handler *fn;
-};
 
 static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/callbacks", ROLE_TELEPHONY | ROLE_AGENT, 1,
@@ -93,16 +85,6 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
 };
 
-struct http_ctx {
-	struct api_req api; /* first: a struct api_req * is a struct http_ctx * */
-	struct evhttp_connection *evcon;
-	const struct route *route;
-	int64_t started_us; /* monotonic, for the latency histogram */
-	struct evkeyvalq query;
-	int query_parsed;
-	char token_hash[65];
-	unsigned token_gen; /* the token cache's, when the lookup began */
-};
 
 static struct evhttp *http;
 static struct evhttp_bound_socket *bound;
@@ -148,6 +130,22 @@ on_complete(struct evhttp_request *req, void *arg)
 	request_finished();
 }
 
+/* Sends the answer whose headers and body are in place, then frees the
+ * context: the one way out of every answer (http_reply.c). */
+void
+http_send(struct http_ctx *ctx, int status)
+{
+	struct evhttp_request *req = ctx->api.req;
+
+	if (shutting_down)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+	http_answered(ctx, status);
+	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
+	evhttp_send_reply(req, status, NULL, NULL);
+	http_ctx_free(ctx);
+}
+
 static void
 on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
@@ -189,239 +187,6 @@ request_gone(void *arg)
 	log_debug("http: the client of %s went away before its request was "
 	    "sent to the database", ctx->route ? ctx->route->path : "other");
 	return 1;
-}
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void
-answered(struct http_ctx *ctx, int status)
-{
-	const char *route = ctx->route ? ctx->route->path : "other";
-	int64_t us = mono_us() - ctx->started_us;
-
-	metrics_request(route, status, us);
-	/* the route's pattern, never the path: no query string reaches the log */
-	log_debug("http: %s answered %d in %lld us", route, status, (long long)us);
-}
-
-static void
-ctx_free(struct http_ctx *ctx)
-{
-	if (ctx->api.body)
-		json_decref(ctx->api.body);
-	if (ctx->query_parsed)
-		evhttp_clear_headers(&ctx->query);
-	free(ctx);
-}
-
-const char *
-http_query(struct api_req *a, const char *name)
-{
-	struct http_ctx *ctx = (struct http_ctx *)a;
-	const struct evhttp_uri *uri;
-	const char *q;
-
-	if (!ctx->query_parsed) {
-		TAILQ_INIT(&ctx->query);
-		ctx->query_parsed = 1;
-		if (a->req && (uri = evhttp_request_get_evhttp_uri(a->req)) &&
-		    (q = evhttp_uri_get_query(uri)))
-			evhttp_parse_query_str(q, &ctx->query);
-	}
-	return evhttp_find_header(&ctx->query, name);
-}
-
-int
-http_alive(const struct api_req *a)
-{
-	return a->req != NULL;
-}
-
-/* A HEAD answer carries the headers of the GET answer, Content-Length
- * included, and no body: evhttp leaves out neither on its own, and a body
- * sent after a HEAD answer would be read as the start of the next one.
- * Every answer with a body says its length itself: evhttp leaves it out
- * for some methods (CONNECT), and then the body has no end. */
-static int
-is_head(struct evhttp_request *req)
-{
-	return evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
-}
-
-static void
-content_length(struct evhttp_request *req, size_t len)
-{
-	char n[24];
-
-	snprintf(n, sizeof(n), "%zu", len);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Length", n);
-}
-
-void
-http_reply(struct api_req *a, int status, json_t *body, const char *location)
-{
-	struct http_ctx *ctx = (struct http_ctx *)a;
-	struct evhttp_request *req = a->req;
-	struct evkeyvalq *h;
-	struct evbuffer *out;
-	char *text;
-
-	if (!req) {
-		/* The client went away; the work is done all the same. */
-		json_decref(body);
-		ctx_free(ctx);
-		return;
-	}
-	evhttp_connection_set_closecb(ctx->evcon, NULL, NULL);
-	h = evhttp_request_get_output_headers(req);
-	out = evhttp_request_get_output_buffer(req);
-	if (body) {
-		/* 15 significant digits: a number that came as 16.7 goes out
-		 * as 16.7, as in the CSV, not as the 17 digits of the double
-		 * nearest to it */
-		text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
-		json_decref(body);
-		evhttp_add_header(h, "Content-Type", "application/json");
-		if (text)
-			content_length(req, strlen(text) + 1);
-		if (text && is_head(req)) {
-			free(text);
-		} else if (text) {
-			evbuffer_add(out, text, strlen(text));
-			evbuffer_add(out, "\n", 1);
-			free(text);
-		}
-	}
-	/* an answer may carry personal data or a new token: no cache, no
-	 * proxy and no browser history keeps it */
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	if (location)
-		evhttp_add_header(h, "Location", location);
-	if (status == 503)
-		evhttp_add_header(h, "Retry-After", HTTP_RETRY_AFTER_S);
-	if (status == 401)
-		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
-	if (shutting_down)
-		evhttp_add_header(h, "Connection", "close");
-	answered(ctx, status);
-	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
-	evhttp_send_reply(req, status, NULL, NULL);
-	ctx_free(ctx);
-}
-
-void
-http_reply_text(struct api_req *a, int status, const char *content_type,
-    const char *filename, const char *body, size_t len)
-{
-	struct http_ctx *ctx = (struct http_ctx *)a;
-	struct evhttp_request *req = a->req;
-	struct evkeyvalq *h;
-	char disposition[160];
-
-	if (!req) {
-		ctx_free(ctx);
-		return;
-	}
-	evhttp_connection_set_closecb(ctx->evcon, NULL, NULL);
-	h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Content-Type", content_type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	if (filename) {
-		snprintf(disposition, sizeof(disposition),
-		    "attachment; filename=\"%s\"", filename);
-		evhttp_add_header(h, "Content-Disposition", disposition);
-	}
-	if (shutting_down)
-		evhttp_add_header(h, "Connection", "close");
-	content_length(req, len);
-	if (!is_head(req))
-		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
-	answered(ctx, status);
-	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
-	evhttp_send_reply(req, status, NULL, NULL);
-	ctx_free(ctx);
-}
-
-void
-http_header(struct api_req *a, const char *name, const char *value)
-{
-	if (a->req)
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), name,
-		    value);
-}
-
-const char *
-http_request_header(struct api_req *a, const char *name)
-{
-	return a->req ? evhttp_find_header(evhttp_request_get_input_headers(a->req),
-	    name) : NULL;
-}
-
-void
-http_reply_file(struct api_req *a, int status, int fd, size_t size)
-{
-	struct http_ctx *ctx = (struct http_ctx *)a;
-	struct evhttp_request *req = a->req;
-
-	if (!req) {
-		if (fd >= 0)
-			close(fd);
-		ctx_free(ctx);
-		return;
-	}
-	evhttp_connection_set_closecb(ctx->evcon, NULL, NULL);
-	if (shutting_down)
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-	if (fd >= 0 && is_head(req)) {
-		close(fd);
-		fd = -1;
-		content_length(req, size);
-	}
-	/* evbuffer_add_file takes the descriptor and closes it when sent */
-	if (fd >= 0 && evbuffer_add_file(evhttp_request_get_output_buffer(req),
-	    fd, 0, (ev_off_t)size) == -1) {
-		close(fd);
-		status = 500;
-	}
-	answered(ctx, status);
-	evhttp_request_set_on_complete_cb(req, on_complete, NULL);
-	evhttp_send_reply(req, status, NULL, NULL);
-	ctx_free(ctx);
-}
-
-void
-http_error(struct api_req *a, int status, const char *code, const char *field,
-    const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	http_reply(a, status, json_pack("{s:{s:s,s:s?,s:s}}", "error", "code",
-	    code, "field", field, "message", msg), NULL);
-}
-
-void
-http_store_failed(struct api_req *a, enum store_status st)
-{
-	if (st == STORE_NOT_FOUND)
-		http_error(a, 404, "not_found", NULL, "no such resource");
-	else
-		http_error(a, 503, "unavailable", NULL, "%s",
-		    st == STORE_UNAVAILABLE ? "the database is not reachable; "
-		    "nothing was changed, try again" : "the database refused the "
-		    "request; try again");
 }
 
 /* Matches path against a route pattern; the {id} segment lands in id. */
@@ -516,7 +281,7 @@ still_there(struct http_ctx *ctx)
 {
 	if (ctx->api.req)
 		return 1;
-	ctx_free(ctx);
+	http_ctx_free(ctx);
 	return 0;
 }
 
@@ -535,7 +300,7 @@ on_token(void *arg, enum store_status st, const struct token_info *ti)
 	struct http_ctx *ctx = arg;
 
 	if (!ctx->api.req) {
-		ctx_free(ctx);
+		http_ctx_free(ctx);
 		return;
 	}
 	if (st == STORE_NOT_FOUND) {
@@ -617,7 +382,7 @@ ctx_new(struct evhttp_request *req)
 		return NULL;
 	}
 	in_flight++;
-	ctx->started_us = mono_us();
+	ctx->started_us = http_mono_us();
 	ctx->api.req = req;
 	ctx->api.received_ms = now_ms();
 	ctx->evcon = evhttp_request_get_connection(req);
