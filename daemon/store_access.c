@@ -3,12 +3,10 @@
  * data, committed before the read is answered, and the admin's listing of
  * those rows.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bounds.h"
-#include "validate.h"
 #include "store.h"
 #include "store_job.h"
 
@@ -18,8 +16,6 @@ store_access_record(int64_t token_id, const char *caseworker,
     void *arg)
 {
 	struct query_job *q;
-	char *list;
-	size_t i, off = 0;
 
 	if (!(q = count_new("INSERT INTO access_log (token_id, caseworker_id, "
 	    "route, callback_ids) VALUES ($1::bigint, $2, $3, $4::uuid[])",
@@ -30,16 +26,8 @@ store_access_record(int64_t token_id, const char *caseworker,
 	query_param_int(q, token_id);
 	query_param_opt(q, caseworker);
 	query_param(q, route);
-	/* '{id,id}': the ids of rows just read from PostgreSQL */
-	if ((list = calloc(n + 1, 40))) {
-		list[off++] = '{';
-		for (i = 0; i < n; i++)
-			if (validate_uuid(ids[i]))
-				off += (size_t)sprintf(list + off, "%s%s",
-				    off > 1 ? "," : "", ids[i]);
-		list[off++] = '}';
-	}
-	query_param_take(q, list);
+	/* the ids of rows just read from PostgreSQL */
+	query_param_take(q, uuid_array(ids, n));
 	query_submit(q);
 }
 

@@ -3,7 +3,6 @@
  * filtered list, the open ones for the index rebuild, and those of an
  * index's offer that a caseworker may claim. It changes nothing.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,22 +132,11 @@ store_callbacks_by_id(const char *const *ids, size_t n,
 	    "ORDER BY k.n", "read callbacks", fn, arg);
 	char topics[CBD_CASEWORKER_TOPICS_MAX * (CBD_IDENT_MAX + 1) + 3];
 	char langs[CBD_CASEWORKER_LANGUAGES_MAX * (CBD_LANGUAGE_MAX + 1) + 3];
-	size_t i, off = 0;
-	char *list;
 
 	if (!q)
 		return;
-	/* '{id,id}': ids come from our own index, checked for shape */
-	if ((list = calloc(n + 1, 40))) {
-		list[off++] = '{';
-		for (i = 0; i < n; i++)
-			if (validate_uuid(ids[i]))
-				off += (size_t)sprintf(list + off, "%s%s",
-				    off > 1 ? "," : "", ids[i]);
-		list[off++] = '}';
-		list[off] = '\0';
-	}
-	query_param_take(q, list);
+	/* ids come from our own index: uuid_array checks their shape */
+	query_param_take(q, uuid_array(ids, n));
 	query_param(q, cw->id);
 	query_param(q, cw->site);
 	array_literal(topics, sizeof(topics), cw->topics[0], sizeof(cw->topics[0]),

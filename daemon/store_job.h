@@ -83,6 +83,9 @@ const char *str_or_null(const char *);
 /* ms in buf, or NULL for CBD_NO_TIME */
 const char *time_param(int64_t ms, char *buf, size_t len);
 /* '{a,b}' of n items of item_len bytes: identifiers checked by the caller. */
+/* '{id,id}' of the ids that are UUIDs (the rest left out), allocated; NULL
+ * when out of memory. */
+char *uuid_array(const char *const *ids, size_t n);
 void array_literal(char *buf, size_t len, const char *items, size_t item_len,
     size_t n);
 

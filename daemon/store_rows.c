@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "store_job.h"
+#include "validate.h"
 
 void
 col_str(const PGresult *res, int row, int col, char *dst, size_t len)
@@ -93,4 +94,21 @@ array_literal(char *buf, size_t len, const char *items, size_t item_len,
 		    items + i * item_len);
 	if (off < len)
 		snprintf(buf + off, len - off, "}");
+}
+
+char *
+uuid_array(const char *const *ids, size_t n)
+{
+	size_t i, off = 0;
+	char *list = calloc(n + 1, 40);
+
+	if (!list)
+		return NULL;
+	list[off++] = '{';
+	for (i = 0; i < n; i++)
+		if (validate_uuid(ids[i]))
+			off += (size_t)sprintf(list + off, "%s%s", off > 1 ? "," : "",
+			    ids[i]);
+	list[off] = '}';
+	return list;
 }
