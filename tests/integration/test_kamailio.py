@@ -203,6 +203,29 @@ def test_kamailio_withheld_number_is_refused_with_433(t):
     run(t, go)
 
 
+def test_kamailio_number_callbackd_refuses_is_not_answered(t):
+    def go(d, k):
+        # too short for a phone number: callbackd's invalid_phone, 433
+        assert k.call("call_withheld.xml", GENERAL, "123") == (0, 1, 0)
+        # a premium-rate number (not_dialable): 403
+        assert k.call("call_not_dialable.xml", GENERAL, "0900123456") == (0, 1, 0)
+        assert intake_answers(d) == {422: 2}
+        assert callbacks(t) == []
+    run(t, go)
+
+
+def test_kamailio_unknown_token_is_a_500_naming_it(t):
+    def go(d, k):
+        with open(k.token_file, "w") as f:
+            f.write("cbd_not_a_token_callbackd_knows\n")
+        assert k.call("call_misconfigured.xml", GENERAL, "02311234567") == (0, 1, 0)
+        assert intake_answers(d) == {401: 1}
+        assert callbacks(t) == []
+        with open(k.log, errors="replace") as f:
+            assert "call-back general: callbackd 401 unauthorized, refused" in f.read()
+    run(t, go)
+
+
 def test_kamailio_callbackd_down_answers_503_with_retry_after(t):
     def go(d, k):
         d.stop()
