@@ -214,15 +214,20 @@ def test_kamailio_number_callbackd_refuses_is_not_answered(t):
     run(t, go)
 
 
-def test_kamailio_unknown_token_is_a_500_naming_it(t):
+def test_kamailio_token_fault_is_a_500_naming_it(t):
     def go(d, k):
         with open(k.token_file, "w") as f:
             f.write("cbd_not_a_token_callbackd_knows\n")
         assert k.call("call_misconfigured.xml", GENERAL, "02311234567") == (0, 1, 0)
         assert intake_answers(d) == {401: 1}
+        os.unlink(k.token_file)
+        assert k.call("call_misconfigured.xml", GENERAL, "02311234567") == (0, 1, 0)
+        assert intake_answers(d) == {401: 1}
         assert callbacks(t) == []
         with open(k.log, errors="replace") as f:
-            assert "call-back general: callbackd 401 unauthorized, refused" in f.read()
+            log = f.read()
+        assert "call-back general: callbackd 401 unauthorized, refused" in log
+        assert "call-back general: cannot read the token file" in log
     run(t, go)
 
 
