@@ -7,6 +7,7 @@
 # every stage even after a failure, then prints a
 # summary and, last, one line "N passed, M failed". Exits non-zero on any
 # failure.
+# Last, the Debian package: built, linted, unpacked and run (tests/package).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -94,6 +95,11 @@ echo "== e2e: the web pages in headless Chromium"
 out=build/e2e.log
 CALLBACKD="$top/build/plain/callbackd" python3 tests/e2e/run.py >"$out" 2>&1
 tally e2e "$out" $? 80
+
+echo "== package: the .deb built, linted, unpacked and run"
+out=build/package.log
+python3 tests/package/run.py >"$out" 2>&1
+tally package "$out" $? 60
 
 echo
 printf '%s' "$summary"
