@@ -9,6 +9,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
       clang libclang-rt-14-dev
       redis-server postgresql postgresql-contrib syslog-ng-core
       curl python3 ca-certificates procps chromium"
+# promtool, for the checks of contrib/prometheus (tests/integration/test_monitoring.py)
+PKGS="$PKGS prometheus"
 # the browser tests run on Node.js: Debian's, unless the machine has one
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	PKGS="$PKGS nodejs npm"
