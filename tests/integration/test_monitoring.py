@@ -52,8 +52,12 @@ def rule_exprs():
     """The expr of every rule in the rules file (a YAML file of our own
     shape: "expr:" on one line each)."""
     with open(RULES) as f:
-        exprs = re.findall(r"^\s*expr:\s*(.+?)\s*$", f.read(), re.M)
+        text = f.read()
+    exprs = re.findall(r"^\s*expr:\s*(.+?)\s*$", text, re.M)
     assert exprs, "no expr in the rules file"
+    # one expr line per rule, none folded over lines where this would miss it
+    assert len(exprs) == len(re.findall(r"^\s*- (?:alert|record):", text, re.M)), exprs
+    assert not [e for e in exprs if e in (">", "|", ">-", "|-")], exprs
     return exprs
 
 
@@ -245,3 +249,25 @@ def test_syslog_ng_snippet_files_each_alert_by_its_level(t):
             assert secret not in files, secret
     finally:
         stop_process(syslog.proc)
+
+
+def test_make_install_puts_the_monitoring_files_under_docdir(t):
+    """Under $(docdir)/contrib, the rules beside their tests, which pass
+    there too."""
+    import tempfile
+
+    build = os.path.dirname(os.path.abspath(os.environ["CALLBACKD"]))
+    dest = tempfile.mkdtemp(prefix="install.", dir=t.cluster.tmp)
+    out = subprocess.run(["make", "-C", build, "install", f"DESTDIR={dest}"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    doc = os.path.join(dest, "usr/local/share/doc/callbackd/contrib")
+    for rel in ("prometheus/callbackd-rules.yml", "prometheus/callbackd-rules.test.yml",
+                "grafana/callbackd.json", "syslog-ng/callbackd.conf"):
+        with open(os.path.join(doc, rel)) as f, open(os.path.join(CONTRIB, rel)) as g:
+            assert f.read() == g.read(), rel
+    exe = shutil.which("promtool")
+    assert exe, "promtool is missing (Debian package prometheus)"
+    out = subprocess.run([exe, "test", "rules", "callbackd-rules.test.yml"], capture_output=True,
+                         text=True, timeout=120, cwd=os.path.join(doc, "prometheus"))
+    assert out.returncode == 0, out.stdout + out.stderr
