@@ -126,6 +126,35 @@ def test_rules_and_dashboard_name_only_series_the_daemon_exports(t):
         assert not unknown, f"the {what} name series the daemon does not export: {unknown}"
 
 
+def test_dashboard_reads_its_datasource_variable_and_shows_what_it_promises(t):
+    """Every panel and query reads the Prometheus data source chosen in
+    the dashboard's datasource variable, and the panels cover queue depth
+    by site, oldest age, at risk, breaches, requests, latency and
+    reconnects."""
+    with open(DASHBOARD) as f:
+        dash = json.load(f)
+    var = [v for v in dash["templating"]["list"] if v["name"] == "datasource"]
+    assert var and var[0]["type"] == "datasource" and var[0]["query"] == "prometheus", var
+    ds = {"type": "prometheus", "uid": "${datasource}"}
+    panels = [p for p in dash["panels"] if p["type"] != "row"]
+    assert panels
+    for p in panels:
+        assert p["datasource"] == ds and p["targets"], p["title"]
+        assert all(tg["datasource"] == ds for tg in p["targets"]), p["title"]
+    for v in dash["templating"]["list"]:
+        if v["type"] == "query":
+            assert v["datasource"] == ds, v["name"]
+    ids = [p["id"] for p in dash["panels"]]
+    assert len(ids) == len(set(ids)), ids
+    exprs = " ".join(tg["expr"] for p in panels for tg in p["targets"])
+    assert re.search(r"sum by \(site[,)].*callbackd_queue_depth", exprs)
+    for name in ("callbackd_oldest_ready_age_seconds", "callbackd_callbacks_at_risk",
+                 "callbackd_breaches_total", "callbackd_http_requests_total",
+                 "callbackd_http_request_duration_seconds_bucket",
+                 "callbackd_reconnects_total"):
+        assert name in exprs, name
+
+
 def promtool(*args):
     exe = shutil.which("promtool")
     assert exe, "promtool is missing (Debian package prometheus; scripts/deps.sh installs it)"
