@@ -176,6 +176,10 @@ gauges_read(void *arg, enum store_status st, const struct table *t)
 		single_write(f, t, "oldest_ready",
 		    "callbackd_oldest_ready_age_seconds",
 		    "Age of the oldest claimable callback.");
+		single_write(f, t, "ready_target_used",
+		    "callbackd_ready_target_used_ratio",
+		    "Largest share of its SLA target (requested to due, wall "
+		    "clock) a claimable callback has used; 1 at its due time.");
 		single_write(f, t, "at_risk", "callbackd_callbacks_at_risk",
 		    "Open callbacks, not yet attempted, with an at_risk alert out "
 		    "and not yet due.");

@@ -43,6 +43,8 @@ store_report(int breaches, int64_t from_ms, int64_t to_ms, const char *groups,
 }
 
 /* The queue gauges of GET /metrics: rows (metric, site, topic, state, value).
+ * Of the claimable callbacks: the oldest one's age, and the largest share of
+ * its target (requested_at to due_at, by the wall clock) any one has used.
  * Alerts waiting: fired but not handed to syslog yet, and those a callback's
  * plan has due (its alert_at has come) that no watchdog has written yet, as
  * while the receiver is down; each with the time it was planned for. */
@@ -58,6 +60,11 @@ store_report(int breaches, int64_t from_ms, int64_t to_ms, const char *groups,
 	"GROUP BY site, topic, state " \
 	"UNION ALL SELECT 'oldest_ready', NULL, NULL, NULL, coalesce(extract(" \
 	"epoch FROM now() - min(requested_at)), 0)::float8 FROM callbacks " \
+	"WHERE state = 'queued' AND NOT flagged " \
+	"AND (not_before IS NULL OR not_before <= now()) " \
+	"UNION ALL SELECT 'ready_target_used', NULL, NULL, NULL, coalesce(max(" \
+	"greatest(extract(epoch FROM now() - requested_at) / nullif(extract(" \
+	"epoch FROM due_at - requested_at), 0), 0)), 0)::float8 FROM callbacks " \
 	"WHERE state = 'queued' AND NOT flagged " \
 	"AND (not_before IS NULL OR not_before <= now()) " \
 	"UNION ALL SELECT 'at_risk', NULL, NULL, NULL, " \

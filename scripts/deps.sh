@@ -10,7 +10,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
       redis-server postgresql postgresql-contrib syslog-ng-core
       curl python3 ca-certificates procps chromium
       kamailio kamailio-utils-modules sip-tester
-      debhelper dpkg-dev fakeroot lintian git"
+      debhelper dpkg-dev fakeroot lintian git
+      prometheus"
 # the browser tests run on Node.js: Debian's, unless the machine has one
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	PKGS="$PKGS nodejs npm"

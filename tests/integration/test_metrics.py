@@ -268,3 +268,26 @@ def test_oldest_ready_age_is_that_of_the_oldest_claimable_request(t):
     age = value(parse(d.req("GET", "/metrics")[3].decode()),
                 "callbackd_oldest_ready_age_seconds")
     assert 7200 <= age < 7200 + (time.time() - now) + 5, age
+
+
+def test_ready_target_used_is_the_largest_share_among_claimable_callbacks(t):
+    """The share of its target the claimable callback furthest into it has
+    used: of a 48 h request made 36 h ago, 0.75, whatever a younger one or
+    one waiting for its window has used; 0 when nothing is ready."""
+    d = t.daemon()
+    tel = d.token("telephony")
+    ratio = lambda: value(parse(d.req("GET", "/metrics")[3].decode()),  # noqa: E731
+                          "callbackd_ready_target_used_ratio")
+    assert ratio() == 0
+    now = time.time()
+    stamp = lambda s: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - s))  # noqa: E731
+    for body in ({"phone": "0231 6660031", "requested_at": stamp(36 * 3600)},
+                 {"phone": "0231 6660032", "requested_at": stamp(3600)},
+                 # further into its target, but waiting for its window
+                 {"phone": "0231 6660033", "requested_at": stamp(47 * 3600),
+                  "window": {"not_before": stamp(-3600)}}):
+        assert d.req("POST", "/v1/callbacks", dict(body, topic="general", site="dortmund"),
+                     tel)[0] == 201
+    # the gauges are read at most every 5 s: wait for a reading after the intake
+    got = wait_for("a reading with the callbacks", lambda: ratio() or None, timeout=15)
+    assert 0.75 <= got < 0.75 + (time.time() - now + 5) / (48 * 3600), got
