@@ -1,5 +1,7 @@
 #!/bin/sh
-# Installs every Debian 12 package callbackd needs to build, run and test.
+# Installs every Debian 12 package callbackd needs to build and run it
+# (scripts/demo.sh), and with "test" also what the test suite runs
+# (scripts/test.sh): the SIP peers, the packaging tools, promtool.
 # Idempotent: does nothing when all are present. Needs root for apt-get.
 set -eu
 
@@ -8,7 +10,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libssl-dev libsystemd-dev uuid-dev libcurl4-openssl-dev check systemd
       clang libclang-rt-14-dev
       redis-server postgresql postgresql-contrib syslog-ng-core
-      curl python3 ca-certificates procps chromium
+      curl python3 ca-certificates procps chromium"
+[ "${1:-}" = test ] && PKGS="$PKGS
       kamailio kamailio-utils-modules sip-tester
       debhelper dpkg-dev fakeroot lintian git
       prometheus"

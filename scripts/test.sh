@@ -12,7 +12,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-sh scripts/deps.sh || { echo "deps: cannot install the packages"; echo "0 passed, 1 failed"; exit 1; }
+sh scripts/deps.sh test || { echo "deps: cannot install the packages"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
