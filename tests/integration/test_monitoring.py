@@ -157,7 +157,7 @@ def test_dashboard_reads_its_datasource_variable_and_shows_what_it_promises(t):
 
 def promtool(*args):
     exe = shutil.which("promtool")
-    assert exe, "promtool is missing (Debian package prometheus; scripts/deps.sh installs it)"
+    assert exe, "promtool is missing (Debian package prometheus; scripts/deps.sh test installs it)"
     return subprocess.run([exe] + list(args), capture_output=True, text=True, timeout=120,
                           cwd=os.path.dirname(RULES))
 
