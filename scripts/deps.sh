@@ -9,6 +9,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
       clang libclang-rt-14-dev
       redis-server postgresql postgresql-contrib syslog-ng-core
       curl python3 ca-certificates procps chromium"
+# the TLS tests make their CA and certificates with the openssl command
+PKGS="$PKGS openssl"
 # the browser tests run on Node.js: Debian's, unless the machine has one
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	PKGS="$PKGS nodejs npm"
