@@ -158,6 +158,23 @@ def test_curl_gets_healthz_and_an_api_call_over_tls(t):
     assert b"HTTP/1.1" not in got, got
 
 
+def test_the_web_pages_come_whole_over_tls(t):
+    """A page goes out as a file segment (sendfile on a plain socket):
+    through OpenSSL it must arrive the same, also when it is larger than
+    a TLS record and the socket's buffer."""
+    www = os.path.join(t.cluster.tmp, f"{t.db}-www")
+    os.makedirs(www)
+    page = ("<!doctype html><title>callbackd</title>\n" +
+            "".join(f"<p>line {i}</p>\n" for i in range(40000))).encode()
+    with open(os.path.join(www, "index.html"), "wb") as f:
+        f.write(page)
+    d = tls_daemon(t, www=www)
+    out = subprocess.run(["curl", "-sS", "--max-time", "10", "--cacert", d.ca,
+                          f"https://127.0.0.1:{d.port}/"], capture_output=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert len(page) > 500000 and out.stdout == page, len(out.stdout)
+
+
 def test_metrics_listen_stays_plain_http_beside_tls(t):
     port = harness.free_port()
     d = tls_daemon(t, metrics_listen=f"127.0.0.1:{port}")
