@@ -345,6 +345,10 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		p->cfg->listen_line = p->line;
 	if (k->type == CT_LISTEN_OPT)
 		p->cfg->metrics_line = p->line;
+	if (table == daemon_keys && !strcmp(k->name, "tls_cert"))
+		p->cfg->tls_cert_line = p->line;
+	if (table == daemon_keys && !strcmp(k->name, "tls_key"))
+		p->cfg->tls_key_line = p->line;
 	return 1;
 fail:
 	if (!p->err[0])
@@ -528,6 +532,21 @@ read_password_file(struct config *c, char *why, size_t whylen)
 	return 0;
 }
 
+/* tls_cert and tls_key: both or neither (tls.c reads the files). */
+static int
+check_tls_pair(const struct config *c, char *why, size_t whylen, int *line)
+{
+	int cert = c->tls_cert[0] != '\0', key = c->tls_key[0] != '\0';
+
+	if (cert == key)
+		return 0;
+	snprintf(why, whylen, "%s: given without %s; give both (PEM files) for "
+	    "TLS on listen, or neither for plain HTTP", cert ? "tls_cert" :
+	    "tls_key", cert ? "tls_key" : "tls_cert");
+	*line = cert ? c->tls_cert_line : c->tls_key_line;
+	return -1;
+}
+
 /* Reads the file at path or, with text, that text named path. */
 static int
 load(const char *path, const char *text, struct config *c, char *err,
@@ -571,7 +590,8 @@ load(const char *path, const char *text, struct config *c, char *err,
 	else if (line > 0 || p.err[0])
 		snprintf(err, errlen, "%s:%d: %s", path, line > 0 ? line : p.line,
 		    p.err[0] ? p.err : "syntax error (expected [section] or key = value)");
-	else if (check_empty_sections(&p, why, sizeof(why), &line) == -1)
+	else if (check_empty_sections(&p, why, sizeof(why), &line) == -1 ||
+	    check_tls_pair(c, why, sizeof(why), &line) == -1)
 		snprintf(err, errlen, "%s:%d: %s", path, line, why);
 	else if (check_whole(c, why, sizeof(why)) == -1 ||
 	    read_password_file(c, why, sizeof(why)) == -1) {

@@ -41,6 +41,8 @@ const struct ckey daemon_keys[] = {
 	{ "not_dialable", CT_PREFIXES, CFG(not_dialable), "default", 0, 0, RELOAD },
 	{ "languages", CT_LANGS, CFG(languages), "de, en, tr, ar, ru, uk, pl, fr",
 	  0, 0, RELOAD },
+	{ "tls_cert", CT_STR, CFG(tls_cert), "", 0, 0, RELOAD },
+	{ "tls_key", CT_STR, CFG(tls_key), "", 0, 0, RELOAD },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 

@@ -37,6 +37,7 @@
 #include "pace.h"
 #include "static.h"
 #include "timefmt.h"
+#include "tls.h"
 
 /* A connection that neither sends nor takes a byte for this long is
  * closed (evhttp's own timeout); http_conn.c bounds the whole request. */
@@ -601,8 +602,8 @@ http_init(struct event_base *b)
 		    conf->listen_port);
 		return -1;
 	}
-	log_info("http: listening on %s port %d", conf->listen_host,
-	    conf->listen_port);
+	log_info("http: listening on %s port %d (%s)", conf->listen_host,
+	    conf->listen_port, tls_on() ? "TLS" : "plain HTTP");
 	return conf->metrics_host[0] ? metrics_init() : 0;
 }
 

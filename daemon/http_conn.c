@@ -9,6 +9,11 @@
  * then drops our reference (closing the socket) and cuts connections past
  * their deadline. Cutting is a shutdown(2) of the socket: evhttp reads
  * end-of-file and frees the connection itself, with nothing freed twice.
+ *
+ * With TLS (tls.c) the bufferevent is libevent's OpenSSL one: the same
+ * deadline runs from the connect, through the handshake, so a client
+ * that stalls in it is cut like one that stalls in its request; what
+ * comes in is the plain text after the handshake.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -26,6 +32,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "timefmt.h"
+#include "tls.h"
 
 #define CONN_SWEEP_MS 250
 
@@ -35,6 +42,8 @@ struct conn {
 	evutil_socket_t fd;       /* where by_fd has it; -1: not yet */
 	int over_limit;           /* to be answered 503 and closed */
 	int cut;                  /* shut down by us; evhttp frees it next */
+	int tls;                  /* speaks TLS: the 503 goes through OpenSSL */
+	int refusing;             /* that 503 is on its way */
 	TAILQ_ENTRY(conn) link;
 };
 
@@ -83,6 +92,18 @@ cut(struct conn *c)
 	c->cut = 1;
 }
 
+/* A TLS connection's refusal has gone out (through OpenSSL, to the
+ * socket): now it is cut. */
+static void
+refusal_sent(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn *c = arg;
+
+	if (info->n_deleted > 0 && evbuffer_get_length(buf) == 0 && !c->cut)
+		cut(c);
+}
+
 /* The first bytes of a connection: now its socket is known. One over the
  * limit gets a fixed 503 instead of being read. */
 static void
@@ -97,6 +118,17 @@ input_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg
 	if (!c->over_limit || c->cut)
 		return;
 	evbuffer_drain(buf, evbuffer_get_length(buf));
+	if (c->tls) {
+		/* through OpenSSL, by the bufferevent: cut once it is out */
+		if (c->refusing)
+			return;
+		c->refusing = 1;
+		if (!evbuffer_add_cb(bufferevent_get_output(c->bev), refusal_sent,
+		    c) || bufferevent_enable(c->bev, EV_WRITE) == -1 ||
+		    bufferevent_write(c->bev, refusal, refusal_len) == -1)
+			cut(c);
+		return;
+	}
 	if ((fd = bufferevent_getfd(c->bev)) >= 0)
 		/* small and fixed: the socket buffer of a new connection takes it */
 		(void)send(fd, refusal, refusal_len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -151,12 +183,21 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 static struct bufferevent *
 new_conn(struct event_base *b, void *arg)
 {
-	struct bufferevent *bev;
+	struct bufferevent *bev = NULL;
 	struct conn *c;
+	SSL *ssl;
 
 	(void)arg;
-	/* evhttp gives the socket to the bufferevent after this returns */
-	if (!(bev = bufferevent_socket_new(b, -1, BEV_OPT_CLOSE_ON_FREE)))
+	/* evhttp gives the socket to the bufferevent after this returns (the
+	 * handshake starts then); NULL, out of memory, makes evhttp take a
+	 * plain one, which a TLS client cannot talk to */
+	if (!tls_on())
+		bev = bufferevent_socket_new(b, -1, BEV_OPT_CLOSE_ON_FREE);
+	else if ((ssl = tls_session()))
+		/* frees ssl with itself, also when it fails */
+		bev = bufferevent_openssl_socket_new(b, -1, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev)
 		return NULL;
 	if (!(c = calloc(1, sizeof(*c))) ||
 	    !evbuffer_add_cb(bufferevent_get_input(bev), input_added, c)) {
@@ -167,6 +208,7 @@ new_conn(struct event_base *b, void *arg)
 	bufferevent_incref(bev);
 	c->bev = bev;
 	c->fd = -1;
+	c->tls = tls_on();
 	c->deadline_ms = now_ms() + conf->request_timeout_ms;
 	TAILQ_INSERT_TAIL(&conns, c, link);
 	if (++live > (unsigned)conf->max_connections) {

@@ -25,6 +25,7 @@
 #include "store.h"
 #include "sweep.h"
 #include "timefmt.h"
+#include "tls.h"
 #include "unclaimable.h"
 #include "validate.h"
 #include "watchdog.h"
@@ -146,6 +147,7 @@ reload_apply(void)
 	conf = next;
 	current = !current;
 	config_free(now);
+	tls_commit(); /* the certificate and key read with the file */
 	log_init_debug(conf->debug);
 	log_info("SIGHUP: configuration reloaded (%zu topics, %zu sites, %zu "
 	    "calendars)", conf->ntopics, conf->nsites, conf->ncalendars - 1);
@@ -162,9 +164,11 @@ reload_checked(void *arg, enum store_status st, const struct table *t)
 		    "stays: the open callbacks of its topics and sites cannot be "
 		    "counted while PostgreSQL is unavailable");
 		config_free(&configs[!current]);
-	} else if (in_use_missing(t, conf, "reload") > 0)
+		tls_discard();
+	} else if (in_use_missing(t, conf, "reload") > 0) {
 		config_free(&configs[!current]);
-	else
+		tls_discard();
+	} else
 		reload_apply();
 	sd_notify(0, "READY=1");
 	if (reload_again && !stopping) {
@@ -189,7 +193,10 @@ reload(void)
 		return;
 	}
 	sd_notify(0, "RELOADING=1");
-	if (config_load(now->path, next, err, sizeof(err)) == -1) {
+	/* the certificate and key are read again, changed or not: a renewed
+	 * certificate comes under the same name */
+	if (config_load(now->path, next, err, sizeof(err)) == -1 ||
+	    tls_prepare(next, err, sizeof(err)) == -1) {
 		log_warnx("SIGHUP: the new configuration is refused, the old one "
 		    "stays: %s", err);
 		config_free(next);
@@ -361,6 +368,7 @@ run(int foreground)
 	watchdog_init(base);
 	unclaimable_init(base);
 	retention_init(base);
+	tls_commit(); /* read in main, before the loop */
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
 	ev_guard = evtimer_new(base, guard_cb, NULL);
@@ -448,7 +456,8 @@ main(int argc, char **argv)
 		usage();
 	if (config_load(path, &configs[0], err, sizeof(err)) == -1 ||
 	    ((check || (!migrate && !role)) &&
-	    config_check_listen(&configs[0], err, sizeof(err)) == -1)) {
+	    (config_check_listen(&configs[0], err, sizeof(err)) == -1 ||
+	    tls_prepare(&configs[0], err, sizeof(err)) == -1))) {
 		fprintf(stderr, "callbackd: %s\n", err);
 		config_free(&configs[0]);
 		return 1;
@@ -465,5 +474,6 @@ main(int argc, char **argv)
 		rc = exit_code;
 	}
 	config_free(&configs[current]);
+	tls_free(); /* after http_free: no connection holds a context */
 	return rc;
 }

@@ -59,6 +59,12 @@ struct config {
 	size_t nlanguages;
 	/* E.164 prefixes no call-back may ring, comma separated ("" none) */
 	char not_dialable[CBD_NOT_DIALABLE_MAX];
+	/* TLS on listen: PEM files of the certificate (its chain after it)
+	 * and the key; both "" = plain HTTP (tls.c reads them) */
+	char tls_cert[256];
+	int tls_cert_line;
+	char tls_key[256];
+	int tls_key_line;
 
 	char pg_conninfo[512];
 	int64_t pg_pool_size;

@@ -443,3 +443,26 @@ class Cluster:
         d = Daemon(self, db, prefix, name)
         self.daemons.append(d)
         return d
+
+
+def tls_files(where, name="server", subject="/CN=127.0.0.1", serial=1):
+    """A throwaway CA (made once in where: ca.pem, ca.key) and a server
+    certificate for 127.0.0.1 that it signed, with the openssl command:
+    (ca.pem, NAME.crt, NAME.key)."""
+    ca, ca_key = os.path.join(where, "ca.pem"), os.path.join(where, "ca.key")
+    cert, key = os.path.join(where, f"{name}.crt"), os.path.join(where, f"{name}.key")
+    ext = os.path.join(where, f"{name}.ext")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True,
+                       timeout=60)
+    if not os.path.exists(ca):
+        openssl("req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
+                "-subj", "/CN=callbackd test CA")
+    with open(ext, "w") as f:
+        f.write("subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\n")
+    openssl("req", "-new", *ec, "-keyout", key, "-out", cert + ".csr", "-subj", subject)
+    openssl("x509", "-req", "-in", cert + ".csr", "-CA", ca, "-CAkey", ca_key,
+            "-set_serial", str(serial), "-days", "2", "-extfile", ext, "-out", cert)
+    return ca, cert, key

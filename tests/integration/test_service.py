@@ -287,6 +287,10 @@ RELOAD_VALUES = {
                  "webhook": "http://127.0.0.1:9/sla", "webhook_timeout": "6s"},
 }
 
+# a pair (one alone is refused): each is set with the other, to files made
+# in the test
+RELOAD_VALUES["[daemon]"].update({"tls_cert": "TLS_CERT", "tls_key": "TLS_KEY"})
+
 
 def _with(text, section, key, value):
     """The config text with key = value in section, in place of its line."""
@@ -310,6 +314,7 @@ def test_a_reload_says_of_each_key_whether_it_took_effect(t):
     with open(pw, "w") as f:
         f.write("secret\n")
     os.chmod(pw, 0o600)
+    _, tls_cert, tls_key = harness.tls_files(d.dir)
     with open(d.conf) as f:
         base = f.read()
     if "[alerts]" not in base.split("\n"):
@@ -332,7 +337,11 @@ def test_a_reload_says_of_each_key_whether_it_took_effect(t):
 
     for (section, key), how in sorted(table.items()):
         value = RELOAD_VALUES[section][key].replace("PASSWORD_FILE", pw)
-        applied, waiting = reload(_with(base, section, key, value))
+        text = _with(base, section, key, value)
+        if key in ("tls_cert", "tls_key"):
+            text = _with(_with(base, section, "tls_cert", tls_cert), section, "tls_key",
+                         tls_key)
+        applied, waiting = reload(text)
         if how == "reload":
             assert key in applied and key not in waiting, (section, key, applied, waiting)
         else:

@@ -103,6 +103,40 @@ START_TEST(a_reload_applies_some_keys_and_keeps_the_rest)
 }
 END_TEST
 
+/* tls_cert and tls_key come as a pair; the files are tls.c's to read. */
+static const struct {
+	const char *daemon; /* the keys of [daemon] */
+	const char *error;  /* NULL: loads; else a part of the error */
+} tls_cases[] = {
+	{ "", NULL },
+	{ "tls_cert = /etc/callbackd/cert.pem\ntls_key = /etc/callbackd/key.pem\n", NULL },
+	{ "debug = no\ntls_cert = /etc/callbackd/cert.pem\n",
+	    "t:3: tls_cert: given without tls_key" },
+	{ "tls_key = /etc/callbackd/key.pem\n", "t:2: tls_key: given without tls_cert" },
+	{ "tls_cert = /c\ntls_key =\n", "t:2: tls_cert: given without tls_key" },
+};
+
+START_TEST(tls_cert_and_tls_key_come_together)
+{
+	char text[1024], err[512];
+	struct config c;
+	int rc;
+
+	snprintf(text, sizeof(text), "[daemon]\n%s%s", tls_cases[_i].daemon,
+	    strchr(base, '\n') + 1);
+	err[0] = '\0';
+	rc = config_load_text("t", text, &c, err, sizeof(err));
+	if (!tls_cases[_i].error) {
+		ck_assert_msg(rc == 0, "case %d refused: %s", _i, err);
+	} else {
+		ck_assert_msg(rc == -1, "case %d loaded", _i);
+		ck_assert_msg(strstr(err, tls_cases[_i].error) != NULL,
+		    "case %d: '%s' lacks '%s'", _i, err, tls_cases[_i].error);
+	}
+	config_free(&c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -111,6 +145,7 @@ main(void)
 
 	tcase_add_loop_test(tc, loads_or_refuses_with_file_line_and_key, 0, N(cases));
 	tcase_add_test(tc, a_reload_applies_some_keys_and_keeps_the_rest);
+	tcase_add_loop_test(tc, tls_cert_and_tls_key_come_together, 0, N(tls_cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
