@@ -88,14 +88,11 @@ void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
 /*
  * Changes to one callback. Each is one statement that checks the state it
  * starts from and, where a lease is involved, the lease (the fencing
- * token), commits, and returns the row as it is afterwards. verdict is
- * "ok", "wrong_state" (not in a state that allows it), "foreign" (the
- * current lease token, from another caseworker than its holder), "lost"
- * (not the current lease token, or it has lapsed) or, for an attempt,
- * "window" (callback_later past the caller's window);
+ * token), commits, and returns the row as it is afterwards, with its
+ * verdict (enum verdict: VERDICT_OK, or why nothing changed);
  * STORE_NOT_FOUND when there is no such callback.
  */
-typedef void store_change_fn(void *arg, enum store_status, const char *verdict,
+typedef void store_change_fn(void *arg, enum store_status, enum verdict,
     const struct callback *);
 
 /* Claims a queued callback for cw; STORE_NOT_FOUND when it is not queued,
@@ -116,13 +113,14 @@ void store_lease_expire(const char *id, int flag_after, store_change_fn *,
 void store_attempt(const struct attempt_req *, store_change_fn *, void *arg);
 void store_cancel(const char *id, const char *actor, store_change_fn *, void *arg);
 /* Hands a flagged queued callback back to the queue, its lapses forgotten;
- * verdict "not_flagged" when it is not flagged (or closed). */
+ * VERDICT_NOT_FLAGGED when it is not flagged (or closed). */
 void store_unflag(const char *id, const char *actor, store_change_fn *, void *arg);
 
 /* Callbacks matching a filter, oldest first, after a cursor. Empty strings
  * match anything. */
 struct list_filter {
-	char state[16];
+	int by_state; /* 0: any state */
+	enum cb_state state;
 	char site[CBD_IDENT_MAX + 1];
 	char topic[CBD_IDENT_MAX + 1];
 	char assignee[CBD_IDENT_MAX + 1];
