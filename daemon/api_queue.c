@@ -114,7 +114,7 @@ claim_stored(void *arg, enum store_status st, enum verdict verdict,
 	json_t *body;
 
 	(void)verdict;
-	if (st == STORE_NOT_FOUND) {
+	if (st == STORE_REFUSED) {
 		store_get_callback(c->id, claim_stale_row, c);
 		return;
 	}

@@ -33,6 +33,9 @@ static struct group_kind claims;
 struct change_job {
 	struct query_job q;
 	int has_verdict;
+	/* what no row says: STORE_NOT_FOUND, or STORE_REFUSED for a claim,
+	 * whose statement returns no row for a callback it may not take */
+	enum store_status none;
 	/* grouped: the names its parameters have in the group statement */
 	const char *const *names;
 	struct group_item gi;
@@ -50,7 +53,7 @@ change_answer(struct change_job *c, const PGresult *res, int k, int first)
 
 	c->q.answered = 1;
 	if (!res || !strcmp(word, "not_found")) {
-		fn(c->q.arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
+		fn(c->q.arg, res ? STORE_NOT_FOUND : c->none, VERDICT_OK, NULL);
 	} else if (verdict_parse(word, &verdict) == -1) {
 		log_warnx("change callback: unknown verdict %s", word);
 		fn(c->q.arg, STORE_FAILED, VERDICT_OK, NULL);
@@ -91,6 +94,7 @@ change_new(const char *sql, int has_verdict, int n, const char *const *params,
 		return NULL;
 	}
 	((struct change_job *)q)->has_verdict = has_verdict;
+	((struct change_job *)q)->none = STORE_NOT_FOUND;
 	return (struct change_job *)q;
 }
 
@@ -161,8 +165,10 @@ change_group(struct group_kind *k, const char *sql, int has_verdict,
 		return;
 	c->names = names;
 	c->gi.order = c->q.params[0];
-	if (k == &claims)
+	if (k == &claims) {
 		c->gi.client = arg;
+		c->none = STORE_REFUSED;
+	}
 	if (group_add(k, &c->gi) == -1) {
 		query_answer(&c->q, STORE_UNAVAILABLE, NULL);
 		query_free(&c->q.job);

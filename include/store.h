@@ -17,6 +17,10 @@ struct event_base;
 enum store_status {
 	STORE_OK = 0,
 	STORE_NOT_FOUND,   /* the query ran, there is no such row */
+	STORE_REFUSED,     /* the change may not be made: nothing was written */
+	STORE_INVALID,     /* PostgreSQL refused the values given (a constraint
+	                    * validation should have caught, an unknown time
+	                    * zone): the request's fault, nothing written */
 	STORE_UNAVAILABLE, /* no connection, or it broke: try again later */
 	STORE_FAILED       /* PostgreSQL refused the statement (logged) */
 };
@@ -95,8 +99,8 @@ void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
 typedef void store_change_fn(void *arg, enum store_status, enum verdict,
     const struct callback *);
 
-/* Claims a queued callback for cw; STORE_NOT_FOUND when it is not queued,
- * or not one cw may claim (assigned to cw, or unassigned and of cw's
+/* Claims a queued callback for cw; STORE_REFUSED when it is not queued,
+ * is no callback at all, or not one cw may claim (assigned to cw, or unassigned and of cw's
  * site, topics and languages), whatever the index offered. The claim and
  * its access log row (token_id, the caseworker) are one commit. */
 void store_claim(const char *id, const char *token, int64_t until_ms,
@@ -205,7 +209,7 @@ struct table {
 typedef void store_table_fn(void *arg, enum store_status, const struct table *);
 /* The SLA report (groups: "site,topic,..." of site, topic, day, week,
  * urgency; days and weeks in tz) or the breach list, for callbacks
- * requested in [from_ms, to_ms). STORE_NOT_FOUND: tz is unknown. */
+ * requested in [from_ms, to_ms). STORE_INVALID: tz is unknown. */
 void store_report(int breaches, int64_t from_ms, int64_t to_ms,
     const char *groups, const char *tz, store_table_fn *, void *arg);
 
