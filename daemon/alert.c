@@ -2,7 +2,7 @@
  * alert.c owns how SLA alerts leave the daemon: RFC 5424 messages with
  * structured data, over the local syslog socket, UDP, or TCP with RFC 6587
  * octet counting (a persistent connection, reconnected with back-off). It
- * decides nothing about which alerts are due; the watchdog does. It never
+ * decides nothing about which alerts are due; the alert timer does. It never
  * writes personal data: alerts carry ids, sites, topics and times only.
  */
 #include <errno.h>

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_timer.h"
 #include "api.h"
 #include "auth.h"
 #include "config.h"
@@ -20,7 +21,6 @@
 #include "timefmt.h"
 #include "unclaimable.h"
 #include "validate.h"
-#include "watchdog.h"
 
 static json_t *
 time_json(int64_t ms)
@@ -221,7 +221,7 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		struct sla_plan p;
 
 		plan(row, &p);
-		watchdog_hint(p.nwarn ? p.warn_at[0] : p.due_at);
+		alert_timer_hint(p.nwarn ? p.warn_at[0] : p.due_at);
 	}
 	if (outcome == INTAKE_CREATED)
 		unclaimable_hint(); /* someone must be able to claim it */

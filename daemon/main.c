@@ -15,6 +15,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "alert.h"
+#include "alert_timer.h"
 #include "auth.h"
 #include "config.h"
 #include "http.h"
@@ -27,7 +28,6 @@
 #include "timefmt.h"
 #include "unclaimable.h"
 #include "validate.h"
-#include "watchdog.h"
 
 #include "autoconf.h"
 
@@ -358,7 +358,7 @@ run(int foreground)
 	sweep_init(base);
 	if (alert_init(base) == -1)
 		fatalx("cannot set up alert delivery");
-	watchdog_init(base);
+	alert_timer_init(base);
 	unclaimable_init(base);
 	retention_init(base);
 	if (http_init(base) == -1)
@@ -385,7 +385,7 @@ run(int foreground)
 	store_shutdown();
 	rebuild_shutdown();
 	sweep_shutdown();
-	watchdog_shutdown();
+	alert_timer_shutdown();
 	unclaimable_shutdown();
 	retention_shutdown();
 	alert_shutdown();

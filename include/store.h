@@ -219,7 +219,7 @@ void store_report(int breaches, int64_t from_ms, int64_t to_ms,
 void store_metrics_gauges(store_table_fn *, void *arg);
 
 /* Looks for queued callbacks no active caseworker may claim, writes an
- * unclaimable alert for each that has none (the watchdog sends it) and
+ * unclaimable alert for each that has none (the alert timer sends it) and
  * returns columns site, topic, unclaimable (how many), alerts (how many
  * this call wrote), one row per site and topic with any. */
 void store_unclaimable_check(store_table_fn *, void *arg);
