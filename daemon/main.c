@@ -356,7 +356,7 @@ run(int foreground)
 	if (queue_init(base, rebuild_request) == -1)
 		fatalx("cannot set up Redis");
 	sweep_init(base);
-	if (alert_init(base) == -1)
+	if (alert_webhook_init(base) == -1 || alert_syslog_init(base) == -1)
 		fatalx("cannot set up alert delivery");
 	alert_timer_init(base);
 	unclaimable_init(base);
@@ -388,7 +388,8 @@ run(int foreground)
 	alert_timer_shutdown();
 	unclaimable_shutdown();
 	retention_shutdown();
-	alert_shutdown();
+	alert_webhook_shutdown();
+	alert_syslog_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_usr1);
