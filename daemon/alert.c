@@ -22,11 +22,40 @@
 #define SEV_WARNING 4
 #define SEV_ERR 3
 
+/* An SD-PARAM value as RFC 5424 6.3.3 wants it: '"', '\' and ']' escaped
+ * with a backslash. Ids, levels and reasons are words of ours, sites and
+ * topics the config's identifiers: none has these characters today, but a
+ * receiver must read the structured data as it was meant whatever they
+ * hold. Returns 0, or -1 when it does not fit in len. */
+static int
+sd_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\' || *s == ']') {
+			if (n + 1 >= len)
+				return -1;
+			buf[n++] = '\\';
+		}
+		if (n + 1 >= len)
+			return -1;
+		buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Each escaped value is at most twice as long as the field it comes from. */
+#define ESC(field) (2 * sizeof(((struct alert *)0)->field) + 1)
+
 size_t
 alert_format(const struct alert *a, const char *host, int pid, int64_t now,
     char *buf, size_t len)
 {
 	char ts[CBD_TIME_STR], due[CBD_TIME_STR], planned[CBD_TIME_STR];
+	char id[ESC(callback_id)], site[ESC(site)], topic[ESC(topic)];
+	char level[ESC(level)], reason[ESC(reason)];
 	int breached = !strcmp(a->level, "breached");
 	int pri = FACILITY * 8 + (breached ? SEV_ERR : SEV_WARNING);
 	int n;
@@ -37,23 +66,28 @@ alert_format(const struct alert *a, const char *host, int pid, int64_t now,
 	rfc3339_format(a->due_at, due, sizeof(due));
 	rfc3339_format(a->fire_at != CBD_NO_TIME ? a->fire_at : now, planned,
 	    sizeof(planned));
-	/* site, topic and reason are identifiers of ours: nothing to escape */
+	if (sd_escape(a->callback_id, id, sizeof(id)) == -1 ||
+	    sd_escape(a->site, site, sizeof(site)) == -1 ||
+	    sd_escape(a->topic, topic, sizeof(topic)) == -1 ||
+	    sd_escape(a->level, level, sizeof(level)) == -1 ||
+	    sd_escape(a->reason[0] ? a->reason : "-", reason, sizeof(reason)) == -1)
+		return 0;
 	if (!strcmp(a->level, "unclaimable"))
 		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
 		    "level=\"unclaimable\" reason=\"%s\" due=\"%s\" planned=\"%s\"] "
 		    "callback %s unclaimable: no active caseworker may claim it "
 		    "(%s), due %s", pri, ts, host[0] ? host : "-", pid,
-		    a->callback_id, a->site, a->topic, a->reason[0] ? a->reason : "-",
-		    due, planned, a->callback_id, a->reason[0] ? a->reason : "-", due);
+		    id, site, topic, reason, due, planned, a->callback_id,
+		    a->reason[0] ? a->reason : "-", due);
 	else
 		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
 		    "level=\"%s\" due=\"%s\" planned=\"%s\" elapsed=\"%.2f\"] "
 		    "callback %s %s: %.0f%% of the SLA target used, due %s", pri, ts,
-		    host[0] ? host : "-", pid, a->callback_id, a->site, a->topic,
-		    a->level, due, planned, a->threshold, a->callback_id,
-		    breached ? "breached" : "at risk", a->threshold * 100, due);
+		    host[0] ? host : "-", pid, id, site, topic, level, due, planned,
+		    a->threshold, a->callback_id, breached ? "breached" : "at risk",
+		    a->threshold * 100, due);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 

@@ -24,8 +24,6 @@
 #include "log.h"
 #include "timefmt.h"
 
-#define MSG_MAX 1024
-
 enum transport { T_LOCAL, T_TCP, T_UDP };
 
 struct pending {
@@ -194,7 +192,7 @@ dgram_send(const char *msg, size_t len)
 void
 alert_send(const struct alert *a, size_t n, alert_sent_fn *fn, void *arg)
 {
-	char msg[MSG_MAX];
+	char msg[CBD_ALERT_MSG_MAX];
 	struct pending *p = NULL;
 	size_t i, len, sent = 0;
 	int64_t now = now_ms();

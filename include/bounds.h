@@ -115,6 +115,10 @@
 #define CBD_ALERT_BATCH 100
 #define CBD_ALERT_CLAIM_MS 30000
 #define CBD_ALERT_TIMER_MAX_SLEEP_MS 5000
+/* An alert's RFC 5424 message: the longest one (every site and topic
+ * character escaped) is about 800 bytes, within the 2048 a receiver
+ * should take (RFC 5424 6.1). */
+#define CBD_ALERT_MSG_MAX 1024
 
 /* The queue gauges of GET /metrics are read from PostgreSQL at most once
  * in this time, whatever the scrape rate: a scrape within it is answered
