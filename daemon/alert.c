@@ -1,31 +1,17 @@
 /*
- * alert.c owns how SLA alerts leave the daemon: RFC 5424 messages with
- * structured data, over the local syslog socket, UDP, or TCP with RFC 6587
- * octet counting (a persistent connection, reconnected with back-off). It
- * decides nothing about which alerts are due; the watchdog does. It never
- * writes personal data: alerts carry ids, sites, topics and times only.
+ * alert.c owns what an SLA alert says, whichever way it leaves: the RFC
+ * 5424 message with its structured data (alert_syslog.c carries it) and
+ * the JSON body of the webhook (alert_webhook.c posts it). Pure: no
+ * clock, no socket; it decides nothing about which alerts are due. It
+ * never writes personal data: an alert carries ids, sites, topics, its
+ * level, reason and times only.
  */
-#include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include <jansson.h>
 
 #include "alert.h"
-#include "bounds.h"
-#include "config.h"
-#include "log.h"
 #include "timefmt.h"
 
 /* The structured-data id: 32473 is the private enterprise number that RFC
@@ -35,38 +21,41 @@
 #define FACILITY 16
 #define SEV_WARNING 4
 #define SEV_ERR 3
-#define MSG_MAX 1024
 
-enum transport { T_LOCAL, T_TCP, T_UDP };
+/* An SD-PARAM value as RFC 5424 6.3.3 wants it: '"', '\' and ']' escaped
+ * with a backslash. Ids, levels and reasons are words of ours, sites and
+ * topics the config's identifiers: none has these characters today, but a
+ * receiver must read the structured data as it was meant whatever they
+ * hold. Returns 0, or -1 when it does not fit in len. */
+static int
+sd_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
 
-struct pending {
-	alert_sent_fn *fn;
-	void *arg;
-	size_t n;
-	struct pending *next;
-};
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\' || *s == ']') {
+			if (n + 1 >= len)
+				return -1;
+			buf[n++] = '\\';
+		}
+		if (n + 1 >= len)
+			return -1;
+		buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	return 0;
+}
 
-static struct event_base *base;
-static enum transport transport;
-static char hostname[64];
-static struct sockaddr_storage addr;
-static socklen_t addrlen;
-static struct bufferevent *bev;
-static int tcp_up;
-static int down_warned; /* said once that the receiver cannot be reached */
-static int64_t backoff_ms;
-static struct event *ev_retry;
-static struct pending *pending_head, **pending_tail = &pending_head;
-static int dgram_fd = -1;
-static struct evhttp_connection *hook_conn;
-static char hook_host[128], hook_path[256];
-static int hook_port;
+/* Each escaped value is at most twice as long as the field it comes from. */
+#define ESC(field) (2 * sizeof(((struct alert *)0)->field) + 1)
 
 size_t
 alert_format(const struct alert *a, const char *host, int pid, int64_t now,
     char *buf, size_t len)
 {
 	char ts[CBD_TIME_STR], due[CBD_TIME_STR], planned[CBD_TIME_STR];
+	char id[ESC(callback_id)], site[ESC(site)], topic[ESC(topic)];
+	char level[ESC(level)], reason[ESC(reason)];
 	int breached = !strcmp(a->level, "breached");
 	int pri = FACILITY * 8 + (breached ? SEV_ERR : SEV_WARNING);
 	int n;
@@ -77,246 +66,42 @@ alert_format(const struct alert *a, const char *host, int pid, int64_t now,
 	rfc3339_format(a->due_at, due, sizeof(due));
 	rfc3339_format(a->fire_at != CBD_NO_TIME ? a->fire_at : now, planned,
 	    sizeof(planned));
-	/* site, topic and reason are identifiers of ours: nothing to escape */
+	if (sd_escape(a->callback_id, id, sizeof(id)) == -1 ||
+	    sd_escape(a->site, site, sizeof(site)) == -1 ||
+	    sd_escape(a->topic, topic, sizeof(topic)) == -1 ||
+	    sd_escape(a->level, level, sizeof(level)) == -1 ||
+	    sd_escape(a->reason[0] ? a->reason : "-", reason, sizeof(reason)) == -1)
+		return 0;
 	if (!strcmp(a->level, "unclaimable"))
 		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
 		    "level=\"unclaimable\" reason=\"%s\" due=\"%s\" planned=\"%s\"] "
 		    "callback %s unclaimable: no active caseworker may claim it "
 		    "(%s), due %s", pri, ts, host[0] ? host : "-", pid,
-		    a->callback_id, a->site, a->topic, a->reason[0] ? a->reason : "-",
-		    due, planned, a->callback_id, a->reason[0] ? a->reason : "-", due);
+		    id, site, topic, reason, due, planned, a->callback_id,
+		    a->reason[0] ? a->reason : "-", due);
 	else
 		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
 		    "level=\"%s\" due=\"%s\" planned=\"%s\" elapsed=\"%.2f\"] "
 		    "callback %s %s: %.0f%% of the SLA target used, due %s", pri, ts,
-		    host[0] ? host : "-", pid, a->callback_id, a->site, a->topic,
-		    a->level, due, planned, a->threshold, a->callback_id,
-		    breached ? "breached" : "at risk", a->threshold * 100, due);
+		    host[0] ? host : "-", pid, id, site, topic, level, due, planned,
+		    a->threshold, a->callback_id, breached ? "breached" : "at risk",
+		    a->threshold * 100, due);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
-int
-alert_ready(void)
+char *
+alert_json(const struct alert *a, int64_t now)
 {
-	return transport != T_TCP || tcp_up;
-}
-
-int
-alert_held(void)
-{
-	/* TCP: not connected; a datagram transport: the last send failed */
-	return !alert_ready() || down_warned;
-}
-
-/* ---- TCP ------------------------------------------------------------- */
-
-static void tcp_connect(void);
-
-static void
-finish_pending(int ok)
-{
-	struct pending *p = NULL;
-
-	while ((p = pending_head)) {
-		pending_head = p->next;
-		p->fn(p->arg, ok ? p->n : 0);
-		free(p);
-	}
-	pending_tail = &pending_head;
-}
-
-static void
-tcp_down(const char *why)
-{
-	struct timeval tv;
-
-	if (bev) {
-		bufferevent_free(bev);
-		bev = NULL;
-	}
-	if (tcp_up || !down_warned)
-		log_warnx("alerts: syslog receiver %s:%lld %s: %s; alerts wait in "
-		    "PostgreSQL", conf->alert_host, (long long)conf->alert_port,
-		    tcp_up ? "lost" : "not reachable", why);
-	down_warned = 1;
-	tcp_up = 0;
-	finish_pending(0);
-	backoff_ms = backoff_next(backoff_ms);
-	ms_timeval(backoff_ms, &tv);
-	evtimer_add(ev_retry, &tv);
-}
-
-static void
-tcp_read(struct bufferevent *b, void *arg)
-{
-	(void)arg;
-	/* a syslog receiver says nothing; drop whatever comes */
-	evbuffer_drain(bufferevent_get_input(b), evbuffer_get_length(
-	    bufferevent_get_input(b)));
-}
-
-static void
-tcp_written(struct bufferevent *b, void *arg)
-{
-	(void)b;
-	(void)arg;
-	finish_pending(1); /* the output buffer is empty: all went out */
-}
-
-static void
-tcp_event(struct bufferevent *b, short what, void *arg)
-{
-	(void)b;
-	(void)arg;
-	if (what & BEV_EVENT_CONNECTED) {
-		tcp_up = 1;
-		down_warned = 0;
-		backoff_ms = 0;
-		log_info("alerts: connected to syslog receiver %s:%lld",
-		    conf->alert_host, (long long)conf->alert_port);
-		return;
-	}
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		tcp_down(what & BEV_EVENT_EOF ? "closed by the receiver" :
-		    strerror(EVUTIL_SOCKET_ERROR()));
-}
-
-static void
-tcp_connect(void)
-{
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (!bev) {
-		tcp_down("out of memory");
-		return;
-	}
-	bufferevent_setcb(bev, tcp_read, tcp_written, tcp_event, NULL);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&addr,
-	    (int)addrlen) == -1)
-		tcp_down(strerror(errno));
-}
-
-static void
-retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	tcp_connect();
-}
-
-/* ---- sending --------------------------------------------------------- */
-
-static int
-dgram_send(const char *msg, size_t len)
-{
-	if (dgram_fd == -1) {
-		dgram_fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0);
-		if (dgram_fd == -1 || connect(dgram_fd, (struct sockaddr *)&addr,
-		    addrlen) == -1) {
-			if (!down_warned)
-				log_warn("alerts: cannot reach syslog; alerts wait in "
-				    "PostgreSQL");
-			down_warned = 1;
-			if (dgram_fd != -1)
-				close(dgram_fd);
-			dgram_fd = -1;
-			return -1;
-		}
-	}
-	if (send(dgram_fd, msg, len, 0) == -1) {
-		if (!down_warned)
-			log_warn("alerts: cannot send to syslog; alerts wait in "
-			    "PostgreSQL");
-		down_warned = 1;
-		close(dgram_fd);
-		dgram_fd = -1;
-		return -1;
-	}
-	down_warned = 0;
-	return 0;
-}
-
-void
-alert_send(const struct alert *a, size_t n, alert_sent_fn *fn, void *arg)
-{
-	char msg[MSG_MAX];
-	struct pending *p = NULL;
-	size_t i, len, sent = 0;
-	int64_t now = now_ms();
-	int pid = (int)getpid();
-
-	if (transport == T_TCP && (!tcp_up || !(p = calloc(1, sizeof(*p))))) {
-		fn(arg, 0);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (!(len = alert_format(&a[i], hostname, pid, now, msg, sizeof(msg))))
-			continue;
-		if (transport == T_TCP)
-			evbuffer_add_printf(bufferevent_get_output(bev), "%zu %s", len, msg);
-		else if (dgram_send(msg, len) == 0)
-			sent++;
-		else
-			break;
-	}
-	if (transport != T_TCP) {
-		fn(arg, sent);
-		return;
-	}
-	p->fn = fn;
-	p->arg = arg;
-	p->n = n;
-	*pending_tail = p;
-	pending_tail = &p->next;
-}
-
-/* ---- webhook --------------------------------------------------------- */
-
-int
-alert_webhook_enabled(void)
-{
-	return hook_conn != NULL;
-}
-
-struct post {
-	alert_posted_fn *fn;
-	void *arg;
-};
-
-static void
-posted(struct evhttp_request *req, void *arg)
-{
-	struct post *p = arg;
-	int code = req ? evhttp_request_get_response_code(req) : 0;
-
-	p->fn(p->arg, code >= 200 && code < 300);
-	free(p);
-}
-
-void
-alert_webhook_post(const struct alert *a, alert_posted_fn *fn, void *arg)
-{
-	char due[CBD_TIME_STR], fired[CBD_TIME_STR], planned[CBD_TIME_STR], len[24];
-	struct evhttp_request *req;
-	struct evkeyvalq *h;
-	struct post *p;
+	char due[CBD_TIME_STR], fired[CBD_TIME_STR], planned[CBD_TIME_STR];
 	json_t *body;
 	char *text;
 
-	if (!hook_conn || !(p = calloc(1, sizeof(*p)))) {
-		fn(arg, 0);
-		return;
-	}
-	p->fn = fn;
-	p->arg = arg;
 	rfc3339_format(a->due_at, due, sizeof(due));
-	rfc3339_format(a->fired_at != CBD_NO_TIME ? a->fired_at : now_ms(), fired,
+	rfc3339_format(a->fired_at != CBD_NO_TIME ? a->fired_at : now, fired,
 	    sizeof(fired));
-	rfc3339_format(a->fire_at != CBD_NO_TIME ? a->fire_at : now_ms(), planned,
+	rfc3339_format(a->fire_at != CBD_NO_TIME ? a->fire_at : now, planned,
 	    sizeof(planned));
 	body = json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:s,s:s,s:s}", "id",
 	    (json_int_t)a->id, "callback_id", a->callback_id, "level", a->level,
@@ -326,116 +111,5 @@ alert_webhook_post(const struct alert *a, alert_posted_fn *fn, void *arg)
 		json_object_set_new(body, "reason", json_string(a->reason));
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	if (!text || !(req = evhttp_request_new(posted, p))) {
-		free(text);
-		free(p);
-		fn(arg, 0);
-		return;
-	}
-	h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", hook_host);
-	evhttp_add_header(h, "Content-Type", "application/json");
-	snprintf(len, sizeof(len), "%zu", strlen(text));
-	evhttp_add_header(h, "Content-Length", len);
-	evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
-	free(text);
-	/* on failure libevent frees req and calls posted(NULL) */
-	evhttp_make_request(hook_conn, req, EVHTTP_REQ_POST, hook_path);
-}
-
-static int
-webhook_init(void)
-{
-	struct evhttp_uri *uri;
-	const char *host, *path, *query;
-
-	if (!conf->alert_webhook[0])
-		return 0;
-	if (!(uri = evhttp_uri_parse(conf->alert_webhook)) ||
-	    !(host = evhttp_uri_get_host(uri))) {
-		log_warnx("alerts: webhook '%s' is not a URL", conf->alert_webhook);
-		if (uri)
-			evhttp_uri_free(uri);
-		return -1;
-	}
-	snprintf(hook_host, sizeof(hook_host), "%s", host);
-	hook_port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
-	path = evhttp_uri_get_path(uri);
-	query = evhttp_uri_get_query(uri);
-	snprintf(hook_path, sizeof(hook_path), "%s%s%s", path && *path ? path : "/",
-	    query ? "?" : "", query ? query : "");
-	evhttp_uri_free(uri);
-	/* no DNS base: the host is resolved when connecting; use an address
-	 * or a name /etc/hosts knows, as for the database */
-	if (!(hook_conn = evhttp_connection_base_new(base, NULL, hook_host,
-	    (ev_uint16_t)hook_port)))
-		return -1;
-	evhttp_connection_set_timeout(hook_conn,
-	    (int)((conf->alert_webhook_timeout_ms + 999) / 1000));
-	evhttp_connection_set_retries(hook_conn, 0);
-	return 0;
-}
-
-int
-alert_init(struct event_base *b)
-{
-	struct addrinfo hints, *res;
-	char port[8];
-	int rc;
-
-	base = b;
-	if (webhook_init() == -1)
-		return -1;
-	if (conf->alert_hostname[0])
-		snprintf(hostname, sizeof(hostname), "%s", conf->alert_hostname);
-	else if (gethostname(hostname, sizeof(hostname)) == -1)
-		snprintf(hostname, sizeof(hostname), "-");
-	hostname[strcspn(hostname, " ")] = '\0';
-
-	if (!strcmp(conf->alert_transport, "local")) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&addr;
-
-		transport = T_LOCAL;
-		un->sun_family = AF_UNIX;
-		snprintf(un->sun_path, sizeof(un->sun_path), "%s", conf->alert_socket);
-		addrlen = sizeof(*un);
-		return 0;
-	}
-	transport = !strcmp(conf->alert_transport, "tcp") ? T_TCP : T_UDP;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = transport == T_TCP ? SOCK_STREAM : SOCK_DGRAM;
-	snprintf(port, sizeof(port), "%lld", (long long)conf->alert_port);
-	/* resolved once at start-up: no DNS inside the loop */
-	if ((rc = getaddrinfo(conf->alert_host, port, &hints, &res)) != 0) {
-		log_warnx("alerts: cannot resolve %s: %s", conf->alert_host,
-		    gai_strerror(rc));
-		return -1;
-	}
-	memcpy(&addr, res->ai_addr, res->ai_addrlen);
-	addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	if (transport == T_TCP) {
-		ev_retry = evtimer_new(base, retry_cb, NULL);
-		tcp_connect();
-	}
-	return 0;
-}
-
-void
-alert_shutdown(void)
-{
-	if (hook_conn)
-		evhttp_connection_free(hook_conn);
-	hook_conn = NULL;
-	if (bev)
-		bufferevent_free(bev);
-	bev = NULL;
-	tcp_up = 0;
-	finish_pending(0);
-	if (ev_retry)
-		event_free(ev_retry);
-	ev_retry = NULL;
-	if (dgram_fd != -1)
-		close(dgram_fd);
-	dgram_fd = -1;
+	return text;
 }

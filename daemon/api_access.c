@@ -36,7 +36,7 @@ access_recorded(void *arg, enum store_status st, int n)
 		log_warnx("access log: a read was refused, its record could not "
 		    "be written");
 		json_decref(c->body);
-		http_store_failed(c->a, st == STORE_NOT_FOUND ? STORE_FAILED : st);
+		http_store_failed(c->a, st == STORE_UNAVAILABLE ? st : STORE_FAILED);
 	} else {
 		http_reply(c->a, c->status, c->body, NULL);
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert_timer.h"
 #include "api.h"
 #include "auth.h"
 #include "config.h"
@@ -20,7 +21,6 @@
 #include "timefmt.h"
 #include "unclaimable.h"
 #include "validate.h"
-#include "watchdog.h"
 
 static json_t *
 time_json(int64_t ms)
@@ -49,7 +49,7 @@ api_callback_json(const struct callback *cb)
 {
 	json_t *j = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,"
 	    "s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o}",
-	    "id", cb->id, "state", cb->state, "phone", str_json(cb->phone),
+	    "id", cb->id, "state", state_word(cb->state), "phone", str_json(cb->phone),
 	    "topic", cb->topic, "site", cb->site, "language", cb->language,
 	    "urgent", cb->urgent,
 	    "assignee", str_json(cb->assignee), "name", str_json(cb->name),
@@ -78,31 +78,39 @@ api_callback_json(const struct callback *cb)
 }
 
 int
-api_refused(struct api_req *a, const char *verdict, const struct callback *cb)
+api_refused(struct api_req *a, enum verdict verdict, const struct callback *cb)
 {
-	if (!strcmp(verdict, "ok"))
+	char msg[96];
+
+	switch (verdict) {
+	case VERDICT_OK:
 		return 0;
-	if (!strcmp(verdict, "foreign"))
+	case VERDICT_FOREIGN:
 		http_error(a, 403, "lease_foreign", "lease",
 		    "another caseworker holds this callback");
-	else if (!strcmp(verdict, "lost"))
+		break;
+	case VERDICT_LOST:
 		http_error(a, 409, "lease_lost", "lease",
 		    "the lease is stale or has lapsed; claim again");
-	else if (!strcmp(verdict, "window"))
+		break;
+	case VERDICT_WINDOW:
 		http_error(a, 422, "invalid_window", "not_before",
 		    "not_before must lie before the end of the caller's window "
 		    "(not_after)");
-	else if (!strcmp(verdict, "not_flagged"))
+		break;
+	case VERDICT_NOT_FLAGGED:
 		http_reply(a, 409, json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
 		    "wrong_state", "field", "message", "the callback is not flagged "
-		    "for a supervisor", "state", cb->state), NULL);
-	else {
-		char msg[96];
-
+		    "for a supervisor", "state", state_word(cb->state)), NULL);
+		break;
+	case VERDICT_WRONG_STATE:
+	default:
 		snprintf(msg, sizeof(msg), "the callback is %s; that does not allow "
-		    "this", cb->state);
+		    "this", state_word(cb->state));
 		http_reply(a, 409, json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
-		    "wrong_state", "field", "message", msg, "state", cb->state), NULL);
+		    "wrong_state", "field", "message", msg, "state",
+		    state_word(cb->state)), NULL);
+		break;
 	}
 	return 1;
 }
@@ -126,7 +134,7 @@ intake_answer(struct intake *in)
 	 * answers with a callback that may hold what another request said. */
 	if (in->a->role == ROLE_TELEPHONY)
 		body = json_pack("{s:s,s:s,s:o,s:i}", "id", in->row.id, "state",
-		    in->row.state, "due_at", time_json(in->row.due_at),
+		    state_word(in->row.state), "due_at", time_json(in->row.due_at),
 		    "request_count", in->row.request_count);
 	else
 		body = api_callback_json(&in->row);
@@ -213,7 +221,7 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		struct sla_plan p;
 
 		plan(row, &p);
-		watchdog_hint(p.nwarn ? p.warn_at[0] : p.due_at);
+		alert_timer_hint(p.nwarn ? p.warn_at[0] : p.due_at);
 	}
 	if (outcome == INTAKE_CREATED)
 		unclaimable_hint(); /* someone must be able to claim it */
@@ -224,8 +232,7 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		log_info("callback %s merged a repeated request (site %s, topic %s, "
 		    "%d requests)", row->id, row->site, row->topic,
 		    row->request_count);
-	if (outcome == INTAKE_REPLAYED || (strcmp(row->state, "queued") &&
-	    strcmp(row->state, "claimed"))) {
+	if (outcome == INTAKE_REPLAYED || !callback_open(row)) {
 		intake_answer(in);
 		return;
 	}
@@ -310,7 +317,7 @@ change_synced(void *arg, int ok)
 }
 
 static void
-change_stored(void *arg, enum store_status st, const char *verdict,
+change_stored(void *arg, enum store_status st, enum verdict verdict,
     const struct callback *cb)
 {
 	struct change *c = arg;
@@ -325,7 +332,7 @@ change_stored(void *arg, enum store_status st, const char *verdict,
 		return;
 	}
 	log_info("callback %s is %s (site %s, topic %s, %d attempt%s)", cb->id,
-	    cb->state, cb->site, cb->topic, cb->attempt_count,
+	    state_word(cb->state), cb->site, cb->topic, cb->attempt_count,
 	    cb->attempt_count == 1 ? "" : "s");
 	c->row = *cb;
 	queue_sync(cb, change_synced, c);
@@ -362,13 +369,6 @@ attempt_store(struct attempt_call *ac)
 	if ((c = change_new(ac->a, 201)))
 		store_attempt(&ac->req, change_stored, c);
 	free(ac);
-}
-
-static int
-attempt_unanswered(const char *result)
-{
-	return !strcmp(result, "no_answer") || !strcmp(result, "busy") ||
-	    !strcmp(result, "voicemail");
 }
 
 static void
@@ -432,7 +432,7 @@ api_callbacks_attempt(struct api_req *a)
 	if (holder)
 		snprintf(ac->req.caseworker, sizeof(ac->req.caseworker), "%s",
 		    a->token.caseworker_id);
-	if (attempt_unanswered(ac->req.result))
+	if (result_unanswered(ac->req.result))
 		store_get_callback(a->path_id, attempt_row, ac);
 	else
 		attempt_store(ac);
@@ -544,10 +544,6 @@ filter_value(struct api_req *a, const char *name, char *dst, size_t len)
 void
 api_callbacks_list(struct api_req *a)
 {
-	static const char *const states[] = {
-		"queued", "claimed", "completed", "unreachable", "cancelled",
-		"expired", NULL
-	};
 	static const char *const filters[] = { "state", "site", "topic",
 		"assignee", "phone", "customer_ref", "limit", "cursor", NULL };
 	struct list_filter f;
@@ -556,12 +552,12 @@ api_callbacks_list(struct api_req *a)
 	const char *flagged = http_query(a, "flagged");
 	const char *unclaimable = http_query(a, "unclaimable");
 	const char *phone, *why = NULL;
+	char state[16];
 	unsigned long limit;
-	size_t i;
 
 	memset(&f, 0, sizeof(f));
 	if (filters_not_empty(a, filters) == -1 ||
-	    filter_value(a, "state", f.state, sizeof(f.state)) == -1 ||
+	    filter_value(a, "state", state, sizeof(state)) == -1 ||
 	    filter_value(a, "site", f.site, sizeof(f.site)) == -1 ||
 	    filter_value(a, "topic", f.topic, sizeof(f.topic)) == -1 ||
 	    filter_value(a, "assignee", f.assignee, sizeof(f.assignee)) == -1 ||
@@ -581,10 +577,7 @@ api_callbacks_list(struct api_req *a)
 		http_error(a, 422, "invalid_phone", "phone", "%s", why);
 		return;
 	}
-	for (i = 0; f.state[0] && states[i]; i++)
-		if (!strcmp(states[i], f.state))
-			break;
-	if (f.state[0] && !states[i]) {
+	if ((f.by_state = state[0] != '\0') && state_parse(state, &f.state) == -1) {
 		http_error(a, 422, "invalid_value", "state", "no such state");
 		return;
 	}

@@ -73,7 +73,7 @@ cw_saved(void *arg, enum store_status st, const struct caseworker *w, size_t n,
 	struct cw_call *c = arg;
 	size_t i;
 
-	if (st == STORE_NOT_FOUND) /* the database refused the values */
+	if (st == STORE_INVALID) /* the database refused the values */
 		http_error(c->a, 422, "invalid_value", NULL,
 		    "the caseworker profile was refused");
 	else if (st != STORE_OK)

@@ -88,7 +88,7 @@ claim_stale_row(void *arg, enum store_status st, const struct callback *cb,
 
 	(void)attempts;
 	if (st == STORE_OK) {
-		if (!strcmp(cb->state, "queued") && !cb->flagged &&
+		if (cb->state == CB_QUEUED && !cb->flagged &&
 		    !caseworker_may_claim(&c->cw, cb))
 			log_warnx("callback %s: in the queue of caseworker %s, who "
 			    "may not claim it (site %s, topic %s); skipped and "
@@ -107,14 +107,14 @@ claim_recorded_synced(void *arg, int ok)
 }
 
 static void
-claim_stored(void *arg, enum store_status st, const char *verdict,
+claim_stored(void *arg, enum store_status st, enum verdict verdict,
     const struct callback *cb)
 {
 	struct claim *c = arg;
 	json_t *body;
 
 	(void)verdict;
-	if (st == STORE_NOT_FOUND) {
+	if (st == STORE_REFUSED) {
 		store_get_callback(c->id, claim_stale_row, c);
 		return;
 	}
@@ -234,7 +234,7 @@ lease_synced(void *arg, int ok)
 }
 
 static void
-lease_stored(void *arg, enum store_status st, const char *verdict,
+lease_stored(void *arg, enum store_status st, enum verdict verdict,
     const struct callback *cb)
 {
 	struct lease_call *l = arg;
@@ -337,7 +337,7 @@ peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n
 		json_array_append_new(list, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,"
 		    "s:b,s:b,s:o,s:o}", "id", rows[i].id,
 		    "position", (json_int_t)(p->offset + i + 1),
-		    "state", rows[i].state, "topic", rows[i].topic,
+		    "state", state_word(rows[i].state), "topic", rows[i].topic,
 		    "site", rows[i].site, "language", rows[i].language,
 		    "urgent", rows[i].urgent, "assigned", rows[i].assignee[0] != '\0',
 		    "due_at", api_time_json(rows[i].due_at),

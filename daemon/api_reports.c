@@ -148,7 +148,7 @@ reported(void *arg, enum store_status st, const struct table *t)
 	json_t *rows, *row;
 	int i, k;
 
-	if (st == STORE_NOT_FOUND) {
+	if (st == STORE_INVALID) {
 		http_error(r->a, 400, "invalid_value", "tz", "unknown time zone");
 	} else if (st != STORE_OK) {
 		http_store_failed(r->a, st);

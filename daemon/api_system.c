@@ -83,7 +83,7 @@ cell(const struct table *t, int row, int col)
 	return t->cells[row * t->ncols + col];
 }
 
-static const char *const depth_states[] = { "queued", "claimed" };
+static const enum cb_state depth_states[] = { CB_QUEUED, CB_CLAIMED };
 
 /* Every configured site, topic and open state, also at zero: a panel of a
  * site with nothing waiting shows 0, not "no data". */
@@ -104,11 +104,11 @@ depth_write(FILE *f, const struct table *t)
 					if (!strcmp(cell(t, i, 0), "depth") &&
 					    !strcmp(cell(t, i, 1), conf->sites[s].name) &&
 					    !strcmp(cell(t, i, 2), conf->topics[k].name) &&
-					    !strcmp(cell(t, i, 3), depth_states[st]))
+					    !strcmp(cell(t, i, 3), state_word(depth_states[st])))
 						n = cell(t, i, 4);
 				fprintf(f, "callbackd_queue_depth{site=\"%s\",topic=\"%s\","
 				    "state=\"%s\"} %s\n", conf->sites[s].name,
-				    conf->topics[k].name, depth_states[st], n);
+				    conf->topics[k].name, state_word(depth_states[st]), n);
 			}
 	/* callbacks of a site or topic the config no longer has */
 	for (i = 0; i < t->nrows; i++) {

@@ -9,7 +9,7 @@
 int
 callback_open(const struct callback *cb)
 {
-	return !strcmp(cb->state, "queued") || !strcmp(cb->state, "claimed");
+	return state_open(cb->state);
 }
 
 int64_t

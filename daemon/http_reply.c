@@ -229,8 +229,13 @@ http_error(struct api_req *a, int status, const char *code, const char *field,
 void
 http_store_failed(struct api_req *a, enum store_status st)
 {
+	/* STORE_REFUSED means something else to each change: its handler
+	 * answers it, never this */
 	if (st == STORE_NOT_FOUND)
 		http_error(a, 404, "not_found", NULL, "no such resource");
+	else if (st == STORE_INVALID)
+		http_error(a, 422, "invalid_value", NULL, "the database refused "
+		    "these values; nothing was changed");
 	else
 		http_error(a, 503, "unavailable", NULL, "%s",
 		    st == STORE_UNAVAILABLE ? "the database is not reachable; "

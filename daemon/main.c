@@ -15,6 +15,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "alert.h"
+#include "alert_timer.h"
 #include "auth.h"
 #include "config.h"
 #include "http.h"
@@ -28,7 +29,6 @@
 #include "tls.h"
 #include "unclaimable.h"
 #include "validate.h"
-#include "watchdog.h"
 
 #include "autoconf.h"
 
@@ -363,9 +363,9 @@ run(int foreground)
 	if (queue_init(base, rebuild_request) == -1)
 		fatalx("cannot set up Redis");
 	sweep_init(base);
-	if (alert_init(base) == -1)
+	if (alert_webhook_init(base) == -1 || alert_syslog_init(base) == -1)
 		fatalx("cannot set up alert delivery");
-	watchdog_init(base);
+	alert_timer_init(base);
 	unclaimable_init(base);
 	retention_init(base);
 	tls_commit(); /* read in main, before the loop */
@@ -393,10 +393,11 @@ run(int foreground)
 	store_shutdown();
 	rebuild_shutdown();
 	sweep_shutdown();
-	watchdog_shutdown();
+	alert_timer_shutdown();
 	unclaimable_shutdown();
 	retention_shutdown();
-	alert_shutdown();
+	alert_webhook_shutdown();
+	alert_syslog_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_usr1);

@@ -147,7 +147,7 @@ queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 		return;
 	}
 	l[0] = sizeof(packed_id);
-	snprintf(a[1], sizeof(a[1]), "%s", cb->state);
+	snprintf(a[1], sizeof(a[1]), "%s", state_word(cb->state));
 	queue_ms_arg(callback_rank(cb), a[2], sizeof(a[2]));
 	queue_ms_arg(cb->not_before, a[3], sizeof(a[3]));
 	if (cb->lease_token[0])

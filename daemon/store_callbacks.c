@@ -78,7 +78,7 @@ store_list_callbacks(const struct list_filter *f, store_page_fn *fn, void *arg)
 	    "(SELECT u.id FROM cbd_unclaimable() u)) "
 	    "ORDER BY cbd_ms(c.created_at), c.id LIMIT $7::integer", "read callbacks", fn, arg)))
 		return;
-	query_param_opt(q, f->state);
+	query_param(q, f->by_state ? state_word(f->state) : NULL);
 	query_param_opt(q, f->site);
 	query_param_opt(q, f->topic);
 	query_param_opt(q, f->assignee);

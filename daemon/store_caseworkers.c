@@ -80,8 +80,6 @@ store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
 
 	if (!q)
 		return;
-	/* a CHECK that the caller's validation should have caught */
-	q->not_found_state = "23";
 	query_param(q, id);
 	query_submit(q);
 }
@@ -191,7 +189,7 @@ store_caseworker_save(const struct caseworker *w, int create,
 	    saved_answer, (union store_done){ .cw_saved = fn }, arg)))
 		return;
 	/* a CHECK that the caller's validation should have caught */
-	q->not_found_state = "23";
+	q->invalid_state = "23";
 	array_literal(topics, sizeof(topics), w->topics[0], sizeof(w->topics[0]),
 	    w->ntopics);
 	array_literal(langs, sizeof(langs), w->languages[0],

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "bounds.h"
+#include "log.h"
 #include "validate.h"
 
 #include "store.h"
@@ -32,6 +33,9 @@ static struct group_kind claims;
 struct change_job {
 	struct query_job q;
 	int has_verdict;
+	/* what no row says: STORE_NOT_FOUND, or STORE_REFUSED for a claim,
+	 * whose statement returns no row for a callback it may not take */
+	enum store_status none;
 	/* grouped: the names its parameters have in the group statement */
 	const char *const *names;
 	struct group_item gi;
@@ -43,16 +47,17 @@ static void
 change_answer(struct change_job *c, const PGresult *res, int k, int first)
 {
 	struct callback cb;
-	const char *verdict = "ok";
+	enum verdict verdict = VERDICT_OK;
 	store_change_fn *fn = c->q.done.change;
+	const char *word = res && c->has_verdict ? PQgetvalue(res, k, first) : "ok";
 
 	c->q.answered = 1;
-	if (!res || (c->has_verdict &&
-	    !strcmp(PQgetvalue(res, k, first), "not_found"))) {
-		fn(c->q.arg, STORE_NOT_FOUND, NULL, NULL);
+	if (!res || !strcmp(word, "not_found")) {
+		fn(c->q.arg, res ? STORE_NOT_FOUND : c->none, VERDICT_OK, NULL);
+	} else if (verdict_parse(word, &verdict) == -1) {
+		log_warnx("change callback: unknown verdict %s", word);
+		fn(c->q.arg, STORE_FAILED, VERDICT_OK, NULL);
 	} else {
-		if (c->has_verdict)
-			verdict = PQgetvalue(res, k, first);
 		row_to_callback(res, k, first + c->has_verdict, &cb);
 		fn(c->q.arg, STORE_OK, verdict, &cb);
 	}
@@ -63,7 +68,7 @@ change_alone_answer(struct query_job *q, enum store_status st,
     const PGresult *res)
 {
 	if (st != STORE_OK)
-		q->done.change(q->arg, st, NULL, NULL);
+		q->done.change(q->arg, st, VERDICT_OK, NULL);
 	else
 		change_answer((struct change_job *)q, PQntuples(res) ? res : NULL,
 		    0, 0);
@@ -89,6 +94,7 @@ change_new(const char *sql, int has_verdict, int n, const char *const *params,
 		return NULL;
 	}
 	((struct change_job *)q)->has_verdict = has_verdict;
+	((struct change_job *)q)->none = STORE_NOT_FOUND;
 	return (struct change_job *)q;
 }
 
@@ -159,8 +165,10 @@ change_group(struct group_kind *k, const char *sql, int has_verdict,
 		return;
 	c->names = names;
 	c->gi.order = c->q.params[0];
-	if (k == &claims)
+	if (k == &claims) {
 		c->gi.client = arg;
+		c->none = STORE_REFUSED;
+	}
 	if (group_add(k, &c->gi) == -1) {
 		query_answer(&c->q, STORE_UNAVAILABLE, NULL);
 		query_free(&c->q.job);
@@ -233,7 +241,7 @@ store_heartbeat(const char *id, const char *token, const char *caseworker,
 	const char *p[4] = { id, token, caseworker, until };
 
 	if (!validate_uuid(id) || !validate_uuid(token)) {
-		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
 	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
@@ -248,7 +256,7 @@ store_release(const char *id, const char *token, const char *caseworker,
 	const char *p[4] = { id, token, caseworker, actor };
 
 	if (!validate_uuid(id) || !validate_uuid(token)) {
-		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
 	change_run(VERDICT_ROW("cbd_release($1, $2, $3, $4)"), 1, 4, p, fn, arg);
@@ -271,12 +279,13 @@ store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 	char dur[16], nb[24], backoff[24], max[16];
 	const char *p[10] = {
 		a->id, a->lease_token[0] ? a->lease_token : NULL,
-		a->caseworker[0] ? a->caseworker : NULL, a->actor, a->result,
+		a->caseworker[0] ? a->caseworker : NULL, a->actor,
+		result_word(a->result),
 		a->note[0] ? a->note : NULL, NULL, NULL, backoff, max
 	};
 
 	if (!validate_uuid(a->id) || (a->lease_token[0] && !validate_uuid(a->lease_token))) {
-		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
 	if (a->duration_s >= 0) {
@@ -298,7 +307,7 @@ store_cancel(const char *id, const char *actor, store_change_fn *fn, void *arg)
 	const char *p[2] = { id, actor };
 
 	if (!validate_uuid(id)) {
-		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
 	change_run(VERDICT_ROW("cbd_cancel($1, $2)"), 1, 2, p, fn, arg);
@@ -310,7 +319,7 @@ store_unflag(const char *id, const char *actor, store_change_fn *fn, void *arg)
 	const char *p[2] = { id, actor };
 
 	if (!validate_uuid(id)) {
-		fn(arg, STORE_NOT_FOUND, NULL, NULL);
+		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
 	change_run(VERDICT_ROW("cbd_unflag($1, $2)"), 1, 2, p, fn, arg);

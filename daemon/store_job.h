@@ -163,8 +163,8 @@ struct query_job {
 	const char *what;    /* for the log: "read callbacks" */
 	int prepared;        /* sql is run often: prepared per connection */
 	ExecStatusType want; /* PGRES_TUPLES_OK unless set */
-	/* a SQLSTATE (prefix) that answers STORE_NOT_FOUND, not STORE_FAILED */
-	const char *not_found_state;
+	/* a SQLSTATE (prefix) that answers STORE_INVALID, not STORE_FAILED */
+	const char *invalid_state;
 	int nparams;
 	char *params[QUERY_PARAMS_MAX];
 	int oom;             /* a parameter could not be copied */

@@ -39,14 +39,14 @@ static void
 query_step(struct store_job *j, PGresult *res)
 {
 	struct query_job *q = (struct query_job *)j;
-	const char *state, *nf = q->not_found_state;
+	const char *state, *iv = q->invalid_state;
 
 	if (res_failed(res, q->want, q->what)) {
 		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		/* a constraint the caller's validation should have caught, an
-		 * unknown time zone: what the caller asked for is not there */
-		query_answer(q, nf && state && !strncmp(state, nf, strlen(nf)) ?
-		    STORE_NOT_FOUND : STORE_FAILED, NULL);
+		 * unknown time zone: the values given are refused */
+		query_answer(q, iv && state && !strncmp(state, iv, strlen(iv)) ?
+		    STORE_INVALID : STORE_FAILED, NULL);
 	} else
 		query_answer(q, STORE_OK, res);
 	job_done(j);
@@ -237,7 +237,7 @@ done:
 }
 
 /* A table: a report, or a check of the queue; 22023, an unknown time
- * zone name, is STORE_NOT_FOUND. */
+ * zone name, is STORE_INVALID. */
 struct query_job *
 table_new(const char *sql, store_table_fn *fn, void *arg)
 {
@@ -245,7 +245,7 @@ table_new(const char *sql, store_table_fn *fn, void *arg)
 	    table_answer, (union store_done){ .table = fn }, arg);
 
 	if (q)
-		q->not_found_state = "22023";
+		q->invalid_state = "22023";
 	return q;
 }
 

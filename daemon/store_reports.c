@@ -46,7 +46,7 @@ store_report(int breaches, int64_t from_ms, int64_t to_ms, const char *groups,
  * Of the claimable callbacks: the oldest one's age, and the largest share of
  * its target (requested_at to due_at, by the wall clock) any one has used.
  * Alerts waiting: fired but not handed to syslog yet, and those a callback's
- * plan has due (its alert_at has come) that no watchdog has written yet, as
+ * plan has due (its alert_at has come) that no alert timer has written yet, as
  * while the receiver is down; each with the time it was planned for. */
 #define GAUGES_SQL \
 	"WITH waiting AS (SELECT a.fire_at AS at FROM alerts a " \

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "store.h"
 #include "store_job.h"
 #include "validate.h"
@@ -27,7 +28,10 @@ col_time(const PGresult *res, int row, int col)
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-/* Reads CB_COLS starting at column first. */
+/* Reads CB_COLS starting at column first. The CHECK constraint on
+ * callbacks.state keeps it to the words of enum cb_state; one outside them
+ * (a schema this build does not know) is logged and read as cancelled:
+ * closed, so that nothing offers or changes the callback. */
 void
 row_to_callback(const PGresult *res, int row, int first, struct callback *cb)
 {
@@ -35,7 +39,11 @@ row_to_callback(const PGresult *res, int row, int first, struct callback *cb)
 
 	memset(cb, 0, sizeof(*cb));
 	col_str(res, row, i++, cb->id, sizeof(cb->id));
-	col_str(res, row, i++, cb->state, sizeof(cb->state));
+	if (state_parse(PQgetvalue(res, row, i++), &cb->state) == -1) {
+		log_warnx("callback %s: unknown state in its row; read as "
+		    "cancelled", cb->id);
+		cb->state = CB_CANCELLED;
+	}
 	col_str(res, row, i++, cb->phone, sizeof(cb->phone));
 	col_str(res, row, i++, cb->topic, sizeof(cb->topic));
 	col_str(res, row, i++, cb->site, sizeof(cb->site));

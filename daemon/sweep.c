@@ -28,7 +28,7 @@ synced(void *arg, int ok)
 }
 
 static void
-expired(void *arg, enum store_status st, const char *verdict,
+expired(void *arg, enum store_status st, enum verdict verdict,
     const struct callback *cb)
 {
 	(void)arg;
@@ -37,7 +37,7 @@ expired(void *arg, enum store_status st, const char *verdict,
 		outstanding--;
 		return;
 	}
-	if (!strcmp(cb->state, "queued"))
+	if (cb->state == CB_QUEUED)
 		log_info("callback %s: lease lapsed, back in the queue (site %s, "
 		    "topic %s, %d lapse%s%s)", cb->id, cb->site, cb->topic,
 		    cb->lapsed_leases, cb->lapsed_leases == 1 ? "" : "s",

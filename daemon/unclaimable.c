@@ -2,7 +2,7 @@
  * unclaimable.c owns the timing of the look for callbacks nobody may
  * claim and what the last look counted. PostgreSQL decides which
  * callbacks they are and which daemon writes each one's alert (the unique
- * row); the watchdog sends it. It knows no SQL, and counts carry sites and
+ * row); the alert timer sends it. It knows no SQL, and counts carry sites and
  * topics only.
  */
 #include <stdlib.h>
@@ -10,13 +10,13 @@
 
 #include <event2/event.h>
 
+#include "alert_timer.h"
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
 #include "store.h"
 #include "timefmt.h"
 #include "unclaimable.h"
-#include "watchdog.h"
 
 struct count {
 	char site[CBD_IDENT_MAX + 1];
@@ -79,7 +79,7 @@ checked(void *arg, enum store_status st, const struct table *t)
 	if (fresh > 0) {
 		log_warnx("unclaimable: %lld callback%s no active caseworker may "
 		    "claim (%lld new)", total, total == 1 ? "" : "s", fresh);
-		watchdog_hint(now_ms()); /* their alerts are due now */
+		alert_timer_hint(now_ms()); /* their alerts are due now */
 	} else if (total != last_total && last_total != -1)
 		log_info("unclaimable: %lld callback%s no active caseworker may "
 		    "claim", total, total == 1 ? "" : "s");

@@ -401,11 +401,6 @@ validate_lease(const json_t *body, char token[37], struct verr *e)
 	return lease_field(body, token, 1, e);
 }
 
-static const char *const results[] = {
-	"reached", "no_answer", "busy", "voicemail", "wrong_number",
-	"callback_later", NULL
-};
-
 int
 validate_attempt(const json_t *body, int lease_required, int64_t now,
     struct attempt_req *a, struct verr *e)
@@ -414,18 +409,25 @@ validate_attempt(const json_t *body, int lease_required, int64_t now,
 		"lease", "result", "note", "duration_s", "not_before", NULL
 	};
 	const json_t *v;
+	char result[16], list[128];
+	size_t off = 0;
+	int i;
 
 	if (only_fields(body, fields, e) == -1 ||
 	    lease_field(body, a->lease_token, lease_required, e) == -1)
 		return -1;
-	if (req_string(body, "result", a->result, sizeof(a->result) - 1, e) == -1) {
+	if (req_string(body, "result", result, sizeof(result) - 1, e) == -1) {
 		if (!strcmp(e->code, "too_long"))
 			return fail(e, 422, "invalid_result", "result", "unknown result");
 		return -1;
 	}
-	if (!known_field(results, a->result))
-		return fail(e, 422, "invalid_result", "result", "result must be one of "
-		    "reached, no_answer, busy, voicemail, wrong_number, callback_later");
+	if (result_parse(result, &a->result) == -1) {
+		for (i = 0; i < RESULT_N && off < sizeof(list); i++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+			    i ? ", " : "", result_word((enum attempt_result)i));
+		return fail(e, 422, "invalid_result", "result",
+		    "result must be one of %s", list);
+	}
 	if (opt_string(body, "note", a->note, CBD_NOTE_MAX, e) == -1)
 		return -1;
 	a->duration_s = -1;
@@ -441,7 +443,7 @@ validate_attempt(const json_t *body, int lease_required, int64_t now,
 	}
 	if (opt_time(body, "not_before", "not_before", &a->not_before, e) == -1)
 		return -1;
-	if (!strcmp(a->result, "callback_later")) {
+	if (a->result == RESULT_CALLBACK_LATER) {
 		if (a->not_before == CBD_NO_TIME)
 			return fail(e, 400, "missing_field", "not_before",
 			    "callback_later needs not_before: when to call again");

@@ -9,7 +9,7 @@ json_t *api_callback_json(const struct callback *);
 json_t *api_time_json(int64_t ms);
 /* Answers a store verdict other than "ok" (409 or 403) and returns 1;
  * returns 0 for "ok". */
-int api_refused(struct api_req *, const char *verdict, const struct callback *);
+int api_refused(struct api_req *, enum verdict, const struct callback *);
 
 /* Handlers, one file per group of resources. */
 void api_callbacks_create(struct api_req *);

@@ -110,11 +110,15 @@
 #define CBD_WARN_MAX 8
 
 /* Alerts taken for delivery at once, how long a daemon may take to deliver
- * them before another does, and the longest the watchdog sleeps (so
+ * them before another does, and the longest the alert timer sleeps (so
  * alerts other daemons planned are seen in time). */
 #define CBD_ALERT_BATCH 100
 #define CBD_ALERT_CLAIM_MS 30000
-#define CBD_WATCHDOG_MAX_SLEEP_MS 5000
+#define CBD_ALERT_TIMER_MAX_SLEEP_MS 5000
+/* An alert's RFC 5424 message: the longest one (every site and topic
+ * character escaped) is about 800 bytes, within the 2048 a receiver
+ * should take (RFC 5424 6.1). */
+#define CBD_ALERT_MSG_MAX 1024
 
 /* The queue gauges of GET /metrics are read from PostgreSQL at most once
  * in this time, whatever the scrape rate: a scrape within it is answered

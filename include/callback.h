@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "bounds.h"
+#include "words.h"
 
 /* A time that is not set (not_before of a callback without a window). */
 #define CBD_NO_TIME INT64_MIN
@@ -12,7 +13,7 @@
  * Empty strings stand for NULL. */
 struct callback {
 	char id[37];
-	char state[16];
+	enum cb_state state;
 	char phone[CBD_PHONE_MAX + 1];
 	char topic[CBD_IDENT_MAX + 1];
 	char site[CBD_IDENT_MAX + 1];
@@ -65,7 +66,7 @@ struct attempt_req {
 	char lease_token[37];                 /* empty: an agent, no lease */
 	char caseworker[CBD_IDENT_MAX + 1];   /* the lease holder, or empty */
 	char actor[CBD_IDENT_MAX + 1];       /* as struct api_req has it */
-	char result[16];
+	enum attempt_result result;
 	char note[CBD_NOTE_MAX + 1];
 	int duration_s;                       /* -1: not given */
 	int64_t not_before;                   /* callback_later only */

@@ -17,6 +17,10 @@ struct event_base;
 enum store_status {
 	STORE_OK = 0,
 	STORE_NOT_FOUND,   /* the query ran, there is no such row */
+	STORE_REFUSED,     /* the change may not be made: nothing was written */
+	STORE_INVALID,     /* PostgreSQL refused the values given (a constraint
+	                    * validation should have caught, an unknown time
+	                    * zone): the request's fault, nothing written */
 	STORE_UNAVAILABLE, /* no connection, or it broke: try again later */
 	STORE_FAILED       /* PostgreSQL refused the statement (logged) */
 };
@@ -88,18 +92,15 @@ void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
 /*
  * Changes to one callback. Each is one statement that checks the state it
  * starts from and, where a lease is involved, the lease (the fencing
- * token), commits, and returns the row as it is afterwards. verdict is
- * "ok", "wrong_state" (not in a state that allows it), "foreign" (the
- * current lease token, from another caseworker than its holder), "lost"
- * (not the current lease token, or it has lapsed) or, for an attempt,
- * "window" (callback_later past the caller's window);
+ * token), commits, and returns the row as it is afterwards, with its
+ * verdict (enum verdict: VERDICT_OK, or why nothing changed);
  * STORE_NOT_FOUND when there is no such callback.
  */
-typedef void store_change_fn(void *arg, enum store_status, const char *verdict,
+typedef void store_change_fn(void *arg, enum store_status, enum verdict,
     const struct callback *);
 
-/* Claims a queued callback for cw; STORE_NOT_FOUND when it is not queued,
- * or not one cw may claim (assigned to cw, or unassigned and of cw's
+/* Claims a queued callback for cw; STORE_REFUSED when it is not queued,
+ * is no callback at all, or not one cw may claim (assigned to cw, or unassigned and of cw's
  * site, topics and languages), whatever the index offered. The claim and
  * its access log row (token_id, the caseworker) are one commit. */
 void store_claim(const char *id, const char *token, int64_t until_ms,
@@ -116,13 +117,14 @@ void store_lease_expire(const char *id, int flag_after, store_change_fn *,
 void store_attempt(const struct attempt_req *, store_change_fn *, void *arg);
 void store_cancel(const char *id, const char *actor, store_change_fn *, void *arg);
 /* Hands a flagged queued callback back to the queue, its lapses forgotten;
- * verdict "not_flagged" when it is not flagged (or closed). */
+ * VERDICT_NOT_FLAGGED when it is not flagged (or closed). */
 void store_unflag(const char *id, const char *actor, store_change_fn *, void *arg);
 
 /* Callbacks matching a filter, oldest first, after a cursor. Empty strings
  * match anything. */
 struct list_filter {
-	char state[16];
+	int by_state; /* 0: any state */
+	enum cb_state state;
 	char site[CBD_IDENT_MAX + 1];
 	char topic[CBD_IDENT_MAX + 1];
 	char assignee[CBD_IDENT_MAX + 1];
@@ -207,7 +209,7 @@ struct table {
 typedef void store_table_fn(void *arg, enum store_status, const struct table *);
 /* The SLA report (groups: "site,topic,..." of site, topic, day, week,
  * urgency; days and weeks in tz) or the breach list, for callbacks
- * requested in [from_ms, to_ms). STORE_NOT_FOUND: tz is unknown. */
+ * requested in [from_ms, to_ms). STORE_INVALID: tz is unknown. */
 void store_report(int breaches, int64_t from_ms, int64_t to_ms,
     const char *groups, const char *tz, store_table_fn *, void *arg);
 
@@ -217,7 +219,7 @@ void store_report(int breaches, int64_t from_ms, int64_t to_ms,
 void store_metrics_gauges(store_table_fn *, void *arg);
 
 /* Looks for queued callbacks no active caseworker may claim, writes an
- * unclaimable alert for each that has none (the watchdog sends it) and
+ * unclaimable alert for each that has none (the alert timer sends it) and
  * returns columns site, topic, unclaimable (how many), alerts (how many
  * this call wrote), one row per site and topic with any. */
 void store_unclaimable_check(store_table_fn *, void *arg);

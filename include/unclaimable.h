@@ -7,7 +7,7 @@
  * not active, or unassigned with no active caseworker of their site, topic
  * and language. Looked for every unclaimable_check, and within
  * CBD_UNCLAIMABLE_HINT_MS of a hint; PostgreSQL writes one unclaimable
- * alert per callback (the watchdog sends it) and the counts of the last
+ * alert per callback (the alert timer sends it) and the counts of the last
  * look are a gauge of GET /metrics. unclaimable_check 0: none of it.
  */
 

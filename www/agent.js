@@ -6,7 +6,6 @@ import { api, ApiError } from './api.js';
 import { status, failed, fill } from './app.js';
 
 const $ = (id) => document.getElementById(id);
-const RESULTS = ['reached', 'no_answer', 'busy', 'voicemail', 'wrong_number'];
 let chosen = null;
 
 function options(select, values) {
@@ -101,7 +100,9 @@ export function open(session) {
   options($('f-site'), session.sites);
   if (!wired) {
     wired = true;
-    $('aa-result').replaceChildren(...RESULTS.map((r) => Object.assign(document.createElement('option'), { value: r, textContent: t(r) })));
+    // the API's results; callback_later needs a time, which this form does not ask
+    const results = session.attempt_results.filter((r) => r !== 'callback_later');
+    $('aa-result').replaceChildren(...results.map((r) => Object.assign(document.createElement('option'), { value: r, textContent: t(r) })));
     $('create').addEventListener('submit', create);
     $('search').addEventListener('submit', search);
     $('agent-attempt').addEventListener('submit', logAttempt);

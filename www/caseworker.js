@@ -6,7 +6,6 @@ import { api, token } from './api.js';
 import { status, failed, fill } from './app.js';
 
 const $ = (id) => document.getElementById(id);
-const RESULTS = ['reached', 'no_answer', 'busy', 'voicemail', 'wrong_number'];
 let held = null;      // { callback, lease }
 let beat = null, tick = null;
 
@@ -142,11 +141,12 @@ async function refreshQueue() {
 }
 
 let wired = false;
-export function open() {
+export function open(session) {
   if (!wired) {
     wired = true;
     const bar = $('results');
-    for (const r of RESULTS) {
+    // the API's results; callback_later has its own control, with its time
+    for (const r of session.attempt_results.filter((x) => x !== 'callback_later')) {
       const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t(r) });
       b.dataset.result = r;
       b.addEventListener('click', () => attempt(r));

@@ -96,6 +96,27 @@ def test_agent_callback_later_uses_up_no_attempt(t):
     assert abs(ms(after["not_before"]) - before - 2 * H) < 60_000
 
 
+def test_session_lists_the_attempt_results_the_api_takes(t):
+    """GET /v1/session names the attempt results the pages offer: each is
+    taken by POST .../attempts, and the refusal of another names the same
+    list."""
+    w = World(t)
+    st, _, session, _ = w.d.req("GET", "/v1/session", token=w.agent)
+    assert st == 200, (st, session)
+    results = session["attempt_results"]
+    assert results == ["reached", "no_answer", "busy", "voicemail",
+                       "wrong_number", "callback_later"], results
+    for result in results:
+        body = {"result": result}
+        if result == "callback_later":
+            body["not_before"] = later(1)
+        st, _, after, _ = w.act(None, w.create()["id"], "attempts", body)
+        assert st == 201 and after["attempt_count"] == 1, (result, st, after)
+    st, _, err, _ = w.act(None, w.create()["id"], "attempts", {"result": "shouted"})
+    assert st == 422 and err["error"]["code"] == "invalid_result", (st, err)
+    assert err["error"]["message"] == "result must be one of " + ", ".join(results), err
+
+
 # ---- callback_later inside the caller's window ----------------------------
 
 def test_callback_later_past_the_window_is_refused(t):

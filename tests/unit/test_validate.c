@@ -394,7 +394,7 @@ START_TEST(accepts_attempts)
 
 	memset(&a, 0, sizeof(a));
 	ck_assert_int_eq(validate_attempt(j, 1, NOW, &a, &e), 0);
-	ck_assert_str_eq(a.result, "callback_later");
+	ck_assert_int_eq(a.result, RESULT_CALLBACK_LATER);
 	ck_assert_str_eq(a.lease_token, "0b6c8f9e-3c1a-4d7e-9f00-123456789abc");
 	ck_assert_int_eq(a.not_before, NOW + 3 * 3600000LL);
 	ck_assert_int_eq(a.duration_s, 30);

@@ -1,5 +1,5 @@
 /*
- * watchdog.c owns the timing of SLA alerts: when to look, what to take,
+ * alert_timer.c owns the timing of SLA alerts: when to look, what to take,
  * and marking what went out. PostgreSQL decides which daemon sends each
  * alert; alert.c carries it. It knows no SQL and no socket.
  */
@@ -15,7 +15,7 @@
 #include "metrics.h"
 #include "store.h"
 #include "timefmt.h"
-#include "watchdog.h"
+#include "alert_timer.h"
 
 static struct event *ev_timer, *ev_hook;
 static size_t hook_outstanding; /* webhook posts and their records in flight */
@@ -36,8 +36,8 @@ schedule(int64_t at)
 	int64_t now = now_ms(), delay;
 	struct timeval tv;
 
-	if (at == CBD_NO_TIME || at > now + CBD_WATCHDOG_MAX_SLEEP_MS)
-		at = now + CBD_WATCHDOG_MAX_SLEEP_MS;
+	if (at == CBD_NO_TIME || at > now + CBD_ALERT_TIMER_MAX_SLEEP_MS)
+		at = now + CBD_ALERT_TIMER_MAX_SLEEP_MS;
 	if (evtimer_pending(ev_timer, NULL) && timer_at <= at)
 		return;
 	timer_at = at;
@@ -47,7 +47,7 @@ schedule(int64_t at)
 }
 
 void
-watchdog_hint(int64_t at_ms)
+alert_timer_hint(int64_t at_ms)
 {
 	if (ev_timer && !busy)
 		schedule(at_ms);
@@ -205,7 +205,7 @@ hook_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-watchdog_init(struct event_base *base)
+alert_timer_init(struct event_base *base)
 {
 	if (alert_webhook_enabled()) {
 		struct timeval tv = { 1, 0 };
@@ -220,7 +220,7 @@ watchdog_init(struct event_base *base)
 }
 
 void
-watchdog_shutdown(void)
+alert_timer_shutdown(void)
 {
 	if (ev_timer)
 		event_free(ev_timer);
