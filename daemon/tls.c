@@ -12,6 +12,8 @@
  * to the old one, which lives on until the last connection made from it
  * is freed.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,20 +54,30 @@ ssl_reason(void)
 	return r ? r : "no reason given";
 }
 
-/* 0 when path can be opened for reading, else -1 with why in err. */
+/* 0 when path can be opened for reading (and, for a secret, is a file
+ * not everyone may read: the key would be no secret), else -1 with why
+ * in err. */
 static int
 readable(const struct config *c, const char *key, int line, const char *path,
-    char *err, size_t errlen)
+    int secret, char *err, size_t errlen)
 {
+	struct stat st;
 	FILE *f;
 
-	if ((f = fopen(path, "r"))) {
-		fclose(f);
-		return 0;
+	if (!(f = fopen(path, "r")) || fstat(fileno(f), &st) == -1) {
+		snprintf(err, errlen, "%s:%d: %s: cannot read '%s': %s", c->path,
+		    line, key, path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
 	}
-	snprintf(err, errlen, "%s:%d: %s: cannot read '%s': %s", c->path, line,
-	    key, path, strerror(errno));
-	return -1;
+	fclose(f);
+	if (secret && S_ISREG(st.st_mode) && (st.st_mode & S_IROTH)) {
+		snprintf(err, errlen, "%s:%d: %s: '%s' is readable by everyone; "
+		    "chmod 0640 it", c->path, line, key, path);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -79,9 +91,9 @@ tls_prepare(const struct config *c, char *err, size_t errlen)
 	if (!c->tls_cert[0])
 		return 0;
 	ERR_clear_error();
-	if (readable(c, "tls_cert", c->tls_cert_line, c->tls_cert, err,
+	if (readable(c, "tls_cert", c->tls_cert_line, c->tls_cert, 0, err,
 	    errlen) == -1 || readable(c, "tls_key", c->tls_key_line,
-	    c->tls_key, err, errlen) == -1)
+	    c->tls_key, 1, err, errlen) == -1)
 		return -1;
 	if (!(ctx = SSL_CTX_new(TLS_server_method()))) {
 		snprintf(err, errlen, "%s:%d: tls_cert: no TLS context: %s",

@@ -8,6 +8,7 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -325,7 +326,18 @@ def test_start_refuses_a_missing_tls_file_a_lone_key_and_a_mismatched_key(t):
     with open(d.conf) as f:
         base = f.read()
     missing = os.path.join(d.dir, "nothing.pem")
+    # a key everyone may read is no secret: refused like a Redis
+    # password_file that everyone may read
+    open_key = os.path.join(d.dir, "open.key")
+    shutil.copyfile(key, open_key)
+    os.chmod(open_key, 0o644)
+    # a certificate where the key should be, kept as private as a key
+    cert_as_key = os.path.join(d.dir, "cert-as-key.pem")
+    shutil.copyfile(cert, cert_as_key)
+    os.chmod(cert_as_key, 0o600)
     cases = [
+        ({"tls_cert": cert, "tls_key": open_key},
+         f"tls_key: '{open_key}' is readable by everyone; chmod 0640 it"),
         ({"tls_cert": missing, "tls_key": key},
          f"tls_cert: cannot read '{missing}': No such file or directory"),
         ({"tls_cert": cert, "tls_key": missing},
@@ -335,7 +347,8 @@ def test_start_refuses_a_missing_tls_file_a_lone_key_and_a_mismatched_key(t):
         ({"tls_cert": cert, "tls_key": other_key},
          f"tls_key: the key in '{other_key}' does not belong to the certificate "
          f"in '{cert}'"),
-        ({"tls_cert": cert, "tls_key": cert}, f"tls_key: '{cert}' holds no PEM private key"),
+        ({"tls_cert": cert, "tls_key": cert_as_key},
+         f"tls_key: '{cert_as_key}' holds no PEM private key"),
         ({"tls_cert": key, "tls_key": key}, f"tls_cert: '{key}' holds no PEM certificate"),
     ]
     with open(other_key) as f:
