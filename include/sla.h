@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "calendar.h"
+#include "callback.h"
 #include "config.h"
 
 /* The target that applies to a request of this topic and urgency. */
@@ -18,5 +19,20 @@ int64_t sla_due_at(const struct topic_policy *, const struct calendar *,
  * returns how many (the topic's nwarn). */
 int sla_warn_times(const struct topic_policy *, const struct calendar *,
     bool urgent, int64_t requested_ms, int64_t out[CBD_WARN_MAX]);
+
+/* The due time and the warnings (fraction and moment) of a request made
+ * at requested_ms. */
+void sla_plan(const struct topic_policy *, const struct calendar *,
+    bool urgent, int64_t requested_ms, struct sla_plan *);
+
+/* The plan of a request or a stored row under configuration c: from its
+ * requested_at and urgency, on the calendar of its topic at its site.
+ * -1 when c has the topic or the site no longer: then the plan is the
+ * row's due_at and no warnings. */
+int sla_plan_callback(const struct config *c, const struct callback *,
+    struct sla_plan *);
+
+/* The first alert of a plan: its earliest warning, or the breach. */
+int64_t sla_first_alert(const struct sla_plan *);
 
 #endif
