@@ -353,7 +353,6 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 	struct attempt_call *ac = arg;
 	const struct topic_policy *t;
 	const struct site *s;
-	int shift;
 
 	(void)attempts;
 	if (st != STORE_OK) {
@@ -367,15 +366,13 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 		free(ac);
 		return;
 	}
-	ac->req.backoff_ms = t->retry_backoff_ms;
 	ac->req.max_attempts = (int)t->max_attempts;
 	/* the next try after a pause that doubles with each unanswered
 	 * attempt (a caller who asked for another time was reached), counted
 	 * in the calling hours of the callback's calendar */
-	shift = cb->unanswered_count < 20 ? cb->unanswered_count : 20;
-	if ((s = config_site(conf, cb->site)))
-		ac->req.not_before = calendar_add(config_calendar(t, s),
-		    ac->a->received_ms, t->retry_backoff_ms << shift);
+	s = config_site(conf, cb->site);
+	ac->req.not_before = sla_retry_at(t, s ? config_calendar(t, s) : NULL,
+	    cb->unanswered_count, ac->a->received_ms);
 	attempt_store(ac);
 }
 

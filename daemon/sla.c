@@ -1,7 +1,9 @@
 /*
  * sla.c owns the arithmetic of the promise: which target applies, when a
  * call-back falls due and when each warning is due, counted in the open
- * time of a calendar, and the whole plan of a callback from its row. Pure
+ * time of a calendar, the whole plan of a callback from its row, and when
+ * an unanswered callback may be tried again (the one place that computes
+ * the retry back-off: PostgreSQL stores the time it is given). Pure
  * but for the calendar's time zone data: it never reads the configuration
  * in force itself (callers pass it) and never touches the store.
  */
@@ -64,6 +66,17 @@ sla_plan_callback(const struct config *c, const struct callback *cb,
 	}
 	sla_plan(t, config_calendar(t, s), cb->urgent, cb->requested_at, p);
 	return 0;
+}
+
+int64_t
+sla_retry_at(const struct topic_policy *t, const struct calendar *cal,
+    int unanswered, int64_t now_ms)
+{
+	int shift = unanswered < CBD_RETRY_DOUBLINGS_MAX ? unanswered :
+	    CBD_RETRY_DOUBLINGS_MAX;
+	int64_t wait_ms = t->retry_backoff_ms << shift;
+
+	return cal ? calendar_add(cal, now_ms, wait_ms) : now_ms + wait_ms;
 }
 
 int64_t

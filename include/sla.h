@@ -32,6 +32,18 @@ void sla_plan(const struct topic_policy *, const struct calendar *,
 int sla_plan_callback(const struct config *c, const struct callback *,
     struct sla_plan *);
 
+/* Unanswered retries double the back-off at most this often: 2^20 times
+ * the longest retry_backoff is far past any calendar's horizon and keeps
+ * the shift inside int64 milliseconds. */
+#define CBD_RETRY_DOUBLINGS_MAX 20
+
+/* When a callback may be called again after an unanswered attempt at
+ * now_ms that had unanswered ones before it: the topic's retry_backoff,
+ * doubled for each earlier unanswered attempt, counted in the calling
+ * hours of cal (NULL: the site is no longer configured, plain time). */
+int64_t sla_retry_at(const struct topic_policy *, const struct calendar *cal,
+    int unanswered, int64_t now_ms);
+
 /* The first alert of a plan: its earliest warning, or the breach. */
 int64_t sla_first_alert(const struct sla_plan *);
 

@@ -151,6 +151,39 @@ START_TEST(row_of_a_removed_site_keeps_its_due_time)
 }
 END_TEST
 
+/* The retry after an unanswered attempt: the back-off, doubled for each
+ * unanswered attempt before it, in calling hours; plain time without a
+ * calendar (the site is gone from the config). */
+static const struct {
+	int unanswered;
+	int office;
+	int64_t now;
+	int64_t retry;
+} retries[] = {
+	{ 0, 0, T0, T0 + 2 * H },
+	{ 1, 0, T0, T0 + 4 * H },
+	{ 3, 0, T0, T0 + 16 * H },
+	/* 4 h from Tuesday 13:00 in Berlin: 3 h today, the last from 08:00
+	 * on Wednesday: 09:00 there, 08:00Z */
+	{ 1, 1, T0, T0 + 20 * H },
+	/* at the doubling limit */
+	{ 25, 0, T0, T0 + (2 * H << CBD_RETRY_DOUBLINGS_MAX) },
+};
+
+START_TEST(retry_doubles_in_calling_hours)
+{
+	struct topic_policy t = { .name = "general", .target_ms = 48 * H,
+		.retry_backoff_ms = 2 * H };
+
+	office_hours();
+	ck_assert_int_eq(sla_retry_at(&t, retries[_i].office ? &office : NULL,
+	    retries[_i].unanswered, retries[_i].now), retries[_i].retry);
+	if (!retries[_i].office)
+		ck_assert_int_eq(sla_retry_at(&t, &always, retries[_i].unanswered,
+		    retries[_i].now), retries[_i].retry);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -164,6 +197,7 @@ main(void)
 	tcase_add_test(plan, new_request_plans_due_and_each_warning);
 	tcase_add_test(plan, raised_merge_plans_from_first_request_and_its_site);
 	tcase_add_test(plan, row_of_a_removed_site_keeps_its_due_time);
+	tcase_add_loop_test(plan, retry_doubles_in_calling_hours, 0, N(retries));
 	suite_add_tcase(s, plan);
 	return check_run(s);
 }
