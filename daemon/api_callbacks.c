@@ -163,30 +163,9 @@ intake_indexed(void *arg, int ok)
 	intake_answer(in);
 }
 
-/* The due time and warnings of a callback, from its first request, its
- * urgency and the calendar of its topic and site. */
-static void
-plan(const struct callback *cb, struct sla_plan *p)
-{
-	const struct topic_policy *t = config_topic(conf, cb->topic);
-	const struct site *s = config_site(conf, cb->site);
-	const struct calendar *cal;
-	int i;
-
-	memset(p, 0, sizeof(*p));
-	p->due_at = cb->due_at;
-	if (!t || !s) /* topic or site taken out of the config since */
-		return;
-	cal = config_calendar(t, s);
-	p->due_at = sla_due_at(t, cal, cb->urgent, cb->requested_at);
-	p->nwarn = sla_warn_times(t, cal, cb->urgent, cb->requested_at, p->warn_at);
-	for (i = 0; i < p->nwarn; i++)
-		p->warn_frac[i] = t->warn_at[i];
-}
-
 static void
 intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
-    const struct callback *row)
+    const struct callback *row, const struct sla_plan *planned)
 {
 	struct intake *in = arg;
 
@@ -217,12 +196,8 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 	}
 	in->outcome = outcome;
 	in->row = *row;
-	if (outcome != INTAKE_REPLAYED) {
-		struct sla_plan p;
-
-		plan(row, &p);
-		alert_timer_hint(p.nwarn ? p.warn_at[0] : p.due_at);
-	}
+	if (planned) /* a merge that planned nothing left its alerts as they were */
+		alert_timer_hint(sla_first_alert(planned));
 	if (outcome == INTAKE_CREATED)
 		unclaimable_hint(); /* someone must be able to claim it */
 	if (outcome == INTAKE_CREATED)
@@ -242,8 +217,8 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 void
 api_callbacks_create(struct api_req *a)
 {
-	const struct topic_policy *topic;
 	struct callback req;
+	struct sla_plan plan;
 	struct intake *in;
 	struct verr e;
 
@@ -252,15 +227,15 @@ api_callbacks_create(struct api_req *a)
 		http_error(a, e.status, e.code, e.field, "%s", e.message);
 		return;
 	}
-	topic = config_topic(conf, req.topic);
-	req.due_at = sla_due_at(topic, config_calendar(topic,
-	    config_site(conf, req.site)), req.urgent, req.requested_at);
+	/* validated: the topic and the site are configured */
+	sla_plan_callback(conf, &req, &plan);
+	req.due_at = plan.due_at;
 	if (!(in = calloc(1, sizeof(*in)))) {
 		http_store_failed(a, STORE_UNAVAILABLE);
 		return;
 	}
 	in->a = a;
-	store_intake(&req, a->idempotency_key, a->token.id, a->actor, plan,
+	store_intake(&req, &plan, a->idempotency_key, a->token.id, a->actor,
 	    intake_stored, in);
 }
 
@@ -378,7 +353,6 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 	struct attempt_call *ac = arg;
 	const struct topic_policy *t;
 	const struct site *s;
-	int shift;
 
 	(void)attempts;
 	if (st != STORE_OK) {
@@ -392,15 +366,13 @@ attempt_row(void *arg, enum store_status st, const struct callback *cb,
 		free(ac);
 		return;
 	}
-	ac->req.backoff_ms = t->retry_backoff_ms;
 	ac->req.max_attempts = (int)t->max_attempts;
 	/* the next try after a pause that doubles with each unanswered
 	 * attempt (a caller who asked for another time was reached), counted
 	 * in the calling hours of the callback's calendar */
-	shift = cb->unanswered_count < 20 ? cb->unanswered_count : 20;
-	if ((s = config_site(conf, cb->site)))
-		ac->req.not_before = calendar_add(config_calendar(t, s),
-		    ac->a->received_ms, t->retry_backoff_ms << shift);
+	s = config_site(conf, cb->site);
+	ac->req.not_before = sla_retry_at(t, s ? config_calendar(t, s) : NULL,
+	    cb->unanswered_count, ac->a->received_ms);
 	attempt_store(ac);
 }
 

@@ -1,15 +1,17 @@
 /*
  * api_queue.c owns what a caseworker does with their queue: claim the next
- * callback under a lease, keep the lease alive, give it back. PostgreSQL
- * records every claim before the answer; Redis picks, atomically, what may
- * be claimed. It never logs personal data.
+ * callback under a lease, look at what comes next, keep the lease alive,
+ * give it back. It parses, checks that the caseworker is active and
+ * answers; the claim and the peek themselves (Redis and PostgreSQL, and
+ * mending the index between them) are claim.c's. It never logs personal
+ * data.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
-#include "auth.h"
 #include "bounds.h"
+#include "claim.h"
 #include "config.h"
 #include "log.h"
 #include "query.h"
@@ -17,10 +19,6 @@
 #include "store.h"
 #include "timefmt.h"
 #include "validate.h"
-
-/* A stale index entry (the callback was closed elsewhere) costs a retry;
- * after this many the caseworker hears 503 and tries again. */
-#define CLAIM_TRIES 5
 
 static json_t *
 lease_json(const struct callback *cb)
@@ -31,183 +29,60 @@ lease_json(const struct callback *cb)
 	return json_pack("{s:s,s:s}", "token", cb->lease_token, "until", until);
 }
 
-/*
- * The index offered a queued callback this caseworker may not claim: it
- * is out of place (tampered with, or a change not yet mirrored). It is
- * skipped, said in the log, and its entry rewritten from its row.
- */
+/* The queue did not answer: the same words for a claim and a peek. */
 static void
-foreign_row(void *arg, enum store_status st, const struct callback *cb,
-    const char *attempts)
+queue_failed(struct api_req *a)
 {
-	(void)arg;
-	(void)attempts;
-	if (st == STORE_OK)
-		queue_sync(cb, NULL, NULL);
+	http_error(a, 503, "unavailable", NULL,
+	    "the queue is not reachable; try again");
 }
 
 /* ---- POST /v1/queue/claim ------------------------------------------- */
 
-struct claim {
-	struct api_req *a; /* first: the store asks whether a->req is gone */
-	struct caseworker cw;
-	char id[37];
-	char token[37];
-	int64_t until_ms;
-	int tries;
-};
-
-static void claim_next(struct claim *);
-
 static void
-claim_answered(void *arg, int ok)
+claimed(void *arg, enum claim_outcome o, const struct callback *cb)
 {
-	struct claim *c = arg;
+	struct api_req *a = arg;
 
-	(void)ok; /* a failed unclaim lapses like any lease */
-	http_store_failed(c->a, STORE_UNAVAILABLE);
-	free(c);
-}
-
-static void
-claim_synced(void *arg, int ok)
-{
-	struct claim *c = arg;
-
-	(void)ok;
-	claim_next(c);
-}
-
-/* PostgreSQL says the callback the index offered is not queued: bring the
- * index in line with the row and try the next one. */
-static void
-claim_stale_row(void *arg, enum store_status st, const struct callback *cb,
-    const char *attempts)
-{
-	struct claim *c = arg;
-
-	(void)attempts;
-	if (st == STORE_OK) {
-		if (cb->state == CB_QUEUED && !cb->flagged &&
-		    !caseworker_may_claim(&c->cw, cb))
-			log_warnx("callback %s: in the queue of caseworker %s, who "
-			    "may not claim it (site %s, topic %s); skipped and "
-			    "re-synced", cb->id, c->cw.id, cb->site, cb->topic);
-		queue_sync(cb, claim_synced, c);
+	switch (o) {
+	case CLAIM_OK:
+		http_reply(a, 200, json_pack("{s:o,s:o}", "callback",
+		    api_callback_json(cb), "lease", lease_json(cb)), NULL);
+		return;
+	case CLAIM_NONE:
+		http_reply(a, 204, NULL, NULL);
+		return;
+	case CLAIM_QUEUE_FAILED:
+		queue_failed(a);
+		return;
+	case CLAIM_STORE_FAILED:
+		http_store_failed(a, STORE_UNAVAILABLE);
 		return;
 	}
-	queue_unclaim(c->id, c->token, claim_answered, c);
-}
-
-static void
-claim_recorded_synced(void *arg, int ok)
-{
-	(void)arg;
-	(void)ok; /* committed: the rebuild mends Redis if this failed */
-}
-
-static void
-claim_stored(void *arg, enum store_status st, enum verdict verdict,
-    const struct callback *cb)
-{
-	struct claim *c = arg;
-	json_t *body;
-
-	(void)verdict;
-	if (st == STORE_REFUSED) {
-		store_get_callback(c->id, claim_stale_row, c);
-		return;
-	}
-	if (st != STORE_OK) {
-		queue_unclaim(c->id, c->token, claim_answered, c);
-		return;
-	}
-	log_info("callback %s claimed (site %s, topic %s) by caseworker %s",
-	    cb->id, cb->site, cb->topic, c->cw.id);
-	queue_sync(cb, claim_recorded_synced, NULL);
-	body = json_pack("{s:o,s:o}", "callback", api_callback_json(cb), "lease",
-	    lease_json(cb));
-	http_reply(c->a, 200, body, NULL);
-	free(c);
-}
-
-static void
-claim_picked(void *arg, int ok, const char *id)
-{
-	struct claim *c = arg;
-
-	if (!ok) {
-		http_error(c->a, 503, "unavailable", NULL,
-		    "the queue is not reachable; try again");
-		free(c);
-		return;
-	}
-	if (!id) {
-		http_reply(c->a, 204, NULL, NULL);
-		free(c);
-		return;
-	}
-	snprintf(c->id, sizeof(c->id), "%s", id);
-	store_claim(c->id, c->token, c->until_ms, &c->cw, c->a->actor,
-	    c->a->token.id, claim_stored, c);
-}
-
-static void
-claim_next(struct claim *c)
-{
-	int64_t now, provisional;
-
-	if (++c->tries > CLAIM_TRIES || !http_alive(c->a)) {
-		http_store_failed(c->a, STORE_UNAVAILABLE);
-		free(c);
-		return;
-	}
-	if (auth_new_uuid(c->token) == -1) {
-		http_store_failed(c->a, STORE_UNAVAILABLE);
-		free(c);
-		return;
-	}
-	/* Redis holds a provisional lease until PostgreSQL has recorded the
-	 * claim; the sync after the commit puts in the full one. */
-	now = now_ms();
-	c->until_ms = now + conf->lease_ms;
-	provisional = now + CBD_PROVISIONAL_LEASE_MS;
-	queue_claim(&c->cw, c->token, provisional < c->until_ms ? provisional :
-	    c->until_ms, claim_picked, c);
 }
 
 static void
 claim_profile(void *arg, enum store_status st, const struct caseworker *w,
     size_t n)
 {
-	struct claim *c = arg;
+	struct api_req *a = arg;
 
 	if (st != STORE_OK) {
-		http_store_failed(c->a, st);
-		free(c);
+		http_store_failed(a, st);
 		return;
 	}
 	if (n == 0 || !w->active) {
-		http_error(c->a, 403, "caseworker_inactive", NULL,
+		http_error(a, 403, "caseworker_inactive", NULL,
 		    "this caseworker is unknown or deactivated");
-		free(c);
 		return;
 	}
-	c->cw = *w;
-	claim_next(c);
+	claim_take(a, w, claimed, a);
 }
 
 void
 api_queue_claim(struct api_req *a)
 {
-	struct claim *c = calloc(1, sizeof(*c));
-
-	if (!c) {
-		http_store_failed(a, STORE_UNAVAILABLE);
-		return;
-	}
-	c->a = a;
-	store_caseworker_profile(a->token.caseworker_id, claim_profile, c);
+	store_caseworker_profile(a->token.caseworker_id, claim_profile, a);
 }
 
 /* ---- heartbeat and release ------------------------------------------ */
@@ -295,39 +170,31 @@ api_queue_release(struct api_req *a)
 /* ---- GET /v1/queue ---------------------------------------------------- */
 
 #define PEEK_LIMIT_DEFAULT 20
-#define PEEK_LIMIT_MAX 100
+#define PEEK_LIMIT_MAX CLAIM_PEEK_MAX
 #define PEEK_OFFSET_MAX 1000
 
 struct peek {
 	struct api_req *a;
 	size_t offset, limit;
-	struct caseworker cw;
-	char ids[PEEK_LIMIT_MAX][37]; /* what the index offered */
-	size_t nids;
 };
 
 static void
-peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n)
+peeked(void *arg, enum claim_outcome o, enum store_status st,
+    const struct callback *rows, size_t n, size_t offered)
 {
 	struct peek *p = arg;
 	json_t *list;
-	size_t i, k;
+	size_t i;
 
-	if (st != STORE_OK) {
-		http_store_failed(p->a, st);
+	if (o == CLAIM_QUEUE_FAILED) {
+		queue_failed(p->a);
 		free(p);
 		return;
 	}
-	/* an id the index offered that PostgreSQL did not return is one
-	 * this caseworker may not claim */
-	for (i = 0, k = 0; i < p->nids; i++) {
-		if (k < n && !strcmp(rows[k].id, p->ids[i])) {
-			k++;
-			continue;
-		}
-		store_get_callback(p->ids[i], foreign_row, NULL);
-		log_warnx("callback %s: in the queue of caseworker %s, who may "
-		    "not claim it; skipped and re-synced", p->ids[i], p->cw.id);
+	if (o != CLAIM_OK) {
+		http_store_failed(p->a, st);
+		free(p);
+		return;
 	}
 	/* A peek shows what the caseworker needs to see what comes next, and
 	 * nothing of the caller: phone, name, reference and note come with
@@ -343,27 +210,9 @@ peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n
 		    "due_at", api_time_json(rows[i].due_at),
 		    "not_before", api_time_json(rows[i].not_before)));
 	http_reply(p->a, 200, json_pack("{s:o,s:i,s:o}", "callbacks", list,
-	    "offset", (int)p->offset, "next_offset", p->nids == p->limit ?
-	    json_integer((json_int_t)(p->offset + p->nids)) : json_null()), NULL);
+	    "offset", (int)p->offset, "next_offset", offered == p->limit ?
+	    json_integer((json_int_t)(p->offset + offered)) : json_null()), NULL);
 	free(p);
-}
-
-static void
-peek_ids(void *arg, int ok, const char **ids, size_t n)
-{
-	struct peek *p = arg;
-	size_t i;
-
-	if (!ok) {
-		http_error(p->a, 503, "unavailable", NULL,
-		    "the queue is not reachable; try again");
-		free(p);
-		return;
-	}
-	for (i = 0; i < n && i < PEEK_LIMIT_MAX; i++)
-		snprintf(p->ids[i], sizeof(p->ids[i]), "%s", ids[i]);
-	p->nids = i;
-	store_callbacks_by_id(ids, p->nids, &p->cw, peek_rows, p);
 }
 
 static void
@@ -381,8 +230,7 @@ peek_profile(void *arg, enum store_status st, const struct caseworker *w,
 		free(p);
 		return;
 	}
-	p->cw = *w;
-	queue_peek(&p->cw, p->offset, p->limit, peek_ids, p);
+	claim_peek(w, p->offset, p->limit, peeked, p);
 }
 
 static int

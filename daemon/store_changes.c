@@ -201,11 +201,13 @@ static struct group_kind claims = GROUP_KIND(claims, "claim group",
     "ORDER BY r.i) SELECT * FROM r", CBD_GROUP_LANE_AT, change_item_json,
     change_item_answer, change_item_fail, change_item_alone);
 
+/* The retry time of an unanswered attempt comes in not_before
+ * (sla_retry_at): cbd_attempt's back-off parameter is always NULL. */
 #define ATTEMPT_SQL VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, " \
-	"$7::integer, cbd_ts($8::bigint), $9::bigint, $10::integer)")
+	"$7::integer, cbd_ts($8::bigint), NULL, $9::integer)")
 static const char *const attempt_names[] = {
 	"id", "token", "caseworker", "actor", "result", "note", "duration_s",
-	"not_before", "backoff_ms", "max_attempts"
+	"not_before", "max_attempts"
 };
 
 static struct group_kind attempts = GROUP_KIND(attempts, "attempt group",
@@ -276,12 +278,12 @@ store_lease_expire(const char *id, int flag_after, store_change_fn *fn, void *ar
 void
 store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 {
-	char dur[16], nb[24], backoff[24], max[16];
-	const char *p[10] = {
+	char dur[16], nb[24], max[16];
+	const char *p[9] = {
 		a->id, a->lease_token[0] ? a->lease_token : NULL,
 		a->caseworker[0] ? a->caseworker : NULL, a->actor,
 		result_word(a->result),
-		a->note[0] ? a->note : NULL, NULL, NULL, backoff, max
+		a->note[0] ? a->note : NULL, NULL, NULL, max
 	};
 
 	if (!validate_uuid(a->id) || (a->lease_token[0] && !validate_uuid(a->lease_token))) {
@@ -296,9 +298,8 @@ store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 		snprintf(nb, sizeof(nb), "%lld", (long long)a->not_before);
 		p[7] = nb;
 	}
-	snprintf(backoff, sizeof(backoff), "%lld", (long long)a->backoff_ms);
 	snprintf(max, sizeof(max), "%d", a->max_attempts);
-	change_group(&attempts, ATTEMPT_SQL, 1, attempt_names, 10, p, fn, arg);
+	change_group(&attempts, ATTEMPT_SQL, 1, attempt_names, 9, p, fn, arg);
 }
 
 void

@@ -2,8 +2,10 @@
  * store_intake.c owns the recording of a request: replay, merge or new
  * callback, and the plan of its alerts, in one commit. Urgent requests
  * run as their own transaction; the others are group-committed through
- * cbd_intake_batch. It never decides the SLA itself: the handler's plan
- * function does.
+ * cbd_intake_batch. It never decides the SLA itself: a new callback's
+ * plan is the handler's, given with the request; a merge that made a
+ * callback urgent is planned again by sla.c from the merged row, which
+ * only this transaction sees (its first request's time and site).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,8 @@
 #include <jansson.h>
 
 #include "bounds.h"
+#include "config.h"
+#include "sla.h"
 
 #include "store.h"
 #include "store_job.h"
@@ -27,8 +31,8 @@ struct intake_job {
 	char idem_key[CBD_IDEMPOTENCY_KEY_MAX + 1];
 	int64_t scope;
 	char actor[64];
-	store_plan_fn *plan;
-	struct sla_plan sla;
+	struct sla_plan sla; /* the request's; after a raise, the merged row's */
+	int planned;         /* whether the answer carries sla */
 	store_intake_fn *fn;
 	void *arg;
 	enum intake_outcome outcome;
@@ -43,7 +47,7 @@ intake_start(struct store_job *j, PGresult *unused)
 
 	(void)unused;
 	if (store_client_gone(in->arg)) {
-		in->fn(in->arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+		in->fn(in->arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL, NULL);
 		in->fn = NULL;
 		job_done(j);
 		return;
@@ -163,12 +167,14 @@ intake_step(struct store_job *j, PGresult *res)
 
 			in->outcome = intake_outcome_parse(o);
 			if (in->outcome == INTAKE_CREATED) {
-				in->plan(&in->row, &in->sla);
+				in->planned = 1;
 				intake_send_plan(in);
 				return;
 			}
 			if (!strcmp(o, "merged_raised")) {
-				in->plan(&in->row, &in->sla);
+				/* the clock runs from the first request */
+				sla_plan_callback(conf, &in->row, &in->sla);
+				in->planned = 1;
 				snprintf(due, sizeof(due), "%lld",
 				    (long long)in->sla.due_at);
 				p[0] = in->row.id;
@@ -195,13 +201,14 @@ intake_step(struct store_job *j, PGresult *res)
 	case IN_COMMIT:
 		if (res_failed(res, PGRES_COMMAND_OK, "intake commit"))
 			goto broken;
-		in->fn(in->arg, STORE_OK, in->outcome, &in->row);
+		in->fn(in->arg, STORE_OK, in->outcome, &in->row,
+		    in->planned ? &in->sla : NULL);
 		in->fn = NULL;
 		job_done(j);
 		return;
 	}
 broken:
-	in->fn(in->arg, STORE_FAILED, INTAKE_CREATED, NULL);
+	in->fn(in->arg, STORE_FAILED, INTAKE_CREATED, NULL, NULL);
 	in->fn = NULL;
 	job_done(j);
 }
@@ -212,7 +219,7 @@ intake_fail(struct store_job *j, enum store_status st)
 	struct intake_job *in = (struct intake_job *)j;
 
 	if (in->fn)
-		in->fn(in->arg, st, INTAKE_CREATED, NULL);
+		in->fn(in->arg, st, INTAKE_CREATED, NULL, NULL);
 }
 
 /*
@@ -273,7 +280,7 @@ intake_item_fail(struct group_item *it, enum store_status st)
 {
 	struct intake_job *in = ITEM_OF(it, struct intake_job);
 
-	in->fn(in->arg, st, INTAKE_CREATED, NULL);
+	in->fn(in->arg, st, INTAKE_CREATED, NULL, NULL);
 	free(in);
 }
 
@@ -293,7 +300,8 @@ intake_item_answer(struct group_item *it, const PGresult *res, int k)
 	memset(&row, 0, sizeof(row));
 	if (!intake_refused(outcome = intake_outcome_parse(o)))
 		row_to_callback(res, k, 2, &row);
-	in->fn(in->arg, STORE_OK, outcome, &row);
+	in->fn(in->arg, STORE_OK, outcome, &row,
+	    outcome == INTAKE_CREATED ? &in->sla : NULL);
 	free(in);
 }
 
@@ -303,32 +311,30 @@ static struct group_kind intakes = GROUP_KIND(intakes, "intake batch",
     intake_item_answer, intake_item_fail, NULL);
 
 void
-store_intake(const struct callback *req, const char *idem_key,
-    int64_t scope, const char *actor, store_plan_fn *plan, store_intake_fn *fn,
-    void *arg)
+store_intake(const struct callback *req, const struct sla_plan *plan,
+    const char *idem_key, int64_t scope, const char *actor,
+    store_intake_fn *fn, void *arg)
 {
 	struct intake_job *in;
 
 	if (!(in = calloc(1, sizeof(*in)))) {
-		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL, NULL);
 		return;
 	}
 	in->req = *req;
+	in->sla = *plan;
 	snprintf(in->idem_key, sizeof(in->idem_key), "%s", idem_key ? idem_key : "");
 	in->scope = scope;
 	snprintf(in->actor, sizeof(in->actor), "%s", actor);
-	in->plan = plan;
 	in->fn = fn;
 	in->arg = arg;
 	if (req->urgent) {
 		job_run(&in->job, intake_start, intake_step, intake_fail);
 		return;
 	}
-	/* a new callback's plan comes from the request alone */
-	plan(req, &in->sla);
 	in->gi.client = arg;
 	if (group_add(&intakes, &in->gi) == -1) {
 		free(in);
-		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL);
+		fn(arg, STORE_UNAVAILABLE, INTAKE_CREATED, NULL, NULL);
 	}
 }

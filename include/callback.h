@@ -69,8 +69,8 @@ struct attempt_req {
 	enum attempt_result result;
 	char note[CBD_NOTE_MAX + 1];
 	int duration_s;                       /* -1: not given */
-	int64_t not_before;                   /* callback_later only */
-	int64_t backoff_ms;                   /* the topic's retry back-off */
+	int64_t not_before;                   /* callback_later, or the retry
+	                                       * of an unanswered one */
 	int max_attempts;
 };
 

@@ -65,17 +65,19 @@ typedef void store_token_fn(void *arg, enum store_status, const struct token_inf
  * caseworker exists and is active; STORE_NOT_FOUND for any other. */
 void store_token_lookup(const char *sha256_hex, store_token_fn *, void *arg);
 
-/* Plans a callback's due time and warnings from its row: called for a new
- * callback and for one a merge just made urgent, inside the transaction. */
-typedef void store_plan_fn(const struct callback *, struct sla_plan *);
+/* planned: the alerts this request planned (a new callback's, or those
+ * of a callback a merge made urgent); NULL when it planned none. */
 typedef void store_intake_fn(void *arg, enum store_status, enum intake_outcome,
-    const struct callback *);
+    const struct callback *, const struct sla_plan *planned);
 /* Records a request: replay, merge or new, committed before fn is called.
- * idem_key may be NULL; req->call_id empty means none. Both keys are the
- * sender's (scope: its token id) and kept with req->fingerprint. */
-void store_intake(const struct callback *req, const char *idem_key,
-    int64_t scope, const char *actor, store_plan_fn *plan, store_intake_fn *fn,
-    void *arg);
+ * plan is the request's own (sla_plan_callback), written for a new
+ * callback; a merge that makes a callback urgent is planned again from
+ * the merged row. idem_key may be NULL; req->call_id empty means none.
+ * Both keys are the sender's (scope: its token id) and kept with
+ * req->fingerprint. */
+void store_intake(const struct callback *req, const struct sla_plan *plan,
+    const char *idem_key, int64_t scope, const char *actor,
+    store_intake_fn *fn, void *arg);
 
 /* One callback and its attempts, as a JSON array text, oldest first. */
 typedef void store_callback_fn(void *arg, enum store_status,

@@ -2,13 +2,14 @@
 -- attempts, the rows and the events (PostgreSQL spent most of the time of
 -- one statement per attempt starting statements). p is [{i, id, token,
 -- caseworker, actor, result, note, duration_s, not_before (ms),
--- backoff_ms, max_attempts}, ...]: one row (i, verdict, callback) for each
+-- max_attempts}, ...]: one row (i, verdict, callback) for each
 -- item, the group's callbacks locked in id order. token and caseworker
 -- NULL: an agent, who may log on a queued callback; otherwise the lease
--- holder. The policy counts unanswered attempts only (max_attempts, and
--- the doubling of the plain back-off; the daemon may give the retry time,
--- counted in calling hours), and callback_later must lie before the end
--- of the caller's window (verdict 'window': nothing is written).
+-- holder. The policy counts unanswered attempts only (max_attempts; the
+-- daemon computes the retry time of an unanswered attempt, the back-off
+-- doubled with each one, counted in calling hours, and gives it in
+-- not_before), and callback_later must lie before the end of the
+-- caller's window (verdict 'window': nothing is written).
 -- Verdicts: 'ok', 'wrong_state', 'foreign', 'lost', 'window', 'not_found'
 -- (no callback). Planned once per session, as cbd_claims.
 CREATE OR REPLACE FUNCTION cbd_attempts(p jsonb)
@@ -35,8 +36,7 @@ BEGIN
     WITH x AS (
         SELECT * FROM jsonb_to_recordset(p) AS x(i integer, id uuid,
             token uuid, caseworker text, actor text, result text, note text,
-            duration_s integer, not_before bigint, backoff_ms bigint,
-            max_attempts integer)),
+            duration_s integer, not_before bigint, max_attempts integer)),
     l AS (
         SELECT x.*, c AS old, c.attempt_count + 1 AS n,
             c.unanswered_count + CASE WHEN x.result IN ('no_answer', 'busy',
@@ -63,11 +63,8 @@ BEGIN
             CASE WHEN v.result = 'callback_later' THEN cbd_ts(v.not_before)
                  WHEN v.result IN ('reached', 'wrong_number')
                       OR v.nu >= v.max_attempts THEN (v.old).not_before
-                 -- the daemon gives the retry time, counted in calling
-                 -- hours; without it the back-off doubles with each
-                 -- unanswered attempt in plain time
-                 ELSE coalesce(cbd_ts(v.not_before), now() + (v.backoff_ms *
-                      (1::bigint << (v.nu - 1))) * interval '1 millisecond')
+                 -- no_answer, busy, voicemail: the daemon's retry time
+                 ELSE cbd_ts(v.not_before)
                  END AS next_nb
         FROM v WHERE v.verdict = 'ok'),
     a AS (

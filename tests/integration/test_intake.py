@@ -169,6 +169,32 @@ def test_same_phone_and_topic_merge(t):
         [["created"], ["merged"], ["merged"]]
 
 
+def test_a_raising_merge_plans_its_alerts_from_the_first_request(t):
+    d, tok = setup(t, ("agent",))
+    first = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=30)
+    first_ms = ms(iso(first))
+
+    def plan(cb_id):
+        at, warn = t.sql("SELECT cbd_ms(alert_at), alert_warn::text FROM callbacks "
+                         f"WHERE id = '{cb_id}'")[0]
+        return int(at), [(float(f), int(w)) for f, w in json.loads(warn)]
+
+    st, _, a, _ = post(d, tok["agent"], dict(
+        BASE, topic="housing_approval", site="soest", requested_at=iso(first)))
+    assert st == 201
+    assert plan(a["id"]) == (first_ms + 24 * H, [
+        (0.5, first_ms + 24 * H), (0.75, first_ms + 36 * H),
+        (0.9, first_ms + int(43.2 * H))])
+    # urgent, from another site: the urgent target (2 h) from the first
+    # request moves every warning and the breach, at the first's site
+    st, _, b, _ = post(d, tok["agent"], dict(BASE, topic="housing_approval", urgent=True))
+    assert st == 200 and b["merged"] is True and b["site"] == "soest"
+    assert ms(b["due_at"]) == first_ms + 2 * H
+    assert plan(a["id"]) == (first_ms + H, [
+        (0.5, first_ms + H), (0.75, first_ms + int(1.5 * H)),
+        (0.9, first_ms + int(1.8 * H))])
+
+
 def test_other_topic_is_a_second_callback(t):
     d, tok = setup(t)
     _, _, a, _ = post(d, tok["telephony"], BASE)
