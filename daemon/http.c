@@ -1,8 +1,8 @@
 /*
  * http.c owns the HTTP server: evhttp on the loop, the route table, the
- * bearer-token check and reading JSON bodies; http_reply.c the one way to
- * answer. It knows no SQL and no Redis keys; handlers decide, store and
- * queue do.
+ * answer to auth.c's verdict on the bearer token and reading JSON bodies;
+ * http_reply.c the one way to answer. It knows no SQL and no Redis keys;
+ * handlers decide, store and queue do.
  *
  * A request's context outlives its client: when the connection closes
  * while PostgreSQL or Redis still works for it, the context is marked
@@ -36,6 +36,7 @@
 #include "metrics.h"
 #include "pace.h"
 #include "static.h"
+#include "store.h"
 #include "timefmt.h"
 
 /* A connection that neither sends nor takes a byte for this long is
@@ -294,8 +295,10 @@ dispatch_paced(void *arg)
 		dispatch(ctx);
 }
 
+/* auth.c's verdict on the bearer token: the answer, or on to the route's
+ * handler. */
 static void
-on_token(void *arg, enum store_status st, const struct token_info *ti)
+on_verdict(void *arg, enum auth_verdict v, const struct token_info *ti)
 {
 	struct http_ctx *ctx = arg;
 
@@ -303,19 +306,20 @@ on_token(void *arg, enum store_status st, const struct token_info *ti)
 		http_ctx_free(ctx);
 		return;
 	}
-	if (st == STORE_NOT_FOUND) {
+	switch (v) {
+	case AUTH_VALID:
+		break;
+	case AUTH_NO_TOKEN:
+		http_error(&ctx->api, 401, "unauthorized", NULL,
+		    "send Authorization: Bearer with a valid token");
+		return;
+	case AUTH_INVALID:
 		http_error(&ctx->api, 401, "unauthorized", NULL,
 		    "the bearer token is not valid");
 		return;
-	}
-	if (st != STORE_OK) {
-		http_store_failed(&ctx->api, st);
-		return;
-	}
-	/* the cache may hold a token a little past its expiry */
-	if (ti->expires_ms != CBD_NO_TIME && ti->expires_ms <= now_ms()) {
-		http_error(&ctx->api, 401, "unauthorized", NULL,
-		    "the bearer token is not valid");
+	case AUTH_UNREACHABLE:
+	case AUTH_REFUSED:
+		http_unavailable(&ctx->api, v == AUTH_REFUSED);
 		return;
 	}
 	ctx->api.token = *ti;
@@ -334,18 +338,6 @@ on_token(void *arg, enum store_status st, const struct token_info *ti)
 		return;
 	}
 	dispatch(ctx);
-}
-
-/* PostgreSQL's answer about a token, remembered for a few seconds. */
-static void
-on_token_looked_up(void *arg, enum store_status st, const struct token_info *ti)
-{
-	struct http_ctx *ctx = arg;
-
-	if (st == STORE_OK || st == STORE_NOT_FOUND)
-		auth_cache_put(ctx->token_gen, ctx->token_hash, now_ms(),
-		    st == STORE_OK ? ti : NULL);
-	on_token(ctx, st, ti);
 }
 
 /* Allow: the methods in mask (each enum evhttp_cmd_type is one bit). */
@@ -437,8 +429,6 @@ route_request(struct http_ctx *ctx)
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const struct route *r;
-	const char *token;
-	struct token_info ti;
 	unsigned allowed = 0; /* the methods the path takes */
 	size_t i;
 
@@ -488,22 +478,8 @@ route_request(struct http_ctx *ctx)
 		dispatch(ctx);
 		return;
 	}
-	token = auth_bearer(evhttp_find_header(in, "Authorization"));
-	if (!token || auth_hash(token, ctx->token_hash) == -1) {
-		http_error(&ctx->api, 401, "unauthorized", NULL,
-		    "send Authorization: Bearer with a valid token");
-		return;
-	}
-	switch (auth_cache_get(ctx->token_hash, now_ms(), &ti)) {
-	case 0:
-		on_token(ctx, STORE_OK, &ti);
-		return;
-	case 1:
-		on_token(ctx, STORE_NOT_FOUND, NULL);
-		return;
-	}
-	ctx->token_gen = auth_cache_generation();
-	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
+	auth_check(&ctx->auth, evhttp_find_header(in, "Authorization"),
+	    on_verdict, ctx);
 }
 
 static void
@@ -513,19 +489,6 @@ route_paced(void *arg)
 
 	if (still_there(ctx))
 		route_request(ctx);
-}
-
-/* 1 when the request carries a token this daemon knows valid now. */
-static int
-vouched(struct evhttp_request *req)
-{
-	const char *token = auth_bearer(evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Authorization"));
-	struct token_info ti;
-	char hash[65];
-
-	return token && auth_hash(token, hash) == 0 &&
-	    auth_cache_get(hash, now_ms(), &ti) == 0;
 }
 
 static void
@@ -540,7 +503,8 @@ on_request(struct evhttp_request *req, void *arg)
 	/* anyone who reaches the port can send what no valid token vouches
 	 * for (/metrics, /healthz, a random token, none), as fast as the
 	 * loop answers: that goes at its pace, the rest at once */
-	if (vouched(req))
+	if (auth_vouched(evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization")))
 		route_request(ctx);
 	else
 		pace_admit(route_paced, ctx);

@@ -9,6 +9,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "auth.h"
 #include "http.h"
 
 /* What 503 asks the telephony system to wait before it retries. */
@@ -29,8 +30,7 @@ struct http_ctx {
 	int64_t started_us; /* monotonic, for the latency histogram */
 	struct evkeyvalq query;
 	int query_parsed;
-	char token_hash[65];
-	unsigned token_gen; /* the token cache's, when the lookup began */
+	struct auth_check auth; /* the bearer token's, while auth decides */
 };
 
 /* Monotonic microseconds, for the latency histogram. */

@@ -18,6 +18,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "http_int.h"
+#include "http_store.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -227,13 +228,18 @@ http_error(struct api_req *a, int status, const char *code, const char *field,
 }
 
 void
+http_unavailable(struct api_req *a, int refused)
+{
+	http_error(a, 503, "unavailable", NULL, "%s", refused ?
+	    "the database refused the request; try again" :
+	    "the database is not reachable; nothing was changed, try again");
+}
+
+void
 http_store_failed(struct api_req *a, enum store_status st)
 {
 	if (st == STORE_NOT_FOUND)
 		http_error(a, 404, "not_found", NULL, "no such resource");
 	else
-		http_error(a, 503, "unavailable", NULL, "%s",
-		    st == STORE_UNAVAILABLE ? "the database is not reachable; "
-		    "nothing was changed, try again" : "the database refused the "
-		    "request; try again");
+		http_unavailable(a, st != STORE_UNAVAILABLE);
 }

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "store.h"
+#include "token.h"
 
 /*
  * The HTTP side: evhttp, routing, authentication and the one way to
@@ -54,8 +54,9 @@ void http_reply_file(struct api_req *, int status, int fd, size_t size);
 void http_error(struct api_req *, int status, const char *code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-/* The one place where a store or queue failure becomes an answer. */
-void http_store_failed(struct api_req *, enum store_status);
+/* 503 unavailable with Retry-After: PostgreSQL could not be reached,
+ * or (refused 1) refused the statement; nothing was changed. */
+void http_unavailable(struct api_req *, int refused);
 /* A query-string parameter, decoded, or NULL. */
 const char *http_query(struct api_req *, const char *name);
 /* 1 when the client is still there to answer. */
