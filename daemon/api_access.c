@@ -14,7 +14,7 @@
 #include "query.h"
 #include "store.h"
 #include "timefmt.h"
-#include "validate.h"
+#include "ident.h"
 
 #define ACCESS_LIMIT_DEFAULT 100
 #define ACCESS_LIMIT_MAX 1000
@@ -138,7 +138,7 @@ api_access_list(struct api_req *a)
 			    filters[i]);
 			return;
 		}
-	if (callback && !validate_uuid(callback)) {
+	if (callback && !ident_uuid(callback)) {
 		http_error(a, 400, "invalid_value", "callback",
 		    "callback must be a callback id");
 		return;

@@ -13,7 +13,7 @@
 #include "config_int.h"
 #include "phone.h"
 #include "timefmt.h"
-#include "validate.h"
+#include "ident.h"
 
 #define CFG(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define TOP(f) offsetof(struct topic_policy, f), sizeof(((struct topic_policy *)0)->f)
@@ -318,7 +318,7 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 			}
 			/* a tag that is its own primary subtag: no regions */
 			if (len >= sizeof(tag) ||
-			    !validate_language(tag, prim) || strlen(prim) != len) {
+			    !ident_language(tag, prim) || strlen(prim) != len) {
 				snprintf(why, whylen, "'%.*s' is not a language: "
 				    "list primary tags of 2 or 3 letters (e.g. "
 				    "de, en, tr)", (int)(len > 16 ? 16 : len), p);

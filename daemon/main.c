@@ -26,6 +26,7 @@
 #include "sweep.h"
 #include "timefmt.h"
 #include "unclaimable.h"
+#include "ident.h"
 #include "validate.h"
 #include "watchdog.h"
 
@@ -301,7 +302,7 @@ create_token(const char *role, const char *caseworker, const char *label,
 	}
 	/* as the API checks it: an empty id would read every unassigned
 	 * callback as if it were assigned to "" */
-	if (caseworker && !validate_ident(caseworker)) {
+	if (caseworker && !ident_name(caseworker)) {
 		fprintf(stderr, "callbackd: --caseworker '%s' is not a caseworker "
 		    "id (lower-case letters, digits, '_' and '-')\n", caseworker);
 		return 1;

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "bounds.h"
-#include "validate.h"
+#include "ident.h"
 
 #include "store.h"
 #include "store_job.h"
@@ -232,7 +232,7 @@ store_heartbeat(const char *id, const char *token, const char *caseworker,
 	char until[24];
 	const char *p[4] = { id, token, caseworker, until };
 
-	if (!validate_uuid(id) || !validate_uuid(token)) {
+	if (!ident_uuid(id) || !ident_uuid(token)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -247,7 +247,7 @@ store_release(const char *id, const char *token, const char *caseworker,
 {
 	const char *p[4] = { id, token, caseworker, actor };
 
-	if (!validate_uuid(id) || !validate_uuid(token)) {
+	if (!ident_uuid(id) || !ident_uuid(token)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -275,7 +275,7 @@ store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 		a->note[0] ? a->note : NULL, NULL, NULL, backoff, max
 	};
 
-	if (!validate_uuid(a->id) || (a->lease_token[0] && !validate_uuid(a->lease_token))) {
+	if (!ident_uuid(a->id) || (a->lease_token[0] && !ident_uuid(a->lease_token))) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -297,7 +297,7 @@ store_cancel(const char *id, const char *actor, store_change_fn *fn, void *arg)
 {
 	const char *p[2] = { id, actor };
 
-	if (!validate_uuid(id)) {
+	if (!ident_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -309,7 +309,7 @@ store_unflag(const char *id, const char *actor, store_change_fn *fn, void *arg)
 {
 	const char *p[2] = { id, actor };
 
-	if (!validate_uuid(id)) {
+	if (!ident_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}

@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-20}
 mkdir -p "$out"
-core="daemon/phone.c daemon/timefmt.c daemon/validate.c daemon/calendar.c \
+core="daemon/phone.c daemon/timefmt.c daemon/validate.c daemon/ident.c daemon/calendar.c \
       daemon/config.c daemon/config_keys.c daemon/callback.c daemon/sla.c daemon/query.c"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
        -D_GNU_SOURCE -I$top/include $(pkg-config --cflags jansson inih libevent)"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "validate.h"
 
 /* 2026-11-24T12:00:00Z */
@@ -278,7 +279,7 @@ static const struct {
 START_TEST(checks_language_tags)
 {
 	char primary[CBD_PRIMARY_LANGUAGE_MAX + 1];
-	int ok = validate_language(langs[_i].tag, primary);
+	int ok = ident_language(langs[_i].tag, primary);
 
 	ck_assert_int_eq(ok, langs[_i].primary != NULL);
 	if (ok)
