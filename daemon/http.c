@@ -1,7 +1,7 @@
 /*
- * http.c owns the HTTP server: evhttp on the loop, the route table, the
- * answer to auth.c's verdict on the bearer token and reading JSON bodies;
- * http_reply.c the one way to answer. It knows no SQL and no Redis keys;
+ * http.c owns the HTTP server: evhttp on the loop, routing by the table
+ * routes.c gives it, the answer to auth.c's verdict on the bearer token
+ * and reading JSON bodies; http_reply.c the one way to answer. It knows no SQL and no Redis keys;
  * handlers decide, store and queue do.
  *
  * A request's context outlives its client: when the connection closes
@@ -25,7 +25,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "api.h"
 #include "auth.h"
 #include "config.h"
 #include "http.h"
@@ -35,7 +34,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "pace.h"
-#include "static.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -45,46 +43,17 @@
 #define HTTP_HEADERS_MAX 16384
 
 
-static const struct route routes[] = {
-	{ EVHTTP_REQ_POST, "/v1/callbacks", ROLE_TELEPHONY | ROLE_AGENT, 1,
-	    api_callbacks_create },
-	{ EVHTTP_REQ_GET, "/v1/callbacks/{id}",
-	    ROLE_AGENT | ROLE_MANAGER | ROLE_CASEWORKER, 0, api_callbacks_get },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/attempts",
-	    ROLE_AGENT | ROLE_CASEWORKER, 1, api_callbacks_attempt },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/cancel", ROLE_AGENT, 0,
-	    api_callbacks_cancel },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/unflag", ROLE_MANAGER, 0,
-	    api_callbacks_unflag },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/heartbeat", ROLE_CASEWORKER, 1,
-	    api_queue_heartbeat },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/release", ROLE_CASEWORKER, 1,
-	    api_queue_release },
-	{ EVHTTP_REQ_POST, "/v1/queue/claim", ROLE_CASEWORKER, 0, api_queue_claim },
-	{ EVHTTP_REQ_GET, "/v1/queue", ROLE_CASEWORKER, 0, api_queue_peek },
-	{ EVHTTP_REQ_GET, "/v1/callbacks", ROLE_AGENT | ROLE_MANAGER, 0,
-	    api_callbacks_list },
-	{ EVHTTP_REQ_POST, "/v1/caseworkers", ROLE_ADMIN, 1, api_caseworkers_create },
-	{ EVHTTP_REQ_GET, "/v1/caseworkers", ROLE_ADMIN, 0, api_caseworkers_list },
-	{ EVHTTP_REQ_GET, "/v1/caseworkers/{id}", ROLE_ADMIN, 0, api_caseworkers_get },
-	{ EVHTTP_REQ_PUT, "/v1/caseworkers/{id}", ROLE_ADMIN, 1,
-	    api_caseworkers_update },
-	{ EVHTTP_REQ_POST, "/v1/caseworkers/{id}/deactivate", ROLE_ADMIN, 0,
-	    api_caseworkers_deactivate },
-	{ EVHTTP_REQ_GET, "/v1/alerts", ROLE_MANAGER, 0, api_alerts_list },
-	{ EVHTTP_REQ_POST, "/v1/tokens", ROLE_ADMIN, 1, api_tokens_create },
-	{ EVHTTP_REQ_GET, "/v1/tokens", ROLE_ADMIN, 0, api_tokens_list },
-	{ EVHTTP_REQ_GET, "/v1/session", ROLE_TELEPHONY | ROLE_AGENT |
-	    ROLE_CASEWORKER | ROLE_MANAGER | ROLE_ADMIN, 0, api_session },
-	{ EVHTTP_REQ_POST, "/v1/tokens/{id}/revoke", ROLE_ADMIN, 0, api_tokens_revoke },
-	{ EVHTTP_REQ_GET, "/v1/access", ROLE_ADMIN, 0, api_access_list },
-	{ EVHTTP_REQ_GET, "/v1/reports/sla", ROLE_MANAGER, 0, api_reports_sla },
-	{ EVHTTP_REQ_GET, "/v1/reports/breaches", ROLE_MANAGER, 0,
-	    api_reports_breaches },
-	{ EVHTTP_REQ_GET, "/metrics", 0, 0, api_metrics },
-	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
-	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
-};
+static const struct route *routes; /* routes.c's table */
+static size_t nroutes;
+static http_fallback_fn *fallback; /* the web pages */
+
+void
+http_routes(const struct route *table, size_t n, http_fallback_fn *fn)
+{
+	routes = table;
+	nroutes = n;
+	fallback = fn;
+}
 
 
 static struct evhttp *http;
@@ -405,8 +374,9 @@ on_metrics_request(struct evhttp_request *req, void *arg)
 		http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
 		return;
 	}
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (routes[i].fn == api_metrics)
+	for (i = 0; i < nroutes; i++)
+		if (routes[i].method == EVHTTP_REQ_GET &&
+		    !strcmp(routes[i].path, "/metrics"))
 			ctx->route = &routes[i];
 	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
 		pace_admit(dispatch_paced, ctx);
@@ -439,7 +409,7 @@ route_request(struct http_ctx *ctx)
 		return;
 	}
 	/* HEAD is a GET without the body: it takes the GET route */
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+	for (i = 0; i < nroutes; i++) {
 		if (!path || !path_match(routes[i].path, path, ctx->api.id_buf,
 		    sizeof(ctx->api.id_buf)))
 			continue;
@@ -449,9 +419,10 @@ route_request(struct http_ctx *ctx)
 		    routes[i].method == EVHTTP_REQ_GET))
 			break;
 	}
-	if (i == sizeof(routes) / sizeof(routes[0])) {
+	if (i == nroutes) {
 		/* the web pages: any path outside the API that no route has */
-		int page = !allowed && path && strncmp(path, "/v1/", 4) != 0;
+		int page = fallback && !allowed && path &&
+		    strncmp(path, "/v1/", 4) != 0;
 
 		if (page)
 			allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
@@ -461,7 +432,7 @@ route_request(struct http_ctx *ctx)
 			http_reply(&ctx->api, 204, NULL, NULL);
 		} else if (page && (method == EVHTTP_REQ_GET ||
 		    method == EVHTTP_REQ_HEAD))
-			static_serve(&ctx->api, path);
+			fallback(&ctx->api, path);
 		else if (!allowed)
 			http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
 		else {

@@ -15,14 +15,6 @@
 /* What 503 asks the telephony system to wait before it retries. */
 #define HTTP_RETRY_AFTER_S "5"
 
-struct route {
-	enum evhttp_cmd_type method;
-	const char *path; /* "{id}" stands for one path segment */
-	unsigned roles;   /* who may call it; 0: anyone, no token */
-	int json_body;
-	api_handler *fn;
-};
-
 struct http_ctx {
 	struct api_req api; /* first: a struct api_req * is a struct http_ctx * */
 	struct evhttp_connection *evcon;

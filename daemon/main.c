@@ -22,6 +22,7 @@
 #include "queue.h"
 #include "rebuild.h"
 #include "retention.h"
+#include "routes.h"
 #include "store.h"
 #include "sweep.h"
 #include "timefmt.h"
@@ -362,6 +363,7 @@ run(int foreground)
 	watchdog_init(base);
 	unclaimable_init(base);
 	retention_init(base);
+	routes_register();
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
 	ev_guard = evtimer_new(base, guard_cb, NULL);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The whole test suite, as README and CI run it: installs what is missing,
-# builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
+# checks that no include or import cycle has come in (tests/lint), builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
 # and runs the unit tests (Check) and the integration tests (real Redis,
 # PostgreSQL and syslog-ng) on each, then the libFuzzer harnesses for a
 # bounded time, then the web pages in headless Chromium (tests/e2e). Runs
@@ -78,6 +78,11 @@ stage() { # name configure-flags env...
 
 echo "== autoreconf"
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; failed=$((failed + 1)); }
+
+echo "== cycles: no include cycle in daemon/, include/, no import cycle in www/"
+mkdir -p build
+python3 tests/lint/cycles.py >build/cycles.log 2>&1
+tally cycles build/cycles.log $? 20
 
 stage plain ""
 stage asan "--enable-sanitizers" \
