@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite, as README and CI run it: installs what is missing,
-# checks that no include or import cycle has come in (tests/lint), builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
+# checks that no include or import cycle has come in (tests/lint), builds
+# twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
 # and runs the unit tests (Check) and the integration tests (real Redis,
 # PostgreSQL and syslog-ng) on each, then the libFuzzer harnesses for a
 # bounded time, then the web pages in headless Chromium (tests/e2e). Runs
