@@ -20,6 +20,7 @@
 #define SIT(f) offsetof(struct site, f), sizeof(((struct site *)0)->f)
 #define CAL(f) offsetof(struct calendar, f), sizeof(((struct calendar *)0)->f)
 
+/* clang-format off */
 const struct ckey daemon_keys[] = {
 	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0, RESTART },
 	{ "metrics_listen", CT_LISTEN_OPT, CFG(metrics_host), "", 0, 0, RESTART },
@@ -106,6 +107,7 @@ const struct ckey calendar_keys[] = {
 	{ "closed", CT_DATES, 0, 0, NULL, 0, 0, RELOAD },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
+/* clang-format on */
 
 /* Appends ",item" (or item, to an empty list) to the list in dst of size
  * bytes; -1 when it does not fit. */

@@ -13,6 +13,7 @@
 #include "routes.h"
 #include "static.h"
 
+/* clang-format off */
 static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/callbacks", ROLE_TELEPHONY | ROLE_AGENT, 1,
 	    api_callbacks_create },
@@ -53,6 +54,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
 };
+/* clang-format on */
 
 void
 routes_register(void)

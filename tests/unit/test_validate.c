@@ -9,12 +9,14 @@
 /* 2026-11-24T12:00:00Z */
 #define NOW 1795521600000LL
 
+/* clang-format off */
 static struct topic_policy topics[] = {
 	{ .name = "housing_approval", .target_ms = 48 * 3600000LL,
 	    .urgent_target_ms = 2 * 3600000LL },
 	{ .name = "general", .target_ms = 48 * 3600000LL },
 	{ .name = "eviction", .target_ms = 48 * 3600000LL, .urgent = 1 },
 };
+/* clang-format on */
 static struct site sites[] = { { .name = "dortmund", .calendar_name = "24x7" } };
 static struct config cfg;
 
@@ -42,6 +44,7 @@ struct bad_case {
 
 #define OK_BASE "\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"dortmund\""
 
+/* clang-format off */
 static const struct bad_case bad[] = {
 	{ "[]", 400, "not_an_object", NULL },
 	{ "{" OK_BASE ",\"colour\":\"red\"}", 400, "unknown_field", "colour" },
@@ -72,6 +75,7 @@ static const struct bad_case bad[] = {
 	{ "{" OK_BASE ",\"assignee\":[]}", 400, "invalid_type", "assignee" },
 	{ "{" OK_BASE ",\"call_id\":\"\\u0000x\"}", 400, "invalid_type", "call_id" },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_body)
 {
@@ -106,6 +110,7 @@ with_string(const char *field, size_t len)
 	return j;
 }
 
+/* clang-format off */
 static const struct {
 	const char *field;
 	size_t max;
@@ -116,6 +121,7 @@ static const struct {
 	{ "call_id", CBD_CALL_ID_MAX },
 	{ "assignee", CBD_IDENT_MAX },
 };
+/* clang-format on */
 
 START_TEST(string_limits_hold_at_the_boundary)
 {
@@ -227,6 +233,7 @@ START_TEST(requested_at_is_bounded_by_max_request_age)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *key;
 	int ok;
@@ -237,6 +244,7 @@ static const struct {
 	{ "tab\there", 0 },
 	{ "ünicode", 0 },
 };
+/* clang-format on */
 
 START_TEST(checks_idempotency_keys)
 {
@@ -265,6 +273,7 @@ START_TEST(idempotency_key_length_limit)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *tag;
 	const char *primary; /* NULL: refused */
@@ -275,6 +284,7 @@ static const struct {
 	{ "de-", NULL }, { "de-x", NULL }, { "de_DE", NULL }, { "", NULL },
 	{ "de-verylongsub", NULL }, { "\xc3\xa4\xc3\xa4", NULL },
 };
+/* clang-format on */
 
 START_TEST(checks_language_tags)
 {
@@ -350,6 +360,7 @@ END_TEST
 
 #define LEASE "\"lease\":\"0b6c8f9e-3c1a-4d7e-9f00-123456789abc\""
 
+/* clang-format off */
 static const struct bad_case bad_attempts[] = {
 	{ "{" LEASE "}", 400, "missing_field", "result" },
 	{ "{" LEASE ",\"result\":\"shouted\"}", 422, "invalid_result", "result" },
@@ -367,6 +378,7 @@ static const struct bad_case bad_attempts[] = {
 	{ "{" LEASE ",\"result\":\"busy\",\"not_before\":\"2026-11-25T11:00:00Z\"}", 400, "unknown_field", "not_before" },
 	{ "[]", 400, "not_an_object", NULL },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_attempt)
 {
@@ -410,6 +422,7 @@ START_TEST(accepts_attempts)
 }
 END_TEST
 
+/* clang-format off */
 static const struct bad_case bad_caseworkers[] = {
 	{ "{\"id\":\"Anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "invalid_value", "id" },
 	{ "{\"id\":\"anna\",\"site\":\"paris\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "unknown_site", "site" },
@@ -420,6 +433,7 @@ static const struct bad_case bad_caseworkers[] = {
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"]}", 400, "missing_field", "languages" },
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"],\"active\":\"no\"}", 400, "invalid_type", "active" },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_caseworker)
 {
@@ -480,6 +494,7 @@ START_TEST(lease_body)
 END_TEST
 
 /* A token's expiry: a time ahead, or a duration from now; not both. */
+/* clang-format off */
 static const struct {
 	const char *at, *in;
 	int ok;
@@ -498,6 +513,7 @@ static const struct {
 	{ NULL, "", 0, 0, "invalid_duration", "expires_in" },
 	{ "2026-12-02T00:00:00Z", "90d", 0, 0, "invalid_value", "expires_at" },
 };
+/* clang-format on */
 #define NOW_MS 1796083200000LL /* 2026-12-01T00:00:00Z */
 
 START_TEST(token_expiry)
