@@ -85,12 +85,12 @@ mkdir -p build
 python3 tests/lint/cycles.py >build/cycles.log 2>&1
 tally cycles build/cycles.log $? 20
 
-stage plain ""
+stage plain "--enable-werror"
 echo "== format: the C sources as .clang-format has them"
 (cd build/plain && make -s format-check) >build/format.log 2>&1
 tally format build/format.log $? 40
 
-stage asan "--enable-sanitizers" \
+stage asan "--enable-sanitizers --enable-werror" \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
