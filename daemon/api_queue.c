@@ -18,10 +18,6 @@
 #include "timefmt.h"
 #include "validate.h"
 
-/* A stale index entry (the callback was closed elsewhere) costs a retry;
- * after this many the caseworker hears 503 and tries again. */
-#define CLAIM_TRIES 5
-
 static json_t *
 lease_json(const struct callback *cb)
 {
@@ -157,7 +153,7 @@ claim_next(struct claim *c)
 {
 	int64_t now, provisional;
 
-	if (++c->tries > CLAIM_TRIES || !http_alive(c->a)) {
+	if (++c->tries > CBD_CLAIM_TRIES || !http_alive(c->a)) {
 		http_store_failed(c->a, STORE_UNAVAILABLE);
 		free(c);
 		return;
@@ -294,15 +290,11 @@ api_queue_release(struct api_req *a)
 
 /* ---- GET /v1/queue ---------------------------------------------------- */
 
-#define PEEK_LIMIT_DEFAULT 20
-#define PEEK_LIMIT_MAX 100
-#define PEEK_OFFSET_MAX 1000
-
 struct peek {
 	struct api_req *a;
 	size_t offset, limit;
 	struct caseworker cw;
-	char ids[PEEK_LIMIT_MAX][37]; /* what the index offered */
+	char ids[CBD_PEEK_LIMIT_MAX][37]; /* what the index offered */
 	size_t nids;
 };
 
@@ -360,7 +352,7 @@ peek_ids(void *arg, int ok, const char **ids, size_t n)
 		free(p);
 		return;
 	}
-	for (i = 0; i < n && i < PEEK_LIMIT_MAX; i++)
+	for (i = 0; i < n && i < CBD_PEEK_LIMIT_MAX; i++)
 		snprintf(p->ids[i], sizeof(p->ids[i]), "%s", ids[i]);
 	p->nids = i;
 	store_callbacks_by_id(ids, p->nids, &p->cw, peek_rows, p);
@@ -412,13 +404,13 @@ api_queue_peek(struct api_req *a)
 		return;
 	}
 	p->a = a;
-	p->limit = PEEK_LIMIT_DEFAULT;
-	if (number_param(a, "offset", PEEK_OFFSET_MAX, &p->offset) == -1 ||
-	    number_param(a, "limit", PEEK_LIMIT_MAX, &p->limit) == -1) {
+	p->limit = CBD_PEEK_LIMIT_DEFAULT;
+	if (number_param(a, "offset", CBD_PEEK_OFFSET_MAX, &p->offset) == -1 ||
+	    number_param(a, "limit", CBD_PEEK_LIMIT_MAX, &p->limit) == -1) {
 		free(p);
 		return;
 	}
 	if (p->limit == 0)
-		p->limit = PEEK_LIMIT_DEFAULT;
+		p->limit = CBD_PEEK_LIMIT_DEFAULT;
 	store_caseworker_profile(a->token.caseworker_id, peek_profile, p);
 }

@@ -25,7 +25,7 @@ const struct ckey daemon_keys[] = {
 	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0, RESTART },
 	{ "metrics_listen", CT_LISTEN_OPT, CFG(metrics_host), "", 0, 0, RESTART },
 	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0, RELOAD },
-	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD, RESTART },
+	{ "max_body", CT_INT, CFG(max_body), CBD_MAX_BODY_DEFAULT, 256, CBD_MAX_BODY_HARD, RESTART },
 	{ "request_timeout", CT_DURATION, CFG(request_timeout_ms), "10s", 100, 600000, RELOAD },
 	{ "max_connections", CT_INT, CFG(max_connections), "1000", 1, 100000, RELOAD },
 	{ "www", CT_STR, CFG(www_dir), CBD_WWW_DIR, 0, 0, RELOAD },

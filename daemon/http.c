@@ -37,11 +37,6 @@
 #include "store.h"
 #include "timefmt.h"
 
-/* A connection that neither sends nor takes a byte for this long is
- * closed (evhttp's own timeout); http_conn.c bounds the whole request. */
-#define HTTP_TIMEOUT_S 30
-#define HTTP_HEADERS_MAX 16384
-
 
 static const struct route *routes; /* routes.c's table */
 static size_t nroutes;
@@ -488,8 +483,8 @@ metrics_init(void)
 		return -1;
 	/* nothing there takes a body; a small one gets the JSON 405 */
 	evhttp_set_max_body_size(metrics_http, 4096);
-	evhttp_set_max_headers_size(metrics_http, HTTP_HEADERS_MAX);
-	evhttp_set_timeout(metrics_http, HTTP_TIMEOUT_S);
+	evhttp_set_max_headers_size(metrics_http, CBD_HTTP_HEADERS_MAX);
+	evhttp_set_timeout(metrics_http, CBD_HTTP_TIMEOUT_S);
 	evhttp_set_allowed_methods(metrics_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
@@ -517,8 +512,8 @@ http_init(struct event_base *b)
 	 * anyone has shown a token: nobody makes the daemon read more */
 	evhttp_set_max_body_size(http, conf->max_body < CBD_MAX_BODY_HARD ?
 	    (ev_ssize_t)conf->max_body : CBD_MAX_BODY_HARD);
-	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
-	evhttp_set_timeout(http, HTTP_TIMEOUT_S);
+	evhttp_set_max_headers_size(http, CBD_HTTP_HEADERS_MAX);
+	evhttp_set_timeout(http, CBD_HTTP_TIMEOUT_S);
 	/* every method evhttp knows reaches on_request, which answers in
 	 * JSON; evhttp itself would answer 501 with an HTML page */
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |

@@ -17,6 +17,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "bounds.h"
 #include "http_int.h"
 #include "http_store.h"
 #include "log.h"
@@ -217,7 +218,7 @@ void
 http_error(struct api_req *a, int status, const char *code, const char *field,
     const char *fmt, ...)
 {
-	char msg[256];
+	char msg[CBD_ERROR_MESSAGE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "bounds.h"
 #include "http.h"
 #include "routes.h"
 #include "static.h"
@@ -55,6 +56,11 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
 };
 /* clang-format on */
+
+/* Each route's requests are counted apart, and those of no route as
+ * "other": GET /metrics has room for that many. */
+_Static_assert(sizeof(routes) / sizeof(routes[0]) + 1 <= CBD_METRICS_ROUTES_MAX,
+    "the route table outgrows CBD_METRICS_ROUTES_MAX");
 
 void
 routes_register(void)

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "bounds.h"
 #include "callback.h"
 #include "config.h"
 
@@ -14,7 +15,7 @@ struct verr {
 	int status;
 	const char *code;
 	const char *field;
-	char message[160];
+	char message[CBD_ERROR_MESSAGE_MAX];
 };
 
 /*

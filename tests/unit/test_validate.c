@@ -538,6 +538,28 @@ START_TEST(token_expiry)
 }
 END_TEST
 
+/* CBD_LANGUAGES_MAX says the list fits in one error message: a language
+ * the config does not list is refused naming every one it does. */
+START_TEST(names_every_language_when_the_config_lists_the_most)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *body = json_loads("{" OK_BASE ",\"language\":\"zz\"}", 0, NULL);
+	int i;
+
+	for (i = 0; i < CBD_LANGUAGES_MAX; i++)
+		snprintf(cfg.languages[i], sizeof(cfg.languages[i]), "%c%c%c",
+		    'a' + i / 26 / 26, 'a' + i / 26 % 26, 'a' + i % 26);
+	cfg.nlanguages = CBD_LANGUAGES_MAX;
+	ck_assert_int_eq(validate_create(body, &cfg, NOW, &cb, &e), -1);
+	ck_assert_str_eq(e.code, "invalid_language");
+	ck_assert_msg(strstr(e.message, cfg.languages[0]) &&
+	    strstr(e.message, cfg.languages[CBD_LANGUAGES_MAX - 1]),
+	    "the message lacks languages: %s", e.message);
+	json_decref(body);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -556,6 +578,7 @@ main(void)
 	tcase_add_test(tc, idempotency_key_length_limit);
 	tcase_add_loop_test(tc, checks_language_tags, 0, N(langs));
 	tcase_add_test(tc, a_regional_tag_is_kept_as_its_listed_language);
+	tcase_add_test(tc, names_every_language_when_the_config_lists_the_most);
 	tcase_add_test(tc, fingerprint_is_of_the_normalised_request);
 	tcase_add_loop_test(tc, refuses_bad_attempt, 0, N(bad_attempts));
 	tcase_add_test(tc, accepts_attempts);
