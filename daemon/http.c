@@ -1,8 +1,9 @@
 /*
  * http.c owns the HTTP server: evhttp on the loop, routing by the table
  * routes.c gives it, the answer to auth.c's verdict on the bearer token
- * and reading JSON bodies; http_reply.c the one way to answer. It knows no SQL and no Redis keys;
- * handlers decide, store and queue do.
+ * and reading JSON bodies; http_reply.c the one way to answer. It knows
+ * no SQL, no Redis keys, no handler and no page: handlers decide, store
+ * and queue do.
  *
  * A request's context outlives its client: when the connection closes
  * while PostgreSQL or Redis still works for it, the context is marked
@@ -49,7 +50,6 @@ http_routes(const struct route *table, size_t n, http_fallback_fn *fn)
 	nroutes = n;
 	fallback = fn;
 }
-
 
 static struct evhttp *http;
 static struct evhttp_bound_socket *bound;
