@@ -14,10 +14,7 @@
 #include "query.h"
 #include "store.h"
 #include "timefmt.h"
-#include "validate.h"
-
-#define ACCESS_LIMIT_DEFAULT 100
-#define ACCESS_LIMIT_MAX 1000
+#include "ident.h"
 
 struct access_call {
 	struct api_req *a;
@@ -138,7 +135,7 @@ api_access_list(struct api_req *a)
 			    filters[i]);
 			return;
 		}
-	if (callback && !validate_uuid(callback)) {
+	if (callback && !ident_uuid(callback)) {
 		http_error(a, 400, "invalid_value", "callback",
 		    "callback must be a callback id");
 		return;
@@ -149,7 +146,7 @@ api_access_list(struct api_req *a)
 		return;
 	}
 	if (id_param(a, "token", INT64_MAX, &token) == -1 ||
-	    id_param(a, "limit", ACCESS_LIMIT_MAX, &limit) == -1 ||
+	    id_param(a, "limit", CBD_ACCESS_LIMIT_MAX, &limit) == -1 ||
 	    id_param(a, "cursor", INT64_MAX, &after) == -1)
 		return;
 	if (!(p = calloc(1, sizeof(*p)))) {
@@ -157,7 +154,7 @@ api_access_list(struct api_req *a)
 		return;
 	}
 	p->a = a;
-	p->limit = limit ? limit : ACCESS_LIMIT_DEFAULT;
+	p->limit = limit ? limit : CBD_ACCESS_LIMIT_DEFAULT;
 	store_access_list(callback ? callback : "", (int64_t)token, since_ms,
 	    (int64_t)after, p->limit, access_listed, p);
 }

@@ -11,6 +11,7 @@
 #include "alert_timer.h"
 #include "api.h"
 #include "auth.h"
+#include "bounds.h"
 #include "config.h"
 #include "log.h"
 #include "phone.h"
@@ -431,9 +432,6 @@ api_callbacks_unflag(struct api_req *a)
 
 /* ---- GET /v1/callbacks ------------------------------------------------ */
 
-#define LIST_LIMIT_DEFAULT 50
-#define LIST_LIMIT_MAX 200
-
 struct list_call {
 	struct api_req *a;
 	size_t limit;
@@ -567,10 +565,10 @@ api_callbacks_list(struct api_req *a)
 		return;
 	}
 	f.unclaimable = unclaimable && !strcmp(unclaimable, "true");
-	f.limit = LIST_LIMIT_DEFAULT;
-	if (lim && query_number(lim, 1, LIST_LIMIT_MAX, &limit) == -1) {
+	f.limit = CBD_LIST_LIMIT_DEFAULT;
+	if (lim && query_number(lim, 1, CBD_LIST_LIMIT_MAX, &limit) == -1) {
 		http_error(a, 400, "invalid_value", "limit",
-		    "limit must be from 1 to %d", LIST_LIMIT_MAX);
+		    "limit must be from 1 to %d", CBD_LIST_LIMIT_MAX);
 		return;
 	}
 	if (lim)
@@ -590,8 +588,6 @@ api_callbacks_list(struct api_req *a)
 }
 
 /* ---- GET /v1/alerts --------------------------------------------------- */
-
-#define ALERTS_LIMIT 500
 
 static void
 alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
@@ -663,5 +659,5 @@ api_alerts_list(struct api_req *a)
 		return;
 	}
 	store_alerts_list(since_ms, level, site, waiting && !strcmp(waiting, "true"),
-	    ALERTS_LIMIT, alerts_listed, a);
+	    CBD_ALERTS_LIMIT, alerts_listed, a);
 }

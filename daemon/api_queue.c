@@ -169,10 +169,6 @@ api_queue_release(struct api_req *a)
 
 /* ---- GET /v1/queue ---------------------------------------------------- */
 
-#define PEEK_LIMIT_DEFAULT 20
-#define PEEK_LIMIT_MAX CLAIM_PEEK_MAX
-#define PEEK_OFFSET_MAX 1000
-
 struct peek {
 	struct api_req *a;
 	size_t offset, limit;
@@ -260,13 +256,13 @@ api_queue_peek(struct api_req *a)
 		return;
 	}
 	p->a = a;
-	p->limit = PEEK_LIMIT_DEFAULT;
-	if (number_param(a, "offset", PEEK_OFFSET_MAX, &p->offset) == -1 ||
-	    number_param(a, "limit", PEEK_LIMIT_MAX, &p->limit) == -1) {
+	p->limit = CBD_PEEK_LIMIT_DEFAULT;
+	if (number_param(a, "offset", CBD_PEEK_OFFSET_MAX, &p->offset) == -1 ||
+	    number_param(a, "limit", CBD_PEEK_LIMIT_MAX, &p->limit) == -1) {
 		free(p);
 		return;
 	}
 	if (p->limit == 0)
-		p->limit = PEEK_LIMIT_DEFAULT;
+		p->limit = CBD_PEEK_LIMIT_DEFAULT;
 	store_caseworker_profile(a->token.caseworker_id, peek_profile, p);
 }

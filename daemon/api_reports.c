@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "api.h"
+#include "bounds.h"
 #include "calendar.h"
 #include "query.h"
 #include "store.h"
 #include "timefmt.h"
 
-#define REPORT_DEFAULT_DAYS 7
 #define REPORT_TZ_DEFAULT "Europe/Berlin"
 
 enum format { F_JSON, F_CSV, F_CSV_EXCEL };
@@ -227,7 +227,7 @@ report(struct api_req *a, int breaches)
 	    (!breaches && groups_param(a, r->groups, sizeof(r->groups)) == -1))
 		goto refused;
 	if (r->from == CBD_NO_TIME)
-		r->from = r->to - REPORT_DEFAULT_DAYS * 86400000LL;
+		r->from = r->to - CBD_REPORT_DEFAULT_DAYS * 86400000LL;
 	if (r->from >= r->to) {
 		http_error(a, 400, "invalid_value", "from", "from must lie before to");
 		goto refused;

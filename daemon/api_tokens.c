@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "log.h"
 #include "store.h"
+#include "ident.h"
 #include "validate.h"
 
 struct token_call {
@@ -116,7 +117,7 @@ api_tokens_create(struct api_req *a)
 		    "agent, caseworker, manager, admin");
 		return;
 	}
-	if ((bit == ROLE_CASEWORKER) != (cw != NULL) || (cw && !validate_ident(cw))) {
+	if ((bit == ROLE_CASEWORKER) != (cw != NULL) || (cw && !ident_name(cw))) {
 		http_error(a, 422, "invalid_value", "caseworker", "a caseworker token "
 		    "names its caseworker, and only it does");
 		return;

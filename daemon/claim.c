@@ -19,9 +19,6 @@
 #include "store.h"
 #include "timefmt.h"
 
-/* A stale index entry (the callback was closed elsewhere) costs a retry;
- * after this many the caseworker hears 503 and tries again. */
-#define CLAIM_TRIES 5
 
 /*
  * The index offered a queued callback this caseworker may not claim: it
@@ -146,7 +143,7 @@ claim_next(struct claim *c)
 {
 	int64_t now, provisional;
 
-	if (++c->tries > CLAIM_TRIES || !http_alive(c->a) ||
+	if (++c->tries > CBD_CLAIM_TRIES || !http_alive(c->a) ||
 	    auth_new_uuid(c->token) == -1) {
 		claim_end(c, CLAIM_STORE_FAILED, NULL);
 		return;
@@ -181,7 +178,7 @@ claim_take(struct api_req *a, const struct caseworker *cw, claim_fn *fn,
 
 struct peek {
 	struct caseworker cw;
-	char ids[CLAIM_PEEK_MAX][37]; /* what the index offered */
+	char ids[CBD_PEEK_LIMIT_MAX][37]; /* what the index offered */
 	size_t nids;
 	claim_peek_fn *fn;
 	void *arg;
@@ -224,7 +221,7 @@ peek_ids(void *arg, int ok, const char **ids, size_t n)
 		free(p);
 		return;
 	}
-	for (i = 0; i < n && i < CLAIM_PEEK_MAX; i++)
+	for (i = 0; i < n && i < CBD_PEEK_LIMIT_MAX; i++)
 		snprintf(p->ids[i], sizeof(p->ids[i]), "%s", ids[i]);
 	p->nids = i;
 	store_callbacks_by_id(ids, p->nids, &p->cw, peek_rows, p);

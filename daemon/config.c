@@ -26,7 +26,7 @@
 #include "config_int.h"
 #include "phone.h"
 #include "timefmt.h"
-#include "validate.h"
+#include "ident.h"
 
 const struct config *conf;
 
@@ -94,7 +94,7 @@ named_section(struct parse *p, const char *section, const char *kind)
 	struct topic_policy *t;
 	int is_new;
 
-	if (!validate_ident(name)) {
+	if (!ident_name(name)) {
 		snprintf(p->err, sizeof(p->err),
 		    "[%s]: name must be 1 to %d characters of a-z, 0-9, _ and -",
 		    section, CBD_IDENT_MAX);

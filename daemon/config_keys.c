@@ -13,18 +13,19 @@
 #include "config_int.h"
 #include "phone.h"
 #include "timefmt.h"
-#include "validate.h"
+#include "ident.h"
 
 #define CFG(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define TOP(f) offsetof(struct topic_policy, f), sizeof(((struct topic_policy *)0)->f)
 #define SIT(f) offsetof(struct site, f), sizeof(((struct site *)0)->f)
 #define CAL(f) offsetof(struct calendar, f), sizeof(((struct calendar *)0)->f)
 
+/* clang-format off */
 const struct ckey daemon_keys[] = {
 	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0, RESTART },
 	{ "metrics_listen", CT_LISTEN_OPT, CFG(metrics_host), "", 0, 0, RESTART },
 	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0, RELOAD },
-	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD, RESTART },
+	{ "max_body", CT_INT, CFG(max_body), CBD_MAX_BODY_DEFAULT, 256, CBD_MAX_BODY_HARD, RESTART },
 	{ "request_timeout", CT_DURATION, CFG(request_timeout_ms), "10s", 100, 600000, RELOAD },
 	{ "max_connections", CT_INT, CFG(max_connections), "1000", 1, 100000, RELOAD },
 	{ "www", CT_STR, CFG(www_dir), CBD_WWW_DIR, 0, 0, RELOAD },
@@ -108,6 +109,7 @@ const struct ckey calendar_keys[] = {
 	{ "closed", CT_DATES, 0, 0, NULL, 0, 0, RELOAD },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
+/* clang-format on */
 
 /* Appends ",item" (or item, to an empty list) to the list in dst of size
  * bytes; -1 when it does not fit. */
@@ -320,7 +322,7 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 			}
 			/* a tag that is its own primary subtag: no regions */
 			if (len >= sizeof(tag) ||
-			    !validate_language(tag, prim) || strlen(prim) != len) {
+			    !ident_language(tag, prim) || strlen(prim) != len) {
 				snprintf(why, whylen, "'%.*s' is not a language: "
 				    "list primary tags of 2 or 3 letters (e.g. "
 				    "de, en, tr)", (int)(len > 16 ? 16 : len), p);

@@ -5,7 +5,7 @@
  * evhttp asks us for each connection's bufferevent (evhttp_set_bevcb). We
  * keep a reference to it, so that it outlives evhttp's use: libevent 2.1
  * tells nobody when evhttp frees a connection, but a freed bufferevent
- * has no callbacks left, which a sweep every CONN_SWEEP_MS sees; the sweep
+ * has no callbacks left, which a sweep every CBD_CONN_SWEEP_MS sees; the sweep
  * then drops our reference (closing the socket) and cuts connections past
  * their deadline. Cutting is a shutdown(2) of the socket: evhttp reads
  * end-of-file and frees the connection itself, with nothing freed twice.
@@ -27,14 +27,13 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "http_conn.h"
 #include "log.h"
 #include "metrics.h"
 #include "timefmt.h"
 #include "tls.h"
-
-#define CONN_SWEEP_MS 250
 
 struct conn {
 	struct bufferevent *bev;
@@ -270,7 +269,7 @@ http_conn_init(struct event_base *base, struct evhttp *http)
 	refusal_len = (size_t)n;
 	if (!(ev_sweep = event_new(base, -1, EV_PERSIST, sweep_cb, NULL)))
 		return -1;
-	ms_timeval(CONN_SWEEP_MS, &tv);
+	ms_timeval(CBD_CONN_SWEEP_MS, &tv);
 	evtimer_add(ev_sweep, &tv);
 	evhttp_set_bevcb(http, new_conn, NULL);
 	return 0;

@@ -17,7 +17,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "bounds.h"
 #include "http_int.h"
+#include "http_store.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -216,7 +218,7 @@ void
 http_error(struct api_req *a, int status, const char *code, const char *field,
     const char *fmt, ...)
 {
-	char msg[256];
+	char msg[CBD_ERROR_MESSAGE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -224,6 +226,14 @@ http_error(struct api_req *a, int status, const char *code, const char *field,
 	va_end(ap);
 	http_reply(a, status, json_pack("{s:{s:s,s:s?,s:s}}", "error", "code",
 	    code, "field", field, "message", msg), NULL);
+}
+
+void
+http_unavailable(struct api_req *a, int refused)
+{
+	http_error(a, 503, "unavailable", NULL, "%s", refused ?
+	    "the database refused the request; try again" :
+	    "the database is not reachable; nothing was changed, try again");
 }
 
 void
@@ -237,8 +247,5 @@ http_store_failed(struct api_req *a, enum store_status st)
 		http_error(a, 422, "invalid_value", NULL, "the database refused "
 		    "these values; nothing was changed");
 	else
-		http_error(a, 503, "unavailable", NULL, "%s",
-		    st == STORE_UNAVAILABLE ? "the database is not reachable; "
-		    "nothing was changed, try again" : "the database refused the "
-		    "request; try again");
+		http_unavailable(a, st != STORE_UNAVAILABLE);
 }

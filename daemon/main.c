@@ -23,11 +23,13 @@
 #include "queue.h"
 #include "rebuild.h"
 #include "retention.h"
+#include "routes.h"
 #include "store.h"
 #include "sweep.h"
 #include "timefmt.h"
 #include "tls.h"
 #include "unclaimable.h"
+#include "ident.h"
 #include "validate.h"
 
 #include "autoconf.h"
@@ -308,7 +310,7 @@ create_token(const char *role, const char *caseworker, const char *label,
 	}
 	/* as the API checks it: an empty id would read every unassigned
 	 * callback as if it were assigned to "" */
-	if (caseworker && !validate_ident(caseworker)) {
+	if (caseworker && !ident_name(caseworker)) {
 		fprintf(stderr, "callbackd: --caseworker '%s' is not a caseworker "
 		    "id (lower-case letters, digits, '_' and '-')\n", caseworker);
 		return 1;
@@ -369,6 +371,7 @@ run(int foreground)
 	unclaimable_init(base);
 	retention_init(base);
 	tls_commit(); /* read in main, before the loop */
+	routes_register();
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
 	ev_guard = evtimer_new(base, guard_cb, NULL);

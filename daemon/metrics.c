@@ -6,11 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "metrics.h"
-
-/* Routes are few and fixed (the route table); statuses a handful. */
-#define ROUTES_MAX 32
-#define STATUSES_MAX 16
 
 static const double buckets_s[] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
@@ -19,14 +16,14 @@ static const double buckets_s[] = {
 
 struct route_stats {
 	const char *route;
-	int status[STATUSES_MAX];
-	uint64_t by_status[STATUSES_MAX];
+	int status[CBD_METRICS_STATUSES_MAX];
+	uint64_t by_status[CBD_METRICS_STATUSES_MAX];
 	uint64_t bucket[NBUCKETS];
 	uint64_t count;
 	double sum_s;
 };
 
-static struct route_stats routes[ROUTES_MAX];
+static struct route_stats routes[CBD_METRICS_ROUTES_MAX];
 static uint64_t counters[M_COUNTERS];
 static unsigned connections;
 
@@ -55,7 +52,7 @@ metrics_request(const char *route, int status, int64_t micros)
 	double s = (double)micros / 1e6;
 	size_t i;
 
-	for (i = 0; i < ROUTES_MAX; i++) {
+	for (i = 0; i < CBD_METRICS_ROUTES_MAX; i++) {
 		if (!routes[i].route)
 			routes[i].route = route;
 		if (routes[i].route == route || !strcmp(routes[i].route, route)) {
@@ -65,7 +62,7 @@ metrics_request(const char *route, int status, int64_t micros)
 	}
 	if (!r)
 		return;
-	for (i = 0; i < STATUSES_MAX; i++) {
+	for (i = 0; i < CBD_METRICS_STATUSES_MAX; i++) {
 		if (!r->status[i])
 			r->status[i] = status;
 		if (r->status[i] == status) {
@@ -143,15 +140,15 @@ metrics_write(FILE *f)
 	    (unsigned long long)counters[M_HTTP_CUT_LIMIT]);
 	fprintf(f, "# HELP callbackd_http_requests_total HTTP requests answered, by "
 	    "route and status.\n# TYPE callbackd_http_requests_total counter\n");
-	for (i = 0; i < ROUTES_MAX && routes[i].route; i++)
-		for (k = 0; k < STATUSES_MAX && routes[i].status[k]; k++)
+	for (i = 0; i < CBD_METRICS_ROUTES_MAX && routes[i].route; i++)
+		for (k = 0; k < CBD_METRICS_STATUSES_MAX && routes[i].status[k]; k++)
 			fprintf(f, "callbackd_http_requests_total{route=\"%s\",status="
 			    "\"%d\"} %llu\n", routes[i].route, routes[i].status[k],
 			    (unsigned long long)routes[i].by_status[k]);
 	fprintf(f, "# HELP callbackd_http_request_duration_seconds Time from "
 	    "request to answer, by route.\n"
 	    "# TYPE callbackd_http_request_duration_seconds histogram\n");
-	for (i = 0; i < ROUTES_MAX && routes[i].route; i++) {
+	for (i = 0; i < CBD_METRICS_ROUTES_MAX && routes[i].route; i++) {
 		for (k = 0; k < NBUCKETS; k++)
 			fprintf(f, "callbackd_http_request_duration_seconds_bucket{route="
 			    "\"%s\",le=\"%g\"} %llu\n", routes[i].route, buckets_s[k],

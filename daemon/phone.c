@@ -37,6 +37,7 @@ is_separator(char c)
  * matches the digits after a '+'. From the ITU-T E.164 national numbering
  * plans; the callers of a German hotline come first.
  */
+/* clang-format off */
 static const char *const trunk0_codes[] = {
 	/* Europe */
 	"30", "31", "32", "33", "41", "43", "44", "46", "49", "353", "355",
@@ -48,6 +49,7 @@ static const char *const trunk0_codes[] = {
 	"84", "86", "880", "91", "92", "93", "94", "95", "961", "962", "963",
 	"964", "966", "967", "971", "972", "98", "51", "54", "55", "57", "58",
 };
+/* clang-format on */
 
 /* The length of the calling code at the start of digits whose plan drops
  * a trunk 0 after it, or 0. */
@@ -192,6 +194,7 @@ phone_normalise(const char *in, const char *country_code, char *out,
  * Toll-free ranges (+49 800, +34 900) are not here: they cost the caller
  * nothing and the agency little.
  */
+/* clang-format off */
 const char *const phone_not_dialable_default[] = {
 	"+49900", "+49137", "+49138", "+49118", "+49180", "+49181", "+49700",
 	"+4912", "+49190", "+49191", "+49192", "+49193", "+49194", "+49199",
@@ -209,6 +212,7 @@ const char *const phone_not_dialable_default[] = {
 	"+870", "+881", "+882", "+883", "+979",
 	NULL
 };
+/* clang-format on */
 
 int
 phone_dialable(const char *e164, const char *blocked)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "query.h"
-#include "validate.h"
+#include "ident.h"
 
 int
 query_number(const char *v, unsigned long min, unsigned long max,
@@ -37,7 +37,7 @@ query_cursor(const char *v, int64_t *ms, char id[37])
 	const char *dot = strchr(v, '.'), *p;
 	int64_t x = 0;
 
-	if (!dot || dot == v || dot - v > 15 || !validate_uuid(dot + 1))
+	if (!dot || dot == v || dot - v > 15 || !ident_uuid(dot + 1))
 		return -1;
 	for (p = v; p < dot; p++) {
 		if (*p < '0' || *p > '9')

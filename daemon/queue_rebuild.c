@@ -10,13 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bounds.h"
 #include "log.h"
 #include "queue_int.h"
 #include "timefmt.h"
-
-/* A rebuild's cleanup walks the record hashes this many at a time, so
- * that Redis answers others in between. */
-#define CLEANUP_STEP 2048
 
 /* The key a rebuild in progress holds; gone when Redis was emptied. */
 static char k_building[160];
@@ -107,8 +104,8 @@ cleanup_step(struct rebuilt_call *rc)
 	queue_key(QK_INDEX, k_index, sizeof(k_index));
 	snprintf(since, sizeof(since), "%lld", (long long)rc->since);
 	snprintf(first, sizeof(first), "%d", rc->next);
-	snprintf(count, sizeof(count), "%d", CLEANUP_STEP);
-	rc->next += CLEANUP_STEP;
+	snprintf(count, sizeof(count), "%d", CBD_REBUILD_CLEANUP_STEP);
+	rc->next += CBD_REBUILD_CLEANUP_STEP;
 	if (rc->next >= RECORD_HASHES)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
 	else

@@ -12,12 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "http.h"
 #include "static.h"
-
-#define STATIC_NAME_MAX 64
-#define STATIC_SIZE_MAX (4 * 1024 * 1024)
 
 static const struct {
 	const char *ext;
@@ -46,7 +44,7 @@ name_type(const char *name)
 	const char *dot = NULL, *p;
 	size_t i;
 
-	if (!*name || strlen(name) > STATIC_NAME_MAX || *name == '.')
+	if (!*name || strlen(name) > CBD_STATIC_NAME_MAX || *name == '.')
 		return NULL;
 	for (p = name; *p; p++) {
 		if (*p == '.') {
@@ -71,7 +69,7 @@ static_serve(struct api_req *a, const char *path)
 	const char *name = strcmp(path, "/") ? path + 1 : "index.html";
 	const char *type = *path == '/' ? name_type(name) : NULL;
 	const char *match;
-	char file[sizeof(conf->www_dir) + STATIC_NAME_MAX + 2], etag[64];
+	char file[sizeof(conf->www_dir) + CBD_STATIC_NAME_MAX + 2], etag[64];
 	struct stat st;
 	int fd;
 
@@ -85,7 +83,7 @@ static_serve(struct api_req *a, const char *path)
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > STATIC_SIZE_MAX) {
+	    st.st_size > CBD_STATIC_SIZE_MAX) {
 		close(fd);
 		http_error(a, 404, "not_found", NULL, "no such resource");
 		return;

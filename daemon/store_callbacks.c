@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "bounds.h"
-#include "validate.h"
+#include "ident.h"
 #include "store.h"
 #include "store_job.h"
 
@@ -33,7 +33,7 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 {
 	struct query_job *q;
 
-	if (!validate_uuid(id)) {
+	if (!ident_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, NULL, NULL);
 		return;
 	}
@@ -58,7 +58,7 @@ store_list_callbacks(const struct list_filter *f, store_page_fn *fn, void *arg)
 {
 	struct query_job *q;
 
-	if (f->after_id[0] && !validate_uuid(f->after_id)) {
+	if (f->after_id[0] && !ident_uuid(f->after_id)) {
 		fn(arg, STORE_OK, NULL, 0);
 		return;
 	}

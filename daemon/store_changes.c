@@ -13,7 +13,7 @@
 
 #include "bounds.h"
 #include "log.h"
-#include "validate.h"
+#include "ident.h"
 
 #include "store.h"
 #include "store_job.h"
@@ -242,7 +242,7 @@ store_heartbeat(const char *id, const char *token, const char *caseworker,
 	char until[24];
 	const char *p[4] = { id, token, caseworker, until };
 
-	if (!validate_uuid(id) || !validate_uuid(token)) {
+	if (!ident_uuid(id) || !ident_uuid(token)) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
@@ -257,7 +257,7 @@ store_release(const char *id, const char *token, const char *caseworker,
 {
 	const char *p[4] = { id, token, caseworker, actor };
 
-	if (!validate_uuid(id) || !validate_uuid(token)) {
+	if (!ident_uuid(id) || !ident_uuid(token)) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
@@ -286,7 +286,7 @@ store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 		a->note[0] ? a->note : NULL, NULL, NULL, max
 	};
 
-	if (!validate_uuid(a->id) || (a->lease_token[0] && !validate_uuid(a->lease_token))) {
+	if (!ident_uuid(a->id) || (a->lease_token[0] && !ident_uuid(a->lease_token))) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
@@ -307,7 +307,7 @@ store_cancel(const char *id, const char *actor, store_change_fn *fn, void *arg)
 {
 	const char *p[2] = { id, actor };
 
-	if (!validate_uuid(id)) {
+	if (!ident_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
@@ -319,7 +319,7 @@ store_unflag(const char *id, const char *actor, store_change_fn *fn, void *arg)
 {
 	const char *p[2] = { id, actor };
 
-	if (!validate_uuid(id)) {
+	if (!ident_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}

@@ -11,7 +11,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_job.h"
-#include "validate.h"
+#include "ident.h"
 
 void
 col_str(const PGresult *res, int row, int col, char *dst, size_t len)
@@ -114,7 +114,7 @@ uuid_array(const char *const *ids, size_t n)
 		return NULL;
 	list[off++] = '{';
 	for (i = 0; i < n; i++)
-		if (validate_uuid(ids[i]))
+		if (ident_uuid(ids[i]))
 			off += (size_t)sprintf(list + off, "%s%s", off > 1 ? "," : "",
 			    ids[i]);
 	list[off] = '}';

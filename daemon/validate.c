@@ -14,6 +14,7 @@
 
 #include "phone.h"
 #include "timefmt.h"
+#include "ident.h"
 #include "validate.h"
 
 static int
@@ -86,33 +87,6 @@ opt_time(const json_t *obj, const char *key, const char *field, int64_t *ms,
 	return 0;
 }
 
-int
-validate_language(const char *s, char primary[CBD_PRIMARY_LANGUAGE_MAX + 1])
-{
-	size_t n = 0, i;
-
-	/* BCP 47 is case-insensitive: de-DE, DE-de and de-de are one tag */
-	while (isalpha((unsigned char)s[n]) && isascii((unsigned char)s[n]))
-		n++;
-	if (n < 2 || n > CBD_PRIMARY_LANGUAGE_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		primary[i] = (char)tolower((unsigned char)s[i]);
-	primary[n] = '\0';
-	s += n;
-	while (*s == '-') {
-		s++;
-		for (n = 0; isalnum((unsigned char)s[n]) && isascii((unsigned char)s[n]);
-		    n++)
-			;
-		/* a singleton (x, u, t) introduces the subtags after it */
-		if (n < 1 || n > 8 || (n == 1 && s[1] != '-'))
-			return 0;
-		s += n;
-	}
-	return *s == '\0';
-}
-
 /* "de, en, tr": the languages the config lists, for a message. */
 static const char *
 language_list(const struct config *c, char *buf, size_t len)
@@ -134,7 +108,7 @@ check_language(const char *tag, const struct config *c, const char *field,
 {
 	char list[CBD_LANGUAGES_MAX * (CBD_PRIMARY_LANGUAGE_MAX + 2) + 1];
 
-	if (!validate_language(tag, primary))
+	if (!ident_language(tag, primary))
 		return fail(e, 422, "invalid_language", field,
 		    "%s must be a BCP 47 tag such as de, en or de-DE", field);
 	if (!config_language(c, primary))
@@ -380,7 +354,7 @@ lease_field(const json_t *body, char token[37], int required, struct verr *e)
 	const json_t *v = json_object_get(body, "lease");
 
 	if (required && json_is_string(v) && (json_string_length(v) != 36 ||
-	    !validate_uuid(json_string_value(v))))
+	    !ident_uuid(json_string_value(v))))
 		return fail(e, 409, "lease_lost", "lease",
 		    "this is not the callback's current lease; claim again");
 	if (opt_string(body, "lease", token, 36, e) == -1)
@@ -496,34 +470,6 @@ known_topic(const char *s)
 	return config_topic(list_conf, s) != NULL;
 }
 
-int
-validate_uuid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t i;
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return 0;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-int
-validate_ident(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > CBD_IDENT_MAX)
-		return 0;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-')
-			return 0;
-	return 1;
-}
-
 /* A caseworker's languages, kept as the primary tags the config lists
  * (de-DE: de), each once, so that they meet the callbacks' languages. */
 static int
@@ -572,7 +518,7 @@ validate_caseworker(const json_t *body, const struct config *c, int with_id,
 	if (with_id) {
 		if (req_string(body, "id", w->id, CBD_IDENT_MAX, e) == -1)
 			return -1;
-		if (!validate_ident(w->id))
+		if (!ident_name(w->id))
 			return fail(e, 422, "invalid_value", "id",
 			    "id must be 1 to %d characters of a-z, 0-9, _ and -",
 			    CBD_IDENT_MAX);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "callback.h"
+#include "token.h"
 
 /*
  * The system of record: PostgreSQL through non-blocking libpq on the event
@@ -31,13 +32,6 @@ enum store_status {
 enum intake_outcome {
 	INTAKE_CREATED, INTAKE_REPLAYED, INTAKE_MERGED,
 	INTAKE_CONFLICT_KEY, INTAKE_CONFLICT_CALL_ID, INTAKE_UNKNOWN_ASSIGNEE
-};
-
-struct token_info {
-	int64_t id;
-	char role[16];
-	char caseworker_id[CBD_IDENT_MAX + 1];
-	int64_t expires_ms; /* CBD_NO_TIME: never */
 };
 
 /* Called when PostgreSQL has a schema this build cannot run on. */

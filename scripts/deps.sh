@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
       libevent-dev libhiredis-dev libpq-dev libjansson-dev libinih-dev
       libssl-dev libsystemd-dev uuid-dev libcurl4-openssl-dev check systemd
-      clang libclang-rt-14-dev
+      clang libclang-rt-14-dev clang-format
       redis-server postgresql postgresql-contrib syslog-ng-core
       curl python3 ca-certificates procps chromium"
 [ "${1:-}" = test ] && PKGS="$PKGS

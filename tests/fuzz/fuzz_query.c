@@ -13,7 +13,7 @@
 
 #include "query.h"
 #include "timefmt.h"
-#include "validate.h"
+#include "ident.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				int64_t ms2;
 				char id2[37];
 
-				if (ms < 0 || !validate_uuid(id))
+				if (ms < 0 || !ident_uuid(id))
 					abort();
 				/* what we hand out parses back to the same row */
 				query_cursor_format(ms, id, again, sizeof(again));

@@ -20,6 +20,7 @@ static const char base[] =
     "[site dortmund]\n"                /* 8 */
     "calendar = 24x7\n";               /* 9 */
 
+/* clang-format off */
 static const struct {
 	const char *extra; /* appended to base */
 	const char *error; /* NULL: loads; else a part of the error */
@@ -51,6 +52,7 @@ static const struct {
 	    "t:12: calendar: given twice in [site dortmund] (first on line 9)" },
 	{ "\n[redis]\nnot_a_key = 1\n", "t:12: not_a_key: unknown key in [redis]" },
 };
+/* clang-format on */
 
 START_TEST(loads_or_refuses_with_file_line_and_key)
 {

@@ -10,6 +10,7 @@
 #include "bounds.h"
 #include "phone.h"
 
+/* clang-format off */
 static const struct {
 	const char *in;
 	const char *cc;
@@ -85,6 +86,7 @@ static const struct {
 	{ "0231 1234567", "4a", NULL },
 	{ "0231 1234567", "0049", NULL },
 };
+/* clang-format on */
 
 /* Fills out with a pattern a refusal must leave as it was. */
 static void
@@ -117,6 +119,7 @@ START_TEST(normalises)
 END_TEST
 
 /* CBD_PHONE_INPUT_MAX characters are taken, one more is not. */
+/* clang-format off */
 static const struct {
 	size_t len;
 	int rc;
@@ -126,6 +129,7 @@ static const struct {
 	{ CBD_PHONE_INPUT_MAX + 1, -1 },
 	{ 4 * CBD_PHONE_INPUT_MAX, -1 },
 };
+/* clang-format on */
 
 START_TEST(input_length_is_bounded)
 {
@@ -147,6 +151,7 @@ START_TEST(input_length_is_bounded)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *cc;
 	int ok;
@@ -155,6 +160,7 @@ static const struct {
 	{ "0", 0 }, { "1234", 0 }, { "", 0 }, { "4a", 0 }, { "049", 0 },
 	{ "+49", 0 }, { " 49", 0 }, { "49 ", 0 },
 };
+/* clang-format on */
 
 START_TEST(checks_country_codes)
 {
@@ -164,12 +170,14 @@ START_TEST(checks_country_codes)
 END_TEST
 
 /* "+492311234567" needs 14 bytes with the NUL. */
+/* clang-format off */
 static const struct {
 	size_t outlen;
 	int rc;
 } rooms[] = {
 	{ 1, -1 }, { 8, -1 }, { 13, -1 }, { 14, 0 }, { CBD_PHONE_MAX + 1, 0 },
 };
+/* clang-format on */
 
 START_TEST(needs_room_for_the_result)
 {
@@ -190,6 +198,7 @@ END_TEST
 
 /* Numbers a call-back must not ring, as people type them, and their
  * neighbours that it may. */
+/* clang-format off */
 static const struct {
 	const char *in;
 	int dialable;
@@ -213,6 +222,7 @@ static const struct {
 	{ "+44 20 7946 0958", 1 },
 	{ "+90 212 555 0100", 1 },
 };
+/* clang-format on */
 
 /* The built-in list as the config holds it: comma separated. */
 static const char *

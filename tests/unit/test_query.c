@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "query.h"
-#include "validate.h"
+#include "ident.h"
 
 static const struct {
 	const char *v;
@@ -131,7 +131,7 @@ static const struct {
 
 START_TEST(uuids_have_their_shape)
 {
-	ck_assert_int_eq(validate_uuid(uuids[_i].s), uuids[_i].ok);
+	ck_assert_int_eq(ident_uuid(uuids[_i].s), uuids[_i].ok);
 }
 END_TEST
 

@@ -3,17 +3,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "validate.h"
 
 /* 2026-11-24T12:00:00Z */
 #define NOW 1795521600000LL
 
+/* clang-format off */
 static struct topic_policy topics[] = {
 	{ .name = "housing_approval", .target_ms = 48 * 3600000LL,
 	    .urgent_target_ms = 2 * 3600000LL },
 	{ .name = "general", .target_ms = 48 * 3600000LL },
 	{ .name = "eviction", .target_ms = 48 * 3600000LL, .urgent = 1 },
 };
+/* clang-format on */
 static struct site sites[] = { { .name = "dortmund", .calendar_name = "24x7" } };
 static struct config cfg;
 
@@ -41,6 +44,7 @@ struct bad_case {
 
 #define OK_BASE "\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"dortmund\""
 
+/* clang-format off */
 static const struct bad_case bad[] = {
 	{ "[]", 400, "not_an_object", NULL },
 	{ "{" OK_BASE ",\"colour\":\"red\"}", 400, "unknown_field", "colour" },
@@ -71,6 +75,7 @@ static const struct bad_case bad[] = {
 	{ "{" OK_BASE ",\"assignee\":[]}", 400, "invalid_type", "assignee" },
 	{ "{" OK_BASE ",\"call_id\":\"\\u0000x\"}", 400, "invalid_type", "call_id" },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_body)
 {
@@ -105,6 +110,7 @@ with_string(const char *field, size_t len)
 	return j;
 }
 
+/* clang-format off */
 static const struct {
 	const char *field;
 	size_t max;
@@ -115,6 +121,7 @@ static const struct {
 	{ "call_id", CBD_CALL_ID_MAX },
 	{ "assignee", CBD_IDENT_MAX },
 };
+/* clang-format on */
 
 START_TEST(string_limits_hold_at_the_boundary)
 {
@@ -226,6 +233,7 @@ START_TEST(requested_at_is_bounded_by_max_request_age)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *key;
 	int ok;
@@ -236,6 +244,7 @@ static const struct {
 	{ "tab\there", 0 },
 	{ "ünicode", 0 },
 };
+/* clang-format on */
 
 START_TEST(checks_idempotency_keys)
 {
@@ -264,6 +273,7 @@ START_TEST(idempotency_key_length_limit)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *tag;
 	const char *primary; /* NULL: refused */
@@ -274,11 +284,12 @@ static const struct {
 	{ "de-", NULL }, { "de-x", NULL }, { "de_DE", NULL }, { "", NULL },
 	{ "de-verylongsub", NULL }, { "\xc3\xa4\xc3\xa4", NULL },
 };
+/* clang-format on */
 
 START_TEST(checks_language_tags)
 {
 	char primary[CBD_PRIMARY_LANGUAGE_MAX + 1];
-	int ok = validate_language(langs[_i].tag, primary);
+	int ok = ident_language(langs[_i].tag, primary);
 
 	ck_assert_int_eq(ok, langs[_i].primary != NULL);
 	if (ok)
@@ -349,6 +360,7 @@ END_TEST
 
 #define LEASE "\"lease\":\"0b6c8f9e-3c1a-4d7e-9f00-123456789abc\""
 
+/* clang-format off */
 static const struct bad_case bad_attempts[] = {
 	{ "{" LEASE "}", 400, "missing_field", "result" },
 	{ "{" LEASE ",\"result\":\"shouted\"}", 422, "invalid_result", "result" },
@@ -366,6 +378,7 @@ static const struct bad_case bad_attempts[] = {
 	{ "{" LEASE ",\"result\":\"busy\",\"not_before\":\"2026-11-25T11:00:00Z\"}", 400, "unknown_field", "not_before" },
 	{ "[]", 400, "not_an_object", NULL },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_attempt)
 {
@@ -409,6 +422,7 @@ START_TEST(accepts_attempts)
 }
 END_TEST
 
+/* clang-format off */
 static const struct bad_case bad_caseworkers[] = {
 	{ "{\"id\":\"Anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "invalid_value", "id" },
 	{ "{\"id\":\"anna\",\"site\":\"paris\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "unknown_site", "site" },
@@ -419,6 +433,7 @@ static const struct bad_case bad_caseworkers[] = {
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"]}", 400, "missing_field", "languages" },
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"],\"active\":\"no\"}", 400, "invalid_type", "active" },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_caseworker)
 {
@@ -479,6 +494,7 @@ START_TEST(lease_body)
 END_TEST
 
 /* A token's expiry: a time ahead, or a duration from now; not both. */
+/* clang-format off */
 static const struct {
 	const char *at, *in;
 	int ok;
@@ -497,6 +513,7 @@ static const struct {
 	{ NULL, "", 0, 0, "invalid_duration", "expires_in" },
 	{ "2026-12-02T00:00:00Z", "90d", 0, 0, "invalid_value", "expires_at" },
 };
+/* clang-format on */
 #define NOW_MS 1796083200000LL /* 2026-12-01T00:00:00Z */
 
 START_TEST(token_expiry)
@@ -521,6 +538,28 @@ START_TEST(token_expiry)
 }
 END_TEST
 
+/* CBD_LANGUAGES_MAX says the list fits in one error message: a language
+ * the config does not list is refused naming every one it does. */
+START_TEST(names_every_language_when_the_config_lists_the_most)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *body = json_loads("{" OK_BASE ",\"language\":\"zz\"}", 0, NULL);
+	int i;
+
+	for (i = 0; i < CBD_LANGUAGES_MAX; i++)
+		snprintf(cfg.languages[i], sizeof(cfg.languages[i]), "%c%c%c",
+		    'a' + i / 26 / 26, 'a' + i / 26 % 26, 'a' + i % 26);
+	cfg.nlanguages = CBD_LANGUAGES_MAX;
+	ck_assert_int_eq(validate_create(body, &cfg, NOW, &cb, &e), -1);
+	ck_assert_str_eq(e.code, "invalid_language");
+	ck_assert_msg(strstr(e.message, cfg.languages[0]) &&
+	    strstr(e.message, cfg.languages[CBD_LANGUAGES_MAX - 1]),
+	    "the message lacks languages: %s", e.message);
+	json_decref(body);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -539,6 +578,7 @@ main(void)
 	tcase_add_test(tc, idempotency_key_length_limit);
 	tcase_add_loop_test(tc, checks_language_tags, 0, N(langs));
 	tcase_add_test(tc, a_regional_tag_is_kept_as_its_listed_language);
+	tcase_add_test(tc, names_every_language_when_the_config_lists_the_most);
 	tcase_add_test(tc, fingerprint_is_of_the_normalised_request);
 	tcase_add_loop_test(tc, refuses_bad_attempt, 0, N(bad_attempts));
 	tcase_add_test(tc, accepts_attempts);
