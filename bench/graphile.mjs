@@ -1,10 +1,11 @@
 // A durable peer in bench/run: graphile-worker on the bench's PostgreSQL,
 // in a database of its own. N jobs are added one by one (addJob) by 50
-// concurrent adders, then M processed by its runner (each job fetched by
-// get_job and completed by complete_job; the job does nothing) at each of
-// the given concurrencies, with its defaults (no local queue, no batched
-// completion). Prints one JSON line: the add rate, the best processed
-// rate, its concurrency and every trial's rate.
+// concurrent adders; then, at each of the given concurrencies, with N
+// waiting each time, M processed by its runner (each job fetched by
+// get_job and completed by complete_job; the job does nothing), with its
+// defaults (no local queue, no batched completion). Prints one JSON line:
+// the add rate, the best processed rate, its concurrency and every
+// trial's rate.
 //
 //   node graphile.mjs PG_PORT DB N M SECONDS "8 16 32 64"
 import { EventEmitter } from 'node:events';
@@ -22,6 +23,8 @@ const logger = new Logger(() => (level, message) => {
 });
 const pool = new pg.Pool({ ...conn, max: Math.max(60, ...concurrencies) + 10 });
 pool.on('error', (e) => console.error(`graphile-worker pool: ${e.message}`));
+pool.on('connect', (client) => client.on('error', (e) =>
+  console.error(`graphile-worker client: ${e.message}`)));
 const utils = await makeWorkerUtils({ pgPool: pool, logger });
 try {
   await utils.migrate();
@@ -52,7 +55,7 @@ try {
       return { done: got, seconds };
     },
   };
-  const best = await bestOf(concurrencies, m, limitMs, peer);
+  const best = await bestOf(concurrencies, n, m, limitMs, peer);
   console.log(JSON.stringify({ add_rate: addRate, ...best }));
 } finally {
   await utils.release();

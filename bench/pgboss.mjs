@@ -1,9 +1,10 @@
 // A durable peer in bench/run: pg-boss on the bench's PostgreSQL, in a
 // database of its own (its maintenance and scheduling off). N jobs are
-// sent one by one by 50 concurrent adders, then M processed at each of
-// the given concurrencies, each of that many loops fetching one job and
-// completing it (the job does nothing). Prints one JSON line: the add
-// rate, the best processed rate, its concurrency and every trial's rate.
+// sent one by one by 50 concurrent adders; then, at each of the given
+// concurrencies, with N waiting each time, M processed by that many loops
+// each fetching one job and completing it (the job does nothing). Prints
+// one JSON line: the add rate, the best processed rate, its concurrency
+// and every trial's rate.
 //
 //   node pgboss.mjs PG_PORT DB N M SECONDS "8 16 32 64"
 import PgBoss from 'pg-boss';
@@ -46,7 +47,7 @@ try {
       return { done, seconds: (performance.now() - t) / 1000 };
     },
   };
-  const best = await bestOf(concurrencies, m, limitMs, peer);
+  const best = await bestOf(concurrencies, n, m, limitMs, peer);
   console.log(JSON.stringify({ add_rate: addRate, ...best }));
 } finally {
   await boss.stop({ graceful: false, wait: true });

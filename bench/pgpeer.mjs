@@ -19,16 +19,17 @@ export async function addAll(n, addOne) {
   return n / ((performance.now() - t) / 1000);
 }
 
-// For each concurrency: at least m jobs waiting (topped up untimed, in
-// bulk), then m processed (fetch + complete) within limitMs. Returns the
-// best rate, its concurrency, and every trial's rate.
-export async function bestOf(concurrencies, m, limitMs, peer) {
+// For each concurrency: depth jobs waiting (topped up untimed, in bulk,
+// so that each trial starts from the queue the adds left), then m of them
+// processed (fetch + complete) within limitMs. Returns the best rate, its
+// concurrency, and every trial's rate.
+export async function bestOf(concurrencies, depth, m, limitMs, peer) {
   const tried = {};
   let best = { rate: 0, concurrency: 0 };
   for (const c of concurrencies) {
     const waiting = await peer.waiting();
-    for (let have = waiting; have < m; have += 1000)
-      await peer.addMany(Math.min(1000, m - have));
+    for (let have = waiting; have < depth; have += 1000)
+      await peer.addMany(Math.min(1000, depth - have));
     const { done, seconds } = await peer.process(c, m, limitMs);
     if (done < m)
       console.error(`concurrency ${c}: ${done} of ${m} within ${limitMs / 1000} s`);
