@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -384,15 +385,22 @@ class Daemon:
 
     def req(self, method, path, body=None, token=None, headers=None,
             timeout=15):
-        """One HTTP request: (status, headers, parsed JSON or None, raw)."""
+        """One HTTP request: (status, headers, parsed JSON or None, raw);
+        over TLS, trusting the CA in the file self.ca, when it is set."""
+        cafile = getattr(self, "ca", None)
         h = dict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             h.setdefault("Content-Type", "application/json")
         if token:
             h["Authorization"] = f"Bearer {token}"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                          timeout=timeout)
+        if cafile:
+            conn = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=timeout,
+                context=ssl.create_default_context(cafile=cafile))
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                              timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
