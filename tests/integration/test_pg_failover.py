@@ -107,3 +107,187 @@ def test_read_only_server_is_left_and_retried(t):
         assert _intake(d2, tel, "0231 6000004", "ro-4")[0] == 201
     finally:
         pair.stop()
+
+
+class Intake:
+    """Intake from several threads, bounded in count and time, as a
+    telephony system sends it: each request with its own Idempotency-Key,
+    sent again with that key until it is acknowledged."""
+
+    def __init__(self, d, tel):
+        self.d, self.tel = d, tel
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acked = {}      # key -> (id, status)
+        self.answers = []    # (sent, answered, status, retry_after), monotonic
+        self.no_answer = 0
+        self.deadline = time.monotonic() + RUN_S
+        self.threads = [threading.Thread(target=self.worker, args=(i,))
+                        for i in range(WORKERS)]
+
+    def worker(self, i):
+        for k in range(PER_WORKER):
+            key, phone = f"fo-{i}-{k}", f"0231 8{i}{k:05d}"
+            for _ in range(400):
+                if self.stop.is_set() or time.monotonic() > self.deadline:
+                    return
+                sent = time.monotonic()
+                try:
+                    st, h, body, _ = _intake(self.d, self.tel, phone, key)
+                except (OSError, http.client.HTTPException):
+                    with self.lock:
+                        self.no_answer += 1
+                    time.sleep(0.05)
+                    continue
+                with self.lock:
+                    self.answers.append((sent, time.monotonic(), st, h.get("retry-after")))
+                    if st in (200, 201):
+                        self.acked[key] = (body["id"], st)
+                if st in (200, 201):
+                    break
+                time.sleep(0.05)
+
+    def start(self):
+        for th in self.threads:
+            th.start()
+
+    def finish(self):
+        self.stop.set()
+        for th in self.threads:
+            th.join(30)
+
+    def since(self, at, statuses):
+        """Answers of these statuses to requests sent after at."""
+        with self.lock:
+            return [a for a in self.answers if a[0] > at and a[2] in statuses]
+
+
+def _failover(t, sync):
+    mode = "sync" if sync else "async"
+    pair = harness.PostgresPair(t.cluster.tmp, f"{t.db}-{mode}", sync=sync)
+    try:
+        pair.start()
+        _db(pair, t)
+        d = _daemon(t, pair, daemon=("lease = 3s", "retention_days = 1",
+                                     "retention_check = 1s"))
+        d.start()
+        a, b = pair.primary, pair.standby
+        admin, tel, agent = d.token("admin"), d.token("telephony"), d.token("agent")
+        assert d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
+                     "topics": ["general"], "languages": ["de"]}, admin)[0] == 201
+        cw = d.token("caseworker", caseworker="anna")
+
+        # alerts that go out before the failover
+        quick = [_intake(d, tel, f"0231 55500{i}", f"q-{i}", "quick")[2]["id"]
+                 for i in range(2)]
+        wait_for("alerts sent", lambda: a.scalar(t.db, "SELECT count(*) FROM alerts "
+                 "WHERE sent_at IS NOT NULL") == "4", timeout=30)
+        wait_for("alerts in syslog", lambda: all(
+            _alert_levels(t, q) == ["at_risk", "breached"] for q in quick), timeout=10)
+
+        intake = Intake(d, tel)
+        intake.start()
+        st, _, replay, _ = _intake(d, tel, "0231 5559999", "replay-me")
+        assert st == 201, replay
+
+        # claims whose leases (3 s) run out across the failover
+        for i in range(3):
+            assert _intake(d, tel, f"0231 55510{i}", f"g-{i}", "general")[0] == 201
+        claimed = []
+        for _ in range(3):
+            st, _, got, _ = d.req("POST", "/v1/queue/claim", None, cw)
+            assert st == 200, got
+            claimed.append(got["callback"]["id"])
+        # closed callbacks that retention erases around the failover
+        closed = []
+        for i in range(3):
+            cb = _intake(d, agent, f"0231 55520{i}", f"c-{i}", "housing_approval")[2]
+            assert d.req("POST", f"/v1/callbacks/{cb['id']}/cancel", {}, agent)[0] == 200
+            closed.append(cb["id"])
+        ids = ",".join(f"'{i}'" for i in closed)
+        a.psql(t.db, "UPDATE callbacks SET closed_at = now() - interval '2 days' "
+               f"WHERE id IN ({ids})")
+        # what happened up to here is on the standby; the load goes on
+        pair.caught_up()
+        wait_for("load", lambda: len(intake.acked) >= 20, timeout=20)
+
+        crashed = time.monotonic()
+        a.crash()
+        down = time.monotonic()
+        wait_for("503 in the gap", lambda: intake.since(down, (503,)), timeout=20)
+        promoting = time.monotonic()
+        b.promote()
+        promoted = time.monotonic()
+        wait_for("ready again", lambda: d.req("GET", "/readyz")[0] == 200, timeout=30)
+        wait_for("201 after the gap", lambda: intake.since(promoted, (201,)), timeout=30)
+        wait_for("load after", lambda: len(intake.since(promoted, (200, 201))) >= 20,
+                 timeout=30)
+        intake.finish()
+
+        first_ok = min(x[1] for x in intake.since(down, (200, 201)))
+        statuses = {}
+        for x in intake.answers:
+            statuses[x[2]] = statuses.get(x[2], 0) + 1
+        rows = {r[0]: r[1] for r in b.psql(t.db, "SELECT id, phone FROM callbacks")}
+        lost = [k for k, (i, _) in intake.acked.items() if i not in rows]
+        twice = b.scalar(t.db, "SELECT count(*) FROM (SELECT phone FROM callbacks "
+                         "WHERE phone IS NOT NULL GROUP BY phone HAVING count(*) > 1) x")
+        print(f"     {mode}: gap {first_ok - crashed:.1f} s from the crash to the first "
+              f"acknowledged intake (promotion {promoted - promoting:.1f} s, then "
+              f"{first_ok - promoted:.1f} s); acknowledged {len(intake.acked)}, lost "
+              f"{len(lost)}, duplicates {twice}, no answer {intake.no_answer}, "
+              f"statuses {statuses}")
+
+        bad = {s: n for s, n in statuses.items() if s not in (200, 201, 503)}
+        assert not bad, bad
+        assert all(x[3] for x in intake.answers if x[2] == 503), "503 without Retry-After"
+        assert twice == "0"
+        if sync:
+            assert lost == [], lost
+        # a telephony retry across the failover replays
+        st, _, again, _ = _intake(d, tel, "0231 5559999", "replay-me")
+        assert st == 200 and again["replayed"] and again["id"] == replay["id"], (st, again)
+
+        # each lapsed lease handled once, each closed callback erased once
+        ids = ",".join(f"'{i}'" for i in claimed)
+        wait_for("leases lapsed", lambda: b.scalar(t.db, "SELECT count(*) FROM callbacks "
+                 f"WHERE id IN ({ids}) AND state = 'queued'") == "3", timeout=30)
+        assert b.psql(t.db, "SELECT lapsed_leases, (SELECT count(*) FROM events e WHERE "
+                      "e.callback_id = c.id AND e.kind = 'lease_expired') FROM callbacks c "
+                      f"WHERE id IN ({ids})") == [["1", "1"]] * 3
+        ids = ",".join(f"'{i}'" for i in closed)
+        wait_for("erased", lambda: b.scalar(t.db, "SELECT count(*) FROM callbacks "
+                 f"WHERE id IN ({ids}) AND erased_at IS NOT NULL") == "3", timeout=30)
+        assert b.psql(t.db, "SELECT count(*) FROM events WHERE kind = "
+                      f"'personal_data_erased' AND callback_id IN ({ids}) "
+                      "GROUP BY callback_id") == [["1"]] * 3
+
+        # the alert timer works on the new primary, and sends nothing twice
+        q = _intake(d, tel, "0231 5559998", "q-after", "quick")[2]["id"]
+        wait_for("alerts after", lambda: _alert_levels(t, q) == ["at_risk", "breached"],
+                 timeout=30)
+        for old in quick:
+            assert _alert_levels(t, old) == ["at_risk", "breached"], old
+        ids = ",".join(f"'{i}'" for i in quick)
+        assert b.scalar(t.db, "SELECT count(*) FROM alerts WHERE sent_at IS NOT NULL "
+                        f"AND callback_id IN ({ids})") == "4"
+        assert "postgres: connection" in d.log_tail(400)
+    finally:
+        pair.stop()
+
+
+def _alert_levels(t, cb_id):
+    out = []
+    for line in t.cluster.syslog.lines():
+        if f'callback="{cb_id}"' in line:
+            out.append("breached" if 'level="breached"' in line else "at_risk"
+                       if 'level="at_risk"' in line else line)
+    return out
+
+
+def test_failover_with_synchronous_standby_loses_nothing_acknowledged(t):
+    _failover(t, sync=True)
+
+
+def test_failover_with_asynchronous_standby_recovers_without_duplicates(t):
+    _failover(t, sync=False)
