@@ -47,6 +47,10 @@ static char last_error[160] = "not connected yet";
 static const char *not_ready = "connecting";
 static int schema_ok;
 static store_gone_fn *client_gone;
+/* when the server the pool is on started (pg_postmaster_start_time):
+ * another time is another server, or a restart */
+static char server_started[48];
+static store_moved_fn *on_moved;
 
 static void conn_connect(struct pgconn *);
 static void conn_on_io(evutil_socket_t, short, void *);
@@ -96,6 +100,12 @@ void
 store_set_gone(store_gone_fn *fn)
 {
 	client_gone = fn;
+}
+
+void
+store_set_moved(store_moved_fn *fn)
+{
+	on_moved = fn;
 }
 
 int
@@ -236,7 +246,8 @@ conn_check_schema(struct pgconn *c)
 	if (conn_send(c, "SELECT (SELECT coalesce(max(version), 0) FROM "
 	    "schema_migrations), set_config('statement_timeout', $1, false), "
 	    "set_config('lock_timeout', $2, false), "
-	    "current_setting('transaction_read_only')", 2, p) == -1) {
+	    "current_setting('transaction_read_only'), "
+	    "pg_postmaster_start_time()::text", 2, p) == -1) {
 		char why[120];
 
 		short_error(PQerrorMessage(c->pg), why, sizeof(why));
@@ -362,6 +373,17 @@ on_schema_result(struct pgconn *c, PGresult *res)
 	if (!schema_ok || c->backoff_ms)
 		log_info("postgres: connection %d ready (schema version %d)",
 		    c->idx, have);
+	if (server_started[0] && strcmp(server_started, PQgetvalue(res, 0, 4))) {
+		/* a standby promoted may not have had the last commits of the
+		 * old primary: the index would offer callbacks that are gone */
+		log_info("postgres: on another server now, or a restarted one "
+		    "(started %s); rebuilding the queue index from it",
+		    PQgetvalue(res, 0, 4));
+		if (on_moved)
+			on_moved();
+	}
+	snprintf(server_started, sizeof(server_started), "%s",
+	    PQgetvalue(res, 0, 4));
 	schema_ok = 1;
 	c->backoff_ms = 0;
 	c->state = CONN_IDLE;

@@ -291,3 +291,46 @@ def test_failover_with_synchronous_standby_loses_nothing_acknowledged(t):
 
 def test_failover_with_asynchronous_standby_recovers_without_duplicates(t):
     _failover(t, sync=False)
+
+
+def test_callback_lost_in_asynchronous_failover_leaves_the_queue(t):
+    """An intake acknowledged by a primary whose asynchronous standby had
+    not received it is gone after the failover, but the queue index still
+    offered it: every claim reaching it was answered 503, and the lease
+    sweeper and the peek kept meeting it, until an operator rebuilt the
+    index. Now the daemon rebuilds the index when it finds itself on
+    another PostgreSQL server, and the lost callback leaves the queue."""
+    pair = harness.PostgresPair(t.cluster.tmp, f"{t.db}-lost", sync=False)
+    try:
+        pair.start()
+        _db(pair, t)
+        d = _daemon(t, pair)
+        d.start()
+        admin, tel = d.token("admin"), d.token("telephony")
+        assert d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
+                     "topics": ["general"], "languages": ["de"]}, admin)[0] == 201
+        cw = d.token("caseworker", caseworker="anna")
+        kept = _intake(d, tel, "0231 5553001", "kept", "general")[2]["id"]
+        pair.caught_up()
+        # the standby stops receiving: what the primary commits now is lost
+        pair.standby.stop()
+        st, _, lost, _ = _intake(d, tel, "0231 5553002", "lost", "general")
+        assert st == 201, lost
+        wait_for("indexed", lambda: lost["id"] in t.ready())
+        pair.primary.crash()
+        pair.standby.start()
+        pair.standby.promote()
+        wait_for("ready again", lambda: d.req("GET", "/readyz")[0] == 200, timeout=30)
+        assert pair.standby.scalar(t.db, "SELECT count(*) FROM callbacks WHERE id = "
+                                   f"'{lost['id']}'") == "0"
+        wait_for("lost callback out of the queue", lambda: lost["id"] not in t.ready(),
+                 timeout=30)
+        assert kept in t.ready()
+        got = []
+        for _ in range(2):
+            st, _, body, _ = d.req("POST", "/v1/queue/claim", None, cw)
+            assert st in (200, 204), (st, body)
+            got.append(body["callback"]["id"] if st == 200 else None)
+        assert got == [kept, None], got
+    finally:
+        pair.stop()
