@@ -262,9 +262,11 @@ class PostgresPair:
         a.initdb()
         with open(os.path.join(a.data, "pg_hba.conf"), "a") as f:
             f.write("host replication callbackd 127.0.0.1/32 trust\n")
-        settings = ["wal_level=replica", "max_wal_senders=4"]
+        # a commit waits for the primary's own WAL (not off, as for the
+        # other tests): what is lost is what replication had not carried
+        settings = ["wal_level=replica", "max_wal_senders=4", "synchronous_commit=on"]
         if self.sync:
-            settings += ["synchronous_commit=on", "synchronous_standby_names='*'"]
+            settings += ["synchronous_standby_names='*'"]
         a.start(*settings)
         b.base_backup(a)
         b.start("hot_standby=on")
