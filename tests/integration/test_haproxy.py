@@ -119,9 +119,11 @@ def test_haproxy_sends_traffic_only_to_ready_daemons(t):
         assert set(_served(proxy, hp, tel, 10, "1")) == {"app1", "app2"}
 
         # stopped: the other answers all, also before the check notices
+        # (a refused connection goes to the other daemon at once)
         assert d2.stop() == 0
-        wait_for("app2 down", lambda: hp.stat("app2")["status"] == "DOWN", timeout=20)
         assert set(_served(proxy, hp, tel, 10, "2")) == {"app1"}
+        wait_for("app2 down", lambda: hp.stat("app2")["status"] == "DOWN", timeout=20)
+        assert set(_served(proxy, hp, tel, 10, "5")) == {"app1"}
 
         # running, but not ready: /readyz 503 keeps it out
         good = open(d2.conf).read()
