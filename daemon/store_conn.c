@@ -17,6 +17,9 @@
  * demoted primary, default_transaction_read_only) at connect or at a
  * statement (SQLSTATE 25006) is closed and made again, with back-off,
  * until one takes writes: never kept to answer every write with an error.
+ * When the pool finds itself on another server than before (its start
+ * time differs: a promoted standby, or a restart) it says so
+ * (store_set_moved), for the Redis index to be rebuilt.
  */
 #include <stddef.h>
 #include <stdio.h>

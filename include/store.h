@@ -45,8 +45,8 @@ void store_shutdown(void);
 int store_ready(void);
 /* A code for /readyz: "ok", "slow" (a statement ran past its deadline and
  * none has answered in time since), "connecting", "unreachable",
- * "read_only" (the server takes no writes), "schema_old" or "schema_new". The server's own words go to the log, not
- * here. */
+ * "read_only" (the server takes no writes), "schema_old" or "schema_new".
+ * The server's own words go to the log, not here. */
 const char *store_state(void);
 /* Asked just before an intake or a claim is sent, with the arg of its
  * completion: 1 when nobody waits for the answer any more. Then it is not
