@@ -12,7 +12,6 @@ itself on a read-only server is dropped and made again, not kept
 answering errors."""
 
 import http.client
-import os
 import threading
 import time
 
