@@ -360,6 +360,7 @@ run(int foreground)
 	 * from it, then the door. */
 	if (store_init(base, schema_mismatch) == -1)
 		fatalx("cannot set up PostgreSQL connections");
+	store_set_moved(rebuild_request);
 	if (rebuild_init(base) == -1)
 		fatalx("cannot set up the queue index rebuild");
 	if (queue_init(base, rebuild_request) == -1)

@@ -43,14 +43,19 @@ void store_shutdown(void);
 int store_ready(void);
 /* A code for /readyz: "ok", "slow" (a statement ran past its deadline and
  * none has answered in time since), "connecting", "unreachable",
- * "schema_old" or "schema_new". The server's own words go to the log, not
- * here. */
+ * "read_only" (the server takes no writes), "schema_old" or "schema_new".
+ * The server's own words go to the log, not here. */
 const char *store_state(void);
 /* Asked just before an intake or a claim is sent, with the arg of its
  * completion: 1 when nobody waits for the answer any more. Then it is not
  * sent, and the completion gets STORE_UNAVAILABLE. */
 typedef int store_gone_fn(void *arg);
 void store_set_gone(store_gone_fn *);
+/* Called when the pool is on another PostgreSQL server than before (a
+ * promoted standby, or the same one restarted): rows the index names may
+ * be gone, when the standby had not received them. */
+typedef void store_moved_fn(void);
+void store_set_moved(store_moved_fn *);
 /* The schema version this build runs on (the newest embedded migration). */
 int store_schema_version(void);
 
