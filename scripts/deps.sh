@@ -1,8 +1,7 @@
 #!/bin/sh
 # Installs every Debian 12 package callbackd needs to build and run it
 # (scripts/demo.sh), and with "test" also what the test suite runs
-# (scripts/test.sh): the SIP peers, the packaging tools, promtool, Redis
-# Sentinel.
+# (scripts/test.sh): the SIP peers, the packaging tools, promtool.
 # Idempotent: does nothing when all are present. Needs root for apt-get.
 set -eu
 
@@ -15,7 +14,9 @@ PKGS="build-essential autoconf automake libtool pkg-config
 [ "${1:-}" = test ] && PKGS="$PKGS
       kamailio kamailio-utils-modules sip-tester
       debhelper dpkg-dev fakeroot lintian git
-      prometheus redis-sentinel"
+      prometheus"
+# the Sentinels of the Redis failover test (tests/integration/test_sentinel.py)
+[ "${1:-}" = test ] && PKGS="$PKGS redis-sentinel"
 # the browser tests run on Node.js: Debian's, unless the machine has one
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	PKGS="$PKGS nodejs npm"
