@@ -77,16 +77,23 @@ class SentinelProc:
         harness.stop_process(self.proc)
 
 
-def sentinel_daemon(t, sentinels):
+def sentinel_daemon(t, sentinels, password=None):
     """A daemon (not started) that finds Redis through the Sentinels."""
     d = t.daemon(start=False)
     with open(d.conf) as f:
         text = f.read()
     old = f"host = 127.0.0.1\nport = {t.cluster.redis.port}\n"
     assert old in text
+    new = "sentinels = %s\nmaster_name = queue\n" % ", ".join(
+        f"127.0.0.1:{p}" for p in sentinels)
+    if password:
+        path = os.path.join(d.dir, "sentinel.pass")
+        with open(path, "w") as f:
+            f.write(password + "\n")
+        os.chmod(path, 0o600)
+        new += f"sentinel_password_file = {path}\n"
     with open(d.conf, "w") as f:
-        f.write(text.replace(old, "sentinels = %s\nmaster_name = queue\n" % ", ".join(
-            f"127.0.0.1:{p}" for p in sentinels)))
+        f.write(text.replace(old, new))
     return d
 
 
@@ -276,6 +283,7 @@ class FakeSentinel(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), FakeSentinelHandler)
         self.port = self.server_address[1]
         self.answer = None     # (host, port)
+        self.password = None   # asked for with AUTH when set
         self.asked = 0
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -295,6 +303,7 @@ class FakeSentinelHandler(socketserver.StreamRequestHandler):
         return b"$%d\r\n%s\r\n" % (len(s), s.encode())
 
     def handle(self):
+        authed = not self.server.password
         while True:
             try:
                 args = self.command()
@@ -303,7 +312,12 @@ class FakeSentinelHandler(socketserver.StreamRequestHandler):
             if not args:
                 return
             verb = args[0].upper()
-            if verb == "SENTINEL" and args[1].lower() == "get-master-addr-by-name":
+            if verb == "AUTH":
+                authed = args[1:] == [self.server.password]
+                out = b"+OK\r\n" if authed else b"-WRONGPASS invalid password\r\n"
+            elif not authed:
+                out = b"-NOAUTH Authentication required.\r\n"
+            elif verb == "SENTINEL" and args[1].lower() == "get-master-addr-by-name":
                 self.server.asked += 1
                 host, port = self.server.answer
                 out = b"*2\r\n" + self.bulk(host) + self.bulk(str(port))
@@ -325,7 +339,8 @@ def test_a_sentinel_naming_a_replica_is_not_believed(t):
         replica = RedisProc(t, "replica", replicaof=master)
         procs.append(replica)
         fake.answer = ("127.0.0.1", replica.port)
-        d = sentinel_daemon(t, [fake.port])
+        fake.password = "s3nt1nel-Pw"
+        d = sentinel_daemon(t, [fake.port], password=fake.password)
         d.start(wait_ready=False)
         # ROLE says slave: dropped, the Sentinels asked again, never ready
         wait_for("ROLE seen", lambda: "answers ROLE with slave, not master" in d.log_tail())
@@ -364,6 +379,7 @@ def test_a_sentinel_naming_a_replica_is_not_believed(t):
             "EXISTS", t.key("index")) == "1", timeout=20)
         cb2 = w.create()
         assert w.claim("anna")[2]["callback"]["id"] == cb2["id"]
+        assert "s3nt1nel" not in d.log_tail(100000)
     finally:
         fake.shutdown()
         fake.server_close()
