@@ -42,6 +42,7 @@ static redisAsyncContext *sub_ac;
 static int sub_connected;
 static int64_t sub_began;
 static size_t sub_at;
+static int sub_warned;        /* a refusal was logged; none until one works */
 static struct event *ev_sub;
 
 static void ask_next(void);
@@ -139,9 +140,13 @@ ask_auth_reply(redisAsyncContext *c, void *r, void *priv)
 	redisReply *reply = r;
 
 	(void)priv;
-	if (c == ask_ac && reply && reply->type == REDIS_REPLY_ERROR)
-		log_warnx("redis: AUTH at Sentinel %s:%d failed: %s",
-		    sentinel(ask_at)->host, sentinel(ask_at)->port, reply->str);
+	if (c == ask_ac && ask_fn && reply && reply->type == REDIS_REPLY_ERROR) {
+		char why[128];
+
+		/* said with the ask's outcome, once per reason, by queue.c */
+		snprintf(why, sizeof(why), "AUTH failed: %.100s", reply->str);
+		ask_failed(why);
+	}
 }
 
 static void
@@ -248,8 +253,12 @@ sub_message(redisAsyncContext *c, void *r, void *priv)
 	if (c != sub_ac || !reply)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		log_warnx("redis: Sentinel %s:%d refused the subscription: %s",
-		    sentinel(sub_at)->host, sentinel(sub_at)->port, reply->str);
+		if (!sub_warned)
+			log_warnx("redis: Sentinel %s:%d refused the subscription "
+			    "to +switch-master: %s; failovers are found on the "
+			    "next error instead", sentinel(sub_at)->host,
+			    sentinel(sub_at)->port, reply->str);
+		sub_warned = 1;
 		sub_drop();
 		return;
 	}
@@ -257,6 +266,8 @@ sub_message(redisAsyncContext *c, void *r, void *priv)
 		return;
 	kind = reply->element[0];
 	text = reply->element[2];
+	if (kind->type == REDIS_REPLY_STRING && !strcmp(kind->str, "subscribe"))
+		sub_warned = 0;
 	if (kind->type != REDIS_REPLY_STRING || strcmp(kind->str, "message") ||
 	    text->type != REDIS_REPLY_STRING)
 		return;
