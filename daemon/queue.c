@@ -532,8 +532,11 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	if (!connected)
 		return;
-	if (conf->nsentinels)
+	if (conf->nsentinels) {
+		if (!role_ok)
+			return; /* the first ROLE is still out */
 		redisAsyncCommand(ac, role_reply, NULL, "ROLE");
+	}
 	check_policy();
 	if (usable) {
 		queue_key(QK_INDEX, k_index, sizeof(k_index));
