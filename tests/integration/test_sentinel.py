@@ -254,6 +254,10 @@ def test_a_sentinel_failover_under_load_is_followed_and_loses_nothing(t):
         log = d.log_tail(100000)
         assert re.search(r"master queue moved from 127\.0\.0\.1:%d to 127\.0\.0\.1:%d" %
                          (master.port, replica.port), log), log[-3000:]
+        # each callback in exactly the set its index record names
+        faults = lambda: [x for x in replica.cli(  # noqa: E731
+            "EVAL", harness.lua_script() + t.INDEX_FAULTS, "0", t.prefix).split("\n") if x]
+        wait_for("the index in order", lambda: faults() == [], timeout=20)
         # every open callback in PostgreSQL is claimable: the queue drains to
         # exactly the queued rows, none of them handed out before
         queued = {r[0] for r in t.sql("SELECT id FROM callbacks WHERE state = 'queued'")}
