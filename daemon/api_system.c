@@ -36,12 +36,17 @@ api_readyz(struct api_req *a)
 	 * connection is only counted once its schema matched. Alerts held
 	 * (the syslog receiver down) are a detail, not a failure: intake
 	 * goes on, and they wait in PostgreSQL. */
-	http_reply(a, pg && redis ? 200 : 503, json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}",
+	json_t *body = json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}",
 	    "status", pg && redis ? "ready" : "not_ready", "checks",
 	    "postgres", store_state(), "redis", queue_state(),
 	    "schema", store_ready() ? "ok" : !strncmp(store_state(), "schema_", 7) ?
-	    store_state() : "unknown", "alerts", alert_held() ? "held" : "ok"),
-	    NULL);
+	    store_state() : "unknown", "alerts", alert_held() ? "held" : "ok");
+
+	/* with Sentinel, which Redis is master: an address, no personal data */
+	if (body && conf->nsentinels)
+		json_object_set_new(body, "details", json_pack("{s:s?}",
+		    "redis_master", queue_master()));
+	http_reply(a, pg && redis ? 200 : 503, body, NULL);
 }
 
 static void
@@ -151,6 +156,12 @@ scrape_answer(struct api_req *a)
 	fprintf(f, "callbackd_up{server=\"postgres\"} %d\n", store_ready() &&
 	    !strcmp(store_state(), "ok"));
 	fprintf(f, "callbackd_up{server=\"redis\"} %d\n", queue_ready());
+	if (queue_master()) {
+		gauge_header(f, "callbackd_redis_master", "1 for the address of the "
+		    "Redis master, as the Sentinels gave it and ROLE confirmed.");
+		fprintf(f, "callbackd_redis_master{address=\"%s\"} 1\n",
+		    queue_master());
+	}
 	if (gauges)
 		fwrite(gauges, 1, gauges_len, f);
 	unclaimable_metrics_write(f);

@@ -472,38 +472,35 @@ check_whole(struct config *c, char *why, size_t whylen)
 }
 
 /*
- * [redis] password_file: the password, read when the config is, its
- * trailing newline dropped. A file everyone may read is refused: the
- * password would not be a secret. Its content never goes into why.
+ * [redis] password_file and sentinel_password_file: a password, read when
+ * the config is, its trailing newline dropped, into out (of size bytes).
+ * A file everyone may read is refused: the password would not be a
+ * secret. Its content never goes into why.
  */
 static int
-read_password_file(struct config *c, char *why, size_t whylen)
+read_password_file(const char *key, const char *path, char *out, size_t size,
+    char *why, size_t whylen)
 {
-	char buf[sizeof(c->redis_password) + 1];
+	char buf[sizeof(((struct config *)0)->redis_password) + 1];
 	struct stat st;
 	ssize_t n;
 	size_t len;
 	int fd;
 
-	if (!c->redis_password_file[0])
+	if (!path[0])
 		return 0;
-	if (c->redis_password[0]) {
-		snprintf(why, whylen, "[redis]: password_file: give password or "
-		    "password_file, not both");
-		return -1;
-	}
-	if ((fd = open(c->redis_password_file, O_RDONLY | O_CLOEXEC |
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC |
 	    O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
-		snprintf(why, whylen, "[redis]: password_file: cannot read '%.160s': %s",
-		    c->redis_password_file, strerror(errno));
+		snprintf(why, whylen, "[redis]: %s: cannot read '%.160s': %s",
+		    key, path, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IROTH)) {
-		snprintf(why, whylen, "[redis]: password_file: '%.120s' is %s; "
-		    "chmod 0640 it",
-		    c->redis_password_file, S_ISREG(st.st_mode) ?
+		snprintf(why, whylen, "[redis]: %s: '%.120s' is %s; "
+		    "chmod 0640 it", key,
+		    path, S_ISREG(st.st_mode) ?
 		    "readable by everyone" : "not a regular file");
 		close(fd);
 		return -1;
@@ -511,23 +508,22 @@ read_password_file(struct config *c, char *why, size_t whylen)
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0) {
-		snprintf(why, whylen, "[redis]: password_file: cannot read '%.160s': %s",
-		    c->redis_password_file, strerror(errno));
+		snprintf(why, whylen, "[redis]: %s: cannot read '%.160s': %s",
+		    key, path, strerror(errno));
 		return -1;
 	}
 	len = (size_t)n;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
-	if (len == 0 || len >= sizeof(c->redis_password) ||
+	if (len == 0 || len >= size || len >= sizeof(buf) - 1 ||
 	    memchr(buf, '\n', len) || memchr(buf, '\0', len)) {
-		snprintf(why, whylen, "[redis]: password_file: '%.160s' must hold one "
-		    "line of 1 to %zu characters", c->redis_password_file,
-		    sizeof(c->redis_password) - 1);
+		snprintf(why, whylen, "[redis]: %s: '%.160s' must hold one "
+		    "line of 1 to %zu characters", key, path, size - 1);
 		explicit_bzero(buf, sizeof(buf));
 		return -1;
 	}
-	memcpy(c->redis_password, buf, len);
-	c->redis_password[len] = '\0';
+	memcpy(out, buf, len);
+	out[len] = '\0';
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
 }
@@ -545,6 +541,61 @@ check_tls_pair(const struct config *c, char *why, size_t whylen, int *line)
 	    "tls_key", cert ? "tls_key" : "tls_cert");
 	*line = cert ? c->tls_cert_line : c->tls_key_line;
 	return -1;
+}
+
+static int
+read_password_files(struct config *c, char *why, size_t whylen)
+{
+	if (c->redis_password_file[0] && c->redis_password[0]) {
+		snprintf(why, whylen, "[redis]: password_file: give password or "
+		    "password_file, not both");
+		return -1;
+	}
+	if (read_password_file("password_file", c->redis_password_file,
+	    c->redis_password, sizeof(c->redis_password), why, whylen) == -1)
+		return -1;
+	return read_password_file("sentinel_password_file",
+	    c->sentinel_password_file, c->sentinel_password,
+	    sizeof(c->sentinel_password), why, whylen);
+}
+
+/* Whether the file gives key in [section]. */
+static int
+key_in_file(const struct parse *p, const char *section, const char *key)
+{
+	int i;
+
+	for (i = 0; i < p->nkeys; i++)
+		if (!strcmp(p->sections[p->keys[i].section].name, section) &&
+		    !strcmp(p->keys[i].name, key))
+			return p->keys[i].line;
+	return 0;
+}
+
+/* [redis] with sentinels: the master is found by its name, and not also
+ * given by host and port (which of the two would be meant?). */
+static int
+check_sentinels(const struct parse *p, const struct config *c, char *why,
+    size_t whylen, int *line)
+{
+	static const char *const direct[] = { "host", "port" };
+	size_t i;
+
+	if (!c->nsentinels)
+		return 0;
+	*line = key_in_file(p, "redis", "sentinels");
+	if (!c->redis_master_name[0]) {
+		snprintf(why, whylen, "sentinels: master_name is missing (the "
+		    "name the Sentinels monitor the master by)");
+		return -1;
+	}
+	for (i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+		if ((*line = key_in_file(p, "redis", direct[i]))) {
+			snprintf(why, whylen, "%s: give sentinels or host and port, "
+			    "not both", direct[i]);
+			return -1;
+		}
+	return 0;
 }
 
 /* Reads the file at path or, with text, that text named path. */
@@ -591,10 +642,11 @@ load(const char *path, const char *text, struct config *c, char *err,
 		snprintf(err, errlen, "%s:%d: %s", path, line > 0 ? line : p.line,
 		    p.err[0] ? p.err : "syntax error (expected [section] or key = value)");
 	else if (check_empty_sections(&p, why, sizeof(why), &line) == -1 ||
-	    check_tls_pair(c, why, sizeof(why), &line) == -1)
+	    check_tls_pair(c, why, sizeof(why), &line) == -1 ||
+	    check_sentinels(&p, c, why, sizeof(why), &line) == -1)
 		snprintf(err, errlen, "%s:%d: %s", path, line, why);
 	else if (check_whole(c, why, sizeof(why)) == -1 ||
-	    read_password_file(c, why, sizeof(why)) == -1) {
+	    read_password_files(c, why, sizeof(why)) == -1) {
 		if ((line = section_line_of(&p, why)) > 0)
 			snprintf(err, errlen, "%s:%d: %s", path, line, why);
 		else

@@ -65,6 +65,10 @@ const struct ckey redis_keys[] = {
 	{ "key_prefix", CT_STR, CFG(key_prefix), "cbd:", 0, 0, RESTART },
 	{ "index_check", CT_DURATION, CFG(index_check_ms), "1s", 10, 3600000, RESTART },
 	{ "timeout", CT_DURATION, CFG(redis_timeout_ms), "2s", 10, 3600000, RESTART },
+	{ "sentinels", CT_SENTINELS, CFG(redis_sentinels), "", 0, 0, RESTART },
+	{ "master_name", CT_STR, CFG(redis_master_name), "", 0, 0, RESTART },
+	{ "sentinel_password_file", CT_STR, CFG(sentinel_password_file), "", 0, 0,
+	  RESTART },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
@@ -413,6 +417,49 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		return host_port(val, c->metrics_host, sizeof(c->metrics_host),
 		    &c->metrics_port, why, whylen);
 	}
+	case CT_SENTINELS: {
+		/* "10.0.0.1:26379, 10.0.0.2:26379": host:port each, in the
+		 * order they are asked */
+		struct config *c = base;
+		char item[sizeof(c->sentinel[0].host) + 16];
+		const char *p = val;
+		size_t len, ns = 0;
+
+		if (strlen(val) >= k->size) {
+			snprintf(why, whylen, "longer than %zu characters", k->size - 1);
+			return -1;
+		}
+		memset(c->sentinel, 0, sizeof(c->sentinel));
+		while (*p) {
+			len = strcspn(p, ", ");
+			if (ns == CBD_SENTINELS_MAX) {
+				snprintf(why, whylen, "more than %d Sentinels",
+				    CBD_SENTINELS_MAX);
+				return -1;
+			}
+			if (len >= sizeof(item)) {
+				snprintf(why, whylen, "'%.32s...' is not host:port", p);
+				return -1;
+			}
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (host_port(item, c->sentinel[ns].host,
+			    sizeof(c->sentinel[ns].host), &c->sentinel[ns].port, why,
+			    whylen) == -1)
+				return -1;
+			if (c->sentinel[ns].port == 0) {
+				snprintf(why, whylen, "'%s': port 0 is no Sentinel's", item);
+				return -1;
+			}
+			ns++;
+			p += len;
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
+		strcpy(dst, val);
+		c->nsentinels = ns;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -486,6 +533,11 @@ config_reload_keys(const struct config *now, struct config *next,
 				next->listen_port = now->listen_port;
 			if (k->type == CT_LISTEN_OPT)
 				next->metrics_port = now->metrics_port;
+			if (k->type == CT_SENTINELS) {
+				memcpy(next->sentinel, now->sentinel,
+				    sizeof(next->sentinel));
+				next->nsentinels = now->nsentinels;
+			}
 		}
 	return n;
 }

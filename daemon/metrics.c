@@ -111,6 +111,10 @@ metrics_write(FILE *f)
 	    "callbackd_timeouts_total{server=\"redis\"} %llu\n",
 	    (unsigned long long)counters[M_PG_TIMEOUTS],
 	    (unsigned long long)counters[M_REDIS_TIMEOUTS]);
+	counter(f, "callbackd_redis_failovers_total",
+	    "Times the Redis master was found at a new address (with "
+	    "Sentinel), each followed by a check of the index.",
+	    counters[M_REDIS_FAILOVERS]);
 	counter(f, "callbackd_queue_rebuilds_total",
 	    "Rebuilds of the Redis queue index from PostgreSQL.",
 	    counters[M_REBUILDS]);

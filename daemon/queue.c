@@ -4,7 +4,10 @@
  * deadline watchdog, the eviction-policy check, the marker check, and
  * calling for a rebuild when the index may have lost entries (a new
  * connection, a missing marker, syncs missed while Redis was not usable).
- * It starts and stops the other queue files. It never names a key, never
+ * With [redis] sentinels the address comes from queue_sentinel.c, and a
+ * connection is used only once ROLE says it reaches the master; a
+ * replica, a READONLY answer or +switch-master sends it to the master
+ * again. It starts and stops the other queue files. It never names a key, never
  * runs a script itself and never decides what goes into the queue; the
  * handlers and the rebuild tell the queue that. No queue file stores
  * personal data in Redis.
@@ -22,6 +25,9 @@
 #include "queue.h"
 #include "queue_int.h"
 #include "timefmt.h"
+
+/* host:port, and room for an IPv6 host */
+#define ADDR_MAX 160
 
 static struct event_base *base;
 static redisAsyncContext *ac;
@@ -42,6 +48,11 @@ static int policy_warned;
 static int index_built;        /* we set the marker since the last loss */
 static queue_lost_fn *on_lost;
 static char state[160] = "not connected yet";
+static char addr[ADDR_MAX];   /* where the connection goes */
+/* With sentinels: the master ROLE confirmed last ("" none yet), and
+ * whether it did on this connection. */
+static char master[ADDR_MAX];
+static int role_ok;
 /* What /readyz says: a code; the text in state goes to the log. */
 static const char *not_ready = "connecting";
 
@@ -65,6 +76,12 @@ queue_conn(void)
 	return connected ? ac : NULL;
 }
 
+const char *
+queue_master(void)
+{
+	return conf->nsentinels && master[0] ? master : NULL;
+}
+
 /* ---- the reply watchdog ----------------------------------------------- */
 
 static void schedule_retry(void);
@@ -86,6 +103,23 @@ heard_stop(void)
 		event_free(ev_heard);
 		ev_heard = NULL;
 	}
+}
+
+/* Ends the connection (also one being made) at once: every call waiting
+ * on it fails; the caller says why and what comes next. */
+static void
+drop(void)
+{
+	redisAsyncContext *c = ac;
+
+	if (connected)
+		metrics_count(M_REDIS_RECONNECTS);
+	connected = 0; /* on_disconnect, called from the free, does nothing */
+	usable = 0;
+	heard_stop();
+	ac = NULL;
+	if (c)
+		redisAsyncFree(c);
 }
 
 /* "2 s", or "500 ms" */
@@ -218,8 +252,9 @@ policy_reply(redisAsyncContext *ctx, void *r, void *priv)
 		    reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
 	}
 	if (usable && !was) {
-		log_info("redis: connected to %s:%lld, queue index usable",
-		    conf->redis_host, (long long)conf->redis_port);
+		log_info("redis: connected to %s%s%s, queue index usable", addr,
+		    conf->nsentinels ? ", master of " : "",
+		    conf->nsentinels ? conf->redis_master_name : "");
 		if (slow)
 			log_info("redis: answers in time again");
 		slow = 0;
@@ -258,6 +293,61 @@ static void
 check_policy(void)
 {
 	redisAsyncCommand(ac, policy_reply, NULL, "CONFIG GET maxmemory-policy");
+}
+
+/* Reply to ROLE, with sentinels: on a new connection and at each check.
+ * Anything but the master (a replica the Sentinels have not told about
+ * yet, a master demoted since) is dropped and the Sentinels asked again. */
+static void
+role_reply(redisAsyncContext *ctx, void *r, void *priv)
+{
+	redisReply *reply = r;
+	const char *role = "an odd reply";
+
+	(void)priv;
+	if (!reply || ctx != ac)
+		return;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING)
+		role = reply->element[0]->str;
+	else if (reply->type == REDIS_REPLY_ERROR)
+		role = reply->str;
+	if (strcmp(role, "master")) {
+		snprintf(state, sizeof(state), "redis: %.80s answers ROLE with %.40s, "
+		    "not master", addr, role);
+		log_warnx("%s; asking the Sentinels for master %s again", state,
+		    conf->redis_master_name);
+		not_ready = "replica";
+		drop();
+		schedule_retry();
+		return;
+	}
+	if (role_ok)
+		return;
+	role_ok = 1;
+	if (master[0] && strcmp(master, addr)) {
+		metrics_count(M_REDIS_FAILOVERS);
+		log_warnx("redis: master %s moved from %s to %s (a failover); "
+		    "the index is checked against PostgreSQL",
+		    conf->redis_master_name, master, addr);
+	}
+	memcpy(master, addr, sizeof(master));
+	queue_script_load(ac);
+	check_policy();
+}
+
+void
+queue_conn_readonly(void)
+{
+	if (!conf->nsentinels || !ac)
+		return;
+	snprintf(state, sizeof(state), "redis: %.80s answers READONLY: no longer "
+	    "the master", addr);
+	log_warnx("%s; asking the Sentinels for master %s again", state,
+	    conf->redis_master_name);
+	not_ready = "replica";
+	drop();
+	schedule_retry();
 }
 
 /* Says why Redis cannot be reached: once for each new reason, not at
@@ -305,6 +395,12 @@ on_connect(const redisAsyncContext *ctx, int status)
 	if (conf->redis_db)
 		redisAsyncCommand(ac, setup_reply, "SELECT", "SELECT %lld",
 		    (long long)conf->redis_db);
+	if (conf->nsentinels) {
+		/* scripts and policy once ROLE says it is the master */
+		role_ok = 0;
+		redisAsyncCommand(ac, role_reply, NULL, "ROLE");
+		return;
+	}
 	queue_script_load(ac);
 	check_policy();
 }
@@ -312,8 +408,8 @@ on_connect(const redisAsyncContext *ctx, int status)
 static void
 on_disconnect(const redisAsyncContext *ctx, int status)
 {
-	(void)ctx;
-	ac = NULL;
+	if (ctx == ac)
+		ac = NULL;
 	heard_stop();
 	if (!connected)
 		return; /* queue_shutdown, or stalled */
@@ -329,9 +425,11 @@ on_disconnect(const redisAsyncContext *ctx, int status)
 }
 
 static void
-queue_connect(void)
+connect_to(const char *host, int port)
 {
-	ac = redisAsyncConnect(conf->redis_host, (int)conf->redis_port);
+	snprintf(addr, sizeof(addr), strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+	    host, port);
+	ac = redisAsyncConnect(host, port);
 	if (!ac) {
 		cannot_connect("out of memory");
 		schedule_retry();
@@ -348,6 +446,53 @@ queue_connect(void)
 	redisLibeventAttach(ac, base);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+}
+
+/* A Sentinel's answer to queue_connect. */
+static void
+master_told(const char *host, int port, const char *why)
+{
+	char reason[sizeof(state)];
+
+	if (ac)
+		return; /* +switch-master connected meanwhile */
+	if (!host) {
+		snprintf(reason, sizeof(reason), "no Sentinel names master %.40s "
+		    "(%.80s)", conf->redis_master_name, why ? why : "none asked");
+		cannot_connect(reason);
+		schedule_retry();
+		return;
+	}
+	connect_to(host, port);
+}
+
+/* +switch-master: a failover gave the master a new address. Whatever
+ * the connection is doing, it goes there now. */
+static void
+master_switched(const char *host, int port)
+{
+	char to[ADDR_MAX];
+
+	snprintf(to, sizeof(to), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
+	    port);
+	if (ac && !strcmp(to, addr))
+		return;
+	log_info("redis: Sentinel says master %s is now at %s; following",
+	    conf->redis_master_name, to);
+	drop();
+	not_ready = "connecting";
+	evtimer_del(ev_retry);
+	backoff_ms = 0;
+	connect_to(host, port);
+}
+
+static void
+queue_connect(void)
+{
+	if (conf->nsentinels)
+		queue_sentinel_ask(master_told);
+	else
+		connect_to(conf->redis_host, (int)conf->redis_port);
 }
 
 static void
@@ -387,6 +532,11 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	if (!connected)
 		return;
+	if (conf->nsentinels) {
+		if (!role_ok)
+			return; /* the first ROLE is still out */
+		redisAsyncCommand(ac, role_reply, NULL, "ROLE");
+	}
 	check_policy();
 	if (usable) {
 		queue_key(QK_INDEX, k_index, sizeof(k_index));
@@ -413,6 +563,8 @@ queue_init(struct event_base *b, queue_lost_fn *fn)
 	ms_timeval(conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT > 0 ?
 	    conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT : 1, &tv);
 	evtimer_add(ev_watch, &tv);
+	if (conf->nsentinels && queue_sentinel_init(base, master_switched) == -1)
+		return -1;
 	queue_connect();
 	return 0;
 }
@@ -440,5 +592,7 @@ queue_shutdown(void)
 		event_free(ev_check);
 	queue_maint_free();
 	queue_sync_free();
+	if (conf->nsentinels)
+		queue_sentinel_free();
 	ev_retry = ev_check = NULL;
 }

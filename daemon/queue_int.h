@@ -29,6 +29,25 @@ redisAsyncContext *queue_conn(void);
 void queue_conn_built(void);
 /* A sync was not applied: the index is rebuilt once Redis is usable. */
 void queue_conn_missed(void);
+/* Redis answered READONLY: with sentinels, the connection reaches a
+ * master demoted to replica, and is made again to the master. */
+void queue_conn_readonly(void);
+
+/* ---- queue_sentinel.c: the master through Sentinel --------------------- */
+
+/* The master's address as a Sentinel gave it, or host NULL and why none
+ * did. */
+typedef void sentinel_master_fn(const char *host, int port, const char *why);
+/* A Sentinel says the master has a new address (+switch-master). */
+typedef void sentinel_switch_fn(const char *host, int port);
+
+/* With [redis] sentinels: starts following +switch-master. */
+int queue_sentinel_init(struct event_base *, sentinel_switch_fn *);
+void queue_sentinel_free(void);
+/* Asks the Sentinels in turn, the one that answered last first, for the
+ * master's address; fn is called once, maybe before this returns. While
+ * an ask goes on, another is not started (nor called back). */
+void queue_sentinel_ask(sentinel_master_fn *fn);
 
 /* ---- queue_maint.c: promotion, tombstones, peers ----------------------- */
 

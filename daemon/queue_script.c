@@ -82,6 +82,9 @@ call_reply(redisAsyncContext *ctx, void *r, void *priv)
 	if (reply && reply->type == REDIS_REPLY_ERROR)
 		log_warnx("redis: script %s failed: %s", script_names[c->script],
 		    reply->str);
+	if (reply && reply->type == REDIS_REPLY_ERROR &&
+	    !strncmp(reply->str, "READONLY", 8))
+		queue_conn_readonly();
 	call_done(c, reply);
 	call_free(c);
 }

@@ -67,6 +67,9 @@
 /* Back-off for reconnecting to Redis and PostgreSQL. */
 #define CBD_RECONNECT_MIN_MS 100
 #define CBD_RECONNECT_MAX_MS 5000
+/* [redis] sentinels: a Sentinel deployment has three or five; room for a
+ * few more. */
+#define CBD_SENTINELS_MAX 8
 
 /* A caseworker's topics and languages: a claim looks at one Redis set per
  * topic and language, so these bound the work of one claim. */

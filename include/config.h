@@ -79,6 +79,17 @@ struct config {
 	char key_prefix[CBD_IDENT_MAX + 1];
 	int64_t index_check_ms;
 	int64_t redis_timeout_ms; /* the longest wait for a reply */
+	/* [redis] sentinels as given, and parsed: with any, the master is
+	 * asked of them by redis_master_name and host and port are unused */
+	char redis_sentinels[512];
+	struct redis_addr {
+		char host[128];
+		int port;
+	} sentinel[CBD_SENTINELS_MAX];
+	size_t nsentinels;
+	char redis_master_name[128];
+	char sentinel_password[128]; /* read from sentinel_password_file */
+	char sentinel_password_file[256];
 
 	char alert_transport[8];   /* local, tcp or udp */
 	char alert_host[128];

@@ -24,8 +24,12 @@ void queue_shutdown(void);
 int queue_ready(void);
 /* A code for /readyz: "ok", "connecting", "unreachable", "slow" (a reply
  * took longer than redis_timeout: the connection was dropped and is being
- * made again) or "eviction_policy"; the details go to the log. */
+ * made again), "eviction_policy" or "replica" (with sentinels: the address
+ * given is no master); the details go to the log. */
 const char *queue_state(void);
+/* With [redis] sentinels: the master's address (host:port) ROLE confirmed
+ * last, NULL before any; without: NULL. No personal data. */
+const char *queue_master(void);
 
 /* Brings the index in line with one callback's row: queued, claimed or
  * gone. The syncs of one pass of the event loop go to Redis together. fn

@@ -14,7 +14,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 [ "${1:-}" = test ] && PKGS="$PKGS
       kamailio kamailio-utils-modules sip-tester
       debhelper dpkg-dev fakeroot lintian git
-      prometheus openssl haproxy"
+      prometheus openssl haproxy redis-sentinel"
 # the browser tests run on Node.js: Debian's, unless the machine has one
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	PKGS="$PKGS nodejs npm"
