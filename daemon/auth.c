@@ -59,7 +59,8 @@ sha256_hex(const char *s, char out[65])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
-	if (!EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) || len != 32)
+	if (!EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) ||
+	    len != 32)
 		return -1;
 	hex(md, len, out);
 	return 0;
@@ -88,7 +89,8 @@ auth_hash(const char *token, char hash_hex[65])
 {
 	size_t i, plen = sizeof(CBD_TOKEN_PREFIX) - 1;
 
-	if (strlen(token) != CBD_TOKEN_STR || strncmp(token, CBD_TOKEN_PREFIX, plen))
+	if (strlen(token) != CBD_TOKEN_STR ||
+	    strncmp(token, CBD_TOKEN_PREFIX, plen))
 		return -1;
 	for (i = plen; token[i]; i++)
 		if (!strchr("0123456789abcdef", token[i]))
@@ -209,8 +211,8 @@ on_looked_up(void *arg, enum store_status st, const struct token_info *ti)
 }
 
 void
-auth_check(struct auth_check *c, const char *authorization,
-    auth_verdict_fn *fn, void *arg)
+auth_check(struct auth_check *c, const char *authorization, auth_verdict_fn *fn,
+    void *arg)
 {
 	const char *token = auth_bearer(authorization);
 	struct token_info ti;

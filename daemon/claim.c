@@ -83,9 +83,11 @@ claim_stale_row(void *arg, enum store_status st, const struct callback *cb,
 	if (st == STORE_OK) {
 		if (cb->state == CB_QUEUED && !cb->flagged &&
 		    !caseworker_may_claim(&c->cw, cb))
-			log_warnx("callback %s: in the queue of caseworker %s, who "
+			log_warnx(
+			    "callback %s: in the queue of caseworker %s, who "
 			    "may not claim it (site %s, topic %s); skipped and "
-			    "re-synced", cb->id, c->cw.id, cb->site, cb->topic);
+			    "re-synced",
+			    cb->id, c->cw.id, cb->site, cb->topic);
 		queue_sync(cb, claim_synced, c);
 		return;
 	}
@@ -153,8 +155,9 @@ claim_next(struct claim *c)
 	now = now_ms();
 	c->until_ms = now + conf->lease_ms;
 	provisional = now + CBD_PROVISIONAL_LEASE_MS;
-	queue_claim(&c->cw, c->token, provisional < c->until_ms ? provisional :
-	    c->until_ms, claim_picked, c);
+	queue_claim(&c->cw, c->token,
+	    provisional < c->until_ms ? provisional : c->until_ms, claim_picked,
+	    c);
 }
 
 void
@@ -185,7 +188,8 @@ struct peek {
 };
 
 static void
-peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n)
+peek_rows(void *arg, enum store_status st, const struct callback *rows,
+    size_t n)
 {
 	struct peek *p = arg;
 	size_t i, k;
@@ -204,7 +208,8 @@ peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n
 		}
 		store_get_callback(p->ids[i], foreign_row, NULL);
 		log_warnx("callback %s: in the queue of caseworker %s, who may "
-		    "not claim it; skipped and re-synced", p->ids[i], p->cw.id);
+			  "not claim it; skipped and re-synced",
+		    p->ids[i], p->cw.id);
 	}
 	p->fn(p->arg, CLAIM_OK, STORE_OK, rows, n, p->nids);
 	free(p);

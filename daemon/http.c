@@ -147,11 +147,13 @@ request_gone(void *arg)
 	    (fd = bufferevent_getfd(bev)) < 0)
 		return 0;
 	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR)))
+	if (n > 0 ||
+	    (n < 0 &&
+		(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
 		return 0;
 	log_debug("http: the client of %s went away before its request was "
-	    "sent to the database", ctx->route ? ctx->route->path : "other");
+		  "sent to the database",
+	    ctx->route ? ctx->route->path : "other");
 	return 1;
 }
 
@@ -202,7 +204,8 @@ read_body(struct http_ctx *ctx)
 
 	if ((int64_t)len > conf->max_body) {
 		http_error(&ctx->api, 413, "body_too_large", NULL,
-		    "the body is larger than %lld bytes", (long long)conf->max_body);
+		    "the body is larger than %lld bytes",
+		    (long long)conf->max_body);
 		return -1;
 	}
 	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
@@ -218,8 +221,8 @@ read_body(struct http_ctx *ctx)
 		return -1;
 	}
 	data = evbuffer_pullup(in, -1);
-	ctx->api.body = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
-	    &jerr);
+	ctx->api.body = json_loadb((const char *)data, len,
+	    JSON_REJECT_DUPLICATES, &jerr);
 	if (ctx->api.body)
 		return 0;
 	/* the answer frees ctx */
@@ -313,8 +316,10 @@ allow_header(struct api_req *a, unsigned mask)
 		enum evhttp_cmd_type method;
 		const char *name;
 	} names[] = {
-		{ EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_HEAD, "HEAD" },
-		{ EVHTTP_REQ_POST, "POST" }, { EVHTTP_REQ_PUT, "PUT" },
+		{ EVHTTP_REQ_GET, "GET" },
+		{ EVHTTP_REQ_HEAD, "HEAD" },
+		{ EVHTTP_REQ_POST, "POST" },
+		{ EVHTTP_REQ_PUT, "PUT" },
 		{ EVHTTP_REQ_OPTIONS, "OPTIONS" },
 	};
 	char allow[64] = "";
@@ -322,8 +327,9 @@ allow_header(struct api_req *a, unsigned mask)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (mask & names[i].method)
-			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
-			    "%s%s", allow[0] ? ", " : "", names[i].name);
+			snprintf(allow + strlen(allow),
+			    sizeof(allow) - strlen(allow), "%s%s",
+			    allow[0] ? ", " : "", names[i].name);
 	http_header(a, "Allow", allow);
 }
 
@@ -359,7 +365,8 @@ on_metrics_request(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	unsigned allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS;
+	unsigned allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_OPTIONS;
 	struct http_ctx *ctx;
 	size_t i;
 
@@ -367,7 +374,8 @@ on_metrics_request(struct evhttp_request *req, void *arg)
 	if (!(ctx = ctx_new(req)))
 		return;
 	if (!path || strcmp(path, "/metrics")) {
-		http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+		http_error(&ctx->api, 404, "not_found", NULL,
+		    "no such resource");
 		return;
 	}
 	for (i = 0; i < nroutes; i++)
@@ -406,13 +414,15 @@ route_request(struct http_ctx *ctx)
 	}
 	/* HEAD is a GET without the body: it takes the GET route */
 	for (i = 0; i < nroutes; i++) {
-		if (!path || !path_match(routes[i].path, path, ctx->api.id_buf,
-		    sizeof(ctx->api.id_buf)))
+		if (!path ||
+		    !path_match(routes[i].path, path, ctx->api.id_buf,
+			sizeof(ctx->api.id_buf)))
 			continue;
 		allowed |= routes[i].method | EVHTTP_REQ_OPTIONS |
 		    (routes[i].method == EVHTTP_REQ_GET ? EVHTTP_REQ_HEAD : 0);
-		if (routes[i].method == method || (method == EVHTTP_REQ_HEAD &&
-		    routes[i].method == EVHTTP_REQ_GET))
+		if (routes[i].method == method ||
+		    (method == EVHTTP_REQ_HEAD &&
+			routes[i].method == EVHTTP_REQ_GET))
 			break;
 	}
 	if (i == nroutes) {
@@ -426,11 +436,12 @@ route_request(struct http_ctx *ctx)
 		if (allowed && method == EVHTTP_REQ_OPTIONS) {
 			allow_header(&ctx->api, allowed);
 			http_reply(&ctx->api, 204, NULL, NULL);
-		} else if (page && (method == EVHTTP_REQ_GET ||
-		    method == EVHTTP_REQ_HEAD))
+		} else if (page &&
+		    (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD))
 			fallback(&ctx->api, path);
 		else if (!allowed)
-			http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+			http_error(&ctx->api, 404, "not_found", NULL,
+			    "no such resource");
 		else {
 			allow_header(&ctx->api, allowed);
 			http_error(&ctx->api, 405, "method_not_allowed", NULL,
@@ -470,8 +481,9 @@ on_request(struct evhttp_request *req, void *arg)
 	/* anyone who reaches the port can send what no valid token vouches
 	 * for (/metrics, /healthz, a random token, none), as fast as the
 	 * loop answers: that goes at its pace, the rest at once */
-	if (auth_vouched(evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Authorization")))
+	if (auth_vouched(
+		evhttp_find_header(evhttp_request_get_input_headers(req),
+		    "Authorization")))
 		route_request(ctx);
 	else
 		pace_admit(route_paced, ctx);
@@ -486,10 +498,10 @@ metrics_init(void)
 	evhttp_set_max_body_size(metrics_http, 4096);
 	evhttp_set_max_headers_size(metrics_http, CBD_HTTP_HEADERS_MAX);
 	evhttp_set_timeout(metrics_http, CBD_HTTP_TIMEOUT_S);
-	evhttp_set_allowed_methods(metrics_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-	    EVHTTP_REQ_CONNECT);
+	evhttp_set_allowed_methods(metrics_http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+		EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(metrics_http, on_metrics_request, NULL);
 	metrics_bound = evhttp_bind_socket_with_handle(metrics_http,
 	    conf->metrics_host, (ev_uint16_t)conf->metrics_port);
@@ -511,16 +523,17 @@ http_init(struct event_base *b)
 		return -1;
 	/* evhttp refuses a longer body (413) from its headers on, before
 	 * anyone has shown a token: nobody makes the daemon read more */
-	evhttp_set_max_body_size(http, conf->max_body < CBD_MAX_BODY_HARD ?
-	    (ev_ssize_t)conf->max_body : CBD_MAX_BODY_HARD);
+	evhttp_set_max_body_size(http,
+	    conf->max_body < CBD_MAX_BODY_HARD ? (ev_ssize_t)conf->max_body :
+						 CBD_MAX_BODY_HARD);
 	evhttp_set_max_headers_size(http, CBD_HTTP_HEADERS_MAX);
 	evhttp_set_timeout(http, CBD_HTTP_TIMEOUT_S);
 	/* every method evhttp knows reaches on_request, which answers in
 	 * JSON; evhttp itself would answer 501 with an HTML page */
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-	    EVHTTP_REQ_CONNECT);
+	evhttp_set_allowed_methods(http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+		EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(http, on_request, NULL);
 	store_set_gone(request_gone);
 	if (http_conn_init(base, http) == -1 || pace_init(base) == -1)

@@ -16,7 +16,8 @@
 #define HTTP_RETRY_AFTER_S "5"
 
 struct http_ctx {
-	struct api_req api; /* first: a struct api_req * is a struct http_ctx * */
+	struct api_req
+	    api; /* first: a struct api_req * is a struct http_ctx * */
 	struct evhttp_connection *evcon;
 	const struct route *route;
 	int64_t started_us; /* monotonic, for the latency histogram */

@@ -19,8 +19,8 @@ ident_name(const char *s)
 	if (n == 0 || n > CBD_IDENT_MAX)
 		return 0;
 	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_' && *s != '-')
 			return 0;
 	return 1;
 }
@@ -34,7 +34,8 @@ ident_uuid(const char *s)
 	if (strlen(s) != sizeof(shape) - 1)
 		return 0;
 	for (i = 0; shape[i]; i++)
-		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+		if (shape[i] == '-' ? s[i] != '-' :
+				      !isxdigit((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -55,8 +56,9 @@ ident_language(const char *s, char primary[CBD_PRIMARY_LANGUAGE_MAX + 1])
 	s += n;
 	while (*s == '-') {
 		s++;
-		for (n = 0; isalnum((unsigned char)s[n]) && isascii((unsigned char)s[n]);
-		    n++)
+		for (n = 0; isalnum((unsigned char)s[n]) &&
+		     isascii((unsigned char)s[n]);
+		     n++)
 			;
 		/* a singleton (x, u, t) introduces the subtags after it */
 		if (n < 1 || n > 8 || (n == 1 && s[1] != '-'))

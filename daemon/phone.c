@@ -132,7 +132,8 @@ phone_normalise(const char *in, const char *country_code, char *out,
 			digits[nd++] = *p; /* nd < len <= sizeof(digits) */
 		} else if (p[0] == '(' && p[1] == '0' && p[2] == ')') {
 			if (!international || trunk || groups != 1 || nd > 3)
-				return refuse(why, "\"(0)\" may only follow the "
+				return refuse(why,
+				    "\"(0)\" may only follow the "
 				    "country code of a number given with + or 00");
 			trunk = 1;
 			in_group = 0;
@@ -140,7 +141,8 @@ phone_normalise(const char *in, const char *country_code, char *out,
 		} else if (is_separator(*p)) {
 			in_group = 0;
 		} else {
-			return refuse(why, "the number may hold only digits, "
+			return refuse(why,
+			    "the number may hold only digits, "
 			    "spaces and - / . ( ), after a leading + or 00");
 		}
 	}
@@ -149,10 +151,12 @@ phone_normalise(const char *in, const char *country_code, char *out,
 		return refuse(why, "the number has no digits");
 	if (international) {
 		if (digits[0] == '0')
-			return refuse(why, "a country code cannot start with 0");
+			return refuse(why,
+			    "a country code cannot start with 0");
 		if ((ncc = trunk0_code(digits, nd)) > 0 && digits[ncc] == '0') {
 			if (trunk || (ncc + 1 < nd && digits[ncc + 1] == '0'))
-				return refuse(why, "after the country code the "
+				return refuse(why,
+				    "after the country code the "
 				    "number has one trunk 0 at most");
 			/* "+49 0231": drop the 0, keep the country code */
 			memmove(digits + ncc, digits + ncc + 1, nd - ncc - 1);
@@ -161,17 +165,20 @@ phone_normalise(const char *in, const char *country_code, char *out,
 		ncc = 0;
 	} else {
 		if (digits[0] != '0' || (nd > 1 && digits[1] == '0'))
-			return refuse(why, "a national number starts with a "
+			return refuse(why,
+			    "a national number starts with a "
 			    "single 0; otherwise give + and the country code");
 		if (!phone_country_code_valid(country_code))
-			return refuse(why, "the country code for national "
+			return refuse(why,
+			    "the country code for national "
 			    "numbers is not 1 to 3 digits");
 		ncc = strlen(country_code);
 		skip = 1;
 	}
 	total = ncc + nd - skip;
 	if (total < CBD_PHONE_MIN_DIGITS || total > E164_DIGITS_MAX)
-		return refuse(why, "the number has too few or too many digits "
+		return refuse(why,
+		    "the number has too few or too many digits "
 		    "for E.164");
 	if (outlen < total + 2)
 		return refuse(why, "there is no room for the result");

@@ -65,7 +65,8 @@ query_words(const char *v, const char *const *words, size_t nwords, char *out,
 	for (;;) {
 		n = strcspn(p, ",");
 		for (i = 0; i < nwords; i++)
-			if (n > 0 && strlen(words[i]) == n && !strncmp(words[i], p, n))
+			if (n > 0 && strlen(words[i]) == n &&
+			    !strncmp(words[i], p, n))
 				break;
 		if (i == nwords || used + n + 2 > len)
 			return -1;

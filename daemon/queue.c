@@ -36,19 +36,19 @@ static struct event *ev_retry, *ev_check;
  * looks a few times per redis_timeout whether a reply is awaited that
  * long without a word from Redis. */
 static struct event *ev_heard, *ev_watch;
-static int64_t heard_ms; /* Redis last sent something, or owed nothing */
+static int64_t heard_ms;   /* Redis last sent something, or owed nothing */
 static int64_t connect_ms; /* when the connection being made was begun */
-static int slow;         /* a reply was late; none came in time since */
+static int slow;           /* a reply was late; none came in time since */
 static int64_t backoff_ms;
-static int connected;    /* the TCP connection is up */
-static int usable;       /* connected, set up and noeviction */
+static int connected;          /* the TCP connection is up */
+static int usable;             /* connected, set up and noeviction */
 static int index_lost_pending; /* rebuild once Redis is usable */
-static long syncs_missed; /* syncs not applied since the index was built */
+static long syncs_missed;      /* syncs not applied since the index was built */
 static int policy_warned;
-static int index_built;        /* we set the marker since the last loss */
+static int index_built; /* we set the marker since the last loss */
 static queue_lost_fn *on_lost;
 static char state[160] = "not connected yet";
-static char addr[ADDR_MAX];   /* where the connection goes */
+static char addr[ADDR_MAX]; /* where the connection goes */
 /* With sentinels: the master ROLE confirmed last ("" none yet), and
  * whether it did on this connection. */
 static char master[ADDR_MAX];
@@ -147,7 +147,8 @@ stalled(void)
 	snprintf(state, sizeof(state), "redis: no reply within %s", limit);
 	if (!slow)
 		log_warnx("%s; dropping the connection, failing what waits for "
-		    "it and reconnecting", state);
+			  "it and reconnecting",
+		    state);
 	slow = 1;
 	connected = 0; /* on_disconnect, called from the free, does nothing */
 	usable = 0;
@@ -242,14 +243,18 @@ policy_reply(redisAsyncContext *ctx, void *r, void *priv)
 		} else {
 			usable = 0;
 			not_ready = "eviction_policy";
-			snprintf(state, sizeof(state), "redis: maxmemory-policy is %s, "
-			    "must be noeviction", policy);
+			snprintf(state, sizeof(state),
+			    "redis: maxmemory-policy is %s, "
+			    "must be noeviction",
+			    policy);
 		}
 	} else {
 		usable = 0;
 		not_ready = "eviction_policy";
-		snprintf(state, sizeof(state), "redis: cannot read maxmemory-policy: %s",
-		    reply->type == REDIS_REPLY_ERROR ? reply->str : "odd reply");
+		snprintf(state, sizeof(state),
+		    "redis: cannot read maxmemory-policy: %s",
+		    reply->type == REDIS_REPLY_ERROR ? reply->str :
+						       "odd reply");
 	}
 	if (usable && !was) {
 		log_info("redis: connected to %s%s%s, queue index usable", addr,
@@ -270,8 +275,8 @@ policy_reply(redisAsyncContext *ctx, void *r, void *priv)
 	 * soon as it is usable again, not at the next SIGUSR1. */
 	if (usable && syncs_missed && !index_lost_pending) {
 		log_warnx("redis: %ld index update%s could not be applied; "
-		    "rebuilding the index from PostgreSQL", syncs_missed,
-		    syncs_missed == 1 ? "" : "s");
+			  "rebuilding the index from PostgreSQL",
+		    syncs_missed, syncs_missed == 1 ? "" : "s");
 		index_lost_pending = 1;
 	}
 	if (usable && index_lost_pending)
@@ -292,7 +297,8 @@ setup_reply(redisAsyncContext *ctx, void *r, void *priv)
 static void
 check_policy(void)
 {
-	redisAsyncCommand(ac, policy_reply, NULL, "CONFIG GET maxmemory-policy");
+	redisAsyncCommand(ac, policy_reply, NULL,
+	    "CONFIG GET maxmemory-policy");
 }
 
 /* Reply to ROLE, with sentinels: on a new connection and at each check.
@@ -313,8 +319,10 @@ role_reply(redisAsyncContext *ctx, void *r, void *priv)
 	else if (reply->type == REDIS_REPLY_ERROR)
 		role = reply->str;
 	if (strcmp(role, "master")) {
-		snprintf(state, sizeof(state), "redis: %.80s answers ROLE with %.40s, "
-		    "not master", addr, role);
+		snprintf(state, sizeof(state),
+		    "redis: %.80s answers ROLE with %.40s, "
+		    "not master",
+		    addr, role);
 		log_warnx("%s; asking the Sentinels for master %s again", state,
 		    conf->redis_master_name);
 		not_ready = "replica";
@@ -328,7 +336,7 @@ role_reply(redisAsyncContext *ctx, void *r, void *priv)
 	if (master[0] && strcmp(master, addr)) {
 		metrics_count(M_REDIS_FAILOVERS);
 		log_warnx("redis: master %s moved from %s to %s (a failover); "
-		    "the index is checked against PostgreSQL",
+			  "the index is checked against PostgreSQL",
 		    conf->redis_master_name, master, addr);
 	}
 	memcpy(master, addr, sizeof(master));
@@ -341,8 +349,10 @@ queue_conn_readonly(void)
 {
 	if (!conf->nsentinels || !ac)
 		return;
-	snprintf(state, sizeof(state), "redis: %.80s answers READONLY: no longer "
-	    "the master", addr);
+	snprintf(state, sizeof(state),
+	    "redis: %.80s answers READONLY: no longer "
+	    "the master",
+	    addr);
 	log_warnx("%s; asking the Sentinels for master %s again", state,
 	    conf->redis_master_name);
 	not_ready = "replica";
@@ -386,12 +396,13 @@ on_connect(const redisAsyncContext *ctx, int status)
 	policy_warned = 0;
 	heard_ms = now_ms();
 	heard_stop();
-	if ((ev_heard = event_new(base, ctx->c.fd, EV_READ | EV_PERSIST, heard_cb,
-	    NULL)))
+	if ((ev_heard = event_new(base, ctx->c.fd, EV_READ | EV_PERSIST,
+		 heard_cb, NULL)))
 		event_add(ev_heard, NULL);
 	index_lost_pending = 1; /* a new connection may be a new, empty Redis */
 	if (conf->redis_password[0])
-		redisAsyncCommand(ac, setup_reply, "AUTH", "AUTH %s", conf->redis_password);
+		redisAsyncCommand(ac, setup_reply, "AUTH", "AUTH %s",
+		    conf->redis_password);
 	if (conf->redis_db)
 		redisAsyncCommand(ac, setup_reply, "SELECT", "SELECT %lld",
 		    (long long)conf->redis_db);
@@ -417,8 +428,10 @@ on_disconnect(const redisAsyncContext *ctx, int status)
 	usable = 0;
 	not_ready = "unreachable";
 	snprintf(state, sizeof(state), "redis: connection lost%s%s",
-	    status == REDIS_OK ? "" : ": ", status == REDIS_OK ? "" :
-	    ctx->errstr[0] ? ctx->errstr : "error");
+	    status == REDIS_OK ? "" : ": ",
+	    status == REDIS_OK ? "" :
+		ctx->errstr[0] ? ctx->errstr :
+				 "error");
 	log_warnx("%s; reconnecting", state);
 	metrics_count(M_REDIS_RECONNECTS);
 	schedule_retry();
@@ -457,8 +470,10 @@ master_told(const char *host, int port, const char *why)
 	if (ac)
 		return; /* +switch-master connected meanwhile */
 	if (!host) {
-		snprintf(reason, sizeof(reason), "no Sentinel names master %.40s "
-		    "(%.80s)", conf->redis_master_name, why ? why : "none asked");
+		snprintf(reason, sizeof(reason),
+		    "no Sentinel names master %.40s "
+		    "(%.80s)",
+		    conf->redis_master_name, why ? why : "none asked");
 		cannot_connect(reason);
 		schedule_retry();
 		return;
@@ -514,9 +529,10 @@ marker_reply(redisAsyncContext *ctx, void *r, void *priv)
 	(void)priv;
 	/* Only an index we completed can be found lost; until then a
 	 * rebuild is pending anyway. */
-	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 &&
-	    usable && index_built) {
-		log_warnx("redis: queue index marker is missing; rebuilding from "
+	if (reply && reply->type == REDIS_REPLY_INTEGER &&
+	    reply->integer == 0 && usable && index_built) {
+		log_warnx(
+		    "redis: queue index marker is missing; rebuilding from "
 		    "PostgreSQL");
 		lost();
 	}
@@ -561,9 +577,12 @@ queue_init(struct event_base *b, queue_lost_fn *fn)
 	queue_maint_init(base);
 	ev_watch = event_new(base, -1, EV_PERSIST, watch_cb, NULL);
 	ms_timeval(conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT > 0 ?
-	    conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT : 1, &tv);
+		conf->redis_timeout_ms / CBD_REDIS_WATCH_PER_TIMEOUT :
+		1,
+	    &tv);
 	evtimer_add(ev_watch, &tv);
-	if (conf->nsentinels && queue_sentinel_init(base, master_switched) == -1)
+	if (conf->nsentinels &&
+	    queue_sentinel_init(base, master_switched) == -1)
 		return -1;
 	queue_connect();
 	return 0;

@@ -67,8 +67,15 @@ void queue_sync_free(void);
 /* ---- queue_script.c: the Lua scripts ----------------------------------- */
 
 enum script_id {
-	SCRIPT_SYNC, SCRIPT_CLEANUP, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
-	SCRIPT_PEEK, SCRIPT_ALIVE, SCRIPT_REAP, SCRIPT_COUNT
+	SCRIPT_SYNC,
+	SCRIPT_CLEANUP,
+	SCRIPT_CLAIM,
+	SCRIPT_UNCLAIM,
+	SCRIPT_PROMOTE,
+	SCRIPT_PEEK,
+	SCRIPT_ALIVE,
+	SCRIPT_REAP,
+	SCRIPT_COUNT
 };
 
 typedef void script_reply_fn(void *arg, const redisReply *);
@@ -96,11 +103,11 @@ const char *queue_ms_arg(int64_t ms, char *buf, size_t len);
 #define RECORD_HASHES 65536
 
 enum queue_key_id {
-	QK_WAITING,     /* P waiting */
-	QK_LEASES,      /* P leases */
-	QK_FLAGGED,     /* P flagged */
-	QK_INDEX,       /* P index, the marker */
-	QK_DAEMONS      /* P daemons */
+	QK_WAITING, /* P waiting */
+	QK_LEASES,  /* P leases */
+	QK_FLAGGED, /* P flagged */
+	QK_INDEX,   /* P index, the marker */
+	QK_DAEMONS  /* P daemons */
 };
 
 void queue_key(enum queue_key_id, char *buf, size_t len);

@@ -47,7 +47,7 @@ queue_begin_rebuild(queue_done_fn *fn, void *arg)
 	bc->fn = fn;
 	bc->arg = arg;
 	if (redisAsyncCommand(queue_conn(), begin_reply, bc,
-	    "SET %s 1 EX 86400", k_building) != REDIS_OK) {
+		"SET %s 1 EX 86400", k_building) != REDIS_OK) {
 		free(bc);
 		fn(arg, 0);
 	}
@@ -57,7 +57,7 @@ struct rebuilt_call {
 	queue_done_fn *fn;
 	void *arg;
 	int64_t since;
-	int next;          /* the first record hash of the next step */
+	int next; /* the first record hash of the next step */
 	long long removed;
 };
 
@@ -69,7 +69,8 @@ rebuilt_reply(void *arg, const redisReply *reply)
 	struct rebuilt_call *rc = arg;
 
 	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer < 0) {
-		log_warnx("redis: the queue index was emptied while it was being "
+		log_warnx(
+		    "redis: the queue index was emptied while it was being "
 		    "rebuilt; rebuilding again");
 		reply = NULL;
 	} else if (reply && reply->type == REDIS_REPLY_INTEGER)
@@ -81,8 +82,10 @@ rebuilt_reply(void *arg, const redisReply *reply)
 	if (reply) {
 		queue_conn_built();
 		if (rc->removed > 0)
-			log_info("redis: %lld index entries no longer open in PostgreSQL "
-			    "removed", rc->removed);
+			log_info(
+			    "redis: %lld index entries no longer open in PostgreSQL "
+			    "removed",
+			    rc->removed);
 	}
 	if (rc->fn)
 		rc->fn(rc->arg, reply != NULL);

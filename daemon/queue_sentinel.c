@@ -30,11 +30,11 @@ static sentinel_switch_fn *on_switch;
  * are left to ask, and who wants the answer. One at a time: queue.c asks
  * only while it has no master. */
 static redisAsyncContext *ask_ac;
-static struct event *ev_ask;  /* the ask's deadline */
-static size_t ask_at;         /* the Sentinel asked now; the next starts here */
+static struct event *ev_ask; /* the ask's deadline */
+static size_t ask_at;        /* the Sentinel asked now; the next starts here */
 static size_t ask_left;
 static sentinel_master_fn *ask_fn;
-static char ask_why[160];     /* why the last Sentinel gave no master */
+static char ask_why[160]; /* why the last Sentinel gave no master */
 
 /* The subscription: its connection and when it was begun; ev_sub looks
  * after it every second. */
@@ -42,7 +42,7 @@ static redisAsyncContext *sub_ac;
 static int sub_connected;
 static int64_t sub_began;
 static size_t sub_at;
-static int sub_warned;        /* a refusal was logged; none until one works */
+static int sub_warned; /* a refusal was logged; none until one works */
 static struct event *ev_sub;
 
 static void ask_next(void);
@@ -57,7 +57,8 @@ static void
 auth(redisAsyncContext *c, redisCallbackFn *fn)
 {
 	if (conf->sentinel_password[0])
-		redisAsyncCommand(c, fn, NULL, "AUTH %s", conf->sentinel_password);
+		redisAsyncCommand(c, fn, NULL, "AUTH %s",
+		    conf->sentinel_password);
 }
 
 /* ---- asking for the master ------------------------------------------- */
@@ -85,8 +86,8 @@ ask_failed(const char *why)
 	const struct redis_addr *s = sentinel(ask_at);
 	redisAsyncContext *c = ask_ac;
 
-	snprintf(ask_why, sizeof(ask_why), "Sentinel %s:%d: %s", s->host, s->port,
-	    why);
+	snprintf(ask_why, sizeof(ask_why), "Sentinel %s:%d: %s", s->host,
+	    s->port, why);
 	ask_ac = NULL;
 	if (c)
 		redisAsyncFree(c);
@@ -121,7 +122,8 @@ ask_reply(redisAsyncContext *c, void *r, void *priv)
 	    reply->element[1]->type != REDIS_REPLY_STRING ||
 	    reply->element[0]->len >= sizeof(host)) {
 		ask_failed(reply->type == REDIS_REPLY_NIL ?
-		    "does not know this master name" : "odd reply");
+			"does not know this master name" :
+			"odd reply");
 		return;
 	}
 	port = strtol(reply->element[1]->str, &end, 10);
@@ -140,7 +142,8 @@ ask_auth_reply(redisAsyncContext *c, void *r, void *priv)
 	redisReply *reply = r;
 
 	(void)priv;
-	if (c == ask_ac && ask_fn && reply && reply->type == REDIS_REPLY_ERROR) {
+	if (c == ask_ac && ask_fn && reply &&
+	    reply->type == REDIS_REPLY_ERROR) {
 		char why[128];
 
 		/* said with the ask's outcome, once per reason, by queue.c */
@@ -198,8 +201,8 @@ ask_next(void)
 	if (!(ask_ac = redisAsyncConnect(s->host, s->port)) || ask_ac->err) {
 		char why[128];
 
-		snprintf(why, sizeof(why), "%.100s", ask_ac ? ask_ac->errstr :
-		    "out of memory");
+		snprintf(why, sizeof(why), "%.100s",
+		    ask_ac ? ask_ac->errstr : "out of memory");
 		if (ask_ac)
 			redisAsyncFree(ask_ac);
 		ask_ac = NULL;
@@ -246,7 +249,8 @@ static void
 sub_message(redisAsyncContext *c, void *r, void *priv)
 {
 	redisReply *reply = r, *kind, *text;
-	char name[sizeof(conf->redis_master_name)], host[sizeof(conf->sentinel[0].host)];
+	char name[sizeof(conf->redis_master_name)],
+	    host[sizeof(conf->sentinel[0].host)];
 	int port;
 
 	(void)priv;
@@ -254,10 +258,12 @@ sub_message(redisAsyncContext *c, void *r, void *priv)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
 		if (!sub_warned)
-			log_warnx("redis: Sentinel %s:%d refused the subscription "
+			log_warnx(
+			    "redis: Sentinel %s:%d refused the subscription "
 			    "to +switch-master: %s; failovers are found on the "
-			    "next error instead", sentinel(sub_at)->host,
-			    sentinel(sub_at)->port, reply->str);
+			    "next error instead",
+			    sentinel(sub_at)->host, sentinel(sub_at)->port,
+			    reply->str);
 		sub_warned = 1;
 		sub_drop();
 		return;
@@ -272,7 +278,8 @@ sub_message(redisAsyncContext *c, void *r, void *priv)
 	    text->type != REDIS_REPLY_STRING)
 		return;
 	if (sentinel_parse_switch(text->str, name, sizeof(name), host,
-	    sizeof(host), &port) == -1 || strcmp(name, conf->redis_master_name))
+		sizeof(host), &port) == -1 ||
+	    strcmp(name, conf->redis_master_name))
 		return;
 	on_switch(host, port);
 }
@@ -319,7 +326,8 @@ sub_start(void)
 	redisAsyncSetConnectCallback(sub_ac, sub_connect_done);
 	redisAsyncSetDisconnectCallback(sub_ac, sub_disconnected);
 	auth(sub_ac, NULL);
-	redisAsyncCommand(sub_ac, sub_message, NULL, "SUBSCRIBE +switch-master");
+	redisAsyncCommand(sub_ac, sub_message, NULL,
+	    "SUBSCRIBE +switch-master");
 }
 
 /* Every second: a subscription lost is made again with the next
@@ -332,7 +340,8 @@ sub_cb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	if (!sub_ac)
 		sub_start();
-	else if (!sub_connected && now_ms() - sub_began >= conf->redis_timeout_ms)
+	else if (!sub_connected &&
+	    now_ms() - sub_began >= conf->redis_timeout_ms)
 		sub_drop();
 }
 

@@ -29,8 +29,8 @@ word(const char **p, char *out, size_t len)
 }
 
 int
-sentinel_parse_switch(const char *msg, char *name, size_t namelen,
-    char *host, size_t hostlen, int *port)
+sentinel_parse_switch(const char *msg, char *name, size_t namelen, char *host,
+    size_t hostlen, int *port)
 {
 	char num[8], ignored[256], *end;
 	const char *p = msg;
@@ -39,8 +39,7 @@ sentinel_parse_switch(const char *msg, char *name, size_t namelen,
 	if (word(&p, name, namelen) == -1 ||
 	    word(&p, ignored, sizeof(ignored)) == -1 ||
 	    word(&p, ignored, sizeof(ignored)) == -1 ||
-	    word(&p, host, hostlen) == -1 ||
-	    word(&p, num, sizeof(num)) == -1)
+	    word(&p, host, hostlen) == -1 || word(&p, num, sizeof(num)) == -1)
 		return -1;
 	while (*p == ' ')
 		p++;

@@ -32,10 +32,10 @@ static const struct {
 };
 
 /* The pages talk only to this daemon and load only its own files. */
-static const char csp[] =
-    "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+static const char
+    csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+	    "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /* The content type of a name we serve, or NULL. */
 static const char *
@@ -51,8 +51,10 @@ name_type(const char *name)
 			if (dot)
 				return NULL;
 			dot = p;
-		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+		} else if (!((*p >= 'a' && *p <= 'z') ||
+			       (*p >= 'A' && *p <= 'Z') ||
+			       (*p >= '0' && *p <= '9') || *p == '-' ||
+			       *p == '_'))
 			return NULL;
 	}
 	if (!dot)
@@ -89,7 +91,8 @@ static_serve(struct api_req *a, const char *path)
 		return;
 	}
 	snprintf(etag, sizeof(etag), "\"%llx-%llx.%lx\"",
-	    (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
+	    (unsigned long long)st.st_size,
+	    (unsigned long long)st.st_mtim.tv_sec,
 	    (unsigned long)st.st_mtim.tv_nsec);
 	http_header(a, "Content-Type", type);
 	http_header(a, "ETag", etag);

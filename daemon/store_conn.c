@@ -125,7 +125,8 @@ conn_arm(struct pgconn *c)
 {
 	struct timeval tv;
 
-	ms_timeval(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS, &tv);
+	ms_timeval(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS,
+	    &tv);
 	evtimer_add(c->ev_deadline, &tv);
 }
 
@@ -171,7 +172,8 @@ conn_close(struct pgconn *c, const char *why)
 	} else if (strcmp(next, last_error))
 		/* a new reason not to connect ("too many clients"): once
 		 * each time it changes, not at every retry */
-		log_warnx("postgres: connection %d cannot connect: %s", c->idx, why);
+		log_warnx("postgres: connection %d cannot connect: %s", c->idx,
+		    why);
 	memcpy(last_error, next, sizeof(last_error));
 	not_ready = "unreachable";
 	c->state = CONN_DOWN;
@@ -243,14 +245,17 @@ conn_check_schema(struct pgconn *c)
 	char st[24], lt[24];
 	const char *p[2] = { st, lt };
 
-	snprintf(st, sizeof(st), "%lld", (long long)conf->pg_statement_timeout_ms);
+	snprintf(st, sizeof(st), "%lld",
+	    (long long)conf->pg_statement_timeout_ms);
 	snprintf(lt, sizeof(lt), "%lld", (long long)conf->pg_lock_timeout_ms);
 	c->state = CONN_CHECKING;
-	if (conn_send(c, "SELECT (SELECT coalesce(max(version), 0) FROM "
-	    "schema_migrations), set_config('statement_timeout', $1, false), "
-	    "set_config('lock_timeout', $2, false), "
-	    "current_setting('transaction_read_only'), "
-	    "pg_postmaster_start_time()::text", 2, p) == -1) {
+	if (conn_send(c,
+		"SELECT (SELECT coalesce(max(version), 0) FROM "
+		"schema_migrations), set_config('statement_timeout', $1, false), "
+		"set_config('lock_timeout', $2, false), "
+		"current_setting('transaction_read_only'), "
+		"pg_postmaster_start_time()::text",
+		2, p) == -1) {
 		char why[120];
 
 		short_error(PQerrorMessage(c->pg), why, sizeof(why));
@@ -277,12 +282,14 @@ conn_poll_cb(evutil_socket_t fd, short what, void *arg)
 	case PGRES_POLLING_WRITING:
 		/* The socket may change between polls (several addresses). */
 		c->ev_read = event_new(base, PQsocket(c->pg),
-		    st == PGRES_POLLING_READING ? EV_READ : EV_WRITE, conn_poll_cb, c);
+		    st == PGRES_POLLING_READING ? EV_READ : EV_WRITE,
+		    conn_poll_cb, c);
 		event_add(c->ev_read, NULL);
 		return;
 	case PGRES_POLLING_OK:
 		if (PQsetnonblocking(c->pg, 1) == -1) {
-			conn_close(c, "cannot make the connection non-blocking");
+			conn_close(c,
+			    "cannot make the connection non-blocking");
 			return;
 		}
 		conn_watch(c);
@@ -309,7 +316,8 @@ conn_connect(struct pgconn *c)
 {
 	/* application_name first, so a conninfo that names one wins; ours
 	 * makes the pool easy to find in pg_stat_activity */
-	static const char *const keys[] = { "application_name", "dbname", NULL };
+	static const char *const keys[] = { "application_name", "dbname",
+		NULL };
 	const char *values[] = { "callbackd", conf->pg_conninfo, NULL };
 
 	c->state = CONN_CONNECTING;
@@ -325,7 +333,8 @@ conn_connect(struct pgconn *c)
 	PQsetNoticeProcessor(c->pg, conn_notice, NULL);
 	conn_arm(c);
 	/* PQconnectStartParams wants to be polled for writing first. */
-	c->ev_read = event_new(base, PQsocket(c->pg), EV_WRITE, conn_poll_cb, c);
+	c->ev_read = event_new(base, PQsocket(c->pg), EV_WRITE, conn_poll_cb,
+	    c);
 	event_add(c->ev_read, NULL);
 }
 
@@ -355,7 +364,9 @@ on_schema_result(struct pgconn *c, PGresult *res)
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		have = atoi(PQgetvalue(res, 0, 0));
 	else if (strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "", "42P01")) {
+			 PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+			 "",
+		     "42P01")) {
 		char why[120];
 
 		short_error(PQresultErrorMessage(res), why, sizeof(why));
@@ -363,11 +374,14 @@ on_schema_result(struct pgconn *c, PGresult *res)
 		return;
 	}
 	if (have != want) {
-		snprintf(msg, sizeof(msg), "database schema is at version %d, this "
-		    "callbackd needs version %d: %s", have, want, have < want ?
-		    "run callbackd --migrate" : "run a newer callbackd");
-		snprintf(last_error, sizeof(last_error), "schema: version %d, need %d",
-		    have, want);
+		snprintf(msg, sizeof(msg),
+		    "database schema is at version %d, this "
+		    "callbackd needs version %d: %s",
+		    have, want,
+		    have < want ? "run callbackd --migrate" :
+				  "run a newer callbackd");
+		snprintf(last_error, sizeof(last_error),
+		    "schema: version %d, need %d", have, want);
 		not_ready = have < want ? "schema_old" : "schema_new";
 		schema_ok = 0;
 		on_fatal(msg);
@@ -376,11 +390,12 @@ on_schema_result(struct pgconn *c, PGresult *res)
 	if (!schema_ok || c->backoff_ms)
 		log_info("postgres: connection %d ready (schema version %d)",
 		    c->idx, have);
-	if (server_started[0] && strcmp(server_started, PQgetvalue(res, 0, 4))) {
+	if (server_started[0] &&
+	    strcmp(server_started, PQgetvalue(res, 0, 4))) {
 		/* a standby promoted may not have had the last commits of the
 		 * old primary: the index would offer callbacks that are gone */
 		log_info("postgres: on another server now, or a restarted one "
-		    "(started %s); rebuilding the queue index from it",
+			 "(started %s); rebuilding the queue index from it",
 		    PQgetvalue(res, 0, 4));
 		if (on_moved)
 			on_moved();
@@ -428,7 +443,8 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	deadline_missed();
 	snprintf(why, sizeof(why), "no answer within %lld ms",
-	    (long long)(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS));
+	    (long long)(conf->pg_statement_timeout_ms +
+		CBD_PG_DEADLINE_GRACE_MS));
 	conn_close(c, why);
 }
 
@@ -551,7 +567,8 @@ store_init(struct event_base *b, store_fatal_fn *fatal_fn)
 	for (i = 0; i < nconns; i++) {
 		conns[i].idx = i;
 		conns[i].ev_retry = evtimer_new(base, conn_retry_cb, &conns[i]);
-		conns[i].ev_deadline = evtimer_new(base, conn_deadline_cb, &conns[i]);
+		conns[i].ev_deadline = evtimer_new(base, conn_deadline_cb,
+		    &conns[i]);
 		conn_connect(&conns[i]);
 	}
 	return jobs_init(base);

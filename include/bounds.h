@@ -18,13 +18,13 @@
  * small countries have 7 digits including the country code. */
 #define CBD_PHONE_MIN_DIGITS 7
 
-#define CBD_NAME_MAX 200          /* person's name */
-#define CBD_CUSTOMER_REF_MAX 64   /* agency customer reference */
-#define CBD_NOTE_MAX 2000         /* free text from the agent */
-#define CBD_CALL_ID_MAX 128       /* telephony call identifier */
+#define CBD_NAME_MAX 200        /* person's name */
+#define CBD_CUSTOMER_REF_MAX 64 /* agency customer reference */
+#define CBD_NOTE_MAX 2000       /* free text from the agent */
+#define CBD_CALL_ID_MAX 128     /* telephony call identifier */
 #define CBD_IDEMPOTENCY_KEY_MAX 128
-#define CBD_IDENT_MAX 64          /* topic, site, caseworker id */
-#define CBD_LANGUAGE_MAX 16       /* BCP 47 tag such as "de" or "pt-BR" */
+#define CBD_IDENT_MAX 64    /* topic, site, caseworker id */
+#define CBD_LANGUAGE_MAX 16 /* BCP 47 tag such as "de" or "pt-BR" */
 /* The languages a hotline takes ([daemon] languages): BCP 47 primary
  * tags of 2 or 3 letters. 32 leave room for every language a large job
  * centre serves, and the list still fits in one error message. */

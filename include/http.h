@@ -19,15 +19,15 @@ struct event_base;
 struct evhttp_request;
 
 struct api_req {
-	struct evhttp_request *req; /* NULL once the client has gone away */
-	const char *path_id;        /* the {id} segment of the path, or NULL */
+	struct evhttp_request *req;  /* NULL once the client has gone away */
+	const char *path_id;         /* the {id} segment of the path, or NULL */
 	const char *idempotency_key; /* header value, or NULL */
-	unsigned role;              /* one ROLE_* bit; 0 for public routes */
+	unsigned role;               /* one ROLE_* bit; 0 for public routes */
 	struct token_info token;
 	char actor[CBD_IDENT_MAX + 1]; /* who, for the event log: the
 					 * caseworker's id, else "token:ID" */
 	int64_t received_ms;
-	json_t *body;               /* parsed JSON body of POST, or NULL */
+	json_t *body; /* parsed JSON body of POST, or NULL */
 	char id_buf[64];
 };
 

@@ -48,7 +48,8 @@ typedef void queue_peek_fn(void *arg, int ok, const char **ids, size_t n);
 void queue_peek(const struct caseworker *, size_t offset, size_t limit,
     queue_peek_fn *, void *arg);
 /* Puts back a claim PostgreSQL did not record, if token still holds it. */
-void queue_unclaim(const char *id, const char *token, queue_done_fn *, void *arg);
+void queue_unclaim(const char *id, const char *token, queue_done_fn *,
+    void *arg);
 
 /* Ids whose lease ran out by now, at most CBD_SWEEP_BATCH; n 0 on error. */
 typedef void queue_expired_fn(void *arg, const char **ids, size_t n);

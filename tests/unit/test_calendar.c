@@ -59,13 +59,16 @@ static const struct {
 static const struct calendar *
 by_name(const char *n)
 {
-	return !strcmp(n, "office") ? &office : !strcmp(n, "allday") ? &allday : &night;
+	return !strcmp(n, "office") ? &office :
+	    !strcmp(n, "allday")    ? &allday :
+				      &night;
 }
 
 START_TEST(due_times)
 {
 	ck_assert_int_eq(calendar_add(by_name(cases[_i].cal), cases[_i].start,
-	    cases[_i].business), cases[_i].due);
+			     cases[_i].business),
+	    cases[_i].due);
 }
 END_TEST
 

@@ -104,12 +104,14 @@ START_TEST(normalises)
 
 	poison(out, sizeof(out));
 	memcpy(before, out, sizeof(out));
-	rc = phone_normalise(cases[_i].in, cases[_i].cc, out, sizeof(out), &why);
+	rc = phone_normalise(cases[_i].in, cases[_i].cc, out, sizeof(out),
+	    &why);
 	if (cases[_i].out) {
 		ck_assert_msg(rc == 0, "'%s' refused: %s", cases[_i].in, why);
 		ck_assert_str_eq(out, cases[_i].out);
 	} else {
-		ck_assert_msg(rc == -1, "'%s' accepted as %s", cases[_i].in, out);
+		ck_assert_msg(rc == -1, "'%s' accepted as %s", cases[_i].in,
+		    out);
 		ck_assert_ptr_nonnull(why);
 		ck_assert_msg(why[0] != '\0', "empty reason");
 		ck_assert_msg(memcmp(out, before, sizeof(out)) == 0,
@@ -186,7 +188,8 @@ START_TEST(needs_room_for_the_result)
 
 	poison(out, sizeof(out));
 	ck_assert_int_eq(phone_normalise("0231 1234567", "49", out,
-	    rooms[_i].outlen, &why), rooms[_i].rc);
+			     rooms[_i].outlen, &why),
+	    rooms[_i].rc);
 	if (rooms[_i].rc == 0) {
 		ck_assert_str_eq(out, "+492311234567");
 	} else {
@@ -246,11 +249,12 @@ START_TEST(refuses_numbers_nobody_should_dial)
 	const char *why = NULL;
 
 	if (phone_normalise(dials[_i].in, "49", out, sizeof(out), &why) == -1) {
-		ck_assert_msg(!dials[_i].dialable, "'%s' refused: %s", dials[_i].in, why);
+		ck_assert_msg(!dials[_i].dialable, "'%s' refused: %s",
+		    dials[_i].in, why);
 		return;
 	}
-	ck_assert_msg(phone_dialable(out, default_list()) ==
-	    dials[_i].dialable, "'%s' (%s)", dials[_i].in, out);
+	ck_assert_msg(phone_dialable(out, default_list()) == dials[_i].dialable,
+	    "'%s' (%s)", dials[_i].in, out);
 }
 END_TEST
 
@@ -276,7 +280,8 @@ main(void)
 	tcase_add_loop_test(tc, input_length_is_bounded, 0, N(lengths));
 	tcase_add_loop_test(tc, checks_country_codes, 0, N(codes));
 	tcase_add_loop_test(tc, needs_room_for_the_result, 0, N(rooms));
-	tcase_add_loop_test(tc, refuses_numbers_nobody_should_dial, 0, N(dials));
+	tcase_add_loop_test(tc, refuses_numbers_nobody_should_dial, 0,
+	    N(dials));
 	tcase_add_test(tc, an_empty_list_refuses_nothing);
 	suite_add_tcase(s, tc);
 	return check_run(s);

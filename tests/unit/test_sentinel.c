@@ -15,7 +15,8 @@ static const struct {
 } cases[] = {
 	{ "queue 127.0.0.1 6379 127.0.0.1 6380", "queue", "127.0.0.1", 6380 },
 	{ "queue 10.0.0.1 6379 ::1 6381", "queue", "::1", 6381 },
-	{ "other-master 10.0.0.1 6379 10.0.0.2 6379 ", "other-master", "10.0.0.2", 6379 },
+	{ "other-master 10.0.0.1 6379 10.0.0.2 6379 ", "other-master",
+	    "10.0.0.2", 6379 },
 	{ "", NULL, NULL, 0 },
 	{ "queue 127.0.0.1 6379 127.0.0.1", NULL, NULL, 0 },
 	{ "queue 127.0.0.1 6379 127.0.0.1 0", NULL, NULL, 0 },
@@ -49,7 +50,8 @@ main(void)
 	Suite *s = suite_create("sentinel");
 	TCase *tc = tcase_create("sentinel");
 
-	tcase_add_loop_test(tc, switch_master_gives_name_and_new_address, 0, N(cases));
+	tcase_add_loop_test(tc, switch_master_gives_name_and_new_address, 0,
+	    N(cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -17,7 +17,8 @@ static struct topic_policy topics[] = {
 	{ .name = "eviction", .target_ms = 48 * 3600000LL, .urgent = 1 },
 };
 /* clang-format on */
-static struct site sites[] = { { .name = "dortmund", .calendar_name = "24x7" } };
+static struct site sites[] = { { .name = "dortmund",
+    .calendar_name = "24x7" } };
 static struct config cfg;
 
 static void
@@ -42,7 +43,8 @@ struct bad_case {
 	const char *field; /* NULL: no field */
 };
 
-#define OK_BASE "\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"dortmund\""
+#define OK_BASE \
+	"\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"dortmund\""
 
 /* clang-format off */
 static const struct bad_case bad[] = {
@@ -143,12 +145,14 @@ START_TEST(normalises_a_full_request)
 {
 	struct callback cb;
 	struct verr e;
-	json_t *j = json_loads("{\"phone\":\"+49 (0)231 123-4567\","
-	    "\"topic\":\"housing_approval\",\"site\":\"dortmund\","
-	    "\"urgent\":true,\"language\":\"pt-BR\",\"name\":\"N\","
-	    "\"requested_at\":\"2026-11-24T12:30:00+01:00\","
-	    "\"window\":{\"not_before\":\"2026-11-24T14:00:00Z\"},"
-	    "\"call_id\":\"pbx-1\"}", 0, NULL);
+	json_t *j =
+	    json_loads("{\"phone\":\"+49 (0)231 123-4567\","
+		       "\"topic\":\"housing_approval\",\"site\":\"dortmund\","
+		       "\"urgent\":true,\"language\":\"pt-BR\",\"name\":\"N\","
+		       "\"requested_at\":\"2026-11-24T12:30:00+01:00\","
+		       "\"window\":{\"not_before\":\"2026-11-24T14:00:00Z\"},"
+		       "\"call_id\":\"pbx-1\"}",
+		0, NULL);
 
 	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
 	ck_assert_str_eq(cb.phone, "+492311234567");
@@ -185,8 +189,10 @@ START_TEST(urgent_topic_makes_every_request_urgent)
 {
 	struct callback cb;
 	struct verr e;
-	json_t *j = json_loads("{\"phone\":\"0231 1234567\",\"topic\":\"eviction\","
-	    "\"site\":\"dortmund\",\"urgent\":false}", 0, NULL);
+	json_t *
+	    j = json_loads("{\"phone\":\"0231 1234567\",\"topic\":\"eviction\","
+			   "\"site\":\"dortmund\",\"urgent\":false}",
+		0, NULL);
 
 	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
 	ck_assert(cb.urgent);
@@ -199,7 +205,8 @@ START_TEST(allows_small_clock_skew)
 	struct callback cb;
 	struct verr e;
 	/* four minutes ahead of our clock: telephony clocks drift */
-	json_t *j = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-24T12:04:00Z\"}",
+	json_t *j = json_loads("{" OK_BASE
+			       ",\"requested_at\":\"2026-11-24T12:04:00Z\"}",
 	    0, NULL);
 
 	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
@@ -211,22 +218,27 @@ START_TEST(requested_at_is_bounded_by_max_request_age)
 {
 	struct callback cb;
 	struct verr e;
-	json_t *old = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-21T11:59:59Z\"}",
+	json_t *old = json_loads("{" OK_BASE
+				 ",\"requested_at\":\"2026-11-21T11:59:59Z\"}",
 	    0, NULL);
-	json_t *recent = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-22T12:00:00Z\"}",
-	    0, NULL);
+	json_t
+	    *recent = json_loads("{" OK_BASE
+				 ",\"requested_at\":\"2026-11-22T12:00:00Z\"}",
+		0, NULL);
 
 	cfg.max_request_age_ms = 2 * 86400000LL;
 	ck_assert_int_eq(validate_create(old, &cfg, NOW, &cb, &e), -1);
 	ck_assert_int_eq(e.status, 422);
 	ck_assert_str_eq(e.code, "invalid_time");
 	ck_assert_str_eq(e.field, "requested_at");
-	ck_assert_str_eq(e.message, "requested_at lies more than 2d in the past "
+	ck_assert_str_eq(e.message,
+	    "requested_at lies more than 2d in the past "
 	    "(max_request_age)");
 	ck_assert_int_eq(validate_create(recent, &cfg, NOW, &cb, &e), 0);
 	cfg.max_request_age_ms = 36 * 3600000LL;
 	ck_assert_int_eq(validate_create(recent, &cfg, NOW, &cb, &e), -1);
-	ck_assert_str_eq(e.message, "requested_at lies more than 36h in the past "
+	ck_assert_str_eq(e.message,
+	    "requested_at lies more than 36h in the past "
 	    "(max_request_age)");
 	json_decref(old);
 	json_decref(recent);
@@ -332,10 +344,13 @@ START_TEST(fingerprint_is_of_the_normalised_request)
 	char a[65], b[65];
 
 	/* the same request written another way, retried a moment later */
-	fingerprint_of("{" OK_BASE ",\"language\":\"de\",\"note\":\"n\"}", NOW, a);
-	fingerprint_of("{\"phone\":\"+49 231 123-4567\",\"topic\":\"general\","
+	fingerprint_of("{" OK_BASE ",\"language\":\"de\",\"note\":\"n\"}", NOW,
+	    a);
+	fingerprint_of(
+	    "{\"phone\":\"+49 231 123-4567\",\"topic\":\"general\","
 	    "\"site\":\"dortmund\",\"language\":\"DE-de\",\"note\":\"n\","
-	    "\"call_id\":\"x\"}", NOW + 5000, b);
+	    "\"call_id\":\"x\"}",
+	    NOW + 5000, b);
 	ck_assert_str_eq(a, b);
 	/* a language not given is the default one */
 	fingerprint_of("{" OK_BASE ",\"note\":\"n\"}", NOW, b);
@@ -345,13 +360,17 @@ START_TEST(fingerprint_is_of_the_normalised_request)
 	ck_assert_str_ne(a, b);
 	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"urgent\":true}", NOW, b);
 	ck_assert_str_ne(a, b);
-	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"assignee\":\"anna\"}", NOW, b);
+	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"assignee\":\"anna\"}",
+	    NOW, b);
 	ck_assert_str_ne(a, b);
-	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"requested_at\":\"2026-11-24T12:00:00Z\"}",
+	fingerprint_of(
+	    "{" OK_BASE
+	    ",\"note\":\"n\",\"requested_at\":\"2026-11-24T12:00:00Z\"}",
 	    NOW, b);
 	ck_assert_str_ne(a, b);
 	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"window\":{\"not_after\":"
-	    "\"2026-11-25T12:00:00Z\"}}", NOW, b);
+		       "\"2026-11-25T12:00:00Z\"}}",
+	    NOW, b);
 	ck_assert_str_ne(a, b);
 }
 END_TEST
@@ -402,8 +421,10 @@ START_TEST(accepts_attempts)
 {
 	struct attempt_req a;
 	struct verr e;
-	json_t *j = json_loads("{" LEASE ",\"result\":\"callback_later\","
-	    "\"not_before\":\"2026-11-24T15:00:00Z\",\"duration_s\":30}", 0, NULL);
+	json_t *j = json_loads(
+	    "{" LEASE ",\"result\":\"callback_later\","
+	    "\"not_before\":\"2026-11-24T15:00:00Z\",\"duration_s\":30}",
+	    0, NULL);
 
 	memset(&a, 0, sizeof(a));
 	ck_assert_int_eq(validate_attempt(j, 1, NOW, &a, &e), 0);
@@ -455,9 +476,11 @@ START_TEST(accepts_caseworker_and_drops_repeats)
 {
 	struct caseworker w;
 	struct verr e;
-	json_t *j = json_loads("{\"site\":\"dortmund\",\"topics\":[\"general\","
+	json_t *j = json_loads(
+	    "{\"site\":\"dortmund\",\"topics\":[\"general\","
 	    "\"housing_approval\",\"general\"],\"languages\":[\"de-DE\",\"tr\",\"DE\"],"
-	    "\"active\":false}", 0, NULL);
+	    "\"active\":false}",
+	    0, NULL);
 
 	memset(&w, 0, sizeof(w));
 	ck_assert_int_eq(validate_caseworker(j, &cfg, 0, &w, &e), 0);
@@ -554,7 +577,7 @@ START_TEST(names_every_language_when_the_config_lists_the_most)
 	ck_assert_int_eq(validate_create(body, &cfg, NOW, &cb, &e), -1);
 	ck_assert_str_eq(e.code, "invalid_language");
 	ck_assert_msg(strstr(e.message, cfg.languages[0]) &&
-	    strstr(e.message, cfg.languages[CBD_LANGUAGES_MAX - 1]),
+		strstr(e.message, cfg.languages[CBD_LANGUAGES_MAX - 1]),
 	    "the message lacks languages: %s", e.message);
 	json_decref(body);
 }
@@ -568,7 +591,8 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_loop_test(tc, refuses_bad_body, 0, N(bad));
-	tcase_add_loop_test(tc, string_limits_hold_at_the_boundary, 0, N(lengths));
+	tcase_add_loop_test(tc, string_limits_hold_at_the_boundary, 0,
+	    N(lengths));
 	tcase_add_test(tc, normalises_a_full_request);
 	tcase_add_test(tc, defaults_language_and_requested_at);
 	tcase_add_test(tc, allows_small_clock_skew);
