@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -52,16 +53,20 @@ struct command {
 };
 
 static const char *base_url, *token, *idempotency_key;
+/* PEM file of the CAs that vouch for a TLS daemon, else the system's */
+static const char *cacert;
 static const char *given[FIELDS_MAX]; /* by index into the command's fields */
 
 static void
 usage(void)
 {
 	fputs(
-	    "usage: callbackctl [-u URL] [-t TOKEN] COMMAND [ARGS] [--OPTION VALUE ...]\n"
+	    "usage: callbackctl [-u URL] [-t TOKEN] [--cacert FILE] COMMAND [ARGS]\n"
+	    "                   [--OPTION VALUE ...]\n"
 	    "URL and TOKEN default to $CALLBACKD_URL (else " URL_DEFAULT
 	    ") and\n"
-	    "$CALLBACKD_TOKEN. Yes/no options take yes, no, true, false, 1, 0, ja,\n"
+	    "$CALLBACKD_TOKEN. An https URL is checked against the system's CAs,\n"
+	    "or those in FILE ($CALLBACKD_CACERT). Yes/no options take yes, no, true, false, 1, 0, ja,\n"
 	    "nein, on or off (in any case). An unknown option or a bad value ends\n"
 	    "callbackctl with status 2; an error from the daemon with status 1.\n\n"
 	    "telephony, agent:\n"
@@ -308,6 +313,8 @@ request(const char *method, const char *path, json_t *body, char **out)
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
 	if (token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
@@ -862,10 +869,15 @@ static const struct command commands[] = {
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "url", required_argument,
-						      NULL, 'u' },
+	/* clang-format off */
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' },
 		{ "token", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	/* clang-format on */
 	const struct command *c = NULL;
 	char *args[2];
 	size_t i;
@@ -874,6 +886,7 @@ main(int argc, char **argv)
 	base_url = getenv("CALLBACKD_URL") ? getenv("CALLBACKD_URL") :
 					     URL_DEFAULT;
 	token = getenv("CALLBACKD_TOKEN");
+	cacert = getenv("CALLBACKD_CACERT");
 	/* "+": stop at the command; its options are read by its own table */
 	opterr = 0;
 	while (
@@ -885,6 +898,9 @@ main(int argc, char **argv)
 		case 't':
 			token = optarg;
 			break;
+		case 'C':
+			cacert = optarg;
+			break;
 		case 'h':
 			usage();
 			break;
@@ -893,6 +909,12 @@ main(int argc, char **argv)
 		default:
 			refuse(NULL, "unknown option %s", argv[optind - 1]);
 		}
+	}
+	if (cacert && access(cacert, R_OK) == -1) {
+		fprintf(stderr,
+		    "callbackctl: cannot read the CA file '%s': %s\n", cacert,
+		    strerror(errno));
+		exit(1);
 	}
 	if (optind >= argc)
 		usage();

@@ -346,3 +346,33 @@ def test_start_refuses_a_missing_tls_file_a_lone_key_and_a_mismatched_key(t):
         f.write(base)
     _configure(d, tls_cert=cert, tls_key=key)
     assert d.run("--check-config").stdout.strip() == "config OK"
+
+
+def test_callbackctl_speaks_tls_trusting_the_ca_it_is_given(t):
+    """callbackctl reaches a TLS port with --cacert or $CALLBACKD_CACERT
+    (a private CA the system does not trust), and refuses the certificate
+    without it."""
+    ctl = os.path.join(os.path.dirname(harness.CALLBACKD), "callbackctl")
+    d = tls_daemon(t)
+    tok = d.token("telephony")
+    env = dict(os.environ, CALLBACKD_URL=f"https://127.0.0.1:{d.port}",
+               CALLBACKD_TOKEN=tok)
+    env.pop("CALLBACKD_CACERT", None)
+    create = ["create", "--phone", "+4923112345678", "--topic", "general",
+              "--site", "dortmund"]
+
+    def run(*args, **extra):
+        return subprocess.run([ctl, *args], env=dict(env, **extra),
+                              capture_output=True, text=True, timeout=60)
+    out = run(*create)
+    assert out.returncode == 1, (out.returncode, out.stdout, out.stderr)
+    assert "certificate" in out.stderr.lower(), out.stderr
+    out = run("--cacert", d.ca, *create)
+    assert out.returncode == 0, (out.returncode, out.stderr)
+    first = json.loads(out.stdout)["id"]
+    out = run(*create, CALLBACKD_CACERT=d.ca)
+    assert out.returncode == 0, (out.returncode, out.stderr)
+    assert json.loads(out.stdout)["id"] == first  # the same caller, merged
+    assert t.scalar("SELECT count(*) FROM callbacks") == "1"
+    out = run("--cacert", os.path.join(d.dir, "none.pem"), *create)
+    assert out.returncode == 1 and "none.pem" in out.stderr, out.stderr
