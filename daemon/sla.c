@@ -1,8 +1,8 @@
 /*
  * sla.c owns the arithmetic of the promise: which target applies, when a
  * call-back falls due and when each warning is due, counted in the open
- * time of a calendar or in its working days, the whole plan of a callback from its row, and when
- * an unanswered callback may be tried again (the one place that computes
+ * time of a calendar or in its working days, the whole plan of a callback
+ * from its row, and when an unanswered callback may be tried again (the one place that computes
  * the retry back-off: PostgreSQL stores the time it is given). Pure
  * but for the calendar's time zone data: it never reads the configuration
  * in force itself (callers pass it) and never touches the store.
