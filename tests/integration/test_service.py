@@ -306,7 +306,7 @@ def test_a_reload_says_of_each_key_whether_it_took_effect(t):
     """Every key of the key table, changed alone and reloaded: the log says
     it took effect or waits for a restart, as the table says."""
     rows = [r for r in _config_keys() if "NAME" not in r[0]]
-    table = {(s, k): r for s, k, _, r in rows}
+    table = {(s, k): r for s, k, _, r, _ in rows}
     assert set(table) == {(s, k) for s, keys in RELOAD_VALUES.items() for k in keys}, \
         sorted(set(table) ^ {(s, k) for s, keys in RELOAD_VALUES.items() for k in keys})
     d = t.daemon()
