@@ -15,7 +15,8 @@
 static bool
 urgent_applies(const struct topic_policy *t, bool urgent)
 {
-	return urgent && (t->urgent_target_ms > 0 || t->urgent_target_workdays > 0);
+	return urgent &&
+	    (t->urgent_target_ms > 0 || t->urgent_target_workdays > 0);
 }
 
 int64_t
@@ -28,7 +29,7 @@ int
 sla_target_workdays(const struct topic_policy *t, bool urgent)
 {
 	return urgent_applies(t, urgent) ? t->urgent_target_workdays :
-	    t->target_workdays;
+					   t->target_workdays;
 }
 
 int64_t
@@ -61,8 +62,8 @@ sla_warn_times(const struct topic_policy *t, const struct calendar *cal,
 }
 
 void
-sla_plan(const struct topic_policy *t, const struct calendar *cal,
-    bool urgent, int64_t requested_ms, struct sla_plan *p)
+sla_plan(const struct topic_policy *t, const struct calendar *cal, bool urgent,
+    int64_t requested_ms, struct sla_plan *p)
 {
 	int i;
 
@@ -93,7 +94,8 @@ int64_t
 sla_retry_at(const struct topic_policy *t, const struct calendar *cal,
     int unanswered, int64_t now_ms)
 {
-	int shift = unanswered < CBD_RETRY_DOUBLINGS_MAX ? unanswered :
+	int shift = unanswered < CBD_RETRY_DOUBLINGS_MAX ?
+	    unanswered :
 	    CBD_RETRY_DOUBLINGS_MAX;
 	int64_t wait_ms = t->retry_backoff_ms << shift;
 

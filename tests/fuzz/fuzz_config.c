@@ -39,7 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			for (k = 0; k < (size_t)t->nwarn; k++)
 				if (t->warn_at[k] <= 0 || t->warn_at[k] >= 1 ||
-				    (k > 0 && t->warn_at[k] <= t->warn_at[k - 1]))
+				    (k > 0 &&
+					t->warn_at[k] <= t->warn_at[k - 1]))
 					abort();
 		}
 	} else if (strncmp(err, "fuzz.ini", 8) != 0)
