@@ -1,8 +1,8 @@
 /*
  * calendar.c owns business time: opening hours in a time zone, German
- * public holidays (Easter-based ones computed), closure days, and the sum
- * "start + so much open time". No I/O but the C library's zone files; it
- * never allocates.
+ * public holidays (Easter-based ones computed), closure days, and the sums
+ * "start + so much open time" and "start + so many working days". No
+ * I/O but the C library's zone files; it never allocates.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +210,146 @@ calendar_add(const struct calendar *c, int64_t start_ms, int64_t business_ms)
 				return s + remaining;
 			remaining -= e - s;
 		}
+	}
+	return -1;
+}
+
+/* The first open moment at or after start_ms; -1 for a calendar never
+ * open within the horizon. */
+int64_t
+calendar_next_open(const struct calendar *c, int64_t start_ms)
+{
+	int64_t day, s, e;
+	struct tm tm;
+	time_t t;
+	int y, m, d, wd, i, n;
+
+	if (c->always)
+		return start_ms;
+	use_tz(c->timezone);
+	t = (time_t)(start_ms / 1000);
+	localtime_r(&t, &tm);
+	day = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	for (n = 0; n < CBD_CALENDAR_HORIZON_DAYS; n++, day++) {
+		civil_from_days(day, &y, &m, &d);
+		wd = (int)(((day + 4) % 7 + 7) % 7);
+		if (closed_on(c, y, m, d))
+			continue;
+		for (i = 0; i < c->nweek[wd]; i++) {
+			s = local_to_ms(y, m, d, c->week[wd][i].open_min);
+			e = local_to_ms(y, m, d, c->week[wd][i].close_min);
+			if (e > start_ms)
+				return s > start_ms ? s : start_ms;
+		}
+	}
+	return -1;
+}
+
+int64_t
+calendar_open_ms(const struct calendar *c, int64_t from_ms, int64_t to_ms)
+{
+	int64_t day, s, e, sum = 0;
+	struct tm tm;
+	time_t t;
+	int y, m, d, wd, i, n;
+
+	if (to_ms <= from_ms)
+		return 0;
+	if (c->always)
+		return to_ms - from_ms;
+	use_tz(c->timezone);
+	t = (time_t)(from_ms / 1000);
+	localtime_r(&t, &tm);
+	day = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	for (n = 0; n < CBD_CALENDAR_HORIZON_DAYS; n++, day++) {
+		civil_from_days(day, &y, &m, &d);
+		wd = (int)(((day + 4) % 7 + 7) % 7);
+		if (local_to_ms(y, m, d, 0) >= to_ms)
+			break;
+		if (closed_on(c, y, m, d))
+			continue;
+		for (i = 0; i < c->nweek[wd]; i++) {
+			s = local_to_ms(y, m, d, c->week[wd][i].open_min);
+			e = local_to_ms(y, m, d, c->week[wd][i].close_min);
+			if (s < from_ms)
+				s = from_ms;
+			if (e > to_ms)
+				e = to_ms;
+			if (e > s)
+				sum += e - s;
+		}
+	}
+	return sum;
+}
+
+/* The UTC moment of a wall-clock time on a due day: one that does not
+ * exist (spring) moves forward with the clock, one that comes twice
+ * (autumn) is the first, the earlier promise. */
+static int64_t
+wall_to_ms(int y, int m, int d, int minute)
+{
+	int64_t best = -1;
+	struct tm tm, back;
+	time_t t;
+	int dst;
+
+	for (dst = 0; dst <= 1; dst++) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = y - 1900;
+		tm.tm_mon = m - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = minute / 60;
+		tm.tm_min = minute % 60;
+		tm.tm_isdst = dst;
+		if ((t = mktime(&tm)) == (time_t)-1)
+			continue;
+		localtime_r(&t, &back);
+		if (back.tm_year == y - 1900 && back.tm_mon == m - 1 &&
+		    back.tm_mday == d &&
+		    back.tm_hour * 60 + back.tm_min == minute &&
+		    (best == -1 || (int64_t)t * 1000 < best))
+			best = (int64_t)t * 1000;
+	}
+	return best != -1 ? best : local_to_ms(y, m, d, minute);
+}
+
+int64_t
+calendar_add_workdays(const struct calendar *c, int64_t start_ms, int workdays)
+{
+	int64_t from, day, extra;
+	struct tm tm;
+	time_t t;
+	int y, m, d, wd, i, n, minute, found = 0;
+
+	if (workdays <= 0)
+		return -1;
+	if (c->always)
+		return start_ms + workdays * DAY_MS;
+	if ((from = calendar_next_open(c, start_ms)) == -1)
+		return -1;
+	t = (time_t)(from / 1000);
+	localtime_r(&t, &tm);
+	minute = tm.tm_hour * 60 + tm.tm_min;
+	extra = tm.tm_sec * 1000LL + from % 1000;
+	day = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	for (n = 0; n < CBD_CALENDAR_HORIZON_DAYS; n++) {
+		day++;
+		civil_from_days(day, &y, &m, &d);
+		wd = (int)(((day + 4) % 7 + 7) % 7);
+		if (c->nweek[wd] == 0 || closed_on(c, y, m, d))
+			continue;
+		if (++found < workdays)
+			continue;
+		/* open then: that moment; after a closing: the last closing
+		 * before it; before the day opens: its opening */
+		for (i = c->nweek[wd] - 1; i >= 0; i--) {
+			if (c->week[wd][i].open_min > minute)
+				continue;
+			if (minute < c->week[wd][i].close_min)
+				return wall_to_ms(y, m, d, minute) + extra;
+			return wall_to_ms(y, m, d, c->week[wd][i].close_min);
+		}
+		return wall_to_ms(y, m, d, c->week[wd][0].open_min);
 	}
 	return -1;
 }

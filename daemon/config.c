@@ -392,7 +392,10 @@ check_targets_fit(const struct config *c, char *why, size_t whylen)
 			const struct topic_policy *t = &c->topics[i];
 			const struct calendar *cal = config_calendar(t,
 			    &c->sites[j]);
-			int64_t due = calendar_add(cal, now, t->target_ms);
+			int64_t due = t->target_workdays > 0 ?
+			    calendar_add_workdays(cal, now,
+				t->target_workdays) :
+			    calendar_add(cal, now, t->target_ms);
 
 			if (due == -1 || due - now > half) {
 				snprintf(why, whylen,
@@ -403,6 +406,33 @@ check_targets_fit(const struct config *c, char *why, size_t whylen)
 				return -1;
 			}
 		}
+	return 0;
+}
+
+/* An urgent target is never longer than the target: compared in the
+ * same unit; working days for urgent requests need them for the others
+ * too, open time ("2h") beside working days is the urgent target's use. */
+static int
+check_urgent_target(const struct topic_policy *t, char *why, size_t whylen)
+{
+	int longer;
+
+	if (t->urgent_target_workdays > 0 && t->target_workdays == 0) {
+		snprintf(why, whylen,
+		    "[topic %s]: urgent_target in working days "
+		    "needs target in working days",
+		    t->name);
+		return -1;
+	}
+	if (t->target_workdays > 0)
+		longer = t->urgent_target_workdays > t->target_workdays;
+	else
+		longer = t->urgent_target_ms > t->target_ms;
+	if (longer) {
+		snprintf(why, whylen,
+		    "[topic %s]: urgent_target is longer than target", t->name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -427,12 +457,8 @@ check_whole(struct config *c, char *why, size_t whylen)
 			    c->topics[i].name);
 			return -1;
 		}
-		if (c->topics[i].urgent_target_ms > c->topics[i].target_ms) {
-			snprintf(why, whylen,
-			    "[topic %s]: urgent_target is longer than target",
-			    c->topics[i].name);
+		if (check_urgent_target(&c->topics[i], why, whylen) == -1)
 			return -1;
-		}
 	}
 	for (i = 1; i < c->ncalendars; i++) {
 		const struct calendar *cal = &c->calendars[i];

@@ -24,6 +24,7 @@ enum ctype {
 	CT_LANGS,
 	CT_PREFIXES,
 	CT_LISTEN_OPT,
+	CT_TARGET,
 	CT_SENTINELS
 };
 

@@ -85,8 +85,8 @@ const struct ckey alerts_keys[] = {
 };
 
 const struct ckey topic_keys[] = {
-	{ "target", CT_DURATION, TOP(target_ms), NULL, 1000, CBD_TARGET_MAX_MS, RELOAD },
-	{ "urgent_target", CT_DURATION, TOP(urgent_target_ms), "0", 0, CBD_TARGET_MAX_MS, RELOAD },
+	{ "target", CT_TARGET, TOP(target_ms), NULL, 1000, CBD_TARGET_MAX_MS, RELOAD },
+	{ "urgent_target", CT_TARGET, TOP(urgent_target_ms), "0", 0, CBD_TARGET_MAX_MS, RELOAD },
 	{ "urgent", CT_BOOL, TOP(urgent), "no", 0, 0, RELOAD },
 	{ "max_attempts", CT_INT, TOP(max_attempts), "3", 1, 20, RELOAD },
 	{ "retry_backoff", CT_DURATION, TOP(retry_backoff_ms), "2h", 1000, 604800000, RELOAD },
@@ -220,6 +220,54 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		}
 		memcpy(dst, &n, sizeof(n));
 		return 0;
+	case CT_TARGET: {
+		/* open time ("48h", in the range of the row) or working days
+		 * ("2 workdays", "1 workday"); the other of the two is 0 */
+		struct topic_policy *t = base;
+		int *days = k->off == offsetof(struct topic_policy, target_ms) ?
+		    &t->target_workdays :
+		    &t->urgent_target_workdays;
+		long wd;
+
+		if (!strstr(val, "workday")) {
+			if (duration_parse(val, &n) == -1) {
+				snprintf(why, whylen,
+				    "'%s' is neither open time (e.g. "
+				    "48h, 90m) nor working days (e.g. 2 workdays)",
+				    val);
+				return -1;
+			}
+			if (n < k->min || n > k->max) {
+				snprintf(why, whylen, "'%s' is out of range",
+				    val);
+				return -1;
+			}
+			memcpy(dst, &n, sizeof(n));
+			*days = 0;
+			return 0;
+		}
+		errno = 0;
+		wd = strtol(val, &end, 10);
+		if (!isdigit((unsigned char)val[0]) || errno || *end != ' ' ||
+		    (strcmp(end + 1, "workdays") &&
+			strcmp(end + 1, "workday"))) {
+			snprintf(why, whylen,
+			    "'%s' is not working days: a whole "
+			    "number, a space and workdays (e.g. 2 workdays)",
+			    val);
+			return -1;
+		}
+		if (wd < 1 || wd > CBD_TARGET_WORKDAYS_MAX) {
+			snprintf(why, whylen,
+			    "'%s': working days go from 1 to %d", val,
+			    CBD_TARGET_WORKDAYS_MAX);
+			return -1;
+		}
+		n = 0;
+		memcpy(dst, &n, sizeof(n));
+		*days = (int)wd;
+		return 0;
+	}
 	case CT_BOOL: {
 		int b;
 
@@ -596,12 +644,32 @@ config_print_keys(FILE *f)
 		{ "site NAME", site_keys },
 		{ "calendar NAME", calendar_keys },
 	};
+	/* the form of a value, by type */
+	static const char *const forms[] = {
+		[CT_STR] = "text",
+		[CT_INT] = "number",
+		[CT_DURATION] = "duration (48h, 90m, 30s, 500ms)",
+		[CT_LISTEN] = "host:port",
+		[CT_COUNTRY] = "calling code (49)",
+		[CT_BOOL] = "yes or no",
+		[CT_WARN] = "fractions (0.5, 0.75, 0.9)",
+		[CT_TZ] = "time zone (Europe/Berlin)",
+		[CT_STATE] = "state code (NW)",
+		[CT_HOURS] = "hours (08:00-12:00, 13:00-16:00) or closed",
+		[CT_DATES] = "dates (2026-12-24, 2026-12-31)",
+		[CT_LANGS] = "language tags (de, en)",
+		[CT_PREFIXES] = "E.164 prefixes (default, +4932) or none",
+		[CT_LISTEN_OPT] = "host:port or empty",
+		[CT_TARGET] = "open time (2h) or working days (2 workdays)",
+	};
 	const struct ckey *k;
 	size_t i;
 
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		for (k = sections[i].keys; k->name; k++)
-			fprintf(f, "[%s]\t%s\t%s\t%s\n", sections[i].section,
-			    k->name, k->def ? k->def : "(required)",
-			    k->reload == RELOAD ? "reload" : "restart");
+			fprintf(f, "[%s]\t%s\t%s\t%s\t%s\n",
+			    sections[i].section, k->name,
+			    k->def ? k->def : "(required)",
+			    k->reload == RELOAD ? "reload" : "restart",
+			    forms[k->type]);
 }

@@ -1,8 +1,8 @@
 /*
  * sla.c owns the arithmetic of the promise: which target applies, when a
  * call-back falls due and when each warning is due, counted in the open
- * time of a calendar, the whole plan of a callback from its row, and when
- * an unanswered callback may be tried again (the one place that computes
+ * time of a calendar or in its working days, the whole plan of a callback
+ * from its row, and when an unanswered callback may be tried again (the one place that computes
  * the retry back-off: PostgreSQL stores the time it is given). Pure
  * but for the calendar's time zone data: it never reads the configuration
  * in force itself (callers pass it) and never touches the store.
@@ -11,18 +11,35 @@
 
 #include "sla.h"
 
+/* An urgent request has the urgent target when the topic sets one. */
+static bool
+urgent_applies(const struct topic_policy *t, bool urgent)
+{
+	return urgent &&
+	    (t->urgent_target_ms > 0 || t->urgent_target_workdays > 0);
+}
+
 int64_t
 sla_target_ms(const struct topic_policy *t, bool urgent)
 {
-	if (urgent && t->urgent_target_ms > 0)
-		return t->urgent_target_ms;
-	return t->target_ms;
+	return urgent_applies(t, urgent) ? t->urgent_target_ms : t->target_ms;
+}
+
+int
+sla_target_workdays(const struct topic_policy *t, bool urgent)
+{
+	return urgent_applies(t, urgent) ? t->urgent_target_workdays :
+					   t->target_workdays;
 }
 
 int64_t
 sla_due_at(const struct topic_policy *t, const struct calendar *cal,
     bool urgent, int64_t requested_ms)
 {
+	int days = sla_target_workdays(t, urgent);
+
+	if (days > 0)
+		return calendar_add_workdays(cal, requested_ms, days);
 	return calendar_add(cal, requested_ms, sla_target_ms(t, urgent));
 }
 
@@ -33,6 +50,11 @@ sla_warn_times(const struct topic_policy *t, const struct calendar *cal,
 	int64_t target = sla_target_ms(t, urgent);
 	int i;
 
+	/* a target in working days: the fractions are of the open time
+	 * from the request to its due time */
+	if (sla_target_workdays(t, urgent) > 0)
+		target = calendar_open_ms(cal, requested_ms,
+		    sla_due_at(t, cal, urgent, requested_ms));
 	for (i = 0; i < t->nwarn; i++)
 		out[i] = calendar_add(cal, requested_ms,
 		    (int64_t)((double)target * t->warn_at[i]));

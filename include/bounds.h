@@ -116,6 +116,9 @@
  * more than 90 days later is no call-back promise, and the bound keeps
  * the calendar arithmetic far from overflowing int64 milliseconds. */
 #define CBD_TARGET_MAX_MS (90LL * 24 * 3600 * 1000)
+/* The most working days a target may give ("2 workdays"): four weeks of
+ * them is past any call-back promise, far inside the calendar horizon. */
+#define CBD_TARGET_WORKDAYS_MAX 20
 
 /* Warning thresholds a topic may have, as fractions of its target. */
 #define CBD_WARN_MAX 8

@@ -50,6 +50,27 @@ int calendar_timezone_valid(const char *tz);
 int64_t calendar_add(const struct calendar *, int64_t start_ms,
     int64_t business_ms);
 
+/* The first open moment at or after start_ms (start_ms itself when
+ * open then); -1 for a calendar never open. */
+int64_t calendar_next_open(const struct calendar *, int64_t start_ms);
+
+/* The open time of this calendar from from_ms to to_ms; 0 when to_ms is
+ * not after from_ms. */
+int64_t calendar_open_ms(const struct calendar *, int64_t from_ms,
+    int64_t to_ms);
+
+/* The due time of a target in working days: the same local time on the
+ * workdays-th open day (a weekday with opening hours, no public holiday,
+ * no closure day) after the request, counted from the request or, when
+ * the calendar is closed then, from its next opening. When the calendar
+ * is closed at that time of the due day, the due time moves back to the
+ * closing before it, or forward to the day's opening when it opens later
+ * that day. A local time the spring clock change skips moves forward with
+ * the clock; one the autumn change repeats is its first. 24x7: workdays
+ * times 24 hours. -1 for workdays < 1 or a calendar never open. */
+int64_t calendar_add_workdays(const struct calendar *, int64_t start_ms,
+    int workdays);
+
 /* Parses "08:00-12:00, 13:00-16:30" into intervals. Returns how many, or
  * -1 for a malformed, unordered or overlapping list. */
 int calendar_parse_hours(const char *s, struct interval *out, int max);

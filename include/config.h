@@ -10,11 +10,14 @@
 /* The SLA policy of one topic ([topic NAME] in the file). */
 struct topic_policy {
 	char name[CBD_IDENT_MAX + 1];
-	int64_t target_ms;        /* time from request to first attempt */
-	int64_t urgent_target_ms; /* for urgent requests; 0: same as target */
-	int urgent;               /* every request of this topic is urgent */
-	int64_t max_attempts;     /* unanswered attempts before unreachable */
-	int64_t retry_backoff_ms; /* wait after the first unanswered attempt;
+	int64_t target_ms;          /* time from request to first attempt */
+	int64_t urgent_target_ms;   /* for urgent requests; 0: same as target */
+	int target_workdays;        /* > 0: the target is so many working days
+	                           * (target_ms then 0) */
+	int urgent_target_workdays; /* the same for urgent_target */
+	int urgent;                 /* every request of this topic is urgent */
+	int64_t max_attempts;       /* unanswered attempts before unreachable */
+	int64_t retry_backoff_ms;   /* wait after the first unanswered attempt;
 	                           * doubles with each further one */
 	char calendar_name[CBD_IDENT_MAX + 1]; /* "": the site's calendar */
 	const struct calendar *calendar;       /* resolved; NULL: the site's */

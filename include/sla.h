@@ -7,16 +7,21 @@
 #include "callback.h"
 #include "config.h"
 
-/* The target that applies to a request of this topic and urgency. */
+/* The target that applies to a request of this topic and urgency: in
+ * open time, or (when sla_target_workdays is above 0, then this is 0) in
+ * working days. */
 int64_t sla_target_ms(const struct topic_policy *, bool urgent);
+int sla_target_workdays(const struct topic_policy *, bool urgent);
 
 /* When the first call-back attempt is due for a request made at
- * requested_ms: the target, counted in the calendar's open time. */
+ * requested_ms: the target, counted in the calendar's open time or in its
+ * working days (calendar_add_workdays). */
 int64_t sla_due_at(const struct topic_policy *, const struct calendar *,
     bool urgent, int64_t requested_ms);
 
 /* The moments each warn_at fraction of the target is used up, ascending;
- * returns how many (the topic's nwarn). */
+ * returns how many (the topic's nwarn). A target in working days is, for
+ * this, the open time from the request to its due time. */
 int sla_warn_times(const struct topic_policy *, const struct calendar *,
     bool urgent, int64_t requested_ms, int64_t out[CBD_WARN_MAX]);
 

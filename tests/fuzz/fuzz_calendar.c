@@ -1,5 +1,6 @@
-/* libFuzzer harness: opening-hour parsing and business-time sums never
- * crash, and a due time is never before its start. */
+/* libFuzzer harness: opening-hour parsing and business-time sums (open
+ * time and working days) never crash, and a due time is never before its
+ * start. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	due = calendar_add(&cal, start, dur);
 	if (due != -1 && due < start)
+		abort();
+	/* working days: never before the start, the open time to it not
+	 * negative */
+	due = calendar_add_workdays(&cal, start,
+	    1 + (int)(dur % CBD_TARGET_WORKDAYS_MAX));
+	if (due != -1 &&
+	    (due < start || calendar_open_ms(&cal, start, due) < 0))
 		abort();
 	return 0;
 }

@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < c.ntopics; i++) {
 			const struct topic_policy *t = &c.topics[i];
 
-			if (t->target_ms <= 0 ||
+			if ((t->target_workdays > 0) == (t->target_ms > 0) ||
+			    t->target_workdays > CBD_TARGET_WORKDAYS_MAX ||
 			    (t->calendar_name[0] && !t->calendar))
 				abort();
 			for (k = 0; k < (size_t)t->nwarn; k++)

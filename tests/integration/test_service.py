@@ -221,7 +221,7 @@ def test_the_readme_says_which_keys_a_reload_applies(t):
     """The README's list of what SIGHUP applies is checked against the key
     table itself (callbackd --config-keys), so neither can drift."""
     rows = _config_keys()
-    daemon = {k: r for s, k, _, r in rows if s == "[daemon]"}
+    daemon = {k: r for s, k, _, r, _ in rows if s == "[daemon]"}
     with open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")) as f:
         text = " ".join(f.read().split())
     part = text[text.index("A good one applies the topics"):]
@@ -231,7 +231,7 @@ def test_the_readme_says_which_keys_a_reload_applies(t):
         {k for k, r in daemon.items() if r == "reload"}
     assert set(re.findall(r"`([a-z_]+)`", waits)) == \
         {k for k, r in daemon.items() if r == "restart"}
-    for s, k, _, r in rows:
+    for s, k, _, r, _ in rows:
         if s in ("[postgres]", "[redis]", "[alerts]"):
             assert r == "restart", (s, k)
         if s.startswith(("[topic", "[site", "[calendar")):
@@ -317,7 +317,7 @@ def test_a_reload_says_of_each_key_whether_it_took_effect(t):
     """Every key of the key table, changed alone and reloaded: the log says
     it took effect or waits for a restart, as the table says."""
     rows = [r for r in _config_keys() if "NAME" not in r[0]]
-    table = {(s, k): r for s, k, _, r in rows}
+    table = {(s, k): r for s, k, _, r, _ in rows}
     assert set(table) == {(s, k) for s, keys in RELOAD_VALUES.items() for k in keys}, \
         sorted(set(table) ^ {(s, k) for s, keys in RELOAD_VALUES.items() for k in keys})
     d = t.daemon()

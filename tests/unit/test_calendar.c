@@ -81,6 +81,94 @@ START_TEST(always_open_is_plain_addition)
 }
 END_TEST
 
+/* Due times of targets in working days: the same local time on the Nth
+ * open day, worked out by hand (Berlin local times, UTC in the comment). */
+static const struct {
+	const char *cal;
+	int64_t start;
+	int workdays;
+	int64_t due;
+} workdays[] = {
+	/* Fri 27.11.2026 10:00 -> Tue 1.12 10:00 (09:00Z): the weekend skipped */
+	{ "office", 1795770000000LL, 2, 1796115600000LL },
+	/* Sat 28.11 11:00: counted from Mon 08:00 -> Wed 2.12 08:00 */
+	{ "office", 1795860000000LL, 2, 1796194800000LL },
+	/* Tue 24.11 17:00, after closing: from Wed 08:00 -> Thu 26.11 08:00 */
+	{ "office", 1795536000000LL, 1, 1795676400000LL },
+	/* Tue 24.11 12:30, the lunch break: from 13:00 -> Wed 25.11 13:00 */
+	{ "office", 1795519800000LL, 1, 1795608000000LL },
+	/* Thu 26.11 14:00 -> Friday closes at 12:00: Fri 27.11 12:00 */
+	{ "office", 1795698000000LL, 1, 1795777200000LL },
+	/* Thu 25.3.2027 10:00 CET: Good Friday, the weekend with the spring
+	 * clock change and Easter Monday closed -> Tue 30.3 10:00 CEST */
+	{ "office", 1805965200000LL, 1, 1806393600000LL },
+	/* Wed 23.12.2026 10:00: 24.12 a closure day, 25.12 and 26.12
+	 * holidays, Sunday -> Mon 28.12 10:00 */
+	{ "office", 1798016400000LL, 1, 1798448400000LL },
+	/* Tue 22.12 09:00, 2 workdays: Wed 23.12 and Mon 28.12 */
+	{ "office", 1797926400000LL, 2, 1798444800000LL },
+	/* Wed 30.12 11:00: 31.12 closed, New Year, weekend -> Mon 4.1.2027 */
+	{ "office", 1798624800000LL, 1, 1799056800000LL },
+	/* on the closure day 31.12 09:00: from Mon 4.1 08:00 -> Tue 5.1 08:00 */
+	{ "office", 1798704000000LL, 1, 1799132400000LL },
+	/* Fri 27.3.2026 10:00 CET -> Mon 30.3 10:00 CEST: 71 real hours */
+	{ "office", 1774602000000LL, 1, 1774857600000LL },
+	/* Fri 23.10.2026 10:00 CEST -> Mon 26.10 10:00 CET: 73 real hours */
+	{ "office", 1792742400000LL, 1, 1793005200000LL },
+	/* Sat 28.3.2026 02:30 -> Sun 29.3 02:30 does not exist: 03:30 CEST */
+	{ "allday", 1774661400000LL, 1, 1774747800000LL },
+	/* Sat 24.10.2026 02:30 -> Sun 25.10 02:30 comes twice: the first
+	 * (CEST, 00:30Z), not the second (CET, 01:30Z) */
+	{ "allday", 1792801800000LL, 1, 1792888200000LL },
+	/* the same on the night calendar, open 01:00-04:00 */
+	{ "night", 1774661400000LL, 1, 1774747800000LL },
+	{ "night", 1792801800000LL, 1, 1792888200000LL },
+	/* no working days: no due time */
+	{ "office", 1795770000000LL, 0, -1 },
+};
+
+START_TEST(due_times_in_workdays)
+{
+	ck_assert_int_eq(calendar_add_workdays(by_name(workdays[_i].cal),
+			     workdays[_i].start, workdays[_i].workdays),
+	    workdays[_i].due);
+}
+END_TEST
+
+START_TEST(always_open_workdays_are_days)
+{
+	struct calendar always = { .name = "24x7", .always = 1 };
+
+	ck_assert_int_eq(calendar_add_workdays(&always, 1795770000000LL, 2),
+	    1795770000000LL + 48 * H);
+	ck_assert_int_eq(calendar_open_ms(&always, 1795770000000LL,
+			     1795770000000LL + 5 * H),
+	    5 * H);
+}
+END_TEST
+
+/* Open time between two moments, and the next opening. */
+START_TEST(open_time_between_and_next_opening)
+{
+	/* Fri 27.11.2026 10:00 to Tue 1.12 10:00: Fri 2 h, Mon 7 h, Tue 2 h */
+	ck_assert_int_eq(calendar_open_ms(&office, 1795770000000LL,
+			     1796115600000LL),
+	    11 * H);
+	ck_assert_int_eq(calendar_open_ms(&office, 1796115600000LL,
+			     1795770000000LL),
+	    0);
+	/* Sat 28.3.2026 12:00 to Sun 12:00 on allday: 23 real hours */
+	ck_assert_int_eq(calendar_open_ms(&allday, 1774695600000LL,
+			     1774778400000LL),
+	    23 * H);
+	/* Sat 28.11 11:00: Mon 30.11 08:00; open at Fri 10:00: itself */
+	ck_assert_int_eq(calendar_next_open(&office, 1795860000000LL),
+	    1796022000000LL);
+	ck_assert_int_eq(calendar_next_open(&office, 1795770000000LL),
+	    1795770000000LL);
+}
+END_TEST
+
 /* clang-format off */
 static const struct {
 	int y, m, d;
@@ -189,6 +277,9 @@ main(void)
 
 	tcase_add_loop_test(tc, due_times, 0, N(cases));
 	tcase_add_test(tc, always_open_is_plain_addition);
+	tcase_add_loop_test(tc, due_times_in_workdays, 0, N(workdays));
+	tcase_add_test(tc, always_open_workdays_are_days);
+	tcase_add_test(tc, open_time_between_and_next_opening);
 	tcase_add_loop_test(tc, easter_sundays, 0, N(easter));
 	tcase_add_loop_test(tc, german_holidays, 0, N(holidays));
 	tcase_add_loop_test(tc, opening_hours, 0, N(hours));

@@ -40,6 +40,23 @@ static const struct {
 	{ "\n[site soest]\ncalendar = office\n",
 	    "t:11: [site soest]: calendar 'office' is not defined" },
 	{ "\n[topic long]\ntarget = 2161h\n", "t:12: target:" },
+	{ "\n[topic benefits]\ntarget = 2 workdays\nurgent_target = 2h\n", NULL },
+	{ "\n[topic benefits]\ntarget = 1 workday\n", NULL },
+	{ "\n[topic benefits]\ntarget = 3 workdays\nurgent_target = 1 workday\n", NULL },
+	{ "\n[topic benefits]\ntarget = 0 workdays\n",
+	    "t:12: target: '0 workdays': working days go from 1 to 20" },
+	{ "\n[topic benefits]\ntarget = 21 workdays\n",
+	    "t:12: target: '21 workdays': working days go from 1 to 20" },
+	{ "\n[topic benefits]\ntarget = 1.5 workdays\n",
+	    "t:12: target: '1.5 workdays' is not working days" },
+	{ "\n[topic benefits]\ntarget = -2 workdays\n",
+	    "t:12: target: '-2 workdays' is not working days" },
+	{ "\n[topic benefits]\ntarget = 2 workweeks\n",
+	    "t:12: target: '2 workweeks' is neither" },
+	{ "\n[topic benefits]\ntarget = 1 workday\nurgent_target = 2 workdays\n",
+	    "[topic benefits]: urgent_target is longer than target" },
+	{ "\n[topic benefits]\ntarget = 48h\nurgent_target = 1 workday\n",
+	    "[topic benefits]: urgent_target in working days needs target in working days" },
 	{ "\n[daemon2]\nx = 1\n", "unknown section [daemon2]" },
 	{ "\n[calendar sparse]\nmon = 08:00-09:00\n[site soest]\ncalendar = sparse\n",
 	    "target: calendar 'sparse' is not open that long" },
@@ -82,6 +99,30 @@ START_TEST(loads_or_refuses_with_file_line_and_key)
 		ck_assert_msg(strstr(err, cases[_i].error) != NULL,
 		    "case %d: '%s' lacks '%s'", _i, err, cases[_i].error);
 	}
+	config_free(&c);
+}
+END_TEST
+
+/* A target in working days lands beside its open-time twin, which is 0;
+ * urgent_target in open time beside it. */
+START_TEST(workdays_target_lands_beside_open_time)
+{
+	char text[1024], err[512];
+	const struct topic_policy *t;
+	struct config c;
+
+	snprintf(text, sizeof(text), "%s%s", base,
+	    "\n[topic benefits]\ntarget = 2 workdays\nurgent_target = 2h\n");
+	ck_assert_msg(config_load_text("t", text, &c, err, sizeof(err)) == 0,
+	    "%s", err);
+	t = config_topic(&c, "benefits");
+	ck_assert_int_eq(t->target_workdays, 2);
+	ck_assert_int_eq(t->target_ms, 0);
+	ck_assert_int_eq(t->urgent_target_ms, 2 * 3600 * 1000);
+	ck_assert_int_eq(t->urgent_target_workdays, 0);
+	t = config_topic(&c, "general");
+	ck_assert_int_eq(t->target_workdays, 0);
+	ck_assert_int_eq(t->target_ms, 48 * 3600 * 1000);
 	config_free(&c);
 }
 END_TEST
@@ -203,6 +244,7 @@ main(void)
 	tcase_add_loop_test(tc, loads_or_refuses_with_file_line_and_key, 0,
 	    N(cases));
 	tcase_add_test(tc, a_reload_applies_some_keys_and_keeps_the_rest);
+	tcase_add_test(tc, workdays_target_lands_beside_open_time);
 	tcase_add_loop_test(tc, tls_cert_and_tls_key_come_together, 0,
 	    N(tls_cases));
 	tcase_add_test(tc, sentinels_are_read_in_order_and_wait_for_a_restart);

@@ -135,6 +135,67 @@ START_TEST(raised_merge_plans_from_first_request_and_its_site)
 }
 END_TEST
 
+/* "target = 2 workdays", urgent_target = 2h, on office hours (Mon-Fri
+ * 08-16 Berlin): due at the same local time two open days on; the
+ * warnings are fractions of the open time from the request to then. */
+static struct topic_policy in_workdays = { .name = "housing_approval",
+	.target_workdays = 2,
+	.urgent_target_ms = 2 * H,
+	.warn_at = { 0.5, 0.9 },
+	.nwarn = 2 };
+
+START_TEST(workdays_target_due_same_time_two_open_days_on)
+{
+	/* Fri 27.11.2026 10:00 Berlin (09:00Z) */
+	const int64_t fri = 1795770000000LL;
+	struct sla_plan p;
+
+	office_hours();
+	ck_assert_int_eq(sla_target_workdays(&in_workdays, false), 2);
+	ck_assert_int_eq(sla_target_workdays(&in_workdays, true), 0);
+	ck_assert_int_eq(sla_target_ms(&in_workdays, true), 2 * H);
+	/* Tue 1.12 10:00 Berlin */
+	ck_assert_int_eq(sla_due_at(&in_workdays, &office, false, fri),
+	    1796115600000LL);
+	/* urgent: 2 h of open time, Fri 12:00 */
+	ck_assert_int_eq(sla_due_at(&in_workdays, &office, true, fri),
+	    fri + 2 * H);
+	/* Wed 23.12.2026 10:00: 24.12 open, 25.12 and 26.12 holidays, then
+	 * Sunday: Mon 28.12 10:00 */
+	ck_assert_int_eq(sla_due_at(&in_workdays, &office, false,
+			     1798016400000LL),
+	    1798448400000LL);
+	/* 16 h open from Fri 10:00 to Tue 10:00: half is Mon 10:00, 90 %
+	 * (14.4 h) Tue 08:24 */
+	sla_plan(&in_workdays, &office, false, fri, &p);
+	ck_assert_int_eq(p.due_at, 1796115600000LL);
+	ck_assert_int_eq(p.nwarn, 2);
+	ck_assert_int_eq(p.warn_at[0], 1796029200000LL);
+	ck_assert_int_eq(p.warn_at[1], 1796109840000LL);
+	/* urgent: the fractions of its 2 h */
+	sla_plan(&in_workdays, &office, true, fri, &p);
+	ck_assert_int_eq(p.warn_at[0], fri + 1 * H);
+	/* on 24x7: two days, warned at half and 90 % of them */
+	sla_plan(&in_workdays, &always, false, T0, &p);
+	ck_assert_int_eq(p.due_at, T0 + 48 * H);
+	ck_assert_int_eq(p.warn_at[0], T0 + 24 * H);
+}
+END_TEST
+
+START_TEST(urgent_target_in_workdays_when_urgent)
+{
+	struct topic_policy t = { .name = "general",
+		.target_workdays = 2,
+		.urgent_target_workdays = 1 };
+
+	ck_assert_int_eq(sla_target_workdays(&t, true), 1);
+	ck_assert_int_eq(sla_target_workdays(&t, false), 2);
+	ck_assert_int_eq(sla_target_ms(&t, true), 0);
+	t.urgent_target_workdays = 0;
+	ck_assert_int_eq(sla_target_workdays(&t, true), 2);
+}
+END_TEST
+
 /* A row whose topic or site the config no longer has keeps its due time
  * and gets no warnings. */
 START_TEST(row_of_a_removed_site_keeps_its_due_time)
@@ -204,6 +265,8 @@ main(void)
 	tcase_add_test(plan,
 	    raised_merge_plans_from_first_request_and_its_site);
 	tcase_add_test(plan, row_of_a_removed_site_keeps_its_due_time);
+	tcase_add_test(plan, workdays_target_due_same_time_two_open_days_on);
+	tcase_add_test(plan, urgent_target_in_workdays_when_urgent);
 	tcase_add_loop_test(plan, retry_doubles_in_calling_hours, 0,
 	    N(retries));
 	suite_add_tcase(s, plan);
