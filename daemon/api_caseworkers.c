@@ -1,7 +1,9 @@
 /*
  * api_caseworkers.c owns the admin resources for caseworkers: who works at
  * which site, on which topics, in which languages, and whether they may
- * claim at all. The profile decides which queues a claim looks at.
+ * claim at all. The profile decides which queues a claim looks at. It
+ * builds no SQL and names no Redis key: the store saves a profile and
+ * hands back a deactivated caseworker's leases.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,8 @@
-/* cache.c: the small time-limited caches of include/cache.h. */
+/*
+ * cache.c: the small time-limited caches of include/cache.h. It knows
+ * nothing of what it holds and never reads a clock of its own: callers
+ * pass the time.
+ */
 #include <string.h>
 
 #include "cache.h"

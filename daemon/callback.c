@@ -1,6 +1,7 @@
 /*
  * callback.c owns facts about a callback that every part asks: whether it
- * is open, where it ranks in a queue, and who may claim it. Pure.
+ * is open, where it ranks in a queue, and who may claim it. Pure: it
+ * never reads a clock, a socket or the configuration.
  */
 #include <string.h>
 

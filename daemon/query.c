@@ -1,7 +1,8 @@
 /*
  * query.c checks the values of query-string parameters. libevent splits
  * and decodes the query string; what a value means is decided here, so
- * that it can be tested and fuzzed without a server.
+ * that it can be tested and fuzzed without a server. It never answers a
+ * request: the handler turns its verdict into the error.
  */
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * store_alerts.c owns the alerts table at run time: when the next alert
  * falls due, taking due alerts for syslog or the webhook, marking them
  * delivered, and listing those that went out. What an alert says and
- * where it goes is alert.c's.
+ * where it goes is alert.c's; this file never opens a transport.
  */
 #include <stdio.h>
 #include <stdlib.h>

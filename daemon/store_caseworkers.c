@@ -1,7 +1,8 @@
 /*
  * store_caseworkers.c owns the caseworkers table: list, read, save (which
  * gives back an inactive caseworker's leases in the same commit), and the
- * short-lived cache of profiles a claim reads.
+ * short-lived cache of profiles a claim reads. It never decides who may
+ * claim what: callback.c and the claim statement do.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,8 @@
  * release, lease expiry, attempt, cancel and unflag. Each is one
  * statement that checks the state it starts from and the lease, and
  * returns the row as it is afterwards; claims and attempts are
- * group-committed.
+ * group-committed. It never touches Redis: the caller mirrors the row
+ * it gets back.
  */
 #include <stdio.h>
 #include <stdlib.h>

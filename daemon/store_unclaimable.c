@@ -2,7 +2,7 @@
  * store_unclaimable.c owns the checks of what the configuration and the
  * caseworkers cover: queued callbacks no active caseworker may claim (with
  * their alerts), and open callbacks of topics or sites the configuration
- * no longer has.
+ * no longer has. It never sends an alert itself: the alert timer does.
  */
 #include <stdio.h>
 #include <stdlib.h>
