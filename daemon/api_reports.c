@@ -186,7 +186,7 @@ time_param(struct api_req *a, const char *name, const char *tz, int64_t *ms)
 		return 0;
 	if ((kind = period_bound(v, tz, !strcmp(name, "to"), ms)) == -1)
 		http_error(a, 400, "invalid_time", name, "%s must be a date "
-		    "(YYYY-MM-DD, a day of the calendar) or an RFC 3339 time", name);
+		    "(YYYY-MM-DD) or an RFC 3339 time", name);
 	return kind;
 }
 
@@ -218,7 +218,7 @@ report(struct api_req *a, int breaches)
 {
 	const char *fmt = http_query(a, "format"), *tz = http_query(a, "tz");
 	struct report *r = calloc(1, sizeof(*r));
-	int from_kind, to_kind;
+	int from_kind, to_kind = 0;
 
 	if (!r) {
 		http_store_failed(a, STORE_UNAVAILABLE);
