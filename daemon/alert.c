@@ -70,24 +70,28 @@ alert_format(const struct alert *a, const char *host, int pid, int64_t now,
 	    sd_escape(a->site, site, sizeof(site)) == -1 ||
 	    sd_escape(a->topic, topic, sizeof(topic)) == -1 ||
 	    sd_escape(a->level, level, sizeof(level)) == -1 ||
-	    sd_escape(a->reason[0] ? a->reason : "-", reason, sizeof(reason)) == -1)
+	    sd_escape(a->reason[0] ? a->reason : "-", reason, sizeof(reason)) ==
+		-1)
 		return 0;
 	if (!strcmp(a->level, "unclaimable"))
-		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
+		n = snprintf(buf, len,
+		    "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
 		    "level=\"unclaimable\" reason=\"%s\" due=\"%s\" planned=\"%s\"] "
 		    "callback %s unclaimable: no active caseworker may claim it "
-		    "(%s), due %s", pri, ts, host[0] ? host : "-", pid,
-		    id, site, topic, reason, due, planned, a->callback_id,
+		    "(%s), due %s",
+		    pri, ts, host[0] ? host : "-", pid, id, site, topic, reason,
+		    due, planned, a->callback_id,
 		    a->reason[0] ? a->reason : "-", due);
 	else
-		n = snprintf(buf, len, "<%d>1 %s %s callbackd %d sla "
+		n = snprintf(buf, len,
+		    "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "
 		    "level=\"%s\" due=\"%s\" planned=\"%s\" elapsed=\"%.2f\"] "
-		    "callback %s %s: %.0f%% of the SLA target used, due %s", pri, ts,
-		    host[0] ? host : "-", pid, id, site, topic, level, due, planned,
-		    a->threshold, a->callback_id, breached ? "breached" : "at risk",
-		    a->threshold * 100, due);
+		    "callback %s %s: %.0f%% of the SLA target used, due %s",
+		    pri, ts, host[0] ? host : "-", pid, id, site, topic, level,
+		    due, planned, a->threshold, a->callback_id,
+		    breached ? "breached" : "at risk", a->threshold * 100, due);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 

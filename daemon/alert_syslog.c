@@ -86,8 +86,10 @@ tcp_down(const char *why)
 		bev = NULL;
 	}
 	if (tcp_up || !down_warned)
-		log_warnx("alerts: syslog receiver %s:%lld %s: %s; alerts wait in "
-		    "PostgreSQL", conf->alert_host, (long long)conf->alert_port,
+		log_warnx(
+		    "alerts: syslog receiver %s:%lld %s: %s; alerts wait in "
+		    "PostgreSQL",
+		    conf->alert_host, (long long)conf->alert_port,
 		    tcp_up ? "lost" : "not reachable", why);
 	down_warned = 1;
 	tcp_up = 0;
@@ -102,8 +104,8 @@ tcp_read(struct bufferevent *b, void *arg)
 {
 	(void)arg;
 	/* a syslog receiver says nothing; drop whatever comes */
-	evbuffer_drain(bufferevent_get_input(b), evbuffer_get_length(
-	    bufferevent_get_input(b)));
+	evbuffer_drain(bufferevent_get_input(b),
+	    evbuffer_get_length(bufferevent_get_input(b)));
 }
 
 static void
@@ -128,8 +130,9 @@ tcp_event(struct bufferevent *b, short what, void *arg)
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		tcp_down(what & BEV_EVENT_EOF ? "closed by the receiver" :
-		    strerror(EVUTIL_SOCKET_ERROR()));
+		tcp_down(what & BEV_EVENT_EOF ?
+			"closed by the receiver" :
+			strerror(EVUTIL_SOCKET_ERROR()));
 }
 
 static void
@@ -143,7 +146,7 @@ tcp_connect(void)
 	bufferevent_setcb(bev, tcp_read, tcp_written, tcp_event, NULL);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&addr,
-	    (int)addrlen) == -1)
+		(int)addrlen) == -1)
 		tcp_down(strerror(errno));
 }
 
@@ -162,12 +165,14 @@ static int
 dgram_send(const char *msg, size_t len)
 {
 	if (dgram_fd == -1) {
-		dgram_fd = socket(addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0);
-		if (dgram_fd == -1 || connect(dgram_fd, (struct sockaddr *)&addr,
-		    addrlen) == -1) {
+		dgram_fd = socket(addr.ss_family,
+		    SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (dgram_fd == -1 ||
+		    connect(dgram_fd, (struct sockaddr *)&addr, addrlen) ==
+			-1) {
 			if (!down_warned)
-				log_warn("alerts: cannot reach syslog; alerts wait in "
+				log_warn(
+				    "alerts: cannot reach syslog; alerts wait in "
 				    "PostgreSQL");
 			down_warned = 1;
 			if (dgram_fd != -1)
@@ -178,7 +183,8 @@ dgram_send(const char *msg, size_t len)
 	}
 	if (send(dgram_fd, msg, len, 0) == -1) {
 		if (!down_warned)
-			log_warn("alerts: cannot send to syslog; alerts wait in "
+			log_warn(
+			    "alerts: cannot send to syslog; alerts wait in "
 			    "PostgreSQL");
 		down_warned = 1;
 		close(dgram_fd);
@@ -203,10 +209,12 @@ alert_send(const struct alert *a, size_t n, alert_sent_fn *fn, void *arg)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (!(len = alert_format(&a[i], hostname, pid, now, msg, sizeof(msg))))
+		if (!(len = alert_format(&a[i], hostname, pid, now, msg,
+			  sizeof(msg))))
 			continue;
 		if (transport == T_TCP)
-			evbuffer_add_printf(bufferevent_get_output(bev), "%zu %s", len, msg);
+			evbuffer_add_printf(bufferevent_get_output(bev),
+			    "%zu %s", len, msg);
 		else if (dgram_send(msg, len) == 0)
 			sent++;
 		else
@@ -232,7 +240,8 @@ alert_syslog_init(struct event_base *b)
 
 	base = b;
 	if (conf->alert_hostname[0])
-		snprintf(hostname, sizeof(hostname), "%s", conf->alert_hostname);
+		snprintf(hostname, sizeof(hostname), "%s",
+		    conf->alert_hostname);
 	else if (gethostname(hostname, sizeof(hostname)) == -1)
 		snprintf(hostname, sizeof(hostname), "-");
 	hostname[strcspn(hostname, " ")] = '\0';
@@ -242,7 +251,8 @@ alert_syslog_init(struct event_base *b)
 
 		transport = T_LOCAL;
 		un->sun_family = AF_UNIX;
-		snprintf(un->sun_path, sizeof(un->sun_path), "%s", conf->alert_socket);
+		snprintf(un->sun_path, sizeof(un->sun_path), "%s",
+		    conf->alert_socket);
 		addrlen = sizeof(*un);
 		return 0;
 	}

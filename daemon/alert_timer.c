@@ -19,8 +19,8 @@
 
 static struct event *ev_timer, *ev_hook;
 static size_t hook_outstanding; /* webhook posts and their records in flight */
-static int64_t timer_at; /* when ev_timer fires, if pending */
-static int busy;         /* a take-send-mark round is under way */
+static int64_t timer_at;        /* when ev_timer fires, if pending */
+static int busy;                /* a take-send-mark round is under way */
 
 struct round {
 	size_t n;
@@ -72,7 +72,8 @@ marked(void *arg, enum store_status st, const struct alert *unused, size_t n)
 	for (i = 0; i < r->n; i++)
 		metrics_count(r->level[i]);
 	if (st != STORE_OK)
-		log_warnx("alerts: %zu sent but not marked; they may go out again",
+		log_warnx(
+		    "alerts: %zu sent but not marked; they may go out again",
 		    r->n);
 	free(r);
 	busy = 0;
@@ -117,17 +118,21 @@ taken(void *arg, enum store_status st, const struct alert *a, size_t n)
 	}
 	for (i = 0; i < n && i < CBD_ALERT_BATCH; i++) {
 		r->level[r->n] = !strcmp(a[i].level, "breached") ?
-		    M_ALERTS_BREACHED : !strcmp(a[i].level, "unclaimable") ?
-		    M_ALERTS_UNCLAIMABLE : M_ALERTS_AT_RISK;
+		    M_ALERTS_BREACHED :
+		    !strcmp(a[i].level, "unclaimable") ? M_ALERTS_UNCLAIMABLE :
+							 M_ALERTS_AT_RISK;
 		r->ids[r->n++] = a[i].id;
 		if (a[i].reason[0])
-			log_info("alert: callback %s %s (site %s, topic %s, %s)",
+			log_info(
+			    "alert: callback %s %s (site %s, topic %s, %s)",
 			    a[i].callback_id, a[i].level, a[i].site, a[i].topic,
 			    a[i].reason);
 		else
-			log_info("alert: callback %s %s (site %s, topic %s, %.0f%% of "
-			    "target)", a[i].callback_id, a[i].level, a[i].site,
-			    a[i].topic, a[i].threshold * 100);
+			log_info(
+			    "alert: callback %s %s (site %s, topic %s, %.0f%% of "
+			    "target)",
+			    a[i].callback_id, a[i].level, a[i].site, a[i].topic,
+			    a[i].threshold * 100);
 	}
 	alert_send(a, r->n, sent, r);
 }
@@ -166,7 +171,8 @@ hook_posted(void *arg, int ok)
 	int64_t *id = arg;
 
 	if (!ok)
-		log_warnx("alerts: webhook refused alert %lld; trying again later",
+		log_warnx(
+		    "alerts: webhook refused alert %lld; trying again later",
 		    (long long)*id);
 	store_webhook_done(*id, ok, hook_recorded, NULL);
 	free(id);
@@ -200,8 +206,9 @@ hook_tick(evutil_socket_t fd, short what, void *arg)
 	if (hook_outstanding || !store_ready())
 		return;
 	hook_outstanding = 1; /* the take itself */
-	store_webhook_take(CBD_ALERT_BATCH, 2 * conf->alert_webhook_timeout_ms +
-	    CBD_ALERT_CLAIM_MS, hook_taken, NULL);
+	store_webhook_take(CBD_ALERT_BATCH,
+	    2 * conf->alert_webhook_timeout_ms + CBD_ALERT_CLAIM_MS, hook_taken,
+	    NULL);
 }
 
 void

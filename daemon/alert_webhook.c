@@ -86,22 +86,24 @@ alert_webhook_init(struct event_base *base)
 		return 0;
 	if (!(uri = evhttp_uri_parse(conf->alert_webhook)) ||
 	    !(host = evhttp_uri_get_host(uri))) {
-		log_warnx("alerts: webhook '%s' is not a URL", conf->alert_webhook);
+		log_warnx("alerts: webhook '%s' is not a URL",
+		    conf->alert_webhook);
 		if (uri)
 			evhttp_uri_free(uri);
 		return -1;
 	}
 	snprintf(hook_host, sizeof(hook_host), "%s", host);
-	hook_port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
+	hook_port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) :
+						   80;
 	path = evhttp_uri_get_path(uri);
 	query = evhttp_uri_get_query(uri);
-	snprintf(hook_path, sizeof(hook_path), "%s%s%s", path && *path ? path : "/",
-	    query ? "?" : "", query ? query : "");
+	snprintf(hook_path, sizeof(hook_path), "%s%s%s",
+	    path && *path ? path : "/", query ? "?" : "", query ? query : "");
 	evhttp_uri_free(uri);
 	/* no DNS base: the host is resolved when connecting; use an address
 	 * or a name /etc/hosts knows, as for the database */
 	if (!(hook_conn = evhttp_connection_base_new(base, NULL, hook_host,
-	    (ev_uint16_t)hook_port)))
+		  (ev_uint16_t)hook_port)))
 		return -1;
 	evhttp_connection_set_timeout(hook_conn,
 	    (int)((conf->alert_webhook_timeout_ms + 999) / 1000));

@@ -14,10 +14,7 @@
 #include "query.h"
 #include "store.h"
 #include "timefmt.h"
-#include "validate.h"
-
-#define ACCESS_LIMIT_DEFAULT 100
-#define ACCESS_LIMIT_MAX 1000
+#include "ident.h"
 
 struct access_call {
 	struct api_req *a;
@@ -33,10 +30,12 @@ access_recorded(void *arg, enum store_status st, int n)
 	(void)n;
 	if (st != STORE_OK) {
 		/* fail closed: a read that is not on record is not answered */
-		log_warnx("access log: a read was refused, its record could not "
+		log_warnx(
+		    "access log: a read was refused, its record could not "
 		    "be written");
 		json_decref(c->body);
-		http_store_failed(c->a, st == STORE_UNAVAILABLE ? st : STORE_FAILED);
+		http_store_failed(c->a,
+		    st == STORE_UNAVAILABLE ? st : STORE_FAILED);
 	} else {
 		http_reply(c->a, c->status, c->body, NULL);
 	}
@@ -44,8 +43,8 @@ access_recorded(void *arg, enum store_status st, int n)
 }
 
 void
-api_access_reply(struct api_req *a, const char *route,
-    const char *const *ids, size_t n, int status, json_t *body)
+api_access_reply(struct api_req *a, const char *route, const char *const *ids,
+    size_t n, int status, json_t *body)
 {
 	struct access_call *c = calloc(1, sizeof(*c));
 
@@ -86,16 +85,20 @@ access_listed(void *arg, enum store_status st, const struct access_row *rows,
 	list = json_array();
 	for (i = 0; i < n; i++) {
 		ids = json_loads(rows[i].callback_ids, 0, NULL);
-		json_array_append_new(list, json_pack("{s:I,s:s,s:I,s:o,s:s,s:o}",
-		    "id", (json_int_t)rows[i].id, "at", rows[i].at,
-		    "token_id", (json_int_t)rows[i].token_id, "caseworker",
-		    rows[i].caseworker_id[0] ? json_string(rows[i].caseworker_id) :
-		    json_null(), "route", rows[i].route,
-		    "callback_ids", ids ? ids : json_array()));
+		json_array_append_new(list,
+		    json_pack("{s:I,s:s,s:I,s:o,s:s,s:o}", "id",
+			(json_int_t)rows[i].id, "at", rows[i].at, "token_id",
+			(json_int_t)rows[i].token_id, "caseworker",
+			rows[i].caseworker_id[0] ?
+			    json_string(rows[i].caseworker_id) :
+			    json_null(),
+			"route", rows[i].route, "callback_ids",
+			ids ? ids : json_array()));
 	}
 	body = json_pack("{s:o}", "access", list);
 	if (n == p->limit && n > 0) {
-		snprintf(cursor, sizeof(cursor), "%lld", (long long)rows[n - 1].id);
+		snprintf(cursor, sizeof(cursor), "%lld",
+		    (long long)rows[n - 1].id);
 		json_object_set_new(body, "next_cursor", json_string(cursor));
 	} else
 		json_object_set_new(body, "next_cursor", json_null());
@@ -138,7 +141,7 @@ api_access_list(struct api_req *a)
 			    filters[i]);
 			return;
 		}
-	if (callback && !validate_uuid(callback)) {
+	if (callback && !ident_uuid(callback)) {
 		http_error(a, 400, "invalid_value", "callback",
 		    "callback must be a callback id");
 		return;
@@ -149,7 +152,7 @@ api_access_list(struct api_req *a)
 		return;
 	}
 	if (id_param(a, "token", INT64_MAX, &token) == -1 ||
-	    id_param(a, "limit", ACCESS_LIMIT_MAX, &limit) == -1 ||
+	    id_param(a, "limit", CBD_ACCESS_LIMIT_MAX, &limit) == -1 ||
 	    id_param(a, "cursor", INT64_MAX, &after) == -1)
 		return;
 	if (!(p = calloc(1, sizeof(*p)))) {
@@ -157,7 +160,7 @@ api_access_list(struct api_req *a)
 		return;
 	}
 	p->a = a;
-	p->limit = limit ? limit : ACCESS_LIMIT_DEFAULT;
+	p->limit = limit ? limit : CBD_ACCESS_LIMIT_DEFAULT;
 	store_access_list(callback ? callback : "", (int64_t)token, since_ms,
 	    (int64_t)after, p->limit, access_listed, p);
 }

@@ -11,6 +11,7 @@
 #include "alert_timer.h"
 #include "api.h"
 #include "auth.h"
+#include "bounds.h"
 #include "config.h"
 #include "log.h"
 #include "phone.h"
@@ -47,33 +48,32 @@ str_json(const char *s)
 json_t *
 api_callback_json(const struct callback *cb)
 {
-	json_t *j = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,"
-	    "s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o}",
-	    "id", cb->id, "state", state_word(cb->state), "phone", str_json(cb->phone),
-	    "topic", cb->topic, "site", cb->site, "language", cb->language,
-	    "urgent", cb->urgent,
-	    "assignee", str_json(cb->assignee), "name", str_json(cb->name),
-	    "customer_ref", str_json(cb->customer_ref),
-	    "note", str_json(cb->note), "call_id", str_json(cb->call_id),
-	    "requested_at", time_json(cb->requested_at),
-	    "received_at", time_json(cb->received_at),
-	    "due_at", time_json(cb->due_at),
-	    "not_before", time_json(cb->not_before),
-	    "not_after", time_json(cb->not_after),
-	    "request_count", cb->request_count,
-	    "created_at", time_json(cb->created_at),
-	    "updated_at", time_json(cb->updated_at));
+	json_t
+	    *j = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,"
+			   "s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:o}",
+		"id", cb->id, "state", state_word(cb->state), "phone",
+		str_json(cb->phone), "topic", cb->topic, "site", cb->site,
+		"language", cb->language, "urgent", cb->urgent, "assignee",
+		str_json(cb->assignee), "name", str_json(cb->name),
+		"customer_ref", str_json(cb->customer_ref), "note",
+		str_json(cb->note), "call_id", str_json(cb->call_id),
+		"requested_at", time_json(cb->requested_at), "received_at",
+		time_json(cb->received_at), "due_at", time_json(cb->due_at),
+		"not_before", time_json(cb->not_before), "not_after",
+		time_json(cb->not_after), "request_count", cb->request_count,
+		"created_at", time_json(cb->created_at), "updated_at",
+		time_json(cb->updated_at));
 
 	/* the lease token is the holder's alone: the claim returns it */
-	json_object_update_new(j, json_pack("{s:o,s:o,s:i,s:i,s:i,s:b,s:o,s:o,s:o}",
-	    "claimed_by", str_json(cb->claimed_by),
-	    "lease_until", time_json(cb->lease_until),
-	    "attempt_count", cb->attempt_count,
-	    "unanswered_count", cb->unanswered_count,
-	    "lapsed_leases", cb->lapsed_leases, "flagged", cb->flagged,
-	    "first_attempt_at", time_json(cb->first_attempt_at),
-	    "reached_at", time_json(cb->reached_at),
-	    "closed_at", time_json(cb->closed_at)));
+	json_object_update_new(j,
+	    json_pack("{s:o,s:o,s:i,s:i,s:i,s:b,s:o,s:o,s:o}", "claimed_by",
+		str_json(cb->claimed_by), "lease_until",
+		time_json(cb->lease_until), "attempt_count", cb->attempt_count,
+		"unanswered_count", cb->unanswered_count, "lapsed_leases",
+		cb->lapsed_leases, "flagged", cb->flagged, "first_attempt_at",
+		time_json(cb->first_attempt_at), "reached_at",
+		time_json(cb->reached_at), "closed_at",
+		time_json(cb->closed_at)));
 	return j;
 }
 
@@ -99,17 +99,25 @@ api_refused(struct api_req *a, enum verdict verdict, const struct callback *cb)
 		    "(not_after)");
 		break;
 	case VERDICT_NOT_FLAGGED:
-		http_reply(a, 409, json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
-		    "wrong_state", "field", "message", "the callback is not flagged "
-		    "for a supervisor", "state", state_word(cb->state)), NULL);
+		http_reply(a, 409,
+		    json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
+			"wrong_state", "field", "message",
+			"the callback is not flagged "
+			"for a supervisor",
+			"state", state_word(cb->state)),
+		    NULL);
 		break;
 	case VERDICT_WRONG_STATE:
 	default:
-		snprintf(msg, sizeof(msg), "the callback is %s; that does not allow "
-		    "this", state_word(cb->state));
-		http_reply(a, 409, json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
-		    "wrong_state", "field", "message", msg, "state",
-		    state_word(cb->state)), NULL);
+		snprintf(msg, sizeof(msg),
+		    "the callback is %s; that does not allow "
+		    "this",
+		    state_word(cb->state));
+		http_reply(a, 409,
+		    json_pack("{s:{s:s,s:n,s:s,s:s}}", "error", "code",
+			"wrong_state", "field", "message", msg, "state",
+			state_word(cb->state)),
+		    NULL);
 		break;
 	}
 	return 1;
@@ -134,15 +142,19 @@ intake_answer(struct intake *in)
 	 * answers with a callback that may hold what another request said. */
 	if (in->a->role == ROLE_TELEPHONY)
 		body = json_pack("{s:s,s:s,s:o,s:i}", "id", in->row.id, "state",
-		    state_word(in->row.state), "due_at", time_json(in->row.due_at),
-		    "request_count", in->row.request_count);
+		    state_word(in->row.state), "due_at",
+		    time_json(in->row.due_at), "request_count",
+		    in->row.request_count);
 	else
 		body = api_callback_json(&in->row);
 
-	json_object_set_new(body, "merged", json_boolean(in->outcome == INTAKE_MERGED));
-	json_object_set_new(body, "replayed", json_boolean(in->outcome == INTAKE_REPLAYED));
+	json_object_set_new(body, "merged",
+	    json_boolean(in->outcome == INTAKE_MERGED));
+	json_object_set_new(body, "replayed",
+	    json_boolean(in->outcome == INTAKE_REPLAYED));
 	if (in->outcome == INTAKE_CREATED) {
-		snprintf(location, sizeof(location), "/v1/callbacks/%s", in->row.id);
+		snprintf(location, sizeof(location), "/v1/callbacks/%s",
+		    in->row.id);
 		http_reply(in->a, 201, body, location);
 	} else
 		http_reply(in->a, 200, body, NULL);
@@ -158,8 +170,8 @@ intake_indexed(void *arg, int ok)
 	 * entry that did not make it is restored by the next rebuild. */
 	if (!ok)
 		log_warnx("callback %s (site %s, topic %s) committed but not "
-		    "indexed in Redis; the next rebuild adds it", in->row.id,
-		    in->row.site, in->row.topic);
+			  "indexed in Redis; the next rebuild adds it",
+		    in->row.id, in->row.site, in->row.topic);
 	intake_answer(in);
 }
 
@@ -177,14 +189,18 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 	if (outcome == INTAKE_CONFLICT_KEY ||
 	    outcome == INTAKE_CONFLICT_CALL_ID) {
 		const char *key = outcome == INTAKE_CONFLICT_KEY ?
-		    "Idempotency-Key" : "call_id";
+		    "Idempotency-Key" :
+		    "call_id";
 
 		/* the callback it was used for is another caller's: not a word
 		 * of it in the answer; the log names the sender, not the key */
 		log_warnx("intake refused: %s reused its %s for a different "
-		    "request", in->a->actor, key);
-		http_error(in->a, 422, "idempotency_conflict", key, "this %s was "
-		    "used for a different request; nothing was written", key);
+			  "request",
+		    in->a->actor, key);
+		http_error(in->a, 422, "idempotency_conflict", key,
+		    "this %s was "
+		    "used for a different request; nothing was written",
+		    key);
 		free(in);
 		return;
 	}
@@ -204,9 +220,10 @@ intake_stored(void *arg, enum store_status st, enum intake_outcome outcome,
 		log_info("callback %s created (site %s, topic %s%s)", row->id,
 		    row->site, row->topic, row->urgent ? ", urgent" : "");
 	else if (outcome == INTAKE_MERGED)
-		log_info("callback %s merged a repeated request (site %s, topic %s, "
-		    "%d requests)", row->id, row->site, row->topic,
-		    row->request_count);
+		log_info(
+		    "callback %s merged a repeated request (site %s, topic %s, "
+		    "%d requests)",
+		    row->id, row->site, row->topic, row->request_count);
 	if (outcome == INTAKE_REPLAYED || !callback_open(row)) {
 		intake_answer(in);
 		return;
@@ -262,7 +279,8 @@ got_callback(void *arg, enum store_status st, const struct callback *cb,
 	}
 	attempts = json_loads(attempts_json, 0, NULL);
 	body = api_callback_json(cb);
-	json_object_set_new(body, "attempts", attempts ? attempts : json_array());
+	json_object_set_new(body, "attempts",
+	    attempts ? attempts : json_array());
 	id = cb->id;
 	api_access_reply(a, "GET /v1/callbacks/{id}", &id, 1, 200, body);
 }
@@ -387,7 +405,8 @@ api_callbacks_attempt(struct api_req *a)
 		http_store_failed(a, STORE_UNAVAILABLE);
 		return;
 	}
-	if (validate_attempt(a->body, holder, a->received_ms, &ac->req, &e) == -1) {
+	if (validate_attempt(a->body, holder, a->received_ms, &ac->req, &e) ==
+	    -1) {
 		http_error(a, e.status, e.code, e.field, "%s", e.message);
 		free(ac);
 		return;
@@ -431,9 +450,6 @@ api_callbacks_unflag(struct api_req *a)
 
 /* ---- GET /v1/callbacks ------------------------------------------------ */
 
-#define LIST_LIMIT_DEFAULT 50
-#define LIST_LIMIT_MAX 200
-
 struct list_call {
 	struct api_req *a;
 	size_t limit;
@@ -459,8 +475,8 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 		json_array_append_new(list, api_callback_json(&rows[i]));
 	body = json_pack("{s:o}", "callbacks", list);
 	if (n == limit && n > 0) {
-		query_cursor_format(rows[n - 1].created_at, rows[n - 1].id, cursor,
-		    sizeof(cursor));
+		query_cursor_format(rows[n - 1].created_at, rows[n - 1].id,
+		    cursor, sizeof(cursor));
 		json_object_set_new(body, "next_cursor", json_string(cursor));
 	} else
 		json_object_set_new(body, "next_cursor", json_null());
@@ -490,7 +506,8 @@ filters_not_empty(struct api_req *a, const char *const *names)
 	for (; *names; names++)
 		if ((v = http_query(a, *names)) && !*v) {
 			http_error(a, 400, "invalid_value", *names,
-			    "%s is empty; leave it out not to filter by it", *names);
+			    "%s is empty; leave it out not to filter by it",
+			    *names);
 			return -1;
 		}
 	return 0;
@@ -520,7 +537,8 @@ api_callbacks_list(struct api_req *a)
 		"assignee", "phone", "customer_ref", "limit", "cursor", NULL };
 	struct list_filter f;
 	struct list_call *lc;
-	const char *cursor = http_query(a, "cursor"), *lim = http_query(a, "limit");
+	const char *cursor = http_query(a, "cursor"),
+		   *lim = http_query(a, "limit");
 	const char *flagged = http_query(a, "flagged");
 	const char *unclaimable = http_query(a, "unclaimable");
 	const char *phone, *why = NULL;
@@ -534,7 +552,7 @@ api_callbacks_list(struct api_req *a)
 	    filter_value(a, "topic", f.topic, sizeof(f.topic)) == -1 ||
 	    filter_value(a, "assignee", f.assignee, sizeof(f.assignee)) == -1 ||
 	    filter_value(a, "customer_ref", f.customer_ref,
-	    sizeof(f.customer_ref)) == -1)
+		sizeof(f.customer_ref)) == -1)
 		return;
 	if (f.site[0] && !config_site(conf, f.site)) {
 		http_error(a, 422, "unknown_site", "site", "no such site");
@@ -544,12 +562,14 @@ api_callbacks_list(struct api_req *a)
 		http_error(a, 422, "unknown_topic", "topic", "no such topic");
 		return;
 	}
-	if ((phone = http_query(a, "phone")) && phone_normalise(phone,
-	    conf->country_code, f.phone, sizeof(f.phone), &why) == -1) {
+	if ((phone = http_query(a, "phone")) &&
+	    phone_normalise(phone, conf->country_code, f.phone, sizeof(f.phone),
+		&why) == -1) {
 		http_error(a, 422, "invalid_phone", "phone", "%s", why);
 		return;
 	}
-	if ((f.by_state = state[0] != '\0') && state_parse(state, &f.state) == -1) {
+	if ((f.by_state = state[0] != '\0') &&
+	    state_parse(state, &f.state) == -1) {
 		http_error(a, 422, "invalid_value", "state", "no such state");
 		return;
 	}
@@ -567,15 +587,16 @@ api_callbacks_list(struct api_req *a)
 		return;
 	}
 	f.unclaimable = unclaimable && !strcmp(unclaimable, "true");
-	f.limit = LIST_LIMIT_DEFAULT;
-	if (lim && query_number(lim, 1, LIST_LIMIT_MAX, &limit) == -1) {
+	f.limit = CBD_LIST_LIMIT_DEFAULT;
+	if (lim && query_number(lim, 1, CBD_LIST_LIMIT_MAX, &limit) == -1) {
 		http_error(a, 400, "invalid_value", "limit",
-		    "limit must be from 1 to %d", LIST_LIMIT_MAX);
+		    "limit must be from 1 to %d", CBD_LIST_LIMIT_MAX);
 		return;
 	}
 	if (lim)
 		f.limit = limit;
-	if (cursor && query_cursor(cursor, &f.after_created, f.after_id) == -1) {
+	if (cursor &&
+	    query_cursor(cursor, &f.after_created, f.after_id) == -1) {
 		http_error(a, 400, "invalid_value", "cursor",
 		    "cursor must be a next_cursor from an earlier page");
 		return;
@@ -590,8 +611,6 @@ api_callbacks_list(struct api_req *a)
 }
 
 /* ---- GET /v1/alerts --------------------------------------------------- */
-
-#define ALERTS_LIMIT 500
 
 static void
 alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
@@ -609,19 +628,20 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 		/* planned_at: when it was due to go out; fired_at, when a daemon
 		 * wrote it; sent_at, when syslog took it (later than planned
 		 * when it was held). fire_at is planned_at's older name. */
-		json_t *one = json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:o,s:o,s:o,s:o,s:o}",
-		    "id", (json_int_t)al[i].id, "callback_id", al[i].callback_id,
-		    "level", al[i].level, "threshold", al[i].threshold,
-		    "site", al[i].site, "topic", al[i].topic,
-		    "due_at", time_json(al[i].due_at),
-		    "planned_at", time_json(al[i].fire_at),
-		    "fire_at", time_json(al[i].fire_at),
-		    "fired_at", time_json(al[i].fired_at),
-		    "sent_at", time_json(al[i].sent_at));
+		json_t *one =
+		    json_pack("{s:I,s:s,s:s,s:f,s:s,s:s,s:o,s:o,s:o,s:o,s:o}",
+			"id", (json_int_t)al[i].id, "callback_id",
+			al[i].callback_id, "level", al[i].level, "threshold",
+			al[i].threshold, "site", al[i].site, "topic",
+			al[i].topic, "due_at", time_json(al[i].due_at),
+			"planned_at", time_json(al[i].fire_at), "fire_at",
+			time_json(al[i].fire_at), "fired_at",
+			time_json(al[i].fired_at), "sent_at",
+			time_json(al[i].sent_at));
 
 		/* unclaimable: why nobody may claim it */
-		json_object_set_new(one, "reason", al[i].reason[0] ?
-		    json_string(al[i].reason) : json_null());
+		json_object_set_new(one, "reason",
+		    al[i].reason[0] ? json_string(al[i].reason) : json_null());
 		json_array_append_new(list, one);
 	}
 	http_reply(a, 200, json_pack("{s:o}", "alerts", list), NULL);
@@ -630,10 +650,12 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 void
 api_alerts_list(struct api_req *a)
 {
-	const char *since = http_query(a, "since"), *level = http_query(a, "level");
-	const char *site = http_query(a, "site"), *waiting = http_query(a, "waiting");
-	static const char *const filters[] = { "since", "level", "site", "waiting",
-		NULL };
+	const char *since = http_query(a, "since"),
+		   *level = http_query(a, "level");
+	const char *site = http_query(a, "site"),
+		   *waiting = http_query(a, "waiting");
+	static const char *const filters[] = { "since", "level", "site",
+		"waiting", NULL };
 	int64_t since_ms = CBD_NO_TIME;
 
 	if (filters_not_empty(a, filters) == -1)
@@ -662,6 +684,7 @@ api_alerts_list(struct api_req *a)
 		    "waiting must be true or false");
 		return;
 	}
-	store_alerts_list(since_ms, level, site, waiting && !strcmp(waiting, "true"),
-	    ALERTS_LIMIT, alerts_listed, a);
+	store_alerts_list(since_ms, level, site,
+	    waiting && !strcmp(waiting, "true"), CBD_ALERTS_LIMIT,
+	    alerts_listed, a);
 }

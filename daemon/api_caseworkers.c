@@ -31,10 +31,10 @@ caseworker_json(const struct caseworker *w)
 
 struct cw_call {
 	struct api_req *a;
-	int status;        /* answer on success */
-	const char *none;  /* error code when no row came back */
+	int status;       /* answer on success */
+	const char *none; /* error code when no row came back */
 	int none_status;
-	int deactivate;    /* read, then save with active = false */
+	int deactivate; /* read, then save with active = false */
 	struct caseworker saved;
 	struct callback *released; /* leases given back: to index */
 	size_t nreleased, nsynced;
@@ -81,7 +81,7 @@ cw_saved(void *arg, enum store_status st, const struct caseworker *w, size_t n,
 	else if (n == 0)
 		http_error(c->a, c->none_status, c->none, NULL, "%s",
 		    c->none_status == 409 ? "a caseworker with this id exists" :
-		    "no such caseworker");
+					    "no such caseworker");
 	else {
 		/* committed: this daemon forgets every token at once, so a
 		 * deactivated caseworker's token is refused from its next
@@ -89,7 +89,8 @@ cw_saved(void *arg, enum store_status st, const struct caseworker *w, size_t n,
 		 * caseworker's token is no longer remembered as invalid */
 		auth_cache_clear();
 		log_info("caseworker %s saved (site %s, %zu topics, %s, %zu "
-		    "lease%s given back)", w->id, w->site, w->ntopics,
+			 "lease%s given back)",
+		    w->id, w->site, w->ntopics,
 		    w->active ? "active" : "inactive", nreleased,
 		    nreleased == 1 ? "" : "s");
 		unclaimable_hint(); /* who may claim what has changed */
@@ -105,9 +106,11 @@ cw_saved(void *arg, enum store_status st, const struct caseworker *w, size_t n,
 		memcpy(c->released, released, nreleased * sizeof(*released));
 		c->nreleased = nreleased;
 		for (i = 0; i < nreleased; i++) {
-			log_info("callback %s released: caseworker %s deactivated "
-			    "(site %s, topic %s)", released[i].id, w->id,
-			    released[i].site, released[i].topic);
+			log_info(
+			    "callback %s released: caseworker %s deactivated "
+			    "(site %s, topic %s)",
+			    released[i].id, w->id, released[i].site,
+			    released[i].topic);
 			queue_sync(&c->released[i], cw_released_synced, c);
 		}
 		return;
@@ -146,9 +149,10 @@ save(struct api_req *a, int create)
 	if (!create)
 		snprintf(w.id, sizeof(w.id), "%s", a->path_id);
 	if ((c = create ? cw_call(a, 201, "exists", 409) :
-	    cw_call(a, 200, "not_found", 404)))
-		store_caseworker_save(&w, create, a->actor, create ?
-		    "caseworker_created" : "caseworker_updated", cw_saved, c);
+			  cw_call(a, 200, "not_found", 404)))
+		store_caseworker_save(&w, create, a->actor,
+		    create ? "caseworker_created" : "caseworker_updated",
+		    cw_saved, c);
 }
 
 void
@@ -175,7 +179,8 @@ cw_read(void *arg, enum store_status st, const struct caseworker *w, size_t n)
 		http_store_failed(c->a, st);
 	} else if (c->deactivate) {
 		if (n == 0) {
-			http_error(c->a, 404, "not_found", NULL, "no such caseworker");
+			http_error(c->a, 404, "not_found", NULL,
+			    "no such caseworker");
 		} else {
 			off = w[0];
 			off.active = false;
@@ -185,14 +190,16 @@ cw_read(void *arg, enum store_status st, const struct caseworker *w, size_t n)
 		}
 	} else if (c->a->path_id) {
 		if (n == 0)
-			http_error(c->a, 404, "not_found", NULL, "no such caseworker");
+			http_error(c->a, 404, "not_found", NULL,
+			    "no such caseworker");
 		else
 			http_reply(c->a, 200, caseworker_json(&w[0]), NULL);
 	} else {
 		list = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(list, caseworker_json(&w[i]));
-		http_reply(c->a, 200, json_pack("{s:o}", "caseworkers", list), NULL);
+		http_reply(c->a, 200, json_pack("{s:o}", "caseworkers", list),
+		    NULL);
 	}
 	free(c);
 }

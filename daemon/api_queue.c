@@ -46,8 +46,10 @@ claimed(void *arg, enum claim_outcome o, const struct callback *cb)
 
 	switch (o) {
 	case CLAIM_OK:
-		http_reply(a, 200, json_pack("{s:o,s:o}", "callback",
-		    api_callback_json(cb), "lease", lease_json(cb)), NULL);
+		http_reply(a, 200,
+		    json_pack("{s:o,s:o}", "callback", api_callback_json(cb),
+			"lease", lease_json(cb)),
+		    NULL);
 		return;
 	case CLAIM_NONE:
 		http_reply(a, 204, NULL, NULL);
@@ -124,8 +126,8 @@ lease_stored(void *arg, enum store_status st, enum verdict verdict,
 		return;
 	}
 	if (l->release)
-		log_info("callback %s released (site %s, topic %s)", cb->id, cb->site,
-		    cb->topic);
+		log_info("callback %s released (site %s, topic %s)", cb->id,
+		    cb->site, cb->topic);
 	l->row = *cb;
 	queue_sync(cb, lease_synced, l);
 }
@@ -148,8 +150,8 @@ lease_call(struct api_req *a, int release)
 	l->a = a;
 	l->release = release;
 	if (release)
-		store_release(a->path_id, token, a->token.caseworker_id, a->actor,
-		    lease_stored, l);
+		store_release(a->path_id, token, a->token.caseworker_id,
+		    a->actor, lease_stored, l);
 	else
 		store_heartbeat(a->path_id, token, a->token.caseworker_id,
 		    now_ms() + conf->lease_ms, lease_stored, l);
@@ -168,10 +170,6 @@ api_queue_release(struct api_req *a)
 }
 
 /* ---- GET /v1/queue ---------------------------------------------------- */
-
-#define PEEK_LIMIT_DEFAULT 20
-#define PEEK_LIMIT_MAX CLAIM_PEEK_MAX
-#define PEEK_OFFSET_MAX 1000
 
 struct peek {
 	struct api_req *a;
@@ -201,17 +199,24 @@ peeked(void *arg, enum claim_outcome o, enum store_status st,
 	 * the claim, which is on record. */
 	list = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(list, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,"
-		    "s:b,s:b,s:o,s:o}", "id", rows[i].id,
-		    "position", (json_int_t)(p->offset + i + 1),
-		    "state", state_word(rows[i].state), "topic", rows[i].topic,
-		    "site", rows[i].site, "language", rows[i].language,
-		    "urgent", rows[i].urgent, "assigned", rows[i].assignee[0] != '\0',
-		    "due_at", api_time_json(rows[i].due_at),
-		    "not_before", api_time_json(rows[i].not_before)));
-	http_reply(p->a, 200, json_pack("{s:o,s:i,s:o}", "callbacks", list,
-	    "offset", (int)p->offset, "next_offset", offered == p->limit ?
-	    json_integer((json_int_t)(p->offset + offered)) : json_null()), NULL);
+		json_array_append_new(list,
+		    json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,"
+			      "s:b,s:b,s:o,s:o}",
+			"id", rows[i].id, "position",
+			(json_int_t)(p->offset + i + 1), "state",
+			state_word(rows[i].state), "topic", rows[i].topic,
+			"site", rows[i].site, "language", rows[i].language,
+			"urgent", rows[i].urgent, "assigned",
+			rows[i].assignee[0] != '\0', "due_at",
+			api_time_json(rows[i].due_at), "not_before",
+			api_time_json(rows[i].not_before)));
+	http_reply(p->a, 200,
+	    json_pack("{s:o,s:i,s:o}", "callbacks", list, "offset",
+		(int)p->offset, "next_offset",
+		offered == p->limit ?
+		    json_integer((json_int_t)(p->offset + offered)) :
+		    json_null()),
+	    NULL);
 	free(p);
 }
 
@@ -242,8 +247,8 @@ number_param(struct api_req *a, const char *name, size_t max, size_t *out)
 	if (!v)
 		return 0;
 	if (query_number(v, 0, max, &n) == -1) {
-		http_error(a, 400, "invalid_value", name, "%s must be from 0 to %zu",
-		    name, max);
+		http_error(a, 400, "invalid_value", name,
+		    "%s must be from 0 to %zu", name, max);
 		return -1;
 	}
 	*out = n;
@@ -260,13 +265,13 @@ api_queue_peek(struct api_req *a)
 		return;
 	}
 	p->a = a;
-	p->limit = PEEK_LIMIT_DEFAULT;
-	if (number_param(a, "offset", PEEK_OFFSET_MAX, &p->offset) == -1 ||
-	    number_param(a, "limit", PEEK_LIMIT_MAX, &p->limit) == -1) {
+	p->limit = CBD_PEEK_LIMIT_DEFAULT;
+	if (number_param(a, "offset", CBD_PEEK_OFFSET_MAX, &p->offset) == -1 ||
+	    number_param(a, "limit", CBD_PEEK_LIMIT_MAX, &p->limit) == -1) {
 		free(p);
 		return;
 	}
 	if (p->limit == 0)
-		p->limit = PEEK_LIMIT_DEFAULT;
+		p->limit = CBD_PEEK_LIMIT_DEFAULT;
 	store_caseworker_profile(a->token.caseworker_id, peek_profile, p);
 }

@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "api.h"
+#include "bounds.h"
 #include "calendar.h"
 #include "period.h"
 #include "query.h"
 #include "store.h"
 #include "timefmt.h"
 
-#define REPORT_DEFAULT_DAYS 7
 #define REPORT_TZ_DEFAULT "Europe/Berlin"
 
 enum format { F_JSON, F_CSV, F_CSV_EXCEL };
@@ -34,8 +34,11 @@ struct report {
 static const struct {
 	const char *word, *column;
 } group_cols[] = {
-	{ "site", "site" }, { "topic", "topic" }, { "day", "day" },
-	{ "week", "week" }, { "urgency", "urgent" },
+	{ "site", "site" },
+	{ "topic", "topic" },
+	{ "day", "day" },
+	{ "week", "week" },
+	{ "urgency", "urgent" },
 };
 #define NGROUPS (sizeof(group_cols) / sizeof(group_cols[0]))
 
@@ -53,7 +56,8 @@ wanted(const struct report *r, const char *column)
 			char word[16];
 
 			snprintf(padded, sizeof(padded), ",%s,", r->groups);
-			snprintf(word, sizeof(word), ",%s,", group_cols[i].word);
+			snprintf(word, sizeof(word), ",%s,",
+			    group_cols[i].word);
 			return strstr(padded, word) != NULL;
 		}
 	return 1;
@@ -102,7 +106,8 @@ send_csv(struct report *r, const struct table *t)
 		return;
 	}
 	if (r->format == F_CSV_EXCEL)
-		fputs("\xEF\xBB\xBF", f); /* the BOM tells spreadsheets: UTF-8 */
+		fputs("\xEF\xBB\xBF",
+		    f); /* the BOM tells spreadsheets: UTF-8 */
 	for (k = 0, first = 1; k < t->ncols; k++) {
 		if (!wanted(r, t->names[k]))
 			continue;
@@ -119,12 +124,14 @@ send_csv(struct report *r, const struct table *t)
 			if (!first)
 				fputc(sep, f);
 			first = 0;
-			csv_cell(f, t->cells[i * t->ncols + k], t->kinds[k], r->format);
+			csv_cell(f, t->cells[i * t->ncols + k], t->kinds[k],
+			    r->format);
 		}
 		fputs("\r\n", f);
 	}
 	fclose(f);
-	snprintf(name, sizeof(name), "callbackd-%s.csv", r->breaches ? "breaches" : "sla");
+	snprintf(name, sizeof(name), "callbackd-%s.csv",
+	    r->breaches ? "breaches" : "sla");
 	http_reply_text(r->a, 200, "text/csv; charset=utf-8", name, buf, len);
 	free(buf);
 }
@@ -138,7 +145,7 @@ json_cell(const char *v, enum col_kind kind)
 		return json_boolean(v[0] == 't');
 	if (kind == COL_NUMBER)
 		return strchr(v, '.') ? json_real(strtod(v, NULL)) :
-		    json_integer(strtoll(v, NULL, 10));
+					json_integer(strtoll(v, NULL, 10));
 	return json_string(v);
 }
 
@@ -151,7 +158,8 @@ reported(void *arg, enum store_status st, const struct table *t)
 	int i, k;
 
 	if (st == STORE_INVALID) {
-		http_error(r->a, 400, "invalid_value", "tz", "unknown time zone");
+		http_error(r->a, 400, "invalid_value", "tz",
+		    "unknown time zone");
 	} else if (st != STORE_OK) {
 		http_store_failed(r->a, st);
 	} else if (r->format != F_JSON) {
@@ -163,13 +171,17 @@ reported(void *arg, enum store_status st, const struct table *t)
 			for (k = 0; k < t->ncols; k++)
 				if (wanted(r, t->names[k]))
 					json_object_set_new(row, t->names[k],
-					    json_cell(t->cells[i * t->ncols + k], t->kinds[k]));
+					    json_cell(t->cells[i * t->ncols +
+							  k],
+						t->kinds[k]));
 			json_array_append_new(rows, row);
 		}
 		rfc3339_format(r->from, from, sizeof(from));
 		rfc3339_format(r->to, to, sizeof(to));
-		http_reply(r->a, 200, json_pack("{s:s,s:s,s:o}", "from", from, "to", to,
-		    r->breaches ? "breaches" : "rows", rows), NULL);
+		http_reply(r->a, 200,
+		    json_pack("{s:s,s:s,s:o}", "from", from, "to", to,
+			r->breaches ? "breaches" : "rows", rows),
+		    NULL);
 	}
 	free(r);
 }
@@ -185,8 +197,10 @@ time_param(struct api_req *a, const char *name, const char *tz, int64_t *ms)
 	if (!v)
 		return 0;
 	if ((kind = period_bound(v, tz, !strcmp(name, "to"), ms)) == -1)
-		http_error(a, 400, "invalid_time", name, "%s must be a date "
-		    "(YYYY-MM-DD) or an RFC 3339 time", name);
+		http_error(a, 400, "invalid_time", name,
+		    "%s must be a date "
+		    "(YYYY-MM-DD) or an RFC 3339 time",
+		    name);
 	return kind;
 }
 
@@ -239,14 +253,16 @@ report(struct api_req *a, int breaches)
 	    (!breaches && groups_param(a, r->groups, sizeof(r->groups)) == -1))
 		goto refused;
 	if (r->from == CBD_NO_TIME)
-		r->from = r->to - REPORT_DEFAULT_DAYS * 86400000LL;
+		r->from = r->to - CBD_REPORT_DEFAULT_DAYS * 86400000LL;
 	if (r->from >= r->to && to_kind == 1) {
-		http_error(a, 400, "invalid_value", "to", "to must not lie before "
+		http_error(a, 400, "invalid_value", "to",
+		    "to must not lie before "
 		    "from (a date as to is the end of its day)");
 		goto refused;
 	}
 	if (r->from >= r->to) {
-		http_error(a, 400, "invalid_value", "from", "from must lie before to");
+		http_error(a, 400, "invalid_value", "from",
+		    "from must lie before to");
 		goto refused;
 	}
 	if (!fmt || !strcmp(fmt, "json"))

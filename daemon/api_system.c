@@ -36,12 +36,19 @@ api_readyz(struct api_req *a)
 	 * connection is only counted once its schema matched. Alerts held
 	 * (the syslog receiver down) are a detail, not a failure: intake
 	 * goes on, and they wait in PostgreSQL. */
-	http_reply(a, pg && redis ? 200 : 503, json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}",
-	    "status", pg && redis ? "ready" : "not_ready", "checks",
-	    "postgres", store_state(), "redis", queue_state(),
-	    "schema", store_ready() ? "ok" : !strncmp(store_state(), "schema_", 7) ?
-	    store_state() : "unknown", "alerts", alert_held() ? "held" : "ok"),
-	    NULL);
+	json_t *body = json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}", "status",
+	    pg && redis ? "ready" : "not_ready", "checks", "postgres",
+	    store_state(), "redis", queue_state(), "schema",
+	    store_ready()                             ? "ok" :
+		!strncmp(store_state(), "schema_", 7) ? store_state() :
+							"unknown",
+	    "alerts", alert_held() ? "held" : "ok");
+
+	/* with Sentinel, which Redis is master: an address, no personal data */
+	if (body && conf->nsentinels)
+		json_object_set_new(body, "details",
+		    json_pack("{s:s?}", "redis_master", queue_master()));
+	http_reply(a, pg && redis ? 200 : 503, body, NULL);
 }
 
 static void
@@ -62,10 +69,10 @@ struct scrape {
 	struct scrape *next;
 };
 
-static char *gauges;     /* NULL: none, PostgreSQL did not answer */
+static char *gauges; /* NULL: none, PostgreSQL did not answer */
 static size_t gauges_len;
 static int64_t gauges_at = CBD_NO_TIME; /* monotonic ms of the reading */
-static int reading;      /* a reading is out */
+static int reading;                     /* a reading is out */
 static struct scrape *waiting_head, **waiting_tail = &waiting_head;
 
 static int64_t
@@ -102,13 +109,18 @@ depth_write(FILE *f, const struct table *t)
 
 				for (i = 0; i < t->nrows; i++)
 					if (!strcmp(cell(t, i, 0), "depth") &&
-					    !strcmp(cell(t, i, 1), conf->sites[s].name) &&
-					    !strcmp(cell(t, i, 2), conf->topics[k].name) &&
-					    !strcmp(cell(t, i, 3), state_word(depth_states[st])))
+					    !strcmp(cell(t, i, 1),
+						conf->sites[s].name) &&
+					    !strcmp(cell(t, i, 2),
+						conf->topics[k].name) &&
+					    !strcmp(cell(t, i, 3),
+						state_word(depth_states[st])))
 						n = cell(t, i, 4);
-				fprintf(f, "callbackd_queue_depth{site=\"%s\",topic=\"%s\","
-				    "state=\"%s\"} %s\n", conf->sites[s].name,
-				    conf->topics[k].name, state_word(depth_states[st]), n);
+				fprintf(f,
+				    "callbackd_queue_depth{site=\"%s\",topic=\"%s\","
+				    "state=\"%s\"} %s\n",
+				    conf->sites[s].name, conf->topics[k].name,
+				    state_word(depth_states[st]), n);
 			}
 	/* callbacks of a site or topic the config no longer has */
 	for (i = 0; i < t->nrows; i++) {
@@ -117,9 +129,11 @@ depth_write(FILE *f, const struct table *t)
 		seen = config_site(conf, cell(t, i, 1)) &&
 		    config_topic(conf, cell(t, i, 2));
 		if (!seen)
-			fprintf(f, "callbackd_queue_depth{site=\"%s\",topic=\"%s\","
-			    "state=\"%s\"} %s\n", cell(t, i, 1), cell(t, i, 2),
-			    cell(t, i, 3), cell(t, i, 4));
+			fprintf(f,
+			    "callbackd_queue_depth{site=\"%s\",topic=\"%s\","
+			    "state=\"%s\"} %s\n",
+			    cell(t, i, 1), cell(t, i, 2), cell(t, i, 3),
+			    cell(t, i, 4));
 	}
 }
 
@@ -147,17 +161,25 @@ scrape_answer(struct api_req *a)
 		http_store_failed(a, STORE_UNAVAILABLE);
 		return;
 	}
-	gauge_header(f, "callbackd_up", "1 when the server is reachable and usable.");
-	fprintf(f, "callbackd_up{server=\"postgres\"} %d\n", store_ready() &&
-	    !strcmp(store_state(), "ok"));
+	gauge_header(f, "callbackd_up",
+	    "1 when the server is reachable and usable.");
+	fprintf(f, "callbackd_up{server=\"postgres\"} %d\n",
+	    store_ready() && !strcmp(store_state(), "ok"));
 	fprintf(f, "callbackd_up{server=\"redis\"} %d\n", queue_ready());
+	if (queue_master()) {
+		gauge_header(f, "callbackd_redis_master",
+		    "1 for the address of the "
+		    "Redis master, as the Sentinels gave it and ROLE confirmed.");
+		fprintf(f, "callbackd_redis_master{address=\"%s\"} 1\n",
+		    queue_master());
+	}
 	if (gauges)
 		fwrite(gauges, 1, gauges_len, f);
 	unclaimable_metrics_write(f);
 	metrics_write(f);
 	fclose(f);
-	http_reply_text(a, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
-	    buf, len);
+	http_reply_text(a, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    NULL, buf, len);
 	free(buf);
 }
 

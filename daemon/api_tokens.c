@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "log.h"
 #include "store.h"
+#include "ident.h"
 #include "validate.h"
 
 struct token_call {
@@ -21,17 +22,19 @@ struct token_call {
 static json_t *
 token_json(const struct token_row *t)
 {
-	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)t->id,
-	    "role", t->role, "caseworker", t->caseworker_id[0] ?
-	    json_string(t->caseworker_id) : json_null(), "label", t->label[0] ?
-	    json_string(t->label) : json_null(), "created_at", t->created_at,
-	    "revoked_at", t->revoked_at[0] ? json_string(t->revoked_at) : json_null(),
-	    "expires_at", t->expires_at[0] ? json_string(t->expires_at) :
-	    json_null());
+	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:o}", "id",
+	    (json_int_t)t->id, "role", t->role, "caseworker",
+	    t->caseworker_id[0] ? json_string(t->caseworker_id) : json_null(),
+	    "label", t->label[0] ? json_string(t->label) : json_null(),
+	    "created_at", t->created_at, "revoked_at",
+	    t->revoked_at[0] ? json_string(t->revoked_at) : json_null(),
+	    "expires_at",
+	    t->expires_at[0] ? json_string(t->expires_at) : json_null());
 }
 
 static void
-tokens_listed(void *arg, enum store_status st, const struct token_row *t, size_t n)
+tokens_listed(void *arg, enum store_status st, const struct token_row *t,
+    size_t n)
 {
 	struct token_call *c = arg;
 	json_t *list, *one;
@@ -43,11 +46,13 @@ tokens_listed(void *arg, enum store_status st, const struct token_row *t, size_t
 		/* just made: the one time the token itself is shown */
 		one = token_json(&t[0]);
 		json_object_set_new(one, "token", json_string(c->token));
-		log_info("token %lld made for role %s", (long long)t[0].id, t[0].role);
+		log_info("token %lld made for role %s", (long long)t[0].id,
+		    t[0].role);
 		http_reply(c->a, 201, one, NULL);
 	} else if (c->a->path_id) {
 		if (n == 0)
-			http_error(c->a, 404, "not_found", NULL, "no such token");
+			http_error(c->a, 404, "not_found", NULL,
+			    "no such token");
 		else {
 			/* committed: this daemon forgets every token at once
 			 * (a lookup still out is not kept), the others within
@@ -91,10 +96,12 @@ api_tokens_create(struct api_req *a)
 	struct verr e;
 
 	if (!json_is_object(a->body)) {
-		http_error(a, 400, "not_an_object", NULL, "the body must be a JSON object");
+		http_error(a, 400, "not_an_object", NULL,
+		    "the body must be a JSON object");
 		return;
 	}
-	json_object_foreach(a->body, k, v) {
+	json_object_foreach(a->body, k, v)
+	{
 		size_t i;
 
 		for (i = 0; fields[i] && strcmp(fields[i], k); i++)
@@ -104,7 +111,8 @@ api_tokens_create(struct api_req *a)
 			return;
 		}
 		if (!json_is_string(v) || json_string_length(v) > 200) {
-			http_error(a, 400, "invalid_type", k, "%s must be a short string", k);
+			http_error(a, 400, "invalid_type", k,
+			    "%s must be a short string", k);
 			return;
 		}
 	}
@@ -112,18 +120,22 @@ api_tokens_create(struct api_req *a)
 	cw = json_string_value(json_object_get(a->body, "caseworker"));
 	label = json_string_value(json_object_get(a->body, "label"));
 	if (!role || !(bit = auth_role(role))) {
-		http_error(a, 422, "invalid_value", "role", "role is one of telephony, "
+		http_error(a, 422, "invalid_value", "role",
+		    "role is one of telephony, "
 		    "agent, caseworker, manager, admin");
 		return;
 	}
-	if ((bit == ROLE_CASEWORKER) != (cw != NULL) || (cw && !validate_ident(cw))) {
-		http_error(a, 422, "invalid_value", "caseworker", "a caseworker token "
+	if ((bit == ROLE_CASEWORKER) != (cw != NULL) ||
+	    (cw && !ident_name(cw))) {
+		http_error(a, 422, "invalid_value", "caseworker",
+		    "a caseworker token "
 		    "names its caseworker, and only it does");
 		return;
 	}
-	if (validate_token_expiry(json_string_value(json_object_get(a->body,
-	    "expires_at")), json_string_value(json_object_get(a->body,
-	    "expires_in")), a->received_ms, &expires_ms, &e) == -1) {
+	if (validate_token_expiry(json_string_value(
+				      json_object_get(a->body, "expires_at")),
+		json_string_value(json_object_get(a->body, "expires_in")),
+		a->received_ms, &expires_ms, &e) == -1) {
 		http_error(a, e.status, e.code, e.field, "%s", e.message);
 		return;
 	}
@@ -175,14 +187,17 @@ api_session(struct api_req *a)
 
 	/* what the pages offer in their forms */
 	for (i = 0; i < conf->ntopics; i++)
-		json_array_append_new(topics, json_string(conf->topics[i].name));
+		json_array_append_new(topics,
+		    json_string(conf->topics[i].name));
 	for (i = 0; i < conf->nsites; i++)
 		json_array_append_new(sites, json_string(conf->sites[i].name));
 	for (i = 0; i < RESULT_N; i++)
 		json_array_append_new(results,
 		    json_string(result_word((enum attempt_result)i)));
-	http_reply(a, 200, json_pack("{s:s,s:s?,s:o,s:o,s:o}", "role",
-	    a->token.role, "caseworker", a->token.caseworker_id[0] ?
-	    a->token.caseworker_id : NULL, "topics", topics, "sites", sites,
-	    "attempt_results", results), NULL);
+	http_reply(a, 200,
+	    json_pack("{s:s,s:s?,s:o,s:o,s:o}", "role", a->token.role,
+		"caseworker",
+		a->token.caseworker_id[0] ? a->token.caseworker_id : NULL,
+		"topics", topics, "sites", sites, "attempt_results", results),
+	    NULL);
 }

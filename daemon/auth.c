@@ -1,7 +1,10 @@
 /*
  * auth.c owns what a token is: how it is made (getrandom), how it is kept
  * (SHA-256 through libcrypto; the token itself is never stored or logged)
- * and which roles exist. Looking tokens up is the store's business.
+ * and which roles exist, and the verdict on a request's token: its
+ * shape, the cache of lookups, the store's lookup and what PostgreSQL's
+ * silence means (no verdict but "ask again"). The SQL is the store's; what
+ * a verdict answers is http.c's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "auth.h"
 #include "cache.h"
 #include "store.h"
+#include "timefmt.h"
 
 static const struct {
 	const char *name;
@@ -55,7 +59,8 @@ sha256_hex(const char *s, char out[65])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
-	if (!EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) || len != 32)
+	if (!EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) ||
+	    len != 32)
 		return -1;
 	hex(md, len, out);
 	return 0;
@@ -84,7 +89,8 @@ auth_hash(const char *token, char hash_hex[65])
 {
 	size_t i, plen = sizeof(CBD_TOKEN_PREFIX) - 1;
 
-	if (strlen(token) != CBD_TOKEN_STR || strncmp(token, CBD_TOKEN_PREFIX, plen))
+	if (strlen(token) != CBD_TOKEN_STR ||
+	    strncmp(token, CBD_TOKEN_PREFIX, plen))
 		return -1;
 	for (i = plen; token[i]; i++)
 		if (!strchr("0123456789abcdef", token[i]))
@@ -134,8 +140,10 @@ static char unknown_values[CBD_TOKEN_CACHE_SLOTS];
 static struct cache unknown = CACHE_INIT(unknown_slots, unknown_values,
     CBD_TOKEN_CACHE_MS);
 
-int
-auth_cache_get(const char *hash_hex, int64_t now, struct token_info *ti)
+/* 0 and the token when known, 1 when remembered as no valid token, -1
+ * when not remembered. */
+static int
+cache_get_token(const char *hash_hex, int64_t now, struct token_info *ti)
 {
 	char none;
 
@@ -144,14 +152,10 @@ auth_cache_get(const char *hash_hex, int64_t now, struct token_info *ti)
 	return cache_get(&unknown, hash_hex, now, &none) == 0 ? 1 : -1;
 }
 
-unsigned
-auth_cache_generation(void)
-{
-	return cache_generation(&tokens);
-}
-
-void
-auth_cache_put(unsigned gen, const char *hash_hex, int64_t now,
+/* Keeps a lookup's answer (ti NULL: no valid token) unless a clear came
+ * since generation gen: then the answer may be stale. */
+static void
+cache_put_token(unsigned gen, const char *hash_hex, int64_t now,
     const struct token_info *ti)
 {
 	char none = 0;
@@ -167,4 +171,77 @@ auth_cache_clear(void)
 {
 	cache_clear(&tokens);
 	cache_clear(&unknown); /* a token just made is no longer unknown */
+}
+
+/* ---- the verdict ------------------------------------------------------ */
+
+static void
+decide(struct auth_check *c, const struct token_info *ti)
+{
+	/* the cache may hold a token a little past its expiry */
+	if (ti->expires_ms != CBD_NO_TIME && ti->expires_ms <= now_ms())
+		c->fn(c->arg, AUTH_INVALID, NULL);
+	else
+		c->fn(c->arg, AUTH_VALID, ti);
+}
+
+/* PostgreSQL's answer about a token, remembered for a few seconds. */
+static void
+on_looked_up(void *arg, enum store_status st, const struct token_info *ti)
+{
+	struct auth_check *c = arg;
+
+	if (st == STORE_OK || st == STORE_NOT_FOUND)
+		cache_put_token(c->gen, c->hash_hex, now_ms(),
+		    st == STORE_OK ? ti : NULL);
+	switch (st) {
+	case STORE_OK:
+		decide(c, ti);
+		break;
+	case STORE_NOT_FOUND:
+		c->fn(c->arg, AUTH_INVALID, NULL);
+		break;
+	case STORE_UNAVAILABLE:
+		c->fn(c->arg, AUTH_UNREACHABLE, NULL);
+		break;
+	default:
+		c->fn(c->arg, AUTH_REFUSED, NULL);
+		break;
+	}
+}
+
+void
+auth_check(struct auth_check *c, const char *authorization, auth_verdict_fn *fn,
+    void *arg)
+{
+	const char *token = auth_bearer(authorization);
+	struct token_info ti;
+
+	c->fn = fn;
+	c->arg = arg;
+	if (!token || auth_hash(token, c->hash_hex) == -1) {
+		fn(arg, AUTH_NO_TOKEN, NULL);
+		return;
+	}
+	switch (cache_get_token(c->hash_hex, now_ms(), &ti)) {
+	case 0:
+		decide(c, &ti);
+		return;
+	case 1:
+		fn(arg, AUTH_INVALID, NULL);
+		return;
+	}
+	c->gen = cache_generation(&tokens);
+	store_token_lookup(c->hash_hex, on_looked_up, c);
+}
+
+int
+auth_vouched(const char *authorization)
+{
+	const char *token = auth_bearer(authorization);
+	struct token_info ti;
+	char hash[65];
+
+	return token && auth_hash(token, hash) == 0 &&
+	    cache_get_token(hash, now_ms(), &ti) == 0;
 }

@@ -24,7 +24,8 @@ cache_get(const struct cache *c, const char *key, int64_t now, void *value)
 {
 	size_t i = home(c, key), w;
 
-	for (w = 0; w < CACHE_WAYS && w < c->nslots; w++, i = (i + 1) % c->nslots) {
+	for (w = 0; w < CACHE_WAYS && w < c->nslots;
+	     w++, i = (i + 1) % c->nslots) {
 		const struct cache_slot *s = &c->slots[i];
 
 		if (s->until > now && !strcmp(s->key, key)) {
@@ -45,7 +46,8 @@ cache_put(struct cache *c, const char *key, int64_t now, const void *value)
 		return;
 	/* the key's own slot if it has one, else the one expiring first (an
 	 * empty or expired one before any live one) */
-	for (w = 0; w < CACHE_WAYS && w < c->nslots; w++, i = (i + 1) % c->nslots) {
+	for (w = 0; w < CACHE_WAYS && w < c->nslots;
+	     w++, i = (i + 1) % c->nslots) {
 		s = &c->slots[i];
 		if (s->until && !strcmp(s->key, key)) {
 			pick = i;

@@ -29,10 +29,8 @@ calendar_easter(int y, int *month, int *day)
 	*day = (h + l - 7 * m + 114) % 31 + 1;
 }
 
-static const char *const states[] = {
-	"BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL",
-	"SN", "ST", "SH", "TH", NULL
-};
+static const char *const states[] = { "BW", "BY", "BE", "BB", "HB", "HH", "HE",
+	"MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH", NULL };
 
 int
 calendar_state_valid(const char *s)
@@ -54,7 +52,8 @@ in(const char *state, const char *list)
 	if (n != 2)
 		return 0;
 	for (p = list; (p = strstr(p, state)); p += 2)
-		if ((p == list || p[-1] == ' ') && (p[2] == ' ' || p[2] == '\0'))
+		if ((p == list || p[-1] == ' ') &&
+		    (p[2] == ' ' || p[2] == '\0'))
 			return 1;
 	return 0;
 }
@@ -95,7 +94,9 @@ calendar_holiday_de(const char *state, int y, int m, int d)
 	if (m == 1 && d == 6 && in(state, "BW BY ST"))
 		return "Heilige Drei Koenige";
 	if (m == 3 && d == 8 && y >= 2019 && in(state, "BE MV"))
-		return y >= 2023 || !strcmp(state, "BE") ? "Internationaler Frauentag" : NULL;
+		return y >= 2023 || !strcmp(state, "BE") ?
+		    "Internationaler Frauentag" :
+		    NULL;
 	if (m == 8 && d == 15 && in(state, "SL"))
 		return "Mariae Himmelfahrt";
 	if (m == 9 && d == 20 && y >= 2019 && in(state, "TH"))
@@ -223,8 +224,8 @@ parse_hhmm(const char **p)
 	const char *s = *p;
 	int h, m;
 
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] != ':' ||
-	    s[3] < '0' || s[3] > '9' || s[4] < '0' || s[4] > '9')
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
+	    s[2] != ':' || s[3] < '0' || s[3] > '9' || s[4] < '0' || s[4] > '9')
 		return -1;
 	h = (s[0] - '0') * 10 + (s[1] - '0');
 	m = (s[3] - '0') * 10 + (s[4] - '0');

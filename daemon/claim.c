@@ -19,9 +19,6 @@
 #include "store.h"
 #include "timefmt.h"
 
-/* A stale index entry (the callback was closed elsewhere) costs a retry;
- * after this many the caseworker hears 503 and tries again. */
-#define CLAIM_TRIES 5
 
 /*
  * The index offered a queued callback this caseworker may not claim: it
@@ -86,9 +83,11 @@ claim_stale_row(void *arg, enum store_status st, const struct callback *cb,
 	if (st == STORE_OK) {
 		if (cb->state == CB_QUEUED && !cb->flagged &&
 		    !caseworker_may_claim(&c->cw, cb))
-			log_warnx("callback %s: in the queue of caseworker %s, who "
+			log_warnx(
+			    "callback %s: in the queue of caseworker %s, who "
 			    "may not claim it (site %s, topic %s); skipped and "
-			    "re-synced", cb->id, c->cw.id, cb->site, cb->topic);
+			    "re-synced",
+			    cb->id, c->cw.id, cb->site, cb->topic);
 		queue_sync(cb, claim_synced, c);
 		return;
 	}
@@ -146,7 +145,7 @@ claim_next(struct claim *c)
 {
 	int64_t now, provisional;
 
-	if (++c->tries > CLAIM_TRIES || !http_alive(c->a) ||
+	if (++c->tries > CBD_CLAIM_TRIES || !http_alive(c->a) ||
 	    auth_new_uuid(c->token) == -1) {
 		claim_end(c, CLAIM_STORE_FAILED, NULL);
 		return;
@@ -156,8 +155,9 @@ claim_next(struct claim *c)
 	now = now_ms();
 	c->until_ms = now + conf->lease_ms;
 	provisional = now + CBD_PROVISIONAL_LEASE_MS;
-	queue_claim(&c->cw, c->token, provisional < c->until_ms ? provisional :
-	    c->until_ms, claim_picked, c);
+	queue_claim(&c->cw, c->token,
+	    provisional < c->until_ms ? provisional : c->until_ms, claim_picked,
+	    c);
 }
 
 void
@@ -181,14 +181,15 @@ claim_take(struct api_req *a, const struct caseworker *cw, claim_fn *fn,
 
 struct peek {
 	struct caseworker cw;
-	char ids[CLAIM_PEEK_MAX][37]; /* what the index offered */
+	char ids[CBD_PEEK_LIMIT_MAX][37]; /* what the index offered */
 	size_t nids;
 	claim_peek_fn *fn;
 	void *arg;
 };
 
 static void
-peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n)
+peek_rows(void *arg, enum store_status st, const struct callback *rows,
+    size_t n)
 {
 	struct peek *p = arg;
 	size_t i, k;
@@ -207,7 +208,8 @@ peek_rows(void *arg, enum store_status st, const struct callback *rows, size_t n
 		}
 		store_get_callback(p->ids[i], foreign_row, NULL);
 		log_warnx("callback %s: in the queue of caseworker %s, who may "
-		    "not claim it; skipped and re-synced", p->ids[i], p->cw.id);
+			  "not claim it; skipped and re-synced",
+		    p->ids[i], p->cw.id);
 	}
 	p->fn(p->arg, CLAIM_OK, STORE_OK, rows, n, p->nids);
 	free(p);
@@ -224,7 +226,7 @@ peek_ids(void *arg, int ok, const char **ids, size_t n)
 		free(p);
 		return;
 	}
-	for (i = 0; i < n && i < CLAIM_PEEK_MAX; i++)
+	for (i = 0; i < n && i < CBD_PEEK_LIMIT_MAX; i++)
 		snprintf(p->ids[i], sizeof(p->ids[i]), "%s", ids[i]);
 	p->nids = i;
 	store_callbacks_by_id(ids, p->nids, &p->cw, peek_rows, p);

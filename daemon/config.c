@@ -26,7 +26,7 @@
 #include "config_int.h"
 #include "phone.h"
 #include "timefmt.h"
-#include "validate.h"
+#include "ident.h"
 
 const struct config *conf;
 
@@ -94,21 +94,21 @@ named_section(struct parse *p, const char *section, const char *kind)
 	struct topic_policy *t;
 	int is_new;
 
-	if (!validate_ident(name)) {
+	if (!ident_name(name)) {
 		snprintf(p->err, sizeof(p->err),
 		    "[%s]: name must be 1 to %d characters of a-z, 0-9, _ and -",
 		    section, CBD_IDENT_MAX);
 		return NULL;
 	}
 	if (kind[0] == 's')
-		return find_or_add((void **)&c->sites, &c->nsites, sizeof(*c->sites),
-		    name, &is_new);
+		return find_or_add((void **)&c->sites, &c->nsites,
+		    sizeof(*c->sites), name, &is_new);
 	if (kind[0] == 'c') {
 		struct calendar *cal;
 
 		if (!strcmp(name, "24x7")) {
-			snprintf(p->err, sizeof(p->err), "[%s]: 24x7 is built in",
-			    section);
+			snprintf(p->err, sizeof(p->err),
+			    "[%s]: 24x7 is built in", section);
 			return NULL;
 		}
 		cal = find_or_add((void **)&c->calendars, &c->ncalendars,
@@ -117,10 +117,11 @@ named_section(struct parse *p, const char *section, const char *kind)
 			apply_defaults(calendar_keys, cal);
 		return cal;
 	}
-	t = find_or_add((void **)&c->topics, &c->ntopics, sizeof(*c->topics), name,
-	    &is_new);
+	t = find_or_add((void **)&c->topics, &c->ntopics, sizeof(*c->topics),
+	    name, &is_new);
 	if (t && is_new) {
-		t->target_ms = -1; /* required: missing until the file sets it */
+		t->target_ms =
+		    -1; /* required: missing until the file sets it */
 		apply_defaults(topic_keys, t);
 	}
 	return t;
@@ -136,14 +137,19 @@ key_given(struct parse *p, const char *name)
 	int i, sec = p->nsections - 1;
 
 	if (sec < 0) /* inih saw a header this reader did not: say so */
-		return snprintf(p->err, sizeof(p->err), "%s: not inside a "
-		    "[section] this parser can place", name), -1;
+		return snprintf(p->err, sizeof(p->err),
+			   "%s: not inside a "
+			   "[section] this parser can place",
+			   name),
+		       -1;
 
 	for (i = 0; i < p->nkeys; i++)
-		if (p->keys[i].section == sec && !strcmp(p->keys[i].name, name)) {
-			snprintf(p->err, sizeof(p->err), "%s: given twice in [%s] "
-			    "(first on line %d)", name, p->sections[sec].name,
-			    p->keys[i].line);
+		if (p->keys[i].section == sec &&
+		    !strcmp(p->keys[i].name, name)) {
+			snprintf(p->err, sizeof(p->err),
+			    "%s: given twice in [%s] "
+			    "(first on line %d)",
+			    name, p->sections[sec].name, p->keys[i].line);
 			return -1;
 		}
 	if (!(grown = realloc(p->keys, (p->nkeys + 1) * sizeof(*grown)))) {
@@ -178,7 +184,8 @@ section_seen(struct parse *p, const char *line)
 		line++;
 	if (*line != '[' || !(end = strchr(line, ']')))
 		return 0; /* not a header: inih says what is wrong with it */
-	if (!(grown = realloc(p->sections, (p->nsections + 1) * sizeof(*grown))))
+	if (!(grown = realloc(p->sections,
+		  (p->nsections + 1) * sizeof(*grown))))
 		return -1;
 	p->sections = grown;
 	sec = &grown[p->nsections];
@@ -192,9 +199,10 @@ section_seen(struct parse *p, const char *line)
 	p->had_key = 0;
 	for (i = 0; i < p->nsections; i++)
 		if (!strcmp(grown[i].name, sec->name)) {
-			snprintf(p->err, sizeof(p->err), "[%s]: given twice (first on "
-			    "line %d); keep one section per name", sec->name,
-			    grown[i].line);
+			snprintf(p->err, sizeof(p->err),
+			    "[%s]: given twice (first on "
+			    "line %d); keep one section per name",
+			    sec->name, grown[i].line);
 			return -1;
 		}
 	p->nsections++;
@@ -256,7 +264,8 @@ section_line_of(const struct parse *p, const char *why)
 		return 0;
 	for (i = 0; i < p->nsections; i++)
 		if (strlen(p->sections[i].name) == (size_t)(end - why - 1) &&
-		    !strncmp(p->sections[i].name, why + 1, (size_t)(end - why - 1)))
+		    !strncmp(p->sections[i].name, why + 1,
+			(size_t)(end - why - 1)))
 			return p->sections[i].line;
 	return 0;
 }
@@ -264,8 +273,7 @@ section_line_of(const struct parse *p, const char *why)
 /* Sites, topics and calendars are made by their keys: a section without
  * any would not exist at all. */
 static int
-check_empty_sections(const struct parse *p, char *why, size_t whylen,
-    int *line)
+check_empty_sections(const struct parse *p, char *why, size_t whylen, int *line)
 {
 	static const struct {
 		const char *kind, *missing;
@@ -279,8 +287,9 @@ check_empty_sections(const struct parse *p, char *why, size_t whylen,
 
 	for (i = 0; i < p->nsections; i++)
 		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-			if (!p->sections[i].nkeys && !strncmp(p->sections[i].name,
-			    kinds[k].kind, strlen(kinds[k].kind))) {
+			if (!p->sections[i].nkeys &&
+			    !strncmp(p->sections[i].name, kinds[k].kind,
+				strlen(kinds[k].kind))) {
 				snprintf(why, whylen, "[%s]: empty section: %s",
 				    p->sections[i].name, kinds[k].missing);
 				*line = p->sections[i].line;
@@ -381,13 +390,16 @@ check_targets_fit(const struct config *c, char *why, size_t whylen)
 	for (i = 0; i < c->ntopics; i++)
 		for (j = 0; j < c->nsites; j++) {
 			const struct topic_policy *t = &c->topics[i];
-			const struct calendar *cal = config_calendar(t, &c->sites[j]);
+			const struct calendar *cal = config_calendar(t,
+			    &c->sites[j]);
 			int64_t due = calendar_add(cal, now, t->target_ms);
 
 			if (due == -1 || due - now > half) {
-				snprintf(why, whylen, "[topic %s]: target: calendar "
-				    "'%s' is not open that long within %d days", t->name,
-				    cal->name, CBD_CALENDAR_HORIZON_DAYS / 2);
+				snprintf(why, whylen,
+				    "[topic %s]: target: calendar "
+				    "'%s' is not open that long within %d days",
+				    t->name, cal->name,
+				    CBD_CALENDAR_HORIZON_DAYS / 2);
 				return -1;
 			}
 		}
@@ -400,20 +412,24 @@ check_whole(struct config *c, char *why, size_t whylen)
 	size_t i;
 
 	if (c->ntopics == 0) {
-		snprintf(why, whylen, "no [topic NAME] section: at least one topic is needed");
+		snprintf(why, whylen,
+		    "no [topic NAME] section: at least one topic is needed");
 		return -1;
 	}
 	if (c->nsites == 0) {
-		snprintf(why, whylen, "no [site NAME] section: at least one site is needed");
+		snprintf(why, whylen,
+		    "no [site NAME] section: at least one site is needed");
 		return -1;
 	}
 	for (i = 0; i < c->ntopics; i++) {
 		if (c->topics[i].target_ms < 0) {
-			snprintf(why, whylen, "[topic %s]: target is missing", c->topics[i].name);
+			snprintf(why, whylen, "[topic %s]: target is missing",
+			    c->topics[i].name);
 			return -1;
 		}
 		if (c->topics[i].urgent_target_ms > c->topics[i].target_ms) {
-			snprintf(why, whylen, "[topic %s]: urgent_target is longer than target",
+			snprintf(why, whylen,
+			    "[topic %s]: urgent_target is longer than target",
 			    c->topics[i].name);
 			return -1;
 		}
@@ -425,43 +441,52 @@ check_whole(struct config *c, char *why, size_t whylen)
 		for (d = 0; d < 7; d++)
 			open += cal->nweek[d];
 		if (!open) {
-			snprintf(why, whylen, "[calendar %s]: no opening hours "
-			    "(mon = 08:00-16:00, ...)", cal->name);
+			snprintf(why, whylen,
+			    "[calendar %s]: no opening hours "
+			    "(mon = 08:00-16:00, ...)",
+			    cal->name);
 			return -1;
 		}
 	}
 	for (i = 0; i < c->nsites; i++) {
 		if (!c->sites[i].calendar_name[0]) {
-			snprintf(why, whylen, "[site %s]: calendar is missing", c->sites[i].name);
+			snprintf(why, whylen, "[site %s]: calendar is missing",
+			    c->sites[i].name);
 			return -1;
 		}
-		if (!(c->sites[i].calendar = find_calendar(c, c->sites[i].calendar_name))) {
-			snprintf(why, whylen, "[site %s]: calendar '%s' is not defined "
-			    "(24x7 or a [calendar NAME] section)", c->sites[i].name,
-			    c->sites[i].calendar_name);
+		if (!(c->sites[i].calendar = find_calendar(c,
+			  c->sites[i].calendar_name))) {
+			snprintf(why, whylen,
+			    "[site %s]: calendar '%s' is not defined "
+			    "(24x7 or a [calendar NAME] section)",
+			    c->sites[i].name, c->sites[i].calendar_name);
 			return -1;
 		}
 	}
 	for (i = 0; i < c->ntopics; i++) {
 		struct topic_policy *t = &c->topics[i];
 
-		if (t->calendar_name[0] && !(t->calendar = find_calendar(c,
-		    t->calendar_name))) {
-			snprintf(why, whylen, "[topic %s]: calendar '%s' is not defined",
-			    t->name, t->calendar_name);
+		if (t->calendar_name[0] &&
+		    !(t->calendar = find_calendar(c, t->calendar_name))) {
+			snprintf(why, whylen,
+			    "[topic %s]: calendar '%s' is not defined", t->name,
+			    t->calendar_name);
 			return -1;
 		}
 	}
 	if (check_targets_fit(c, why, whylen) == -1)
 		return -1;
-	if (strcmp(c->alert_transport, "local") && strcmp(c->alert_transport, "tcp") &&
+	if (strcmp(c->alert_transport, "local") &&
+	    strcmp(c->alert_transport, "tcp") &&
 	    strcmp(c->alert_transport, "udp")) {
-		snprintf(why, whylen, "[alerts]: transport '%s' is not local, tcp or udp",
+		snprintf(why, whylen,
+		    "[alerts]: transport '%s' is not local, tcp or udp",
 		    c->alert_transport);
 		return -1;
 	}
 	if (c->alert_webhook[0] && strncmp(c->alert_webhook, "http://", 7)) {
-		snprintf(why, whylen, "[alerts]: webhook must be an http:// URL");
+		snprintf(why, whylen,
+		    "[alerts]: webhook must be an http:// URL");
 		return -1;
 	}
 	if (!c->key_prefix[0]) {
@@ -472,62 +497,62 @@ check_whole(struct config *c, char *why, size_t whylen)
 }
 
 /*
- * [redis] password_file: the password, read when the config is, its
- * trailing newline dropped. A file everyone may read is refused: the
- * password would not be a secret. Its content never goes into why.
+ * [redis] password_file and sentinel_password_file: a password, read when
+ * the config is, its trailing newline dropped, into out (of size bytes).
+ * A file everyone may read is refused: the password would not be a
+ * secret. Its content never goes into why.
  */
 static int
-read_password_file(struct config *c, char *why, size_t whylen)
+read_password_file(const char *key, const char *path, char *out, size_t size,
+    char *why, size_t whylen)
 {
-	char buf[sizeof(c->redis_password) + 1];
+	char buf[sizeof(((struct config *)0)->redis_password) + 1];
 	struct stat st;
 	ssize_t n;
 	size_t len;
 	int fd;
 
-	if (!c->redis_password_file[0])
+	if (!path[0])
 		return 0;
-	if (c->redis_password[0]) {
-		snprintf(why, whylen, "[redis]: password_file: give password or "
-		    "password_file, not both");
-		return -1;
-	}
-	if ((fd = open(c->redis_password_file, O_RDONLY | O_CLOEXEC |
-	    O_NOCTTY)) == -1 || fstat(fd, &st) == -1) {
-		snprintf(why, whylen, "[redis]: password_file: cannot read '%.160s': %s",
-		    c->redis_password_file, strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(why, whylen, "[redis]: %s: cannot read '%.160s': %s",
+		    key, path, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IROTH)) {
-		snprintf(why, whylen, "[redis]: password_file: '%.120s' is %s; "
+		snprintf(why, whylen,
+		    "[redis]: %s: '%.120s' is %s; "
 		    "chmod 0640 it",
-		    c->redis_password_file, S_ISREG(st.st_mode) ?
-		    "readable by everyone" : "not a regular file");
+		    key, path,
+		    S_ISREG(st.st_mode) ? "readable by everyone" :
+					  "not a regular file");
 		close(fd);
 		return -1;
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0) {
-		snprintf(why, whylen, "[redis]: password_file: cannot read '%.160s': %s",
-		    c->redis_password_file, strerror(errno));
+		snprintf(why, whylen, "[redis]: %s: cannot read '%.160s': %s",
+		    key, path, strerror(errno));
 		return -1;
 	}
 	len = (size_t)n;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
-	if (len == 0 || len >= sizeof(c->redis_password) ||
+	if (len == 0 || len >= size || len >= sizeof(buf) - 1 ||
 	    memchr(buf, '\n', len) || memchr(buf, '\0', len)) {
-		snprintf(why, whylen, "[redis]: password_file: '%.160s' must hold one "
-		    "line of 1 to %zu characters", c->redis_password_file,
-		    sizeof(c->redis_password) - 1);
+		snprintf(why, whylen,
+		    "[redis]: %s: '%.160s' must hold one "
+		    "line of 1 to %zu characters",
+		    key, path, size - 1);
 		explicit_bzero(buf, sizeof(buf));
 		return -1;
 	}
-	memcpy(c->redis_password, buf, len);
-	c->redis_password[len] = '\0';
+	memcpy(out, buf, len);
+	out[len] = '\0';
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
 }
@@ -540,11 +565,72 @@ check_tls_pair(const struct config *c, char *why, size_t whylen, int *line)
 
 	if (cert == key)
 		return 0;
-	snprintf(why, whylen, "%s: given without %s; give both (PEM files) for "
-	    "TLS on listen, or neither for plain HTTP", cert ? "tls_cert" :
-	    "tls_key", cert ? "tls_key" : "tls_cert");
+	snprintf(why, whylen,
+	    "%s: given without %s; give both (PEM files) for "
+	    "TLS on listen, or neither for plain HTTP",
+	    cert ? "tls_cert" : "tls_key", cert ? "tls_key" : "tls_cert");
 	*line = cert ? c->tls_cert_line : c->tls_key_line;
 	return -1;
+}
+
+static int
+read_password_files(struct config *c, char *why, size_t whylen)
+{
+	if (c->redis_password_file[0] && c->redis_password[0]) {
+		snprintf(why, whylen,
+		    "[redis]: password_file: give password or "
+		    "password_file, not both");
+		return -1;
+	}
+	if (read_password_file("password_file", c->redis_password_file,
+		c->redis_password, sizeof(c->redis_password), why,
+		whylen) == -1)
+		return -1;
+	return read_password_file("sentinel_password_file",
+	    c->sentinel_password_file, c->sentinel_password,
+	    sizeof(c->sentinel_password), why, whylen);
+}
+
+/* Whether the file gives key in [section]. */
+static int
+key_in_file(const struct parse *p, const char *section, const char *key)
+{
+	int i;
+
+	for (i = 0; i < p->nkeys; i++)
+		if (!strcmp(p->sections[p->keys[i].section].name, section) &&
+		    !strcmp(p->keys[i].name, key))
+			return p->keys[i].line;
+	return 0;
+}
+
+/* [redis] with sentinels: the master is found by its name, and not also
+ * given by host and port (which of the two would be meant?). */
+static int
+check_sentinels(const struct parse *p, const struct config *c, char *why,
+    size_t whylen, int *line)
+{
+	static const char *const direct[] = { "host", "port" };
+	size_t i;
+
+	if (!c->nsentinels)
+		return 0;
+	*line = key_in_file(p, "redis", "sentinels");
+	if (!c->redis_master_name[0]) {
+		snprintf(why, whylen,
+		    "sentinels: master_name is missing (the "
+		    "name the Sentinels monitor the master by)");
+		return -1;
+	}
+	for (i = 0; i < sizeof(direct) / sizeof(direct[0]); i++)
+		if ((*line = key_in_file(p, "redis", direct[i]))) {
+			snprintf(why, whylen,
+			    "%s: give sentinels or host and port, "
+			    "not both",
+			    direct[i]);
+			return -1;
+		}
+	return 0;
 }
 
 /* Reads the file at path or, with text, that text named path. */
@@ -564,7 +650,8 @@ load(const char *path, const char *text, struct config *c, char *err,
 	    apply_defaults(postgres_keys, c) == -1 ||
 	    apply_defaults(redis_keys, c) == -1 ||
 	    apply_defaults(alerts_keys, c) == -1) {
-		snprintf(err, errlen, "%s: built-in defaults are invalid", path);
+		snprintf(err, errlen, "%s: built-in defaults are invalid",
+		    path);
 		return -1;
 	}
 	/* the built-in 24x7 calendar is always there, first */
@@ -578,7 +665,8 @@ load(const char *path, const char *text, struct config *c, char *err,
 	if (text)
 		p.text = text;
 	else if (!(p.file = fopen(path, "r"))) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
 		return -1;
 	}
 	line = ini_parse_stream(read_line, &p, on_key, &p);
@@ -588,13 +676,17 @@ load(const char *path, const char *text, struct config *c, char *err,
 	if (line == -2)
 		snprintf(err, errlen, "%s: out of memory", path);
 	else if (line > 0 || p.err[0])
-		snprintf(err, errlen, "%s:%d: %s", path, line > 0 ? line : p.line,
-		    p.err[0] ? p.err : "syntax error (expected [section] or key = value)");
+		snprintf(err, errlen, "%s:%d: %s", path,
+		    line > 0 ? line : p.line,
+		    p.err[0] ?
+			p.err :
+			"syntax error (expected [section] or key = value)");
 	else if (check_empty_sections(&p, why, sizeof(why), &line) == -1 ||
-	    check_tls_pair(c, why, sizeof(why), &line) == -1)
+	    check_tls_pair(c, why, sizeof(why), &line) == -1 ||
+	    check_sentinels(&p, c, why, sizeof(why), &line) == -1)
 		snprintf(err, errlen, "%s:%d: %s", path, line, why);
 	else if (check_whole(c, why, sizeof(why)) == -1 ||
-	    read_password_file(c, why, sizeof(why)) == -1) {
+	    read_password_files(c, why, sizeof(why)) == -1) {
 		if ((line = section_line_of(&p, why)) > 0)
 			snprintf(err, errlen, "%s:%d: %s", path, line, why);
 		else
@@ -634,15 +726,16 @@ int
 config_check_listen(const struct config *c, char *err, size_t errlen)
 {
 	if (check_address(c, "listen", c->listen_host, c->listen_port,
-	    c->listen_line, err, errlen) == -1)
+		c->listen_line, err, errlen) == -1)
 		return -1;
 	if (!c->metrics_host[0])
 		return 0;
 	if (!strcmp(c->metrics_host, c->listen_host) &&
 	    c->metrics_port == c->listen_port) {
-		snprintf(err, errlen, "%s:%d: metrics_listen: the same address as "
-		    "listen; leave it out to serve /metrics there", c->path,
-		    c->metrics_line);
+		snprintf(err, errlen,
+		    "%s:%d: metrics_listen: the same address as "
+		    "listen; leave it out to serve /metrics there",
+		    c->path, c->metrics_line);
 		return -1;
 	}
 	return check_address(c, "metrics_listen", c->metrics_host,

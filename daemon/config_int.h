@@ -10,8 +10,21 @@
 #include "config.h"
 
 enum ctype {
-	CT_STR, CT_INT, CT_DURATION, CT_LISTEN, CT_COUNTRY, CT_BOOL, CT_WARN,
-	CT_TZ, CT_STATE, CT_HOURS, CT_DATES, CT_LANGS, CT_PREFIXES, CT_LISTEN_OPT
+	CT_STR,
+	CT_INT,
+	CT_DURATION,
+	CT_LISTEN,
+	CT_COUNTRY,
+	CT_BOOL,
+	CT_WARN,
+	CT_TZ,
+	CT_STATE,
+	CT_HOURS,
+	CT_DATES,
+	CT_LANGS,
+	CT_PREFIXES,
+	CT_LISTEN_OPT,
+	CT_SENTINELS
 };
 
 /* Whether a SIGHUP applies a key, or it waits for a restart (pgbouncer's

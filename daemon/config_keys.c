@@ -13,18 +13,20 @@
 #include "config_int.h"
 #include "phone.h"
 #include "timefmt.h"
-#include "validate.h"
+#include "ident.h"
 
 #define CFG(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
-#define TOP(f) offsetof(struct topic_policy, f), sizeof(((struct topic_policy *)0)->f)
+#define TOP(f) \
+	offsetof(struct topic_policy, f), sizeof(((struct topic_policy *)0)->f)
 #define SIT(f) offsetof(struct site, f), sizeof(((struct site *)0)->f)
 #define CAL(f) offsetof(struct calendar, f), sizeof(((struct calendar *)0)->f)
 
+/* clang-format off */
 const struct ckey daemon_keys[] = {
 	{ "listen", CT_LISTEN, CFG(listen_host), "127.0.0.1:8080", 0, 0, RESTART },
 	{ "metrics_listen", CT_LISTEN_OPT, CFG(metrics_host), "", 0, 0, RESTART },
 	{ "country_code", CT_COUNTRY, CFG(country_code), "49", 0, 0, RELOAD },
-	{ "max_body", CT_INT, CFG(max_body), "16384", 256, CBD_MAX_BODY_HARD, RESTART },
+	{ "max_body", CT_INT, CFG(max_body), CBD_MAX_BODY_DEFAULT, 256, CBD_MAX_BODY_HARD, RESTART },
 	{ "request_timeout", CT_DURATION, CFG(request_timeout_ms), "10s", 100, 600000, RELOAD },
 	{ "max_connections", CT_INT, CFG(max_connections), "1000", 1, 100000, RELOAD },
 	{ "www", CT_STR, CFG(www_dir), CBD_WWW_DIR, 0, 0, RELOAD },
@@ -64,6 +66,10 @@ const struct ckey redis_keys[] = {
 	{ "key_prefix", CT_STR, CFG(key_prefix), "cbd:", 0, 0, RESTART },
 	{ "index_check", CT_DURATION, CFG(index_check_ms), "1s", 10, 3600000, RESTART },
 	{ "timeout", CT_DURATION, CFG(redis_timeout_ms), "2s", 10, 3600000, RESTART },
+	{ "sentinels", CT_SENTINELS, CFG(redis_sentinels), "", 0, 0, RESTART },
+	{ "master_name", CT_STR, CFG(redis_master_name), "", 0, 0, RESTART },
+	{ "sentinel_password_file", CT_STR, CFG(sentinel_password_file), "", 0, 0,
+	  RESTART },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
@@ -108,6 +114,7 @@ const struct ckey calendar_keys[] = {
 	{ "closed", CT_DATES, 0, 0, NULL, 0, 0, RELOAD },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
+/* clang-format on */
 
 /* Appends ",item" (or item, to an empty list) to the list in dst of size
  * bytes; -1 when it does not fit. */
@@ -128,7 +135,8 @@ append_item(char *dst, size_t size, const char *item, size_t len)
 static int
 days_in_month(int y, int m)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -166,7 +174,8 @@ host_port(const char *val, char *host, size_t hostsize, int *port, char *why,
 	*port = (int)p;
 	return 0;
 bad:
-	snprintf(why, whylen, "'%s' is not host:port (IPv6 as [::1]:8080)", val);
+	snprintf(why, whylen, "'%s' is not host:port (IPv6 as [::1]:8080)",
+	    val);
 	return -1;
 }
 
@@ -191,15 +200,18 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		errno = 0;
 		n = strtoll(val, &end, 10);
 		if (errno || end == val || *end || n < k->min || n > k->max) {
-			snprintf(why, whylen, "'%s' is not a number from %lld to %lld",
-			    val, (long long)k->min, (long long)k->max);
+			snprintf(why, whylen,
+			    "'%s' is not a number from %lld to %lld", val,
+			    (long long)k->min, (long long)k->max);
 			return -1;
 		}
 		memcpy(dst, &n, sizeof(n));
 		return 0;
 	case CT_DURATION:
 		if (duration_parse(val, &n) == -1) {
-			snprintf(why, whylen, "'%s' is not a duration (e.g. 48h, 90m, 30s, 500ms)", val);
+			snprintf(why, whylen,
+			    "'%s' is not a duration (e.g. 48h, 90m, 30s, 500ms)",
+			    val);
 			return -1;
 		}
 		if (n < k->min || n > k->max) {
@@ -211,9 +223,11 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 	case CT_BOOL: {
 		int b;
 
-		if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
+		if (!strcmp(val, "yes") || !strcmp(val, "true") ||
+		    !strcmp(val, "1"))
 			b = 1;
-		else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0"))
+		else if (!strcmp(val, "no") || !strcmp(val, "false") ||
+		    !strcmp(val, "0"))
 			b = 0;
 		else {
 			snprintf(why, whylen, "'%s' is not yes or no", val);
@@ -231,9 +245,12 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 
 		while (*p) {
 			f = strtod(p, &end);
-			if (end == p || f <= last || f >= 1 || nw == CBD_WARN_MAX) {
-				snprintf(why, whylen, "'%s' is not a list of ascending "
-				    "fractions between 0 and 1 (e.g. 0.5, 0.75, 0.9)", val);
+			if (end == p || f <= last || f >= 1 ||
+			    nw == CBD_WARN_MAX) {
+				snprintf(why, whylen,
+				    "'%s' is not a list of ascending "
+				    "fractions between 0 and 1 (e.g. 0.5, 0.75, 0.9)",
+				    val);
 				return -1;
 			}
 			t->warn_at[nw++] = last = f;
@@ -246,16 +263,20 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 	}
 	case CT_TZ:
 		if (strlen(val) >= k->size || !calendar_timezone_valid(val)) {
-			snprintf(why, whylen, "'%s' is not a time zone this system knows "
-			    "(e.g. Europe/Berlin)", val);
+			snprintf(why, whylen,
+			    "'%s' is not a time zone this system knows "
+			    "(e.g. Europe/Berlin)",
+			    val);
 			return -1;
 		}
 		strcpy(dst, val);
 		return 0;
 	case CT_STATE:
 		if (*val && !calendar_state_valid(val)) {
-			snprintf(why, whylen, "'%s' is not a German state code (BW, BY, "
-			    "BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH)", val);
+			snprintf(why, whylen,
+			    "'%s' is not a German state code (BW, BY, "
+			    "BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH)",
+			    val);
 			return -1;
 		}
 		strcpy(dst, val);
@@ -266,7 +287,8 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		    CBD_DAY_INTERVALS_MAX);
 
 		if (ni < 0) {
-			snprintf(why, whylen, "'%s' is not opening hours such as "
+			snprintf(why, whylen,
+			    "'%s' is not opening hours such as "
 			    "08:00-12:00, 13:00-16:00 (at most %d, in order) or closed",
 			    val, CBD_DAY_INTERVALS_MAX);
 			return -1;
@@ -282,16 +304,19 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		int32_t *grown;
 
 		while (*p) {
-			if (sscanf(p, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 ||
+			if (sscanf(p, "%4d-%2d-%2d%n", &y, &mo, &d, &used) !=
+				3 ||
 			    used != 10 || mo < 1 || mo > 12 || d < 1 ||
 			    d > days_in_month(y, mo)) {
-				snprintf(why, whylen, "'%s' is not a list of dates "
+				snprintf(why, whylen,
+				    "'%s' is not a list of dates "
 				    "(YYYY-MM-DD, comma separated, each a day of "
-				    "the calendar)", val);
+				    "the calendar)",
+				    val);
 				return -1;
 			}
-			if (!(grown = realloc(c->closed, (c->nclosed + 1) *
-			    sizeof(*c->closed)))) {
+			if (!(grown = realloc(c->closed,
+				  (c->nclosed + 1) * sizeof(*c->closed)))) {
 				snprintf(why, whylen, "out of memory");
 				return -1;
 			}
@@ -319,18 +344,22 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 				tag[len] = '\0';
 			}
 			/* a tag that is its own primary subtag: no regions */
-			if (len >= sizeof(tag) ||
-			    !validate_language(tag, prim) || strlen(prim) != len) {
-				snprintf(why, whylen, "'%.*s' is not a language: "
+			if (len >= sizeof(tag) || !ident_language(tag, prim) ||
+			    strlen(prim) != len) {
+				snprintf(why, whylen,
+				    "'%.*s' is not a language: "
 				    "list primary tags of 2 or 3 letters (e.g. "
-				    "de, en, tr)", (int)(len > 16 ? 16 : len), p);
+				    "de, en, tr)",
+				    (int)(len > 16 ? 16 : len), p);
 				return -1;
 			}
-			for (i = 0; i < nl && strcmp(c->languages[i], prim); i++)
+			for (i = 0; i < nl && strcmp(c->languages[i], prim);
+			     i++)
 				;
 			if (i == nl) {
 				if (nl == CBD_LANGUAGES_MAX) {
-					snprintf(why, whylen, "more than %d languages",
+					snprintf(why, whylen,
+					    "more than %d languages",
 					    CBD_LANGUAGES_MAX);
 					return -1;
 				}
@@ -341,7 +370,8 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 				p++;
 		}
 		if (nl == 0) {
-			snprintf(why, whylen, "list at least one language (e.g. de)");
+			snprintf(why, whylen,
+			    "list at least one language (e.g. de)");
 			return -1;
 		}
 		c->nlanguages = nl;
@@ -360,18 +390,25 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		while (*p && !full) {
 			len = strcspn(p, ", ");
 			if (len == 7 && !strncmp(p, "default", 7)) {
-				for (i = 0; phone_not_dialable_default[i] && !full; i++)
+				for (i = 0;
+				     phone_not_dialable_default[i] && !full;
+				     i++)
 					full = append_item(dst, k->size,
 					    phone_not_dialable_default[i],
-					    strlen(phone_not_dialable_default[i]));
+					    strlen(
+						phone_not_dialable_default[i]));
 			} else {
-				for (i = 1; i < len && isdigit((unsigned char)p[i]); i++)
+				for (i = 1;
+				     i < len && isdigit((unsigned char)p[i]);
+				     i++)
 					;
-				if (p[0] != '+' || len < 2 || len > CBD_PHONE_MAX - 1 ||
-				    i != len) {
-					snprintf(why, whylen, "'%.*s' is not an E.164 "
+				if (p[0] != '+' || len < 2 ||
+				    len > CBD_PHONE_MAX - 1 || i != len) {
+					snprintf(why, whylen,
+					    "'%.*s' is not an E.164 "
 					    "prefix such as +49900 (or default, or none "
-					    "alone)", (int)(len > 20 ? 20 : len), p);
+					    "alone)",
+					    (int)(len > 20 ? 20 : len), p);
 					return -1;
 				}
 				full = append_item(dst, k->size, p, len);
@@ -381,14 +418,17 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 				p++;
 		}
 		if (full) {
-			snprintf(why, whylen, "longer than %zu characters", k->size - 1);
+			snprintf(why, whylen, "longer than %zu characters",
+			    k->size - 1);
 			return -1;
 		}
 		return 0;
 	}
 	case CT_COUNTRY:
 		if (!phone_country_code_valid(val)) {
-			snprintf(why, whylen, "'%s' is not a country calling code (1 to 3 digits, e.g. 49)", val);
+			snprintf(why, whylen,
+			    "'%s' is not a country calling code (1 to 3 digits, e.g. 49)",
+			    val);
 			return -1;
 		}
 		strcpy(dst, val);
@@ -411,6 +451,52 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		return host_port(val, c->metrics_host, sizeof(c->metrics_host),
 		    &c->metrics_port, why, whylen);
 	}
+	case CT_SENTINELS: {
+		/* "10.0.0.1:26379, 10.0.0.2:26379": host:port each, in the
+		 * order they are asked */
+		struct config *c = base;
+		char item[sizeof(c->sentinel[0].host) + 16];
+		const char *p = val;
+		size_t len, ns = 0;
+
+		if (strlen(val) >= k->size) {
+			snprintf(why, whylen, "longer than %zu characters",
+			    k->size - 1);
+			return -1;
+		}
+		memset(c->sentinel, 0, sizeof(c->sentinel));
+		while (*p) {
+			len = strcspn(p, ", ");
+			if (ns == CBD_SENTINELS_MAX) {
+				snprintf(why, whylen, "more than %d Sentinels",
+				    CBD_SENTINELS_MAX);
+				return -1;
+			}
+			if (len >= sizeof(item)) {
+				snprintf(why, whylen,
+				    "'%.32s...' is not host:port", p);
+				return -1;
+			}
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (host_port(item, c->sentinel[ns].host,
+				sizeof(c->sentinel[ns].host),
+				&c->sentinel[ns].port, why, whylen) == -1)
+				return -1;
+			if (c->sentinel[ns].port == 0) {
+				snprintf(why, whylen,
+				    "'%s': port 0 is no Sentinel's", item);
+				return -1;
+			}
+			ns++;
+			p += len;
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
+		strcpy(dst, val);
+		c->nsentinels = ns;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -430,7 +516,8 @@ apply_defaults(const struct ckey *t, void *base)
 	char why[128];
 
 	for (; t->name; t++)
-		if (t->def && set_value(t, base, t->def, why, sizeof(why)) == -1)
+		if (t->def &&
+		    set_value(t, base, t->def, why, sizeof(why)) == -1)
 			return -1;
 	return 0;
 }
@@ -445,12 +532,11 @@ list_add(char *buf, size_t len, const char *name)
 }
 
 int
-config_reload_keys(const struct config *now, struct config *next,
-    char *applied, size_t alen, char *waiting, size_t wlen)
+config_reload_keys(const struct config *now, struct config *next, char *applied,
+    size_t alen, char *waiting, size_t wlen)
 {
-	static const struct ckey *const tables[] = {
-		daemon_keys, postgres_keys, redis_keys, alerts_keys
-	};
+	static const struct ckey *const tables[] = { daemon_keys, postgres_keys,
+		redis_keys, alerts_keys };
 	const struct ckey *k;
 	size_t i;
 	int n = 0;
@@ -464,12 +550,14 @@ config_reload_keys(const struct config *now, struct config *next,
 
 			/* listen's port and the count of languages sit beside
 			 * the field the row names */
-			if (k->type == CT_LISTEN && now->listen_port != next->listen_port)
+			if (k->type == CT_LISTEN &&
+			    now->listen_port != next->listen_port)
 				differs = 1;
 			if (k->type == CT_LISTEN_OPT &&
 			    now->metrics_port != next->metrics_port)
 				differs = 1;
-			if (k->type == CT_LANGS && now->nlanguages != next->nlanguages)
+			if (k->type == CT_LANGS &&
+			    now->nlanguages != next->nlanguages)
 				differs = 1;
 			if (!differs)
 				continue;
@@ -484,6 +572,11 @@ config_reload_keys(const struct config *now, struct config *next,
 				next->listen_port = now->listen_port;
 			if (k->type == CT_LISTEN_OPT)
 				next->metrics_port = now->metrics_port;
+			if (k->type == CT_SENTINELS) {
+				memcpy(next->sentinel, now->sentinel,
+				    sizeof(next->sentinel));
+				next->nsentinels = now->nsentinels;
+			}
 		}
 	return n;
 }
@@ -495,9 +588,12 @@ config_print_keys(FILE *f)
 		const char *section;
 		const struct ckey *keys;
 	} sections[] = {
-		{ "daemon", daemon_keys }, { "postgres", postgres_keys },
-		{ "redis", redis_keys }, { "alerts", alerts_keys },
-		{ "topic NAME", topic_keys }, { "site NAME", site_keys },
+		{ "daemon", daemon_keys },
+		{ "postgres", postgres_keys },
+		{ "redis", redis_keys },
+		{ "alerts", alerts_keys },
+		{ "topic NAME", topic_keys },
+		{ "site NAME", site_keys },
 		{ "calendar NAME", calendar_keys },
 	};
 	const struct ckey *k;
@@ -505,7 +601,7 @@ config_print_keys(FILE *f)
 
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		for (k = sections[i].keys; k->name; k++)
-			fprintf(f, "[%s]\t%s\t%s\t%s\n", sections[i].section, k->name,
-			    k->def ? k->def : "(required)",
+			fprintf(f, "[%s]\t%s\t%s\t%s\n", sections[i].section,
+			    k->name, k->def ? k->def : "(required)",
 			    k->reload == RELOAD ? "reload" : "restart");
 }

@@ -1,8 +1,9 @@
 /*
- * http.c owns the HTTP server: evhttp on the loop, the route table, the
- * bearer-token check and reading JSON bodies; http_reply.c the one way to
- * answer. It knows no SQL and no Redis keys; handlers decide, store and
- * queue do.
+ * http.c owns the HTTP server: evhttp on the loop, routing by the table
+ * routes.c gives it, the answer to auth.c's verdict on the bearer token
+ * and reading JSON bodies; http_reply.c the one way to answer. It knows
+ * no SQL, no Redis keys, no handler and no page: handlers decide, store
+ * and queue do.
  *
  * A request's context outlives its client: when the connection closes
  * while PostgreSQL or Redis still works for it, the context is marked
@@ -25,7 +26,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "api.h"
 #include "auth.h"
 #include "config.h"
 #include "http.h"
@@ -35,57 +35,22 @@
 #include "log.h"
 #include "metrics.h"
 #include "pace.h"
-#include "static.h"
+#include "store.h"
 #include "timefmt.h"
 #include "tls.h"
 
-/* A connection that neither sends nor takes a byte for this long is
- * closed (evhttp's own timeout); http_conn.c bounds the whole request. */
-#define HTTP_TIMEOUT_S 30
-#define HTTP_HEADERS_MAX 16384
 
+static const struct route *routes; /* routes.c's table */
+static size_t nroutes;
+static http_fallback_fn *fallback; /* the web pages */
 
-static const struct route routes[] = {
-	{ EVHTTP_REQ_POST, "/v1/callbacks", ROLE_TELEPHONY | ROLE_AGENT, 1,
-	    api_callbacks_create },
-	{ EVHTTP_REQ_GET, "/v1/callbacks/{id}",
-	    ROLE_AGENT | ROLE_MANAGER | ROLE_CASEWORKER, 0, api_callbacks_get },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/attempts",
-	    ROLE_AGENT | ROLE_CASEWORKER, 1, api_callbacks_attempt },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/cancel", ROLE_AGENT, 0,
-	    api_callbacks_cancel },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/unflag", ROLE_MANAGER, 0,
-	    api_callbacks_unflag },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/heartbeat", ROLE_CASEWORKER, 1,
-	    api_queue_heartbeat },
-	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/release", ROLE_CASEWORKER, 1,
-	    api_queue_release },
-	{ EVHTTP_REQ_POST, "/v1/queue/claim", ROLE_CASEWORKER, 0, api_queue_claim },
-	{ EVHTTP_REQ_GET, "/v1/queue", ROLE_CASEWORKER, 0, api_queue_peek },
-	{ EVHTTP_REQ_GET, "/v1/callbacks", ROLE_AGENT | ROLE_MANAGER, 0,
-	    api_callbacks_list },
-	{ EVHTTP_REQ_POST, "/v1/caseworkers", ROLE_ADMIN, 1, api_caseworkers_create },
-	{ EVHTTP_REQ_GET, "/v1/caseworkers", ROLE_ADMIN, 0, api_caseworkers_list },
-	{ EVHTTP_REQ_GET, "/v1/caseworkers/{id}", ROLE_ADMIN, 0, api_caseworkers_get },
-	{ EVHTTP_REQ_PUT, "/v1/caseworkers/{id}", ROLE_ADMIN, 1,
-	    api_caseworkers_update },
-	{ EVHTTP_REQ_POST, "/v1/caseworkers/{id}/deactivate", ROLE_ADMIN, 0,
-	    api_caseworkers_deactivate },
-	{ EVHTTP_REQ_GET, "/v1/alerts", ROLE_MANAGER, 0, api_alerts_list },
-	{ EVHTTP_REQ_POST, "/v1/tokens", ROLE_ADMIN, 1, api_tokens_create },
-	{ EVHTTP_REQ_GET, "/v1/tokens", ROLE_ADMIN, 0, api_tokens_list },
-	{ EVHTTP_REQ_GET, "/v1/session", ROLE_TELEPHONY | ROLE_AGENT |
-	    ROLE_CASEWORKER | ROLE_MANAGER | ROLE_ADMIN, 0, api_session },
-	{ EVHTTP_REQ_POST, "/v1/tokens/{id}/revoke", ROLE_ADMIN, 0, api_tokens_revoke },
-	{ EVHTTP_REQ_GET, "/v1/access", ROLE_ADMIN, 0, api_access_list },
-	{ EVHTTP_REQ_GET, "/v1/reports/sla", ROLE_MANAGER, 0, api_reports_sla },
-	{ EVHTTP_REQ_GET, "/v1/reports/breaches", ROLE_MANAGER, 0,
-	    api_reports_breaches },
-	{ EVHTTP_REQ_GET, "/metrics", 0, 0, api_metrics },
-	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
-	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },
-};
-
+void
+http_routes(const struct route *table, size_t n, http_fallback_fn *fn)
+{
+	routes = table;
+	nroutes = n;
+	fallback = fn;
+}
 
 static struct evhttp *http;
 static struct evhttp_bound_socket *bound;
@@ -182,11 +147,13 @@ request_gone(void *arg)
 	    (fd = bufferevent_getfd(bev)) < 0)
 		return 0;
 	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR)))
+	if (n > 0 ||
+	    (n < 0 &&
+		(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
 		return 0;
 	log_debug("http: the client of %s went away before its request was "
-	    "sent to the database", ctx->route ? ctx->route->path : "other");
+		  "sent to the database",
+	    ctx->route ? ctx->route->path : "other");
 	return 1;
 }
 
@@ -237,7 +204,8 @@ read_body(struct http_ctx *ctx)
 
 	if ((int64_t)len > conf->max_body) {
 		http_error(&ctx->api, 413, "body_too_large", NULL,
-		    "the body is larger than %lld bytes", (long long)conf->max_body);
+		    "the body is larger than %lld bytes",
+		    (long long)conf->max_body);
 		return -1;
 	}
 	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
@@ -253,8 +221,8 @@ read_body(struct http_ctx *ctx)
 		return -1;
 	}
 	data = evbuffer_pullup(in, -1);
-	ctx->api.body = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
-	    &jerr);
+	ctx->api.body = json_loadb((const char *)data, len,
+	    JSON_REJECT_DUPLICATES, &jerr);
 	if (ctx->api.body)
 		return 0;
 	/* the answer frees ctx */
@@ -295,8 +263,10 @@ dispatch_paced(void *arg)
 		dispatch(ctx);
 }
 
+/* auth.c's verdict on the bearer token: the answer, or on to the route's
+ * handler. */
 static void
-on_token(void *arg, enum store_status st, const struct token_info *ti)
+on_verdict(void *arg, enum auth_verdict v, const struct token_info *ti)
 {
 	struct http_ctx *ctx = arg;
 
@@ -304,19 +274,20 @@ on_token(void *arg, enum store_status st, const struct token_info *ti)
 		http_ctx_free(ctx);
 		return;
 	}
-	if (st == STORE_NOT_FOUND) {
+	switch (v) {
+	case AUTH_VALID:
+		break;
+	case AUTH_NO_TOKEN:
+		http_error(&ctx->api, 401, "unauthorized", NULL,
+		    "send Authorization: Bearer with a valid token");
+		return;
+	case AUTH_INVALID:
 		http_error(&ctx->api, 401, "unauthorized", NULL,
 		    "the bearer token is not valid");
 		return;
-	}
-	if (st != STORE_OK) {
-		http_store_failed(&ctx->api, st);
-		return;
-	}
-	/* the cache may hold a token a little past its expiry */
-	if (ti->expires_ms != CBD_NO_TIME && ti->expires_ms <= now_ms()) {
-		http_error(&ctx->api, 401, "unauthorized", NULL,
-		    "the bearer token is not valid");
+	case AUTH_UNREACHABLE:
+	case AUTH_REFUSED:
+		http_unavailable(&ctx->api, v == AUTH_REFUSED);
 		return;
 	}
 	ctx->api.token = *ti;
@@ -337,18 +308,6 @@ on_token(void *arg, enum store_status st, const struct token_info *ti)
 	dispatch(ctx);
 }
 
-/* PostgreSQL's answer about a token, remembered for a few seconds. */
-static void
-on_token_looked_up(void *arg, enum store_status st, const struct token_info *ti)
-{
-	struct http_ctx *ctx = arg;
-
-	if (st == STORE_OK || st == STORE_NOT_FOUND)
-		auth_cache_put(ctx->token_gen, ctx->token_hash, now_ms(),
-		    st == STORE_OK ? ti : NULL);
-	on_token(ctx, st, ti);
-}
-
 /* Allow: the methods in mask (each enum evhttp_cmd_type is one bit). */
 static void
 allow_header(struct api_req *a, unsigned mask)
@@ -357,8 +316,10 @@ allow_header(struct api_req *a, unsigned mask)
 		enum evhttp_cmd_type method;
 		const char *name;
 	} names[] = {
-		{ EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_HEAD, "HEAD" },
-		{ EVHTTP_REQ_POST, "POST" }, { EVHTTP_REQ_PUT, "PUT" },
+		{ EVHTTP_REQ_GET, "GET" },
+		{ EVHTTP_REQ_HEAD, "HEAD" },
+		{ EVHTTP_REQ_POST, "POST" },
+		{ EVHTTP_REQ_PUT, "PUT" },
 		{ EVHTTP_REQ_OPTIONS, "OPTIONS" },
 	};
 	char allow[64] = "";
@@ -366,8 +327,9 @@ allow_header(struct api_req *a, unsigned mask)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (mask & names[i].method)
-			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
-			    "%s%s", allow[0] ? ", " : "", names[i].name);
+			snprintf(allow + strlen(allow),
+			    sizeof(allow) - strlen(allow), "%s%s",
+			    allow[0] ? ", " : "", names[i].name);
 	http_header(a, "Allow", allow);
 }
 
@@ -403,7 +365,8 @@ on_metrics_request(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	unsigned allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS;
+	unsigned allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_OPTIONS;
 	struct http_ctx *ctx;
 	size_t i;
 
@@ -411,11 +374,13 @@ on_metrics_request(struct evhttp_request *req, void *arg)
 	if (!(ctx = ctx_new(req)))
 		return;
 	if (!path || strcmp(path, "/metrics")) {
-		http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+		http_error(&ctx->api, 404, "not_found", NULL,
+		    "no such resource");
 		return;
 	}
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (routes[i].fn == api_metrics)
+	for (i = 0; i < nroutes; i++)
+		if (routes[i].method == EVHTTP_REQ_GET &&
+		    !strcmp(routes[i].path, "/metrics"))
 			ctx->route = &routes[i];
 	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
 		pace_admit(dispatch_paced, ctx);
@@ -438,8 +403,6 @@ route_request(struct http_ctx *ctx)
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const struct route *r;
-	const char *token;
-	struct token_info ti;
 	unsigned allowed = 0; /* the methods the path takes */
 	size_t i;
 
@@ -450,19 +413,22 @@ route_request(struct http_ctx *ctx)
 		return;
 	}
 	/* HEAD is a GET without the body: it takes the GET route */
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (!path || !path_match(routes[i].path, path, ctx->api.id_buf,
-		    sizeof(ctx->api.id_buf)))
+	for (i = 0; i < nroutes; i++) {
+		if (!path ||
+		    !path_match(routes[i].path, path, ctx->api.id_buf,
+			sizeof(ctx->api.id_buf)))
 			continue;
 		allowed |= routes[i].method | EVHTTP_REQ_OPTIONS |
 		    (routes[i].method == EVHTTP_REQ_GET ? EVHTTP_REQ_HEAD : 0);
-		if (routes[i].method == method || (method == EVHTTP_REQ_HEAD &&
-		    routes[i].method == EVHTTP_REQ_GET))
+		if (routes[i].method == method ||
+		    (method == EVHTTP_REQ_HEAD &&
+			routes[i].method == EVHTTP_REQ_GET))
 			break;
 	}
-	if (i == sizeof(routes) / sizeof(routes[0])) {
+	if (i == nroutes) {
 		/* the web pages: any path outside the API that no route has */
-		int page = !allowed && path && strncmp(path, "/v1/", 4) != 0;
+		int page = fallback && !allowed && path &&
+		    strncmp(path, "/v1/", 4) != 0;
 
 		if (page)
 			allowed = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
@@ -470,11 +436,12 @@ route_request(struct http_ctx *ctx)
 		if (allowed && method == EVHTTP_REQ_OPTIONS) {
 			allow_header(&ctx->api, allowed);
 			http_reply(&ctx->api, 204, NULL, NULL);
-		} else if (page && (method == EVHTTP_REQ_GET ||
-		    method == EVHTTP_REQ_HEAD))
-			static_serve(&ctx->api, path);
+		} else if (page &&
+		    (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD))
+			fallback(&ctx->api, path);
 		else if (!allowed)
-			http_error(&ctx->api, 404, "not_found", NULL, "no such resource");
+			http_error(&ctx->api, 404, "not_found", NULL,
+			    "no such resource");
 		else {
 			allow_header(&ctx->api, allowed);
 			http_error(&ctx->api, 405, "method_not_allowed", NULL,
@@ -489,22 +456,8 @@ route_request(struct http_ctx *ctx)
 		dispatch(ctx);
 		return;
 	}
-	token = auth_bearer(evhttp_find_header(in, "Authorization"));
-	if (!token || auth_hash(token, ctx->token_hash) == -1) {
-		http_error(&ctx->api, 401, "unauthorized", NULL,
-		    "send Authorization: Bearer with a valid token");
-		return;
-	}
-	switch (auth_cache_get(ctx->token_hash, now_ms(), &ti)) {
-	case 0:
-		on_token(ctx, STORE_OK, &ti);
-		return;
-	case 1:
-		on_token(ctx, STORE_NOT_FOUND, NULL);
-		return;
-	}
-	ctx->token_gen = auth_cache_generation();
-	store_token_lookup(ctx->token_hash, on_token_looked_up, ctx);
+	auth_check(&ctx->auth, evhttp_find_header(in, "Authorization"),
+	    on_verdict, ctx);
 }
 
 static void
@@ -514,19 +467,6 @@ route_paced(void *arg)
 
 	if (still_there(ctx))
 		route_request(ctx);
-}
-
-/* 1 when the request carries a token this daemon knows valid now. */
-static int
-vouched(struct evhttp_request *req)
-{
-	const char *token = auth_bearer(evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Authorization"));
-	struct token_info ti;
-	char hash[65];
-
-	return token && auth_hash(token, hash) == 0 &&
-	    auth_cache_get(hash, now_ms(), &ti) == 0;
 }
 
 static void
@@ -541,7 +481,9 @@ on_request(struct evhttp_request *req, void *arg)
 	/* anyone who reaches the port can send what no valid token vouches
 	 * for (/metrics, /healthz, a random token, none), as fast as the
 	 * loop answers: that goes at its pace, the rest at once */
-	if (vouched(req))
+	if (auth_vouched(
+		evhttp_find_header(evhttp_request_get_input_headers(req),
+		    "Authorization")))
 		route_request(ctx);
 	else
 		pace_admit(route_paced, ctx);
@@ -554,12 +496,12 @@ metrics_init(void)
 		return -1;
 	/* nothing there takes a body; a small one gets the JSON 405 */
 	evhttp_set_max_body_size(metrics_http, 4096);
-	evhttp_set_max_headers_size(metrics_http, HTTP_HEADERS_MAX);
-	evhttp_set_timeout(metrics_http, HTTP_TIMEOUT_S);
-	evhttp_set_allowed_methods(metrics_http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-	    EVHTTP_REQ_CONNECT);
+	evhttp_set_max_headers_size(metrics_http, CBD_HTTP_HEADERS_MAX);
+	evhttp_set_timeout(metrics_http, CBD_HTTP_TIMEOUT_S);
+	evhttp_set_allowed_methods(metrics_http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+		EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(metrics_http, on_metrics_request, NULL);
 	metrics_bound = evhttp_bind_socket_with_handle(metrics_http,
 	    conf->metrics_host, (ev_uint16_t)conf->metrics_port);
@@ -581,16 +523,17 @@ http_init(struct event_base *b)
 		return -1;
 	/* evhttp refuses a longer body (413) from its headers on, before
 	 * anyone has shown a token: nobody makes the daemon read more */
-	evhttp_set_max_body_size(http, conf->max_body < CBD_MAX_BODY_HARD ?
-	    (ev_ssize_t)conf->max_body : CBD_MAX_BODY_HARD);
-	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
-	evhttp_set_timeout(http, HTTP_TIMEOUT_S);
+	evhttp_set_max_body_size(http,
+	    conf->max_body < CBD_MAX_BODY_HARD ? (ev_ssize_t)conf->max_body :
+						 CBD_MAX_BODY_HARD);
+	evhttp_set_max_headers_size(http, CBD_HTTP_HEADERS_MAX);
+	evhttp_set_timeout(http, CBD_HTTP_TIMEOUT_S);
 	/* every method evhttp knows reaches on_request, which answers in
 	 * JSON; evhttp itself would answer 501 with an HTML page */
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-	    EVHTTP_REQ_CONNECT);
+	evhttp_set_allowed_methods(http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+		EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(http, on_request, NULL);
 	store_set_gone(request_gone);
 	if (http_conn_init(base, http) == -1 || pace_init(base) == -1)

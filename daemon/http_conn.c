@@ -5,7 +5,7 @@
  * evhttp asks us for each connection's bufferevent (evhttp_set_bevcb). We
  * keep a reference to it, so that it outlives evhttp's use: libevent 2.1
  * tells nobody when evhttp frees a connection, but a freed bufferevent
- * has no callbacks left, which a sweep every CONN_SWEEP_MS sees; the sweep
+ * has no callbacks left, which a sweep every CBD_CONN_SWEEP_MS sees; the sweep
  * then drops our reference (closing the socket) and cuts connections past
  * their deadline. Cutting is a shutdown(2) of the socket: evhttp reads
  * end-of-file and frees the connection itself, with nothing freed twice.
@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "http_conn.h"
 #include "log.h"
@@ -34,21 +35,19 @@
 #include "timefmt.h"
 #include "tls.h"
 
-#define CONN_SWEEP_MS 250
-
 struct conn {
 	struct bufferevent *bev;
-	int64_t deadline_ms;      /* INT64_MAX while a request is being answered */
-	evutil_socket_t fd;       /* where by_fd has it; -1: not yet */
-	int over_limit;           /* to be answered 503 and closed */
-	int cut;                  /* shut down by us; evhttp frees it next */
-	int tls;                  /* speaks TLS: the 503 goes through OpenSSL */
-	int refusing;             /* that 503 is on its way */
+	int64_t deadline_ms; /* INT64_MAX while a request is being answered */
+	evutil_socket_t fd;  /* where by_fd has it; -1: not yet */
+	int over_limit;      /* to be answered 503 and closed */
+	int cut;             /* shut down by us; evhttp frees it next */
+	int tls;             /* speaks TLS: the 503 goes through OpenSSL */
+	int refusing;        /* that 503 is on its way */
 	TAILQ_ENTRY(conn) link;
 };
 
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
-static unsigned live;          /* connections evhttp still uses */
+static unsigned live; /* connections evhttp still uses */
 static struct event *ev_sweep;
 static int limit_warned;
 /* by socket, to find a request's conn from its evhttp connection */
@@ -74,7 +73,8 @@ remember(struct conn *c)
 		len = (size_t)fd + 64;
 		if (!(grown = realloc(by_fd, len * sizeof(*by_fd))))
 			return; /* this connection keeps its first deadline */
-		memset(grown + by_fd_len, 0, (len - by_fd_len) * sizeof(*by_fd));
+		memset(grown + by_fd_len, 0,
+		    (len - by_fd_len) * sizeof(*by_fd));
 		by_fd = grown;
 		by_fd_len = len;
 	}
@@ -107,7 +107,8 @@ refusal_sent(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 /* The first bytes of a connection: now its socket is known. One over the
  * limit gets a fixed 503 instead of being read. */
 static void
-input_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+input_added(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
 {
 	struct conn *c = arg;
 	evutil_socket_t fd;
@@ -123,15 +124,17 @@ input_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg
 		if (c->refusing)
 			return;
 		c->refusing = 1;
-		if (!evbuffer_add_cb(bufferevent_get_output(c->bev), refusal_sent,
-		    c) || bufferevent_enable(c->bev, EV_WRITE) == -1 ||
+		if (!evbuffer_add_cb(bufferevent_get_output(c->bev),
+			refusal_sent, c) ||
+		    bufferevent_enable(c->bev, EV_WRITE) == -1 ||
 		    bufferevent_write(c->bev, refusal, refusal_len) == -1)
 			cut(c);
 		return;
 	}
 	if ((fd = bufferevent_getfd(c->bev)) >= 0)
 		/* small and fixed: the socket buffer of a new connection takes it */
-		(void)send(fd, refusal, refusal_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)send(fd, refusal, refusal_len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 	cut(c);
 }
 
@@ -215,8 +218,10 @@ new_conn(struct event_base *b, void *arg)
 		c->over_limit = 1;
 		metrics_count(M_HTTP_CUT_LIMIT);
 		if (!limit_warned)
-			log_warnx("http: more than max_connections (%lld) open; "
-			    "refusing new ones with 503", (long long)conf->max_connections);
+			log_warnx(
+			    "http: more than max_connections (%lld) open; "
+			    "refusing new ones with 503",
+			    (long long)conf->max_connections);
 		limit_warned = 1;
 	}
 	metrics_connections(live);
@@ -261,7 +266,8 @@ http_conn_init(struct event_base *base, struct evhttp *http)
 	struct timeval tv;
 	int n;
 
-	n = snprintf(refusal, sizeof(refusal), "HTTP/1.1 503 Service Unavailable\r\n"
+	n = snprintf(refusal, sizeof(refusal),
+	    "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Type: application/json\r\nRetry-After: 1\r\n"
 	    "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
 	    sizeof(REFUSAL_BODY) - 1, REFUSAL_BODY);
@@ -270,7 +276,7 @@ http_conn_init(struct event_base *base, struct evhttp *http)
 	refusal_len = (size_t)n;
 	if (!(ev_sweep = event_new(base, -1, EV_PERSIST, sweep_cb, NULL)))
 		return -1;
-	ms_timeval(CONN_SWEEP_MS, &tv);
+	ms_timeval(CBD_CONN_SWEEP_MS, &tv);
 	evtimer_add(ev_sweep, &tv);
 	evhttp_set_bevcb(http, new_conn, NULL);
 	return 0;

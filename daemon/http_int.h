@@ -9,28 +9,21 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "auth.h"
 #include "http.h"
 
 /* What 503 asks the telephony system to wait before it retries. */
 #define HTTP_RETRY_AFTER_S "5"
 
-struct route {
-	enum evhttp_cmd_type method;
-	const char *path; /* "{id}" stands for one path segment */
-	unsigned roles;   /* who may call it; 0: anyone, no token */
-	int json_body;
-	api_handler *fn;
-};
-
 struct http_ctx {
-	struct api_req api; /* first: a struct api_req * is a struct http_ctx * */
+	struct api_req
+	    api; /* first: a struct api_req * is a struct http_ctx * */
 	struct evhttp_connection *evcon;
 	const struct route *route;
 	int64_t started_us; /* monotonic, for the latency histogram */
 	struct evkeyvalq query;
 	int query_parsed;
-	char token_hash[65];
-	unsigned token_gen; /* the token cache's, when the lookup began */
+	struct auth_check auth; /* the bearer token's, while auth decides */
 };
 
 /* Monotonic microseconds, for the latency histogram. */

@@ -17,7 +17,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "bounds.h"
 #include "http_int.h"
+#include "http_store.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -38,7 +40,8 @@ http_answered(struct http_ctx *ctx, int status)
 
 	metrics_request(route, status, us);
 	/* the route's pattern, never the path: no query string reaches the log */
-	log_debug("http: %s answered %d in %lld us", route, status, (long long)us);
+	log_debug("http: %s answered %d in %lld us", route, status,
+	    (long long)us);
 }
 
 void
@@ -174,15 +177,16 @@ void
 http_header(struct api_req *a, const char *name, const char *value)
 {
 	if (a->req)
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), name,
-		    value);
+		evhttp_add_header(evhttp_request_get_output_headers(a->req),
+		    name, value);
 }
 
 const char *
 http_request_header(struct api_req *a, const char *name)
 {
-	return a->req ? evhttp_find_header(evhttp_request_get_input_headers(a->req),
-	    name) : NULL;
+	return a->req ?
+	    evhttp_find_header(evhttp_request_get_input_headers(a->req), name) :
+	    NULL;
 }
 
 void
@@ -204,8 +208,9 @@ http_reply_file(struct api_req *a, int status, int fd, size_t size)
 		content_length(req, size);
 	}
 	/* evbuffer_add_file takes the descriptor and closes it when sent */
-	if (fd >= 0 && evbuffer_add_file(evhttp_request_get_output_buffer(req),
-	    fd, 0, (ev_off_t)size) == -1) {
+	if (fd >= 0 &&
+	    evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0,
+		(ev_off_t)size) == -1) {
 		close(fd);
 		status = 500;
 	}
@@ -216,14 +221,25 @@ void
 http_error(struct api_req *a, int status, const char *code, const char *field,
     const char *fmt, ...)
 {
-	char msg[256];
+	char msg[CBD_ERROR_MESSAGE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	http_reply(a, status, json_pack("{s:{s:s,s:s?,s:s}}", "error", "code",
-	    code, "field", field, "message", msg), NULL);
+	http_reply(a, status,
+	    json_pack("{s:{s:s,s:s?,s:s}}", "error", "code", code, "field",
+		field, "message", msg),
+	    NULL);
+}
+
+void
+http_unavailable(struct api_req *a, int refused)
+{
+	http_error(a, 503, "unavailable", NULL, "%s",
+	    refused ?
+		"the database refused the request; try again" :
+		"the database is not reachable; nothing was changed, try again");
 }
 
 void
@@ -234,11 +250,9 @@ http_store_failed(struct api_req *a, enum store_status st)
 	if (st == STORE_NOT_FOUND)
 		http_error(a, 404, "not_found", NULL, "no such resource");
 	else if (st == STORE_INVALID)
-		http_error(a, 422, "invalid_value", NULL, "the database refused "
+		http_error(a, 422, "invalid_value", NULL,
+		    "the database refused "
 		    "these values; nothing was changed");
 	else
-		http_error(a, 503, "unavailable", NULL, "%s",
-		    st == STORE_UNAVAILABLE ? "the database is not reachable; "
-		    "nothing was changed, try again" : "the database refused the "
-		    "request; try again");
+		http_unavailable(a, st != STORE_UNAVAILABLE);
 }

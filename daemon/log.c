@@ -29,7 +29,8 @@ stderr_is_journal(void)
 	unsigned long long dev, ino;
 	struct stat st;
 
-	if (!v || sscanf(v, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) == -1)
+	if (!v || sscanf(v, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(2, &st) == -1)
 		return 0;
 	return (unsigned long long)st.st_dev == dev &&
 	    (unsigned long long)st.st_ino == ino;
@@ -49,11 +50,16 @@ static const char *
 level_word(int pri)
 {
 	switch (pri) {
-	case LOG_DEBUG: return "debug: ";
-	case LOG_INFO: return "";
-	case LOG_WARNING: return "warning: ";
-	case LOG_ERR: return "error: ";
-	default: return "fatal: ";
+	case LOG_DEBUG:
+		return "debug: ";
+	case LOG_INFO:
+		return "";
+	case LOG_WARNING:
+		return "warning: ";
+	case LOG_ERR:
+		return "error: ";
+	default:
+		return "fatal: ";
 	}
 }
 
@@ -76,8 +82,8 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ldZ callbackd: %s%s%s%s\n", stamp,
-		    ts.tv_nsec / 1000000, level_word(pri), msg, suffix ? ": " : "",
-		    suffix ? suffix : "");
+		    ts.tv_nsec / 1000000, level_word(pri), msg,
+		    suffix ? ": " : "", suffix ? suffix : "");
 		fflush(stderr);
 	} else if (suffix)
 		syslog(pri, "%s: %s", msg, suffix);

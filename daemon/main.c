@@ -23,17 +23,20 @@
 #include "queue.h"
 #include "rebuild.h"
 #include "retention.h"
+#include "routes.h"
 #include "store.h"
 #include "sweep.h"
 #include "timefmt.h"
 #include "tls.h"
 #include "unclaimable.h"
+#include "ident.h"
 #include "validate.h"
 
 #include "autoconf.h"
 
 static struct event_base *base;
-static struct event *ev_term, *ev_int, *ev_usr1, *ev_hup, *ev_grace, *ev_watchdog;
+static struct event *ev_term, *ev_int, *ev_usr1, *ev_hup, *ev_grace,
+    *ev_watchdog;
 static struct config configs[2]; /* the one in force and the next */
 static int current;
 static int exit_code;
@@ -78,8 +81,9 @@ grace_over(evutil_socket_t fd, short what, void *arg)
 	/* what was in flight is lost to its clients: an exit status that
 	 * says so, for systemd and whoever reads the journal */
 	log_errx("shutdown_grace of %lld ms over with %u request%s unanswered; "
-	    "stopping with exit status 1", (long long)conf->shutdown_grace_ms,
-	    http_in_flight(), http_in_flight() == 1 ? "" : "s");
+		 "stopping with exit status 1",
+	    (long long)conf->shutdown_grace_ms, http_in_flight(),
+	    http_in_flight() == 1 ? "" : "s");
 	exit_code = 1;
 	event_base_loopexit(base, NULL);
 }
@@ -115,12 +119,15 @@ in_use_missing(const struct table *t, const struct config *was,
 		const char *const *row = t->cells + i * t->ncols;
 		int topic = !strcmp(row[0], "topic");
 
-		if (was && !(topic ? config_topic(was, row[1]) != NULL :
-		    config_site(was, row[1]) != NULL))
+		if (was &&
+		    !(topic ? config_topic(was, row[1]) != NULL :
+			      config_site(was, row[1]) != NULL))
 			continue;
-		log_warnx("%s refused: %s %s has %s open callback%s; keep it in "
-		    "the config until they are closed", what, row[0], row[1],
-		    row[2], strcmp(row[2], "1") ? "s" : "");
+		log_warnx(
+		    "%s refused: %s %s has %s open callback%s; keep it in "
+		    "the config until they are closed",
+		    what, row[0], row[1], row[2],
+		    strcmp(row[2], "1") ? "s" : "");
 		n++;
 	}
 	return n;
@@ -137,10 +144,12 @@ reload_apply(void)
 	char applied[512], waiting[512];
 
 	if (config_reload_keys(now, next, applied, sizeof(applied), waiting,
-	    sizeof(waiting)))
-		log_warnx("SIGHUP: %s changed in the file and take%s effect at the "
-		    "next restart; until then the old value%s stay%s", waiting,
-		    strchr(waiting, ',') ? "" : "s", strchr(waiting, ',') ? "s" : "",
+		sizeof(waiting)))
+		log_warnx(
+		    "SIGHUP: %s changed in the file and take%s effect at the "
+		    "next restart; until then the old value%s stay%s",
+		    waiting, strchr(waiting, ',') ? "" : "s",
+		    strchr(waiting, ',') ? "s" : "",
 		    strchr(waiting, ',') ? "" : "s");
 	if (applied[0])
 		log_info("SIGHUP: %s changed and took effect", applied);
@@ -150,7 +159,8 @@ reload_apply(void)
 	tls_commit(); /* the certificate and key read with the file */
 	log_init_debug(conf->debug);
 	log_info("SIGHUP: configuration reloaded (%zu topics, %zu sites, %zu "
-	    "calendars)", conf->ntopics, conf->nsites, conf->ncalendars - 1);
+		 "calendars)",
+	    conf->ntopics, conf->nsites, conf->ncalendars - 1);
 	retention_reloaded(retention_days);
 }
 
@@ -160,7 +170,8 @@ reload_checked(void *arg, enum store_status st, const struct table *t)
 	(void)arg;
 	reload_busy = 0;
 	if (st != STORE_OK) {
-		log_warnx("SIGHUP: the new configuration is refused, the old one "
+		log_warnx(
+		    "SIGHUP: the new configuration is refused, the old one "
 		    "stays: the open callbacks of its topics and sites cannot be "
 		    "counted while PostgreSQL is unavailable");
 		config_free(&configs[!current]);
@@ -197,8 +208,10 @@ reload(void)
 	 * certificate comes under the same name */
 	if (config_load(now->path, next, err, sizeof(err)) == -1 ||
 	    tls_prepare(next, err, sizeof(err)) == -1) {
-		log_warnx("SIGHUP: the new configuration is refused, the old one "
-		    "stays: %s", err);
+		log_warnx(
+		    "SIGHUP: the new configuration is refused, the old one "
+		    "stays: %s",
+		    err);
 		config_free(next);
 		sd_notify(0, "READY=1");
 		return;
@@ -228,8 +241,10 @@ guard_checked(void *arg, enum store_status st, const struct table *t)
 		return;
 	}
 	if (in_use_missing(t, NULL, "start") > 0) {
-		log_warnx("callbackd cannot run with %s: add the topics and sites "
-		    "named above back", conf->path);
+		log_warnx(
+		    "callbackd cannot run with %s: add the topics and sites "
+		    "named above back",
+		    conf->path);
 		exit_code = 1;
 		stop();
 	}
@@ -297,25 +312,33 @@ create_token(const char *role, const char *caseworker, const char *label,
 	struct verr e;
 
 	if (!bit) {
-		fprintf(stderr, "callbackd: unknown role '%s' (telephony, agent, "
-		    "caseworker, manager, admin)\n", role);
+		fprintf(stderr,
+		    "callbackd: unknown role '%s' (telephony, agent, "
+		    "caseworker, manager, admin)\n",
+		    role);
 		return 1;
 	}
 	if ((bit == ROLE_CASEWORKER) != (caseworker != NULL)) {
-		fprintf(stderr, "callbackd: --caseworker ID is needed for the "
+		fprintf(stderr,
+		    "callbackd: --caseworker ID is needed for the "
 		    "caseworker role and only for it\n");
 		return 1;
 	}
 	/* as the API checks it: an empty id would read every unassigned
 	 * callback as if it were assigned to "" */
-	if (caseworker && !validate_ident(caseworker)) {
-		fprintf(stderr, "callbackd: --caseworker '%s' is not a caseworker "
-		    "id (lower-case letters, digits, '_' and '-')\n", caseworker);
+	if (caseworker && !ident_name(caseworker)) {
+		fprintf(stderr,
+		    "callbackd: --caseworker '%s' is not a caseworker "
+		    "id (lower-case letters, digits, '_' and '-')\n",
+		    caseworker);
 		return 1;
 	}
-	if (validate_token_expiry(NULL, expires, now_ms(), &expires_ms, &e) == -1) {
-		fprintf(stderr, "callbackd: --expires '%s' is not a duration "
-		    "(90d, 12h, 30m)\n", expires);
+	if (validate_token_expiry(NULL, expires, now_ms(), &expires_ms, &e) ==
+	    -1) {
+		fprintf(stderr,
+		    "callbackd: --expires '%s' is not a duration "
+		    "(90d, 12h, 30m)\n",
+		    expires);
 		return 1;
 	}
 	if (auth_new_token(token, hash) == -1) {
@@ -323,7 +346,7 @@ create_token(const char *role, const char *caseworker, const char *label,
 		return 1;
 	}
 	if (store_admin_create_token(conf->pg_conninfo, hash, role, caseworker,
-	    label, expires_ms) < 0)
+		label, expires_ms) < 0)
 		return 1;
 	printf("%s\n", token);
 	return 0;
@@ -338,8 +361,9 @@ run(int foreground)
 	signal(SIGPIPE, SIG_IGN);
 	/* epoll changes made in one loop pass go to the kernel together (the
 	 * daemon never dup()s a descriptor, the flag's one hazard) */
-	if (!(ec = event_config_new()) || event_config_set_flag(ec,
-	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == -1 ||
+	if (!(ec = event_config_new()) ||
+	    event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ==
+		-1 ||
 	    !(base = event_base_new_with_config(ec)))
 		fatalx("cannot create the event loop");
 	event_config_free(ec);
@@ -358,6 +382,7 @@ run(int foreground)
 	 * from it, then the door. */
 	if (store_init(base, schema_mismatch) == -1)
 		fatalx("cannot set up PostgreSQL connections");
+	store_set_moved(rebuild_request);
 	if (rebuild_init(base) == -1)
 		fatalx("cannot set up the queue index rebuild");
 	if (queue_init(base, rebuild_request) == -1)
@@ -369,6 +394,7 @@ run(int foreground)
 	unclaimable_init(base);
 	retention_init(base);
 	tls_commit(); /* read in main, before the loop */
+	routes_register();
 	if (http_init(base) == -1)
 		fatalx("cannot start the HTTP server");
 	ev_guard = evtimer_new(base, guard_cb, NULL);
@@ -381,7 +407,8 @@ run(int foreground)
 
 		if (sd_watchdog_enabled(0, &usec) > 0) {
 			ms_timeval((int64_t)(usec / 2000), &tv);
-			ev_watchdog = event_new(base, -1, EV_PERSIST, watchdog_ping, NULL);
+			ev_watchdog = event_new(base, -1, EV_PERSIST,
+			    watchdog_ping, NULL);
 			evtimer_add(ev_watchdog, &tv);
 		}
 	}
@@ -413,10 +440,18 @@ run(int foreground)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_MIGRATE, OPT_VERSION, OPT_TOKEN,
-	    OPT_CASEWORKER, OPT_LABEL, OPT_KEYS, OPT_EXPIRES };
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
+	enum {
+		OPT_CHECK = 256,
+		OPT_MIGRATE,
+		OPT_VERSION,
+		OPT_TOKEN,
+		OPT_CASEWORKER,
+		OPT_LABEL,
+		OPT_KEYS,
+		OPT_EXPIRES
+	};
+	static const struct option longopts[] = { { "config", required_argument,
+						      NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "migrate", no_argument, NULL, OPT_MIGRATE },
@@ -426,39 +461,56 @@ main(int argc, char **argv)
 		{ "caseworker", required_argument, NULL, OPT_CASEWORKER },
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "expires", required_argument, NULL, OPT_EXPIRES },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *path = NULL, *role = NULL, *caseworker = NULL, *label = NULL;
+		{ NULL, 0, NULL, 0 } };
+	const char *path = NULL, *role = NULL, *caseworker = NULL,
+		   *label = NULL;
 	const char *expires = NULL;
 	int ch, foreground = 0, check = 0, migrate = 0, rc = 0;
 	char err[512];
 
 	while ((ch = getopt_long(argc, argv, "c:f", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'f': foreground = 1; break;
-		case OPT_CHECK: check = 1; break;
-		case OPT_MIGRATE: migrate = 1; break;
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case OPT_CHECK:
+			check = 1;
+			break;
+		case OPT_MIGRATE:
+			migrate = 1;
+			break;
 		case OPT_VERSION:
-			printf("callbackd %s (schema version %d)\n", PACKAGE_VERSION,
-			    store_schema_version());
+			printf("callbackd %s (schema version %d)\n",
+			    PACKAGE_VERSION, store_schema_version());
 			return 0;
 		case OPT_KEYS: /* the key table: section, key, default, reload */
 			config_print_keys(stdout);
 			return 0;
-		case OPT_TOKEN: role = optarg; break;
-		case OPT_CASEWORKER: caseworker = optarg; break;
-		case OPT_LABEL: label = optarg; break;
-		case OPT_EXPIRES: expires = optarg; break;
-		default: usage();
+		case OPT_TOKEN:
+			role = optarg;
+			break;
+		case OPT_CASEWORKER:
+			caseworker = optarg;
+			break;
+		case OPT_LABEL:
+			label = optarg;
+			break;
+		case OPT_EXPIRES:
+			expires = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc || !path)
 		usage();
 	if (config_load(path, &configs[0], err, sizeof(err)) == -1 ||
 	    ((check || (!migrate && !role)) &&
-	    (config_check_listen(&configs[0], err, sizeof(err)) == -1 ||
-	    tls_prepare(&configs[0], err, sizeof(err)) == -1))) {
+		(config_check_listen(&configs[0], err, sizeof(err)) == -1 ||
+		    tls_prepare(&configs[0], err, sizeof(err)) == -1))) {
 		fprintf(stderr, "callbackd: %s\n", err);
 		config_free(&configs[0]);
 		return 1;

@@ -37,6 +37,7 @@ is_separator(char c)
  * matches the digits after a '+'. From the ITU-T E.164 national numbering
  * plans; the callers of a German hotline come first.
  */
+/* clang-format off */
 static const char *const trunk0_codes[] = {
 	/* Europe */
 	"30", "31", "32", "33", "41", "43", "44", "46", "49", "353", "355",
@@ -48,6 +49,7 @@ static const char *const trunk0_codes[] = {
 	"84", "86", "880", "91", "92", "93", "94", "95", "961", "962", "963",
 	"964", "966", "967", "971", "972", "98", "51", "54", "55", "57", "58",
 };
+/* clang-format on */
 
 /* The length of the calling code at the start of digits whose plan drops
  * a trunk 0 after it, or 0. */
@@ -130,7 +132,8 @@ phone_normalise(const char *in, const char *country_code, char *out,
 			digits[nd++] = *p; /* nd < len <= sizeof(digits) */
 		} else if (p[0] == '(' && p[1] == '0' && p[2] == ')') {
 			if (!international || trunk || groups != 1 || nd > 3)
-				return refuse(why, "\"(0)\" may only follow the "
+				return refuse(why,
+				    "\"(0)\" may only follow the "
 				    "country code of a number given with + or 00");
 			trunk = 1;
 			in_group = 0;
@@ -138,7 +141,8 @@ phone_normalise(const char *in, const char *country_code, char *out,
 		} else if (is_separator(*p)) {
 			in_group = 0;
 		} else {
-			return refuse(why, "the number may hold only digits, "
+			return refuse(why,
+			    "the number may hold only digits, "
 			    "spaces and - / . ( ), after a leading + or 00");
 		}
 	}
@@ -147,10 +151,12 @@ phone_normalise(const char *in, const char *country_code, char *out,
 		return refuse(why, "the number has no digits");
 	if (international) {
 		if (digits[0] == '0')
-			return refuse(why, "a country code cannot start with 0");
+			return refuse(why,
+			    "a country code cannot start with 0");
 		if ((ncc = trunk0_code(digits, nd)) > 0 && digits[ncc] == '0') {
 			if (trunk || (ncc + 1 < nd && digits[ncc + 1] == '0'))
-				return refuse(why, "after the country code the "
+				return refuse(why,
+				    "after the country code the "
 				    "number has one trunk 0 at most");
 			/* "+49 0231": drop the 0, keep the country code */
 			memmove(digits + ncc, digits + ncc + 1, nd - ncc - 1);
@@ -159,17 +165,20 @@ phone_normalise(const char *in, const char *country_code, char *out,
 		ncc = 0;
 	} else {
 		if (digits[0] != '0' || (nd > 1 && digits[1] == '0'))
-			return refuse(why, "a national number starts with a "
+			return refuse(why,
+			    "a national number starts with a "
 			    "single 0; otherwise give + and the country code");
 		if (!phone_country_code_valid(country_code))
-			return refuse(why, "the country code for national "
+			return refuse(why,
+			    "the country code for national "
 			    "numbers is not 1 to 3 digits");
 		ncc = strlen(country_code);
 		skip = 1;
 	}
 	total = ncc + nd - skip;
 	if (total < CBD_PHONE_MIN_DIGITS || total > E164_DIGITS_MAX)
-		return refuse(why, "the number has too few or too many digits "
+		return refuse(why,
+		    "the number has too few or too many digits "
 		    "for E.164");
 	if (outlen < total + 2)
 		return refuse(why, "there is no room for the result");
@@ -192,6 +201,7 @@ phone_normalise(const char *in, const char *country_code, char *out,
  * Toll-free ranges (+49 800, +34 900) are not here: they cost the caller
  * nothing and the agency little.
  */
+/* clang-format off */
 const char *const phone_not_dialable_default[] = {
 	"+49900", "+49137", "+49138", "+49118", "+49180", "+49181", "+49700",
 	"+4912", "+49190", "+49191", "+49192", "+49193", "+49194", "+49199",
@@ -209,6 +219,7 @@ const char *const phone_not_dialable_default[] = {
 	"+870", "+881", "+882", "+883", "+979",
 	NULL
 };
+/* clang-format on */
 
 int
 phone_dialable(const char *e164, const char *blocked)

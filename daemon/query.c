@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "query.h"
-#include "validate.h"
+#include "ident.h"
 
 int
 query_number(const char *v, unsigned long min, unsigned long max,
@@ -37,7 +37,7 @@ query_cursor(const char *v, int64_t *ms, char id[37])
 	const char *dot = strchr(v, '.'), *p;
 	int64_t x = 0;
 
-	if (!dot || dot == v || dot - v > 15 || !validate_uuid(dot + 1))
+	if (!dot || dot == v || dot - v > 15 || !ident_uuid(dot + 1))
 		return -1;
 	for (p = v; p < dot; p++) {
 		if (*p < '0' || *p > '9')
@@ -65,7 +65,8 @@ query_words(const char *v, const char *const *words, size_t nwords, char *out,
 	for (;;) {
 		n = strcspn(p, ",");
 		for (i = 0; i < nwords; i++)
-			if (n > 0 && strlen(words[i]) == n && !strncmp(words[i], p, n))
+			if (n > 0 && strlen(words[i]) == n &&
+			    !strncmp(words[i], p, n))
 				break;
 		if (i == nwords || used + n + 2 > len)
 			return -1;

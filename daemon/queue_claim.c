@@ -40,7 +40,7 @@ void
 queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
     queue_claim_fn *fn, void *arg)
 {
-	char (*keys)[QUEUE_ROUTE_KEY_MAX] = NULL;
+	char(*keys)[QUEUE_ROUTE_KEY_MAX] = NULL;
 	size_t i = queue_key_caseworker_routes(cw, 1, &keys), t;
 	const char **args = calloc(i + 5, sizeof(*args));
 	size_t *lens = calloc(i + 5, sizeof(*lens));
@@ -67,8 +67,8 @@ queue_claim(const struct caseworker *cw, const char *token, int64_t until_ms,
 	args[2 + i] = queue_ms_arg(until_ms, until, sizeof(until));
 	args[3 + i] = (const char *)tok;
 	lens[3 + i] = sizeof(tok);
-	queue_script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(4 + i), args,
-	    lens);
+	queue_script_run(SCRIPT_CLAIM, NULL, claim_reply, cc, (int)(4 + i),
+	    args, lens);
 	free(keys);
 	free(args);
 	free(lens);
@@ -84,11 +84,12 @@ peek_reply(void *arg, const redisReply *reply)
 {
 	struct peek_call *pc = arg;
 	const char **ids = NULL;
-	char (*text)[37] = NULL;
+	char(*text)[37] = NULL;
 	size_t i, n = 0, max = reply ? reply->elements / 2 + 1 : 0;
 
 	if (reply && reply->type == REDIS_REPLY_ARRAY &&
-	    (ids = calloc(max, sizeof(*ids))) && (text = calloc(max, sizeof(*text)))) {
+	    (ids = calloc(max, sizeof(*ids))) &&
+	    (text = calloc(max, sizeof(*text)))) {
 		for (i = 0; i + 1 < reply->elements; i += 2) {
 			queue_id_text(reply->element[i], text[n]);
 			if (text[n][0]) {
@@ -108,7 +109,7 @@ void
 queue_peek(const struct caseworker *cw, size_t offset, size_t limit,
     queue_peek_fn *fn, void *arg)
 {
-	char (*keys)[QUEUE_ROUTE_KEY_MAX] = NULL;
+	char(*keys)[QUEUE_ROUTE_KEY_MAX] = NULL;
 	size_t n = queue_key_caseworker_routes(cw, 0, &keys), t;
 	const char **args = calloc(n + 3, sizeof(*args));
 	struct peek_call *pc = calloc(1, sizeof(*pc));
@@ -196,8 +197,8 @@ queue_expired_leases(int64_t now, queue_expired_fn *fn, void *arg)
 	ec->fn = fn;
 	ec->arg = arg;
 	if (redisAsyncCommand(queue_conn(), expired_reply, ec,
-	    "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %d", k_leases, (long long)now,
-	    CBD_SWEEP_BATCH) != REDIS_OK) {
+		"ZRANGEBYSCORE %s -inf %lld LIMIT 0 %d", k_leases,
+		(long long)now, CBD_SWEEP_BATCH) != REDIS_OK) {
 		free(ec);
 		fn(arg, NULL, 0);
 	}

@@ -29,6 +29,25 @@ redisAsyncContext *queue_conn(void);
 void queue_conn_built(void);
 /* A sync was not applied: the index is rebuilt once Redis is usable. */
 void queue_conn_missed(void);
+/* Redis answered READONLY: with sentinels, the connection reaches a
+ * master demoted to replica, and is made again to the master. */
+void queue_conn_readonly(void);
+
+/* ---- queue_sentinel.c: the master through Sentinel --------------------- */
+
+/* The master's address as a Sentinel gave it, or host NULL and why none
+ * did. */
+typedef void sentinel_master_fn(const char *host, int port, const char *why);
+/* A Sentinel says the master has a new address (+switch-master). */
+typedef void sentinel_switch_fn(const char *host, int port);
+
+/* With [redis] sentinels: starts following +switch-master. */
+int queue_sentinel_init(struct event_base *, sentinel_switch_fn *);
+void queue_sentinel_free(void);
+/* Asks the Sentinels in turn, the one that answered last first, for the
+ * master's address; fn is called once, maybe before this returns. While
+ * an ask goes on, another is not started (nor called back). */
+void queue_sentinel_ask(sentinel_master_fn *fn);
 
 /* ---- queue_maint.c: promotion, tombstones, peers ----------------------- */
 
@@ -48,8 +67,15 @@ void queue_sync_free(void);
 /* ---- queue_script.c: the Lua scripts ----------------------------------- */
 
 enum script_id {
-	SCRIPT_SYNC, SCRIPT_CLEANUP, SCRIPT_CLAIM, SCRIPT_UNCLAIM, SCRIPT_PROMOTE,
-	SCRIPT_PEEK, SCRIPT_ALIVE, SCRIPT_REAP, SCRIPT_COUNT
+	SCRIPT_SYNC,
+	SCRIPT_CLEANUP,
+	SCRIPT_CLAIM,
+	SCRIPT_UNCLAIM,
+	SCRIPT_PROMOTE,
+	SCRIPT_PEEK,
+	SCRIPT_ALIVE,
+	SCRIPT_REAP,
+	SCRIPT_COUNT
 };
 
 typedef void script_reply_fn(void *arg, const redisReply *);
@@ -77,11 +103,11 @@ const char *queue_ms_arg(int64_t ms, char *buf, size_t len);
 #define RECORD_HASHES 65536
 
 enum queue_key_id {
-	QK_WAITING,     /* P waiting */
-	QK_LEASES,      /* P leases */
-	QK_FLAGGED,     /* P flagged */
-	QK_INDEX,       /* P index, the marker */
-	QK_DAEMONS      /* P daemons */
+	QK_WAITING, /* P waiting */
+	QK_LEASES,  /* P leases */
+	QK_FLAGGED, /* P flagged */
+	QK_INDEX,   /* P index, the marker */
+	QK_DAEMONS  /* P daemons */
 };
 
 void queue_key(enum queue_key_id, char *buf, size_t len);

@@ -85,7 +85,7 @@ queue_key_caseworker_routes(const struct caseworker *cw, size_t extra,
     char (**out)[QUEUE_ROUTE_KEY_MAX])
 {
 	size_t n = 1 + cw->ntopics * cw->nlanguages, t, l, i = 0;
-	char (*keys)[QUEUE_ROUTE_KEY_MAX] = calloc(n + extra, sizeof(*keys));
+	char(*keys)[QUEUE_ROUTE_KEY_MAX] = calloc(n + extra, sizeof(*keys));
 
 	if (!keys)
 		return 0;

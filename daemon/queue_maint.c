@@ -82,7 +82,8 @@ reaped(void *arg, const redisReply *reply)
 {
 	(void)arg;
 	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
-		log_debug("redis: %lld tombstones of closed callbacks forgotten",
+		log_debug(
+		    "redis: %lld tombstones of closed callbacks forgotten",
 		    (long long)reply->integer);
 }
 
@@ -127,7 +128,8 @@ alive_reply(void *arg, const redisReply *reply)
 }
 
 void
-queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn, void *arg)
+queue_alive(const char *id, int64_t dead_after_ms, queue_alive_fn *fn,
+    void *arg)
 {
 	char k_daemons[QUEUE_KEY_MAX], after[24];
 	const char *args[4] = { "1", k_daemons, id, after };
@@ -163,8 +165,9 @@ queue_leave(const char *id, void (*fn)(void))
 
 	queue_key(QK_DAEMONS, k_daemons, sizeof(k_daemons));
 	left_fn = fn;
-	if (!ac || redisAsyncCommand(ac, left_reply, NULL, "ZREM %s %s",
-	    k_daemons, id) != REDIS_OK)
+	if (!ac ||
+	    redisAsyncCommand(ac, left_reply, NULL, "ZREM %s %s", k_daemons,
+		id) != REDIS_OK)
 		fn();
 }
 

@@ -10,13 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bounds.h"
 #include "log.h"
 #include "queue_int.h"
 #include "timefmt.h"
-
-/* A rebuild's cleanup walks the record hashes this many at a time, so
- * that Redis answers others in between. */
-#define CLEANUP_STEP 2048
 
 /* The key a rebuild in progress holds; gone when Redis was emptied. */
 static char k_building[160];
@@ -50,7 +47,7 @@ queue_begin_rebuild(queue_done_fn *fn, void *arg)
 	bc->fn = fn;
 	bc->arg = arg;
 	if (redisAsyncCommand(queue_conn(), begin_reply, bc,
-	    "SET %s 1 EX 86400", k_building) != REDIS_OK) {
+		"SET %s 1 EX 86400", k_building) != REDIS_OK) {
 		free(bc);
 		fn(arg, 0);
 	}
@@ -60,7 +57,7 @@ struct rebuilt_call {
 	queue_done_fn *fn;
 	void *arg;
 	int64_t since;
-	int next;          /* the first record hash of the next step */
+	int next; /* the first record hash of the next step */
 	long long removed;
 };
 
@@ -72,7 +69,8 @@ rebuilt_reply(void *arg, const redisReply *reply)
 	struct rebuilt_call *rc = arg;
 
 	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer < 0) {
-		log_warnx("redis: the queue index was emptied while it was being "
+		log_warnx(
+		    "redis: the queue index was emptied while it was being "
 		    "rebuilt; rebuilding again");
 		reply = NULL;
 	} else if (reply && reply->type == REDIS_REPLY_INTEGER)
@@ -84,8 +82,10 @@ rebuilt_reply(void *arg, const redisReply *reply)
 	if (reply) {
 		queue_conn_built();
 		if (rc->removed > 0)
-			log_info("redis: %lld index entries no longer open in PostgreSQL "
-			    "removed", rc->removed);
+			log_info(
+			    "redis: %lld index entries no longer open in PostgreSQL "
+			    "removed",
+			    rc->removed);
 	}
 	if (rc->fn)
 		rc->fn(rc->arg, reply != NULL);
@@ -107,8 +107,8 @@ cleanup_step(struct rebuilt_call *rc)
 	queue_key(QK_INDEX, k_index, sizeof(k_index));
 	snprintf(since, sizeof(since), "%lld", (long long)rc->since);
 	snprintf(first, sizeof(first), "%d", rc->next);
-	snprintf(count, sizeof(count), "%d", CLEANUP_STEP);
-	rc->next += CLEANUP_STEP;
+	snprintf(count, sizeof(count), "%d", CBD_REBUILD_CLEANUP_STEP);
+	rc->next += CBD_REBUILD_CLEANUP_STEP;
 	if (rc->next >= RECORD_HASHES)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now_ms());
 	else

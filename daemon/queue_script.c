@@ -16,9 +16,8 @@
 #include "log.h"
 #include "queue_int.h"
 
-static const char *const script_names[SCRIPT_COUNT] = {
-	"sync", "cleanup", "claim", "unclaim", "promote", "peek", "alive", "reap"
-};
+static const char *const script_names[SCRIPT_COUNT] = { "sync", "cleanup",
+	"claim", "unclaim", "promote", "peek", "alive", "reap" };
 
 struct script {
 	const char *body;
@@ -80,8 +79,11 @@ call_reply(redisAsyncContext *ctx, void *r, void *priv)
 		return;
 	}
 	if (reply && reply->type == REDIS_REPLY_ERROR)
-		log_warnx("redis: script %s failed: %s", script_names[c->script],
-		    reply->str);
+		log_warnx("redis: script %s failed: %s",
+		    script_names[c->script], reply->str);
+	if (reply && reply->type == REDIS_REPLY_ERROR &&
+	    !strncmp(reply->str, "READONLY", 8))
+		queue_conn_readonly();
 	call_done(c, reply);
 	call_free(c);
 }
@@ -102,8 +104,9 @@ call_send(struct call *c, int whole)
 		argv[i] = c->argv[i];
 		argvlen[i] = c->argvlen[i];
 	}
-	if (!ac || redisAsyncCommandArgv(ac, call_reply, c, c->argc,
-	    argv, argvlen) != REDIS_OK) {
+	if (!ac ||
+	    redisAsyncCommandArgv(ac, call_reply, c, c->argc, argv, argvlen) !=
+		REDIS_OK) {
 		call_done(c, NULL);
 		call_free(c);
 	}

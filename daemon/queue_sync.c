@@ -50,8 +50,11 @@ sync_reply(void *arg, const redisReply *reply)
 
 	for (i = 0; i < b->n; i++) {
 		r = reply && reply->type == REDIS_REPLY_ARRAY &&
-		    (size_t)i < reply->elements ? reply->element[i] : NULL;
-		if (r && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "waiting"))
+			(size_t)i < reply->elements ?
+		    reply->element[i] :
+		    NULL;
+		if (r && r->type == REDIS_REPLY_STRING &&
+		    !strcmp(r->str, "waiting"))
 			queue_promote_at(b->items[i].not_before);
 		if (!reply)
 			queue_conn_missed();
@@ -119,7 +122,8 @@ sync_route(struct sync_batch *b, const struct callback *cb)
 	for (i = 0; i < b->nroutes && strcmp(b->routes[i], k); i++)
 		;
 	if (i == b->nroutes)
-		snprintf(b->routes[b->nroutes++], sizeof(b->routes[0]), "%s", k);
+		snprintf(b->routes[b->nroutes++], sizeof(b->routes[0]), "%s",
+		    k);
 	return 4 + i;
 }
 
@@ -128,10 +132,11 @@ queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 {
 	struct sync_batch *b;
 	struct sync_item *it;
-	char (*a)[24];
+	char(*a)[24];
 	size_t *l;
 
-	if (!sync_pending && !(sync_pending = calloc(1, sizeof(*sync_pending)))) {
+	if (!sync_pending &&
+	    !(sync_pending = calloc(1, sizeof(*sync_pending)))) {
 		if (fn)
 			fn(arg, 0);
 		return;
@@ -140,8 +145,8 @@ queue_sync(const struct callback *cb, queue_done_fn *fn, void *arg)
 	a = b->args[b->n];
 	l = b->lens[b->n];
 	if (queue_id_pack(cb->id, (unsigned char *)a[0]) == -1 ||
-	    (cb->lease_token[0] && queue_id_pack(cb->lease_token,
-	    (unsigned char *)a[4]) == -1)) {
+	    (cb->lease_token[0] &&
+		queue_id_pack(cb->lease_token, (unsigned char *)a[4]) == -1)) {
 		if (fn)
 			fn(arg, 0);
 		return;

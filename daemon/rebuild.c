@@ -31,7 +31,7 @@
 /* what is to be done: a full rebuild, or a catch-up since a moment */
 struct pass {
 	int full;
-	int64_t since;  /* catch-up: CBD_NO_TIME when none is asked for */
+	int64_t since; /* catch-up: CBD_NO_TIME when none is asked for */
 };
 
 static struct event *ev_retry, *ev_beat;
@@ -71,12 +71,14 @@ finish(int ok)
 	}
 	if (cur.full) {
 		metrics_count(M_REBUILDS);
-		log_info("queue index rebuilt from PostgreSQL: %zu open callback%s",
+		log_info(
+		    "queue index rebuilt from PostgreSQL: %zu open callback%s",
 		    synced, synced == 1 ? "" : "s");
 	} else
-		log_info("queue index caught up after a silent daemon: %zu open "
-		    "callback%s changed since then re-synced", synced,
-		    synced == 1 ? "" : "s");
+		log_info(
+		    "queue index caught up after a silent daemon: %zu open "
+		    "callback%s changed since then re-synced",
+		    synced, synced == 1 ? "" : "s");
 	if (pending.full || pending.since != CBD_NO_TIME)
 		start();
 }
@@ -117,7 +119,8 @@ item_done(void *arg, int ok)
 }
 
 static void
-page_done(void *arg, enum store_status st, const struct callback *rows, size_t n)
+page_done(void *arg, enum store_status st, const struct callback *rows,
+    size_t n)
 {
 	size_t i;
 
@@ -201,7 +204,7 @@ alive(void *arg, int ok, int64_t dead_since)
 	if (!ok || dead_since == CBD_NO_TIME)
 		return;
 	log_warnx("a daemon sharing this queue has been silent for %d s; "
-	    "re-syncing the open callbacks it may have changed",
+		  "re-syncing the open callbacks it may have changed",
 	    CBD_PEER_DEAD_MS / 1000);
 	want(0, dead_since - CBD_CATCHUP_MARGIN_MS);
 	start();

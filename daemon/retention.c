@@ -39,14 +39,18 @@ batch_done(void *arg, enum store_status st, int n)
 		metrics_add(M_RETENTION_ERASED, (uint64_t)n);
 	}
 	/* a reload to 0 in the middle of a run stops it after this batch */
-	if (st == STORE_OK && n == CBD_ERASE_BATCH && conf->retention_days == run_days) {
-		store_erase_personal((int)run_days, CBD_ERASE_BATCH, batch_done, NULL);
+	if (st == STORE_OK && n == CBD_ERASE_BATCH &&
+	    conf->retention_days == run_days) {
+		store_erase_personal((int)run_days, CBD_ERASE_BATCH, batch_done,
+		    NULL);
 		return;
 	}
 	if (erased > 0)
-		log_info("retention: erased the personal data of %lld callback%s "
-		    "closed more than %lld day%s ago", erased, erased == 1 ? "" : "s",
-		    (long long)run_days, run_days == 1 ? "" : "s");
+		log_info(
+		    "retention: erased the personal data of %lld callback%s "
+		    "closed more than %lld day%s ago",
+		    erased, erased == 1 ? "" : "s", (long long)run_days,
+		    run_days == 1 ? "" : "s");
 	running = 0;
 }
 
@@ -78,13 +82,15 @@ expire_done(void *arg, enum store_status st, const struct callback *rows,
 	if (st == STORE_OK)
 		expired += (long long)n;
 	if (st == STORE_OK && n == CBD_EXPIRE_BATCH) {
-		store_expire(conf->max_open_age_ms, CBD_EXPIRE_BATCH, expire_done,
-		    NULL);
+		store_expire(conf->max_open_age_ms, CBD_EXPIRE_BATCH,
+		    expire_done, NULL);
 		return;
 	}
 	if (expired > 0)
-		log_info("retention: expired %lld open callback%s (window over, or "
-		    "open longer than max_open_age)", expired, expired == 1 ? "" : "s");
+		log_info(
+		    "retention: expired %lld open callback%s (window over, or "
+		    "open longer than max_open_age)",
+		    expired, expired == 1 ? "" : "s");
 	erase_begin();
 }
 
@@ -99,19 +105,24 @@ check_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	running = 1;
 	erased = expired = 0;
-	store_expire(conf->max_open_age_ms, CBD_EXPIRE_BATCH, expire_done, NULL);
+	store_expire(conf->max_open_age_ms, CBD_EXPIRE_BATCH, expire_done,
+	    NULL);
 }
 
 static void
 log_horizon(const char *when)
 {
 	if (conf->retention_days == 0)
-		log_info("retention %s: off (retention_days = 0); personal data "
-		    "is kept", when);
+		log_info(
+		    "retention %s: off (retention_days = 0); personal data "
+		    "is kept",
+		    when);
 	else
-		log_info("retention %s: the personal data of callbacks closed more "
-		    "than %lld day%s ago is erased every %lld s", when,
-		    (long long)conf->retention_days, conf->retention_days == 1 ? "" : "s",
+		log_info(
+		    "retention %s: the personal data of callbacks closed more "
+		    "than %lld day%s ago is erased every %lld s",
+		    when, (long long)conf->retention_days,
+		    conf->retention_days == 1 ? "" : "s",
 		    (long long)(conf->retention_check_ms / 1000));
 }
 
@@ -120,10 +131,13 @@ retention_reloaded(int64_t old_days)
 {
 	if (conf->retention_days == old_days)
 		return;
-	if (old_days == 0 || (conf->retention_days && conf->retention_days < old_days))
-		log_warnx("retention: the reload widens what is erased: from the "
+	if (old_days == 0 ||
+	    (conf->retention_days && conf->retention_days < old_days))
+		log_warnx(
+		    "retention: the reload widens what is erased: from the "
 		    "next run on, callbacks closed more than %lld day%s ago (was %s)",
-		    (long long)conf->retention_days, conf->retention_days == 1 ? "" : "s",
+		    (long long)conf->retention_days,
+		    conf->retention_days == 1 ? "" : "s",
 		    old_days ? "longer" : "off");
 	log_horizon("after the reload");
 }
@@ -135,13 +149,14 @@ retention_init(struct event_base *base)
 
 	log_horizon("at start");
 	if (conf->max_open_age_ms > 0)
-		log_info("expiry: queued callbacks whose window is over, or open "
+		log_info(
+		    "expiry: queued callbacks whose window is over, or open "
 		    "longer than %lld s (max_open_age), expire every %lld s",
 		    (long long)(conf->max_open_age_ms / 1000),
 		    (long long)(conf->retention_check_ms / 1000));
 	else
 		log_info("expiry: queued callbacks whose window is over expire "
-		    "every %lld s; max_open_age = 0 keeps the others open",
+			 "every %lld s; max_open_age = 0 keeps the others open",
 		    (long long)(conf->retention_check_ms / 1000));
 	ms_timeval(conf->retention_check_ms, &tv);
 	ev_check = event_new(base, -1, EV_PERSIST, check_cb, NULL);

@@ -40,8 +40,8 @@ sla_warn_times(const struct topic_policy *t, const struct calendar *cal,
 }
 
 void
-sla_plan(const struct topic_policy *t, const struct calendar *cal,
-    bool urgent, int64_t requested_ms, struct sla_plan *p)
+sla_plan(const struct topic_policy *t, const struct calendar *cal, bool urgent,
+    int64_t requested_ms, struct sla_plan *p)
 {
 	int i;
 
@@ -72,7 +72,8 @@ int64_t
 sla_retry_at(const struct topic_policy *t, const struct calendar *cal,
     int unanswered, int64_t now_ms)
 {
-	int shift = unanswered < CBD_RETRY_DOUBLINGS_MAX ? unanswered :
+	int shift = unanswered < CBD_RETRY_DOUBLINGS_MAX ?
+	    unanswered :
 	    CBD_RETRY_DOUBLINGS_MAX;
 	int64_t wait_ms = t->retry_backoff_ms << shift;
 

@@ -12,12 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "http.h"
 #include "static.h"
-
-#define STATIC_NAME_MAX 64
-#define STATIC_SIZE_MAX (4 * 1024 * 1024)
 
 static const struct {
 	const char *ext;
@@ -34,10 +32,10 @@ static const struct {
 };
 
 /* The pages talk only to this daemon and load only its own files. */
-static const char csp[] =
-    "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+static const char
+    csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+	    "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /* The content type of a name we serve, or NULL. */
 static const char *
@@ -46,15 +44,17 @@ name_type(const char *name)
 	const char *dot = NULL, *p;
 	size_t i;
 
-	if (!*name || strlen(name) > STATIC_NAME_MAX || *name == '.')
+	if (!*name || strlen(name) > CBD_STATIC_NAME_MAX || *name == '.')
 		return NULL;
 	for (p = name; *p; p++) {
 		if (*p == '.') {
 			if (dot)
 				return NULL;
 			dot = p;
-		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+		} else if (!((*p >= 'a' && *p <= 'z') ||
+			       (*p >= 'A' && *p <= 'Z') ||
+			       (*p >= '0' && *p <= '9') || *p == '-' ||
+			       *p == '_'))
 			return NULL;
 	}
 	if (!dot)
@@ -71,7 +71,7 @@ static_serve(struct api_req *a, const char *path)
 	const char *name = strcmp(path, "/") ? path + 1 : "index.html";
 	const char *type = *path == '/' ? name_type(name) : NULL;
 	const char *match;
-	char file[sizeof(conf->www_dir) + STATIC_NAME_MAX + 2], etag[64];
+	char file[sizeof(conf->www_dir) + CBD_STATIC_NAME_MAX + 2], etag[64];
 	struct stat st;
 	int fd;
 
@@ -85,13 +85,14 @@ static_serve(struct api_req *a, const char *path)
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > STATIC_SIZE_MAX) {
+	    st.st_size > CBD_STATIC_SIZE_MAX) {
 		close(fd);
 		http_error(a, 404, "not_found", NULL, "no such resource");
 		return;
 	}
 	snprintf(etag, sizeof(etag), "\"%llx-%llx.%lx\"",
-	    (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
+	    (unsigned long long)st.st_size,
+	    (unsigned long long)st.st_mtim.tv_sec,
 	    (unsigned long)st.st_mtim.tv_nsec);
 	http_header(a, "Content-Type", type);
 	http_header(a, "ETag", etag);

@@ -11,15 +11,15 @@
 #include "store_job.h"
 
 void
-store_access_record(int64_t token_id, const char *caseworker,
-    const char *route, const char *const *ids, size_t n, store_count_fn *fn,
-    void *arg)
+store_access_record(int64_t token_id, const char *caseworker, const char *route,
+    const char *const *ids, size_t n, store_count_fn *fn, void *arg)
 {
 	struct query_job *q;
 
-	if (!(q = count_new("INSERT INTO access_log (token_id, caseworker_id, "
-	    "route, callback_ids) VALUES ($1::bigint, $2, $3, $4::uuid[])",
-	    "access log", fn, arg)))
+	if (!(q = count_new(
+		  "INSERT INTO access_log (token_id, caseworker_id, "
+		  "route, callback_ids) VALUES ($1::bigint, $2, $3, $4::uuid[])",
+		  "access log", fn, arg)))
 		return;
 	q->prepared = 1;
 	q->want = PGRES_COMMAND_OK;
@@ -50,7 +50,8 @@ access_answer(struct query_job *q, enum store_status st, const PGresult *res)
 		rows[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
 		col_str(res, i, 1, rows[i].at, sizeof(rows[i].at));
 		rows[i].token_id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
-		col_str(res, i, 3, rows[i].caseworker_id, sizeof(rows[i].caseworker_id));
+		col_str(res, i, 3, rows[i].caseworker_id,
+		    sizeof(rows[i].caseworker_id));
 		col_str(res, i, 4, rows[i].route, sizeof(rows[i].route));
 		rows[i].callback_ids = PQgetvalue(res, i, 5);
 	}
@@ -62,14 +63,16 @@ void
 store_access_list(const char *callback_id, int64_t token_id, int64_t since_ms,
     int64_t after_id, size_t limit, store_access_fn *fn, void *arg)
 {
-	struct query_job *q = query_new(sizeof(*q), "SELECT id, cbd_iso(at), "
+	struct query_job *q = query_new(sizeof(*q),
+	    "SELECT id, cbd_iso(at), "
 	    "token_id, coalesce(caseworker_id, ''), route, "
 	    "array_to_json(callback_ids)::text FROM access_log "
 	    "WHERE ($1::uuid IS NULL OR callback_ids @> ARRAY[$1::uuid]) "
 	    "AND ($2::bigint IS NULL OR token_id = $2::bigint) "
 	    "AND ($3::bigint IS NULL OR at >= cbd_ts($3::bigint)) "
-	    "AND id > $4::bigint ORDER BY id LIMIT $5::integer", "read access log",
-	    access_answer, (union store_done){ .access = fn }, arg);
+	    "AND id > $4::bigint ORDER BY id LIMIT $5::integer",
+	    "read access log", access_answer,
+	    (union store_done){ .access = fn }, arg);
 
 	if (!q)
 		return;

@@ -24,7 +24,8 @@ quiet(void *arg, const char *message)
 static PGconn *
 admin_connect(const char *conninfo)
 {
-	static const char *const keys[] = { "application_name", "dbname", NULL };
+	static const char *const keys[] = { "application_name", "dbname",
+		NULL };
 	const char *values[] = { "callbackd admin", conninfo, NULL };
 	PGconn *pg = PQconnectdbParams(keys, values, 1);
 
@@ -45,7 +46,8 @@ exec_ok(PGconn *pg, const char *sql, const char *what)
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		fprintf(stderr, "callbackd: %s: %s", what, PQresultErrorMessage(res));
+		fprintf(stderr, "callbackd: %s: %s", what,
+		    PQresultErrorMessage(res));
 		PQclear(res);
 		return -1;
 	}
@@ -65,7 +67,8 @@ apply_functions(PGconn *pg)
 	int n = 0;
 
 	if (exec_ok(pg, "BEGIN", "begin") == -1 ||
-	    exec_ok(pg, "SET LOCAL check_function_bodies = off", "functions") == -1)
+	    exec_ok(pg, "SET LOCAL check_function_bodies = off", "functions") ==
+		-1)
 		return -1;
 	for (f = embedded_functions; f->name; f++, n++)
 		if (exec_ok(pg, f->sql, f->name) == -1)
@@ -88,13 +91,17 @@ store_admin_migrate(const char *conninfo)
 
 	if (!(pg = admin_connect(conninfo)))
 		return -1;
-	if (exec_ok(pg, "SELECT pg_advisory_lock(hashtext('callbackd migrate'))",
-	    "lock") == -1 ||
-	    exec_ok(pg, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version integer PRIMARY KEY, name text NOT NULL, "
-	    "applied_at timestamptz NOT NULL DEFAULT now())", "schema_migrations") == -1)
+	if (exec_ok(pg,
+		"SELECT pg_advisory_lock(hashtext('callbackd migrate'))",
+		"lock") == -1 ||
+	    exec_ok(pg,
+		"CREATE TABLE IF NOT EXISTS schema_migrations ("
+		"version integer PRIMARY KEY, name text NOT NULL, "
+		"applied_at timestamptz NOT NULL DEFAULT now())",
+		"schema_migrations") == -1)
 		goto fail;
-	res = PQexec(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+	res = PQexec(pg,
+	    "SELECT coalesce(max(version), 0) FROM schema_migrations");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "callbackd: %s", PQresultErrorMessage(res));
 		PQclear(res);
@@ -103,7 +110,8 @@ store_admin_migrate(const char *conninfo)
 	have = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (have > store_schema_version()) {
-		fprintf(stderr, "callbackd: database schema is at version %d, newer "
+		fprintf(stderr,
+		    "callbackd: database schema is at version %d, newer "
 		    "than this callbackd knows (%d): run a newer callbackd\n",
 		    have, store_schema_version());
 		goto fail;
@@ -119,10 +127,13 @@ store_admin_migrate(const char *conninfo)
 			goto fail;
 		if (exec_ok(pg, m->sql, m->name) == -1)
 			goto fail;
-		res = PQexecParams(pg, "INSERT INTO schema_migrations (version, name) "
-		    "VALUES ($1::integer, $2)", 2, NULL, params, NULL, NULL, 0);
+		res = PQexecParams(pg,
+		    "INSERT INTO schema_migrations (version, name) "
+		    "VALUES ($1::integer, $2)",
+		    2, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "callbackd: %s", PQresultErrorMessage(res));
+			fprintf(stderr, "callbackd: %s",
+			    PQresultErrorMessage(res));
 			PQclear(res);
 			goto fail;
 		}
@@ -135,8 +146,9 @@ store_admin_migrate(const char *conninfo)
 	if ((functions = apply_functions(pg)) == -1)
 		goto fail;
 	printf("schema at version %d (%d migration%s applied, %d functions "
-	    "and views re-applied)\n", store_schema_version(), applied,
-	    applied == 1 ? "" : "s", functions);
+	       "and views re-applied)\n",
+	    store_schema_version(), applied, applied == 1 ? "" : "s",
+	    functions);
 	PQfinish(pg);
 	return 0;
 fail:
@@ -161,7 +173,8 @@ store_admin_create_token(const char *conninfo, const char *sha256_hex,
 		return -1;
 	/* an admin action like any other, by the command line: the first
 	 * admin token comes from here */
-	res = PQexecParams(pg, "WITH t AS (INSERT INTO tokens (hash, role, "
+	res = PQexecParams(pg,
+	    "WITH t AS (INSERT INTO tokens (hash, role, "
 	    "caseworker_id, label, expires_at) VALUES (decode($1, 'hex'), $2, $3, "
 	    "$4, cbd_ts($5::bigint)) RETURNING *), e AS (INSERT INTO admin_events "
 	    "(actor, kind, data) SELECT 'callbackd --create-token', 'token_created', "

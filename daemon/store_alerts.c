@@ -12,7 +12,8 @@
 #include "store.h"
 #include "store_job.h"
 
-#define ALERT_COLS "a.id, a.callback_id, a.level, a.threshold, c.site, c.topic, " \
+#define ALERT_COLS \
+	"a.id, a.callback_id, a.level, a.threshold, c.site, c.topic, " \
 	"cbd_ms(c.due_at), cbd_ms(a.fire_at), cbd_ms(a.fired_at), cbd_ms(a.sent_at), " \
 	"a.reason"
 /* The reason of an alert a take returned (unclaimable ones have one),
@@ -22,18 +23,19 @@
 static void
 next_answer(struct query_job *q, enum store_status st, const PGresult *res)
 {
-	q->done.next(q->arg, st, st == STORE_OK ? col_time(res, 0, 0) :
-	    CBD_NO_TIME);
+	q->done.next(q->arg, st,
+	    st == STORE_OK ? col_time(res, 0, 0) : CBD_NO_TIME);
 }
 
 void
 store_alerts_next(store_next_fn *fn, void *arg)
 {
-	struct query_job *q = query_new(sizeof(*q), "SELECT cbd_ms(least("
+	struct query_job *q = query_new(sizeof(*q),
+	    "SELECT cbd_ms(least("
 	    "(SELECT min(alert_at) FROM callbacks WHERE alert_at IS NOT NULL), "
 	    "(SELECT min(send_until) FROM alerts WHERE fired_at IS NOT NULL "
-	    "AND sent_at IS NULL AND void_at IS NULL)))", "next alert",
-	    next_answer, (union store_done){ .next = fn }, arg);
+	    "AND sent_at IS NULL AND void_at IS NULL)))",
+	    "next alert", next_answer, (union store_done){ .next = fn }, arg);
 
 	if (q)
 		query_submit(q);
@@ -111,28 +113,36 @@ alerts_take(const char *sql, size_t limit, int64_t claim_ms,
 }
 
 void
-store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn, void *arg)
+store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn,
+    void *arg)
 {
-	alerts_take("SELECT t.id, t.callback_id, t.level, t.threshold, t.site, "
-	    "t.topic, cbd_ms(t.due_at), cbd_ms(t.fire_at), NULL, NULL, "
-	    ALERT_REASON " FROM cbd_alerts_take($1::integer, "
-	    "$2::bigint * interval '1 millisecond') t", limit, claim_ms, fn, arg);
+	alerts_take(
+	    "SELECT t.id, t.callback_id, t.level, t.threshold, t.site, "
+	    "t.topic, cbd_ms(t.due_at), cbd_ms(t.fire_at), NULL, NULL, " ALERT_REASON
+	    " FROM cbd_alerts_take($1::integer, "
+	    "$2::bigint * interval '1 millisecond') t",
+	    limit, claim_ms, fn, arg);
 }
 
 void
-store_webhook_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn, void *arg)
+store_webhook_take(size_t limit, int64_t claim_ms, store_alerts_fn *fn,
+    void *arg)
 {
-	alerts_take("SELECT t.id, t.callback_id, t.level, t.threshold, t.site, "
+	alerts_take(
+	    "SELECT t.id, t.callback_id, t.level, t.threshold, t.site, "
 	    "t.topic, cbd_ms(t.due_at), cbd_ms(t.fire_at), cbd_ms(t.fired_at), "
 	    "NULL, " ALERT_REASON " FROM cbd_webhook_take($1::integer, "
-	    "$2::bigint * interval '1 millisecond') t", limit, claim_ms, fn, arg);
+	    "$2::bigint * interval '1 millisecond') t",
+	    limit, claim_ms, fn, arg);
 }
 
 void
 store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *fn, void *arg)
 {
-	struct query_job *q = delivered_new("UPDATE alerts SET sent_at = now() "
-	    "WHERE id = ANY($1::bigint[]) AND sent_at IS NULL", fn, arg);
+	struct query_job *q =
+	    delivered_new("UPDATE alerts SET sent_at = now() "
+			  "WHERE id = ANY($1::bigint[]) AND sent_at IS NULL",
+		fn, arg);
 	char list[CBD_ALERT_BATCH * 21 + 8];
 	size_t i, off = 0;
 
@@ -141,8 +151,8 @@ store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *fn, void *arg)
 	q->want = PGRES_COMMAND_OK;
 	off += (size_t)snprintf(list, sizeof(list), "{");
 	for (i = 0; i < n && i < CBD_ALERT_BATCH; i++)
-		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%lld",
-		    i ? "," : "", (long long)ids[i]);
+		off += (size_t)snprintf(list + off, sizeof(list) - off,
+		    "%s%lld", i ? "," : "", (long long)ids[i]);
 	snprintf(list + off, sizeof(list) - off, "}");
 	query_param(q, list);
 	query_submit(q);
@@ -151,8 +161,10 @@ store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *fn, void *arg)
 void
 store_webhook_done(int64_t id, int ok, store_alerts_fn *fn, void *arg)
 {
-	struct query_job *q = delivered_new("SELECT cbd_webhook_done($1::bigint, "
-	    "$2::boolean)", fn, arg);
+	struct query_job
+	    *q = delivered_new("SELECT cbd_webhook_done($1::bigint, "
+			       "$2::boolean)",
+		fn, arg);
 
 	if (!q)
 		return;
@@ -165,7 +177,8 @@ void
 store_alerts_list(int64_t since_ms, const char *level, const char *site,
     int waiting_only, size_t limit, store_alerts_fn *fn, void *arg)
 {
-	struct query_job *q = alerts_new("SELECT " ALERT_COLS " FROM alerts a "
+	struct query_job *q = alerts_new(
+	    "SELECT " ALERT_COLS " FROM alerts a "
 	    "JOIN callbacks c ON c.id = a.callback_id "
 	    "WHERE a.fired_at IS NOT NULL "
 	    "AND ($1::bigint IS NULL OR a.fired_at >= cbd_ts($1::bigint)) "
@@ -173,7 +186,8 @@ store_alerts_list(int64_t since_ms, const char *level, const char *site,
 	    "AND ($3::text IS NULL OR c.site = $3) "
 	    "AND (NOT $5::boolean OR (c.first_attempt_at IS NULL "
 	    "AND c.state IN ('queued', 'claimed'))) "
-	    "ORDER BY a.fired_at, a.id LIMIT $4::integer", "alerts", fn, arg);
+	    "ORDER BY a.fired_at, a.id LIMIT $4::integer",
+	    "alerts", fn, arg);
 
 	if (!q)
 		return;

@@ -13,7 +13,8 @@
 #include "store.h"
 #include "store_job.h"
 
-#define CW_COLS "w.id, w.site, array_to_string(w.topics, ','), " \
+#define CW_COLS \
+	"w.id, w.site, array_to_string(w.topics, ','), " \
 	"array_to_string(w.languages, ','), w.active"
 
 /* Splits "a,b,c" (identifiers, no quoting needed) into fixed slots. */
@@ -73,7 +74,8 @@ list_answer(struct query_job *q, enum store_status st, const PGresult *res)
 void
 store_caseworkers(const char *id, store_caseworkers_fn *fn, void *arg)
 {
-	struct query_job *q = query_new(sizeof(*q), "SELECT " CW_COLS " FROM "
+	struct query_job *q = query_new(sizeof(*q),
+	    "SELECT " CW_COLS " FROM "
 	    "caseworkers w WHERE $1::text IS NULL OR w.id = $1 ORDER BY w.id",
 	    "caseworkers", list_answer, (union store_done){ .caseworkers = fn },
 	    arg);
@@ -172,8 +174,8 @@ store_caseworker_profile(const char *id, store_caseworkers_fn *fn, void *arg)
 }
 
 void
-store_caseworker_save(const struct caseworker *w, int create,
-    const char *actor, const char *event, store_cw_saved_fn *fn, void *arg)
+store_caseworker_save(const struct caseworker *w, int create, const char *actor,
+    const char *event, store_cw_saved_fn *fn, void *arg)
 {
 	struct query_job *q;
 	/* as the profile has always been sent: a literal longer than this
@@ -182,16 +184,18 @@ store_caseworker_save(const struct caseworker *w, int create,
 
 	cache_clear(&profiles);
 	profiles_gen++;
-	if (!(q = query_new(sizeof(*q), "SELECT " CW_COLS ", " CB_COLS " FROM cbd_caseworker_save("
-	    "$6::boolean, $1, $2, $3::text[], $4::text[], $5::boolean, $7, $8) s "
-	    "CROSS JOIN LATERAL (SELECT (s.w).*) w "
-	    "LEFT JOIN LATERAL unnest(s.released) c ON true ORDER BY c.id", "save caseworker",
-	    saved_answer, (union store_done){ .cw_saved = fn }, arg)))
+	if (!(q = query_new(sizeof(*q),
+		  "SELECT " CW_COLS ", " CB_COLS " FROM cbd_caseworker_save("
+		  "$6::boolean, $1, $2, $3::text[], $4::text[], $5::boolean, $7, $8) s "
+		  "CROSS JOIN LATERAL (SELECT (s.w).*) w "
+		  "LEFT JOIN LATERAL unnest(s.released) c ON true ORDER BY c.id",
+		  "save caseworker", saved_answer,
+		  (union store_done){ .cw_saved = fn }, arg)))
 		return;
 	/* a CHECK that the caller's validation should have caught */
 	q->invalid_state = "23";
-	array_literal(topics, sizeof(topics), w->topics[0], sizeof(w->topics[0]),
-	    w->ntopics);
+	array_literal(topics, sizeof(topics), w->topics[0],
+	    sizeof(w->topics[0]), w->ntopics);
 	array_literal(langs, sizeof(langs), w->languages[0],
 	    sizeof(w->languages[0]), w->nlanguages);
 	query_param(q, w->id);

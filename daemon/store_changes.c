@@ -13,7 +13,7 @@
 
 #include "bounds.h"
 #include "log.h"
-#include "validate.h"
+#include "ident.h"
 
 #include "store.h"
 #include "store_job.h"
@@ -49,7 +49,8 @@ change_answer(struct change_job *c, const PGresult *res, int k, int first)
 	struct callback cb;
 	enum verdict verdict = VERDICT_OK;
 	store_change_fn *fn = c->q.done.change;
-	const char *word = res && c->has_verdict ? PQgetvalue(res, k, first) : "ok";
+	const char *word = res && c->has_verdict ? PQgetvalue(res, k, first) :
+						   "ok";
 
 	c->q.answered = 1;
 	if (!res || !strcmp(word, "not_found")) {
@@ -70,8 +71,8 @@ change_alone_answer(struct query_job *q, enum store_status st,
 	if (st != STORE_OK)
 		q->done.change(q->arg, st, VERDICT_OK, NULL);
 	else
-		change_answer((struct change_job *)q, PQntuples(res) ? res : NULL,
-		    0, 0);
+		change_answer((struct change_job *)q,
+		    PQntuples(res) ? res : NULL, 0, 0);
 }
 
 static struct change_job *
@@ -118,8 +119,9 @@ change_item_json(struct group_item *it)
 	int i;
 
 	for (i = 0; o && i < c->q.nparams; i++)
-		if (json_object_set_new(o, c->names[i], c->q.params[i] ?
-		    json_string(c->q.params[i]) : json_null()) == -1) {
+		if (json_object_set_new(o, c->names[i],
+			c->q.params[i] ? json_string(c->q.params[i]) :
+					 json_null()) == -1) {
 			json_decref(o);
 			return NULL;
 		}
@@ -183,14 +185,13 @@ change_group(struct group_kind *k, const char *sql, int has_verdict,
  * written by the same statement, so no claim is answered without it. */
 #define CLAIM_ROUTE "'POST /v1/queue/claim'"
 #define CLAIM_SQL \
-	"WITH r AS (SELECT " CB_COLS " FROM cbd_claim($1, $2, cbd_ts($3::bigint), " \
+	"WITH r AS (SELECT " CB_COLS \
+	" FROM cbd_claim($1, $2, cbd_ts($3::bigint), " \
 	"$4, $5, $6, $7, $8) c), l AS (INSERT INTO access_log (token_id, " \
 	"caseworker_id, route, callback_ids) SELECT $9::bigint, $4, " CLAIM_ROUTE \
 	", ARRAY[r.id] FROM r) SELECT * FROM r"
-static const char *const claim_names[] = {
-	"id", "token", "until_ms", "caseworker", "site", "topics", "languages",
-	"actor", "token_id"
-};
+static const char *const claim_names[] = { "id", "token", "until_ms",
+	"caseworker", "site", "topics", "languages", "actor", "token_id" };
 
 static struct group_kind claims = GROUP_KIND(claims, "claim group",
     "WITH r AS (SELECT x.i, " CB_COLS " FROM cbd_claims($1::jsonb) x, "
@@ -198,22 +199,23 @@ static struct group_kind claims = GROUP_KIND(claims, "claim group",
     "caseworker_id, route, callback_ids) SELECT (e->>'token_id')::bigint, "
     "e->>'caseworker', " CLAIM_ROUTE ", ARRAY[r.id] FROM r "
     "JOIN jsonb_array_elements($1::jsonb) e ON (e->>'i')::integer = r.i "
-    "ORDER BY r.i) SELECT * FROM r", CBD_GROUP_LANE_AT, change_item_json,
-    change_item_answer, change_item_fail, change_item_alone);
+    "ORDER BY r.i) SELECT * FROM r",
+    CBD_GROUP_LANE_AT, change_item_json, change_item_answer, change_item_fail,
+    change_item_alone);
 
 /* The retry time of an unanswered attempt comes in not_before
  * (sla_retry_at): cbd_attempt's back-off parameter is always NULL. */
-#define ATTEMPT_SQL VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, " \
-	"$7::integer, cbd_ts($8::bigint), NULL, $9::integer)")
-static const char *const attempt_names[] = {
-	"id", "token", "caseworker", "actor", "result", "note", "duration_s",
-	"not_before", "max_attempts"
-};
+#define ATTEMPT_SQL \
+	VERDICT_ROW("cbd_attempt($1, $2, $3, $4, $5, $6, " \
+		    "$7::integer, cbd_ts($8::bigint), NULL, $9::integer)")
+static const char *const attempt_names[] = { "id", "token", "caseworker",
+	"actor", "result", "note", "duration_s", "not_before", "max_attempts" };
 
 static struct group_kind attempts = GROUP_KIND(attempts, "attempt group",
     "SELECT x.i, x.verdict, " CB_COLS " FROM cbd_attempts($1::jsonb) x, "
-    "LATERAL (SELECT (x.cb).*) c", CBD_GROUP_LANE_AT, change_item_json,
-    change_item_answer, change_item_fail, change_item_alone);
+    "LATERAL (SELECT (x.cb).*) c",
+    CBD_GROUP_LANE_AT, change_item_json, change_item_answer, change_item_fail,
+    change_item_alone);
 
 void
 store_claim(const char *id, const char *token, int64_t until_ms,
@@ -228,8 +230,8 @@ store_claim(const char *id, const char *token, int64_t until_ms,
 
 	snprintf(until, sizeof(until), "%lld", (long long)until_ms);
 	snprintf(tid, sizeof(tid), "%lld", (long long)token_id);
-	array_literal(topics, sizeof(topics), cw->topics[0], sizeof(cw->topics[0]),
-	    cw->ntopics);
+	array_literal(topics, sizeof(topics), cw->topics[0],
+	    sizeof(cw->topics[0]), cw->ntopics);
 	array_literal(langs, sizeof(langs), cw->languages[0],
 	    sizeof(cw->languages[0]), cw->nlanguages);
 	change_group(&claims, CLAIM_SQL, 0, claim_names, 9, p, fn, arg);
@@ -242,7 +244,7 @@ store_heartbeat(const char *id, const char *token, const char *caseworker,
 	char until[24];
 	const char *p[4] = { id, token, caseworker, until };
 
-	if (!validate_uuid(id) || !validate_uuid(token)) {
+	if (!ident_uuid(id) || !ident_uuid(token)) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
@@ -257,21 +259,24 @@ store_release(const char *id, const char *token, const char *caseworker,
 {
 	const char *p[4] = { id, token, caseworker, actor };
 
-	if (!validate_uuid(id) || !validate_uuid(token)) {
+	if (!ident_uuid(id) || !ident_uuid(token)) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
-	change_run(VERDICT_ROW("cbd_release($1, $2, $3, $4)"), 1, 4, p, fn, arg);
+	change_run(VERDICT_ROW("cbd_release($1, $2, $3, $4)"), 1, 4, p, fn,
+	    arg);
 }
 
 void
-store_lease_expire(const char *id, int flag_after, store_change_fn *fn, void *arg)
+store_lease_expire(const char *id, int flag_after, store_change_fn *fn,
+    void *arg)
 {
 	char n[16];
 	const char *p[2] = { id, n };
 
 	snprintf(n, sizeof(n), "%d", flag_after);
-	change_run("SELECT " CB_COLS " FROM cbd_lease_expire($1, $2::integer) c",
+	change_run("SELECT " CB_COLS
+		   " FROM cbd_lease_expire($1, $2::integer) c",
 	    0, 2, p, fn, arg);
 }
 
@@ -279,14 +284,13 @@ void
 store_attempt(const struct attempt_req *a, store_change_fn *fn, void *arg)
 {
 	char dur[16], nb[24], max[16];
-	const char *p[9] = {
-		a->id, a->lease_token[0] ? a->lease_token : NULL,
+	const char *p[9] = { a->id, a->lease_token[0] ? a->lease_token : NULL,
 		a->caseworker[0] ? a->caseworker : NULL, a->actor,
-		result_word(a->result),
-		a->note[0] ? a->note : NULL, NULL, NULL, max
-	};
+		result_word(a->result), a->note[0] ? a->note : NULL, NULL, NULL,
+		max };
 
-	if (!validate_uuid(a->id) || (a->lease_token[0] && !validate_uuid(a->lease_token))) {
+	if (!ident_uuid(a->id) ||
+	    (a->lease_token[0] && !ident_uuid(a->lease_token))) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
@@ -307,7 +311,7 @@ store_cancel(const char *id, const char *actor, store_change_fn *fn, void *arg)
 {
 	const char *p[2] = { id, actor };
 
-	if (!validate_uuid(id)) {
+	if (!ident_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}
@@ -319,7 +323,7 @@ store_unflag(const char *id, const char *actor, store_change_fn *fn, void *arg)
 {
 	const char *p[2] = { id, actor };
 
-	if (!validate_uuid(id)) {
+	if (!ident_uuid(id)) {
 		fn(arg, STORE_NOT_FOUND, VERDICT_OK, NULL);
 		return;
 	}

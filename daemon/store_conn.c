@@ -10,6 +10,16 @@
  * A job owns one connection from its first statement to its last, so a job
  * may be a transaction. When a job ends with its transaction still open
  * (an error half-way), the connection rolls back before the next job.
+ *
+ * Only a server that takes writes is of use: conninfo may name several
+ * hosts (target_session_attrs=read-write lets libpq choose the primary),
+ * and a connection that finds itself on a read-only one (a standby, a
+ * demoted primary, default_transaction_read_only) at connect or at a
+ * statement (SQLSTATE 25006) is closed and made again, with back-off,
+ * until one takes writes: never kept to answer every write with an error.
+ * When the pool finds itself on another server than before (its start
+ * time differs: a promoted standby, or a restart) it says so
+ * (store_set_moved), for the Redis index to be rebuilt.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -40,6 +50,10 @@ static char last_error[160] = "not connected yet";
 static const char *not_ready = "connecting";
 static int schema_ok;
 static store_gone_fn *client_gone;
+/* when the server the pool is on started (pg_postmaster_start_time):
+ * another time is another server, or a restart */
+static char server_started[48];
+static store_moved_fn *on_moved;
 
 static void conn_connect(struct pgconn *);
 static void conn_on_io(evutil_socket_t, short, void *);
@@ -91,6 +105,12 @@ store_set_gone(store_gone_fn *fn)
 	client_gone = fn;
 }
 
+void
+store_set_moved(store_moved_fn *fn)
+{
+	on_moved = fn;
+}
+
 int
 store_client_gone(void *arg)
 {
@@ -105,7 +125,8 @@ conn_arm(struct pgconn *c)
 {
 	struct timeval tv;
 
-	ms_timeval(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS, &tv);
+	ms_timeval(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS,
+	    &tv);
 	evtimer_add(c->ev_deadline, &tv);
 }
 
@@ -151,7 +172,8 @@ conn_close(struct pgconn *c, const char *why)
 	} else if (strcmp(next, last_error))
 		/* a new reason not to connect ("too many clients"): once
 		 * each time it changes, not at every retry */
-		log_warnx("postgres: connection %d cannot connect: %s", c->idx, why);
+		log_warnx("postgres: connection %d cannot connect: %s", c->idx,
+		    why);
 	memcpy(last_error, next, sizeof(last_error));
 	not_ready = "unreachable";
 	c->state = CONN_DOWN;
@@ -223,12 +245,17 @@ conn_check_schema(struct pgconn *c)
 	char st[24], lt[24];
 	const char *p[2] = { st, lt };
 
-	snprintf(st, sizeof(st), "%lld", (long long)conf->pg_statement_timeout_ms);
+	snprintf(st, sizeof(st), "%lld",
+	    (long long)conf->pg_statement_timeout_ms);
 	snprintf(lt, sizeof(lt), "%lld", (long long)conf->pg_lock_timeout_ms);
 	c->state = CONN_CHECKING;
-	if (conn_send(c, "SELECT (SELECT coalesce(max(version), 0) FROM "
-	    "schema_migrations), set_config('statement_timeout', $1, false), "
-	    "set_config('lock_timeout', $2, false)", 2, p) == -1) {
+	if (conn_send(c,
+		"SELECT (SELECT coalesce(max(version), 0) FROM "
+		"schema_migrations), set_config('statement_timeout', $1, false), "
+		"set_config('lock_timeout', $2, false), "
+		"current_setting('transaction_read_only'), "
+		"pg_postmaster_start_time()::text",
+		2, p) == -1) {
 		char why[120];
 
 		short_error(PQerrorMessage(c->pg), why, sizeof(why));
@@ -255,12 +282,14 @@ conn_poll_cb(evutil_socket_t fd, short what, void *arg)
 	case PGRES_POLLING_WRITING:
 		/* The socket may change between polls (several addresses). */
 		c->ev_read = event_new(base, PQsocket(c->pg),
-		    st == PGRES_POLLING_READING ? EV_READ : EV_WRITE, conn_poll_cb, c);
+		    st == PGRES_POLLING_READING ? EV_READ : EV_WRITE,
+		    conn_poll_cb, c);
 		event_add(c->ev_read, NULL);
 		return;
 	case PGRES_POLLING_OK:
 		if (PQsetnonblocking(c->pg, 1) == -1) {
-			conn_close(c, "cannot make the connection non-blocking");
+			conn_close(c,
+			    "cannot make the connection non-blocking");
 			return;
 		}
 		conn_watch(c);
@@ -287,7 +316,8 @@ conn_connect(struct pgconn *c)
 {
 	/* application_name first, so a conninfo that names one wins; ours
 	 * makes the pool easy to find in pg_stat_activity */
-	static const char *const keys[] = { "application_name", "dbname", NULL };
+	static const char *const keys[] = { "application_name", "dbname",
+		NULL };
 	const char *values[] = { "callbackd", conf->pg_conninfo, NULL };
 
 	c->state = CONN_CONNECTING;
@@ -303,8 +333,19 @@ conn_connect(struct pgconn *c)
 	PQsetNoticeProcessor(c->pg, conn_notice, NULL);
 	conn_arm(c);
 	/* PQconnectStartParams wants to be polled for writing first. */
-	c->ev_read = event_new(base, PQsocket(c->pg), EV_WRITE, conn_poll_cb, c);
+	c->ev_read = event_new(base, PQsocket(c->pg), EV_WRITE, conn_poll_cb,
+	    c);
 	event_add(c->ev_read, NULL);
+}
+
+/* The server takes no writes: the connection goes (its job fails: 503,
+ * nothing written) and is made again with back-off; libpq may find the
+ * primary among the hosts of conninfo next time. */
+static void
+conn_read_only(struct pgconn *c)
+{
+	conn_close(c, "the server is read-only (a standby?)");
+	not_ready = "read_only";
 }
 
 static void
@@ -313,10 +354,19 @@ on_schema_result(struct pgconn *c, PGresult *res)
 	int have = 0, want = store_schema_version();
 	char msg[200];
 
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !strcmp(PQgetvalue(res, 0, 3), "on")) {
+		/* a refusal, not a loss: logged once while it lasts */
+		c->state = CONN_CONNECTING;
+		conn_read_only(c);
+		return;
+	}
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		have = atoi(PQgetvalue(res, 0, 0));
 	else if (strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "", "42P01")) {
+			 PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+			 "",
+		     "42P01")) {
 		char why[120];
 
 		short_error(PQresultErrorMessage(res), why, sizeof(why));
@@ -324,11 +374,14 @@ on_schema_result(struct pgconn *c, PGresult *res)
 		return;
 	}
 	if (have != want) {
-		snprintf(msg, sizeof(msg), "database schema is at version %d, this "
-		    "callbackd needs version %d: %s", have, want, have < want ?
-		    "run callbackd --migrate" : "run a newer callbackd");
-		snprintf(last_error, sizeof(last_error), "schema: version %d, need %d",
-		    have, want);
+		snprintf(msg, sizeof(msg),
+		    "database schema is at version %d, this "
+		    "callbackd needs version %d: %s",
+		    have, want,
+		    have < want ? "run callbackd --migrate" :
+				  "run a newer callbackd");
+		snprintf(last_error, sizeof(last_error),
+		    "schema: version %d, need %d", have, want);
 		not_ready = have < want ? "schema_old" : "schema_new";
 		schema_ok = 0;
 		on_fatal(msg);
@@ -337,6 +390,18 @@ on_schema_result(struct pgconn *c, PGresult *res)
 	if (!schema_ok || c->backoff_ms)
 		log_info("postgres: connection %d ready (schema version %d)",
 		    c->idx, have);
+	if (server_started[0] &&
+	    strcmp(server_started, PQgetvalue(res, 0, 4))) {
+		/* a standby promoted may not have had the last commits of the
+		 * old primary: the index would offer callbacks that are gone */
+		log_info("postgres: on another server now, or a restarted one "
+			 "(started %s); rebuilding the queue index from it",
+		    PQgetvalue(res, 0, 4));
+		if (on_moved)
+			on_moved();
+	}
+	snprintf(server_started, sizeof(server_started), "%s",
+	    PQgetvalue(res, 0, 4));
 	schema_ok = 1;
 	c->backoff_ms = 0;
 	c->state = CONN_IDLE;
@@ -354,6 +419,17 @@ res_timed_out(const PGresult *res)
 	    (!strcmp(state, "57014") || !strcmp(state, "55P03"));
 }
 
+/* A write refused because the server is read-only now (25006
+ * read_only_sql_transaction): promoted elsewhere, or made read-only. */
+static int
+res_read_only(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return PQresultStatus(res) == PGRES_FATAL_ERROR && state &&
+	    !strcmp(state, "25006");
+}
+
 /* No answer by the deadline: the server, or the way to it, is stuck.
  * The connection goes (a cancel request could hang as long) and its job
  * fails; the pool connects again with back-off. */
@@ -367,7 +443,8 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	deadline_missed();
 	snprintf(why, sizeof(why), "no answer within %lld ms",
-	    (long long)(conf->pg_statement_timeout_ms + CBD_PG_DEADLINE_GRACE_MS));
+	    (long long)(conf->pg_statement_timeout_ms +
+		CBD_PG_DEADLINE_GRACE_MS));
 	conn_close(c, why);
 }
 
@@ -381,6 +458,18 @@ conn_result(struct pgconn *c, PGresult *res)
 	if (c->state == CONN_BUSY && res_timed_out(res)) {
 		job_timed_out(c);
 		PQclear(res);
+		return;
+	}
+	if (c->state == CONN_BUSY && res_read_only(res)) {
+		int i;
+
+		PQclear(res);
+		conn_read_only(c);
+		/* the idle ones are on the same server, most likely: they
+		 * look again too, rather than fail a write each first */
+		for (i = 0; i < nconns; i++)
+			if (conns[i].state == CONN_IDLE)
+				conn_read_only(&conns[i]);
 		return;
 	}
 	if (c->state == CONN_BUSY)
@@ -478,7 +567,8 @@ store_init(struct event_base *b, store_fatal_fn *fatal_fn)
 	for (i = 0; i < nconns; i++) {
 		conns[i].idx = i;
 		conns[i].ev_retry = evtimer_new(base, conn_retry_cb, &conns[i]);
-		conns[i].ev_deadline = evtimer_new(base, conn_deadline_cb, &conns[i]);
+		conns[i].ev_deadline = evtimer_new(base, conn_deadline_cb,
+		    &conns[i]);
 		conn_connect(&conns[i]);
 	}
 	return jobs_init(base);

@@ -18,8 +18,8 @@ enum conn_state {
 	CONN_CONNECTING, /* PQconnectPoll in progress */
 	CONN_CHECKING,   /* reading the schema version */
 	CONN_IDLE,
-	CONN_BUSY,       /* running a job */
-	CONN_ROLLBACK    /* ending a transaction a job left open */
+	CONN_BUSY,    /* running a job */
+	CONN_ROLLBACK /* ending a transaction a job left open */
 };
 
 #define PREPARED_MAX 32

@@ -171,11 +171,13 @@ group_free(struct store_job *j)
 static void
 group_kick(struct group_kind *k)
 {
-	int lanes = conf->pg_pool_size / 2 > 0 ? (int)conf->pg_pool_size / 2 : 1;
+	int lanes = conf->pg_pool_size / 2 > 0 ? (int)conf->pg_pool_size / 2 :
+						 1;
 	struct group_job *g;
 	struct group_item *it;
 
-	while (k->running < lanes && (size_t)k->running * k->lane_at < k->npending) {
+	while (k->running < lanes &&
+	    (size_t)k->running * k->lane_at < k->npending) {
 		if (!(g = calloc(1, sizeof(*g)))) {
 			if (k->running == 0) {
 				it = TAILQ_FIRST(&k->pending);

@@ -31,8 +31,9 @@ struct intake_job {
 	char idem_key[CBD_IDEMPOTENCY_KEY_MAX + 1];
 	int64_t scope;
 	char actor[64];
-	struct sla_plan sla; /* the request's; after a raise, the merged row's */
-	int planned;         /* whether the answer carries sla */
+	struct sla_plan
+	    sla;     /* the request's; after a raise, the merged row's */
+	int planned; /* whether the answer carries sla */
 	store_intake_fn *fn;
 	void *arg;
 	enum intake_outcome outcome;
@@ -85,19 +86,17 @@ intake_send(struct intake_job *in)
 {
 	const struct callback *r = &in->req;
 	char t_req[24], t_rcv[24], t_due[24], t_nb[24], t_na[24], scope[24];
-	const char *p[20] = {
-		str_or_null(in->idem_key), str_or_null(r->call_id), r->phone,
-		r->topic, r->site, r->language, r->urgent ? "t" : "f",
-		str_or_null(r->assignee), str_or_null(r->name),
-		str_or_null(r->customer_ref), str_or_null(r->note),
+	const char *p[20] = { str_or_null(in->idem_key),
+		str_or_null(r->call_id), r->phone, r->topic, r->site,
+		r->language, r->urgent ? "t" : "f", str_or_null(r->assignee),
+		str_or_null(r->name), str_or_null(r->customer_ref),
+		str_or_null(r->note),
 		time_param(r->requested_at, t_req, sizeof(t_req)),
 		time_param(r->received_at, t_rcv, sizeof(t_rcv)),
 		time_param(r->due_at, t_due, sizeof(t_due)),
 		time_param(r->not_before, t_nb, sizeof(t_nb)),
-		time_param(r->not_after, t_na, sizeof(t_na)),
-		in->actor, scope, str_or_null(r->fingerprint),
-		r->language_given ? "t" : "f"
-	};
+		time_param(r->not_after, t_na, sizeof(t_na)), in->actor, scope,
+		str_or_null(r->fingerprint), r->language_given ? "t" : "f" };
 
 	snprintf(scope, sizeof(scope), "%lld", (long long)in->scope);
 	in->at = IN_INTAKE;
@@ -108,14 +107,16 @@ intake_send(struct intake_job *in)
 	    "cbd_ts($12::bigint), cbd_ts($13::bigint), cbd_ts($14::bigint), "
 	    "cbd_ts($15::bigint), cbd_ts($16::bigint), $17, NULL, $18::bigint, "
 	    "$19, $20::boolean) r, "
-	    "LATERAL (SELECT (r.cb).*) c", 20, p);
+	    "LATERAL (SELECT (r.cb).*) c",
+	    20, p);
 }
 
 /* Plans (or moves) the alerts of the row just written. */
 static void
 intake_send_plan(struct intake_job *in)
 {
-	char fracs[CBD_WARN_MAX * 12 + 3], times[CBD_WARN_MAX * 21 + 3], due[24];
+	char fracs[CBD_WARN_MAX * 12 + 3], times[CBD_WARN_MAX * 21 + 3],
+	    due[24];
 	const char *p[4] = { in->row.id, fracs, times, due };
 	size_t fo = 0, to = 0;
 	int i;
@@ -132,8 +133,10 @@ intake_send_plan(struct intake_job *in)
 	snprintf(times + to, sizeof(times) - to, "}");
 	snprintf(due, sizeof(due), "%lld", (long long)in->sla.due_at);
 	in->at = IN_PLAN;
-	job_send(&in->job, "SELECT cbd_alerts_plan($1, $2::numeric[], "
-	    "$3::bigint[], cbd_ts($4::bigint))", 4, p);
+	job_send(&in->job,
+	    "SELECT cbd_alerts_plan($1, $2::numeric[], "
+	    "$3::bigint[], cbd_ts($4::bigint))",
+	    4, p);
 }
 
 static void
@@ -151,12 +154,15 @@ intake_step(struct store_job *j, PGresult *res)
 		return;
 	case IN_INTAKE:
 	case IN_RAISE:
-		if (res_failed(res, PGRES_TUPLES_OK, "intake") || PQntuples(res) != 1)
+		if (res_failed(res, PGRES_TUPLES_OK, "intake") ||
+		    PQntuples(res) != 1)
 			goto broken;
 		if (in->at == IN_INTAKE &&
-		    intake_refused(intake_outcome_parse(PQgetvalue(res, 0, 0)))) {
+		    intake_refused(
+			intake_outcome_parse(PQgetvalue(res, 0, 0)))) {
 			/* nothing was written: the answer has no row */
-			in->outcome = intake_outcome_parse(PQgetvalue(res, 0, 0));
+			in->outcome = intake_outcome_parse(
+			    PQgetvalue(res, 0, 0));
 			in->at = IN_COMMIT;
 			job_send(j, "COMMIT", 0, NULL);
 			return;
@@ -180,13 +186,16 @@ intake_step(struct store_job *j, PGresult *res)
 				p[0] = in->row.id;
 				p[1] = due;
 				in->at = IN_RAISE;
-				job_send(j, "SELECT r.outcome, " CB_COLS " FROM "
+				job_send(j,
+				    "SELECT r.outcome, " CB_COLS " FROM "
 				    "cbd_intake_raise($1, cbd_ts($2::bigint)) r, "
-				    "LATERAL (SELECT (r.cb).*) c", 2, p);
+				    "LATERAL (SELECT (r.cb).*) c",
+				    2, p);
 				return;
 			}
 		} else {
-			intake_send_plan(in); /* after a raise: move the alerts */
+			intake_send_plan(
+			    in); /* after a raise: move the alerts */
 			return;
 		}
 		in->at = IN_COMMIT;
@@ -250,8 +259,9 @@ intake_item_json(struct group_item *it)
 	}
 	warn = json_array();
 	for (i = 0; i < in->sla.nwarn; i++) {
-		json_array_append_new(warn, json_pack("[f,I]", in->sla.warn_frac[i],
-		    (json_int_t)in->sla.warn_at[i]));
+		json_array_append_new(warn,
+		    json_pack("[f,I]", in->sla.warn_frac[i],
+			(json_int_t)in->sla.warn_at[i]));
 		if (in->sla.warn_at[i] < alert_at)
 			alert_at = in->sla.warn_at[i];
 	}
@@ -259,18 +269,17 @@ intake_item_json(struct group_item *it)
 #define OPT_T(t) ((t) == CBD_NO_TIME ? json_null() : json_integer(t))
 	/* the first alert: the earliest warning, or the breach */
 	return json_pack("{s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,"
-	    "s:o,s:o,s:s,s:o,s:I,s:I,s:o,s:b}",
+			 "s:o,s:o,s:s,s:o,s:I,s:I,s:o,s:b}",
 	    "keys", keys, "phone", r->phone, "topic", r->topic, "site", r->site,
-	    "language", r->language, "assignee", OPT_S(r->assignee),
-	    "name", OPT_S(r->name), "customer_ref", OPT_S(r->customer_ref),
-	    "note", OPT_S(r->note), "call_id", OPT_S(r->call_id),
-	    "requested_at", (json_int_t)r->requested_at,
-	    "received_at", (json_int_t)r->received_at,
-	    "due_at", (json_int_t)in->sla.due_at,
-	    "not_before", OPT_T(r->not_before), "not_after", OPT_T(r->not_after),
-	    "actor", in->actor, "warn", warn, "alert_at", (json_int_t)alert_at,
-	    "scope", (json_int_t)in->scope, "fingerprint", OPT_S(r->fingerprint),
-	    "language_given", r->language_given);
+	    "language", r->language, "assignee", OPT_S(r->assignee), "name",
+	    OPT_S(r->name), "customer_ref", OPT_S(r->customer_ref), "note",
+	    OPT_S(r->note), "call_id", OPT_S(r->call_id), "requested_at",
+	    (json_int_t)r->requested_at, "received_at",
+	    (json_int_t)r->received_at, "due_at", (json_int_t)in->sla.due_at,
+	    "not_before", OPT_T(r->not_before), "not_after",
+	    OPT_T(r->not_after), "actor", in->actor, "warn", warn, "alert_at",
+	    (json_int_t)alert_at, "scope", (json_int_t)in->scope, "fingerprint",
+	    OPT_S(r->fingerprint), "language_given", r->language_given);
 #undef OPT_S
 #undef OPT_T
 }
@@ -307,13 +316,14 @@ intake_item_answer(struct group_item *it, const PGresult *res, int k)
 
 static struct group_kind intakes = GROUP_KIND(intakes, "intake batch",
     "SELECT b.i, b.outcome, " CB_COLS " FROM cbd_intake_batch($1::jsonb) b, "
-    "LATERAL (SELECT (b.cb).*) c", CBD_INTAKE_LANE_AT, intake_item_json,
-    intake_item_answer, intake_item_fail, NULL);
+    "LATERAL (SELECT (b.cb).*) c",
+    CBD_INTAKE_LANE_AT, intake_item_json, intake_item_answer, intake_item_fail,
+    NULL);
 
 void
 store_intake(const struct callback *req, const struct sla_plan *plan,
-    const char *idem_key, int64_t scope, const char *actor,
-    store_intake_fn *fn, void *arg)
+    const char *idem_key, int64_t scope, const char *actor, store_intake_fn *fn,
+    void *arg)
 {
 	struct intake_job *in;
 
@@ -323,7 +333,8 @@ store_intake(const struct callback *req, const struct sla_plan *plan,
 	}
 	in->req = *req;
 	in->sla = *plan;
-	snprintf(in->idem_key, sizeof(in->idem_key), "%s", idem_key ? idem_key : "");
+	snprintf(in->idem_key, sizeof(in->idem_key), "%s",
+	    idem_key ? idem_key : "");
 	in->scope = scope;
 	snprintf(in->actor, sizeof(in->actor), "%s", actor);
 	in->fn = fn;

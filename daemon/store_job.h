@@ -30,8 +30,8 @@ typedef void job_step_fn(struct store_job *, PGresult *);
 struct store_job {
 	TAILQ_ENTRY(store_job) entry;
 	struct pgconn *conn;
-	job_step_fn *start;  /* connection assigned: send the first statement */
-	job_step_fn *step;   /* a result arrived; NULL result: connection lost */
+	job_step_fn *start; /* connection assigned: send the first statement */
+	job_step_fn *step;  /* a result arrived; NULL result: connection lost */
 	void (*fail)(struct store_job *, enum store_status);
 	void (*destroy)(struct store_job *);
 	int64_t queued_ms; /* when it began to wait for a connection */
@@ -94,7 +94,7 @@ void array_literal(char *buf, size_t len, const char *items, size_t item_len,
 struct group_item {
 	TAILQ_ENTRY(group_item) entry;
 	const char *order; /* kinds that sort: the callback's id */
-	void *client; /* the completion's arg, asked whether anyone still
+	void *client;      /* the completion's arg, asked whether anyone still
 	               * waits before the item is sent (NULL: not asked) */
 };
 
@@ -118,10 +118,12 @@ struct group_kind {
 };
 
 #define GROUP_KIND(name, what_, sql_, lane_at_, json_, answer_, fail_, alone_) \
-	{ (what_), (sql_), (lane_at_), (json_), (answer_), (fail_), (alone_), \
-	  TAILQ_HEAD_INITIALIZER((name).pending), 0, 0 }
+	{ \
+		(what_), (sql_), (lane_at_), (json_), (answer_), (fail_), \
+		    (alone_), TAILQ_HEAD_INITIALIZER((name).pending), 0, 0 \
+	}
 
-#define ITEM_OF(p, type) ((type *)((char *)(p) - offsetof(type, gi)))
+#define ITEM_OF(p, type) ((type *)((char *)(p)-offsetof(type, gi)))
 
 /* Queues an item for the next group of its kind; 0, or -1 when the queue
  * is full (the caller answers). */
@@ -167,7 +169,7 @@ struct query_job {
 	const char *invalid_state;
 	int nparams;
 	char *params[QUERY_PARAMS_MAX];
-	int oom;             /* a parameter could not be copied */
+	int oom; /* a parameter could not be copied */
 	int answered;
 	query_answer_fn *answer;
 	union store_done done;

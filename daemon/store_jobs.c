@@ -29,7 +29,7 @@ static size_t nwaiting;
 /* A statement ran past its deadline, and none has answered in time since:
  * /readyz says "slow"; the log says so once, and once when it ends. */
 static int slow;
-static int64_t late_ms; /* when the last one did */
+static int64_t late_ms;         /* when the last one did */
 static struct event *ev_waited; /* fails jobs that waited too long */
 
 int
@@ -73,8 +73,10 @@ deadline_missed(void)
 	slow = 1;
 	ms_words(conf->pg_statement_timeout_ms, st, sizeof(st));
 	ms_words(conf->pg_lock_timeout_ms, lt, sizeof(lt));
-	log_warnx("postgres: a query ran past %s (statement_timeout; lock_timeout "
-	    "%s); answering 503 until queries answer in time again", st, lt);
+	log_warnx(
+	    "postgres: a query ran past %s (statement_timeout; lock_timeout "
+	    "%s); answering 503 until queries answer in time again",
+	    st, lt);
 }
 
 /* A statement answered in time: the episode is over once none has run
@@ -84,7 +86,8 @@ void
 deadline_kept(void)
 {
 	int64_t quiet = conf->pg_statement_timeout_ms > CBD_PG_SLOW_QUIET_MS ?
-	    conf->pg_statement_timeout_ms : CBD_PG_SLOW_QUIET_MS;
+	    conf->pg_statement_timeout_ms :
+	    CBD_PG_SLOW_QUIET_MS;
 
 	if (!slow || now_ms() - late_ms < quiet)
 		return;
@@ -250,26 +253,30 @@ job_send_prepared(struct store_job *job, const char *sql, int n,
 
 	for (i = 0; i < c->nprepared && c->prepared[i] != sql; i++)
 		;
-	if (i == c->nprepared && (i == PREPARED_MAX || n > PREPARED_PARAMS_MAX)) {
+	if (i == c->nprepared &&
+	    (i == PREPARED_MAX || n > PREPARED_PARAMS_MAX)) {
 		job_send(job, sql, n, params);
 		return;
 	}
 	prepared_name(i, name);
 	if (i < c->nprepared) {
-		ok = PQsendQueryPrepared(c->pg, name, n, params, NULL, NULL, 0) &&
+		ok = PQsendQueryPrepared(c->pg, name, n, params, NULL, NULL,
+			 0) &&
 		    conn_flush(c) == 0;
 	} else {
 		/* the parameters wait with the connection for the PREPARE */
 		for (c->exec_n = 0; c->exec_n < n; c->exec_n++)
-			if (params[c->exec_n] && !(c->exec_params[c->exec_n] =
-			    strdup(params[c->exec_n]))) {
+			if (params[c->exec_n] &&
+			    !(c->exec_params[c->exec_n] = strdup(
+				  params[c->exec_n]))) {
 				exec_forget(c);
 				conn_close(c, "out of memory");
 				return;
 			}
 		c->prepared[i] = sql;
 		c->preparing = 1;
-		ok = PQsendPrepare(c->pg, name, sql, n, NULL) && conn_flush(c) == 0;
+		ok = PQsendPrepare(c->pg, name, sql, n, NULL) &&
+		    conn_flush(c) == 0;
 	}
 	if (ok)
 		conn_arm(c);

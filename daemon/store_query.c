@@ -45,8 +45,11 @@ query_step(struct store_job *j, PGresult *res)
 		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		/* a constraint the caller's validation should have caught, an
 		 * unknown time zone: the values given are refused */
-		query_answer(q, iv && state && !strncmp(state, iv, strlen(iv)) ?
-		    STORE_INVALID : STORE_FAILED, NULL);
+		query_answer(q,
+		    iv && state && !strncmp(state, iv, strlen(iv)) ?
+			STORE_INVALID :
+			STORE_FAILED,
+		    NULL);
 	} else
 		query_answer(q, STORE_OK, res);
 	job_done(j);
@@ -85,7 +88,8 @@ query_new(size_t size, const char *sql, const char *what,
 	struct query_job *q = calloc(1, size);
 
 	if (!q) {
-		struct query_job none = { .answer = answer, .done = done,
+		struct query_job none = { .answer = answer,
+			.done = done,
 			.arg = arg };
 
 		query_answer(&none, STORE_UNAVAILABLE, NULL);
@@ -221,13 +225,16 @@ table_answer(struct query_job *q, enum store_status st, const PGresult *res)
 
 		t.names[k] = PQfname(res, k);
 		/* int8, int2, int4, float4, float8, numeric; bool */
-		t.kinds[k] = type == 20 || type == 21 || type == 23 || type == 700 ||
-		    type == 701 || type == 1700 ? COL_NUMBER : type == 16 ? COL_BOOL :
-		    COL_TEXT;
+		t.kinds[k] = type == 20 || type == 21 || type == 23 ||
+			type == 700 || type == 701 || type == 1700 ?
+		    COL_NUMBER :
+		    type == 16 ? COL_BOOL :
+				 COL_TEXT;
 	}
 	for (i = 0; i < t.nrows; i++)
 		for (k = 0; k < t.ncols; k++)
-			t.cells[i * t.ncols + k] = PQgetisnull(res, i, k) ? NULL :
+			t.cells[i * t.ncols + k] = PQgetisnull(res, i, k) ?
+			    NULL :
 			    PQgetvalue(res, i, k);
 	q->done.table(q->arg, STORE_OK, &t);
 done:
@@ -255,8 +262,8 @@ count_answer(struct query_job *q, enum store_status st, const PGresult *res)
 	if (st != STORE_OK)
 		q->done.count(q->arg, st, 0);
 	else
-		q->done.count(q->arg, STORE_OK, PQntuples(res) > 0 ?
-		    atoi(PQgetvalue(res, 0, 0)) : 1);
+		q->done.count(q->arg, STORE_OK,
+		    PQntuples(res) > 0 ? atoi(PQgetvalue(res, 0, 0)) : 1);
 }
 
 struct query_job *

@@ -21,14 +21,18 @@ store_report(int breaches, int64_t from_ms, int64_t to_ms, const char *groups,
 	char g[128], z[64];
 
 	if (breaches)
-		q = table_new("SELECT id, site, topic, urgent, state, cbd_iso(requested_at) "
+		q = table_new(
+		    "SELECT id, site, topic, urgent, state, cbd_iso(requested_at) "
 		    "AS requested_at, cbd_iso(due_at) AS due_at, cbd_iso(first_attempt_at) "
 		    "AS first_attempt_at, cbd_iso(reached_at) AS reached_at, reason, "
 		    "minutes_late FROM cbd_report_breaches(cbd_ts($1::bigint), "
-		    "cbd_ts($2::bigint))", fn, arg);
+		    "cbd_ts($2::bigint))",
+		    fn, arg);
 	else
-		q = table_new("SELECT * FROM cbd_report_sla(cbd_ts($1::bigint), "
-		    "cbd_ts($2::bigint), $3::text[], $4)", fn, arg);
+		q = table_new(
+		    "SELECT * FROM cbd_report_sla(cbd_ts($1::bigint), "
+		    "cbd_ts($2::bigint), $3::text[], $4)",
+		    fn, arg);
 	if (!q)
 		return;
 	query_param_int(q, from_ms);

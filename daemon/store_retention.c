@@ -14,9 +14,10 @@
 void
 store_expire(int64_t max_open_age_ms, int limit, store_page_fn *fn, void *arg)
 {
-	struct query_job *q = page_new("SELECT " CB_COLS " FROM cbd_expire("
-	    "$1::bigint * interval '1 millisecond', $2::integer) c",
-	    "read callbacks", fn, arg);
+	struct query_job *q =
+	    page_new("SELECT " CB_COLS " FROM cbd_expire("
+		     "$1::bigint * interval '1 millisecond', $2::integer) c",
+		"read callbacks", fn, arg);
 
 	if (!q)
 		return;
@@ -28,9 +29,10 @@ store_expire(int64_t max_open_age_ms, int limit, store_page_fn *fn, void *arg)
 void
 store_erase_personal(int days, int limit, store_count_fn *fn, void *arg)
 {
-	struct query_job *q = count_new("SELECT cbd_erase_personal("
-	    "make_interval(days => $1::integer), $2::integer)",
-	    "erase personal data", fn, arg);
+	struct query_job
+	    *q = count_new("SELECT cbd_erase_personal("
+			   "make_interval(days => $1::integer), $2::integer)",
+		"erase personal data", fn, arg);
 
 	if (!q)
 		return;

@@ -11,13 +11,13 @@
 #include "log.h"
 #include "store.h"
 #include "store_job.h"
-#include "validate.h"
+#include "ident.h"
 
 void
 col_str(const PGresult *res, int row, int col, char *dst, size_t len)
 {
-	snprintf(dst, len, "%s", PQgetisnull(res, row, col) ? "" :
-	    PQgetvalue(res, row, col));
+	snprintf(dst, len, "%s",
+	    PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
 }
 
 int64_t
@@ -41,7 +41,8 @@ row_to_callback(const PGresult *res, int row, int first, struct callback *cb)
 	col_str(res, row, i++, cb->id, sizeof(cb->id));
 	if (state_parse(PQgetvalue(res, row, i++), &cb->state) == -1) {
 		log_warnx("callback %s: unknown state in its row; read as "
-		    "cancelled", cb->id);
+			  "cancelled",
+		    cb->id);
 		cb->state = CB_CANCELLED;
 	}
 	col_str(res, row, i++, cb->phone, sizeof(cb->phone));
@@ -98,8 +99,8 @@ array_literal(char *buf, size_t len, const char *items, size_t item_len,
 
 	off += (size_t)snprintf(buf + off, len - off, "{");
 	for (i = 0; i < n && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "",
-		    items + i * item_len);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    i ? "," : "", items + i * item_len);
 	if (off < len)
 		snprintf(buf + off, len - off, "}");
 }
@@ -114,9 +115,9 @@ uuid_array(const char *const *ids, size_t n)
 		return NULL;
 	list[off++] = '{';
 	for (i = 0; i < n; i++)
-		if (validate_uuid(ids[i]))
-			off += (size_t)sprintf(list + off, "%s%s", off > 1 ? "," : "",
-			    ids[i]);
+		if (ident_uuid(ids[i]))
+			off += (size_t)sprintf(list + off, "%s%s",
+			    off > 1 ? "," : "", ids[i]);
 	list[off] = '}';
 	return list;
 }

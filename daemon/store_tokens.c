@@ -47,7 +47,7 @@ store_token_lookup(const char *sha256_hex, store_token_fn *fn, void *arg)
 	struct query_job *q;
 
 	if (!(q = query_new(sizeof(*q), LOOKUP_SQL, "token lookup",
-	    lookup_answer, (union store_done){ .token = fn }, arg)))
+		  lookup_answer, (union store_done){ .token = fn }, arg)))
 		return;
 	q->prepared = 1;
 	query_param(q, sha256_hex);
@@ -56,7 +56,8 @@ store_token_lookup(const char *sha256_hex, store_token_fn *fn, void *arg)
 
 /* ---- the admin's tokens ---------------------------------------------------- */
 
-#define TOKEN_COLS "id, role, coalesce(caseworker_id, ''), coalesce(label, ''), " \
+#define TOKEN_COLS \
+	"id, role, coalesce(caseworker_id, ''), coalesce(label, ''), " \
 	"cbd_iso(created_at), coalesce(cbd_iso(revoked_at), ''), " \
 	"coalesce(cbd_iso(expires_at), '')"
 
@@ -78,11 +79,15 @@ tokens_answer(struct query_job *q, enum store_status st, const PGresult *res)
 	for (i = 0; i < n; i++) {
 		rows[i].id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
 		col_str(res, i, 1, rows[i].role, sizeof(rows[i].role));
-		col_str(res, i, 2, rows[i].caseworker_id, sizeof(rows[i].caseworker_id));
+		col_str(res, i, 2, rows[i].caseworker_id,
+		    sizeof(rows[i].caseworker_id));
 		col_str(res, i, 3, rows[i].label, sizeof(rows[i].label));
-		col_str(res, i, 4, rows[i].created_at, sizeof(rows[i].created_at));
-		col_str(res, i, 5, rows[i].revoked_at, sizeof(rows[i].revoked_at));
-		col_str(res, i, 6, rows[i].expires_at, sizeof(rows[i].expires_at));
+		col_str(res, i, 4, rows[i].created_at,
+		    sizeof(rows[i].created_at));
+		col_str(res, i, 5, rows[i].revoked_at,
+		    sizeof(rows[i].revoked_at));
+		col_str(res, i, 6, rows[i].expires_at,
+		    sizeof(rows[i].expires_at));
 	}
 	q->done.tokens(q->arg, STORE_OK, rows, (size_t)n);
 	free(rows);
@@ -140,8 +145,9 @@ store_tokens(int64_t revoke_id, const char *actor, store_tokens_fn *fn,
 	struct query_job *q;
 
 	if (!revoke_id) {
-		if ((q = tokens_new("SELECT " TOKEN_COLS " FROM tokens ORDER BY id",
-		    fn, arg)))
+		if ((q = tokens_new("SELECT " TOKEN_COLS
+				    " FROM tokens ORDER BY id",
+			 fn, arg)))
 			query_submit(q);
 		return;
 	}

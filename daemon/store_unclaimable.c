@@ -16,8 +16,10 @@
 void
 store_unclaimable_check(store_table_fn *fn, void *arg)
 {
-	struct query_job *q = table_new("SELECT site, topic, unclaimable, alerts "
-	    "FROM cbd_unclaimable_check()", fn, arg);
+	struct query_job
+	    *q = table_new("SELECT site, topic, unclaimable, alerts "
+			   "FROM cbd_unclaimable_check()",
+		fn, arg);
 
 	if (q)
 		query_submit(q);
@@ -44,15 +46,18 @@ names_literal(const char *first, size_t stride, size_t n)
 void
 store_open_outside(const struct config *c, store_table_fn *fn, void *arg)
 {
-	struct query_job *q = table_new("SELECT kind, name, open FROM "
+	struct query_job *q = table_new(
+	    "SELECT kind, name, open FROM "
 	    "cbd_open_outside($1::text[], $2::text[]) ORDER BY kind DESC, name",
 	    fn, arg);
 
 	if (!q)
 		return;
-	query_param_take(q, names_literal(c->ntopics ? c->topics[0].name : "",
-	    sizeof(c->topics[0]), c->ntopics));
-	query_param_take(q, names_literal(c->nsites ? c->sites[0].name : "",
-	    sizeof(c->sites[0]), c->nsites));
+	query_param_take(q,
+	    names_literal(c->ntopics ? c->topics[0].name : "",
+		sizeof(c->topics[0]), c->ntopics));
+	query_param_take(q,
+	    names_literal(c->nsites ? c->sites[0].name : "",
+		sizeof(c->sites[0]), c->nsites));
 	query_submit(q);
 }

@@ -38,9 +38,11 @@ expired(void *arg, enum store_status st, enum verdict verdict,
 		return;
 	}
 	if (cb->state == CB_QUEUED)
-		log_info("callback %s: lease lapsed, back in the queue (site %s, "
-		    "topic %s, %d lapse%s%s)", cb->id, cb->site, cb->topic,
-		    cb->lapsed_leases, cb->lapsed_leases == 1 ? "" : "s",
+		log_info(
+		    "callback %s: lease lapsed, back in the queue (site %s, "
+		    "topic %s, %d lapse%s%s)",
+		    cb->id, cb->site, cb->topic, cb->lapsed_leases,
+		    cb->lapsed_leases == 1 ? "" : "s",
 		    cb->flagged ? ", flagged for a supervisor" : "");
 	queue_sync(cb, synced, NULL);
 }

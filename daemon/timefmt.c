@@ -29,7 +29,8 @@ leap(int64_t y)
 static int
 days_in_month(int64_t y, int m)
 {
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
 
 	return m == 2 && leap(y) ? 29 : d[m - 1];
 }
@@ -81,7 +82,8 @@ digits(const char **p, int n, int *out)
 int
 rfc3339_parse(const char *s, int64_t *ms)
 {
-	int y, mo, d, h, mi, sec, frac = 0, scale = 100, oh = 0, om = 0, sign = 0;
+	int y, mo, d, h, mi, sec, frac = 0, scale = 100, oh = 0, om = 0,
+				  sign = 0;
 	int64_t t;
 
 	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
@@ -91,8 +93,8 @@ rfc3339_parse(const char *s, int64_t *ms)
 	if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi) ||
 	    *s++ != ':' || digits(&s, 2, &sec))
 		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || sec > 59)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
 		return -1;
 	if (*s == '.') {
 		s++;
@@ -235,7 +237,7 @@ backoff_next(int64_t current)
 	if (current <= 0)
 		return CBD_RECONNECT_MIN_MS;
 	return current >= CBD_RECONNECT_MAX_MS / 2 ? CBD_RECONNECT_MAX_MS :
-	    current * 2;
+						     current * 2;
 }
 
 void

@@ -27,8 +27,8 @@
 #include "log.h"
 #include "tls.h"
 
-static SSL_CTX *current;  /* new connections; NULL: plain HTTP */
-static SSL_CTX *prepared; /* read by tls_prepare, not yet in force */
+static SSL_CTX *current;        /* new connections; NULL: plain HTTP */
+static SSL_CTX *prepared;       /* read by tls_prepare, not yet in force */
 static char prepared_cert[256]; /* its tls_cert, for the log */
 
 /* A key that wants a passphrase is refused rather than asked for one on
@@ -65,16 +65,18 @@ readable(const struct config *c, const char *key, int line, const char *path,
 	FILE *f;
 
 	if (!(f = fopen(path, "r")) || fstat(fileno(f), &st) == -1) {
-		snprintf(err, errlen, "%s:%d: %s: cannot read '%s': %s", c->path,
-		    line, key, path, strerror(errno));
+		snprintf(err, errlen, "%s:%d: %s: cannot read '%s': %s",
+		    c->path, line, key, path, strerror(errno));
 		if (f)
 			fclose(f);
 		return -1;
 	}
 	fclose(f);
 	if (secret && S_ISREG(st.st_mode) && (st.st_mode & S_IROTH)) {
-		snprintf(err, errlen, "%s:%d: %s: '%s' is readable by everyone; "
-		    "chmod 0640 it", c->path, line, key, path);
+		snprintf(err, errlen,
+		    "%s:%d: %s: '%s' is readable by everyone; "
+		    "chmod 0640 it",
+		    c->path, line, key, path);
 		return -1;
 	}
 	return 0;
@@ -92,8 +94,9 @@ tls_prepare(const struct config *c, char *err, size_t errlen)
 		return 0;
 	ERR_clear_error();
 	if (readable(c, "tls_cert", c->tls_cert_line, c->tls_cert, 0, err,
-	    errlen) == -1 || readable(c, "tls_key", c->tls_key_line,
-	    c->tls_key, 1, err, errlen) == -1)
+		errlen) == -1 ||
+	    readable(c, "tls_key", c->tls_key_line, c->tls_key, 1, err,
+		errlen) == -1)
 		return -1;
 	if (!(ctx = SSL_CTX_new(TLS_server_method()))) {
 		snprintf(err, errlen, "%s:%d: tls_cert: no TLS context: %s",
@@ -102,8 +105,9 @@ tls_prepare(const struct config *c, char *err, size_t errlen)
 	}
 	/* whatever the system's openssl.cnf allows */
 	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
-		snprintf(err, errlen, "%s:%d: tls_cert: cannot require TLS 1.2: %s",
-		    c->path, c->tls_cert_line, ssl_reason());
+		snprintf(err, errlen,
+		    "%s:%d: tls_cert: cannot require TLS 1.2: %s", c->path,
+		    c->tls_cert_line, ssl_reason());
 		goto fail;
 	}
 	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
@@ -112,22 +116,26 @@ tls_prepare(const struct config *c, char *err, size_t errlen)
 	/* the key first: a certificate after it that does not match drops
 	 * it, which the check below names; the other way round OpenSSL would
 	 * say only "key values mismatch" */
-	if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) != 1) {
-		snprintf(err, errlen, "%s:%d: tls_key: '%s' holds no PEM private "
-		    "key that can be read without a passphrase: %s", c->path,
-		    c->tls_key_line, c->tls_key, ssl_reason());
+	if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) !=
+	    1) {
+		snprintf(err, errlen,
+		    "%s:%d: tls_key: '%s' holds no PEM private "
+		    "key that can be read without a passphrase: %s",
+		    c->path, c->tls_key_line, c->tls_key, ssl_reason());
 		goto fail;
 	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1) {
-		snprintf(err, errlen, "%s:%d: tls_cert: '%s' holds no PEM "
-		    "certificate this daemon can use: %s", c->path,
-		    c->tls_cert_line, c->tls_cert, ssl_reason());
+		snprintf(err, errlen,
+		    "%s:%d: tls_cert: '%s' holds no PEM "
+		    "certificate this daemon can use: %s",
+		    c->path, c->tls_cert_line, c->tls_cert, ssl_reason());
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
-		snprintf(err, errlen, "%s:%d: tls_key: the key in '%s' does not "
-		    "belong to the certificate in '%s'", c->path, c->tls_key_line,
-		    c->tls_key, c->tls_cert);
+		snprintf(err, errlen,
+		    "%s:%d: tls_key: the key in '%s' does not "
+		    "belong to the certificate in '%s'",
+		    c->path, c->tls_key_line, c->tls_key, c->tls_cert);
 		ERR_clear_error();
 		goto fail;
 	}
@@ -154,14 +162,16 @@ describe(SSL_CTX *ctx, char *buf, size_t len)
 		return;
 	}
 	X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
-	if ((sn = X509_get0_serialNumber(x)) && (bn = ASN1_INTEGER_to_BN(sn, NULL)))
+	if ((sn = X509_get0_serialNumber(x)) &&
+	    (bn = ASN1_INTEGER_to_BN(sn, NULL)))
 		serial = BN_bn2hex(bn);
 	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
 		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(buf, len, "subject %s, serial %s, valid until %s%s", subject,
 	    serial ? serial : "?", until,
 	    X509_cmp_current_time(X509_get0_notAfter(x)) < 0 ?
-	    ", EXPIRED: clients will refuse it" : "");
+		", EXPIRED: clients will refuse it" :
+		"");
 	OPENSSL_free(serial);
 	BN_free(bn);
 	ERR_clear_error();
@@ -175,14 +185,18 @@ tls_commit(void)
 	if (prepared) {
 		describe(prepared, about, sizeof(about));
 		if (strstr(about, "EXPIRED"))
-			log_warnx("tls: new connections get the certificate in '%s' "
-			    "(%s)", prepared_cert, about);
+			log_warnx(
+			    "tls: new connections get the certificate in '%s' "
+			    "(%s)",
+			    prepared_cert, about);
 		else
-			log_info("tls: new connections get the certificate in '%s' "
-			    "(%s)", prepared_cert, about);
+			log_info(
+			    "tls: new connections get the certificate in '%s' "
+			    "(%s)",
+			    prepared_cert, about);
 	} else if (current)
 		log_warnx("tls: no tls_cert and tls_key: new connections to "
-		    "listen speak plain HTTP");
+			  "listen speak plain HTTP");
 	SSL_CTX_free(current); /* connections made from it keep it */
 	current = prepared;
 	prepared = NULL;

@@ -30,7 +30,7 @@ static int running;      /* a look is under way */
 static int hinted;       /* a hint came while it was: look again after */
 static struct count *counts;
 static size_t ncounts;
-static int counted;      /* a look has succeeded: the counts are known */
+static int counted; /* a look has succeeded: the counts are known */
 static long long last_total = -1;
 
 static void
@@ -59,7 +59,8 @@ checked(void *arg, enum store_status st, const struct table *t)
 	    !(next = calloc((size_t)t->nrows, sizeof(*next))))
 		st = STORE_UNAVAILABLE;
 	if (st != STORE_OK) {
-		schedule(hinted ? CBD_UNCLAIMABLE_HINT_MS : conf->unclaimable_check_ms);
+		schedule(hinted ? CBD_UNCLAIMABLE_HINT_MS :
+				  conf->unclaimable_check_ms);
 		hinted = 0;
 		return;
 	}
@@ -77,12 +78,16 @@ checked(void *arg, enum store_status st, const struct table *t)
 	ncounts = (size_t)t->nrows;
 	counted = 1;
 	if (fresh > 0) {
-		log_warnx("unclaimable: %lld callback%s no active caseworker may "
-		    "claim (%lld new)", total, total == 1 ? "" : "s", fresh);
+		log_warnx(
+		    "unclaimable: %lld callback%s no active caseworker may "
+		    "claim (%lld new)",
+		    total, total == 1 ? "" : "s", fresh);
 		alert_timer_hint(now_ms()); /* their alerts are due now */
 	} else if (total != last_total && last_total != -1)
-		log_info("unclaimable: %lld callback%s no active caseworker may "
-		    "claim", total, total == 1 ? "" : "s");
+		log_info(
+		    "unclaimable: %lld callback%s no active caseworker may "
+		    "claim",
+		    total, total == 1 ? "" : "s");
 	last_total = total;
 	if (hinted) {
 		hinted = 0;
@@ -127,17 +132,22 @@ unclaimable_metrics_write(FILE *f)
 
 	if (!counted)
 		return;
-	fprintf(f, "# HELP callbackd_unclaimable Queued callbacks no active "
+	fprintf(f,
+	    "# HELP callbackd_unclaimable Queued callbacks no active "
 	    "caseworker may claim, by site and topic, as of the last look.\n"
 	    "# TYPE callbackd_unclaimable gauge\n");
 	for (s = 0; s < conf->nsites; s++)
 		for (t = 0; t < conf->ntopics; t++) {
 			for (n = 0, i = 0; i < ncounts; i++)
-				if (!strcmp(counts[i].site, conf->sites[s].name) &&
-				    !strcmp(counts[i].topic, conf->topics[t].name))
+				if (!strcmp(counts[i].site,
+					conf->sites[s].name) &&
+				    !strcmp(counts[i].topic,
+					conf->topics[t].name))
 					n = counts[i].n;
-			fprintf(f, "callbackd_unclaimable{site=\"%s\",topic=\"%s\"} "
-			    "%lld\n", conf->sites[s].name, conf->topics[t].name, n);
+			fprintf(f,
+			    "callbackd_unclaimable{site=\"%s\",topic=\"%s\"} "
+			    "%lld\n",
+			    conf->sites[s].name, conf->topics[t].name, n);
 		}
 }
 

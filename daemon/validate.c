@@ -14,6 +14,7 @@
 
 #include "phone.h"
 #include "timefmt.h"
+#include "ident.h"
 #include "validate.h"
 
 static int
@@ -42,7 +43,8 @@ opt_string(const json_t *body, const char *field, char *dst, size_t max,
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
-		return fail(e, 400, "invalid_type", field, "%s must be a string", field);
+		return fail(e, 400, "invalid_type", field,
+		    "%s must be a string", field);
 	if (json_string_length(v) > max)
 		return fail(e, 400, "too_long", field,
 		    "%s is longer than %zu bytes", field, max);
@@ -60,11 +62,13 @@ req_string(const json_t *body, const char *field, char *dst, size_t max,
 	const json_t *v = json_object_get(body, field);
 
 	if (!v || json_is_null(v))
-		return fail(e, 400, "missing_field", field, "%s is required", field);
+		return fail(e, 400, "missing_field", field, "%s is required",
+		    field);
 	if (opt_string(body, field, dst, max, e) == -1)
 		return -1;
 	if (!dst[0])
-		return fail(e, 400, "missing_field", field, "%s must not be empty", field);
+		return fail(e, 400, "missing_field", field,
+		    "%s must not be empty", field);
 	return 0;
 }
 
@@ -82,35 +86,9 @@ opt_time(const json_t *obj, const char *key, const char *field, int64_t *ms,
 		    "%s must be an RFC 3339 time string", field);
 	if (rfc3339_parse(json_string_value(v), ms) == -1)
 		return fail(e, 422, "invalid_time", field,
-		    "%s is not an RFC 3339 time such as 2026-11-24T09:30:00+01:00", field);
+		    "%s is not an RFC 3339 time such as 2026-11-24T09:30:00+01:00",
+		    field);
 	return 0;
-}
-
-int
-validate_language(const char *s, char primary[CBD_PRIMARY_LANGUAGE_MAX + 1])
-{
-	size_t n = 0, i;
-
-	/* BCP 47 is case-insensitive: de-DE, DE-de and de-de are one tag */
-	while (isalpha((unsigned char)s[n]) && isascii((unsigned char)s[n]))
-		n++;
-	if (n < 2 || n > CBD_PRIMARY_LANGUAGE_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		primary[i] = (char)tolower((unsigned char)s[i]);
-	primary[n] = '\0';
-	s += n;
-	while (*s == '-') {
-		s++;
-		for (n = 0; isalnum((unsigned char)s[n]) && isascii((unsigned char)s[n]);
-		    n++)
-			;
-		/* a singleton (x, u, t) introduces the subtags after it */
-		if (n < 1 || n > 8 || (n == 1 && s[1] != '-'))
-			return 0;
-		s += n;
-	}
-	return *s == '\0';
 }
 
 /* "de, en, tr": the languages the config lists, for a message. */
@@ -134,7 +112,7 @@ check_language(const char *tag, const struct config *c, const char *field,
 {
 	char list[CBD_LANGUAGES_MAX * (CBD_PRIMARY_LANGUAGE_MAX + 2) + 1];
 
-	if (!validate_language(tag, primary))
+	if (!ident_language(tag, primary))
 		return fail(e, 422, "invalid_language", field,
 		    "%s must be a BCP 47 tag such as de, en or de-DE", field);
 	if (!config_language(c, primary))
@@ -162,10 +140,9 @@ validate_idempotency_key(const char *key, struct verr *e)
 	return 0;
 }
 
-static const char *const create_fields[] = {
-	"phone", "topic", "site", "name", "customer_ref", "language", "urgent",
-	"assignee", "requested_at", "window", "note", "call_id", NULL
-};
+static const char *const create_fields[] = { "phone", "topic", "site", "name",
+	"customer_ref", "language", "urgent", "assignee", "requested_at",
+	"window", "note", "call_id", NULL };
 
 static int
 known_field(const char *const *list, const char *k)
@@ -205,17 +182,21 @@ check_window(const json_t *body, int64_t received_ms, struct callback *cb,
 	if (!json_is_object(w))
 		return fail(e, 400, "invalid_type", "window",
 		    "window must be an object with not_before and/or not_after");
-	json_object_foreach((json_t *)w, k, v) {
+	json_object_foreach((json_t *)w, k, v)
+	{
 		(void)v;
 		if (strcmp(k, "not_before") && strcmp(k, "not_after"))
 			return fail(e, 400, "unknown_field", "window",
 			    "window may hold only not_before and not_after");
 	}
-	if (opt_time(w, "not_before", "window.not_before", &cb->not_before, e) == -1 ||
-	    opt_time(w, "not_after", "window.not_after", &cb->not_after, e) == -1)
+	if (opt_time(w, "not_before", "window.not_before", &cb->not_before,
+		e) == -1 ||
+	    opt_time(w, "not_after", "window.not_after", &cb->not_after, e) ==
+		-1)
 		return -1;
 	if (cb->not_after != CBD_NO_TIME) {
-		if (cb->not_before != CBD_NO_TIME && cb->not_after <= cb->not_before)
+		if (cb->not_before != CBD_NO_TIME &&
+		    cb->not_after <= cb->not_before)
 			return fail(e, 422, "invalid_window", "window",
 			    "window.not_after must be later than window.not_before");
 		if (cb->not_after <= received_ms)
@@ -237,13 +218,17 @@ fingerprint(const struct callback *cb, int requested_given, char out[65])
 {
 #define FP_S(s) ((s)[0] ? json_string(s) : json_null())
 #define FP_T(t) ((t) == CBD_NO_TIME ? json_null() : json_integer(t))
-	json_t *j = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o,"
-	    "s:o}", "v", 1, "phone", cb->phone, "topic", cb->topic,
-	    "site", cb->site, "language", cb->language, "urgent", cb->urgent,
-	    "assignee", FP_S(cb->assignee), "name", FP_S(cb->name),
-	    "customer_ref", FP_S(cb->customer_ref), "note", FP_S(cb->note),
-	    "requested_at", requested_given ? FP_T(cb->requested_at) : json_null(),
-	    "not_before", FP_T(cb->not_before), "not_after", FP_T(cb->not_after));
+	json_t
+	    *j = json_pack("{s:i,s:s,s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o,"
+			   "s:o}",
+		"v", 1, "phone", cb->phone, "topic", cb->topic, "site",
+		cb->site, "language", cb->language, "urgent", cb->urgent,
+		"assignee", FP_S(cb->assignee), "name", FP_S(cb->name),
+		"customer_ref", FP_S(cb->customer_ref), "note", FP_S(cb->note),
+		"requested_at",
+		requested_given ? FP_T(cb->requested_at) : json_null(),
+		"not_before", FP_T(cb->not_before), "not_after",
+		FP_T(cb->not_after));
 #undef FP_S
 #undef FP_T
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -252,7 +237,8 @@ fingerprint(const struct callback *cb, int requested_given, char out[65])
 	int rc = -1;
 
 	if (j && (text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS))) {
-		if (EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL) &&
+		if (EVP_Digest(text, strlen(text), md, &len, EVP_sha256(),
+			NULL) &&
 		    len == 32) {
 			for (i = 0; i < len; i++)
 				snprintf(out + 2 * i, 3, "%02x", md[i]);
@@ -276,21 +262,25 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 
 	memset(cb, 0, sizeof(*cb));
 	if (!json_is_object(body))
-		return fail(e, 400, "not_an_object", NULL, "the body must be a JSON object");
-	json_object_foreach((json_t *)body, k, jv) {
+		return fail(e, 400, "not_an_object", NULL,
+		    "the body must be a JSON object");
+	json_object_foreach((json_t *)body, k, jv)
+	{
 		if (!known_field(create_fields, k))
-			return fail(e, 400, "unknown_field", k, "unknown field");
+			return fail(e, 400, "unknown_field", k,
+			    "unknown field");
 	}
 
 	if (req_string(body, "phone", raw_phone, CBD_PHONE_INPUT_MAX, e) == -1)
 		return -1;
 	if (phone_normalise(raw_phone, c->country_code, cb->phone,
-	    sizeof(cb->phone), &why) == -1)
+		sizeof(cb->phone), &why) == -1)
 		return fail(e, 422, "invalid_phone", "phone", "%s", why);
 	/* a call-back to a premium or shared-cost line would cost the agency,
 	 * and could be made to on purpose */
 	if (!phone_dialable(cb->phone, c->not_dialable))
-		return fail(e, 422, "not_dialable", "phone", "the number is in a "
+		return fail(e, 422, "not_dialable", "phone",
+		    "the number is in a "
 		    "range callbackd does not call back (premium rate, shared cost "
 		    "or similar; see not_dialable)");
 
@@ -316,18 +306,23 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 
 	v = json_object_get(body, "urgent");
 	if (v && !json_is_null(v) && !json_is_boolean(v))
-		return fail(e, 400, "invalid_type", "urgent", "urgent must be true or false");
+		return fail(e, 400, "invalid_type", "urgent",
+		    "urgent must be true or false");
 	/* a topic may be urgent by nature (a housing approval cannot wait) */
-	cb->urgent = (v && json_is_true(v)) || config_topic(c, cb->topic)->urgent;
+	cb->urgent = (v && json_is_true(v)) ||
+	    config_topic(c, cb->topic)->urgent;
 
-	if (opt_string(body, "assignee", cb->assignee, CBD_IDENT_MAX, e) == -1 ||
+	if (opt_string(body, "assignee", cb->assignee, CBD_IDENT_MAX, e) ==
+		-1 ||
 	    opt_string(body, "name", cb->name, CBD_NAME_MAX, e) == -1 ||
-	    opt_string(body, "customer_ref", cb->customer_ref, CBD_CUSTOMER_REF_MAX, e) == -1 ||
+	    opt_string(body, "customer_ref", cb->customer_ref,
+		CBD_CUSTOMER_REF_MAX, e) == -1 ||
 	    opt_string(body, "note", cb->note, CBD_NOTE_MAX, e) == -1 ||
 	    opt_string(body, "call_id", cb->call_id, CBD_CALL_ID_MAX, e) == -1)
 		return -1;
 
-	if (opt_time(body, "requested_at", "requested_at", &cb->requested_at, e) == -1)
+	if (opt_time(body, "requested_at", "requested_at", &cb->requested_at,
+		e) == -1)
 		return -1;
 	requested_given = cb->requested_at != CBD_NO_TIME;
 	if (!requested_given)
@@ -349,7 +344,8 @@ validate_create(const json_t *body, const struct config *c, int64_t received_ms,
 	cb->received_at = received_ms;
 	cb->request_count = 1;
 	if (fingerprint(cb, requested_given, cb->fingerprint) == -1)
-		return fail(e, 503, "unavailable", NULL, "out of memory; try again");
+		return fail(e, 503, "unavailable", NULL,
+		    "out of memory; try again");
 	return 0;
 }
 
@@ -362,11 +358,14 @@ only_fields(const json_t *body, const char *const *allowed, struct verr *e)
 	json_t *v;
 
 	if (!json_is_object(body))
-		return fail(e, 400, "not_an_object", NULL, "the body must be a JSON object");
-	json_object_foreach((json_t *)body, k, v) {
+		return fail(e, 400, "not_an_object", NULL,
+		    "the body must be a JSON object");
+	json_object_foreach((json_t *)body, k, v)
+	{
 		(void)v;
 		if (!known_field(allowed, k))
-			return fail(e, 400, "unknown_field", k, "unknown field");
+			return fail(e, 400, "unknown_field", k,
+			    "unknown field");
 	}
 	return 0;
 }
@@ -379,8 +378,8 @@ lease_field(const json_t *body, char token[37], int required, struct verr *e)
 {
 	const json_t *v = json_object_get(body, "lease");
 
-	if (required && json_is_string(v) && (json_string_length(v) != 36 ||
-	    !validate_uuid(json_string_value(v))))
+	if (required && json_is_string(v) &&
+	    (json_string_length(v) != 36 || !ident_uuid(json_string_value(v))))
 		return fail(e, 409, "lease_lost", "lease",
 		    "this is not the callback's current lease; claim again");
 	if (opt_string(body, "lease", token, 36, e) == -1)
@@ -405,9 +404,8 @@ int
 validate_attempt(const json_t *body, int lease_required, int64_t now,
     struct attempt_req *a, struct verr *e)
 {
-	static const char *const fields[] = {
-		"lease", "result", "note", "duration_s", "not_before", NULL
-	};
+	static const char *const fields[] = { "lease", "result", "note",
+		"duration_s", "not_before", NULL };
 	const json_t *v;
 	char result[16], list[128];
 	size_t off = 0;
@@ -418,13 +416,15 @@ validate_attempt(const json_t *body, int lease_required, int64_t now,
 		return -1;
 	if (req_string(body, "result", result, sizeof(result) - 1, e) == -1) {
 		if (!strcmp(e->code, "too_long"))
-			return fail(e, 422, "invalid_result", "result", "unknown result");
+			return fail(e, 422, "invalid_result", "result",
+			    "unknown result");
 		return -1;
 	}
 	if (result_parse(result, &a->result) == -1) {
 		for (i = 0; i < RESULT_N && off < sizeof(list); i++)
-			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
-			    i ? ", " : "", result_word((enum attempt_result)i));
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			    "%s%s", i ? ", " : "",
+			    result_word((enum attempt_result)i));
 		return fail(e, 422, "invalid_result", "result",
 		    "result must be one of %s", list);
 	}
@@ -464,15 +464,17 @@ ident_list(const json_t *body, const char *field, char *slots, size_t slot_len,
 	size_t i, j;
 
 	if (!arr)
-		return fail(e, 400, "missing_field", field, "%s is required", field);
+		return fail(e, 400, "missing_field", field, "%s is required",
+		    field);
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return fail(e, 400, "invalid_type", field,
 		    "%s must be a non-empty array of strings", field);
 	if (json_array_size(arr) > max)
-		return fail(e, 400, "too_long", field, "%s has more than %zu entries",
-		    field, max);
+		return fail(e, 400, "too_long", field,
+		    "%s has more than %zu entries", field, max);
 	*n = 0;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v) || json_string_length(v) >= slot_len)
 			return fail(e, 400, "invalid_type", field,
 			    "%s must hold short strings", field);
@@ -496,34 +498,6 @@ known_topic(const char *s)
 	return config_topic(list_conf, s) != NULL;
 }
 
-int
-validate_uuid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t i;
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return 0;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-int
-validate_ident(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > CBD_IDENT_MAX)
-		return 0;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-')
-			return 0;
-	return 1;
-}
-
 /* A caseworker's languages, kept as the primary tags the config lists
  * (de-DE: de), each once, so that they meet the callbacks' languages. */
 static int
@@ -535,22 +509,28 @@ profile_languages(const json_t *body, const struct config *c,
 	size_t i, j;
 
 	if (!arr)
-		return fail(e, 400, "missing_field", "languages", "languages is required");
+		return fail(e, 400, "missing_field", "languages",
+		    "languages is required");
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return fail(e, 400, "invalid_type", "languages",
 		    "languages must be a non-empty array of strings");
 	if (json_array_size(arr) > CBD_CASEWORKER_LANGUAGES_MAX)
 		return fail(e, 400, "too_long", "languages",
-		    "languages has more than %d entries", CBD_CASEWORKER_LANGUAGES_MAX);
+		    "languages has more than %d entries",
+		    CBD_CASEWORKER_LANGUAGES_MAX);
 	w->nlanguages = 0;
-	json_array_foreach(arr, i, v) {
-		if (!json_is_string(v) || json_string_length(v) > CBD_LANGUAGE_MAX ||
+	json_array_foreach(arr, i, v)
+	{
+		if (!json_is_string(v) ||
+		    json_string_length(v) > CBD_LANGUAGE_MAX ||
 		    strlen(json_string_value(v)) != json_string_length(v))
 			return fail(e, 400, "invalid_type", "languages",
 			    "languages must hold short strings");
-		if (check_language(json_string_value(v), c, "languages", prim, e) == -1)
+		if (check_language(json_string_value(v), c, "languages", prim,
+			e) == -1)
 			return -1;
-		for (j = 0; j < w->nlanguages && strcmp(w->languages[j], prim); j++)
+		for (j = 0; j < w->nlanguages && strcmp(w->languages[j], prim);
+		     j++)
 			;
 		if (j == w->nlanguages)
 			strcpy(w->languages[w->nlanguages++], prim);
@@ -562,9 +542,8 @@ int
 validate_caseworker(const json_t *body, const struct config *c, int with_id,
     struct caseworker *w, struct verr *e)
 {
-	static const char *const fields[] = {
-		"id", "site", "topics", "languages", "active", NULL
-	};
+	static const char *const fields[] = { "id", "site", "topics",
+		"languages", "active", NULL };
 	const json_t *v;
 
 	if (only_fields(body, fields, e) == -1)
@@ -572,24 +551,26 @@ validate_caseworker(const json_t *body, const struct config *c, int with_id,
 	if (with_id) {
 		if (req_string(body, "id", w->id, CBD_IDENT_MAX, e) == -1)
 			return -1;
-		if (!validate_ident(w->id))
+		if (!ident_name(w->id))
 			return fail(e, 422, "invalid_value", "id",
 			    "id must be 1 to %d characters of a-z, 0-9, _ and -",
 			    CBD_IDENT_MAX);
 	} else if (json_object_get(body, "id"))
-		return fail(e, 400, "unknown_field", "id", "the id is in the path");
+		return fail(e, 400, "unknown_field", "id",
+		    "the id is in the path");
 	if (req_string(body, "site", w->site, CBD_IDENT_MAX, e) == -1)
 		return -1;
 	if (!config_site(c, w->site))
 		return fail(e, 422, "unknown_site", "site", "no such site");
 	list_conf = c;
 	if (ident_list(body, "topics", w->topics[0], sizeof(w->topics[0]),
-	    CBD_CASEWORKER_TOPICS_MAX, &w->ntopics, known_topic, e) == -1 ||
+		CBD_CASEWORKER_TOPICS_MAX, &w->ntopics, known_topic, e) == -1 ||
 	    profile_languages(body, c, w, e) == -1)
 		return -1;
 	v = json_object_get(body, "active");
 	if (v && !json_is_boolean(v))
-		return fail(e, 400, "invalid_type", "active", "active must be true or false");
+		return fail(e, 400, "invalid_type", "active",
+		    "active must be true or false");
 	w->active = !v || json_is_true(v);
 	return 0;
 }

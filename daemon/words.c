@@ -113,5 +113,6 @@ state_open(enum cb_state s)
 int
 result_unanswered(enum attempt_result r)
 {
-	return r == RESULT_NO_ANSWER || r == RESULT_BUSY || r == RESULT_VOICEMAIL;
+	return r == RESULT_NO_ANSWER || r == RESULT_BUSY ||
+	    r == RESULT_VOICEMAIL;
 }

@@ -1,7 +1,9 @@
 #ifndef CBD_API_H
 #define CBD_API_H
 
+#include "callback.h"
 #include "http.h"
+#include "http_store.h"
 
 /* A callback as the API shows it. */
 json_t *api_callback_json(const struct callback *);

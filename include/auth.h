@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "bounds.h"
+#include "token.h"
 
 /* Roles as bits, so a route can admit several. */
 enum role {
@@ -32,24 +33,42 @@ int auth_hash(const char *token, char hash_hex[65]);
 const char *auth_bearer(const char *header);
 
 /*
- * What PostgreSQL said about a token hash, remembered for
- * CBD_TOKEN_CACHE_MS so that a request does not cost a round trip to be
- * authenticated. A token revoked through this daemon stops working at
- * once (the cache is cleared), through another within that time.
+ * The verdict on the bearer token of a request: from what PostgreSQL
+ * said about its hash, remembered for CBD_TOKEN_CACHE_MS so that a
+ * request does not cost a round trip to be authenticated. A token revoked
+ * through this daemon stops working at once (the cache is cleared),
+ * through another within that time. An unknown hash is remembered too,
+ * apart from the valid ones: random bearer tokens do not each cost a
+ * PostgreSQL round trip, nor push a valid token out.
  */
-struct token_info;
-/* 0 and the token when known, 1 when remembered as no valid token (an
- * unknown hash is not looked up again within the cache time: random
- * bearer tokens do not each cost a PostgreSQL round trip), -1 when not
- * remembered. */
-int auth_cache_get(const char *hash_hex, int64_t now, struct token_info *);
-/* Before a lookup: what auth_cache_put needs to tell whether a clear came
- * while the lookup was out (the answer may then be stale). */
-unsigned auth_cache_generation(void);
-/* Keeps a lookup's answer (ti NULL: no valid token) unless a clear came
- * since generation gen. */
-void auth_cache_put(unsigned gen, const char *hash_hex, int64_t now,
-    const struct token_info *ti);
+enum auth_verdict {
+	AUTH_VALID,       /* the token's row is in the struct token_info */
+	AUTH_NO_TOKEN,    /* none, or nothing that can be a token of ours */
+	AUTH_INVALID,     /* unknown, revoked, expired, or the token of a
+			   * caseworker who is not active */
+	AUTH_UNREACHABLE, /* PostgreSQL could not be asked */
+	AUTH_REFUSED      /* PostgreSQL refused the lookup */
+};
+
+typedef void auth_verdict_fn(void *arg, enum auth_verdict,
+    const struct token_info *);
+
+/* A check under way: the caller's, kept until fn has been called. */
+struct auth_check {
+	char hash_hex[65];
+	unsigned gen; /* the cache's, when the lookup began */
+	auth_verdict_fn *fn;
+	void *arg;
+};
+
+/* The verdict on the value of an Authorization header (NULL: none):
+ * fn(arg, ...) exactly once, before the call returns when the cache or
+ * the token's shape decides, else from the loop once PostgreSQL said. */
+void auth_check(struct auth_check *, const char *authorization,
+    auth_verdict_fn *fn, void *arg);
+/* 1 when the Authorization header value carries a token this daemon
+ * knows valid now, from the cache alone. */
+int auth_vouched(const char *authorization);
 /* After a change to tokens or caseworkers has committed. */
 void auth_cache_clear(void);
 

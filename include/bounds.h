@@ -1,6 +1,10 @@
 /*
- * Fixed sizes and limits of callbackd, each with the reason for its value.
- * Every such constant lives here and nowhere else.
+ * Fixed sizes and limits of callbackd, each with the reason for its value:
+ * what a request, a configuration, PostgreSQL, Redis or another daemon
+ * meets (lengths, counts, pages, batches, times). Every such constant
+ * lives here and nowhere else. The shape of one module's own data (the
+ * columns of a row, the arguments of a prepared statement, a scratch
+ * buffer) and protocol numbers (a syslog facility) stay in that module.
  */
 #ifndef CBD_BOUNDS_H
 #define CBD_BOUNDS_H
@@ -14,17 +18,21 @@
  * small countries have 7 digits including the country code. */
 #define CBD_PHONE_MIN_DIGITS 7
 
-#define CBD_NAME_MAX 200          /* person's name */
-#define CBD_CUSTOMER_REF_MAX 64   /* agency customer reference */
-#define CBD_NOTE_MAX 2000         /* free text from the agent */
-#define CBD_CALL_ID_MAX 128       /* telephony call identifier */
+#define CBD_NAME_MAX 200        /* person's name */
+#define CBD_CUSTOMER_REF_MAX 64 /* agency customer reference */
+#define CBD_NOTE_MAX 2000       /* free text from the agent */
+#define CBD_CALL_ID_MAX 128     /* telephony call identifier */
 #define CBD_IDEMPOTENCY_KEY_MAX 128
-#define CBD_IDENT_MAX 64          /* topic, site, caseworker id */
-#define CBD_LANGUAGE_MAX 16       /* BCP 47 tag such as "de" or "pt-BR" */
+#define CBD_IDENT_MAX 64    /* topic, site, caseworker id */
+#define CBD_LANGUAGE_MAX 16 /* BCP 47 tag such as "de" or "pt-BR" */
 /* The languages a hotline takes ([daemon] languages): BCP 47 primary
  * tags of 2 or 3 letters. 32 leave room for every language a large job
  * centre serves, and the list still fits in one error message. */
 #define CBD_LANGUAGES_MAX 32
+
+/* The sentence of an error answer (the "message" of its JSON): room for
+ * the longest, which names every language the config lists. */
+#define CBD_ERROR_MESSAGE_MAX 256
 
 /* The not_dialable prefixes, comma separated: the built-in list takes
  * about 500 bytes, an agency's own additions fit four times over. */
@@ -41,7 +49,7 @@
 
 /* Default request body limit; the config may lower or raise it up to the
  * hard limit, which bounds the memory one connection can pin. */
-#define CBD_MAX_BODY_DEFAULT 16384
+#define CBD_MAX_BODY_DEFAULT "16384"
 #define CBD_MAX_BODY_HARD (1024 * 1024)
 
 /* Bearer tokens: 32 random bytes, hex encoded, with a readable prefix. */
@@ -59,6 +67,9 @@
 /* Back-off for reconnecting to Redis and PostgreSQL. */
 #define CBD_RECONNECT_MIN_MS 100
 #define CBD_RECONNECT_MAX_MS 5000
+/* [redis] sentinels: a Sentinel deployment has three or five; room for a
+ * few more. */
+#define CBD_SENTINELS_MAX 8
 
 /* A caseworker's topics and languages: a claim looks at one Redis set per
  * topic and language, so these bound the work of one claim. */
@@ -136,6 +147,49 @@
 #define CBD_PACE_PER_S 1000
 #define CBD_PACE_BURST 100
 
+/* The answers of the API that list: GET /v1/callbacks, /v1/access (a
+ * page each, with next_cursor; an admin reads the access log in bulk) and
+ * the caseworker's own queue (GET /v1/queue, which looks no deeper than
+ * CBD_PEEK_OFFSET_MAX: nobody works a queue from its thousandth entry).
+ * Each bounds the rows one answer reads from PostgreSQL and Redis. */
+#define CBD_LIST_LIMIT_DEFAULT 50
+#define CBD_LIST_LIMIT_MAX 200
+#define CBD_ACCESS_LIMIT_DEFAULT 100
+#define CBD_ACCESS_LIMIT_MAX 1000
+#define CBD_PEEK_LIMIT_DEFAULT 20
+#define CBD_PEEK_LIMIT_MAX 100
+#define CBD_PEEK_OFFSET_MAX 1000
+/* GET /v1/alerts answers at most this many, oldest first: a manager's
+ * filter (since, level, site) narrows it down. */
+#define CBD_ALERTS_LIMIT 500
+/* The reports (GET /v1/reports/sla, /breaches): the days before "to"
+ * when "from" is not given. */
+#define CBD_REPORT_DEFAULT_DAYS 7
+/* A stale index entry (the callback was closed elsewhere) costs a claim a
+ * retry; after this many the caseworker hears 503 and tries again. */
+#define CBD_CLAIM_TRIES 5
+
+/* A connection that neither sends nor takes a byte for this long is
+ * closed (evhttp's own timeout); http_conn.c bounds the whole request,
+ * and looks for requests past their time every CBD_CONN_SWEEP_MS. The
+ * headers of a request may take this many bytes: a bearer token and an
+ * Idempotency-Key take a few hundred. */
+#define CBD_HTTP_TIMEOUT_S 30
+#define CBD_CONN_SWEEP_MS 250
+#define CBD_HTTP_HEADERS_MAX 16384
+
+/* The web pages: a file name (letters, digits, '-', '_', one '.') of at
+ * most this many characters, a file of at most this size: the pages are
+ * a few kilobytes, nothing bigger is one of them. */
+#define CBD_STATIC_NAME_MAX 64
+#define CBD_STATIC_SIZE_MAX (4 * 1024 * 1024)
+
+/* The requests of GET /metrics are counted per route's pattern (the route
+ * table and "other": routes.c checks at build time that they fit) and
+ * per status, a handful per route. */
+#define CBD_METRICS_ROUTES_MAX 32
+#define CBD_METRICS_STATUSES_MAX 16
+
 /* Callbacks whose personal data one statement erases. */
 #define CBD_ERASE_BATCH 1000
 /* Open callbacks expired per statement: each is synced out of Redis. */
@@ -143,6 +197,9 @@
 
 /* Callbacks read per query while rebuilding the Redis index. */
 #define CBD_REBUILD_BATCH 1000
+/* A rebuild's cleanup walks the record hashes this many at a time, so
+ * that Redis answers others in between. */
+#define CBD_REBUILD_CLEANUP_STEP 2048
 
 /* Where make install puts the web pages (configure sets it). */
 #ifndef CBD_WWW_DIR

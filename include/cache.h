@@ -25,14 +25,16 @@ struct cache {
 	size_t nslots;
 	size_t value_size;
 	int64_t ttl_ms;
-	unsigned gen;   /* counts cache_clear calls */
+	unsigned gen; /* counts cache_clear calls */
 };
 
 /* A cache over two static arrays of the same length: slots and values. */
-#define CACHE_INIT(slot_array, value_array, ttl) { (slot_array), \
-	(unsigned char *)(value_array), \
-	sizeof(slot_array) / sizeof((slot_array)[0]), \
-	sizeof((value_array)[0]), (ttl), 0 }
+#define CACHE_INIT(slot_array, value_array, ttl) \
+	{ \
+		(slot_array), (unsigned char *)(value_array), \
+		    sizeof(slot_array) / sizeof((slot_array)[0]), \
+		    sizeof((value_array)[0]), (ttl), 0 \
+	}
 
 /* Copies the value of key into value; 0 when there, -1 when missing or
  * expired. */

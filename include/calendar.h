@@ -20,7 +20,8 @@ struct calendar {
 	char name[CBD_IDENT_MAX + 1];
 	int always; /* 24x7: every moment counts */
 	char timezone[64];
-	char state[3]; /* German state code for its holidays, "" for federal only */
+	char state
+	    [3]; /* German state code for its holidays, "" for federal only */
 	struct interval week[7][CBD_DAY_INTERVALS_MAX]; /* index: 0 = Sunday */
 	int nweek[7];
 	int32_t *closed; /* extra closure days as YYYYMMDD, any order */
@@ -32,7 +33,8 @@ void calendar_easter(int year, int *month, int *day);
 
 /* The German public holiday on that date, federal or of state (a code such
  * as "NW"; "" for federal only), or NULL. */
-const char *calendar_holiday_de(const char *state, int year, int month, int day);
+const char *calendar_holiday_de(const char *state, int year, int month,
+    int day);
 
 /* 1 if state is a German state code we know (BW, BY, BE, ... TH). */
 int calendar_state_valid(const char *state);

@@ -63,13 +63,13 @@ struct caseworker {
 /* An attempt to log: what the caller said and the policy it falls under. */
 struct attempt_req {
 	char id[37];
-	char lease_token[37];                 /* empty: an agent, no lease */
-	char caseworker[CBD_IDENT_MAX + 1];   /* the lease holder, or empty */
-	char actor[CBD_IDENT_MAX + 1];       /* as struct api_req has it */
+	char lease_token[37];               /* empty: an agent, no lease */
+	char caseworker[CBD_IDENT_MAX + 1]; /* the lease holder, or empty */
+	char actor[CBD_IDENT_MAX + 1];      /* as struct api_req has it */
 	enum attempt_result result;
 	char note[CBD_NOTE_MAX + 1];
-	int duration_s;                       /* -1: not given */
-	int64_t not_before;                   /* callback_later, or the retry
+	int duration_s;     /* -1: not given */
+	int64_t not_before; /* callback_later, or the retry
 	                                       * of an unanswered one */
 	int max_attempts;
 };

@@ -4,6 +4,7 @@
 
 #include "callback.h"
 #include "http.h"
+#include "store.h"
 
 /*
  * The claim workflow between Redis and PostgreSQL, for one request: Redis
@@ -14,9 +15,6 @@
  * without claiming, and mends the same misplaced entries. The handler
  * checks access before and answers after; this module never answers.
  */
-
-/* The most a peek shows at once. */
-#define CLAIM_PEEK_MAX 100
 
 enum claim_outcome {
 	CLAIM_OK,           /* claimed (the row with its lease), or peeked */
@@ -40,7 +38,7 @@ void claim_take(struct api_req *a, const struct caseworker *cw, claim_fn *fn,
 typedef void claim_peek_fn(void *arg, enum claim_outcome, enum store_status st,
     const struct callback *rows, size_t n, size_t offered);
 /* The callbacks cw would claim next, from offset on, at most limit (up
- * to CLAIM_PEEK_MAX). fn is called once. */
+ * to CBD_PEEK_LIMIT_MAX). fn is called once. */
 void claim_peek(const struct caseworker *cw, size_t offset, size_t limit,
     claim_peek_fn *fn, void *arg);
 

@@ -34,8 +34,8 @@ struct config {
 
 	char listen_host[64];
 	int listen_port;
-	int listen_line;           /* where the file sets it; 0: the default */
-	char metrics_host[64];     /* GET /metrics alone listens here; "" = on
+	int listen_line;       /* where the file sets it; 0: the default */
+	char metrics_host[64]; /* GET /metrics alone listens here; "" = on
 	                            * the API's address (metrics_listen) */
 	int metrics_port;
 	int metrics_line;
@@ -43,13 +43,13 @@ struct config {
 	int64_t max_body;
 	int64_t request_timeout_ms;
 	int64_t max_connections;
-	char www_dir[256];         /* the web pages; "" = none */
+	char www_dir[256]; /* the web pages; "" = none */
 	int64_t shutdown_grace_ms;
 	int64_t lease_ms;
-	int64_t retention_days;    /* 0: keep personal data */
+	int64_t retention_days; /* 0: keep personal data */
 	int64_t retention_check_ms;
 	int64_t max_request_age_ms; /* how far back requested_at may lie */
-	int64_t max_open_age_ms;   /* an open callback older expires; 0: never */
+	int64_t max_open_age_ms; /* an open callback older expires; 0: never */
 	int64_t unclaimable_check_ms; /* how often to look for callbacks
 	                               * nobody may claim; 0: never */
 	int debug;
@@ -68,24 +68,37 @@ struct config {
 
 	char pg_conninfo[512];
 	int64_t pg_pool_size;
-	int64_t pg_statement_timeout_ms; /* per statement, set on each session */
-	int64_t pg_lock_timeout_ms;      /* waiting for a lock; 0: none */
+	int64_t
+	    pg_statement_timeout_ms; /* per statement, set on each session */
+	int64_t pg_lock_timeout_ms;  /* waiting for a lock; 0: none */
 
 	char redis_host[128];
 	int64_t redis_port;
-	char redis_password[128];  /* given, or read from redis_password_file */
+	char redis_password[128]; /* given, or read from redis_password_file */
 	char redis_password_file[256];
 	int64_t redis_db;
 	char key_prefix[CBD_IDENT_MAX + 1];
 	int64_t index_check_ms;
 	int64_t redis_timeout_ms; /* the longest wait for a reply */
+	/* [redis] sentinels as given, and parsed: with any, the master is
+	 * asked of them by redis_master_name and host and port are unused */
+	char redis_sentinels[512];
+	struct redis_addr {
+		char host[128];
+		int port;
+	} sentinel[CBD_SENTINELS_MAX];
+	size_t nsentinels;
+	char redis_master_name[128];
+	char sentinel_password[128]; /* read from sentinel_password_file */
+	char sentinel_password_file[256];
 
-	char alert_transport[8];   /* local, tcp or udp */
+	char alert_transport[8]; /* local, tcp or udp */
 	char alert_host[128];
 	int64_t alert_port;
-	char alert_socket[108];    /* for local: the syslog socket */
-	char alert_hostname[64];   /* HOSTNAME of the messages; "" = ours */
-	char alert_webhook[256];   /* http:// URL to POST each alert to; "" = none */
+	char alert_socket[108];  /* for local: the syslog socket */
+	char alert_hostname[64]; /* HOSTNAME of the messages; "" = ours */
+	char alert_webhook
+	    [256]; /* http:// URL to POST each alert to; "" = none */
 	int64_t alert_webhook_timeout_ms;
 
 	struct topic_policy *topics;

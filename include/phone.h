@@ -20,7 +20,7 @@
  * Pure: no I/O, no allocation.
  */
 int phone_normalise(const char *in, const char *country_code, char *out,
-                    size_t outlen, const char **why);
+    size_t outlen, const char **why);
 
 /* 1 if country_code is 1..3 digits not starting with 0, else 0. */
 int phone_country_code_valid(const char *country_code);

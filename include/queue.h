@@ -24,8 +24,12 @@ void queue_shutdown(void);
 int queue_ready(void);
 /* A code for /readyz: "ok", "connecting", "unreachable", "slow" (a reply
  * took longer than redis_timeout: the connection was dropped and is being
- * made again) or "eviction_policy"; the details go to the log. */
+ * made again), "eviction_policy" or "replica" (with sentinels: the address
+ * given is no master); the details go to the log. */
 const char *queue_state(void);
+/* With [redis] sentinels: the master's address (host:port) ROLE confirmed
+ * last, NULL before any; without: NULL. No personal data. */
+const char *queue_master(void);
 
 /* Brings the index in line with one callback's row: queued, claimed or
  * gone. The syncs of one pass of the event loop go to Redis together. fn
@@ -44,7 +48,8 @@ typedef void queue_peek_fn(void *arg, int ok, const char **ids, size_t n);
 void queue_peek(const struct caseworker *, size_t offset, size_t limit,
     queue_peek_fn *, void *arg);
 /* Puts back a claim PostgreSQL did not record, if token still holds it. */
-void queue_unclaim(const char *id, const char *token, queue_done_fn *, void *arg);
+void queue_unclaim(const char *id, const char *token, queue_done_fn *,
+    void *arg);
 
 /* Ids whose lease ran out by now, at most CBD_SWEEP_BATCH; n 0 on error. */
 typedef void queue_expired_fn(void *arg, const char **ids, size_t n);

@@ -22,8 +22,8 @@ int sla_warn_times(const struct topic_policy *, const struct calendar *,
 
 /* The due time and the warnings (fraction and moment) of a request made
  * at requested_ms. */
-void sla_plan(const struct topic_policy *, const struct calendar *,
-    bool urgent, int64_t requested_ms, struct sla_plan *);
+void sla_plan(const struct topic_policy *, const struct calendar *, bool urgent,
+    int64_t requested_ms, struct sla_plan *);
 
 /* The plan of a request or a stored row under configuration c: from its
  * requested_at and urgency, on the calendar of its topic at its site.

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "callback.h"
+#include "token.h"
 
 /*
  * The system of record: PostgreSQL through non-blocking libpq on the event
@@ -29,15 +30,12 @@ enum store_status {
  * and no row: its Idempotency-Key or call_id was used by the same sender
  * for another request, or its assignee is no active caseworker. */
 enum intake_outcome {
-	INTAKE_CREATED, INTAKE_REPLAYED, INTAKE_MERGED,
-	INTAKE_CONFLICT_KEY, INTAKE_CONFLICT_CALL_ID, INTAKE_UNKNOWN_ASSIGNEE
-};
-
-struct token_info {
-	int64_t id;
-	char role[16];
-	char caseworker_id[CBD_IDENT_MAX + 1];
-	int64_t expires_ms; /* CBD_NO_TIME: never */
+	INTAKE_CREATED,
+	INTAKE_REPLAYED,
+	INTAKE_MERGED,
+	INTAKE_CONFLICT_KEY,
+	INTAKE_CONFLICT_CALL_ID,
+	INTAKE_UNKNOWN_ASSIGNEE
 };
 
 /* Called when PostgreSQL has a schema this build cannot run on. */
@@ -49,18 +47,24 @@ void store_shutdown(void);
 int store_ready(void);
 /* A code for /readyz: "ok", "slow" (a statement ran past its deadline and
  * none has answered in time since), "connecting", "unreachable",
- * "schema_old" or "schema_new". The server's own words go to the log, not
- * here. */
+ * "read_only" (the server takes no writes), "schema_old" or "schema_new".
+ * The server's own words go to the log, not here. */
 const char *store_state(void);
 /* Asked just before an intake or a claim is sent, with the arg of its
  * completion: 1 when nobody waits for the answer any more. Then it is not
  * sent, and the completion gets STORE_UNAVAILABLE. */
 typedef int store_gone_fn(void *arg);
 void store_set_gone(store_gone_fn *);
+/* Called when the pool is on another PostgreSQL server than before (a
+ * promoted standby, or the same one restarted): rows the index names may
+ * be gone, when the standby had not received them. */
+typedef void store_moved_fn(void);
+void store_set_moved(store_moved_fn *);
 /* The schema version this build runs on (the newest embedded migration). */
 int store_schema_version(void);
 
-typedef void store_token_fn(void *arg, enum store_status, const struct token_info *);
+typedef void store_token_fn(void *arg, enum store_status,
+    const struct token_info *);
 /* A token that is not revoked, not expired and, for a caseworker, whose
  * caseworker exists and is active; STORE_NOT_FOUND for any other. */
 void store_token_lookup(const char *sha256_hex, store_token_fn *, void *arg);
@@ -76,8 +80,8 @@ typedef void store_intake_fn(void *arg, enum store_status, enum intake_outcome,
  * Both keys are the sender's (scope: its token id) and kept with
  * req->fingerprint. */
 void store_intake(const struct callback *req, const struct sla_plan *plan,
-    const char *idem_key, int64_t scope, const char *actor,
-    store_intake_fn *fn, void *arg);
+    const char *idem_key, int64_t scope, const char *actor, store_intake_fn *fn,
+    void *arg);
 
 /* One callback and its attempts, as a JSON array text, oldest first. */
 typedef void store_callback_fn(void *arg, enum store_status,
@@ -86,8 +90,8 @@ void store_get_callback(const char *id, store_callback_fn *, void *arg);
 
 /* Open callbacks (queued or claimed) with id > after_id (""), by id; with
  * since_ms, only those changed since then (CBD_NO_TIME: all). */
-typedef void store_page_fn(void *arg, enum store_status, const struct callback *,
-    size_t n);
+typedef void store_page_fn(void *arg, enum store_status,
+    const struct callback *, size_t n);
 void store_open_callbacks(const char *after_id, int64_t since_ms, size_t limit,
     store_page_fn *, void *arg);
 
@@ -117,10 +121,12 @@ void store_lease_expire(const char *id, int flag_after, store_change_fn *,
     void *arg);
 
 void store_attempt(const struct attempt_req *, store_change_fn *, void *arg);
-void store_cancel(const char *id, const char *actor, store_change_fn *, void *arg);
+void store_cancel(const char *id, const char *actor, store_change_fn *,
+    void *arg);
 /* Hands a flagged queued callback back to the queue, its lapses forgotten;
  * VERDICT_NOT_FLAGGED when it is not flagged (or closed). */
-void store_unflag(const char *id, const char *actor, store_change_fn *, void *arg);
+void store_unflag(const char *id, const char *actor, store_change_fn *,
+    void *arg);
 
 /* Callbacks matching a filter, oldest first, after a cursor. Empty strings
  * match anything. */
@@ -130,15 +136,16 @@ struct list_filter {
 	char site[CBD_IDENT_MAX + 1];
 	char topic[CBD_IDENT_MAX + 1];
 	char assignee[CBD_IDENT_MAX + 1];
-	char phone[CBD_PHONE_MAX + 1];              /* E.164 */
+	char phone[CBD_PHONE_MAX + 1]; /* E.164 */
 	char customer_ref[CBD_CUSTOMER_REF_MAX + 1];
-	int flagged;           /* 1 only flagged, 0 only not flagged, -1 both */
+	int flagged;     /* 1 only flagged, 0 only not flagged, -1 both */
 	int unclaimable; /* only queued callbacks no active caseworker may claim */
 	int64_t after_created; /* cursor: created_at and id of the last row */
 	char after_id[37];
 	size_t limit;
 };
-void store_list_callbacks(const struct list_filter *, store_page_fn *, void *arg);
+void store_list_callbacks(const struct list_filter *, store_page_fn *,
+    void *arg);
 /* The callbacks with these ids that cw may claim (as store_claim), in
  * this order; missing ones and the others left out. */
 void store_callbacks_by_id(const char *const *ids, size_t n,
@@ -162,15 +169,16 @@ void store_caseworkers(const char *id, store_caseworkers_fn *, void *arg);
 /* One caseworker's profile for claiming, possibly as read up to
  * CBD_PROFILE_CACHE_MS ago (at once fresh after a save through this
  * daemon); fn may run before this returns. */
-void store_caseworker_profile(const char *id, store_caseworkers_fn *, void *arg);
+void store_caseworker_profile(const char *id, store_caseworkers_fn *,
+    void *arg);
 
 /* SLA alerts. */
 struct alert {
 	int64_t id;
 	char callback_id[37];
-	char level[16]; /* at_risk, breached or unclaimable */
+	char level[16];   /* at_risk, breached or unclaimable */
 	double threshold; /* fraction of the target used: 0.5 ... 1 */
-	char reason[24]; /* unclaimable: no_caseworker, assignee_inactive or
+	char reason[24];  /* unclaimable: no_caseworker, assignee_inactive or
 	                  * assignee_unknown; "" for the others */
 	char site[CBD_IDENT_MAX + 1];
 	char topic[CBD_IDENT_MAX + 1];
@@ -188,7 +196,8 @@ void store_alerts_next(store_next_fn *, void *arg);
 void store_alerts_take(size_t limit, int64_t claim_ms, store_alerts_fn *,
     void *arg);
 /* Marks alerts delivered (fn gets no rows). */
-void store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *, void *arg);
+void store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *,
+    void *arg);
 /* Fired alerts due for (another) try at the webhook, claimed for claim_ms;
  * then the outcome of one try. */
 void store_webhook_take(size_t limit, int64_t claim_ms, store_alerts_fn *,

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "bounds.h"
 #include "callback.h"
 #include "config.h"
 
@@ -14,7 +15,7 @@ struct verr {
 	int status;
 	const char *code;
 	const char *field;
-	char message[160];
+	char message[CBD_ERROR_MESSAGE_MAX];
 };
 
 /*
@@ -51,18 +52,5 @@ int validate_caseworker(const json_t *body, const struct config *, int with_id,
  * be NULL, not both given. *out CBD_NO_TIME when neither is. */
 int validate_token_expiry(const char *expires_at, const char *expires_in,
     int64_t now, int64_t *out, struct verr *);
-
-/* 1 if s is a name of ours (topic, site, caseworker id): 1 to
- * CBD_IDENT_MAX characters of a-z, 0-9, _ and -. */
-int validate_ident(const char *s);
-
-/* 1 if s is a UUID in its text form: 8-4-4-4-12 hex digits. */
-int validate_uuid(const char *s);
-
-/* 1 if s has the shape of a BCP 47 tag, in any case:
- * [A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*, a one-character subtag (x, u, t)
- * only before another; its primary language, lower case, is put in
- * primary. Whether the config takes that language is config_language's. */
-int validate_language(const char *s, char primary[CBD_PRIMARY_LANGUAGE_MAX + 1]);
 
 #endif

@@ -1,20 +1,20 @@
 #!/bin/sh
 # Installs every Debian 12 package callbackd needs to build and run it
 # (scripts/demo.sh), and with "test" also what the test suite runs
-# (scripts/test.sh): the SIP peers, the packaging tools, promtool.
+# (scripts/test.sh): the SIP peers, the packaging tools, promtool, haproxy.
 # Idempotent: does nothing when all are present. Needs root for apt-get.
 set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
       libevent-dev libhiredis-dev libpq-dev libjansson-dev libinih-dev
       libssl-dev libsystemd-dev uuid-dev libcurl4-openssl-dev check systemd
-      clang libclang-rt-14-dev
+      clang libclang-rt-14-dev clang-format
       redis-server postgresql postgresql-contrib syslog-ng-core
       curl python3 ca-certificates procps chromium"
 [ "${1:-}" = test ] && PKGS="$PKGS
       kamailio kamailio-utils-modules sip-tester
       debhelper dpkg-dev fakeroot lintian git
-      prometheus openssl"
+      prometheus openssl haproxy redis-sentinel"
 # the browser tests run on Node.js: Debian's, unless the machine has one
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	PKGS="$PKGS nodejs npm"

@@ -1,25 +1,24 @@
 #!/bin/sh
-# Builds the libFuzzer harnesses in tests/fuzz/ with clang (ASan + UBSan)
-# and runs each for FUZZ_SECONDS (default 20) from its seed corpus. Prints
-# "N passed, M failed" (one per harness) and exits non-zero when one
-# crashed; a crash input is left in build/fuzz/ to become a seed.
+# Builds the libFuzzer harnesses in tests/fuzz/ (./configure
+# --enable-fuzzing CC=clang in build/fuzz: ASan + UBSan) and runs each for
+# FUZZ_SECONDS (default 20) from its seed corpus. Prints "N passed, M
+# failed" (one per harness) and exits non-zero when one crashed; a crash
+# input is left in build/fuzz/ to become a seed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-20}
 mkdir -p "$out"
-core="daemon/phone.c daemon/timefmt.c daemon/validate.c daemon/calendar.c \
-      daemon/config.c daemon/config_keys.c daemon/callback.c daemon/words.c daemon/sla.c \
-      daemon/query.c"
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-       -D_GNU_SOURCE -I$top/include $(pkg-config --cflags jansson inih libevent)"
-libs="$(pkg-config --libs jansson inih libevent libcrypto)"
 passed=0 failed=0
+[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi) >"$out/configure.log" 2>&1
+if ! (cd "$out" && "$top/configure" -q --enable-fuzzing CC=clang) >>"$out/configure.log" 2>&1; then
+	echo "FAIL fuzzing: configure --enable-fuzzing failed"; tail -20 "$out/configure.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 for h in phone time request calendar config query; do
-	bin=$out/fuzz_$h
-	# shellcheck disable=SC2086
-	if ! (cd "$top" && clang $flags -o "$bin" tests/fuzz/fuzz_$h.c $core $libs) \
-	    >"$out/$h.build.log" 2>&1; then
+	bin=$out/tests/fuzz/fuzz_$h
+	if ! (cd "$out" && make -j2 "tests/fuzz/fuzz_$h") >"$out/$h.build.log" 2>&1; then
 		echo "FAIL fuzz_$h: does not build"; tail -20 "$out/$h.build.log"
 		failed=$((failed + 1)); continue
 	fi

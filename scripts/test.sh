@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite, as README and CI run it: installs what is missing,
-# builds twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
+# checks that no include or import cycle has come in (tests/lint), builds
+# twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer)
 # and runs the unit tests (Check) and the integration tests (real Redis,
 # PostgreSQL and syslog-ng) on each, then the libFuzzer harnesses for a
 # bounded time, then the web pages in headless Chromium (tests/e2e). Runs
@@ -80,8 +81,17 @@ stage() { # name configure-flags env...
 echo "== autoreconf"
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; failed=$((failed + 1)); }
 
-stage plain ""
-stage asan "--enable-sanitizers" \
+echo "== cycles: no include cycle in daemon/, include/, no import cycle in www/"
+mkdir -p build
+python3 tests/lint/cycles.py >build/cycles.log 2>&1
+tally cycles build/cycles.log $? 20
+
+stage plain "--enable-werror"
+echo "== format: the C sources as .clang-format has them"
+(cd build/plain && make -s format-check) >build/format.log 2>&1
+tally format build/format.log $? 40
+
+stage asan "--enable-sanitizers --enable-werror" \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 

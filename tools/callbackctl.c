@@ -27,9 +27,9 @@
 
 /* The kinds of option value, each checked before anything is sent. */
 enum kind {
-	K_STR,    /* text, as typed */
-	K_BOOL,   /* yes/no and its spellings: JSON true/false, query true/false */
-	K_INT,    /* a whole number, 0 or more */
+	K_STR,  /* text, as typed */
+	K_BOOL, /* yes/no and its spellings: JSON true/false, query true/false */
+	K_INT,  /* a whole number, 0 or more */
 	K_LIST,   /* comma separated: a JSON array of strings */
 	K_HEADER, /* the Idempotency-Key header */
 };
@@ -59,7 +59,8 @@ usage(void)
 {
 	fputs(
 	    "usage: callbackctl [-u URL] [-t TOKEN] COMMAND [ARGS] [--OPTION VALUE ...]\n"
-	    "URL and TOKEN default to $CALLBACKD_URL (else " URL_DEFAULT ") and\n"
+	    "URL and TOKEN default to $CALLBACKD_URL (else " URL_DEFAULT
+	    ") and\n"
 	    "$CALLBACKD_TOKEN. Yes/no options take yes, no, true, false, 1, 0, ja,\n"
 	    "nein, on or off (in any case). An unknown option or a bad value ends\n"
 	    "callbackctl with status 2; an error from the daemon with status 1.\n\n"
@@ -141,8 +142,7 @@ usage(void)
 }
 
 /* A mistake in what the user typed: says so and exits 2. */
-static void
-refuse(const struct command *c, const char *fmt, ...)
+static void refuse(const struct command *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
 static void
@@ -164,8 +164,10 @@ refuse(const struct command *c, const char *fmt, ...)
 static int
 parse_bool(const char *s, int *out)
 {
-	static const char *const yes[] = { "yes", "true", "1", "ja", "on", NULL };
-	static const char *const no[] = { "no", "false", "0", "nein", "off", NULL };
+	static const char *const yes[] = { "yes", "true", "1", "ja", "on",
+		NULL };
+	static const char *const no[] = { "no", "false", "0", "nein", "off",
+		NULL };
 	int i;
 
 	for (i = 0; yes[i]; i++)
@@ -201,8 +203,10 @@ check_value(const struct command *c, const struct field *f, const char *v)
 	int b;
 
 	if (f->kind == K_BOOL && parse_bool(v, &b) == -1)
-		refuse(c, "--%s takes yes or no (also true/false, 1/0, ja/nein, "
-		    "on/off), not '%s'", f->opt, v);
+		refuse(c,
+		    "--%s takes yes or no (also true/false, 1/0, ja/nein, "
+		    "on/off), not '%s'",
+		    f->opt, v);
 	if (f->kind == K_INT && parse_int(v, &n) == -1)
 		refuse(c, "--%s takes a whole number%s, not '%s'", f->opt,
 		    strcmp(f->opt, "duration") ? "" : " of seconds", v);
@@ -309,7 +313,8 @@ request(const char *method, const char *path, json_t *body, char **out)
 		h = curl_slist_append(h, auth);
 	}
 	if (idempotency_key) {
-		snprintf(auth, sizeof(auth), "Idempotency-Key: %s", idempotency_key);
+		snprintf(auth, sizeof(auth), "Idempotency-Key: %s",
+		    idempotency_key);
 		h = curl_slist_append(h, auth);
 	}
 	if (!strcmp(method, "POST") || !strcmp(method, "PUT")) {
@@ -342,10 +347,12 @@ fail(long status, const char *body)
 
 	if (e)
 		fprintf(stderr, "callbackctl: %ld %s%s%s: %s\n", status,
-		    json_string_value(json_object_get(e, "code")), field ? " in " : "",
-		    field ? field : "", json_string_value(json_object_get(e, "message")));
+		    json_string_value(json_object_get(e, "code")),
+		    field ? " in " : "", field ? field : "",
+		    json_string_value(json_object_get(e, "message")));
 	else
-		fprintf(stderr, "callbackctl: the daemon answered %ld\n", status);
+		fprintf(stderr, "callbackctl: the daemon answered %ld\n",
+		    status);
 	json_decref(j);
 	exit(1);
 }
@@ -354,8 +361,10 @@ static void
 print_json(const char *body)
 {
 	json_t *j = json_loads(body, 0, NULL);
-	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(15)) : NULL;
+	char *s = j ? json_dumps(j,
+			  JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+			      JSON_REAL_PRECISION(15)) :
+		      NULL;
 
 	puts(s ? s : body);
 	free(s);
@@ -389,7 +398,8 @@ path_of(char *path, size_t len, const char *base, const char *id,
 		fprintf(stderr, "callbackctl: out of memory\n");
 		exit(1);
 	}
-	snprintf(path, len, "%s/%s%s%s", base, enc, tail ? "/" : "", tail ? tail : "");
+	snprintf(path, len, "%s/%s%s%s", base, enc, tail ? "/" : "",
+	    tail ? tail : "");
 	curl_free(enc);
 }
 
@@ -412,8 +422,10 @@ query(char *path, size_t len)
 			v = b ? "true" : "false";
 		}
 		enc = curl_easy_escape(NULL, v, 0);
-		if (!enc || strlen(path) + strlen(f->key) + strlen(enc) + 3 > len) {
-			fprintf(stderr, "callbackctl: --%s is too long\n", f->opt);
+		if (!enc ||
+		    strlen(path) + strlen(f->key) + strlen(enc) + 3 > len) {
+			fprintf(stderr, "callbackctl: --%s is too long\n",
+			    f->opt);
 			exit(2);
 		}
 		snprintf(path + strlen(path), len - strlen(path), "%c%s=%s",
@@ -467,7 +479,8 @@ body_of(json_t *o)
 		}
 		into = o;
 		if ((dot = strchr(f->key, '.'))) {
-			snprintf(outer, sizeof(outer), "%.*s", (int)(dot - f->key), f->key);
+			snprintf(outer, sizeof(outer), "%.*s",
+			    (int)(dot - f->key), f->key);
 			if (!(into = json_object_get(o, outer))) {
 				into = json_object();
 				json_object_set_new(o, outer, into);
@@ -578,38 +591,45 @@ print_table(json_t *rows)
 	names = calloc(ncols, sizeof(*names));
 	width = calloc(ncols, sizeof(*width));
 	k = 0;
-	json_object_foreach(json_array_get(rows, 0), key, v) {
+	json_object_foreach(json_array_get(rows, 0), key, v)
+	{
 		names[k] = key;
 		width[k++] = strlen(key);
 	}
 	for (i = 0; i < 2; i++) {
 		size_t r;
 
-		json_array_foreach(rows, r, row) {
+		json_array_foreach(rows, r, row)
+		{
 			for (k = 0; k < ncols; k++) {
 				v = json_object_get(row, names[k]);
 				if (json_is_string(v))
-					snprintf(cell, sizeof(cell), "%s", json_string_value(v));
+					snprintf(cell, sizeof(cell), "%s",
+					    json_string_value(v));
 				else if (json_is_integer(v))
 					snprintf(cell, sizeof(cell), "%lld",
 					    (long long)json_integer_value(v));
 				else if (json_is_real(v))
-					snprintf(cell, sizeof(cell), "%.1f", json_real_value(v));
+					snprintf(cell, sizeof(cell), "%.1f",
+					    json_real_value(v));
 				else if (json_is_boolean(v))
-					snprintf(cell, sizeof(cell), "%s", json_is_true(v) ? "yes" : "no");
+					snprintf(cell, sizeof(cell), "%s",
+					    json_is_true(v) ? "yes" : "no");
 				else
 					snprintf(cell, sizeof(cell), "-");
 				if (i == 0 && strlen(cell) > width[k])
 					width[k] = strlen(cell);
 				if (i == 1)
-					printf("%s%-*s", k ? "  " : "", (int)width[k], cell);
+					printf("%s%-*s", k ? "  " : "",
+					    (int)width[k], cell);
 			}
 			if (i == 1)
 				putchar('\n');
 		}
 		if (i == 0) {
 			for (k = 0; k < ncols; k++)
-				printf("%s%-*s", k ? "  " : "", (int)width[k], names[k]);
+				printf("%s%-*s", k ? "  " : "", (int)width[k],
+				    names[k]);
 			putchar('\n');
 		}
 	}
@@ -708,7 +728,8 @@ run_caseworker_edit(const struct command *c, char **args)
 	b = json_object();
 	for (i = 0; keep[i]; i++)
 		if (json_object_get(now, keep[i]))
-			json_object_set(b, keep[i], json_object_get(now, keep[i]));
+			json_object_set(b, keep[i],
+			    json_object_get(now, keep[i]));
 	json_decref(now);
 	call("PUT", path, body_of(b));
 }
@@ -762,65 +783,51 @@ run_health(const struct command *c, char **args)
 	call("GET", "/readyz", NULL);
 }
 
-static const struct field create_fields[] = {
-	{ "phone", "phone", K_STR }, { "topic", "topic", K_STR },
-	{ "site", "site", K_STR }, { "name", "name", K_STR },
-	{ "customer-ref", "customer_ref", K_STR },
+static const struct field create_fields[] = { { "phone", "phone", K_STR },
+	{ "topic", "topic", K_STR }, { "site", "site", K_STR },
+	{ "name", "name", K_STR }, { "customer-ref", "customer_ref", K_STR },
 	{ "language", "language", K_STR }, { "urgent", "urgent", K_BOOL },
 	{ "assignee", "assignee", K_STR },
 	{ "requested-at", "requested_at", K_STR },
 	{ "not-before", "window.not_before", K_STR },
 	{ "not-after", "window.not_after", K_STR }, { "note", "note", K_STR },
-	{ "call-id", "call_id", K_STR },
-	{ "idempotency-key", NULL, K_HEADER }, { NULL, NULL, 0 }
-};
-static const struct field list_fields[] = {
-	{ "state", "state", K_STR }, { "site", "site", K_STR },
-	{ "topic", "topic", K_STR }, { "assignee", "assignee", K_STR },
-	{ "phone", "phone", K_STR }, { "customer-ref", "customer_ref", K_STR },
-	{ "flagged", "flagged", K_BOOL }, { "unclaimable", "unclaimable", K_BOOL },
-	{ "limit", "limit", K_INT }, { "cursor", "cursor", K_STR }, { NULL, NULL, 0 }
-};
-static const struct field queue_fields[] = {
-	{ "offset", "offset", K_INT }, { "limit", "limit", K_INT },
-	{ NULL, NULL, 0 }
-};
-static const struct field lease_fields[] = {
-	{ "lease", "lease", K_STR }, { NULL, NULL, 0 }
-};
-static const struct field attempt_fields[] = {
-	{ "lease", "lease", K_STR }, { "note", "note", K_STR },
-	{ "duration", "duration_s", K_INT },
-	{ "not-before", "not_before", K_STR }, { NULL, NULL, 0 }
-};
-static const struct field alerts_fields[] = {
-	{ "since", "since", K_STR }, { "level", "level", K_STR },
-	{ "site", "site", K_STR }, { "waiting", "waiting", K_BOOL },
-	{ NULL, NULL, 0 }
-};
-static const struct field sla_fields[] = {
-	{ "from", "from", K_STR }, { "to", "to", K_STR },
-	{ "group-by", "group_by", K_STR }, { "format", "format", K_STR },
-	{ "tz", "tz", K_STR }, { NULL, NULL, 0 }
-};
-static const struct field breaches_fields[] = {
-	{ "from", "from", K_STR }, { "to", "to", K_STR },
-	{ "format", "format", K_STR }, { "tz", "tz", K_STR }, { NULL, NULL, 0 }
-};
-static const struct field caseworker_fields[] = {
-	{ "site", "site", K_STR }, { "topics", "topics", K_LIST },
-	{ "languages", "languages", K_LIST }, { "active", "active", K_BOOL },
-	{ NULL, NULL, 0 }
-};
+	{ "call-id", "call_id", K_STR }, { "idempotency-key", NULL, K_HEADER },
+	{ NULL, NULL, 0 } };
+static const struct field list_fields[] = { { "state", "state", K_STR },
+	{ "site", "site", K_STR }, { "topic", "topic", K_STR },
+	{ "assignee", "assignee", K_STR }, { "phone", "phone", K_STR },
+	{ "customer-ref", "customer_ref", K_STR },
+	{ "flagged", "flagged", K_BOOL },
+	{ "unclaimable", "unclaimable", K_BOOL }, { "limit", "limit", K_INT },
+	{ "cursor", "cursor", K_STR }, { NULL, NULL, 0 } };
+static const struct field queue_fields[] = { { "offset", "offset", K_INT },
+	{ "limit", "limit", K_INT }, { NULL, NULL, 0 } };
+static const struct field lease_fields[] = { { "lease", "lease", K_STR },
+	{ NULL, NULL, 0 } };
+static const struct field attempt_fields[] = { { "lease", "lease", K_STR },
+	{ "note", "note", K_STR }, { "duration", "duration_s", K_INT },
+	{ "not-before", "not_before", K_STR }, { NULL, NULL, 0 } };
+static const struct field alerts_fields[] = { { "since", "since", K_STR },
+	{ "level", "level", K_STR }, { "site", "site", K_STR },
+	{ "waiting", "waiting", K_BOOL }, { NULL, NULL, 0 } };
+static const struct field sla_fields[] = { { "from", "from", K_STR },
+	{ "to", "to", K_STR }, { "group-by", "group_by", K_STR },
+	{ "format", "format", K_STR }, { "tz", "tz", K_STR },
+	{ NULL, NULL, 0 } };
+static const struct field breaches_fields[] = { { "from", "from", K_STR },
+	{ "to", "to", K_STR }, { "format", "format", K_STR },
+	{ "tz", "tz", K_STR }, { NULL, NULL, 0 } };
+static const struct field caseworker_fields[] = { { "site", "site", K_STR },
+	{ "topics", "topics", K_LIST }, { "languages", "languages", K_LIST },
+	{ "active", "active", K_BOOL }, { NULL, NULL, 0 } };
 static const struct field token_fields[] = {
 	{ "caseworker", "caseworker", K_STR }, { "label", "label", K_STR },
 	{ "expires", "expires_in", K_STR }, { NULL, NULL, 0 }
 };
-static const struct field access_fields[] = {
-	{ "callback", "callback", K_STR }, { "token", "token", K_INT },
-	{ "since", "since", K_STR }, { "limit", "limit", K_INT },
-	{ "cursor", "cursor", K_STR }, { NULL, NULL, 0 }
-};
+static const struct field access_fields[] = { { "callback", "callback", K_STR },
+	{ "token", "token", K_INT }, { "since", "since", K_STR },
+	{ "limit", "limit", K_INT }, { "cursor", "cursor", K_STR },
+	{ NULL, NULL, 0 } };
 
 static const struct command commands[] = {
 	{ "create", NULL, 0, "", create_fields, run_create },
@@ -837,9 +844,12 @@ static const struct command commands[] = {
 	{ "report", "breaches", 0, "", breaches_fields, run_report },
 	{ "alerts", NULL, 0, "", alerts_fields, run_alerts },
 	{ "caseworker", "add", 1, "ID", caseworker_fields, run_caseworker_add },
-	{ "caseworker", "edit", 1, "ID", caseworker_fields, run_caseworker_edit },
-	{ "caseworker", "update", 1, "ID", caseworker_fields, run_caseworker_edit },
-	{ "caseworker", "deactivate", 1, "ID", NULL, run_caseworker_deactivate },
+	{ "caseworker", "edit", 1, "ID", caseworker_fields,
+	    run_caseworker_edit },
+	{ "caseworker", "update", 1, "ID", caseworker_fields,
+	    run_caseworker_edit },
+	{ "caseworker", "deactivate", 1, "ID", NULL,
+	    run_caseworker_deactivate },
 	{ "caseworker", "list", 0, "", NULL, run_caseworker_list },
 	{ "caseworker", "show", 1, "ID", NULL, run_caseworker_show },
 	{ "token", "add", 1, "ROLE", token_fields, run_token_add },
@@ -852,28 +862,36 @@ static const struct command commands[] = {
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, 'u' },
+	static const struct option longopts[] = { { "url", required_argument,
+						      NULL, 'u' },
 		{ "token", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const struct command *c = NULL;
 	char *args[2];
 	size_t i;
 	int ch, words, known = 0;
 
-	base_url = getenv("CALLBACKD_URL") ? getenv("CALLBACKD_URL") : URL_DEFAULT;
+	base_url = getenv("CALLBACKD_URL") ? getenv("CALLBACKD_URL") :
+					     URL_DEFAULT;
 	token = getenv("CALLBACKD_TOKEN");
 	/* "+": stop at the command; its options are read by its own table */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:u:t:h", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "+:u:t:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'u': base_url = optarg; break;
-		case 't': token = optarg; break;
-		case 'h': usage(); break;
-		case ':': refuse(NULL, "%s needs a value", argv[optind - 1]);
-		default: refuse(NULL, "unknown option %s", argv[optind - 1]);
+		case 'u':
+			base_url = optarg;
+			break;
+		case 't':
+			token = optarg;
+			break;
+		case 'h':
+			usage();
+			break;
+		case ':':
+			refuse(NULL, "%s needs a value", argv[optind - 1]);
+		default:
+			refuse(NULL, "unknown option %s", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
@@ -882,15 +900,16 @@ main(int argc, char **argv)
 		if (strcmp(commands[i].word, argv[optind]))
 			continue;
 		known = 1;
-		if (!commands[i].word2 || (optind + 1 < argc &&
-		    !strcmp(commands[i].word2, argv[optind + 1]))) {
+		if (!commands[i].word2 ||
+		    (optind + 1 < argc &&
+			!strcmp(commands[i].word2, argv[optind + 1]))) {
 			c = &commands[i];
 			break;
 		}
 	}
 	if (!c && known)
-		refuse(NULL, "%s needs one of its subcommands%s%s", argv[optind],
-		    optind + 1 < argc ? ", not " : "",
+		refuse(NULL, "%s needs one of its subcommands%s%s",
+		    argv[optind], optind + 1 < argc ? ", not " : "",
 		    optind + 1 < argc ? argv[optind + 1] : "");
 	if (!c)
 		refuse(NULL, "unknown command %s", argv[optind]);
@@ -898,7 +917,8 @@ main(int argc, char **argv)
 	running = c;
 	/* the command's own argv: its name, then what follows its words */
 	argv[optind + words - 1] = argv[0];
-	parse_options(c, argc - optind - words + 1, argv + optind + words - 1, args);
+	parse_options(c, argc - optind - words + 1, argv + optind + words - 1,
+	    args);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c->run(c, args);
 	curl_global_cleanup();

@@ -3,7 +3,7 @@
 // reference, and log an attempt on one of them.
 import { t, time } from './i18n.js';
 import { api, ApiError } from './api.js';
-import { status, failed, fill } from './app.js';
+import { status, failed, fill } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let chosen = null;

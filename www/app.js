@@ -1,6 +1,7 @@
 // callbackd's web page: sign in with a token, then the view of its role.
 import { t, applyLabels } from './i18n.js';
 import { api, setToken, token, ApiError } from './api.js';
+import { failed, onExpired } from './ui.js';
 import * as caseworker from './caseworker.js';
 import * as agent from './agent.js';
 import * as manager from './manager.js';
@@ -8,40 +9,6 @@ import * as manager from './manager.js';
 const views = { caseworker, agent, manager };
 const NOTE = 'callbackd.note'; // why the last sign-out happened, for the next page
 const $ = (id) => document.getElementById(id);
-
-// One line in the header says what just happened, or went wrong.
-export function status(text, bad = false) {
-  $('status').textContent = text;
-  $('status').classList.toggle('bad', bad);
-}
-
-export function failed(err) {
-  if (err instanceof ApiError && err.status === 401) {
-    signOut('token_expired');
-    return;
-  }
-  status(err instanceof ApiError && (err.status === 0 || err.status === 503)
-    ? t('unavailable') : err.message, true);
-}
-
-// Rows of a table from a list; a cell is text or an element (a button).
-export function fill(tbody, list, cells) {
-  const row = (values) => {
-    const tr = document.createElement('tr');
-    for (const v of values) {
-      const td = document.createElement('td');
-      td.append(v ?? '');
-      tr.append(td);
-    }
-    return tr;
-  };
-  if (list.length) {
-    tbody.replaceChildren(...list.map((item) => row(cells(item))));
-  } else {
-    tbody.replaceChildren(row([t('nothing')]));
-    tbody.querySelector('td').colSpan = tbody.parentElement.tHead.rows[0].cells.length;
-  }
-}
 
 function show(id) {
   for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== id;
@@ -97,6 +64,7 @@ $('signin-form').addEventListener('submit', (e) => {
   start();
 });
 $('signout').addEventListener('click', () => signOut());
+onExpired(signOut);
 
 applyLabels();
 start();

@@ -3,7 +3,7 @@
 // leaving; their own queue below, in claim order.
 import { t, time, left } from './i18n.js';
 import { api, token } from './api.js';
-import { status, failed, fill } from './app.js';
+import { status, failed, fill } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let held = null;      // { callback, lease }

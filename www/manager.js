@@ -6,7 +6,7 @@
 // the last.
 import { t, time, left } from './i18n.js';
 import { api, download } from './api.js';
-import { failed, fill } from './app.js';
+import { failed, fill } from './ui.js';
 import { compliance } from './chart.js';
 
 const $ = (id) => document.getElementById(id);

@@ -127,6 +127,15 @@ const scenarios = {
     check(await page.evaluate(() => !document.body.textContent.includes('KD-4711')
       && [...document.querySelectorAll('input, textarea')].every((e) => !e.value.includes('KD-4711'))),
     'neither results nor what was typed stay behind');
+    // a token refused on the way (revoked, expired) signs the page out, saying why
+    await signIn(page, env.AGENT_TOKEN);
+    await page.locator('#search').waitFor({ state: 'visible', timeout: WAIT });
+    await page.evaluate(() => sessionStorage.setItem('callbackd.token', 'cbd_' + '0'.repeat(64)));
+    await page.fill('#s-q', 'KD-4711');
+    await page.click('#search button[type="submit"]');
+    await page.locator('#token').waitFor({ state: 'visible', timeout: WAIT });
+    await waitText(page, '#signin-error', 'gilt nicht mehr');
+    check(await page.evaluate(() => sessionStorage.length === 0), 'the refused token is forgotten');
   },
 
   // a callback with a 4 s target runs out and shows up as a breach

@@ -11,7 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct calendar cal = { .name = "f", .timezone = "Europe/Berlin", .state = "NW" };
+	struct calendar cal = { .name = "f",
+		.timezone = "Europe/Berlin",
+		.state = "NW" };
 	char text[64];
 	int64_t start, dur, due;
 	int d, n;
@@ -27,7 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 16, (size_t)n);
 	text[n] = '\0';
 	for (d = 0; d < 7; d++) {
-		cal.nweek[d] = calendar_parse_hours(text, cal.week[d], CBD_DAY_INTERVALS_MAX);
+		cal.nweek[d] = calendar_parse_hours(text, cal.week[d],
+		    CBD_DAY_INTERVALS_MAX);
 		if (cal.nweek[d] < 0)
 			cal.nweek[d] = 0;
 	}

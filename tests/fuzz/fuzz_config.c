@@ -33,11 +33,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < c.ntopics; i++) {
 			const struct topic_policy *t = &c.topics[i];
 
-			if (t->target_ms <= 0 || (t->calendar_name[0] && !t->calendar))
+			if (t->target_ms <= 0 ||
+			    (t->calendar_name[0] && !t->calendar))
 				abort();
 			for (k = 0; k < (size_t)t->nwarn; k++)
 				if (t->warn_at[k] <= 0 || t->warn_at[k] >= 1 ||
-				    (k > 0 && t->warn_at[k] <= t->warn_at[k - 1]))
+				    (k > 0 &&
+					t->warn_at[k] <= t->warn_at[k - 1]))
 					abort();
 		}
 	} else if (strncmp(err, "fuzz.ini", 8) != 0)

@@ -13,11 +13,12 @@
 
 #include "query.h"
 #include "timefmt.h"
-#include "validate.h"
+#include "ident.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const words[] = { "site", "topic", "day", "week", "urgency" };
+static const char *const words[] = { "site", "topic", "day", "week",
+	"urgency" };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,22 +35,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	TAILQ_INIT(&q);
 	if (evhttp_parse_query_str(text, &q) == 0) {
-		TAILQ_FOREACH(kv, &q, next) {
-			if (query_number(kv->value, 1, 200, &n) == 0 && (n < 1 || n > 200))
+		TAILQ_FOREACH(kv, &q, next)
+		{
+			if (query_number(kv->value, 1, 200, &n) == 0 &&
+			    (n < 1 || n > 200))
 				abort();
 			if (query_cursor(kv->value, &ms, id) == 0) {
 				int64_t ms2;
 				char id2[37];
 
-				if (ms < 0 || !validate_uuid(id))
+				if (ms < 0 || !ident_uuid(id))
 					abort();
 				/* what we hand out parses back to the same row */
-				query_cursor_format(ms, id, again, sizeof(again));
-				if (query_cursor(again, &ms2, id2) != 0 || ms2 != ms ||
-				    strcmp(id2, id) != 0)
+				query_cursor_format(ms, id, again,
+				    sizeof(again));
+				if (query_cursor(again, &ms2, id2) != 0 ||
+				    ms2 != ms || strcmp(id2, id) != 0)
 					abort();
 			}
-			if (query_words(kv->value, words, 5, out, sizeof(out)) == 0 &&
+			if (query_words(kv->value, words, 5, out,
+				sizeof(out)) == 0 &&
 			    strcmp(out, kv->value) != 0)
 				abort();
 			(void)rfc3339_parse(kv->value, &ms);

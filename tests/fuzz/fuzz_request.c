@@ -11,20 +11,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct topic_policy topics[] = {
 	{ .name = "general", .target_ms = 172800000LL },
-	{ .name = "housing_approval", .target_ms = 172800000LL, .urgent_target_ms = 7200000LL },
+	{ .name = "housing_approval",
+	    .target_ms = 172800000LL,
+	    .urgent_target_ms = 7200000LL },
 };
-static struct site sites[] = { { .name = "dortmund", .calendar_name = "24x7" } };
+static struct site sites[] = { { .name = "dortmund",
+    .calendar_name = "24x7" } };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct config c = { .country_code = "49", .topics = topics, .ntopics = 2,
-		.sites = sites, .nsites = 1 };
+	struct config c = { .country_code = "49",
+		.topics = topics,
+		.ntopics = 2,
+		.sites = sites,
+		.nsites = 1 };
 	struct callback cb;
 	struct attempt_req a;
 	struct caseworker w;
 	struct verr e;
-	json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+	json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES,
+	    NULL);
 
 	if (!j)
 		return 0;
@@ -34,7 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&a, 0, sizeof(a));
 	(void)validate_attempt(j, 1, 1795521600000LL, &a, &e);
 	memset(&w, 0, sizeof(w));
-	if (validate_caseworker(j, &c, 1, &w, &e) == 0 && (!w.ntopics || !w.nlanguages))
+	if (validate_caseworker(j, &c, 1, &w, &e) == 0 &&
+	    (!w.ntopics || !w.nlanguages))
 		abort();
 	json_decref(j);
 	return 0;

@@ -18,7 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(in, data, n);
 	in[n] = '\0';
-	if (rfc3339_parse(in, &ms) == 0 && rfc3339_format(ms, buf, sizeof(buf))) {
+	if (rfc3339_parse(in, &ms) == 0 &&
+	    rfc3339_format(ms, buf, sizeof(buf))) {
 		if (rfc3339_parse(buf, &back) != 0 || back != ms)
 			abort();
 	}

@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -162,8 +163,8 @@ return {string.format(string.rep('%02x', #v), string.byte(v, 1, -1)), route}
 
 
 class Postgres:
-    def __init__(self, tmp):
-        self.dir = os.path.join(tmp, "pg")
+    def __init__(self, tmp, name="pg"):
+        self.dir = os.path.join(tmp, name)
         self.data = os.path.join(self.dir, "data")
         os.makedirs(self.dir, exist_ok=True)
         if os.geteuid() == 0:
@@ -177,14 +178,39 @@ class Postgres:
                                     "-E", "UTF8", "--no-sync"]),
                        check=True, capture_output=True, timeout=120)
 
-    def start(self):
+    def start(self, *settings):
+        """settings: more "name=value" server settings (the later win)."""
+        more = "".join(f" -c {s}" for s in settings)
         subprocess.run(as_postgres([
             f"{PG_BIN}/pg_ctl", "-D", self.data, "-l",
             os.path.join(self.dir, "log"), "-w", "-t", "60", "-o",
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c max_connections=200"],
+            "-c fsync=off -c synchronous_commit=off -c max_connections=200" + more],
             ) + ["start"], check=True, capture_output=True, timeout=90)
         self.running = True
+
+    def base_backup(self, primary):
+        """This data directory as a streaming standby of primary
+        (pg_basebackup -R: standby.signal and primary_conninfo)."""
+        subprocess.run(as_postgres([
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port),
+            "-U", "callbackd", "-D", self.data, "-R", "-X", "stream",
+            "-c", "fast", "--no-sync"]),
+            check=True, capture_output=True, timeout=120)
+
+    def crash(self):
+        """Stops the server at once, as a power cut would (no checkpoint;
+        clients see their connections drop)."""
+        subprocess.run(as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data,
+                                    "-m", "immediate", "-w", "stop"]),
+                       check=True, capture_output=True, timeout=60)
+        self.running = False
+
+    def promote(self):
+        """A standby becomes a primary (pg_ctl promote, waiting for it)."""
+        subprocess.run(as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data,
+                                    "-w", "-t", "60", "promote"]),
+                       check=True, capture_output=True, timeout=90)
 
     def stop(self):
         if self.running:
@@ -217,6 +243,56 @@ class Postgres:
              "-d", db, "-At", "-q"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, bufsize=1)
+
+
+class PostgresPair:
+    """A primary and a streaming standby made from it with pg_basebackup,
+    for failover tests; with sync the primary's commits wait for the
+    standby (synchronous_standby_names, synchronous_commit on). The
+    setting is given on the primary's command line, not in its files, so
+    the standby, promoted, commits without waiting for a standby of its
+    own."""
+
+    def __init__(self, tmp, name, sync):
+        self.primary = Postgres(tmp, name + "-a")
+        self.standby = Postgres(tmp, name + "-b")
+        self.sync = sync
+
+    def start(self):
+        a, b = self.primary, self.standby
+        a.initdb()
+        with open(os.path.join(a.data, "pg_hba.conf"), "a") as f:
+            f.write("host replication callbackd 127.0.0.1/32 trust\n")
+        # a commit waits for the primary's own WAL (not off, as for the
+        # other tests): what is lost is what replication had not carried
+        settings = ["wal_level=replica", "max_wal_senders=4", "synchronous_commit=on"]
+        if self.sync:
+            settings += ["synchronous_standby_names='*'"]
+        a.start(*settings)
+        b.base_backup(a)
+        b.start("hot_standby=on")
+        want = "sync" if self.sync else "async"
+        wait_for("streaming standby", lambda: a.scalar(
+            "postgres", "SELECT count(*) FROM pg_stat_replication WHERE "
+            f"state = 'streaming' AND sync_state = '{want}'") == "1", timeout=30)
+
+    def caught_up(self):
+        """Waits until the standby has replayed all the primary wrote so far."""
+        lsn = self.primary.scalar("postgres", "SELECT pg_current_wal_lsn()")
+        wait_for("standby replay", lambda: self.standby.scalar(
+            "postgres", f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'") == "t",
+            timeout=30)
+
+    def conninfo(self, db):
+        """Both hosts, primary first; libpq takes the one that accepts
+        writes."""
+        return (f"host=127.0.0.1,127.0.0.1 port={self.primary.port},"
+                f"{self.standby.port} dbname={db} user=callbackd "
+                "target_session_attrs=read-write connect_timeout=2")
+
+    def stop(self):
+        self.standby.stop()
+        self.primary.stop()
 
 
 class SyslogNg:
@@ -375,6 +451,18 @@ class Daemon:
         self.proc = None
         return code
 
+    def configure(self, conninfo=None, daemon=()):
+        """Rewrites the config: another [postgres] conninfo, and lines
+        ("key = value") added to [daemon]."""
+        with open(self.conf) as f:
+            text = f.read()
+        if conninfo:
+            text = "\n".join(f"conninfo = {conninfo}" if line.startswith("conninfo =")
+                             else line for line in text.split("\n"))
+        text = text.replace("[daemon]\n", "[daemon]\n" + "".join(f"{x}\n" for x in daemon), 1)
+        with open(self.conf, "w") as f:
+            f.write(text)
+
     def log_tail(self, n=40):
         try:
             with open(self.log, errors="replace") as f:
@@ -384,15 +472,22 @@ class Daemon:
 
     def req(self, method, path, body=None, token=None, headers=None,
             timeout=15):
-        """One HTTP request: (status, headers, parsed JSON or None, raw)."""
+        """One HTTP request: (status, headers, parsed JSON or None, raw);
+        over TLS, trusting the CA in the file self.ca, when it is set."""
+        cafile = getattr(self, "ca", None)
         h = dict(headers or {})
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
             h.setdefault("Content-Type", "application/json")
         if token:
             h["Authorization"] = f"Bearer {token}"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                          timeout=timeout)
+        if cafile:
+            conn = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=timeout,
+                context=ssl.create_default_context(cafile=cafile))
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                              timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()

@@ -19,10 +19,10 @@ ROLE_BITS = {"ROLE_" + r.upper(): r for r in ROLES}
 
 
 def routes_from_code():
-    """The daemon's route table (daemon/http.c), as (method, path, roles):
+    """The daemon's route table (daemon/routes.c), as (method, path, roles):
     the matrix below is made from it, so a route added later is tested
     (and must be documented) without anyone adding a row here."""
-    with open(os.path.join(TOP, "daemon", "http.c")) as f:
+    with open(os.path.join(TOP, "daemon", "routes.c")) as f:
         text = f.read()
     table = text[text.index("static const struct route routes[] = {"):]
     table = table[:table.index("};")]

@@ -281,7 +281,8 @@ RELOAD_VALUES = {
                    "statement_timeout": "4s", "lock_timeout": "2s"},
     "[redis]": {"host": "127.0.0.2", "port": "6390", "password": "secret",
                 "password_file": "PASSWORD_FILE", "db": "1", "key_prefix": "other:",
-                "index_check": "2s", "timeout": "3s"},
+                "index_check": "2s", "timeout": "3s", "sentinels": "127.0.0.1:1",
+                "master_name": "queue", "sentinel_password_file": "PASSWORD_FILE"},
     "[alerts]": {"transport": "udp", "host": "127.0.0.2", "port": "515",
                  "socket": "/run/elsewhere", "hostname": "elsewhere",
                  "webhook": "http://127.0.0.1:9/sla", "webhook_timeout": "6s"},
@@ -300,6 +301,16 @@ def _with(text, section, key, value):
                len(lines))
     body = [x for x in lines[start + 1:end] if not x.startswith(key + " =")]
     return "\n".join(lines[:start + 1] + [f"{key} = {value}"] + body + lines[end:])
+
+
+def _without(text, section, key):
+    """The config text without key in section."""
+    lines = text.split("\n")
+    start = lines.index(section)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")),
+               len(lines))
+    return "\n".join(lines[:start + 1] + [x for x in lines[start + 1:end]
+                                          if not x.startswith(key + " =")] + lines[end:])
 
 
 def test_a_reload_says_of_each_key_whether_it_took_effect(t):
@@ -341,6 +352,9 @@ def test_a_reload_says_of_each_key_whether_it_took_effect(t):
         if key in ("tls_cert", "tls_key"):
             text = _with(_with(base, section, "tls_cert", tls_cert), section, "tls_key",
                          tls_key)
+        if key == "sentinels":  # instead of host and port, and by its name
+            text = _with(_without(_without(text, section, "host"), section, "port"),
+                         section, "master_name", "queue")
         applied, waiting = reload(text)
         if how == "reload":
             assert key in applied and key not in waiting, (section, key, applied, waiting)

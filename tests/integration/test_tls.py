@@ -14,7 +14,6 @@ import socket
 import ssl
 import subprocess
 import time
-import types
 
 import harness
 from harness import wait_for
@@ -35,29 +34,6 @@ CipherString = DEFAULT@SECLEVEL=0
 """
 
 
-def _https_req(d, method, path, body=None, token=None, headers=None, timeout=15):
-    """Daemon.req over TLS, trusting the test CA."""
-    h = dict(headers or {})
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body).encode()
-        h.setdefault("Content-Type", "application/json")
-    if token:
-        h["Authorization"] = f"Bearer {token}"
-    conn = http.client.HTTPSConnection("127.0.0.1", d.port, timeout=timeout,
-                                       context=ssl.create_default_context(cafile=d.ca))
-    try:
-        conn.request(method, path, body=body, headers=h)
-        r = conn.getresponse()
-        raw = r.read()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
-    finally:
-        conn.close()
-    data = None
-    if raw and hdrs.get("content-type", "").startswith("application/json"):
-        data = json.loads(raw)
-    return r.status, hdrs, data, raw
-
-
 def _configure(d, **settings):
     """Adds settings to [daemon] of d's config."""
     with open(d.conf) as f:
@@ -69,11 +45,10 @@ def _configure(d, **settings):
 
 def tls_daemon(t, start=True, env=None, **settings):
     """A daemon whose API port speaks TLS with a certificate of the test
-    CA; d.req speaks TLS to it."""
+    CA; d.req speaks TLS to it (harness: d.ca is set)."""
     d = t.daemon(start=False)
     d.ca, d.cert, d.key = harness.tls_files(d.dir)
     _configure(d, tls_cert=d.cert, tls_key=d.key, **settings)
-    d.req = types.MethodType(_https_req, d)
     if start:
         d.start(env=env)
     return d

@@ -41,8 +41,8 @@ make(const char *level, double threshold, const char *reason)
  * separated, in order). Returns the count, -1 when it is not well formed;
  * *end points past the closing ']'. */
 static int
-sd_params(const char *msg, char *names, size_t nlen, char *values,
-    size_t vlen, const char **end)
+sd_params(const char *msg, char *names, size_t nlen, char *values, size_t vlen,
+    const char **end)
 {
 	const char *p = strchr(msg, '[');
 	size_t vo = 0;
@@ -60,7 +60,8 @@ sd_params(const char *msg, char *names, size_t nlen, char *values,
 		snprintf(names + strlen(names), nlen - strlen(names), "%s%.*s",
 		    n ? "," : "", (int)(eq - p), p);
 		for (p = eq + 2; *p && *p != '"'; p++) {
-			if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == ']'))
+			if (*p == '\\' &&
+			    (p[1] == '"' || p[1] == '\\' || p[1] == ']'))
 				p++;
 			else if (*p == ']')
 				return -1; /* must be escaped inside a value */
@@ -86,7 +87,8 @@ START_TEST(at_risk_is_a_warning_with_its_share_of_the_target)
 	char buf[1024];
 	size_t n = alert_format(&a, "host", 4242, T10, buf, sizeof(buf));
 
-	ck_assert_str_eq(buf, "<132>1 2026-11-24T10:00:00.000Z host callbackd 4242 "
+	ck_assert_str_eq(buf,
+	    "<132>1 2026-11-24T10:00:00.000Z host callbackd 4242 "
 	    "sla [sla@32473 callback=\"" ID "\" site=\"dortmund\" "
 	    "topic=\"housing_approval\" level=\"at_risk\" "
 	    "due=\"2026-11-24T11:00:00.000Z\" planned=\"2026-11-24T10:00:00.000Z\" "
@@ -102,12 +104,16 @@ START_TEST(breached_is_an_error_at_the_whole_target)
 	char buf[1024];
 
 	a.fire_at = a.due_at;
-	ck_assert_uint_gt(alert_format(&a, "host", 1, a.due_at, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "<131>1 2026-11-24T11:00:00.000Z host callbackd 1 "
+	ck_assert_uint_gt(alert_format(&a, "host", 1, a.due_at, buf,
+			      sizeof(buf)),
+	    0);
+	ck_assert_str_eq(buf,
+	    "<131>1 2026-11-24T11:00:00.000Z host callbackd 1 "
 	    "sla [sla@32473 callback=\"" ID "\" site=\"dortmund\" "
 	    "topic=\"housing_approval\" level=\"breached\" "
 	    "due=\"2026-11-24T11:00:00.000Z\" planned=\"2026-11-24T11:00:00.000Z\" "
-	    "elapsed=\"1.00\"] callback " ID " breached: 100% of the SLA target "
+	    "elapsed=\"1.00\"] callback " ID
+	    " breached: 100% of the SLA target "
 	    "used, due 2026-11-24T11:00:00.000Z");
 }
 END_TEST
@@ -117,12 +123,15 @@ START_TEST(unclaimable_says_why_and_has_no_share)
 	struct alert a = make("unclaimable", 0, "no_caseworker");
 	char buf[1024];
 
-	ck_assert_uint_gt(alert_format(&a, "host", 4242, T10, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "<132>1 2026-11-24T10:00:00.000Z host callbackd 4242 "
+	ck_assert_uint_gt(alert_format(&a, "host", 4242, T10, buf, sizeof(buf)),
+	    0);
+	ck_assert_str_eq(buf,
+	    "<132>1 2026-11-24T10:00:00.000Z host callbackd 4242 "
 	    "sla [sla@32473 callback=\"" ID "\" site=\"dortmund\" "
 	    "topic=\"housing_approval\" level=\"unclaimable\" "
 	    "reason=\"no_caseworker\" due=\"2026-11-24T11:00:00.000Z\" "
-	    "planned=\"2026-11-24T10:00:00.000Z\"] callback " ID " unclaimable: "
+	    "planned=\"2026-11-24T10:00:00.000Z\"] callback " ID
+	    " unclaimable: "
 	    "no active caseworker may claim it (no_caseworker), due "
 	    "2026-11-24T11:00:00.000Z");
 }
@@ -137,22 +146,35 @@ START_TEST(timestamp_is_sending_and_planned_is_the_plan)
 	char buf[1024];
 
 	ck_assert_uint_gt(alert_format(&a, "host", 9, T10 + 30 * MIN, buf,
-	    sizeof(buf)), 0);
-	ck_assert_ptr_nonnull(strstr(buf, "<132>1 2026-11-24T10:30:00.000Z host "));
-	ck_assert_ptr_nonnull(strstr(buf, " planned=\"2026-11-24T10:00:00.000Z\" "
+			      sizeof(buf)),
+	    0);
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "<132>1 2026-11-24T10:30:00.000Z host "));
+	ck_assert_ptr_nonnull(strstr(buf,
+	    " planned=\"2026-11-24T10:00:00.000Z\" "
 	    "elapsed=\"0.75\"]"));
 	a.fire_at = CBD_NO_TIME;
 	ck_assert_uint_gt(alert_format(&a, "", 9, T10 + 30 * MIN, buf,
-	    sizeof(buf)), 0);
-	ck_assert_ptr_nonnull(strstr(buf, "2026-11-24T10:30:00.000Z - callbackd 9 "));
-	ck_assert_ptr_nonnull(strstr(buf, " planned=\"2026-11-24T10:30:00.000Z\" "));
+			      sizeof(buf)),
+	    0);
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "2026-11-24T10:30:00.000Z - callbackd 9 "));
+	ck_assert_ptr_nonnull(
+	    strstr(buf, " planned=\"2026-11-24T10:30:00.000Z\" "));
 }
 END_TEST
 
 /* What a receiver reads back is what the alert holds, whatever its site
  * or topic is spelt with. */
 static const char *const awkward[] = {
-	"a\"b", "back\\slash", "close]", "\"\\]", "]]]]", "\\", "plain", "",
+	"a\"b",
+	"back\\slash",
+	"close]",
+	"\"\\]",
+	"]]]]",
+	"\\",
+	"plain",
+	"",
 };
 
 START_TEST(sd_values_escape_quote_backslash_and_bracket)
@@ -164,9 +186,11 @@ START_TEST(sd_values_escape_quote_backslash_and_bracket)
 
 	snprintf(a.site, sizeof(a.site), "%s", awkward[_i]);
 	snprintf(a.topic, sizeof(a.topic), "t%s", awkward[_i]);
-	ck_assert_uint_gt(alert_format(&a, "host", 1, T10, buf, sizeof(buf)), 0);
+	ck_assert_uint_gt(alert_format(&a, "host", 1, T10, buf, sizeof(buf)),
+	    0);
 	ck_assert_int_gt(sd_params(buf, names, sizeof(names), values,
-	    sizeof(values), &end), 0);
+			     sizeof(values), &end),
+	    0);
 	ck_assert_int_eq(*end, ' '); /* the MSG follows the one SD-ELEMENT */
 	v = values;
 	ck_assert_str_eq(v, ID);
@@ -183,7 +207,8 @@ START_TEST(sd_escapes_are_a_backslash_each)
 	char buf[1024];
 
 	snprintf(a.site, sizeof(a.site), "a\"b\\c]d");
-	ck_assert_uint_gt(alert_format(&a, "host", 1, T10, buf, sizeof(buf)), 0);
+	ck_assert_uint_gt(alert_format(&a, "host", 1, T10, buf, sizeof(buf)),
+	    0);
 	ck_assert_ptr_nonnull(strstr(buf, " site=\"a\\\"b\\\\c\\]d\" "));
 }
 END_TEST
@@ -195,18 +220,22 @@ START_TEST(sd_params_are_the_alert_fields_only)
 	static const struct {
 		const char *level, *reason, *names;
 	} cases[] = {
-		{ "at_risk", "", "callback,site,topic,level,due,planned,elapsed" },
-		{ "breached", "", "callback,site,topic,level,due,planned,elapsed" },
+		{ "at_risk", "",
+		    "callback,site,topic,level,due,planned,elapsed" },
+		{ "breached", "",
+		    "callback,site,topic,level,due,planned,elapsed" },
 		{ "unclaimable", "assignee_inactive",
-		  "callback,site,topic,level,reason,due,planned" },
+		    "callback,site,topic,level,reason,due,planned" },
 	};
 	struct alert a = make(cases[_i].level, 0.5, cases[_i].reason);
 	char buf[1024], names[256], values[1024];
 	const char *end;
 
-	ck_assert_uint_gt(alert_format(&a, "host", 1, T10, buf, sizeof(buf)), 0);
+	ck_assert_uint_gt(alert_format(&a, "host", 1, T10, buf, sizeof(buf)),
+	    0);
 	ck_assert_int_gt(sd_params(buf, names, sizeof(names), values,
-	    sizeof(values), &end), 0);
+			     sizeof(values), &end),
+	    0);
 	ck_assert_str_eq(names, cases[_i].names);
 }
 END_TEST
@@ -224,7 +253,8 @@ START_TEST(webhook_body_has_the_alert_fields_only)
 	char key[40];
 
 	ck_assert_ptr_nonnull(j);
-	json_object_foreach(j, k, v) {
+	json_object_foreach(j, k, v)
+	{
 		snprintf(key, sizeof(key), ",%s,", k);
 		ck_assert_msg(strstr(keys, key), "unexpected field %s", k);
 	}
@@ -277,10 +307,12 @@ START_TEST(the_longest_alert_fits_in_a_message)
 	memset(host, 'h', sizeof(host) - 1);
 	host[sizeof(host) - 1] = '\0';
 	ck_assert_uint_gt(alert_format(&a, host, 2147483647, T10, buf,
-	    sizeof(buf)), 0);
+			      sizeof(buf)),
+	    0);
 	snprintf(a.level, sizeof(a.level), "breached");
 	ck_assert_uint_gt(alert_format(&a, host, 2147483647, T10, buf,
-	    sizeof(buf)), 0);
+			      sizeof(buf)),
+	    0);
 }
 END_TEST
 

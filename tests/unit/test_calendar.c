@@ -27,39 +27,48 @@ static struct calendar office = {
 
 /* Every hour of every day but the federal holidays, in Europe/Berlin: business time is
  * real time, also across the clock changes. */
+/* clang-format off */
 static struct calendar allday = {
 	.name = "allday", .timezone = "Europe/Berlin",
 	.week = { { { 0, 1440 } }, { { 0, 1440 } }, { { 0, 1440 } }, { { 0, 1440 } },
 		{ { 0, 1440 } }, { { 0, 1440 } }, { { 0, 1440 } } },
 	.nweek = { 1, 1, 1, 1, 1, 1, 1 },
 };
+/* clang-format on */
 
 /* 01:00-04:00 local every night: two real hours on the night the clocks go
  * forward, four on the night they go back. */
+/* clang-format off */
 static struct calendar night = {
 	.name = "night", .timezone = "Europe/Berlin",
 	.week = { { { 60, 240 } }, { { 60, 240 } }, { { 60, 240 } }, { { 60, 240 } },
 		{ { 60, 240 } }, { { 60, 240 } }, { { 60, 240 } } },
 	.nweek = { 1, 1, 1, 1, 1, 1, 1 },
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct {
 	const char *cal;
 	int64_t start, business, due;
 } cases[] = {
 #include "calendar_cases.inc"
 };
+/* clang-format on */
 
 static const struct calendar *
 by_name(const char *n)
 {
-	return !strcmp(n, "office") ? &office : !strcmp(n, "allday") ? &allday : &night;
+	return !strcmp(n, "office") ? &office :
+	    !strcmp(n, "allday")    ? &allday :
+				      &night;
 }
 
 START_TEST(due_times)
 {
 	ck_assert_int_eq(calendar_add(by_name(cases[_i].cal), cases[_i].start,
-	    cases[_i].business), cases[_i].due);
+			     cases[_i].business),
+	    cases[_i].due);
 }
 END_TEST
 
@@ -72,12 +81,14 @@ START_TEST(always_open_is_plain_addition)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	int y, m, d;
 } easter[] = {
 	{ 2024, 3, 31 }, { 2025, 4, 20 }, { 2026, 4, 5 }, { 2027, 3, 28 },
 	{ 2028, 4, 16 }, { 2038, 4, 25 }, { 2000, 4, 23 }, { 2285, 3, 22 },
 };
+/* clang-format on */
 
 START_TEST(easter_sundays)
 {
@@ -89,6 +100,7 @@ START_TEST(easter_sundays)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *state;
 	int y, m, d;
@@ -105,6 +117,7 @@ static const struct {
 	{ "SN", 2026, 11, 25, 0 }, { "TH", 2026, 9, 20, 1 }, { "SL", 2026, 8, 15, 1 },
 	{ "", 2027, 3, 26, 1 }, { "", 2027, 3, 29, 1 }, { "", 2027, 3, 28, 0 },
 };
+/* clang-format on */
 
 START_TEST(german_holidays)
 {
@@ -117,6 +130,7 @@ START_TEST(german_holidays)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *text;
 	int n;
@@ -140,6 +154,7 @@ static const struct {
 	{ " 8:00-12:00", -1, 0, 0 },
 	{ "01:00-02:00, 03:00-04:00, 05:00-06:00, 07:00-08:00, 09:00-10:00", -1, 0, 0 },
 };
+/* clang-format on */
 
 START_TEST(opening_hours)
 {

@@ -5,9 +5,13 @@
 #include "callback.h"
 
 static const struct caseworker anna = {
-	.id = "anna", .site = "dortmund",
-	.topics = { "general", "benefits" }, .ntopics = 2,
-	.languages = { "de", "tr" }, .nlanguages = 2, .active = true,
+	.id = "anna",
+	.site = "dortmund",
+	.topics = { "general", "benefits" },
+	.ntopics = 2,
+	.languages = { "de", "tr" },
+	.nlanguages = 2,
+	.active = true,
 };
 
 static const struct {

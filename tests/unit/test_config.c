@@ -9,17 +9,17 @@
 
 #include "config.h"
 
-static const char base[] =
-    "[daemon]\n"                       /* 1 */
-    "listen = 127.0.0.1:8080\n"        /* 2 */
-    "country_code = 49\n"              /* 3 */
-    "\n"
-    "[topic general]\n"                /* 5 */
-    "target = 48h\n"                   /* 6 */
-    "\n"
-    "[site dortmund]\n"                /* 8 */
-    "calendar = 24x7\n";               /* 9 */
+static const char base[] = "[daemon]\n"                /* 1 */
+			   "listen = 127.0.0.1:8080\n" /* 2 */
+			   "country_code = 49\n"       /* 3 */
+			   "\n"
+			   "[topic general]\n" /* 5 */
+			   "target = 48h\n"    /* 6 */
+			   "\n"
+			   "[site dortmund]\n"  /* 8 */
+			   "calendar = 24x7\n"; /* 9 */
 
+/* clang-format off */
 static const struct {
 	const char *extra; /* appended to base */
 	const char *error; /* NULL: loads; else a part of the error */
@@ -50,7 +50,21 @@ static const struct {
 	{ "\n\v[site bar]\ncalendar = 24x7\n",
 	    "t:12: calendar: given twice in [site dortmund] (first on line 9)" },
 	{ "\n[redis]\nnot_a_key = 1\n", "t:12: not_a_key: unknown key in [redis]" },
+	/* the master found through Sentinel, by its name, or given directly */
+	{ "\n[redis]\nsentinels = 127.0.0.1:26379, [::1]:26380,10.0.0.3:26381\n"
+	    "master_name = queue\n", NULL },
+	{ "\n[redis]\nsentinels = 127.0.0.1:26379, 127.0.0.2:26379\n",
+	    "t:12: sentinels: master_name is missing" },
+	{ "\n[redis]\nmaster_name = queue\nsentinels = 127.0.0.1:26379\n"
+	    "host = 127.0.0.1\n", "t:14: host: give sentinels or host and port, not both" },
+	{ "\n[redis]\nport = 6380\nmaster_name = queue\nsentinels = 127.0.0.1:26379\n",
+	    "t:12: port: give sentinels or host and port, not both" },
+	{ "\n[redis]\nsentinels = 127.0.0.1\nmaster_name = queue\n",
+	    "t:12: sentinels: '127.0.0.1' is not host:port" },
+	{ "\n[redis]\nsentinels = a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9\n"
+	    "master_name = queue\n", "t:12: sentinels: more than 8 Sentinels" },
 };
+/* clang-format on */
 
 START_TEST(loads_or_refuses_with_file_line_and_key)
 {
@@ -76,28 +90,32 @@ END_TEST
  * that wait for a restart. */
 START_TEST(a_reload_applies_some_keys_and_keeps_the_rest)
 {
-	static const char next_text[] =
-	    "[daemon]\n"
-	    "listen = 127.0.0.1:9090\n"
-	    "country_code = 41\n"
-	    "\n"
-	    "[topic general]\n"
-	    "target = 24h\n"
-	    "\n"
-	    "[site dortmund]\n"
-	    "calendar = 24x7\n";
+	static const char next_text[] = "[daemon]\n"
+					"listen = 127.0.0.1:9090\n"
+					"country_code = 41\n"
+					"\n"
+					"[topic general]\n"
+					"target = 24h\n"
+					"\n"
+					"[site dortmund]\n"
+					"calendar = 24x7\n";
 	char err[512], applied[256], waiting[256];
 	struct config now, next;
 
-	ck_assert_int_eq(config_load_text("t", base, &now, err, sizeof(err)), 0);
-	ck_assert_int_eq(config_load_text("t", next_text, &next, err, sizeof(err)), 0);
-	ck_assert_int_eq(config_reload_keys(&now, &next, applied, sizeof(applied),
-	    waiting, sizeof(waiting)), 1);
+	ck_assert_int_eq(config_load_text("t", base, &now, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_load_text("t", next_text, &next, err,
+			     sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_reload_keys(&now, &next, applied,
+			     sizeof(applied), waiting, sizeof(waiting)),
+	    1);
 	ck_assert_str_eq(applied, "country_code");
 	ck_assert_str_eq(waiting, "listen");
 	ck_assert_int_eq(next.listen_port, 8080); /* kept until a restart */
 	ck_assert_str_eq(next.country_code, "41");
-	ck_assert_int_eq(config_topic(&next, "general")->target_ms, 24 * 3600 * 1000);
+	ck_assert_int_eq(config_topic(&next, "general")->target_ms,
+	    24 * 3600 * 1000);
 	config_free(&now);
 	config_free(&next);
 }
@@ -109,11 +127,14 @@ static const struct {
 	const char *error;  /* NULL: loads; else a part of the error */
 } tls_cases[] = {
 	{ "", NULL },
-	{ "tls_cert = /etc/callbackd/cert.pem\ntls_key = /etc/callbackd/key.pem\n", NULL },
+	{ "tls_cert = /etc/callbackd/cert.pem\ntls_key = /etc/callbackd/key.pem\n",
+	    NULL },
 	{ "debug = no\ntls_cert = /etc/callbackd/cert.pem\n",
 	    "t:3: tls_cert: given without tls_key" },
-	{ "tls_key = /etc/callbackd/key.pem\n", "t:2: tls_key: given without tls_cert" },
-	{ "tls_cert = /c\ntls_key =\n", "t:2: tls_cert: given without tls_key" },
+	{ "tls_key = /etc/callbackd/key.pem\n",
+	    "t:2: tls_key: given without tls_cert" },
+	{ "tls_cert = /c\ntls_key =\n",
+	    "t:2: tls_cert: given without tls_key" },
 };
 
 START_TEST(tls_cert_and_tls_key_come_together)
@@ -137,15 +158,54 @@ START_TEST(tls_cert_and_tls_key_come_together)
 }
 END_TEST
 
+/* The Sentinels in the order given, an IPv6 one without its brackets; a
+ * reload keeps them until a restart. */
+START_TEST(sentinels_are_read_in_order_and_wait_for_a_restart)
+{
+	char text[1024], err[512], applied[256], waiting[256];
+	struct config now, next;
+
+	snprintf(text, sizeof(text),
+	    "%s\n[redis]\nsentinels = 10.0.0.1:26379, "
+	    "[::1]:26380\nmaster_name = queue\n",
+	    base);
+	ck_assert_msg(config_load_text("t", text, &now, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_uint_eq(now.nsentinels, 2);
+	ck_assert_str_eq(now.sentinel[0].host, "10.0.0.1");
+	ck_assert_int_eq(now.sentinel[0].port, 26379);
+	ck_assert_str_eq(now.sentinel[1].host, "::1");
+	ck_assert_int_eq(now.sentinel[1].port, 26380);
+	ck_assert_str_eq(now.redis_master_name, "queue");
+	snprintf(text, sizeof(text),
+	    "%s\n[redis]\nsentinels = 10.0.0.9:26379\n"
+	    "master_name = queue\n",
+	    base);
+	ck_assert_int_eq(config_load_text("t", text, &next, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_reload_keys(&now, &next, applied,
+			     sizeof(applied), waiting, sizeof(waiting)),
+	    1);
+	ck_assert_str_eq(waiting, "sentinels");
+	ck_assert_uint_eq(next.nsentinels, 2);
+	ck_assert_str_eq(next.sentinel[0].host, "10.0.0.1");
+	config_free(&now);
+	config_free(&next);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
 
-	tcase_add_loop_test(tc, loads_or_refuses_with_file_line_and_key, 0, N(cases));
+	tcase_add_loop_test(tc, loads_or_refuses_with_file_line_and_key, 0,
+	    N(cases));
 	tcase_add_test(tc, a_reload_applies_some_keys_and_keeps_the_rest);
-	tcase_add_loop_test(tc, tls_cert_and_tls_key_come_together, 0, N(tls_cases));
+	tcase_add_loop_test(tc, tls_cert_and_tls_key_come_together, 0,
+	    N(tls_cases));
+	tcase_add_test(tc, sentinels_are_read_in_order_and_wait_for_a_restart);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

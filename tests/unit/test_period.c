@@ -34,15 +34,27 @@ static const struct {
 };
 
 static const char *const bad[] = {
-	"2026-02-30", "2026-02-29", "2026-13-01", "2026-00-10", "2026-11-1",
-	"2026-11-01 ", "26-11-01", "2026/11/01", "1969-12-31", "", "yesterday",
-	"2026-11-01T", "2026-11-01T00:00:00", "2026-11-32",
+	"2026-02-30",
+	"2026-02-29",
+	"2026-13-01",
+	"2026-00-10",
+	"2026-11-1",
+	"2026-11-01 ",
+	"26-11-01",
+	"2026/11/01",
+	"1969-12-31",
+	"",
+	"yesterday",
+	"2026-11-01T",
+	"2026-11-01T00:00:00",
+	"2026-11-32",
 };
 
 START_TEST(reads_dates_and_times)
 {
 	int64_t ms = -1;
-	int kind = period_bound(bounds[_i].text, bounds[_i].tz, bounds[_i].end, &ms);
+	int kind = period_bound(bounds[_i].text, bounds[_i].tz, bounds[_i].end,
+	    &ms);
 
 	ck_assert_int_eq(kind, bounds[_i].kind);
 	ck_assert_int_eq(ms, bounds[_i].ms);
@@ -64,13 +76,16 @@ START_TEST(day_lengths_follow_the_clock)
 
 	ck_assert_int_eq(date_parse("2026-10-25", &day), 0);
 	ck_assert_int_eq(period_day_start(day + 1, "Europe/Berlin") -
-	    period_day_start(day, "Europe/Berlin"), 25 * 3600000LL);
+		period_day_start(day, "Europe/Berlin"),
+	    25 * 3600000LL);
 	ck_assert_int_eq(date_parse("2026-03-29", &day), 0);
 	ck_assert_int_eq(period_day_start(day + 1, "Europe/Berlin") -
-	    period_day_start(day, "Europe/Berlin"), 23 * 3600000LL);
+		period_day_start(day, "Europe/Berlin"),
+	    23 * 3600000LL);
 	ck_assert_int_eq(date_parse("2024-02-29", &day), 0);
 	ck_assert_int_eq(period_day_start(day + 1, "Europe/Berlin") -
-	    period_day_start(day, "Europe/Berlin"), 24 * 3600000LL);
+		period_day_start(day, "Europe/Berlin"),
+	    24 * 3600000LL);
 }
 END_TEST
 

@@ -10,6 +10,7 @@
 #include "bounds.h"
 #include "phone.h"
 
+/* clang-format off */
 static const struct {
 	const char *in;
 	const char *cc;
@@ -85,6 +86,7 @@ static const struct {
 	{ "0231 1234567", "4a", NULL },
 	{ "0231 1234567", "0049", NULL },
 };
+/* clang-format on */
 
 /* Fills out with a pattern a refusal must leave as it was. */
 static void
@@ -102,12 +104,14 @@ START_TEST(normalises)
 
 	poison(out, sizeof(out));
 	memcpy(before, out, sizeof(out));
-	rc = phone_normalise(cases[_i].in, cases[_i].cc, out, sizeof(out), &why);
+	rc = phone_normalise(cases[_i].in, cases[_i].cc, out, sizeof(out),
+	    &why);
 	if (cases[_i].out) {
 		ck_assert_msg(rc == 0, "'%s' refused: %s", cases[_i].in, why);
 		ck_assert_str_eq(out, cases[_i].out);
 	} else {
-		ck_assert_msg(rc == -1, "'%s' accepted as %s", cases[_i].in, out);
+		ck_assert_msg(rc == -1, "'%s' accepted as %s", cases[_i].in,
+		    out);
 		ck_assert_ptr_nonnull(why);
 		ck_assert_msg(why[0] != '\0', "empty reason");
 		ck_assert_msg(memcmp(out, before, sizeof(out)) == 0,
@@ -117,6 +121,7 @@ START_TEST(normalises)
 END_TEST
 
 /* CBD_PHONE_INPUT_MAX characters are taken, one more is not. */
+/* clang-format off */
 static const struct {
 	size_t len;
 	int rc;
@@ -126,6 +131,7 @@ static const struct {
 	{ CBD_PHONE_INPUT_MAX + 1, -1 },
 	{ 4 * CBD_PHONE_INPUT_MAX, -1 },
 };
+/* clang-format on */
 
 START_TEST(input_length_is_bounded)
 {
@@ -147,6 +153,7 @@ START_TEST(input_length_is_bounded)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *cc;
 	int ok;
@@ -155,6 +162,7 @@ static const struct {
 	{ "0", 0 }, { "1234", 0 }, { "", 0 }, { "4a", 0 }, { "049", 0 },
 	{ "+49", 0 }, { " 49", 0 }, { "49 ", 0 },
 };
+/* clang-format on */
 
 START_TEST(checks_country_codes)
 {
@@ -164,12 +172,14 @@ START_TEST(checks_country_codes)
 END_TEST
 
 /* "+492311234567" needs 14 bytes with the NUL. */
+/* clang-format off */
 static const struct {
 	size_t outlen;
 	int rc;
 } rooms[] = {
 	{ 1, -1 }, { 8, -1 }, { 13, -1 }, { 14, 0 }, { CBD_PHONE_MAX + 1, 0 },
 };
+/* clang-format on */
 
 START_TEST(needs_room_for_the_result)
 {
@@ -178,7 +188,8 @@ START_TEST(needs_room_for_the_result)
 
 	poison(out, sizeof(out));
 	ck_assert_int_eq(phone_normalise("0231 1234567", "49", out,
-	    rooms[_i].outlen, &why), rooms[_i].rc);
+			     rooms[_i].outlen, &why),
+	    rooms[_i].rc);
 	if (rooms[_i].rc == 0) {
 		ck_assert_str_eq(out, "+492311234567");
 	} else {
@@ -190,6 +201,7 @@ END_TEST
 
 /* Numbers a call-back must not ring, as people type them, and their
  * neighbours that it may. */
+/* clang-format off */
 static const struct {
 	const char *in;
 	int dialable;
@@ -213,6 +225,7 @@ static const struct {
 	{ "+44 20 7946 0958", 1 },
 	{ "+90 212 555 0100", 1 },
 };
+/* clang-format on */
 
 /* The built-in list as the config holds it: comma separated. */
 static const char *
@@ -236,11 +249,12 @@ START_TEST(refuses_numbers_nobody_should_dial)
 	const char *why = NULL;
 
 	if (phone_normalise(dials[_i].in, "49", out, sizeof(out), &why) == -1) {
-		ck_assert_msg(!dials[_i].dialable, "'%s' refused: %s", dials[_i].in, why);
+		ck_assert_msg(!dials[_i].dialable, "'%s' refused: %s",
+		    dials[_i].in, why);
 		return;
 	}
-	ck_assert_msg(phone_dialable(out, default_list()) ==
-	    dials[_i].dialable, "'%s' (%s)", dials[_i].in, out);
+	ck_assert_msg(phone_dialable(out, default_list()) == dials[_i].dialable,
+	    "'%s' (%s)", dials[_i].in, out);
 }
 END_TEST
 
@@ -266,7 +280,8 @@ main(void)
 	tcase_add_loop_test(tc, input_length_is_bounded, 0, N(lengths));
 	tcase_add_loop_test(tc, checks_country_codes, 0, N(codes));
 	tcase_add_loop_test(tc, needs_room_for_the_result, 0, N(rooms));
-	tcase_add_loop_test(tc, refuses_numbers_nobody_should_dial, 0, N(dials));
+	tcase_add_loop_test(tc, refuses_numbers_nobody_should_dial, 0,
+	    N(dials));
 	tcase_add_test(tc, an_empty_list_refuses_nothing);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "query.h"
-#include "validate.h"
+#include "ident.h"
 
 static const struct {
 	const char *v;
@@ -37,7 +37,8 @@ START_TEST(numbers_are_digits_within_bounds)
 	unsigned long n = 12345;
 
 	ck_assert_int_eq(query_number(numbers[_i].v, numbers[_i].min,
-	    numbers[_i].max, &n), numbers[_i].rc);
+			     numbers[_i].max, &n),
+	    numbers[_i].rc);
 	ck_assert_uint_eq(n, numbers[_i].rc == 0 ? numbers[_i].n : 12345);
 }
 END_TEST
@@ -81,7 +82,8 @@ START_TEST(cursors_round_trip_and_refuse_anything_else)
 }
 END_TEST
 
-static const char *const words[] = { "site", "topic", "day", "week", "urgency" };
+static const char *const words[] = { "site", "topic", "day", "week",
+	"urgency" };
 
 static const struct {
 	const char *v;
@@ -110,7 +112,8 @@ START_TEST(words_come_from_the_list)
 	char out[64];
 
 	ck_assert_int_eq(query_words(word_cases[_i].v, words, N(words), out,
-	    word_cases[_i].len), word_cases[_i].rc);
+			     word_cases[_i].len),
+	    word_cases[_i].rc);
 	if (word_cases[_i].rc == 0)
 		ck_assert_str_eq(out, word_cases[_i].out);
 }
@@ -131,7 +134,7 @@ static const struct {
 
 START_TEST(uuids_have_their_shape)
 {
-	ck_assert_int_eq(validate_uuid(uuids[_i].s), uuids[_i].ok);
+	ck_assert_int_eq(ident_uuid(uuids[_i].s), uuids[_i].ok);
 }
 END_TEST
 
@@ -141,7 +144,8 @@ main(void)
 	Suite *s = suite_create("query");
 	TCase *tc = tcase_create("query");
 
-	tcase_add_loop_test(tc, numbers_are_digits_within_bounds, 0, N(numbers));
+	tcase_add_loop_test(tc, numbers_are_digits_within_bounds, 0,
+	    N(numbers));
 	tcase_add_loop_test(tc, cursors_round_trip_and_refuse_anything_else, 0,
 	    N(cursors));
 	tcase_add_loop_test(tc, words_come_from_the_list, 0, N(word_cases));

@@ -10,9 +10,13 @@
 static struct config test_conf = { .key_prefix = "cbd:" };
 
 static const struct caseworker anna = {
-	.id = "anna", .site = "dortmund",
-	.topics = { "general", "benefits" }, .ntopics = 2,
-	.languages = { "de", "tr" }, .nlanguages = 2, .active = true,
+	.id = "anna",
+	.site = "dortmund",
+	.topics = { "general", "benefits" },
+	.ntopics = 2,
+	.languages = { "de", "tr" },
+	.nlanguages = 2,
+	.active = true,
 };
 
 static void
@@ -45,10 +49,12 @@ START_TEST(a_caseworker_claims_from_her_own_set_then_each_route)
 {
 	static const char *const want[] = {
 		"cbd:q:@anna",
-		"cbd:q:dortmund:general:de", "cbd:q:dortmund:general:tr",
-		"cbd:q:dortmund:benefits:de", "cbd:q:dortmund:benefits:tr",
+		"cbd:q:dortmund:general:de",
+		"cbd:q:dortmund:general:tr",
+		"cbd:q:dortmund:benefits:de",
+		"cbd:q:dortmund:benefits:tr",
 	};
-	char (*keys)[QUEUE_ROUTE_KEY_MAX] = NULL;
+	char(*keys)[QUEUE_ROUTE_KEY_MAX] = NULL;
 	size_t n = queue_key_caseworker_routes(&anna, 1, &keys), i;
 
 	ck_assert_uint_eq(n, N(want));
@@ -135,9 +141,10 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_loop_test(tc, each_fixed_key_is_named_under_the_prefix, 0,
 	    N(fixed));
-	tcase_add_test(tc, a_caseworker_claims_from_her_own_set_then_each_route);
-	tcase_add_loop_test(tc, a_callback_waits_where_those_who_may_claim_it_look,
-	    0, N(routes));
+	tcase_add_test(tc,
+	    a_caseworker_claims_from_her_own_set_then_each_route);
+	tcase_add_loop_test(tc,
+	    a_callback_waits_where_those_who_may_claim_it_look, 0, N(routes));
 	tcase_add_test(tc, each_rebuild_gets_a_key_of_its_own);
 	tcase_add_test(tc, an_id_packs_to_its_16_bytes_and_back);
 	suite_add_tcase(s, tc);

@@ -10,12 +10,11 @@
 /* 2026-11-24T12:00:00Z */
 #define T0 1795521600000LL
 
-static const struct topic_policy housing = {
-	.name = "housing_approval", .target_ms = 48 * H, .urgent_target_ms = 2 * H
-};
-static const struct topic_policy general = {
-	.name = "general", .target_ms = 48 * H
-};
+static const struct topic_policy housing = { .name = "housing_approval",
+	.target_ms = 48 * H,
+	.urgent_target_ms = 2 * H };
+static const struct topic_policy general = { .name = "general",
+	.target_ms = 48 * H };
 static const struct calendar always = { .name = "24x7", .always = 1 };
 
 static const struct {
@@ -37,7 +36,8 @@ static const struct {
 START_TEST(due_time_on_24x7)
 {
 	ck_assert_int_eq(sla_due_at(cases[_i].topic, &always, cases[_i].urgent,
-	    cases[_i].requested), cases[_i].due);
+			     cases[_i].requested),
+	    cases[_i].due);
 }
 END_TEST
 
@@ -51,18 +51,21 @@ END_TEST
 
 /* Two sites: soest on 24x7, lippstadt on office hours (Mon-Fri 08-16,
  * Berlin); the topic warns at half and at 90 % of its target. */
-static struct calendar office = { .name = "office", .timezone = "Europe/Berlin" };
-static struct topic_policy warned = {
-	.name = "housing_approval", .target_ms = 48 * H, .urgent_target_ms = 2 * H,
-	.warn_at = { 0.5, 0.9 }, .nwarn = 2
-};
+static struct calendar office = { .name = "office",
+	.timezone = "Europe/Berlin" };
+static struct topic_policy warned = { .name = "housing_approval",
+	.target_ms = 48 * H,
+	.urgent_target_ms = 2 * H,
+	.warn_at = { 0.5, 0.9 },
+	.nwarn = 2 };
 static struct site sites[] = {
 	{ .name = "soest", .calendar = &always },
 	{ .name = "lippstadt", .calendar = &office },
 };
-static struct config two_sites = {
-	.topics = &warned, .ntopics = 1, .sites = sites, .nsites = 2
-};
+static struct config two_sites = { .topics = &warned,
+	.ntopics = 1,
+	.sites = sites,
+	.nsites = 2 };
 
 static void
 office_hours(void)
@@ -172,15 +175,18 @@ static const struct {
 
 START_TEST(retry_doubles_in_calling_hours)
 {
-	struct topic_policy t = { .name = "general", .target_ms = 48 * H,
+	struct topic_policy t = { .name = "general",
+		.target_ms = 48 * H,
 		.retry_backoff_ms = 2 * H };
 
 	office_hours();
 	ck_assert_int_eq(sla_retry_at(&t, retries[_i].office ? &office : NULL,
-	    retries[_i].unanswered, retries[_i].now), retries[_i].retry);
+			     retries[_i].unanswered, retries[_i].now),
+	    retries[_i].retry);
 	if (!retries[_i].office)
-		ck_assert_int_eq(sla_retry_at(&t, &always, retries[_i].unanswered,
-		    retries[_i].now), retries[_i].retry);
+		ck_assert_int_eq(sla_retry_at(&t, &always,
+				     retries[_i].unanswered, retries[_i].now),
+		    retries[_i].retry);
 }
 END_TEST
 
@@ -195,9 +201,11 @@ main(void)
 	tcase_add_test(tc, urgent_target_only_when_urgent);
 	suite_add_tcase(s, tc);
 	tcase_add_test(plan, new_request_plans_due_and_each_warning);
-	tcase_add_test(plan, raised_merge_plans_from_first_request_and_its_site);
+	tcase_add_test(plan,
+	    raised_merge_plans_from_first_request_and_its_site);
 	tcase_add_test(plan, row_of_a_removed_site_keeps_its_due_time);
-	tcase_add_loop_test(plan, retry_doubles_in_calling_hours, 0, N(retries));
+	tcase_add_loop_test(plan, retry_doubles_in_calling_hours, 0,
+	    N(retries));
 	suite_add_tcase(s, plan);
 	return check_run(s);
 }

@@ -57,19 +57,19 @@ static const char *const bad[] = {
 	"yesterday",
 	"2026-11-24",
 	"2026-11-24T",
-	"2026-11-24T19:33Z",                /* no seconds */
-	"2026-11-24T19:33:00",              /* no zone */
-	"2026-11-24 19:33:00Z",             /* space for T */
+	"2026-11-24T19:33Z",    /* no seconds */
+	"2026-11-24T19:33:00",  /* no zone */
+	"2026-11-24 19:33:00Z", /* space for T */
 	"2026-11-24T19:33:00 Z",
-	"2023-02-29T00:00:00Z",             /* not a leap year */
-	"2100-02-29T00:00:00Z",             /* nor is 2100 */
+	"2023-02-29T00:00:00Z", /* not a leap year */
+	"2100-02-29T00:00:00Z", /* nor is 2100 */
 	"2026-13-01T00:00:00Z",
 	"2026-00-10T00:00:00Z",
 	"2026-04-31T00:00:00Z",
 	"2026-11-00T00:00:00Z",
 	"2026-11-24T24:00:00Z",
 	"2026-11-24T19:60:00Z",
-	"2026-11-24T19:33:60Z",             /* leap second */
+	"2026-11-24T19:33:60Z", /* leap second */
 	"2026-11-24T19:33:00+25:00",
 	"2026-11-24T19:33:00+24:00",
 	"2026-11-24T19:33:00+01:60",
@@ -77,12 +77,12 @@ static const char *const bad[] = {
 	"2026-11-24T19:33:00+01",
 	"2026-11-24T19:33:00Zjunk",
 	"2026-11-24T19:33:00z ",
-	"2026-11-24T19:33:00.Z",            /* fraction without digits */
+	"2026-11-24T19:33:00.Z", /* fraction without digits */
 	"2026-11-24T19:33:00,5Z",
 	"2026-11-24T19:33:00.5",
 	"1969-12-31T23:59:59Z",
-	"1970-01-01T00:30:00+01:00",        /* before the epoch in UTC */
-	"9999-12-31T23:30:00-01:00",        /* after 9999 in UTC */
+	"1970-01-01T00:30:00+01:00", /* before the epoch in UTC */
+	"9999-12-31T23:30:00-01:00", /* after 9999 in UTC */
 	"26-11-24T19:33:00Z",
 	"2026-1-24T19:33:00Z",
 	"+2026-11-24T19:33:00Z",
@@ -120,7 +120,8 @@ START_TEST(formats_and_round_trips)
 	char buf[CBD_TIME_STR];
 	int64_t back = -1;
 
-	ck_assert_int_eq(rfc3339_format(formatted[_i].ms, buf, sizeof(buf)), 24);
+	ck_assert_int_eq(rfc3339_format(formatted[_i].ms, buf, sizeof(buf)),
+	    24);
 	ck_assert_str_eq(buf, formatted[_i].text);
 	ck_assert_int_eq(rfc3339_parse(buf, &back), 0);
 	ck_assert_int_eq(back, formatted[_i].ms);
@@ -133,11 +134,8 @@ static const struct {
 	size_t len;
 	size_t rc;
 } format_limits[] = {
-	{ 0, 0, 0 },
-	{ 0, 24, 0 },
-	{ 0, 25, 24 },
-	{ -1, CBD_TIME_STR, 0 },
-	{ INT64_MIN, CBD_TIME_STR, 0 },      /* CBD_NO_TIME */
+	{ 0, 0, 0 }, { 0, 24, 0 }, { 0, 25, 24 }, { -1, CBD_TIME_STR, 0 },
+	{ INT64_MIN, CBD_TIME_STR, 0 }, /* CBD_NO_TIME */
 	{ INT64_MAX, CBD_TIME_STR, 0 },
 	{ 253402300800000LL, CBD_TIME_STR, 0 }, /* year 10000 */
 };
@@ -147,7 +145,8 @@ START_TEST(format_refuses_what_it_cannot_write)
 	char buf[CBD_TIME_STR];
 
 	ck_assert_int_eq(rfc3339_format(format_limits[_i].ms, buf,
-	    format_limits[_i].len), format_limits[_i].rc);
+			     format_limits[_i].len),
+	    format_limits[_i].rc);
 }
 END_TEST
 
@@ -184,11 +183,11 @@ END_TEST
 static const char *const bad_durations[] = {
 	"", "h", "ms", "10", "00", "-1h", "+1h", "1x", "1H", "1h 30m", " 1h",
 	"1h ", "1.5h", "1hm", "1h30",
-	"99999999999999999999h",                /* overflows the number */
-	"9223372036854775808ms",                /* INT64_MAX + 1 */
-	"106751991168d",                        /* overflows the product */
+	"99999999999999999999h", /* overflows the number */
+	"9223372036854775808ms", /* INT64_MAX + 1 */
+	"106751991168d",         /* overflows the product */
 	"9223372036854775807d",
-	"9223372036854775807ms1ms",             /* overflows the sum */
+	"9223372036854775807ms1ms", /* overflows the sum */
 };
 
 START_TEST(refuses_bad_durations)
@@ -282,8 +281,12 @@ static const struct {
 	int64_t ms;
 	long sec, usec;
 } timevals[] = {
-	{ 0, 0, 0 }, { 1, 0, 1000 }, { 999, 0, 999000 }, { 1500, 1, 500000 },
-	{ 86400000, 86400, 0 }, { -5, 0, 0 },
+	{ 0, 0, 0 },
+	{ 1, 0, 1000 },
+	{ 999, 0, 999000 },
+	{ 1500, 1, 500000 },
+	{ 86400000, 86400, 0 },
+	{ -5, 0, 0 },
 };
 
 START_TEST(converts_to_timeval)

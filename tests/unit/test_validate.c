@@ -3,18 +3,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "validate.h"
 
 /* 2026-11-24T12:00:00Z */
 #define NOW 1795521600000LL
 
+/* clang-format off */
 static struct topic_policy topics[] = {
 	{ .name = "housing_approval", .target_ms = 48 * 3600000LL,
 	    .urgent_target_ms = 2 * 3600000LL },
 	{ .name = "general", .target_ms = 48 * 3600000LL },
 	{ .name = "eviction", .target_ms = 48 * 3600000LL, .urgent = 1 },
 };
-static struct site sites[] = { { .name = "dortmund", .calendar_name = "24x7" } };
+/* clang-format on */
+static struct site sites[] = { { .name = "dortmund",
+    .calendar_name = "24x7" } };
 static struct config cfg;
 
 static void
@@ -39,8 +43,10 @@ struct bad_case {
 	const char *field; /* NULL: no field */
 };
 
-#define OK_BASE "\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"dortmund\""
+#define OK_BASE \
+	"\"phone\":\"0231 1234567\",\"topic\":\"general\",\"site\":\"dortmund\""
 
+/* clang-format off */
 static const struct bad_case bad[] = {
 	{ "[]", 400, "not_an_object", NULL },
 	{ "{" OK_BASE ",\"colour\":\"red\"}", 400, "unknown_field", "colour" },
@@ -71,6 +77,7 @@ static const struct bad_case bad[] = {
 	{ "{" OK_BASE ",\"assignee\":[]}", 400, "invalid_type", "assignee" },
 	{ "{" OK_BASE ",\"call_id\":\"\\u0000x\"}", 400, "invalid_type", "call_id" },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_body)
 {
@@ -105,6 +112,7 @@ with_string(const char *field, size_t len)
 	return j;
 }
 
+/* clang-format off */
 static const struct {
 	const char *field;
 	size_t max;
@@ -115,6 +123,7 @@ static const struct {
 	{ "call_id", CBD_CALL_ID_MAX },
 	{ "assignee", CBD_IDENT_MAX },
 };
+/* clang-format on */
 
 START_TEST(string_limits_hold_at_the_boundary)
 {
@@ -136,12 +145,14 @@ START_TEST(normalises_a_full_request)
 {
 	struct callback cb;
 	struct verr e;
-	json_t *j = json_loads("{\"phone\":\"+49 (0)231 123-4567\","
-	    "\"topic\":\"housing_approval\",\"site\":\"dortmund\","
-	    "\"urgent\":true,\"language\":\"pt-BR\",\"name\":\"N\","
-	    "\"requested_at\":\"2026-11-24T12:30:00+01:00\","
-	    "\"window\":{\"not_before\":\"2026-11-24T14:00:00Z\"},"
-	    "\"call_id\":\"pbx-1\"}", 0, NULL);
+	json_t *j =
+	    json_loads("{\"phone\":\"+49 (0)231 123-4567\","
+		       "\"topic\":\"housing_approval\",\"site\":\"dortmund\","
+		       "\"urgent\":true,\"language\":\"pt-BR\",\"name\":\"N\","
+		       "\"requested_at\":\"2026-11-24T12:30:00+01:00\","
+		       "\"window\":{\"not_before\":\"2026-11-24T14:00:00Z\"},"
+		       "\"call_id\":\"pbx-1\"}",
+		0, NULL);
 
 	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
 	ck_assert_str_eq(cb.phone, "+492311234567");
@@ -178,8 +189,10 @@ START_TEST(urgent_topic_makes_every_request_urgent)
 {
 	struct callback cb;
 	struct verr e;
-	json_t *j = json_loads("{\"phone\":\"0231 1234567\",\"topic\":\"eviction\","
-	    "\"site\":\"dortmund\",\"urgent\":false}", 0, NULL);
+	json_t *
+	    j = json_loads("{\"phone\":\"0231 1234567\",\"topic\":\"eviction\","
+			   "\"site\":\"dortmund\",\"urgent\":false}",
+		0, NULL);
 
 	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
 	ck_assert(cb.urgent);
@@ -192,7 +205,8 @@ START_TEST(allows_small_clock_skew)
 	struct callback cb;
 	struct verr e;
 	/* four minutes ahead of our clock: telephony clocks drift */
-	json_t *j = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-24T12:04:00Z\"}",
+	json_t *j = json_loads("{" OK_BASE
+			       ",\"requested_at\":\"2026-11-24T12:04:00Z\"}",
 	    0, NULL);
 
 	ck_assert_int_eq(validate_create(j, &cfg, NOW, &cb, &e), 0);
@@ -204,28 +218,34 @@ START_TEST(requested_at_is_bounded_by_max_request_age)
 {
 	struct callback cb;
 	struct verr e;
-	json_t *old = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-21T11:59:59Z\"}",
+	json_t *old = json_loads("{" OK_BASE
+				 ",\"requested_at\":\"2026-11-21T11:59:59Z\"}",
 	    0, NULL);
-	json_t *recent = json_loads("{" OK_BASE ",\"requested_at\":\"2026-11-22T12:00:00Z\"}",
-	    0, NULL);
+	json_t
+	    *recent = json_loads("{" OK_BASE
+				 ",\"requested_at\":\"2026-11-22T12:00:00Z\"}",
+		0, NULL);
 
 	cfg.max_request_age_ms = 2 * 86400000LL;
 	ck_assert_int_eq(validate_create(old, &cfg, NOW, &cb, &e), -1);
 	ck_assert_int_eq(e.status, 422);
 	ck_assert_str_eq(e.code, "invalid_time");
 	ck_assert_str_eq(e.field, "requested_at");
-	ck_assert_str_eq(e.message, "requested_at lies more than 2d in the past "
+	ck_assert_str_eq(e.message,
+	    "requested_at lies more than 2d in the past "
 	    "(max_request_age)");
 	ck_assert_int_eq(validate_create(recent, &cfg, NOW, &cb, &e), 0);
 	cfg.max_request_age_ms = 36 * 3600000LL;
 	ck_assert_int_eq(validate_create(recent, &cfg, NOW, &cb, &e), -1);
-	ck_assert_str_eq(e.message, "requested_at lies more than 36h in the past "
+	ck_assert_str_eq(e.message,
+	    "requested_at lies more than 36h in the past "
 	    "(max_request_age)");
 	json_decref(old);
 	json_decref(recent);
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *key;
 	int ok;
@@ -236,6 +256,7 @@ static const struct {
 	{ "tab\there", 0 },
 	{ "ünicode", 0 },
 };
+/* clang-format on */
 
 START_TEST(checks_idempotency_keys)
 {
@@ -264,6 +285,7 @@ START_TEST(idempotency_key_length_limit)
 }
 END_TEST
 
+/* clang-format off */
 static const struct {
 	const char *tag;
 	const char *primary; /* NULL: refused */
@@ -274,11 +296,12 @@ static const struct {
 	{ "de-", NULL }, { "de-x", NULL }, { "de_DE", NULL }, { "", NULL },
 	{ "de-verylongsub", NULL }, { "\xc3\xa4\xc3\xa4", NULL },
 };
+/* clang-format on */
 
 START_TEST(checks_language_tags)
 {
 	char primary[CBD_PRIMARY_LANGUAGE_MAX + 1];
-	int ok = validate_language(langs[_i].tag, primary);
+	int ok = ident_language(langs[_i].tag, primary);
 
 	ck_assert_int_eq(ok, langs[_i].primary != NULL);
 	if (ok)
@@ -321,10 +344,13 @@ START_TEST(fingerprint_is_of_the_normalised_request)
 	char a[65], b[65];
 
 	/* the same request written another way, retried a moment later */
-	fingerprint_of("{" OK_BASE ",\"language\":\"de\",\"note\":\"n\"}", NOW, a);
-	fingerprint_of("{\"phone\":\"+49 231 123-4567\",\"topic\":\"general\","
+	fingerprint_of("{" OK_BASE ",\"language\":\"de\",\"note\":\"n\"}", NOW,
+	    a);
+	fingerprint_of(
+	    "{\"phone\":\"+49 231 123-4567\",\"topic\":\"general\","
 	    "\"site\":\"dortmund\",\"language\":\"DE-de\",\"note\":\"n\","
-	    "\"call_id\":\"x\"}", NOW + 5000, b);
+	    "\"call_id\":\"x\"}",
+	    NOW + 5000, b);
 	ck_assert_str_eq(a, b);
 	/* a language not given is the default one */
 	fingerprint_of("{" OK_BASE ",\"note\":\"n\"}", NOW, b);
@@ -334,13 +360,17 @@ START_TEST(fingerprint_is_of_the_normalised_request)
 	ck_assert_str_ne(a, b);
 	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"urgent\":true}", NOW, b);
 	ck_assert_str_ne(a, b);
-	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"assignee\":\"anna\"}", NOW, b);
+	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"assignee\":\"anna\"}",
+	    NOW, b);
 	ck_assert_str_ne(a, b);
-	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"requested_at\":\"2026-11-24T12:00:00Z\"}",
+	fingerprint_of(
+	    "{" OK_BASE
+	    ",\"note\":\"n\",\"requested_at\":\"2026-11-24T12:00:00Z\"}",
 	    NOW, b);
 	ck_assert_str_ne(a, b);
 	fingerprint_of("{" OK_BASE ",\"note\":\"n\",\"window\":{\"not_after\":"
-	    "\"2026-11-25T12:00:00Z\"}}", NOW, b);
+		       "\"2026-11-25T12:00:00Z\"}}",
+	    NOW, b);
 	ck_assert_str_ne(a, b);
 }
 END_TEST
@@ -349,6 +379,7 @@ END_TEST
 
 #define LEASE "\"lease\":\"0b6c8f9e-3c1a-4d7e-9f00-123456789abc\""
 
+/* clang-format off */
 static const struct bad_case bad_attempts[] = {
 	{ "{" LEASE "}", 400, "missing_field", "result" },
 	{ "{" LEASE ",\"result\":\"shouted\"}", 422, "invalid_result", "result" },
@@ -366,6 +397,7 @@ static const struct bad_case bad_attempts[] = {
 	{ "{" LEASE ",\"result\":\"busy\",\"not_before\":\"2026-11-25T11:00:00Z\"}", 400, "unknown_field", "not_before" },
 	{ "[]", 400, "not_an_object", NULL },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_attempt)
 {
@@ -389,8 +421,10 @@ START_TEST(accepts_attempts)
 {
 	struct attempt_req a;
 	struct verr e;
-	json_t *j = json_loads("{" LEASE ",\"result\":\"callback_later\","
-	    "\"not_before\":\"2026-11-24T15:00:00Z\",\"duration_s\":30}", 0, NULL);
+	json_t *j = json_loads(
+	    "{" LEASE ",\"result\":\"callback_later\","
+	    "\"not_before\":\"2026-11-24T15:00:00Z\",\"duration_s\":30}",
+	    0, NULL);
 
 	memset(&a, 0, sizeof(a));
 	ck_assert_int_eq(validate_attempt(j, 1, NOW, &a, &e), 0);
@@ -409,6 +443,7 @@ START_TEST(accepts_attempts)
 }
 END_TEST
 
+/* clang-format off */
 static const struct bad_case bad_caseworkers[] = {
 	{ "{\"id\":\"Anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "invalid_value", "id" },
 	{ "{\"id\":\"anna\",\"site\":\"paris\",\"topics\":[\"general\"],\"languages\":[\"de\"]}", 422, "unknown_site", "site" },
@@ -419,6 +454,7 @@ static const struct bad_case bad_caseworkers[] = {
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"]}", 400, "missing_field", "languages" },
 	{ "{\"id\":\"anna\",\"site\":\"dortmund\",\"topics\":[\"general\"],\"languages\":[\"de\"],\"active\":\"no\"}", 400, "invalid_type", "active" },
 };
+/* clang-format on */
 
 START_TEST(refuses_bad_caseworker)
 {
@@ -440,9 +476,11 @@ START_TEST(accepts_caseworker_and_drops_repeats)
 {
 	struct caseworker w;
 	struct verr e;
-	json_t *j = json_loads("{\"site\":\"dortmund\",\"topics\":[\"general\","
+	json_t *j = json_loads(
+	    "{\"site\":\"dortmund\",\"topics\":[\"general\","
 	    "\"housing_approval\",\"general\"],\"languages\":[\"de-DE\",\"tr\",\"DE\"],"
-	    "\"active\":false}", 0, NULL);
+	    "\"active\":false}",
+	    0, NULL);
 
 	memset(&w, 0, sizeof(w));
 	ck_assert_int_eq(validate_caseworker(j, &cfg, 0, &w, &e), 0);
@@ -479,6 +517,7 @@ START_TEST(lease_body)
 END_TEST
 
 /* A token's expiry: a time ahead, or a duration from now; not both. */
+/* clang-format off */
 static const struct {
 	const char *at, *in;
 	int ok;
@@ -497,6 +536,7 @@ static const struct {
 	{ NULL, "", 0, 0, "invalid_duration", "expires_in" },
 	{ "2026-12-02T00:00:00Z", "90d", 0, 0, "invalid_value", "expires_at" },
 };
+/* clang-format on */
 #define NOW_MS 1796083200000LL /* 2026-12-01T00:00:00Z */
 
 START_TEST(token_expiry)
@@ -521,6 +561,28 @@ START_TEST(token_expiry)
 }
 END_TEST
 
+/* CBD_LANGUAGES_MAX says the list fits in one error message: a language
+ * the config does not list is refused naming every one it does. */
+START_TEST(names_every_language_when_the_config_lists_the_most)
+{
+	struct callback cb;
+	struct verr e;
+	json_t *body = json_loads("{" OK_BASE ",\"language\":\"zz\"}", 0, NULL);
+	int i;
+
+	for (i = 0; i < CBD_LANGUAGES_MAX; i++)
+		snprintf(cfg.languages[i], sizeof(cfg.languages[i]), "%c%c%c",
+		    'a' + i / 26 / 26, 'a' + i / 26 % 26, 'a' + i % 26);
+	cfg.nlanguages = CBD_LANGUAGES_MAX;
+	ck_assert_int_eq(validate_create(body, &cfg, NOW, &cb, &e), -1);
+	ck_assert_str_eq(e.code, "invalid_language");
+	ck_assert_msg(strstr(e.message, cfg.languages[0]) &&
+		strstr(e.message, cfg.languages[CBD_LANGUAGES_MAX - 1]),
+	    "the message lacks languages: %s", e.message);
+	json_decref(body);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -529,7 +591,8 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_loop_test(tc, refuses_bad_body, 0, N(bad));
-	tcase_add_loop_test(tc, string_limits_hold_at_the_boundary, 0, N(lengths));
+	tcase_add_loop_test(tc, string_limits_hold_at_the_boundary, 0,
+	    N(lengths));
 	tcase_add_test(tc, normalises_a_full_request);
 	tcase_add_test(tc, defaults_language_and_requested_at);
 	tcase_add_test(tc, allows_small_clock_skew);
@@ -539,6 +602,7 @@ main(void)
 	tcase_add_test(tc, idempotency_key_length_limit);
 	tcase_add_loop_test(tc, checks_language_tags, 0, N(langs));
 	tcase_add_test(tc, a_regional_tag_is_kept_as_its_listed_language);
+	tcase_add_test(tc, names_every_language_when_the_config_lists_the_most);
 	tcase_add_test(tc, fingerprint_is_of_the_normalised_request);
 	tcase_add_loop_test(tc, refuses_bad_attempt, 0, N(bad_attempts));
 	tcase_add_test(tc, accepts_attempts);

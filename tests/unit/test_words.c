@@ -5,16 +5,12 @@
 
 #include "words.h"
 
-static const char *const schema_states[] = {
-	"queued", "claimed", "completed", "unreachable", "cancelled", "expired"
-};
-static const char *const schema_results[] = {
-	"reached", "no_answer", "busy", "voicemail", "wrong_number",
-	"callback_later"
-};
-static const char *const sql_verdicts[] = {
-	"ok", "wrong_state", "foreign", "lost", "window", "not_flagged"
-};
+static const char *const schema_states[] = { "queued", "claimed", "completed",
+	"unreachable", "cancelled", "expired" };
+static const char *const schema_results[] = { "reached", "no_answer", "busy",
+	"voicemail", "wrong_number", "callback_later" };
+static const char *const sql_verdicts[] = { "ok", "wrong_state", "foreign",
+	"lost", "window", "not_flagged" };
 
 START_TEST(every_state_word_parses_back)
 {
@@ -88,7 +84,8 @@ main(void)
 	Suite *s = suite_create("words");
 	TCase *tc = tcase_create("words");
 
-	tcase_add_loop_test(tc, every_state_word_parses_back, 0, N(schema_states));
+	tcase_add_loop_test(tc, every_state_word_parses_back, 0,
+	    N(schema_states));
 	tcase_add_loop_test(tc, every_result_word_parses_back, 0,
 	    N(schema_results));
 	tcase_add_loop_test(tc, every_verdict_word_parses_back, 0,
