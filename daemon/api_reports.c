@@ -3,7 +3,8 @@
  * the list of breaches, as JSON, CSV (RFC 4180) or CSV for German
  * spreadsheets (";" separator, decimal comma, UTF-8 BOM). The numbers come
  * from SQL in sql/ (cbd_report_sla, cbd_report_breaches), the same a BI
- * tool reads; this file only picks the period and the shape.
+ * tool reads; this file only picks the period (plain dates are days of the
+ * report's time zone, read by period.c) and the shape.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "api.h"
 #include "bounds.h"
 #include "calendar.h"
+#include "period.h"
 #include "query.h"
 #include "store.h"
 #include "timefmt.h"
@@ -184,17 +186,22 @@ reported(void *arg, enum store_status st, const struct table *t)
 	free(r);
 }
 
+/* from or to: a plain date (a day in tz; to: the end of it) or an RFC 3339
+ * time. Returns 1 for a date, 0 for a time or none, -1 when answered. */
 static int
-time_param(struct api_req *a, const char *name, int64_t *ms)
+time_param(struct api_req *a, const char *name, const char *tz, int64_t *ms)
 {
 	const char *v = http_query(a, name);
+	int kind;
 
-	if (v && rfc3339_parse(v, ms) == -1) {
+	if (!v)
+		return 0;
+	if ((kind = period_bound(v, tz, !strcmp(name, "to"), ms)) == -1)
 		http_error(a, 400, "invalid_time", name,
-		    "%s must be an RFC 3339 time", name);
-		return -1;
-	}
-	return 0;
+		    "%s must be a date "
+		    "(YYYY-MM-DD) or an RFC 3339 time",
+		    name);
+	return kind;
 }
 
 /* group_by: comma-separated words (given several times, libevent keeps
@@ -225,6 +232,7 @@ report(struct api_req *a, int breaches)
 {
 	const char *fmt = http_query(a, "format"), *tz = http_query(a, "tz");
 	struct report *r = calloc(1, sizeof(*r));
+	int from_kind, to_kind = 0;
 
 	if (!r) {
 		http_store_failed(a, STORE_UNAVAILABLE);
@@ -234,12 +242,24 @@ report(struct api_req *a, int breaches)
 	r->breaches = breaches;
 	r->to = a->received_ms;
 	r->from = CBD_NO_TIME;
-	if (time_param(a, "from", &r->from) == -1 ||
-	    time_param(a, "to", &r->to) == -1 ||
+	if (tz && (strlen(tz) > 63 || !calendar_timezone_valid(tz))) {
+		http_error(a, 400, "invalid_value", "tz", "unknown time zone");
+		goto refused;
+	}
+	if (!tz)
+		tz = REPORT_TZ_DEFAULT;
+	if ((from_kind = time_param(a, "from", tz, &r->from)) == -1 ||
+	    (to_kind = time_param(a, "to", tz, &r->to)) == -1 ||
 	    (!breaches && groups_param(a, r->groups, sizeof(r->groups)) == -1))
 		goto refused;
 	if (r->from == CBD_NO_TIME)
 		r->from = r->to - CBD_REPORT_DEFAULT_DAYS * 86400000LL;
+	if (r->from >= r->to && to_kind == 1) {
+		http_error(a, 400, "invalid_value", "to",
+		    "to must not lie before "
+		    "from (a date as to is the end of its day)");
+		goto refused;
+	}
 	if (r->from >= r->to) {
 		http_error(a, 400, "invalid_value", "from",
 		    "from must lie before to");
@@ -256,12 +276,7 @@ report(struct api_req *a, int breaches)
 		    "format is json, csv or csv-excel");
 		goto refused;
 	}
-	if (tz && (strlen(tz) > 63 || !calendar_timezone_valid(tz))) {
-		http_error(a, 400, "invalid_value", "tz", "unknown time zone");
-		goto refused;
-	}
-	store_report(breaches, r->from, r->to, r->groups,
-	    tz ? tz : REPORT_TZ_DEFAULT, reported, r);
+	store_report(breaches, r->from, r->to, r->groups, tz, reported, r);
 	return;
 refused:
 	free(r);

@@ -128,6 +128,20 @@ rfc3339_parse(const char *s, int64_t *ms)
 	return 0;
 }
 
+int
+date_parse(const char *s, int64_t *days)
+{
+	int y, mo, d;
+
+	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
+	    *s++ != '-' || digits(&s, 2, &d) || *s)
+		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+		return -1;
+	*days = days_from_civil(y, mo, d);
+	return 0;
+}
+
 /* Writes n decimal digits of v at p, zero-padded. */
 static char *
 put_digits(char *p, int v, int n)

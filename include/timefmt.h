@@ -16,6 +16,11 @@
  * Years 1970..9999. Returns 0 and sets *ms, or -1. */
 int rfc3339_parse(const char *s, int64_t *ms);
 
+/* Parses a plain date "YYYY-MM-DD" (years 1970..9999, the day checked
+ * against its month) into days since 1970-01-01. Returns 0 and sets *days,
+ * or -1. */
+int date_parse(const char *s, int64_t *days);
+
 /* Formats ms as "YYYY-MM-DDTHH:MM:SS.mmmZ". Returns the length written
  * (24), or 0 when len is too small (needs 25 bytes). */
 size_t rfc3339_format(int64_t ms, char *buf, size_t len);

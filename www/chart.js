@@ -1,7 +1,8 @@
 // Compliance per day as an SVG bar chart, drawn here (no library): a slot
 // for every day of the period, so that gaps stay gaps; a day with requests
-// gets a bar as high as its share within target (0 % still shows a stub),
-// a day without a grey mark at the base line.
+// gets a bar as high as its share within target of what is decided (0 %
+// still shows a stub), a day without requests or with nothing decided yet
+// (all pending) a grey mark at the base line.
 const NS = 'http://www.w3.org/2000/svg';
 
 function el(name, attrs, text) {
@@ -11,8 +12,8 @@ function el(name, attrs, text) {
   return e;
 }
 
-// rows: the SLA report grouped by day ({day: "YYYY-MM-DD", within_target_pct,
-// requests}); days: the period's days, oldest first, as "YYYY-MM-DD".
+// rows: the SLA report grouped by day ({day: "YYYY-MM-DD", within_target_pct
+// (null: nothing decided), requests, pending}); days: the period's days, oldest first, as "YYYY-MM-DD".
 export function compliance(rows, days, text) {
   const w = 640, h = 180, pad = 28, top = 10, base = h - pad;
   const byDay = new Map(rows.map((r) => [r.day, r]));
@@ -25,11 +26,13 @@ export function compliance(rows, days, text) {
   const bw = (w - pad) / days.length;
   days.forEach((day, i) => {
     const r = byDay.get(day), x = pad + i * bw + 1;
-    const pct = r ? Number(r.within_target_pct ?? 0) : 0;
-    const bh = r ? Math.max(2, (base - top) * pct / 100) : 1;
+    const open = r && r.within_target_pct == null;
+    const pct = r && !open ? Number(r.within_target_pct) : 0;
+    const bh = r && !open ? Math.max(2, (base - top) * pct / 100) : 1;
     const bar = el('rect', { x, y: base - bh, width: Math.max(1, bw - 2), height: bh,
-      class: !r ? 'none' : pct >= 95 ? 'good' : pct >= 80 ? 'fair' : 'poor' });
-    bar.append(el('title', {}, r ? `${day}: ${pct} % (${r.requests} ${text.requests})` : `${day}: ${text.none}`));
+      class: !r ? 'none' : open ? 'pending' : pct >= 95 ? 'good' : pct >= 80 ? 'fair' : 'poor' });
+    bar.append(el('title', {}, !r ? `${day}: ${text.none}`
+      : `${day}: ${open ? '\u2013' : `${pct} %`} (${r.requests} ${text.requests}, ${r.pending} ${text.pending})`));
     svg.append(bar);
     const back = days.length - 1 - i; // every fifth day back from today
     if (back % 5 === 0) {

@@ -1,6 +1,9 @@
 // The manager's view: what is at risk now (refreshed every 30 s), today's
 // and this week's compliance per site and topic, the breaches with their
-// reasons, compliance per day as a chart, and the reports as CSV.
+// reasons, compliance per day as a chart, and the reports as CSV. Periods
+// are plain dates, days of this computer's calendar: the daemon reads them
+// in the time zone sent along, from the start of the first to the end of
+// the last.
 import { t, time, left } from './i18n.js';
 import { api, download } from './api.js';
 import { failed, fill } from './ui.js';
@@ -23,8 +26,9 @@ function midnight(back = 0) {
 const monday = () => midnight((new Date().getDay() + 6) % 7);
 const dayKey = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const iso = (d) => new Date(d).toISOString();
-const pct = (r) => (r.within_target_pct == null ? '' : `${r.within_target_pct} %`);
-const period = (from) => `from=${iso(from)}&to=${iso(Date.now() + 1000)}`;
+// the share of what is decided; none yet (all pending) is a dash, not 0 %
+const pct = (r) => (r.within_target_pct == null ? '\u2013' : `${r.within_target_pct} %`);
+const period = (from) => `from=${dayKey(from)}&to=${dayKey(new Date())}&tz=${encodeURIComponent(TZ)}`;
 const sla = (from) => `/v1/reports/sla?${period(from)}&group_by=site,topic`;
 
 // One row per call-back, at the highest threshold it has passed; only
@@ -46,15 +50,15 @@ async function refresh() {
       api('GET', `/v1/alerts?level=at_risk&waiting=true&since=${iso(now - 14 * 86400000)}`),
       api('GET', sla(midnight())),
       api('GET', sla(monday())),
-      api('GET', `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=day&tz=${encodeURIComponent(TZ)}`),
+      api('GET', `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=day`),
       api('GET', `/v1/reports/breaches?${period(midnight(6))}`),
     ]);
     fill($('risk'), atRisk(risk.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), a.site, a.topic,
       `${Math.round(a.threshold * 100)} %`]);
-    fill($('today'), today.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached]);
-    fill($('week'), week.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached]);
+    fill($('today'), today.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached, r.pending]);
+    fill($('week'), week.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached, r.pending]);
     $('chart').replaceChildren(compliance(perDay.rows, days,
-      { label: t('per_day'), requests: t('requests'), none: t('no_requests') }));
+      { label: t('per_day'), requests: t('requests'), pending: t('pending'), none: t('no_requests') }));
     fill($('breaches'), breaches.breaches, (b) => [time(b.due_at), b.site, b.topic, t(b.reason), b.minutes_late]);
   } catch (err) {
     failed(err);

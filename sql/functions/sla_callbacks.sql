@@ -1,7 +1,8 @@
 -- Each callback's SLA outcome, for the reports and for a BI tool reading
 -- PostgreSQL directly: the clock runs from requested_at (the first
 -- request) to the first attempt; "within target" means a first attempt by
--- due_at.
+-- due_at. "pending": still open, no attempt, and not due yet (open and
+-- overdue is a breach already, open_past_due): undecided.
 CREATE OR REPLACE VIEW sla_callbacks AS
 SELECT c.id, c.site, c.topic, c.urgent, c.state, c.requested_at, c.due_at,
     c.first_attempt_at, c.reached_at, c.closed_at, c.request_count,
@@ -20,5 +21,7 @@ SELECT c.id, c.site, c.topic, c.urgent, c.state, c.requested_at, c.due_at,
     (extract(epoch FROM c.first_attempt_at - c.requested_at) / 60)::float8
         AS minutes_to_first,
     (extract(epoch FROM c.reached_at - c.requested_at) / 60)::float8
-        AS minutes_to_reach
+        AS minutes_to_reach,
+    c.first_attempt_at IS NULL AND c.state IN ('queued', 'claimed')
+        AND c.due_at >= now() AS pending
 FROM callbacks c;

@@ -151,6 +151,11 @@ const scenarios = {
     }
     check(seen, 'the breach is listed with its reason');
     check((await textOf(page, '#today')).includes('quick'), "today's compliance lists the topic");
+    const rows = await page.evaluate(() => [...document.querySelectorAll('#today tr')]
+      .map((tr) => [...tr.cells].map((td) => td.textContent).join('|')));
+    check(rows.includes('soest|general|1|\u2013|0|1'),
+      `an undecided row: no share (a dash), 0 breached, 1 pending (${rows.join('; ')})`);
+    check(rows.includes('dortmund|quick|1|0 %|1|0'), `a decided row: 0 % (${rows.join('; ')})`);
     check((await page.locator('#chart rect').count()) === 30, 'a slot per day for 30 days');
     check((await page.locator('#chart rect.poor').count()) === 1, "today's breach in the chart");
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), page.click('#dl-excel')]);

@@ -56,6 +56,10 @@ def prepare(d, name):
         st = d.req("POST", "/v1/callbacks", {"phone": "0231 5559876", "topic": "quick",
                    "site": "dortmund"}, tel)[0]
         assert st == 201, st
+        # and one with 48 h to go: undecided today, pending
+        st = d.req("POST", "/v1/callbacks", {"phone": "02921 555123", "topic": "general",
+                   "site": "soest"}, tel)[0]
+        assert st == 201, st
     return env
 
 

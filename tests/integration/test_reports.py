@@ -172,3 +172,127 @@ def test_empty_period_and_bad_parameters(t):
         st, _, err, _ = d.req("GET", f"/v1/reports/sla?{q}", token=mgr)
         assert st == 400 and err["error"]["field"] == field, (q, err)
     assert d.req("GET", "/v1/reports/sla", token=d.token("agent"))[0] == 403
+
+
+def test_compliance_counts_only_what_is_decided(t):
+    d = t.daemon()
+    mgr = d.token("manager")
+    # two open callbacks requested an hour ago with 18 hours left, and one
+    # open and already overdue (a breach, not pending)
+    t.sql("""
+INSERT INTO callbacks (phone, topic, site, urgent, state, request_count,
+    requested_at, received_at, due_at)
+VALUES
+ ('+492310000101', 'general', 'dortmund', false, 'queued', 1,
+  now() - interval '1 hour', now() - interval '1 hour', now() + interval '18 hours'),
+ ('+492310000102', 'general', 'dortmund', false, 'queued', 1,
+  now() - interval '1 hour', now() - interval '1 hour', now() + interval '18 hours'),
+ ('+492310000103', 'general', 'soest', false, 'queued', 1,
+  now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 minute');
+""")
+    q = "/v1/reports/sla?group_by=site"
+    st, _, rep, _ = d.req("GET", q, token=mgr)
+    assert st == 200, rep
+    rows = {r["site"]: r for r in rep["rows"]}
+    dm, so = rows["dortmund"], rows["soest"]
+    # nothing decided in dortmund yet: no percentage, not 0 %
+    assert dm["within_target_pct"] is None, dm
+    assert (dm["requests"], dm["within_target"], dm["breached"], dm["pending"]) == \
+        (2, 0, 0, 2), dm
+    # open and overdue is breached already
+    assert (so["requests"], so["breached"], so["pending"], so["within_target_pct"]) == \
+        (1, 1, 0, 0.0), so
+    for fmt, sep in (("csv", ","), ("csv-excel", ";")):
+        raw = d.req("GET", q + "&format=" + fmt, token=mgr)[3].decode().lstrip("\ufeff")
+        got = {r["site"]: r for r in csv.DictReader(io.StringIO(raw), delimiter=sep)}
+        assert (got["dortmund"]["pending"], got["dortmund"]["within_target_pct"]) == \
+            ("2", ""), (fmt, raw)
+        assert got["soest"]["within_target_pct"] in ("0.0", "0,0"), (fmt, raw)
+
+
+def test_sla_percentage_leaves_out_what_is_pending(t):
+    d, mgr = setup(t)
+    # one within target and one still pending at dortmund on top of the fixture
+    t.sql("""
+INSERT INTO callbacks (phone, topic, site, urgent, state, request_count,
+    requested_at, received_at, due_at)
+VALUES ('+492310000104', 'general', 'dortmund', false, 'queued', 1,
+  '2026-11-05T09:00Z', '2026-11-05T09:00Z', now() + interval '1 day');
+""")
+    st, _, rep, _ = d.req("GET", f"/v1/reports/sla?{PERIOD}&group_by=site", token=mgr)
+    dm = {r["site"]: r for r in rep["rows"]}["dortmund"]
+    assert (dm["requests"], dm["within_target"], dm["breached"], dm["pending"],
+            dm["within_target_pct"]) == (4, 2, 1, 1, 66.7), dm
+
+
+SPRING = """
+INSERT INTO callbacks (phone, topic, site, urgent, state, request_count,
+    requested_at, received_at, due_at, first_attempt_at, reached_at, closed_at)
+VALUES
+ -- 00:30 and 23:30 on 29 March 2026 in Berlin (a 23-hour day: the clocks
+ -- went forward), and 00:30 on the 30th
+ ('+492310000201', 'general', 'dortmund', false, 'completed', 1,
+  '2026-03-28T23:30Z', '2026-03-28T23:30Z', '2026-03-30T23:30Z',
+  '2026-03-29T00:00Z', '2026-03-29T00:00Z', '2026-03-29T00:00Z'),
+ ('+492310000202', 'general', 'dortmund', false, 'completed', 1,
+  '2026-03-29T21:30Z', '2026-03-29T21:30Z', '2026-03-31T21:30Z',
+  '2026-03-29T22:00Z', '2026-03-29T22:00Z', '2026-03-29T22:00Z'),
+ ('+492310000203', 'general', 'dortmund', false, 'completed', 1,
+  '2026-03-29T22:30Z', '2026-03-29T22:30Z', '2026-03-31T22:30Z',
+  '2026-03-29T23:00Z', '2026-03-29T23:00Z', '2026-03-29T23:00Z');
+"""
+
+
+def test_report_period_as_plain_dates_in_the_report_time_zone(t):
+    d, mgr = setup(t)
+    t.sql(SPRING)
+    # 25 October 2026 in Berlin has 25 hours: H at 00:30 and I at 23:30
+    st, _, rep, _ = d.req("GET", "/v1/reports/sla?from=2026-10-25&to=2026-10-25",
+                          token=mgr)
+    assert st == 200, rep
+    assert (rep["from"], rep["to"]) == ("2026-10-24T22:00:00.000Z",
+                                        "2026-10-25T23:00:00.000Z")
+    assert [r["requests"] for r in rep["rows"]] == [2]
+    # in UTC the same dates hold only I
+    st, _, rep, _ = d.req("GET", "/v1/reports/sla?from=2026-10-25&to=2026-10-25&tz=UTC",
+                          token=mgr)
+    assert (rep["from"], rep["to"]) == ("2026-10-25T00:00:00.000Z",
+                                        "2026-10-26T00:00:00.000Z")
+    assert [r["requests"] for r in rep["rows"]] == [1]
+    # 29 March 2026 has 23 hours: 00:30 and 23:30 of it, not 00:30 of the 30th
+    st, _, rep, _ = d.req("GET", "/v1/reports/sla?from=2026-03-29&to=2026-03-29"
+                          "&group_by=day&tz=Europe/Berlin", token=mgr)
+    assert (rep["from"], rep["to"]) == ("2026-03-28T23:00:00.000Z",
+                                        "2026-03-29T22:00:00.000Z")
+    assert [(r["day"], r["requests"]) for r in rep["rows"]] == [("2026-03-29", 2)]
+    # to is the end of its day: the whole of November's first week
+    raw = d.req("GET", "/v1/reports/sla?from=2026-11-01&to=2026-11-07&group_by=site"
+                "&format=csv", token=mgr)[3]
+    rows = list(csv.DictReader(io.StringIO(raw.decode())))
+    assert [(r["site"], r["requests"]) for r in rows] == [("dortmund", "3"), ("soest", "3")]
+    raw = d.req("GET", "/v1/reports/breaches?from=2026-11-01&to=2026-11-07&format=csv",
+                token=mgr)[3]
+    assert [r["reason"] for r in csv.DictReader(io.StringIO(raw.decode()))] == \
+        ["open_past_due", "attempted_late", "never_attempted"]
+    # a date and a time together, and times as before
+    st, _, rep, _ = d.req("GET", "/v1/reports/sla?from=2026-10-25"
+                          "&to=2026-10-25T12:00:00Z", token=mgr)
+    assert st == 200 and rep["from"] == "2026-10-24T22:00:00.000Z", rep
+    assert [r["requests"] for r in rep["rows"]] == [1]
+
+
+def test_report_refuses_bad_dates_naming_the_field(t):
+    d, mgr = setup(t)
+    for q, code, field in (("from=2026-02-30", "invalid_time", "from"),
+                           ("from=2026-11-01&to=2026-13-01", "invalid_time", "to"),
+                           ("from=2026-11-1", "invalid_time", "from"),
+                           ("from=2026-11-02&to=2026-11-01", "invalid_value", "to"),
+                           ("from=2026-11-02T00:00:00Z&to=2026-11-01", "invalid_value",
+                            "to")):
+        for kind in ("sla", "breaches"):
+            for fmt in ("json", "csv"):
+                st, _, err, _ = d.req("GET", f"/v1/reports/{kind}?{q}&format={fmt}",
+                                      token=mgr)
+                assert st == 400 and err["error"]["code"] == code and \
+                    err["error"]["field"] == field, (kind, q, err)
+                assert field in err["error"]["message"], err
