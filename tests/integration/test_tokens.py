@@ -73,7 +73,10 @@ def test_a_flood_of_unknown_tokens_does_not_push_out_the_known_ones(t):
 
     d = t.daemon()
     tel = d.token("telephony")
-    for _ in range(3):  # the cache keeps an answer 5 s: a slow machine retries
+    # The cache keeps a verdict 5 s. A try is conclusive when the locked
+    # request came within 4 s of the one that primed the cache; on a slow
+    # machine the flood can take longer, and the try is made again.
+    for _ in range(5):
         start = time.monotonic()
         assert d.req("GET", "/v1/session", token=tel)[0] == 200
         c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
@@ -84,18 +87,23 @@ def test_a_flood_of_unknown_tokens_does_not_push_out_the_known_ones(t):
             r.read()
             assert r.status == 401
         c.close()
-        if time.monotonic() - start < 3:
-            break
-    locker = t.pg.session(t.db)
-    locker.stdin.write("BEGIN;\nLOCK TABLE tokens IN ACCESS EXCLUSIVE MODE;\n"
-                       "SELECT 'held';\n")
-    assert locker.stdout.readline().strip() == "held"
-    try:
-        st = d.req("GET", "/v1/session", token=tel, timeout=1.5)[0]
-    except OSError as e:  # a lookup waiting for the lock: no answer in time
-        st = repr(e)
-    finally:
-        locker.stdin.write("COMMIT;\n\\q\n")
+        if time.monotonic() - start > 3:
+            continue  # too slow to be sure of the cache: again
+        locker = t.pg.session(t.db)
+        locker.stdin.write("BEGIN;\nLOCK TABLE tokens IN ACCESS EXCLUSIVE MODE;\n"
+                           "SELECT 'held';\n")
         locker.stdin.flush()
-        locker.wait(10)
+        assert locker.stdout.readline().strip() == "held"
+        try:
+            st = d.req("GET", "/v1/session", token=tel, timeout=1.5)[0]
+        except OSError as e:  # a lookup waiting for the lock: no answer in time
+            st = repr(e)
+        finally:
+            locker.stdin.write("COMMIT;\n\\q\n")
+            locker.stdin.flush()
+            locker.wait(10)
+        if st == 200 or time.monotonic() - start < 4:
+            break
+    else:
+        raise AssertionError("five tries, each too slow to tell the cache's part")
     assert st == 200, st
