@@ -115,9 +115,15 @@ class Ctx:
         deleting its marker key does. A rebuild still running (the one at
         start-up) would not see the delete (the marker is not there yet)
         and would miss rows written behind the daemons since it began, so
-        this waits for it first."""
+        this waits for it first, in each daemon that runs: with several,
+        one that ends its rebuild after the delete would set the marker
+        again and the delete go unseen."""
         harness.wait_for("the running rebuild",
                          lambda: self.redis.cli("EXISTS", self.key("index")) == "1")
+        for d in self.daemons:
+            if d.proc and d.proc.poll() is None:
+                harness.wait_for(f"{os.path.basename(d.dir)}'s start-up rebuild",
+                                 lambda d=d: "queue index rebuilt" in d.log_tail(100000))
         self.redis.cli("DEL", self.key("index"))
 
     INDEX_FAULTS = """
