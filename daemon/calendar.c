@@ -180,36 +180,67 @@ closed_on(const struct calendar *c, int y, int m, int d)
 	return calendar_holiday_de(c->state, y, m, d) != NULL;
 }
 
+/*
+ * The open spans of a calendar in order, from the local day of a moment
+ * on, for at most CBD_CALENDAR_HORIZON_DAYS days: the walk the SLA
+ * arithmetic below shares. spans_next gives the next [*s, *e) and 1, or
+ * 0 past the horizon.
+ */
+struct spans {
+	const struct calendar *c;
+	int64_t day; /* days since the epoch, local */
+	int n;       /* days walked */
+	int i;       /* the next interval of the day */
+};
+
+static void
+spans_begin(struct spans *w, const struct calendar *c, int64_t at_ms)
+{
+	struct tm tm;
+	time_t t = (time_t)(at_ms / 1000);
+
+	use_tz(c->timezone);
+	localtime_r(&t, &tm);
+	w->c = c;
+	w->day = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	w->n = 0;
+	w->i = 0;
+}
+
+static int
+spans_next(struct spans *w, int64_t *s, int64_t *e)
+{
+	int y, m, d, wd;
+
+	for (; w->n < CBD_CALENDAR_HORIZON_DAYS; w->n++, w->day++, w->i = 0) {
+		civil_from_days(w->day, &y, &m, &d);
+		wd = (int)(((w->day + 4) % 7 + 7) % 7);
+		if (w->i >= w->c->nweek[wd] || closed_on(w->c, y, m, d))
+			continue;
+		*s = local_to_ms(y, m, d, w->c->week[wd][w->i].open_min);
+		*e = local_to_ms(y, m, d, w->c->week[wd][w->i].close_min);
+		w->i++;
+		return 1;
+	}
+	return 0;
+}
+
 int64_t
 calendar_add(const struct calendar *c, int64_t start_ms, int64_t business_ms)
 {
-	int64_t remaining = business_ms, day, s, e;
-	struct tm tm;
-	time_t t;
-	int y, m, d, wd, i, n;
+	int64_t remaining = business_ms, s, e;
+	struct spans w;
 
 	if (c->always || business_ms <= 0)
 		return start_ms + (business_ms > 0 ? business_ms : 0);
-	use_tz(c->timezone);
-	t = (time_t)(start_ms / 1000);
-	localtime_r(&t, &tm);
-	day = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	for (n = 0; n < CBD_CALENDAR_HORIZON_DAYS; n++, day++) {
-		civil_from_days(day, &y, &m, &d);
-		wd = (int)(((day + 4) % 7 + 7) % 7);
-		if (closed_on(c, y, m, d))
+	for (spans_begin(&w, c, start_ms); spans_next(&w, &s, &e);) {
+		if (e <= start_ms)
 			continue;
-		for (i = 0; i < c->nweek[wd]; i++) {
-			s = local_to_ms(y, m, d, c->week[wd][i].open_min);
-			e = local_to_ms(y, m, d, c->week[wd][i].close_min);
-			if (e <= start_ms)
-				continue;
-			if (s < start_ms)
-				s = start_ms;
-			if (e - s >= remaining)
-				return s + remaining;
-			remaining -= e - s;
-		}
+		if (s < start_ms)
+			s = start_ms;
+		if (e - s >= remaining)
+			return s + remaining;
+		remaining -= e - s;
 	}
 	return -1;
 }
@@ -219,65 +250,36 @@ calendar_add(const struct calendar *c, int64_t start_ms, int64_t business_ms)
 int64_t
 calendar_next_open(const struct calendar *c, int64_t start_ms)
 {
-	int64_t day, s, e;
-	struct tm tm;
-	time_t t;
-	int y, m, d, wd, i, n;
+	int64_t s, e;
+	struct spans w;
 
 	if (c->always)
 		return start_ms;
-	use_tz(c->timezone);
-	t = (time_t)(start_ms / 1000);
-	localtime_r(&t, &tm);
-	day = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	for (n = 0; n < CBD_CALENDAR_HORIZON_DAYS; n++, day++) {
-		civil_from_days(day, &y, &m, &d);
-		wd = (int)(((day + 4) % 7 + 7) % 7);
-		if (closed_on(c, y, m, d))
-			continue;
-		for (i = 0; i < c->nweek[wd]; i++) {
-			s = local_to_ms(y, m, d, c->week[wd][i].open_min);
-			e = local_to_ms(y, m, d, c->week[wd][i].close_min);
-			if (e > start_ms)
-				return s > start_ms ? s : start_ms;
-		}
-	}
+	for (spans_begin(&w, c, start_ms); spans_next(&w, &s, &e);)
+		if (e > start_ms)
+			return s > start_ms ? s : start_ms;
 	return -1;
 }
 
 int64_t
 calendar_open_ms(const struct calendar *c, int64_t from_ms, int64_t to_ms)
 {
-	int64_t day, s, e, sum = 0;
-	struct tm tm;
-	time_t t;
-	int y, m, d, wd, i, n;
+	int64_t s, e, sum = 0;
+	struct spans w;
 
 	if (to_ms <= from_ms)
 		return 0;
 	if (c->always)
 		return to_ms - from_ms;
-	use_tz(c->timezone);
-	t = (time_t)(from_ms / 1000);
-	localtime_r(&t, &tm);
-	day = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	for (n = 0; n < CBD_CALENDAR_HORIZON_DAYS; n++, day++) {
-		civil_from_days(day, &y, &m, &d);
-		wd = (int)(((day + 4) % 7 + 7) % 7);
-		if (local_to_ms(y, m, d, 0) >= to_ms)
-			break;
-		if (closed_on(c, y, m, d))
-			continue;
-		for (i = 0; i < c->nweek[wd]; i++) {
-			s = local_to_ms(y, m, d, c->week[wd][i].open_min);
-			e = local_to_ms(y, m, d, c->week[wd][i].close_min);
-			if (s < from_ms)
-				s = from_ms;
-			if (e > to_ms)
-				e = to_ms;
-			if (e > s)
-				sum += e - s;
-		}
+	for (spans_begin(&w, c, from_ms); spans_next(&w, &s, &e);) {
+		if (s >= to_ms)
+			break; /* the spans come in order */
+		if (s < from_ms)
+			s = from_ms;
+		if (e > to_ms)
+			e = to_ms;
+		if (e > s)
+			sum += e - s;
 	}
 	return sum;
 }
