@@ -1,8 +1,9 @@
 #ifndef CBD_CONFIG_INT_H
 #define CBD_CONFIG_INT_H
 /*
- * What config.c (reading the file) and config_keys.c (the key table and
- * its values) share; nothing outside those two includes this.
+ * What config.c (reading the file), config_keys.c (the key table and
+ * its values) and config_check.c (the checks of the whole) share;
+ * nothing else includes this.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -55,5 +56,13 @@ int set_value(const struct ckey *k, void *base, const char *val, char *why,
 const struct ckey *find_key(const struct ckey *t, const char *name);
 /* Sets every key of t that has a default. */
 int apply_defaults(const struct ckey *t, void *base);
+
+/* The checks of config_check.c, each -1 with a sentence in why: the
+ * config as a whole (calendars resolved into place), tls_cert and tls_key
+ * as a pair (*line: the one given), and the secrets read from files. */
+int config_check_whole(struct config *c, char *why, size_t whylen);
+int config_check_tls_pair(const struct config *c, char *why, size_t whylen,
+    int *line);
+int config_read_secrets(struct config *c, char *why, size_t whylen);
 
 #endif
