@@ -28,6 +28,8 @@ enum ctype {
 	CT_TARGET,
 	CT_SENTINELS
 };
+/* The count of the types: one more than the last. */
+#define CT_NTYPES (CT_SENTINELS + 1)
 
 /* Whether a SIGHUP applies a key, or it waits for a restart (pgbouncer's
  * config table says the same of each key): the sockets, the connections
@@ -54,6 +56,9 @@ extern const struct ckey daemon_keys[], postgres_keys[], redis_keys[],
 int set_value(const struct ckey *k, void *base, const char *val, char *why,
     size_t whylen);
 const struct ckey *find_key(const struct ckey *t, const char *name);
+/* The form a value of type t takes, as --config-keys prints it; NULL for
+ * a type without one (a unit test checks that none is). */
+const char *config_type_form(enum ctype t);
 /* Sets every key of t that has a default. */
 int apply_defaults(const struct ckey *t, void *base);
 

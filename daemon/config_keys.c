@@ -629,23 +629,12 @@ config_reload_keys(const struct config *now, struct config *next, char *applied,
 	return n;
 }
 
-void
-config_print_keys(FILE *f)
+/* The form a value of type t takes, for --config-keys; NULL for a type
+ * without one (test_config checks that none is). */
+const char *
+config_type_form(enum ctype t)
 {
-	static const struct {
-		const char *section;
-		const struct ckey *keys;
-	} sections[] = {
-		{ "daemon", daemon_keys },
-		{ "postgres", postgres_keys },
-		{ "redis", redis_keys },
-		{ "alerts", alerts_keys },
-		{ "topic NAME", topic_keys },
-		{ "site NAME", site_keys },
-		{ "calendar NAME", calendar_keys },
-	};
-	/* the form of a value, by type */
-	static const char *const forms[] = {
+	static const char *const forms[CT_NTYPES] = {
 		[CT_STR] = "text",
 		[CT_INT] = "number",
 		[CT_DURATION] = "duration (48h, 90m, 30s, 500ms)",
@@ -661,6 +650,27 @@ config_print_keys(FILE *f)
 		[CT_PREFIXES] = "E.164 prefixes (default, +4932) or none",
 		[CT_LISTEN_OPT] = "host:port or empty",
 		[CT_TARGET] = "open time (2h) or working days (2 workdays)",
+		[CT_SENTINELS] =
+		    "Sentinel addresses (10.0.0.1:26379, [::1]:26379)",
+	};
+
+	return (int)t >= 0 && t < CT_NTYPES ? forms[t] : NULL;
+}
+
+void
+config_print_keys(FILE *f)
+{
+	static const struct {
+		const char *section;
+		const struct ckey *keys;
+	} sections[] = {
+		{ "daemon", daemon_keys },
+		{ "postgres", postgres_keys },
+		{ "redis", redis_keys },
+		{ "alerts", alerts_keys },
+		{ "topic NAME", topic_keys },
+		{ "site NAME", site_keys },
+		{ "calendar NAME", calendar_keys },
 	};
 	const struct ckey *k;
 	size_t i;
@@ -671,5 +681,7 @@ config_print_keys(FILE *f)
 			    sections[i].section, k->name,
 			    k->def ? k->def : "(required)",
 			    k->reload == RELOAD ? "reload" : "restart",
-			    forms[k->type]);
+			    config_type_form(k->type) ?
+				config_type_form(k->type) :
+				"?");
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_int.h"
 
 static const char base[] = "[daemon]\n"                /* 1 */
 			   "listen = 127.0.0.1:8080\n" /* 2 */
@@ -235,6 +236,19 @@ START_TEST(sentinels_are_read_in_order_and_wait_for_a_restart)
 }
 END_TEST
 
+/* --config-keys prints the form of each key's value: every type has one
+ * (a type added without its form read past the table). */
+START_TEST(every_value_type_has_its_form)
+{
+	int t;
+
+	for (t = 0; t < CT_NTYPES; t++)
+		ck_assert_msg(config_type_form((enum ctype)t) != NULL,
+		    "type %d has no form", t);
+	ck_assert_ptr_null(config_type_form(CT_NTYPES));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -248,6 +262,7 @@ main(void)
 	tcase_add_loop_test(tc, tls_cert_and_tls_key_come_together, 0,
 	    N(tls_cases));
 	tcase_add_test(tc, sentinels_are_read_in_order_and_wait_for_a_restart);
+	tcase_add_test(tc, every_value_type_has_its_form);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
