@@ -151,6 +151,21 @@ calendar_timezone_valid(const char *tz)
 	return 1;
 }
 
+/* A local wall-clock time as mktime takes it; isdst as tm_isdst (-1: let
+ * mktime decide). */
+static struct tm *
+local_tm(struct tm *tm, int y, int m, int d, int minute, int isdst)
+{
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = y - 1900;
+	tm->tm_mon = m - 1;
+	tm->tm_mday = d;
+	tm->tm_hour = minute / 60;
+	tm->tm_min = minute % 60;
+	tm->tm_isdst = isdst;
+	return tm;
+}
+
 /* The UTC moment of a local wall-clock time; a time that does not exist
  * (skipped by a spring clock change) moves forward with the clock. */
 static int64_t
@@ -158,14 +173,7 @@ local_to_ms(int y, int m, int d, int minute)
 {
 	struct tm tm;
 
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = minute / 60;
-	tm.tm_min = minute % 60;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
+	return (int64_t)mktime(local_tm(&tm, y, m, d, minute, -1)) * 1000;
 }
 
 static int
@@ -296,14 +304,8 @@ wall_to_ms(int y, int m, int d, int minute)
 	int dst;
 
 	for (dst = 0; dst <= 1; dst++) {
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = y - 1900;
-		tm.tm_mon = m - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = minute / 60;
-		tm.tm_min = minute % 60;
-		tm.tm_isdst = dst;
-		if ((t = mktime(&tm)) == (time_t)-1)
+		if ((t = mktime(local_tm(&tm, y, m, d, minute, dst))) ==
+		    (time_t)-1)
 			continue;
 		localtime_r(&t, &back);
 		if (back.tm_year == y - 1900 && back.tm_mon == m - 1 &&
