@@ -11,6 +11,7 @@ daemon's log too when a scenario fails. Prints a line per scenario and
 The daemon is $CALLBACKD, by default build/plain/callbackd.
 """
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -24,42 +25,31 @@ os.environ.setdefault("CALLBACKD", os.path.join(TOP, "build", "plain", "callback
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import harness  # noqa: E402  (reads CALLBACKD)
 
-SCENARIOS = ("caseworker", "agent", "manager", "english")
+# a scenario is scenarios/NAME.mjs (the page) with, when it needs data,
+# scenarios/NAME.py: prepare(d, env) files it through the API and adds to
+# env; DAEMON, lines for the daemon's [daemon] section.
+SCENARIOS = sorted(f[:-4] for f in os.listdir(os.path.join(HERE, "scenarios"))
+                   if f.endswith(".mjs"))
+
+
+def setup_of(name):
+    """The scenario's Python side: a module, or None."""
+    path = os.path.join(HERE, "scenarios", name + ".py")
+    if not os.path.exists(path):
+        return None
+    spec = importlib.util.spec_from_file_location("scenario_" + name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def prepare(d, name):
-    """Tokens and data for a scenario, through the API."""
-    env = {}
-    admin, tel = d.token("admin"), d.token("telephony")
-    env["AGENT_TOKEN"] = d.token("agent")
-    env["MANAGER_TOKEN"] = d.token("manager")
-    if name == "caseworker":
-        st = d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
-                   "topics": ["general"], "languages": ["de"]}, admin)[0]
-        assert st == 201, st
-        env["CW_TOKEN"] = d.token("caseworker", caseworker="anna")
-        st, _, cb, _ = d.req("POST", "/v1/callbacks", {
-            "phone": "0231 5551234", "topic": "general", "site": "dortmund",
-            "name": "Erika Beispiel"}, tel)
-        assert st == 201, (st, cb)
-        # telephony gets ids and states back; the stored number is the agent's to read
-        env["CB_ID"] = cb["id"]
-        env["CB_PHONE"] = d.req("GET", f"/v1/callbacks/{cb['id']}",
-                                token=env["AGENT_TOKEN"])[2]["phone"]
-        # the next one in the queue, for keeping and giving back a lease
-        st, _, cb2, _ = d.req("POST", "/v1/callbacks", {
-            "phone": "0231 5554321", "topic": "general", "site": "dortmund"}, tel)
-        assert st == 201, (st, cb2)
-        env["CB2_ID"] = cb2["id"]
-    if name == "manager":
-        # the harness's topic "quick" has a 4 s target
-        st = d.req("POST", "/v1/callbacks", {"phone": "0231 5559876", "topic": "quick",
-                   "site": "dortmund"}, tel)[0]
-        assert st == 201, st
-        # and one with 48 h to go: undecided today, pending
-        st = d.req("POST", "/v1/callbacks", {"phone": "02921 555123", "topic": "general",
-                   "site": "soest"}, tel)[0]
-        assert st == 201, st
+    """Tokens every scenario gets, and the scenario's own data."""
+    env = {"ADMIN_TOKEN": d.token("admin"), "TELEPHONY_TOKEN": d.token("telephony"),
+           "AGENT_TOKEN": d.token("agent"), "MANAGER_TOKEN": d.token("manager")}
+    mod = setup_of(name)
+    if mod and hasattr(mod, "prepare"):
+        mod.prepare(d, env)
     return env
 
 
@@ -91,8 +81,7 @@ def scenario(cluster, name):
     d = cluster.daemon(db, prefix)
     with open(d.conf) as f:
         text = f.read()
-    # a short lease, so that the caseworker page must keep it alive
-    extra = "lease = 6s\n" if name == "caseworker" else ""
+    extra = getattr(setup_of(name), "DAEMON", "")
     with open(d.conf, "w") as f:
         f.write(text.replace("[daemon]\n", f"[daemon]\nwww = {TOP}/www\n{extra}", 1))
     why = None
@@ -122,7 +111,8 @@ def main():
             print(f"FAIL setup: no {path} ({hint})")
             print("0 passed, 1 failed")
             sys.exit(1)
-    if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
+    if not all(os.path.isdir(os.path.join(HERE, "node_modules", m))
+               for m in ("playwright-core", "@axe-core/playwright")):
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True,
                        timeout=600, stdout=subprocess.DEVNULL)
     cluster = harness.Cluster()

@@ -1,0 +1,90 @@
+#ifndef CBD_FORECAST_H
+#define CBD_FORECAST_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "config.h"
+
+/*
+ * The forecast of one site's queue: which of its callbacks will miss their
+ * due time over the horizon, given the open backlog, the arrivals expected
+ * per topic, weekday and hour, and the caseworker-hours expected per
+ * weekday and hour. An earliest-deadline-first simulation, deterministic,
+ * on the site's calendar: pure code (no I/O, no clock, no allocation that
+ * outlives a call), so that unit tests and a fuzzer call it directly. The
+ * daemon fills the inputs from PostgreSQL and the config (store_forecast.c,
+ * api_forecast.c); nothing here knows where they came from.
+ */
+
+/* Hours of the week: [weekday][hour], weekday 0 = Sunday, local time of
+ * the site's calendar. */
+#define CBD_FORECAST_WEEK_HOURS (7 * 24)
+/* The longest horizon a forecast runs over. */
+#define CBD_FORECAST_HORIZON_MAX_MS (14LL * 86400000)
+/* Topics of one site in one forecast. */
+#define CBD_FORECAST_TOPICS_MAX 64
+/* The most extra caseworker-hours a day the search for "what would keep
+ * every due time" tries; beyond it the answer is "more than this". */
+#define CBD_FORECAST_EXTRA_HOURS_MAX 1000.0
+
+/* One open callback of the site at the forecast's start. */
+struct forecast_open {
+	int topic;      /* index into forecast_site.topics */
+	bool urgent;
+	int64_t due_ms; /* its due time (first attempt), UTC ms */
+};
+
+/* What is expected of one topic at the site. */
+struct forecast_topic {
+	const struct topic_policy *policy; /* plans the due time of arrivals */
+	/* expected requests per hour of the week, and of them urgent ones */
+	double arrivals[7][24];
+	double urgent[7][24];
+	/* callbacks worked off per caseworker-hour (> 0) */
+	double per_caseworker_hour;
+};
+
+struct forecast_site {
+	const struct calendar *calendar; /* the site's: time zone, open days */
+	int64_t start_ms;                /* the forecast's now */
+	int64_t horizon_ms;              /* > 0, at most the max above */
+	/* caseworker-hours per hour of the week (a staffing plan, or what
+	 * history shows); hours the calendar is closed count as 0 */
+	double staffing[7][24];
+	const struct forecast_topic *topics;
+	size_t ntopics;
+	const struct forecast_open *backlog; /* any order */
+	size_t nbacklog;
+};
+
+/* What the simulation projects for one topic over the horizon. */
+struct forecast_topic_result {
+	int backlog;             /* open at the start */
+	double arrivals;         /* expected over the horizon */
+	int breaches;            /* projected to miss their due time within the
+	                          * horizon (due before its end, not worked by
+	                          * then) */
+	int64_t first_breach_ms; /* the due time of the first; -1 when none */
+};
+
+struct forecast_result {
+	double capacity_hours;         /* caseworker-hours over the horizon */
+	int breaches;                  /* of all topics */
+	int64_t first_breach_ms;       /* -1 when none */
+	/* caseworker-hours a day more, spread over the open hours of each open
+	 * day, that would leave no projected breach: 0 when none are
+	 * projected; CBD_FORECAST_EXTRA_HOURS_MAX when even that would not
+	 * (a due time before any open hour can help, say) */
+	double extra_hours_per_day;
+	struct forecast_topic_result topics[CBD_FORECAST_TOPICS_MAX];
+};
+
+/* Runs the forecast. 0, or -1 when the input is out of bounds (no
+ * calendar, horizon <= 0 or too long, ntopics over the max, a backlog
+ * entry naming no topic, a rate that is negative or not finite, a
+ * per_caseworker_hour not above 0); then out is untouched. */
+int forecast_run(const struct forecast_site *, struct forecast_result *out);
+
+#endif
