@@ -182,7 +182,7 @@ void
 api_session(struct api_req *a)
 {
 	json_t *topics = json_array(), *sites = json_array();
-	json_t *results = json_array();
+	json_t *results = json_array(), *langs = json_array();
 	size_t i;
 
 	/* what the pages offer in their forms */
@@ -191,13 +191,16 @@ api_session(struct api_req *a)
 		    json_string(conf->topics[i].name));
 	for (i = 0; i < conf->nsites; i++)
 		json_array_append_new(sites, json_string(conf->sites[i].name));
+	for (i = 0; i < conf->nlanguages; i++)
+		json_array_append_new(langs, json_string(conf->languages[i]));
 	for (i = 0; i < RESULT_N; i++)
 		json_array_append_new(results,
 		    json_string(result_word((enum attempt_result)i)));
 	http_reply(a, 200,
-	    json_pack("{s:s,s:s?,s:o,s:o,s:o}", "role", a->token.role,
+	    json_pack("{s:s,s:s?,s:o,s:o,s:o,s:o}", "role", a->token.role,
 		"caseworker",
 		a->token.caseworker_id[0] ? a->token.caseworker_id : NULL,
-		"topics", topics, "sites", sites, "attempt_results", results),
+		"topics", topics, "sites", sites, "languages", langs,
+		"attempt_results", results),
 	    NULL);
 }

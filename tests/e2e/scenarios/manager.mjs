@@ -1,4 +1,4 @@
-import { check, shoot, textOf, signIn, WAIT, env } from '../lib.mjs';
+import { check, shoot, textOf, signIn, axe, WAIT, env } from '../lib.mjs';
 import { readFileSync } from 'node:fs';
 
 // a callback with a 4 s target runs out and shows up as a breach
@@ -25,5 +25,6 @@ export default async function (page) {
   check(download.suggestedFilename() === 'callbackd-sla-excel.csv', 'Excel download offered');
   const excel = readFileSync(await download.path(), 'utf8');
   check(excel.startsWith('\uFEFFsite;topic;'), 'Excel-CSV: BOM and semicolons');
+  await axe(page, 'manager');
   await shoot(page, 'manager');
 }
