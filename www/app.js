@@ -5,8 +5,9 @@ import { failed, onExpired } from './ui.js';
 import * as caseworker from './caseworker.js';
 import * as agent from './agent.js';
 import * as manager from './manager.js';
+import * as admin from './admin.js';
 
-const views = { caseworker, agent, manager };
+const views = { caseworker, agent, manager, admin };
 const NOTE = 'callbackd.note'; // why the last sign-out happened, for the next page
 const $ = (id) => document.getElementById(id);
 
