@@ -22,13 +22,27 @@ export default async function (page) {
   await page.locator('#admin').waitFor({ state: 'visible', timeout: WAIT });
   await waitText(page, '#ac-list', env.CB_ID);
   // the read made before: when, by the agent's token, which route, by id only
-  const row = await page.locator('#ac-list tr', { hasText: env.CB_ID }).textContent();
+  const row = await textOf(page, '#ac-list tr:first-child');
+  check(row.includes(env.CB_ID), 'the oldest read first');
   check(row.includes(`Nr. ${env.READER_ID}`) && row.includes('Empfang') && row.includes('/v1/callbacks/{id}'),
     `the access log row names the token and the route: ${row}`);
   check(!(await page.evaluate((p) => document.body.innerText.includes(p) || document.body.innerText.includes('Erika'),
     env.CB_PHONE)), 'no caller data on the admin page');
   await axe(page, 'admin');
   await shoot(page, 'admin');
+  // 51 reads: 50 on the first page, the last on the next, and back
+  check((await page.locator('#ac-list tr').count()) === 50, 'a page of 50 rows');
+  check(await page.locator('#ac-first').isDisabled(), 'on the first page');
+  const firstAt = await textOf(page, '#ac-list tr:first-child');
+  await page.locator('#ac-next').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('#ac-list tr').length === 1, null, { timeout: WAIT });
+  check(await page.locator('#ac-next').isDisabled(), 'the last page');
+  check(await focused(page, '#ac-first'), 'the focus goes on to "to the start"');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('#ac-list tr').length === 50, null, { timeout: WAIT });
+  check((await textOf(page, '#ac-list tr:first-child')) === firstAt, 'back at the start');
+  await page.locator('#cw-new').focus();
 
   // ---- a caseworker, by keyboard; the dialog keeps the focus -------------
   check(await focused(page, '#cw-new'), 'the view opens with the focus on "add caseworker"');
