@@ -128,6 +128,29 @@ export default async function (page) {
   check(mine && mine.caseworker === 'berta' && mine.role === 'caseworker', 'listed in the API');
   await waitText(page, '#tk-list', 'Berta Laptop');
 
+  // an expiry: a day gone is refused at its field; a day ahead is valid
+  // to that day's end here
+  await page.selectOption('#tk-role', 'agent');
+  await page.fill('#tk-label', 'Aushilfe');
+  await page.fill('#tk-expires', '2020-01-31');
+  await page.locator('#tk-label').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#e-tk-expires').textContent.length > 0, null, { timeout: WAIT });
+  check(await focused(page, '#tk-expires'), 'the focus at the expiry');
+  check((await page.getAttribute('#tk-expires', 'aria-invalid')) === 'true', 'the expiry marked invalid');
+  await axe(page, 'admin, token form with a field error');
+  await page.fill('#tk-expires', '2030-12-31');
+  await page.keyboard.press('Enter');
+  await page.locator('#tk-shown').waitFor({ state: 'visible', timeout: WAIT });
+  check((await textOf(page, '#e-tk-expires')) === '', 'the message is gone');
+  await page.keyboard.press('Escape');
+  await page.locator('#tk-shown').waitFor({ state: 'hidden', timeout: WAIT });
+  const temp = (await api('GET', '/v1/tokens', env.ADMIN_TOKEN)).body.tokens.find((k) => k.label === 'Aushilfe');
+  const end = await page.evaluate(() => new Date('2030-12-31T23:59:59.999').getTime());
+  check(temp && temp.role === 'agent' && Math.abs(Date.parse(temp.expires_at) - end) < 1000,
+    `valid to the end of the day chosen: ${temp?.expires_at}`);
+  await waitText(page, '#tk-list', 'Aushilfe');
+
   // ---- revoke it, confirmed by keyboard; refused from then on ------------
   const revokeSel = `#tk-list button[data-act="revoke"][data-id="${mine.id}"]`;
   check(await tabTo(page, revokeSel), 'the revoke button is reached by Tab');
