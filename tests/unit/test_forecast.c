@@ -343,7 +343,8 @@ START_TEST(same_input_same_output)
 		}
 	for (i = 0; i < 40; i++) {
 		backlog[i].topic = i % 2;
-		backlog[i].due_ms = MON_0800 + (i * 37 % 40) * 13 * MIN;
+		/* in pairs, one of each topic due at the same time */
+		backlog[i].due_ms = MON_0800 + (i * 37 % 40 / 2) * 13 * MIN;
 	}
 	site.nbacklog = 40;
 	ck_assert_int_eq(forecast_run(&site, &res), 0);
