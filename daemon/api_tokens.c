@@ -180,8 +180,9 @@ api_tokens_revoke(struct api_req *a)
 static json_t *
 labels_json(const char *name, const char *label, const char *label_en)
 {
-	return json_pack("{s:s,s:s}", "de", config_label(name, label, label_en, 0),
-	    "en", config_label(name, label, label_en, 1));
+	return json_pack("{s:s,s:s}", "de",
+	    config_label(name, label, label_en, 0), "en",
+	    config_label(name, label, label_en, 1));
 }
 
 /* GET /v1/session: who the token in hand is, for the web pages to show
@@ -223,8 +224,8 @@ api_session(struct api_req *a)
 		    json_string(result_word((enum attempt_result)i)));
 	body = json_pack("{s:s,s:s?,s:o,s:o,s:o}", "role", a->token.role,
 	    "caseworker",
-	    a->token.caseworker_id[0] ? a->token.caseworker_id : NULL,
-	    "topics", topics, "sites", sites, "attempt_results", results);
+	    a->token.caseworker_id[0] ? a->token.caseworker_id : NULL, "topics",
+	    topics, "sites", sites, "attempt_results", results);
 	if (body) {
 		json_object_set_new(body, "topic_labels", topic_labels);
 		json_object_set_new(body, "site_labels", site_labels);

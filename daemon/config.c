@@ -405,8 +405,8 @@ check_sentinels(const struct parse *p, const struct config *c, char *why,
 /* [daemon] language_names names only languages the config lists: a name
  * for another is a typo, or a language left out of languages. */
 static int
-check_language_names(const struct parse *p, const struct config *c,
-    char *why, size_t whylen, int *line)
+check_language_names(const struct parse *p, const struct config *c, char *why,
+    size_t whylen, int *line)
 {
 	size_t i;
 
@@ -590,8 +590,7 @@ config_language(const struct config *c, const char *primary)
 }
 
 const char *
-config_label(const char *name, const char *label, const char *label_en,
-    int en)
+config_label(const char *name, const char *label, const char *label_en, int en)
 {
 	if (en && label_en[0])
 		return label_en;

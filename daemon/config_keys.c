@@ -532,8 +532,8 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 				return -1;
 			}
 			if ((fault = ident_label_fault(name))) {
-				snprintf(why, whylen, "the name of %s %s",
-				    prim, fault);
+				snprintf(why, whylen, "the name of %s %s", prim,
+				    fault);
 				return -1;
 			}
 			for (i = 0; i < nn; i++)
@@ -739,7 +739,8 @@ config_type_form(enum ctype t)
 		[CT_TARGET] = "open time (2h) or working days (2 workdays)",
 		[CT_SENTINELS] =
 		    "Sentinel addresses (10.0.0.1:26379, [::1]:26379)",
-		[CT_LABEL] = "display name (UTF-8, at most 64 characters; none: the identifier)",
+		[CT_LABEL] =
+		    "display name (UTF-8, at most 64 characters; none: the identifier)",
 		[CT_LANGNAMES] = "tag: name pairs (ku: Kurdî, fa: فارسی)",
 	};
 

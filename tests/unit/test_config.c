@@ -315,14 +315,21 @@ static const struct {
 	const char *line;  /* line 3 of the file */
 	const char *error; /* NULL: loads */
 } name_cases[] = {
-	{ "language_names = ku: Kurdi, ar: \xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A", NULL },
+	{ "language_names = ku: Kurdi, ar: \xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A",
+	    NULL },
 	{ "language_names =", NULL },
-	{ "language_names = xx: Klingon", "t:3: language_names: xx is not in languages" },
-	{ "language_names = ku Kurdi", "t:3: language_names: 'ku Kurdi' is not a tag, a colon" },
-	{ "language_names = ku:", "t:3: language_names: the name of ku is empty" },
-	{ "language_names = ku-IQ: Kurdi", "t:3: language_names: 'ku-IQ' is not a primary" },
-	{ "language_names = ku: A, ku: B", "t:3: language_names: ku is named twice" },
-	{ "language_names = ku: Kurd\xFF", "t:3: language_names: the name of ku is not UTF-8" },
+	{ "language_names = xx: Klingon",
+	    "t:3: language_names: xx is not in languages" },
+	{ "language_names = ku Kurdi",
+	    "t:3: language_names: 'ku Kurdi' is not a tag, a colon" },
+	{ "language_names = ku:",
+	    "t:3: language_names: the name of ku is empty" },
+	{ "language_names = ku-IQ: Kurdi",
+	    "t:3: language_names: 'ku-IQ' is not a primary" },
+	{ "language_names = ku: A, ku: B",
+	    "t:3: language_names: ku is named twice" },
+	{ "language_names = ku: Kurd\xFF",
+	    "t:3: language_names: the name of ku is not UTF-8" },
 };
 
 START_TEST(language_names_override_the_built_in_ones)
@@ -352,14 +359,17 @@ START_TEST(language_names_override_the_built_in_ones)
 	}
 	ck_assert_msg(rc == 0, "case %d refused: %s", _i, err);
 	ck_assert_str_eq(config_language_name(&c, "de"), "Deutsch");
-	ck_assert_str_eq(config_language_name(&c, "tr"), "T\xC3\xBCrk\xC3\xA7" "e");
+	ck_assert_str_eq(config_language_name(&c, "tr"),
+	    "T\xC3\xBCrk\xC3\xA7"
+	    "e");
 	ck_assert_str_eq(config_language_name(&c, "xx"), "xx");
 	if (_i == 0) {
 		ck_assert_str_eq(config_language_name(&c, "ku"), "Kurdi");
 		ck_assert_str_eq(config_language_name(&c, "ar"),
 		    "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A");
 	} else {
-		ck_assert_str_eq(config_language_name(&c, "ku"), "Kurd\xC3\xAE");
+		ck_assert_str_eq(config_language_name(&c, "ku"),
+		    "Kurd\xC3\xAE");
 		ck_assert_str_eq(config_language_name(&c, "ar"),
 		    "\xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\xD8\xA9");
 	}
