@@ -38,6 +38,12 @@
  * about 500 bytes, an agency's own additions fit four times over. */
 #define CBD_NOT_DIALABLE_MAX 2048
 #define CBD_PRIMARY_LANGUAGE_MAX 3
+/* A display name: a topic's or site's label ([topic NAME] label,
+ * label_en) and a language's own name (language_names), what a select
+ * and a table cell show, so a line's worth of characters; in UTF-8, up to
+ * 4 bytes each. */
+#define CBD_LABEL_CHARS 64
+#define CBD_LABEL_MAX (CBD_LABEL_CHARS * 4)
 
 /* RFC 3339 with milliseconds: "2026-11-24T19:33:00.000Z" plus NUL. */
 #define CBD_TIME_STR 32

@@ -1,5 +1,6 @@
 // callbackd's web page: sign in with a token, then the view of its role.
-import { t, applyLabels } from './i18n.js';
+import { t, applyLabels, lang, setLang } from './i18n.js';
+import { learn } from './words.js';
 import { api, setToken, token, ApiError } from './api.js';
 import { failed, onExpired } from './ui.js';
 import * as caseworker from './caseworker.js';
@@ -46,6 +47,7 @@ async function start() {
     return;
   }
   show(session.role);
+  learn(session);
   view.open(session);
 }
 
@@ -65,6 +67,7 @@ $('signin-form').addEventListener('submit', (e) => {
   start();
 });
 $('signout').addEventListener('click', () => signOut());
+$('lang-switch').addEventListener('click', () => setLang(lang === 'en' ? 'de' : 'en'));
 onExpired(signOut);
 
 applyLabels();

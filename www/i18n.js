@@ -1,5 +1,6 @@
 // Labels in German (the default) and English, chosen by the browser's
-// preferred language. Elements carry data-t="key"; code asks t(key).
+// preferred language or the switch in the header. Elements carry
+// data-t="key"; code asks t(key).
 const de = {
   title: 'Rückrufe', signout: 'Abmelden', token: 'Zugangsschlüssel', signin: 'Anmelden',
   bad_token: 'Dieser Schlüssel ist nicht gültig.', no_view: 'Für diese Rolle gibt es keine Seite.',
@@ -103,9 +104,28 @@ const en = {
   role_manager: 'Manager', role_admin: 'Admin',
 };
 
+// the browser's choice, unless the header's switch made another (kept in
+// localStorage: a word of the page's language, nothing of anyone's)
+const KEY = 'callbackd.lang';
 const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || 'de';
-export const lang = preferred.toLowerCase().startsWith('en') ? 'en' : 'de';
-const dict = lang === 'en' ? en : de;
+const chosen = localStorage.getItem(KEY);
+export let lang = ['de', 'en'].includes(chosen) ? chosen : preferred.toLowerCase().startsWith('en') ? 'en' : 'de';
+let dict, when;
+function use(l) {
+  lang = l;
+  dict = l === 'en' ? en : de;
+  when = new Intl.DateTimeFormat(l === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'short', timeStyle: 'short' });
+}
+use(lang);
+
+// The switch in the header: the labels change at once, and the views hear
+// 'langchange' to name what they show anew.
+export function setLang(l) {
+  use(l);
+  localStorage.setItem(KEY, l);
+  applyLabels();
+  document.dispatchEvent(new Event('langchange'));
+}
 
 export function t(key) {
   return dict[key] ?? key;
@@ -114,10 +134,11 @@ export function t(key) {
 export function applyLabels(root = document) {
   document.documentElement.lang = lang;
   for (const el of root.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  // the switch offers the other language, in its own words (and its lang)
+  const other = lang === 'en' ? 'de' : 'en';
+  const sw = document.getElementById('lang-switch');
+  if (sw) Object.assign(sw, { lang: other, textContent: other === 'en' ? 'English' : 'Deutsch' });
 }
-
-const when = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'de-DE',
-  { dateStyle: 'short', timeStyle: 'short' });
 
 export function time(iso) {
   return iso ? when.format(new Date(iso)) : '';

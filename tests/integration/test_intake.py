@@ -612,13 +612,16 @@ def test_session_says_who_the_token_is(t):
     results = ["reached", "no_answer", "busy", "voicemail", "wrong_number",
                "callback_later"]
     languages = ["de", "en", "tr", "ar", "ru", "uk", "pl", "fr"]
-    assert d.req("GET", "/v1/session", token=tok["agent"])[2] == {
+    # the words the pages show for them are test_labels'
+    said = lambda tok: {k: v for k, v in d.req("GET", "/v1/session", token=tok)[2].items()  # noqa: E731
+                        if not k.endswith(("labels", "language_names"))}
+    assert said(tok["agent"]) == {
         "role": "agent", "caseworker": None, "topics": topics, "sites": sites,
         "languages": languages, "attempt_results": results}
     assert d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
                  "topics": ["general"], "languages": ["de"]}, tok["admin"])[0] == 201
     cw = d.token("caseworker", caseworker="anna")
-    assert d.req("GET", "/v1/session", token=cw)[2] == {
+    assert said(cw) == {
         "role": "caseworker", "caseworker": "anna", "topics": topics, "sites": sites,
         "languages": languages, "attempt_results": results}
     assert d.req("GET", "/v1/session")[0] == 401

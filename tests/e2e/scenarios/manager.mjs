@@ -24,7 +24,7 @@ export default async function (page) {
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), page.click('#dl-excel')]);
   check(download.suggestedFilename() === 'callbackd-sla-excel.csv', 'Excel download offered');
   const excel = readFileSync(await download.path(), 'utf8');
-  check(excel.startsWith('\uFEFFsite;topic;'), 'Excel-CSV: BOM and semicolons');
+  check(excel.startsWith('\uFEFFsite;site_label;topic;topic_label;'), 'Excel-CSV: BOM and semicolons');
   await axe(page, 'manager');
   await shoot(page, 'manager');
 }
