@@ -4,6 +4,8 @@
 import { t, time } from './i18n.js';
 import { api, ApiError } from './api.js';
 import { status, failed, fill } from './ui.js';
+import { timelineButton } from './timeline.js';
+import { watchPhone } from './openwarn.js';
 
 const $ = (id) => document.getElementById(id);
 let chosen = null;
@@ -56,11 +58,20 @@ async function search(e) {
   try {
     const r = await api('GET', `/v1/callbacks?${by}=${encodeURIComponent(q)}&limit=50`);
     fill($('found'), r.callbacks, (cb) => [cb.phone, cb.name, t(cb.state), cb.topic, cb.site, time(cb.due_at),
-      cb.attempt_count, cb.state === 'queued' ? attemptButton(cb) : '']);
+      cb.attempt_count, actions(cb)]);
   } catch (err) {
     if (err instanceof ApiError && err.field) $('s-error').textContent = err.message;
     else failed(err);
   }
+}
+
+// a queued row takes an attempt; each row leads to its story
+function actions(cb) {
+  const cell = document.createElement('span');
+  cell.className = 'bar';
+  if (cb.state === 'queued') cell.append(attemptButton(cb));
+  cell.append(timelineButton(cb.id));
+  return cell;
 }
 
 // agents log attempts on queued call-backs only (a claimed one is a
@@ -104,6 +115,7 @@ export function open(session) {
     const results = session.attempt_results.filter((r) => r !== 'callback_later');
     $('aa-result').replaceChildren(...results.map((r) => Object.assign(document.createElement('option'), { value: r, textContent: t(r) })));
     $('create').addEventListener('submit', create);
+    watchPhone($('create'));
     $('search').addEventListener('submit', search);
     $('agent-attempt').addEventListener('submit', logAttempt);
   }

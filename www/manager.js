@@ -8,6 +8,7 @@ import { t, time, left } from './i18n.js';
 import { api, download } from './api.js';
 import { failed, fill } from './ui.js';
 import { compliance } from './chart.js';
+import { timelineButton } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const DAYS = 30;
@@ -59,7 +60,8 @@ async function refresh() {
     fill($('week'), week.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached, r.pending]);
     $('chart').replaceChildren(compliance(perDay.rows, days,
       { label: t('per_day'), requests: t('requests'), pending: t('pending'), none: t('no_requests') }));
-    fill($('breaches'), breaches.breaches, (b) => [time(b.due_at), b.site, b.topic, t(b.reason), b.minutes_late]);
+    fill($('breaches'), breaches.breaches, (b) => [time(b.due_at), b.site, b.topic, t(b.reason), b.minutes_late,
+      timelineButton(b.id)]);
   } catch (err) {
     failed(err);
   }
