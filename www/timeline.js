@@ -26,9 +26,12 @@ function build() {
   const cut = Object.assign(document.createElement('p'), { id: 'tl-cut', textContent: t('story_cut') });
   const close = Object.assign(document.createElement('button'), { type: 'button', id: 'tl-close', textContent: t('close') });
   close.addEventListener('click', () => dialog.close());
-  // Escape closes a modal dialog by itself; either way the focus goes back
+  // Escape closes a modal dialog by itself; either way the focus goes back,
+  // to the same callback's button if a refresh has drawn the rows anew
   dialog.addEventListener('close', () => {
-    opener?.focus();
+    const id = opener?.dataset.timeline;
+    const again = id ? document.querySelector(`button[data-timeline="${CSS.escape(id)}"]`) : null;
+    (opener?.isConnected ? opener : again)?.focus();
     opener = null;
   });
   dialog.append(title, what, list, cut, close);
@@ -98,7 +101,7 @@ export async function showTimeline(id, from) {
     dialog.querySelector('#tl-list').replaceChildren(...story.events.map(entry));
     dialog.querySelector('#tl-cut').hidden = !story.truncated;
     opener = from ?? document.activeElement;
-    dialog.showModal();
+    if (!dialog.open) dialog.showModal();
     dialog.querySelector('#tl-close').focus();
   } catch (err) {
     failed(err);
