@@ -62,6 +62,7 @@ export default async function (page) {
   await page.selectOption('#f-topic', 'general');
   await waitText(page, '#f-open', 'anderes Thema');
   check(lookups.length === 2, 'the topic changes what is said, not what is asked');
+  await axe(page, 'agent, an open call-back of another topic');
   // from the agent's search the story is one click away too
   await page.fill('#s-q', env.OPEN_PHONE);
   await page.click('#search button[type="submit"]');
@@ -74,4 +75,5 @@ export default async function (page) {
   await page.click('#tl-close');
   await page.locator('#timeline').waitFor({ state: 'hidden', timeout: WAIT });
   check(await focused(page, '#found button[data-timeline]'), 'closed, the focus is back on the button');
+  await axe(page, 'agent, the story closed again');
 }
