@@ -171,6 +171,11 @@
 /* GET /v1/alerts answers at most this many, oldest first: a manager's
  * filter (since, level, site) narrows it down. */
 #define CBD_ALERTS_LIMIT 500
+/* GET /v1/callbacks/{id}/events answers at most this many entries of one
+ * callback's story, the oldest, and says when there were more: a callback
+ * has a few dozen (each merge, claim, lapse, attempt and alert one), and
+ * flagging after three lapses in a row keeps claims from circling. */
+#define CBD_EVENTS_MAX 500
 /* The reports (GET /v1/reports/sla, /breaches): the days before "to"
  * when "from" is not given. */
 #define CBD_REPORT_DEFAULT_DAYS 7

@@ -5,6 +5,8 @@ import { t, time } from './i18n.js';
 import { api, ApiError } from './api.js';
 import { status, failed, fill } from './ui.js';
 import { topicLabel, siteLabel, languages, languageOption, phoneText, phoneLink } from './words.js';
+import { timelineButton } from './timeline.js';
+import { watchPhone } from './openwarn.js';
 
 const $ = (id) => document.getElementById(id);
 let chosen = null;
@@ -77,7 +79,16 @@ async function search(e) {
 
 function showFound() {
   fill($('found'), found, (cb) => [phoneLink(cb.phone), cb.name, t(cb.state), topicLabel(cb.topic), siteLabel(cb.site),
-    time(cb.due_at), cb.attempt_count, cb.state === 'queued' ? attemptButton(cb) : '']);
+    time(cb.due_at), cb.attempt_count, actions(cb)]);
+}
+
+// a queued row takes an attempt; each row leads to its story
+function actions(cb) {
+  const cell = document.createElement('span');
+  cell.className = 'bar';
+  if (cb.state === 'queued') cell.append(attemptButton(cb));
+  cell.append(timelineButton(cb.id));
+  return cell;
 }
 
 // agents log attempts on queued call-backs only (a claimed one is a
@@ -131,6 +142,7 @@ export function open(session) {
     wired = true;
     document.addEventListener('langchange', () => relabel(session));
     $('create').addEventListener('submit', create);
+    watchPhone($('create'));
     $('search').addEventListener('submit', search);
     $('agent-attempt').addEventListener('submit', logAttempt);
   }

@@ -9,6 +9,7 @@ import { api, download } from './api.js';
 import { failed, fill } from './ui.js';
 import { compliance } from './chart.js';
 import { topicLabel, siteLabel } from './words.js';
+import { timelineButton } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const DAYS = 30;
@@ -61,7 +62,7 @@ async function refresh() {
     $('chart').replaceChildren(compliance(perDay.rows, days,
       { label: t('per_day'), requests: t('requests'), pending: t('pending'), none: t('no_requests') }));
     fill($('breaches'), breaches.breaches, (b) => [time(b.due_at), siteLabel(b.site), topicLabel(b.topic), t(b.reason),
-      b.minutes_late]);
+      b.minutes_late, timelineButton(b.id)]);
   } catch (err) {
     failed(err);
   }
