@@ -42,6 +42,7 @@ static int running;
 static struct count *counts;
 static size_t ncounts;
 static int counted;
+static unsigned long long runs; /* that read their inputs */
 
 static void
 schedule(int64_t delay_ms)
@@ -205,6 +206,7 @@ inputs_read(void *arg, enum store_status st, const struct table *t)
 	counts = next;
 	ncounts = nnext;
 	counted = 1;
+	runs++;
 	/* with the alert on, also when nothing is due now: what another
 	 * daemon took and did not send goes out */
 	if (conf->alert_forecast_breaches <= 0 ||
@@ -267,6 +269,14 @@ forecast_timer_metrics_write(FILE *f)
 	size_t s, t, i;
 	int n;
 
+	if (!ev_run)
+		return;
+	fprintf(f,
+	    "# HELP callbackd_forecast_runs_total Forecast runs of this "
+	    "daemon that read their inputs.\n"
+	    "# TYPE callbackd_forecast_runs_total counter\n"
+	    "callbackd_forecast_runs_total %llu\n",
+	    runs);
 	if (!counted)
 		return;
 	fprintf(f,
@@ -308,4 +318,5 @@ forecast_timer_shutdown(void)
 	counts = NULL;
 	ncounts = 0;
 	counted = 0;
+	runs = 0;
 }
