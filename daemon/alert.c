@@ -80,7 +80,7 @@ alert_format(const struct alert *a, const char *host, int pid, int64_t now,
 		    "day=\"%s\" breaches=\"%d\" threshold=\"%.0f\" "
 		    "first_breach=\"%s\"] "
 		    "site %s, topic %s: %d callback%s projected to breach on "
-		    "%s (alert at %.0f), the first due %s",
+		    "%s (threshold %.0f), the first due %s",
 		    FACILITY * 8 + SEV_WARNING, ts, host[0] ? host : "-", pid,
 		    site, topic, a->day, a->breaches, a->threshold,
 		    a->due_at != CBD_NO_TIME ? due : "-", a->site, a->topic,

@@ -83,7 +83,7 @@ const struct ckey alerts_keys[] = {
 	{ "hostname", CT_STR, CFG(alert_hostname), "", 0, 0, RESTART },
 	{ "webhook", CT_STR, CFG(alert_webhook), "", 0, 0, RESTART },
 	{ "webhook_timeout", CT_DURATION, CFG(alert_webhook_timeout_ms), "5s", 100, 60000, RESTART },
-	{ "forecast_breaches", CT_INT, CFG(alert_forecast_breaches), "0", 0, 1000000, RELOAD },
+	{ "forecast_breaches", CT_INT, CFG(alert_forecast_breaches), "0", 0, 1000000, RESTART },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 

@@ -277,13 +277,15 @@ forecast_timer_metrics_write(FILE *f)
 	    "# TYPE callbackd_forecast_runs_total counter\n"
 	    "callbackd_forecast_runs_total %llu\n",
 	    runs);
-	if (!counted)
-		return;
+	/* the family is declared from the start, its samples come with the
+	 * first run */
 	fprintf(f,
 	    "# HELP callbackd_forecast_breaches Callbacks projected to miss "
 	    "their due time over the next " CBD_FORECAST_HORIZON_DEFAULT
 	    ", by site and topic, as of the last forecast run.\n"
 	    "# TYPE callbackd_forecast_breaches gauge\n");
+	if (!counted)
+		return;
 	for (s = 0; s < conf->nsites; s++)
 		for (t = 0; t < conf->ntopics; t++) {
 			for (n = 0, i = 0; i < ncounts; i++)

@@ -16,8 +16,8 @@ struct event_base;
 
 void forecast_timer_init(struct event_base *);
 void forecast_timer_shutdown(void);
-/* callbackd_forecast_breaches{site,topic} as of the last run (nothing
- * before the first). */
+/* callbackd_forecast_runs_total, and callbackd_forecast_breaches{site,topic}
+ * as of the last run (no samples before the first). */
 void forecast_timer_metrics_write(FILE *);
 
 #endif
