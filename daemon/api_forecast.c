@@ -23,9 +23,9 @@ static const char *const csv_names[] = { "site", "staffing", "capacity_hours",
 	"site_breaches", "site_first_breach_at", "extra_hours_per_day", "topic",
 	"backlog", "arrivals", "urgent_arrivals", "breaches",
 	"first_breach_at" };
-static enum col_kind csv_kinds[] = { COL_TEXT, COL_TEXT, COL_NUMBER,
-	COL_NUMBER, COL_TEXT, COL_NUMBER, COL_TEXT, COL_NUMBER, COL_NUMBER,
-	COL_NUMBER, COL_NUMBER, COL_TEXT };
+static enum col_kind csv_kinds[] = { COL_TEXT, COL_TEXT, COL_NUMBER, COL_NUMBER,
+	COL_TEXT, COL_NUMBER, COL_TEXT, COL_NUMBER, COL_NUMBER, COL_NUMBER,
+	COL_NUMBER, COL_TEXT };
 #define NCSV ((int)(sizeof(csv_names) / sizeof(csv_names[0])))
 #define CELL_MAX 72
 
@@ -132,8 +132,8 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 	json_t *site = NULL, *topics, *due, *topic;
 	size_t k, i, nd;
 
-	if (forecast_input_build(conf, s, t, r->start_ms, r->horizon_ms,
-		&in) == -1)
+	if (forecast_input_build(conf, s, t, r->start_ms, r->horizon_ms, &in) ==
+	    -1)
 		return NULL;
 	if (forecast_run(&in.in, &res) == -1 ||
 	    forecast_input_urgent(&in, urgent) == -1)
@@ -264,7 +264,8 @@ params(struct fc_req *r, const struct site **only_site)
 	char *end;
 	long w;
 
-	if ((v = http_query(a, "site")) && !(*only_site = config_site(conf, v))) {
+	if ((v = http_query(a, "site")) &&
+	    !(*only_site = config_site(conf, v))) {
 		http_error(a, 400, "invalid_value", "site",
 		    "site is none the configuration has");
 		return -1;
@@ -333,8 +334,8 @@ api_reports_forecast(struct api_req *a)
 		r->sites[i] = only_site ? only_site : &conf->sites[i];
 		snprintf(r->names[i], sizeof(r->names[i]), "%s",
 		    r->sites[i]->name);
-		r->next_open[i] =
-		    calendar_next_open(r->sites[i]->calendar, r->start_ms);
+		r->next_open[i] = calendar_next_open(r->sites[i]->calendar,
+		    r->start_ms);
 		if (r->next_open[i] < 0)
 			r->next_open[i] = r->start_ms;
 	}

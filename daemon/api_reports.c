@@ -75,7 +75,8 @@ csv_cell(FILE *f, const char *v, enum col_kind kind, enum report_format fmt)
 	}
 	if (kind == COL_NUMBER) {
 		for (p = v; *p; p++)
-			fputc(*p == '.' && fmt == REPORT_CSV_EXCEL ? ',' : *p, f);
+			fputc(*p == '.' && fmt == REPORT_CSV_EXCEL ? ',' : *p,
+			    f);
 		return;
 	}
 	if (!strpbrk(v, fmt == REPORT_CSV_EXCEL ? ";\"\r\n" : ",\"\r\n")) {
@@ -92,8 +93,8 @@ csv_cell(FILE *f, const char *v, enum col_kind kind, enum report_format fmt)
 }
 
 void
-api_report_csv(struct api_req *a, const struct table *t, enum report_format format,
-    const char *name, const unsigned char *shown)
+api_report_csv(struct api_req *a, const struct table *t,
+    enum report_format format, const char *name, const unsigned char *shown)
 {
 	char sep = format == REPORT_CSV_EXCEL ? ';' : ',';
 	char *buf = NULL;
@@ -147,7 +148,8 @@ send_csv(struct report *r, const struct table *t)
 	for (k = 0; k < t->ncols; k++)
 		shown[k] = (unsigned char)wanted(r, t->names[k]);
 	api_report_csv(r->a, t, r->format,
-	    r->breaches ? "callbackd-breaches.csv" : "callbackd-sla.csv", shown);
+	    r->breaches ? "callbackd-breaches.csv" : "callbackd-sla.csv",
+	    shown);
 	free(shown);
 }
 

@@ -11,8 +11,18 @@
 
 #include "forecast_input.h"
 
-enum { C_KIND, C_SITE, C_TOPIC, C_URGENT, C_DOW, C_HOUR, C_A, C_B, C_AT,
-	C_DAY };
+enum {
+	C_KIND,
+	C_SITE,
+	C_TOPIC,
+	C_URGENT,
+	C_DOW,
+	C_HOUR,
+	C_A,
+	C_B,
+	C_AT,
+	C_DAY
+};
 
 static const char *
 cell(const struct table *t, int row, int col)
@@ -83,9 +93,10 @@ forecast_input_build(const struct config *c, const struct site *s,
 		if (!strcmp(cell(t, i, C_KIND), "open") &&
 		    !strcmp(cell(t, i, C_SITE), s->name))
 			nopen++;
-	if (nopen && (!(out->backlog = calloc(nopen, sizeof(*out->backlog))) ||
-			 !(out->backlog_day =
-				 calloc(nopen, sizeof(*out->backlog_day))))) {
+	if (nopen &&
+	    (!(out->backlog = calloc(nopen, sizeof(*out->backlog))) ||
+		!(out->backlog_day = calloc(nopen,
+		      sizeof(*out->backlog_day))))) {
 		forecast_input_free(out);
 		return -1;
 	}
@@ -103,14 +114,15 @@ forecast_input_build(const struct config *c, const struct site *s,
 			continue;
 		ti = topic_index(c, ntopics, cell(t, i, C_TOPIC));
 		if (!strcmp(kind, "open") && ti >= 0 && cell(t, i, C_AT)) {
-			struct forecast_open *o = &out->backlog[out->in.nbacklog];
+			struct forecast_open
+			    *o = &out->backlog[out->in.nbacklog];
 
 			o->topic = ti;
 			o->urgent = cell(t, i, C_URGENT) &&
 			    cell(t, i, C_URGENT)[0] == 't';
 			o->due_ms = strtoll(cell(t, i, C_AT), NULL, 10);
-			out->backlog_day[out->in.nbacklog++] =
-			    date_num(cell(t, i, C_DAY));
+			out->backlog_day[out->in.nbacklog++] = date_num(
+			    cell(t, i, C_DAY));
 		} else if (!strcmp(kind, "arrivals") && ti >= 0 &&
 		    slot(t, i, &dow, &hour) == 0) {
 			out->topics[ti].arrivals[dow][hour] = num(t, i, C_A);
@@ -130,8 +142,8 @@ forecast_input_build(const struct config *c, const struct site *s,
 	}
 	for (k = 0; k < ntopics; k++)
 		if (hours[k] >= CBD_FORECAST_RATE_MIN_HOURS && attempts[k] > 0)
-			out->topics[k].per_caseworker_hour =
-			    attempts[k] / hours[k];
+			out->topics[k].per_caseworker_hour = attempts[k] /
+			    hours[k];
 	out->in.calendar = s->calendar;
 	out->in.start_ms = start_ms;
 	out->in.horizon_ms = horizon_ms;

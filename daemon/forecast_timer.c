@@ -162,10 +162,11 @@ site_run(struct run *r, const struct site *s, const struct table *t,
 		in.in.horizon_ms = horizon;
 		if (forecast_run(&in.in, &res) == 0)
 			for (k = 0; k < in.in.ntopics; k++) {
-				const struct forecast_topic_result *tr =
-				    &res.topics[k];
+				const struct forecast_topic_result
+				    *tr = &res.topics[k];
 
-				if (tr->breaches < conf->alert_forecast_breaches)
+				if (tr->breaches <
+				    conf->alert_forecast_breaches)
 					continue;
 				json_array_append_new(r->alerts,
 				    json_pack("{s:s,s:s,s:s,s:i,s:o,s:I}",

@@ -19,7 +19,8 @@
 static const char *
 site_tz(const struct site *s)
 {
-	return !s->calendar || s->calendar->always || !s->calendar->timezone[0] ?
+	return !s->calendar || s->calendar->always ||
+		!s->calendar->timezone[0] ?
 	    "UTC" :
 	    s->calendar->timezone;
 }

@@ -45,8 +45,8 @@ enum report_format { REPORT_JSON, REPORT_CSV, REPORT_CSV_EXCEL };
 int api_report_format(struct api_req *, enum report_format *);
 /* Answers a table as CSV in that format, offered to save as filename;
  * shown: per column whether it is in, or NULL for every column. */
-void api_report_csv(struct api_req *, const struct table *,
-    enum report_format, const char *filename, const unsigned char *shown);
+void api_report_csv(struct api_req *, const struct table *, enum report_format,
+    const char *filename, const unsigned char *shown);
 void api_queue_heartbeat(struct api_req *);
 void api_queue_release(struct api_req *);
 void api_caseworkers_create(struct api_req *);

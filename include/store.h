@@ -306,8 +306,8 @@ void store_access_list(const char *callback_id, int64_t token_id,
  * site i's calendar next opens (its "day" row is that working day). */
 struct site;
 void store_forecast_inputs(const struct site *const *sites, size_t n,
-    const int64_t *next_open_ms, int64_t start_ms, int weeks,
-    store_table_fn *, void *arg);
+    const int64_t *next_open_ms, int64_t start_ms, int weeks, store_table_fn *,
+    void *arg);
 /* Writes the forecast alerts in rows_json (a JSON array of {site, topic,
  * day, breaches, first_breach_ms, threshold}) that no daemon wrote yet
  * and takes those not yet sent for this daemon for claim_ms: columns id,
@@ -315,8 +315,8 @@ void store_forecast_inputs(const struct site *const *sites, size_t n,
 void store_forecast_alerts_take(const char *rows_json, int64_t claim_ms,
     store_table_fn *, void *arg);
 /* Marks forecast alerts sent; n: how many were not before. */
-void store_forecast_alerts_sent(const int64_t *ids, size_t n,
-    store_count_fn *, void *arg);
+void store_forecast_alerts_sent(const int64_t *ids, size_t n, store_count_fn *,
+    void *arg);
 
 /* Blocking helpers for the command line (never called from the loop). */
 int store_admin_migrate(const char *conninfo);

@@ -38,9 +38,10 @@ END_TEST
 
 START_TEST(half_hours_and_groups_add_up)
 {
-	ck_assert_int_eq(staffing_parse("mon 08:30-09:15 2; mon 09:00-10:00 1.5;"
-					" sat 09:00-24:00 1",
-			     hours, why, sizeof(why)),
+	ck_assert_int_eq(
+	    staffing_parse("mon 08:30-09:15 2; mon 09:00-10:00 1.5;"
+			   " sat 09:00-24:00 1",
+		hours, why, sizeof(why)),
 	    0);
 	ck_assert_double_eq_tol(hours[1][8], 1.0, 1e-9);
 	ck_assert_double_eq_tol(hours[1][9], 0.5 + 1.5, 1e-9);
