@@ -1,8 +1,9 @@
 /*
  * calendar.c owns business time: opening hours in a time zone, German
- * public holidays (Easter-based ones computed), closure days, and the sums
- * "start + so much open time" and "start + so many working days". No
- * I/O but the C library's zone files; it never allocates.
+ * public holidays (Easter-based ones computed), closure days, the sums
+ * "start + so much open time" and "start + so many working days", and the
+ * local clock of a moment. No I/O but the C library's zone files; it never
+ * allocates.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -178,7 +178,7 @@ segments_build(struct sim *m, size_t max)
 {
 	const struct calendar *c = m->site->calendar;
 	struct calendar_local lt;
-	int64_t t = m->site->start_ms, e, x, day_open = 0;
+	int64_t t = m->site->start_ms, e, x, day_open = 0, nx = INT64_MIN;
 	int32_t day = -1;
 	size_t first_of_day = 0;
 
@@ -192,7 +192,11 @@ segments_build(struct sim *m, size_t max)
 		e = t + (int64_t)HOUR_MS - lt.ms_of_day % (int64_t)HOUR_MS;
 		g->open = 1;
 		if (!c->always) {
-			x = calendar_next_open(c, t);
+			/* closed until the opening found before (or for
+			 * good): no need to walk the calendar again */
+			if (!(nx == -1 || nx > t))
+				nx = calendar_next_open(c, t);
+			x = nx;
 			g->open = x == t;
 			if (g->open)
 				x = closing_at(c, &lt, t);

@@ -143,7 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (h = 0; h < 24; h++) {
 				/* a day curve: more in the morning */
 				topics[k].arrivals[d][h] = (h >= 7 && h < 18) ?
-				    (x % 32) / 4.0 * (h < 11 ? 2 : 1) :
+				    (x % 32) / 16.0 * (h < 11 ? 2 : 1) :
 				    (x >> 5) / 8.0;
 				topics[k].urgent[d][h] = topics[k]
 							     .arrivals[d][h] *

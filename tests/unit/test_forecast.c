@@ -307,6 +307,26 @@ START_TEST(rates_are_of_local_hours_across_the_clock_change)
 }
 END_TEST
 
+/* A topic on a calendar of its own plans its due times on that one: a
+ * request on Friday at 17:30 with an hour of office time is due Monday
+ * at 09:00, though the site is open around the clock. */
+START_TEST(topic_calendar_plans_the_due_times)
+{
+	struct topic_policy own = { .name = "own",
+		.target_ms = 1 * H,
+		.calendar = &office };
+
+	site.start_ms = FRI_1600;
+	site.horizon_ms = 72 * H;
+	staff(&always, 0);
+	topics[0].policy = &own;
+	topics[0].arrivals[5][16] = 1; /* 16:00Z, 17:00 in Berlin */
+	ck_assert_int_eq(forecast_run(&site, &res), 0);
+	ck_assert_int_eq(res.breaches, 1);
+	ck_assert_int_eq(res.first_breach_ms, FRI_1600 + 65 * H);
+}
+END_TEST
+
 START_TEST(bad_input_refused_and_out_untouched)
 {
 	struct forecast_result before;
@@ -439,6 +459,7 @@ main(void)
 	tcase_add_test(tc, overdue_backlog_counts_and_is_worked_first);
 	tcase_add_test(tc, expected_arrivals_become_whole_requests);
 	tcase_add_test(tc, rates_are_of_local_hours_across_the_clock_change);
+	tcase_add_test(tc, topic_calendar_plans_the_due_times);
 	tcase_add_test(tc, bad_input_refused_and_out_untouched);
 	tcase_add_test(tc, same_input_same_output);
 	tcase_add_test(tc, history_counts_per_local_weekday_and_hour);
