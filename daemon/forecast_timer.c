@@ -19,6 +19,7 @@
 #include "forecast_input.h"
 #include "forecast_timer.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -72,6 +73,7 @@ marked(void *arg, enum store_status st, int n)
 	struct run *r = arg;
 
 	(void)n;
+	metrics_add(M_ALERTS_FORECAST, r->nids);
 	if (st != STORE_OK)
 		log_warnx("forecast: %zu alert%s sent but not marked; they may "
 			  "go out again",

@@ -326,6 +326,9 @@ def test_forecast_alert_goes_out_once_per_site_topic_and_day_from_two_daemons(t)
     assert abs(ms_of(p["sd"]["first_breach"]) - dues[0]) < datetime.timedelta(seconds=1), p
     assert "Mustermann" not in line and "KD-4711" not in line and "+49231" not in line, line
     assert t.scalar("SELECT count(*) FROM forecast_alerts") == "1"
+    sent = [value(parse_metrics(d.req("GET", "/metrics")[3].decode()),
+                  "callbackd_alerts_sent_total", level="forecast") for d in (d1, d2)]
+    assert sorted(sent) == [0, 1], sent
     assert t.scalar(f"SELECT site || ' ' || topic || ' ' || day FROM forecast_alerts") == \
         f"dortmund {topic} {today}"
 
