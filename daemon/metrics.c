@@ -94,10 +94,12 @@ metrics_write(FILE *f)
 	    "# TYPE callbackd_alerts_sent_total counter\n"
 	    "callbackd_alerts_sent_total{level=\"at_risk\"} %llu\n"
 	    "callbackd_alerts_sent_total{level=\"breached\"} %llu\n"
-	    "callbackd_alerts_sent_total{level=\"unclaimable\"} %llu\n",
+	    "callbackd_alerts_sent_total{level=\"unclaimable\"} %llu\n"
+	    "callbackd_alerts_sent_total{level=\"forecast\"} %llu\n",
 	    (unsigned long long)counters[M_ALERTS_AT_RISK],
 	    (unsigned long long)counters[M_ALERTS_BREACHED],
-	    (unsigned long long)counters[M_ALERTS_UNCLAIMABLE]);
+	    (unsigned long long)counters[M_ALERTS_UNCLAIMABLE],
+	    (unsigned long long)counters[M_ALERTS_FORECAST]);
 	counter(f, "callbackd_breaches_total",
 	    "Breach alerts sent by this daemon.", counters[M_ALERTS_BREACHED]);
 	fprintf(f,
