@@ -212,9 +212,11 @@ def test_forecast_csv_has_a_row_per_site_and_topic_with_the_json_figures(t):
     assert hdrs["content-type"].startswith("text/csv"), hdrs
     assert "callbackd-forecast.csv" in hdrs.get("content-disposition", ""), hdrs
     rows = list(csv.DictReader(io.StringIO(raw.decode())))
-    assert list(rows[0]) == ["site", "staffing", "capacity_hours", "site_breaches",
-                             "site_first_breach_at", "extra_hours_per_day", "topic",
-                             "backlog", "arrivals", "urgent_arrivals", "breaches",
+    # each identifier with its label beside it (the harness names none: the
+    # identifier stands in)
+    assert list(rows[0]) == ["site", "site_label", "staffing", "capacity_hours",
+                             "site_breaches", "site_first_breach_at",
+                             "extra_hours_per_day", "topic", "topic_label", "backlog", "arrivals", "urgent_arrivals", "breaches",
                              "first_breach_at"], rows[0]
     topics = ["housing_approval", "benefits", "general", "quick"]
     assert [(r["site"], r["topic"]) for r in rows] == \
@@ -222,6 +224,7 @@ def test_forecast_csv_has_a_row_per_site_and_topic_with_the_json_figures(t):
     for r in rows:
         s = site_of(body, r["site"])
         x = topic_of(s, r["topic"])
+        assert r["site_label"] == r["site"] and r["topic_label"] == r["topic"]
         assert r["staffing"] == s["staffing"]
         assert float(r["capacity_hours"]) == s["capacity_hours"]
         assert int(r["site_breaches"]) == s["breaches"]
@@ -235,10 +238,10 @@ def test_forecast_csv_has_a_row_per_site_and_topic_with_the_json_figures(t):
     _, raw, _ = forecast(d, manager, "?format=csv-excel")
     assert raw.startswith(b"\xef\xbb\xbf"), raw[:10]
     lines = raw[3:].decode().split("\r\n")
-    assert lines[0].startswith("site;staffing;capacity_hours;"), lines[0]
-    soest = next(x for x in lines if x.startswith("soest;plan;"))
+    assert lines[0].startswith("site;site_label;staffing;capacity_hours;"), lines[0]
+    soest = next(x for x in lines if x.startswith("soest;soest;plan;"))
     # capacity with a decimal comma, never a point
-    assert re.match(r"soest;plan;\d+,\d\d;", soest) and "." not in soest.split(";")[2], soest
+    assert re.match(r"soest;soest;plan;\d+,\d\d;", soest) and "." not in soest.split(";")[3], soest
 
 
 def test_forecast_refuses_bad_parameters_naming_the_field(t):
@@ -249,7 +252,7 @@ def test_forecast_refuses_bad_parameters_naming_the_field(t):
                          ("weeks=0", "weeks"), ("weeks=13", "weeks"),
                          ("weeks=2x", "weeks"), ("weeks=", "weeks"),
                          ("site=nowhere", "site"), ("topic=nope", "topic"),
-                         ("format=xml", "format")):
+                         ("format=xml", "format"), ("lang=fr", "lang")):
         body, _, _ = forecast(d, manager, "?" + query, status=400)
         assert body["error"]["code"] == "invalid_value", (query, body)
         assert body["error"]["field"] == field, (query, body)
