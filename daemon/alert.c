@@ -73,7 +73,20 @@ alert_format(const struct alert *a, const char *host, int pid, int64_t now,
 	    sd_escape(a->reason[0] ? a->reason : "-", reason, sizeof(reason)) ==
 		-1)
 		return 0;
-	if (!strcmp(a->level, "unclaimable"))
+	if (!strcmp(a->level, "forecast"))
+		n = snprintf(buf, len,
+		    "<%d>1 %s %s callbackd %d sla "
+		    "[" SD_ID " site=\"%s\" topic=\"%s\" level=\"forecast\" "
+		    "day=\"%s\" breaches=\"%d\" threshold=\"%.0f\" "
+		    "first_breach=\"%s\"] "
+		    "site %s, topic %s: %d callback%s projected to breach on "
+		    "%s (threshold %.0f), the first due %s",
+		    FACILITY * 8 + SEV_WARNING, ts, host[0] ? host : "-", pid,
+		    site, topic, a->day, a->breaches, a->threshold,
+		    a->due_at != CBD_NO_TIME ? due : "-", a->site, a->topic,
+		    a->breaches, a->breaches == 1 ? "" : "s", a->day,
+		    a->threshold, a->due_at != CBD_NO_TIME ? due : "-");
+	else if (!strcmp(a->level, "unclaimable"))
 		n = snprintf(buf, len,
 		    "<%d>1 %s %s callbackd %d sla "
 		    "[" SD_ID " callback=\"%s\" site=\"%s\" topic=\"%s\" "

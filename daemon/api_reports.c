@@ -20,12 +20,11 @@
 
 #define REPORT_TZ_DEFAULT "Europe/Berlin"
 
-enum format { F_JSON, F_CSV, F_CSV_EXCEL };
 
 struct report {
 	struct api_req *a;
 	int breaches;
-	enum format format;
+	enum report_format format;
 	int64_t from, to;
 	char groups[128];
 };
@@ -64,7 +63,7 @@ wanted(const struct report *r, const char *column)
 }
 
 static void
-csv_cell(FILE *f, const char *v, enum col_kind kind, enum format fmt)
+csv_cell(FILE *f, const char *v, enum col_kind kind, enum report_format fmt)
 {
 	const char *p;
 
@@ -76,10 +75,11 @@ csv_cell(FILE *f, const char *v, enum col_kind kind, enum format fmt)
 	}
 	if (kind == COL_NUMBER) {
 		for (p = v; *p; p++)
-			fputc(*p == '.' && fmt == F_CSV_EXCEL ? ',' : *p, f);
+			fputc(*p == '.' && fmt == REPORT_CSV_EXCEL ? ',' : *p,
+			    f);
 		return;
 	}
-	if (!strpbrk(v, fmt == F_CSV_EXCEL ? ";\"\r\n" : ",\"\r\n")) {
+	if (!strpbrk(v, fmt == REPORT_CSV_EXCEL ? ";\"\r\n" : ",\"\r\n")) {
 		fputs(v, f);
 		return;
 	}
@@ -92,24 +92,25 @@ csv_cell(FILE *f, const char *v, enum col_kind kind, enum format fmt)
 	fputc('"', f);
 }
 
-static void
-send_csv(struct report *r, const struct table *t)
+void
+api_report_csv(struct api_req *a, const struct table *t,
+    enum report_format format, const char *name, const unsigned char *shown)
 {
-	char sep = r->format == F_CSV_EXCEL ? ';' : ',';
-	char name[64], *buf = NULL;
+	char sep = format == REPORT_CSV_EXCEL ? ';' : ',';
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	int i, k, first;
 
 	if (!f) {
-		http_store_failed(r->a, STORE_UNAVAILABLE);
+		http_store_failed(a, STORE_UNAVAILABLE);
 		return;
 	}
-	if (r->format == F_CSV_EXCEL)
+	if (format == REPORT_CSV_EXCEL)
 		fputs("\xEF\xBB\xBF",
 		    f); /* the BOM tells spreadsheets: UTF-8 */
 	for (k = 0, first = 1; k < t->ncols; k++) {
-		if (!wanted(r, t->names[k]))
+		if (shown && !shown[k])
 			continue;
 		if (!first)
 			fputc(sep, f);
@@ -119,21 +120,37 @@ send_csv(struct report *r, const struct table *t)
 	fputs("\r\n", f);
 	for (i = 0; i < t->nrows; i++) {
 		for (k = 0, first = 1; k < t->ncols; k++) {
-			if (!wanted(r, t->names[k]))
+			if (shown && !shown[k])
 				continue;
 			if (!first)
 				fputc(sep, f);
 			first = 0;
 			csv_cell(f, t->cells[i * t->ncols + k], t->kinds[k],
-			    r->format);
+			    format);
 		}
 		fputs("\r\n", f);
 	}
 	fclose(f);
-	snprintf(name, sizeof(name), "callbackd-%s.csv",
-	    r->breaches ? "breaches" : "sla");
-	http_reply_text(r->a, 200, "text/csv; charset=utf-8", name, buf, len);
+	http_reply_text(a, 200, "text/csv; charset=utf-8", name, buf, len);
 	free(buf);
+}
+
+static void
+send_csv(struct report *r, const struct table *t)
+{
+	unsigned char *shown = malloc((size_t)t->ncols + 1);
+	int k;
+
+	if (!shown) {
+		http_store_failed(r->a, STORE_UNAVAILABLE);
+		return;
+	}
+	for (k = 0; k < t->ncols; k++)
+		shown[k] = (unsigned char)wanted(r, t->names[k]);
+	api_report_csv(r->a, t, r->format,
+	    r->breaches ? "callbackd-breaches.csv" : "callbackd-sla.csv",
+	    shown);
+	free(shown);
 }
 
 static json_t *
@@ -162,7 +179,7 @@ reported(void *arg, enum store_status st, const struct table *t)
 		    "unknown time zone");
 	} else if (st != STORE_OK) {
 		http_store_failed(r->a, st);
-	} else if (r->format != F_JSON) {
+	} else if (r->format != REPORT_JSON) {
 		send_csv(r, t);
 	} else {
 		rows = json_array();
@@ -230,7 +247,7 @@ groups_param(struct api_req *a, char *out, size_t len)
 static void
 report(struct api_req *a, int breaches)
 {
-	const char *fmt = http_query(a, "format"), *tz = http_query(a, "tz");
+	const char *tz = http_query(a, "tz");
 	struct report *r = calloc(1, sizeof(*r));
 	int from_kind, to_kind = 0;
 
@@ -265,21 +282,31 @@ report(struct api_req *a, int breaches)
 		    "from must lie before to");
 		goto refused;
 	}
-	if (!fmt || !strcmp(fmt, "json"))
-		r->format = F_JSON;
-	else if (!strcmp(fmt, "csv"))
-		r->format = F_CSV;
-	else if (!strcmp(fmt, "csv-excel"))
-		r->format = F_CSV_EXCEL;
-	else {
-		http_error(a, 400, "invalid_value", "format",
-		    "format is json, csv or csv-excel");
+	if (api_report_format(a, &r->format) == -1)
 		goto refused;
-	}
 	store_report(breaches, r->from, r->to, r->groups, tz, reported, r);
 	return;
 refused:
 	free(r);
+}
+
+int
+api_report_format(struct api_req *a, enum report_format *out)
+{
+	const char *fmt = http_query(a, "format");
+
+	if (!fmt || !strcmp(fmt, "json"))
+		*out = REPORT_JSON;
+	else if (!strcmp(fmt, "csv"))
+		*out = REPORT_CSV;
+	else if (!strcmp(fmt, "csv-excel"))
+		*out = REPORT_CSV_EXCEL;
+	else {
+		http_error(a, 400, "invalid_value", "format",
+		    "format is json, csv or csv-excel");
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -15,6 +15,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "metrics.h"
+#include "forecast_timer.h"
 #include "queue.h"
 #include "store.h"
 #include "unclaimable.h"
@@ -176,6 +177,7 @@ scrape_answer(struct api_req *a)
 	if (gauges)
 		fwrite(gauges, 1, gauges_len, f);
 	unclaimable_metrics_write(f);
+	forecast_timer_metrics_write(f);
 	metrics_write(f);
 	fclose(f);
 	http_reply_text(a, 200, "text/plain; version=0.0.4; charset=utf-8",

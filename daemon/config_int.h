@@ -26,10 +26,11 @@ enum ctype {
 	CT_PREFIXES,
 	CT_LISTEN_OPT,
 	CT_TARGET,
-	CT_SENTINELS
+	CT_SENTINELS,
+	CT_STAFFING
 };
 /* The count of the types: one more than the last. */
-#define CT_NTYPES (CT_SENTINELS + 1)
+#define CT_NTYPES (CT_STAFFING + 1)
 
 /* Whether a SIGHUP applies a key, or it waits for a restart (pgbouncer's
  * config table says the same of each key): the sockets, the connections

@@ -14,6 +14,7 @@
 #include "phone.h"
 #include "timefmt.h"
 #include "ident.h"
+#include "staffing.h"
 
 #define CFG(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define TOP(f) \
@@ -34,6 +35,7 @@ const struct ckey daemon_keys[] = {
 	{ "retention_days", CT_INT, CFG(retention_days), "180", 0, 36500, RELOAD },
 	{ "retention_check", CT_DURATION, CFG(retention_check_ms), "1h", 1000, 86400000, RESTART },
 	{ "unclaimable_check", CT_DURATION, CFG(unclaimable_check_ms), "1m", 0, 86400000, RESTART },
+	{ "forecast_interval", CT_DURATION, CFG(forecast_interval_ms), "5m", 0, 86400000, RESTART },
 	{ "lease", CT_DURATION, CFG(lease_ms), CBD_LEASE_DEFAULT, 1000, 86400000, RESTART },
 	{ "max_request_age", CT_DURATION, CFG(max_request_age_ms), "30d", 60000,
 	  CBD_AGE_MAX_MS, RELOAD },
@@ -81,6 +83,7 @@ const struct ckey alerts_keys[] = {
 	{ "hostname", CT_STR, CFG(alert_hostname), "", 0, 0, RESTART },
 	{ "webhook", CT_STR, CFG(alert_webhook), "", 0, 0, RESTART },
 	{ "webhook_timeout", CT_DURATION, CFG(alert_webhook_timeout_ms), "5s", 100, 60000, RESTART },
+	{ "forecast_breaches", CT_INT, CFG(alert_forecast_breaches), "0", 0, 1000000, RESTART },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
@@ -97,6 +100,7 @@ const struct ckey topic_keys[] = {
 
 const struct ckey site_keys[] = {
 	{ "calendar", CT_STR, SIT(calendar_name), NULL, 0, 0, RELOAD },
+	{ "staffing", CT_STAFFING, SIT(staffing), NULL, 0, 0, RELOAD },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
@@ -472,6 +476,14 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		}
 		return 0;
 	}
+	case CT_STAFFING: {
+		struct site *s = base;
+
+		if (staffing_parse(val, s->staffing, why, whylen) == -1)
+			return -1;
+		s->staffing_plan = 1;
+		return 0;
+	}
 	case CT_COUNTRY:
 		if (!phone_country_code_valid(val)) {
 			snprintf(why, whylen,
@@ -652,6 +664,8 @@ config_type_form(enum ctype t)
 		[CT_TARGET] = "open time (2h) or working days (2 workdays)",
 		[CT_SENTINELS] =
 		    "Sentinel addresses (10.0.0.1:26379, [::1]:26379)",
+		[CT_STAFFING] =
+		    "staffing (mon-fri 08:00-12:00 4, 13:00-16:00 3; sat 09:00-12:00 1)",
 	};
 
 	return (int)t >= 0 && t < CT_NTYPES ? forms[t] : NULL;

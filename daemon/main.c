@@ -29,6 +29,7 @@
 #include "timefmt.h"
 #include "tls.h"
 #include "unclaimable.h"
+#include "forecast_timer.h"
 #include "ident.h"
 #include "validate.h"
 
@@ -392,6 +393,7 @@ run(int foreground)
 		fatalx("cannot set up alert delivery");
 	alert_timer_init(base);
 	unclaimable_init(base);
+	forecast_timer_init(base);
 	retention_init(base);
 	tls_commit(); /* read in main, before the loop */
 	routes_register();
@@ -422,6 +424,7 @@ run(int foreground)
 	sweep_shutdown();
 	alert_timer_shutdown();
 	unclaimable_shutdown();
+	forecast_timer_shutdown();
 	retention_shutdown();
 	alert_webhook_shutdown();
 	alert_syslog_shutdown();

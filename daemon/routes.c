@@ -51,6 +51,8 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/reports/sla", ROLE_MANAGER, 0, api_reports_sla },
 	{ EVHTTP_REQ_GET, "/v1/reports/breaches", ROLE_MANAGER, 0,
 	    api_reports_breaches },
+	{ EVHTTP_REQ_GET, "/v1/reports/forecast", ROLE_MANAGER, 0,
+	    api_reports_forecast },
 	{ EVHTTP_REQ_GET, "/metrics", 0, 0, api_metrics },
 	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },

@@ -37,6 +37,16 @@ void api_access_list(struct api_req *);
 void api_access_reply(struct api_req *, const char *route,
     const char *const *callback_ids, size_t n, int status, json_t *body);
 void api_reports_breaches(struct api_req *);
+void api_reports_forecast(struct api_req *);
+/* The reports' formats: format= json (the default), csv (RFC 4180) or
+ * csv-excel (";", decimal comma, UTF-8 BOM); 0, or -1 answered 400. */
+struct table;
+enum report_format { REPORT_JSON, REPORT_CSV, REPORT_CSV_EXCEL };
+int api_report_format(struct api_req *, enum report_format *);
+/* Answers a table as CSV in that format, offered to save as filename;
+ * shown: per column whether it is in, or NULL for every column. */
+void api_report_csv(struct api_req *, const struct table *, enum report_format,
+    const char *filename, const unsigned char *shown);
 void api_queue_heartbeat(struct api_req *);
 void api_queue_release(struct api_req *);
 void api_caseworkers_create(struct api_req *);

@@ -168,6 +168,13 @@
 /* The reports (GET /v1/reports/sla, /breaches): the days before "to"
  * when "from" is not given. */
 #define CBD_REPORT_DEFAULT_DAYS 7
+/* The forecast (GET /v1/reports/forecast, the forecast timer): the
+ * horizon when none is given (the promise's 48 hours), and the weeks of
+ * history its arrivals and staffing come from, by default and at most (a
+ * quarter: older weeks say little of the next days). */
+#define CBD_FORECAST_HORIZON_DEFAULT "48h"
+#define CBD_FORECAST_WEEKS_DEFAULT 4
+#define CBD_FORECAST_WEEKS_MAX 12
 /* A stale index entry (the callback was closed elsewhere) costs a claim a
  * retry; after this many the caseworker hears 503 and tries again. */
 #define CBD_CLAIM_TRIES 5

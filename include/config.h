@@ -30,6 +30,11 @@ struct site {
 	char name[CBD_IDENT_MAX + 1];
 	char calendar_name[CBD_IDENT_MAX + 1];
 	const struct calendar *calendar; /* resolved after loading */
+	/* staffing: caseworker-hours per hour of the week, local time of the
+	 * calendar (0 = Sunday), as planned; staffing_plan 0: none given,
+	 * the forecast takes what history shows */
+	double staffing[7][24];
+	int staffing_plan;
 };
 
 struct config {
@@ -55,6 +60,8 @@ struct config {
 	int64_t max_open_age_ms; /* an open callback older expires; 0: never */
 	int64_t unclaimable_check_ms; /* how often to look for callbacks
 	                               * nobody may claim; 0: never */
+	int64_t forecast_interval_ms; /* how often the forecast runs for the
+	                               * metric and the alert; 0: never */
 	int debug;
 	/* primary language tags, lower case; [0] is the default of a request
 	 * that names none */
@@ -103,6 +110,9 @@ struct config {
 	char alert_webhook
 	    [256]; /* http:// URL to POST each alert to; "" = none */
 	int64_t alert_webhook_timeout_ms;
+	/* a forecast alert when a site's topic has at least this many
+	 * breaches projected over the next working day; 0: none */
+	int64_t alert_forecast_breaches;
 
 	struct topic_policy *topics;
 	size_t ntopics;

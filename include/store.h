@@ -183,6 +183,11 @@ struct alert {
 	char site[CBD_IDENT_MAX + 1];
 	char topic[CBD_IDENT_MAX + 1];
 	int64_t due_at, fire_at, fired_at, sent_at;
+	/* level "forecast" (no callback; due_at: the first projected breach,
+	 * CBD_NO_TIME none; threshold: the config's count): how many
+	 * breaches are projected on the site's working day */
+	int breaches;
+	char day[11]; /* YYYY-MM-DD */
 };
 typedef void store_alerts_fn(void *arg, enum store_status, const struct alert *,
     size_t n);
@@ -292,6 +297,25 @@ typedef void store_access_fn(void *arg, enum store_status,
  * token_id (0 any), since_ms (CBD_NO_TIME any) filter. */
 void store_access_list(const char *callback_id, int64_t token_id,
     int64_t since_ms, int64_t after_id, size_t limit, store_access_fn *,
+    void *arg);
+
+/* The forecast: what each site's forecast starts from at start_ms, from
+ * the weeks whole weeks before that day (cbd_forecast_inputs: columns
+ * kind, site, topic, urgent, dow, hour, a, b, at_ms, day), the sites'
+ * local hours on their calendars' time zones; next_open_ms[i] is when
+ * site i's calendar next opens (its "day" row is that working day). */
+struct site;
+void store_forecast_inputs(const struct site *const *sites, size_t n,
+    const int64_t *next_open_ms, int64_t start_ms, int weeks, store_table_fn *,
+    void *arg);
+/* Writes the forecast alerts in rows_json (a JSON array of {site, topic,
+ * day, breaches, first_breach_ms, threshold}) that no daemon wrote yet
+ * and takes those not yet sent for this daemon for claim_ms: columns id,
+ * site, topic, day, breaches, first_breach_ms, threshold. */
+void store_forecast_alerts_take(const char *rows_json, int64_t claim_ms,
+    store_table_fn *, void *arg);
+/* Marks forecast alerts sent; n: how many were not before. */
+void store_forecast_alerts_sent(const int64_t *ids, size_t n, store_count_fn *,
     void *arg);
 
 /* Blocking helpers for the command line (never called from the loop). */

@@ -254,7 +254,9 @@ def test_syslog_ng_snippet_files_each_alert_by_its_level(t):
         with open(d.conf) as f:
             text = f.read()
         with open(d.conf, "w") as f:
-            f.write(text.replace(f"port = {t.cluster.syslog.port}\n", f"port = {syslog.port}\n"))
+            f.write(text.replace(f"port = {t.cluster.syslog.port}\n", f"port = {syslog.port}\n")
+                    .replace("[alerts]\n", "[alerts]\nforecast_breaches = 1\n")
+                    .replace("[daemon]\n", "[daemon]\nforecast_interval = 500ms\n"))
         d.start()
         tel = d.token("telephony")
         body = dict(QUICK, name="Erika Mustermann", customer_ref="BG-4711-XY",
@@ -267,6 +269,11 @@ def test_syslog_ng_snippet_files_each_alert_by_its_level(t):
         wait_for("the warning in its file", lambda: mine("sla-at-risk.log"), timeout=20)
         # no caseworker at all: nobody may claim it
         wait_for("unclaimable in its file", lambda: mine("sla-unclaimable.log"), timeout=20)
+        # the open callback, with nobody at work, is a breach the forecast sees
+        wait_for("the forecast in its file", lambda: syslog.lines("sla-forecast.log"), timeout=20)
+        got = syslog.lines("sla-forecast.log")
+        assert len(got) == 1 and 'level="forecast"' in got[0], got
+        assert 'site="dortmund"' in got[0] and 'topic="quick"' in got[0], got
         for name, level in (("sla-at-risk.log", "at_risk"), ("sla-breached.log", "breached"),
                             ("sla-unclaimable.log", "unclaimable")):
             got = mine(name)

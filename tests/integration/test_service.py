@@ -275,6 +275,7 @@ RELOAD_VALUES = {
                  "max_connections": "500", "www": "", "shutdown_grace": "5s",
                  "retention_days": "90", "retention_check": "2h",
                  "unclaimable_check": "2m", "lease": "10m", "max_request_age": "10d",
+                 "forecast_interval": "10m",
                  "max_open_age": "10d", "debug": "yes", "not_dialable": "none",
                  "languages": "de, tr"},
     "[postgres]": {"conninfo": "dbname=other", "pool_size": "2",
@@ -285,7 +286,8 @@ RELOAD_VALUES = {
                 "master_name": "queue", "sentinel_password_file": "PASSWORD_FILE"},
     "[alerts]": {"transport": "udp", "host": "127.0.0.2", "port": "515",
                  "socket": "/run/elsewhere", "hostname": "elsewhere",
-                 "webhook": "http://127.0.0.1:9/sla", "webhook_timeout": "6s"},
+                 "webhook": "http://127.0.0.1:9/sla", "webhook_timeout": "6s",
+                 "forecast_breaches": "7"},
 }
 
 # a pair (one alone is refused): each is set with the other, to files made
