@@ -127,15 +127,17 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 	double urgent[CBD_FORECAST_TOPICS_MAX];
 	char cap[24], br[16], first[CBD_TIME_STR], extra[24];
 	char tb[16], arr[24], urg[24], tbr[16], tfirst[CBD_TIME_STR];
-	int32_t dates[CBD_FORECAST_HORIZON_MAX_MS / 86400000 + 400];
-	int counts[sizeof(dates) / sizeof(dates[0])];
+	int32_t *dates = NULL; /* one per open callback at most */
+	int *counts = NULL;
 	json_t *site = NULL, *topics, *due, *topic;
 	size_t k, i, nd;
 
 	if (forecast_input_build(conf, s, t, r->start_ms, r->horizon_ms, &in) ==
 	    -1)
 		return NULL;
-	if (forecast_run(&in.in, &res) == -1 ||
+	if (!(dates = malloc((in.in.nbacklog + 1) * sizeof(*dates))) ||
+	    !(counts = malloc((in.in.nbacklog + 1) * sizeof(*counts))) ||
+	    forecast_run(&in.in, &res) == -1 ||
 	    forecast_input_urgent(&in, urgent) == -1)
 		goto done;
 	site = json_pack("{s:s,s:s,s:f,s:i,s:o,s:f}", "site", s->name,
@@ -164,7 +166,7 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 			continue;
 		due = json_array();
 		nd = forecast_input_by_due(&in, (int)k, dates, counts,
-		    sizeof(dates) / sizeof(dates[0]));
+		    in.in.nbacklog);
 		for (i = 0; i < nd; i++) {
 			char day[16];
 
@@ -206,6 +208,8 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 	}
 	json_object_set_new(site, "topics", topics);
 done:
+	free(dates);
+	free(counts);
 	forecast_input_free(&in);
 	return site;
 }

@@ -84,11 +84,12 @@ struct forecast_topic_result {
 struct forecast_result {
 	double capacity_hours;   /* caseworker-hours over the horizon */
 	int breaches;            /* of all topics */
-	int64_t first_breach_ms; /* -1 when none */
+	int64_t first_breach_ms; /* -1 when none; as the topics' */
 	/* caseworker-hours a day more, spread over the open hours of each open
 	 * day, that would leave no projected breach: 0 when none are
 	 * projected; CBD_FORECAST_EXTRA_HOURS_MAX when even that would not
-	 * (a due time before any open hour can help, say) */
+	 * (a due time before any open hour can help, say). The overdue ones
+	 * do not count here: nothing saves them (only they: 0). */
 	double extra_hours_per_day;
 	struct forecast_topic_result topics[CBD_FORECAST_TOPICS_MAX];
 	int overdue; /* of all topics */
@@ -99,7 +100,9 @@ struct forecast_result {
  * entry naming no topic, a rate that is negative or not finite, a
  * per_caseworker_hour not above 0); then out is untouched. Also -1 for
  * a topic without a policy, a rate above CBD_FORECAST_RATE_MAX, more
- * than CBD_FORECAST_REQUESTS_MAX callbacks to simulate, or no memory. */
+ * than CBD_FORECAST_REQUESTS_MAX callbacks to simulate, a start before
+ * 1970 or near the year 10000, or no memory. The model is described at
+ * the top of daemon/forecast.c and in the README. */
 int forecast_run(const struct forecast_site *, struct forecast_result *out);
 
 /* The rates of a topic from its history, the way the forecast expects

@@ -446,7 +446,9 @@ def test_a_second_migrate_succeeds_and_brings_every_function_back(t):
     t.sql("DROP VIEW sla_callbacks")
     out = d.run("--migrate")
     assert "(0 migrations applied" in out.stdout, out.stdout
-    assert t.sql("SELECT version FROM schema_migrations") == [["1"]]
+    sql_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sql")
+    assert sorted(t.sql("SELECT version FROM schema_migrations")) == sorted(
+        [str(int(f.split("_")[0]))] for f in os.listdir(sql_dir) if f[0].isdigit())
     assert t.scalar("SELECT cbd_ms('1970-01-01 00:00:01+00')") == "1000"
     assert t.scalar("SELECT cbd_iso('1970-01-01 00:00:01+00')") == \
         "1970-01-01T00:00:01.000Z"

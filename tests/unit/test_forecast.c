@@ -275,6 +275,38 @@ START_TEST(expected_arrivals_become_whole_requests)
 }
 END_TEST
 
+/* Rates are of local hours: on the Sunday the clocks go forward, one
+ * request expected at 09:00 in Berlin comes at 09:30 CEST (07:30Z), 8.5
+ * hours after midnight, due ten minutes later, with nobody to work it. */
+START_TEST(rates_are_of_local_hours_across_the_clock_change)
+{
+	/* 2026-03-29 00:00 CET; every hour open */
+	static const int64_t sunday = 1774738800000LL;
+	static struct calendar allday = { .name = "allday",
+		.timezone = "Europe/Berlin" };
+	int d;
+
+	for (d = 0; d < 7; d++) {
+		allday.week[d][0] = (struct interval){ 0, 24 * 60 };
+		allday.nweek[d] = 1;
+	}
+	site.calendar = &allday;
+	site.start_ms = sunday;
+	site.horizon_ms = 23 * H; /* that local day is 23 hours long */
+	staff(&always, 1);
+	topics[0].policy = &(const struct topic_policy){ .name = "quick",
+		.target_ms = 10 * MIN };
+	topics[0].arrivals[0][9] = 1;
+	topics[0].per_caseworker_hour = 1.0 / 100; /* nobody gets to it */
+	open_due(1, sunday, 0); /* from 00:00 on, a long one */
+	ck_assert_int_eq(forecast_run(&site, &res), 0);
+	ck_assert(fabs(res.capacity_hours - 23) < 1e-9);
+	ck_assert(fabs(res.topics[0].arrivals - 1) < 1e-9);
+	ck_assert_int_eq(res.breaches, 1);
+	ck_assert_int_eq(res.first_breach_ms, sunday + 8 * H + 40 * MIN);
+}
+END_TEST
+
 START_TEST(bad_input_refused_and_out_untouched)
 {
 	struct forecast_result before;
@@ -343,7 +375,8 @@ START_TEST(same_input_same_output)
 		}
 	for (i = 0; i < 40; i++) {
 		backlog[i].topic = i % 2;
-		backlog[i].due_ms = MON_0800 + (i * 37 % 40) * 13 * MIN;
+		/* in pairs, one of each topic due at the same time */
+		backlog[i].due_ms = MON_0800 + (i * 37 % 40 / 2) * 13 * MIN;
 	}
 	site.nbacklog = 40;
 	ck_assert_int_eq(forecast_run(&site, &res), 0);
@@ -405,6 +438,7 @@ main(void)
 	    extra_hours_remove_the_breaches_and_a_little_less_does_not);
 	tcase_add_test(tc, overdue_backlog_counts_and_is_worked_first);
 	tcase_add_test(tc, expected_arrivals_become_whole_requests);
+	tcase_add_test(tc, rates_are_of_local_hours_across_the_clock_change);
 	tcase_add_test(tc, bad_input_refused_and_out_untouched);
 	tcase_add_test(tc, same_input_same_output);
 	tcase_add_test(tc, history_counts_per_local_weekday_and_hour);
