@@ -42,3 +42,36 @@ export function compliance(rows, days, text) {
   });
   return svg;
 }
+
+// The open backlog of one site by due day, as an SVG bar chart: a slot per
+// day (slots: [{label, overdue}], oldest first; counts: one number a
+// slot), each bar as high as its count with the count above it, the days
+// already past behind a band labelled as overdue (text, not colour alone).
+// text: {label (the chart's accessible name), overdue}.
+export function backlog(slots, counts, text) {
+  const w = 360, h = 140, pad = 6, top = 18, base = h - 20;
+  const max = Math.max(1, ...counts);
+  const svg = el('svg', { viewBox: `0 0 ${w} ${h}`, role: 'img', 'aria-label': text.label, class: 'chart backlog' });
+  const bw = (w - 2 * pad) / slots.length;
+  const past = slots.filter((s) => s.overdue).length;
+  if (past) {
+    svg.append(el('rect', { x: pad, y: 0, width: past * bw, height: base, class: 'overdue-band' }));
+    svg.append(el('text', { x: pad + 4, y: 12, class: 'tick overdue-label' }, text.overdue));
+  }
+  svg.append(el('line', { x1: pad, y1: base, x2: w - pad, y2: base, class: 'axis' }));
+  const every = Math.ceil(slots.length / 8); // labels stay apart
+  slots.forEach((s, i) => {
+    const x = pad + i * bw, n = counts[i];
+    if (n > 0) {
+      const bh = Math.max(2, (base - top) * n / max);
+      const bar = el('rect', { x: x + 2, y: base - bh, width: Math.max(1, bw - 4), height: bh,
+        class: `bar ${s.overdue ? 'overdue' : 'due'}`, 'data-count': n });
+      bar.append(el('title', {}, `${s.label}: ${n}${s.overdue ? ` (${text.overdue})` : ''}`));
+      svg.append(bar, el('text', { x: x + bw / 2, y: base - bh - 3, class: 'tick count', 'text-anchor': 'middle' }, String(n)));
+    }
+    if ((slots.length - 1 - i) % every === 0) {
+      svg.append(el('text', { x: x + bw / 2, y: h - 6, class: 'tick', 'text-anchor': 'middle' }, s.label));
+    }
+  });
+  return svg;
+}

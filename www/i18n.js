@@ -64,6 +64,17 @@ const de = {
   unclaimable: 'niemand kann übernehmen', not_after: 'Zeitfenster vorbei', max_open_age: 'zu lange offen',
   open_exists: 'Für diese Nummer gibt es einen offenen Rückruf:',
   would_merge: 'diese Anfrage würde mit ihm zusammengeführt', other_topic: 'anderes Thema: ein neuer Rückruf',
+  forecast: 'Prognose: erwartete Fristüberschreitungen (48 h)', fc_site_topic: 'Standort / Thema',
+  backlog: 'Offen', arrivals: 'Erwartete Anfragen', urgent_arrivals: 'davon dringend',
+  fc_breaches: 'Erwartete Überschreitungen', first_breach: 'Erste Überschreitung',
+  extra_hours: 'Zusätzlich nötige Stunden je Tag', capacity: 'Kapazität (Stunden)',
+  staffing_plan: 'laut Plan', staffing_history: 'laut Verlauf', breach_ahead: 'Überschreitungen erwartet',
+  more_than: 'mehr als', fc_generated: 'Berechnet', fc_until: 'bis', fc_history: 'Verlauf', weeks: 'Wochen',
+  backlog_by_due: 'Offene Rückrufe nach Fälligkeitstag',
+  backlog_by_due_table: 'Offene Rückrufe nach Fälligkeitstag und Standort', due_day: 'Fällig am',
+  overdue_day: 'überfällig', open_count: 'offen', per_week: 'Einhaltung je Woche (8 Wochen)',
+  week_no: 'KW', undecided: 'nichts entschieden',
+  dash_means: '– : nichts entschieden (keine Anfragen, oder keine schon fällig)',
 };
 const en = {
   title: 'Call-backs', signout: 'Sign out', token: 'Access token', signin: 'Sign in',
@@ -128,6 +139,17 @@ const en = {
   unclaimable: 'nobody may claim it', not_after: 'time window over', max_open_age: 'open too long',
   open_exists: 'This number has an open call-back:',
   would_merge: 'this request would merge into it', other_topic: 'another topic: a new call-back',
+  forecast: 'Forecast: breaches expected (48 h)', fc_site_topic: 'Site / topic',
+  backlog: 'Open', arrivals: 'Expected requests', urgent_arrivals: 'of them urgent',
+  fc_breaches: 'Expected breaches', first_breach: 'First breach',
+  extra_hours: 'Extra caseworker-hours a day needed', capacity: 'Capacity (hours)',
+  staffing_plan: 'as planned', staffing_history: 'from history', breach_ahead: 'breaches expected',
+  more_than: 'more than', fc_generated: 'Computed', fc_until: 'until', fc_history: 'history', weeks: 'weeks',
+  backlog_by_due: 'Open call-backs by due day',
+  backlog_by_due_table: 'Open call-backs by due day and site', due_day: 'Due on',
+  overdue_day: 'overdue', open_count: 'open', per_week: 'Compliance per week (8 weeks)',
+  week_no: 'Wk', undecided: 'nothing decided',
+  dash_means: '– : nothing decided (no requests, or none due yet)',
 };
 
 // the browser's choice, unless the header's switch made another (kept in
@@ -179,3 +201,12 @@ export function left(ms) {
     : `${m} min ${String(s).padStart(2, '0')} s`;
   return over ? `${t('overdue')} ${text}` : text;
 }
+
+// numbers as this language writes them (55,2), at most one decimal; null a dash
+const number = new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'de-DE', { maximumFractionDigits: 1 });
+export const num = (v) => (v == null ? '\u2013' : number.format(v));
+
+// a plain date "YYYY-MM-DD" as day and month (01.12., 01/12)
+const dayMonth = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'de-DE',
+  { day: '2-digit', month: '2-digit', timeZone: 'UTC' });
+export const dayLabel = (k) => dayMonth.format(Date.UTC(+k.slice(0, 4), +k.slice(5, 7) - 1, +k.slice(8, 10)));

@@ -10,6 +10,8 @@ import { failed, fill } from './ui.js';
 import { compliance } from './chart.js';
 import { topicLabel, siteLabel } from './words.js';
 import { timelineButton } from './timeline.js';
+import * as forecast from './forecast.js';
+import * as weeks from './weeks.js';
 
 const $ = (id) => document.getElementById(id);
 const DAYS = 30;
@@ -43,7 +45,10 @@ function atRisk(alerts, now) {
   return [...worst.values()].sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
 }
 
-async function refresh() {
+// click: the refresh button's, which fetches the forecast at once too
+async function refresh(click) {
+  forecast.refresh(click instanceof Event).catch(failed);
+  weeks.refresh(TZ).catch(failed);
   try {
     const now = Date.now();
     const days = Array.from({ length: DAYS }, (_, i) => dayKey(midnight(DAYS - 1 - i)));
