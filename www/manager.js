@@ -1,19 +1,21 @@
-// The manager's view: what is at risk now (refreshed every 30 s), today's
+// The manager's view: what is at risk now (polled, see live.js), today's
 // and this week's compliance per site and topic, the breaches with their
 // reasons, compliance per day as a chart, and the reports as CSV. Periods
 // are plain dates, days of this computer's calendar: the daemon reads them
 // in the time zone sent along, from the start of the first to the end of
-// the last.
+// the last; the reports are read again every 30 s while the tab is shown.
 import { t, time, left } from './i18n.js';
 import { api, download } from './api.js';
 import { failed, fill } from './ui.js';
 import { compliance } from './chart.js';
+import { poll } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 const DAYS = 30;
 // days in the report as on this computer's calendar, like "today" here
 const TZ = Intl.DateTimeFormat().resolvedOptions().timeZone;
 let timer = null;
+let risk = null; // the poll of the at-risk alerts
 
 // local midnight, `back` days ago
 function midnight(back = 0) {
@@ -41,20 +43,25 @@ function atRisk(alerts, now) {
   return [...worst.values()].sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
 }
 
+// a target of 48 open hours can span a long holiday weekend: look back two
+// weeks. Unchanged (a 304), the rows are drawn again all the same: the
+// time left goes on.
+const riskPath = () => `/v1/alerts?level=at_risk&waiting=true&since=${iso(Date.now() - 14 * 86400000)}`;
+function showRisk(r) {
+  const now = Date.now();
+  fill($('risk'), atRisk(r.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), a.site, a.topic,
+    `${Math.round(a.threshold * 100)} %`]);
+}
+
 async function refresh() {
   try {
-    const now = Date.now();
     const days = Array.from({ length: DAYS }, (_, i) => dayKey(midnight(DAYS - 1 - i)));
-    // a target of 48 open hours can span a long holiday weekend: look back two weeks
-    const [risk, today, week, perDay, breaches] = await Promise.all([
-      api('GET', `/v1/alerts?level=at_risk&waiting=true&since=${iso(now - 14 * 86400000)}`),
+    const [today, week, perDay, breaches] = await Promise.all([
       api('GET', sla(midnight())),
       api('GET', sla(monday())),
       api('GET', `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=day`),
       api('GET', `/v1/reports/breaches?${period(midnight(6))}`),
     ]);
-    fill($('risk'), atRisk(risk.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), a.site, a.topic,
-      `${Math.round(a.threshold * 100)} %`]);
     fill($('today'), today.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached, r.pending]);
     fill($('week'), week.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached, r.pending]);
     $('chart').replaceChildren(compliance(perDay.rows, days,
@@ -76,18 +83,25 @@ let wired = false;
 export function open() {
   if (!wired) {
     wired = true;
-    $('refresh').addEventListener('click', refresh);
+    $('refresh').addEventListener('click', () => {
+      risk?.now();
+      refresh();
+    });
     $('dl-csv').addEventListener('click', () => report('csv', false));
     $('dl-excel').addEventListener('click', () => report('csv-excel', false));
     $('dl-breaches').addEventListener('click', () => report('csv', true));
     $('dl-breaches-excel').addEventListener('click', () => report('csv-excel', true));
   }
+  risk?.stop();
+  risk = poll(riskPath, showRisk);
   refresh();
   clearInterval(timer);
-  timer = setInterval(refresh, 30000);
+  timer = setInterval(() => document.hidden || refresh(), 30000);
 }
 
 export function close() {
   clearInterval(timer);
   timer = null;
+  risk?.stop();
+  risk = null;
 }
