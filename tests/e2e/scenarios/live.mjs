@@ -164,4 +164,25 @@ export default async function (page) {
   check(quick.status === 201, `filed: ${quick.status}`);
   await until('the changed alerts', () => seen('/v1/alerts', 200).some((a) => !tags.has(a[2])), 20000);
   await axe(page, 'manager, alerts polled');
+
+  // a hidden tab asks nothing (for longer than a poll's interval), and
+  // asks at once when shown again
+  const asked = () => answers.filter((a) => a[0] === '/v1/alerts').length;
+  const visible = (shown) => page.evaluate((v) => {
+    Object.defineProperty(document, 'hidden', { value: !v, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, shown);
+  await visible(false);
+  let before = asked();
+  await until('no poll under way', async () => {
+    await page.waitForTimeout(500);
+    const now = asked();
+    const still = now === before;
+    before = now;
+    return still;
+  });
+  await page.waitForTimeout(7000);
+  check(asked() === before, `a hidden tab polled ${asked() - before} times`);
+  await visible(true);
+  await until('a poll once shown', () => asked() > before, 3000);
 }
