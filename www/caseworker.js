@@ -13,7 +13,8 @@ const $ = (id) => document.getElementById(id);
 let held = null;      // { callback, lease }
 let beat = null, tick = null;
 let misses = 0;       // heartbeats in a row that found no service
-let beating = false, logging = false;
+let beating = null;   // the lease whose heartbeat is on its way
+let logging = false;
 let queue = null;     // the poll of the queue
 const seen = new Set();      // urgent call-backs met in the queue
 const announced = new Set(); // those the banner names
@@ -74,18 +75,20 @@ function keepAlive(wait = Math.min(60000, Math.max(1000, leaseLeft() / 3))) {
 async function heartbeat() {
   clearTimeout(beat);
   beat = null;
-  if (!held || beating) return;
-  const id = held.callback.id;
-  beating = true;
+  if (!held || beating === held.lease.token) return; // that one sets the next
+  const id = held.callback.id, lease = held.lease.token;
+  // an answer for a lease no longer in hand (logged, given back, claimed anew) is no news
+  const current = () => held?.lease.token === lease;
+  beating = lease;
   try {
-    const r = await api('POST', `/v1/callbacks/${id}/heartbeat`, { lease: held.lease.token });
-    if (held?.callback.id !== id) return; // logged or given back meanwhile
+    const r = await api('POST', `/v1/callbacks/${id}/heartbeat`, { lease });
+    if (!current()) return;
     held.lease = r.lease;
     misses = 0;
     leaseLine();
     keepAlive();
   } catch (err) {
-    if (held?.callback.id !== id) return;
+    if (!current()) return;
     if (err.status === 0 || err.status === 503) {
       misses++;
       const backoff = Math.min(30000, 1000 * 2 ** (misses - 1)), rest = leaseLeft();
@@ -95,7 +98,7 @@ async function heartbeat() {
       lost(err);
     }
   } finally {
-    beating = false;
+    if (beating === lease) beating = null;
   }
 }
 
