@@ -20,7 +20,7 @@ try {
     locale: mod.locale ?? 'de-DE',
     viewport: { width: 1280, height: 720 },
     acceptDownloads: true,
-    permissions: mod.permissions ?? [],
+    ...(mod.permissions && { permissions: mod.permissions }),
   });
   const page = await context.newPage();
   const problems = [];
