@@ -210,13 +210,13 @@ peeked(void *arg, enum claim_outcome o, enum store_status st,
 			rows[i].assignee[0] != '\0', "due_at",
 			api_time_json(rows[i].due_at), "not_before",
 			api_time_json(rows[i].not_before)));
-	http_reply(p->a, 200,
+	/* the page polls it: an unchanged queue is a 304 without a body */
+	http_reply_tagged(p->a,
 	    json_pack("{s:o,s:i,s:o}", "callbacks", list, "offset",
 		(int)p->offset, "next_offset",
 		offered == p->limit ?
 		    json_integer((json_int_t)(p->offset + offered)) :
-		    json_null()),
-	    NULL);
+		    json_null()));
 	free(p);
 }
 

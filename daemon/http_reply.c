@@ -1,5 +1,6 @@
 /*
- * http_reply.c owns the answers: JSON with its length and no-store, text,
+ * http_reply.c owns the answers: JSON with its length and no-store (or,
+ * for what a page polls, its ETag and a 304 when that is unchanged), text,
  * files, the JSON error, the store failure mapped to 503 with
  * Retry-After, and HEAD without a body. Every handler ends in exactly one
  * of them; a context whose client has gone is freed here. It routes
@@ -18,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "bounds.h"
+#include "etag.h"
 #include "http_int.h"
 #include "http_store.h"
 #include "log.h"
@@ -98,14 +100,19 @@ content_length(struct evhttp_request *req, size_t len)
 	    "Content-Length", n);
 }
 
-void
-http_reply(struct api_req *a, int status, json_t *body, const char *location)
+/* A tagged answer (tagged 1) says its ETag, is stored by nobody but the
+ * browser and revalidated every time, and when the client's If-None-Match
+ * names the tag it is a 304 without a body: the work of the answer is
+ * done all the same, only the body stays here. */
+static void
+reply(struct api_req *a, int status, json_t *body, const char *location,
+    int tagged)
 {
 	struct http_ctx *ctx = (struct http_ctx *)a;
 	struct evhttp_request *req = a->req;
 	struct evkeyvalq *h;
 	struct evbuffer *out;
-	char *text;
+	char *text, etag[CBD_ETAG_STR];
 
 	if (!req) {
 		/* The client went away; the work is done all the same. */
@@ -122,7 +129,19 @@ http_reply(struct api_req *a, int status, json_t *body, const char *location)
 		 * nearest to it */
 		text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 		json_decref(body);
-		evhttp_add_header(h, "Content-Type", "application/json");
+		if (tagged && text && etag_of(text, strlen(text), etag) == 0) {
+			evhttp_add_header(h, "ETag", etag);
+			if (etag_matches(http_request_header(a,
+					     "If-None-Match"),
+				etag)) {
+				free(text);
+				text = NULL;
+				status = 304;
+			}
+		}
+		if (status != 304)
+			evhttp_add_header(h, "Content-Type",
+			    "application/json");
 		if (text)
 			content_length(req, strlen(text) + 1);
 		if (text && is_head(req)) {
@@ -134,8 +153,15 @@ http_reply(struct api_req *a, int status, json_t *body, const char *location)
 		}
 	}
 	/* an answer may carry personal data or a new token: no cache, no
-	 * proxy and no browser history keeps it */
-	evhttp_add_header(h, "Cache-Control", "no-store");
+	 * proxy and no browser history keeps it. A tagged one carries none
+	 * (README, "Pages that update themselves"): the browser may keep it
+	 * to ask again, no proxy may, and never for another token. */
+	if (tagged) {
+		evhttp_add_header(h, "Cache-Control", "private, no-cache");
+		evhttp_add_header(h, "Vary", "Authorization");
+	} else {
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	}
 	if (location)
 		evhttp_add_header(h, "Location", location);
 	if (status == 503)
@@ -143,6 +169,18 @@ http_reply(struct api_req *a, int status, json_t *body, const char *location)
 	if (status == 401)
 		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
 	http_send(ctx, status);
+}
+
+void
+http_reply(struct api_req *a, int status, json_t *body, const char *location)
+{
+	reply(a, status, body, location, 0);
+}
+
+void
+http_reply_tagged(struct api_req *a, json_t *body)
+{
+	reply(a, 200, body, NULL, 1);
 }
 
 void

@@ -58,6 +58,11 @@ void http_free(void);
 /* Sends body (taken over, may be NULL) as JSON and ends the request. */
 void http_reply(struct api_req *, int status, json_t *body,
     const char *location);
+/* Sends body (taken over) as a 200 with an ETag of its own, or a 304
+ * without it when the request's If-None-Match names that tag: for an
+ * answer without personal data that a page polls (private, no-cache,
+ * Vary: Authorization). */
+void http_reply_tagged(struct api_req *, json_t *body);
 /* Sends a text body (CSV) and ends the request; filename: offered name
  * for saving it, or NULL. */
 void http_reply_text(struct api_req *, int status, const char *content_type,

@@ -75,6 +75,14 @@ const de = {
   overdue_day: 'überfällig', open_count: 'offen', per_week: 'Einhaltung je Woche (8 Wochen)',
   week_no: 'KW', undecided: 'nichts entschieden',
   dash_means: '– : nichts entschieden (keine Anfragen, oder keine schon fällig)',
+  offline: 'Der Dienst ist nicht erreichbar. Die Seite versucht es weiter und holt alles nach, sobald er antwortet.',
+  offline_lease: 'Ihr Rückruf bleibt bis {until} reserviert; die Reservierung wird verlängert, sobald die Verbindung zurück ist.',
+  offline_lapsed: 'Die Reservierung Ihres Rückrufs lief um {until} ab; ob er noch bei Ihnen ist, zeigt sich, sobald die Verbindung zurück ist.',
+  lease_lapsed: 'Die Reservierung dieses Rückrufs ist abgelaufen, während der Dienst nicht erreichbar war. Der Rückruf ist wieder in der Warteschlange, ein anderer kann ihn übernehmen; was Sie dazu notiert haben, ist nicht gespeichert.',
+  urgent_new: 'Neuer dringender Rückruf in Ihrer Warteschlange', urgent_title: 'Dringender Rückruf',
+  notify: 'Bei dringenden Rückrufen benachrichtigen', notify_on: 'Benachrichtigungen sind eingeschaltet.',
+  notify_off: 'Benachrichtigungen sind nicht erlaubt; neue dringende Rückrufe zeigt die Seite.',
+  dismiss: 'Ausblenden', keys_hint: 'Tasten 1 bis {n} erfassen das Ergebnis, außer beim Schreiben.',
 };
 const en = {
   title: 'Call-backs', signout: 'Sign out', token: 'Access token', signin: 'Sign in',
@@ -150,6 +158,14 @@ const en = {
   overdue_day: 'overdue', open_count: 'open', per_week: 'Compliance per week (8 weeks)',
   week_no: 'Wk', undecided: 'nothing decided',
   dash_means: '– : nothing decided (no requests, or none due yet)',
+  offline: 'The service cannot be reached. The page keeps trying and catches up as soon as it answers.',
+  offline_lease: 'Your call-back stays reserved until {until}; the reservation is extended as soon as the connection is back.',
+  offline_lapsed: 'The reservation of your call-back ran out at {until}; whether it is still yours shows as soon as the connection is back.',
+  lease_lapsed: 'The reservation of this call-back ran out while the service could not be reached. The call-back is back in the queue, where someone else may take it; what you noted on it was not saved.',
+  urgent_new: 'New urgent call-back in your queue', urgent_title: 'Urgent call-back',
+  notify: 'Notify me of urgent call-backs', notify_on: 'Notifications are on.',
+  notify_off: 'Notifications are not allowed; the page shows new urgent call-backs.',
+  dismiss: 'Dismiss', keys_hint: 'Keys 1 to {n} log the result, except while typing.',
 };
 
 // the browser's choice, unless the header's switch made another (kept in

@@ -1,13 +1,16 @@
-// The manager's view: what is at risk now (refreshed every 30 s), today's
-// and this week's compliance per site and topic, the breaches with their
-// reasons, compliance per day as a chart, and the reports as CSV. Periods
+// The manager's view: what is at risk now (polled, see live.js), the
+// forecast of the next 48 h (forecast.js), today's and this week's
+// compliance per site and topic, the breaches with their reasons (each
+// leading to its story), compliance per day as a chart and per site over 8
+// weeks (weeks.js), and the reports as CSV. Periods
 // are plain dates, days of this computer's calendar: the daemon reads them
 // in the time zone sent along, from the start of the first to the end of
-// the last.
+// the last; the reports are read again every 30 s while the tab is shown.
 import { t, time, left, lang } from './i18n.js';
 import { api, download } from './api.js';
 import { failed, fill } from './ui.js';
 import { compliance } from './chart.js';
+import { poll } from './live.js';
 import { topicLabel, siteLabel } from './words.js';
 import { timelineButton } from './timeline.js';
 import * as forecast from './forecast.js';
@@ -18,6 +21,8 @@ const DAYS = 30;
 // days in the report as on this computer's calendar, like "today" here
 const TZ = Intl.DateTimeFormat().resolvedOptions().timeZone;
 let timer = null;
+let risk = null; // the poll of the at-risk alerts
+let lastRisk = null; // its last answer, named anew when the language changes
 
 // local midnight, `back` days ago
 function midnight(back = 0) {
@@ -45,23 +50,29 @@ function atRisk(alerts, now) {
   return [...worst.values()].sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
 }
 
+// a target of 48 open hours can span a long holiday weekend: look back two
+// weeks. Unchanged (a 304), the rows are drawn again all the same: the
+// time left goes on.
+const riskPath = () => `/v1/alerts?level=at_risk&waiting=true&since=${iso(Date.now() - 14 * 86400000)}`;
+function showRisk(r) {
+  const now = Date.now();
+  lastRisk = r;
+  fill($('risk'), atRisk(r.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), siteLabel(a.site),
+    topicLabel(a.topic), `${Math.round(a.threshold * 100)} %`]);
+}
+
 // click: the refresh button's, which fetches the forecast at once too
 async function refresh(click) {
   forecast.refresh(click instanceof Event).catch(failed);
   weeks.refresh(TZ).catch(failed);
   try {
-    const now = Date.now();
     const days = Array.from({ length: DAYS }, (_, i) => dayKey(midnight(DAYS - 1 - i)));
-    // a target of 48 open hours can span a long holiday weekend: look back two weeks
-    const [risk, today, week, perDay, breaches] = await Promise.all([
-      api('GET', `/v1/alerts?level=at_risk&waiting=true&since=${iso(now - 14 * 86400000)}`),
+    const [today, week, perDay, breaches] = await Promise.all([
       api('GET', sla(midnight())),
       api('GET', sla(monday())),
       api('GET', `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=day`),
       api('GET', `/v1/reports/breaches?${period(midnight(6))}`),
     ]);
-    fill($('risk'), atRisk(risk.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), siteLabel(a.site),
-      topicLabel(a.topic), `${Math.round(a.threshold * 100)} %`]);
     fill($('today'), today.rows, (r) => [siteLabel(r.site), topicLabel(r.topic), r.requests, pct(r), r.breached, r.pending]);
     fill($('week'), week.rows, (r) => [siteLabel(r.site), topicLabel(r.topic), r.requests, pct(r), r.breached, r.pending]);
     $('chart').replaceChildren(compliance(perDay.rows, days,
@@ -85,20 +96,31 @@ let wired = false;
 export function open() {
   if (!wired) {
     wired = true;
-    $('refresh').addEventListener('click', refresh);
+    $('refresh').addEventListener('click', (e) => {
+      risk?.now();
+      refresh(e);
+    });
     // named anew in the page's language: read again (the chart's words too)
-    document.addEventListener('langchange', () => timer && refresh());
+    document.addEventListener('langchange', () => {
+      if (!timer) return;
+      if (lastRisk) showRisk(lastRisk);
+      refresh();
+    });
     $('dl-csv').addEventListener('click', () => report('csv', false));
     $('dl-excel').addEventListener('click', () => report('csv-excel', false));
     $('dl-breaches').addEventListener('click', () => report('csv', true));
     $('dl-breaches-excel').addEventListener('click', () => report('csv-excel', true));
   }
+  risk?.stop();
+  risk = poll(riskPath, showRisk);
   refresh();
   clearInterval(timer);
-  timer = setInterval(refresh, 30000);
+  timer = setInterval(() => document.hidden || refresh(), 30000);
 }
 
 export function close() {
   clearInterval(timer);
   timer = null;
+  risk?.stop();
+  risk = null;
 }

@@ -20,14 +20,16 @@ try {
     locale: mod.locale ?? 'de-DE',
     viewport: { width: 1280, height: 720 },
     acceptDownloads: true,
+    ...(mod.permissions && { permissions: mod.permissions }),
   });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  // an API refusal (4xx) is logged by Chromium and expected; the page
-  // itself logs nothing
+  // an API refusal (4xx) is logged by Chromium and expected, and so is a
+  // request of a context a scenario set offline; the page itself logs
+  // nothing
   page.on('console', (m) => {
-    if (!(m.type() === 'error' && /status of 4\d\d/.test(m.text()))) problems.push(`console ${m.type()}: ${m.text()}`);
+    if (!(m.type() === 'error' && /status of 4\d\d|net::ERR_INTERNET_DISCONNECTED/.test(m.text()))) problems.push(`console ${m.type()}: ${m.text()}`);
   });
   await mod.default(page);
   check(problems.length === 0, problems.join('; '));
