@@ -4,7 +4,9 @@
  * spreadsheets (";" separator, decimal comma, UTF-8 BOM). The numbers come
  * from SQL in sql/ (cbd_report_sla, cbd_report_breaches), the same a BI
  * tool reads; this file only picks the period (plain dates are days of the
- * report's time zone, read by period.c) and the shape.
+ * report's time zone, read by period.c) and the shape, where a CSV puts
+ * each site's and topic's label beside its identifier (the JSON keeps
+ * identifiers: the pages name them from the session's labels).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "api.h"
 #include "bounds.h"
 #include "calendar.h"
+#include "config.h"
 #include "period.h"
 #include "query.h"
 #include "store.h"
@@ -28,6 +31,7 @@ struct report {
 	enum format format;
 	int64_t from, to;
 	char groups[128];
+	int en; /* lang=en: the CSV's label columns in English */
 };
 
 /* The SLA report's group columns, by the group_by word that asks for them. */
@@ -92,11 +96,36 @@ csv_cell(FILE *f, const char *v, enum col_kind kind, enum format fmt)
 	fputc('"', f);
 }
 
+/* The display name a CSV puts beside a site or topic column's value (the
+ * identifier, which stays in its own column); NULL for other columns. A
+ * site or topic the config no longer has is named by its identifier. */
+static const char *
+label_of(const struct report *r, const char *column, const char *v)
+{
+	const struct topic_policy *t;
+	const struct site *s;
+
+	if (!strcmp(column, "site")) {
+		if (v && (s = config_site(conf, v)))
+			return config_label(s->name, s->label, s->label_en,
+			    r->en);
+		return v ? v : "";
+	}
+	if (!strcmp(column, "topic")) {
+		if (v && (t = config_topic(conf, v)))
+			return config_label(t->name, t->label, t->label_en,
+			    r->en);
+		return v ? v : "";
+	}
+	return NULL;
+}
+
 static void
 send_csv(struct report *r, const struct table *t)
 {
 	char sep = r->format == F_CSV_EXCEL ? ';' : ',';
 	char name[64], *buf = NULL;
+	const char *label;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	int i, k, first;
@@ -115,6 +144,8 @@ send_csv(struct report *r, const struct table *t)
 			fputc(sep, f);
 		first = 0;
 		fputs(t->names[k], f);
+		if (label_of(r, t->names[k], NULL))
+			fprintf(f, "%c%s_label", sep, t->names[k]);
 	}
 	fputs("\r\n", f);
 	for (i = 0; i < t->nrows; i++) {
@@ -126,6 +157,11 @@ send_csv(struct report *r, const struct table *t)
 			first = 0;
 			csv_cell(f, t->cells[i * t->ncols + k], t->kinds[k],
 			    r->format);
+			if ((label = label_of(r, t->names[k],
+				 t->cells[i * t->ncols + k]))) {
+				fputc(sep, f);
+				csv_cell(f, label, COL_TEXT, r->format);
+			}
 		}
 		fputs("\r\n", f);
 	}
@@ -231,6 +267,7 @@ static void
 report(struct api_req *a, int breaches)
 {
 	const char *fmt = http_query(a, "format"), *tz = http_query(a, "tz");
+	const char *lang = http_query(a, "lang");
 	struct report *r = calloc(1, sizeof(*r));
 	int from_kind, to_kind = 0;
 
@@ -276,6 +313,12 @@ report(struct api_req *a, int breaches)
 		    "format is json, csv or csv-excel");
 		goto refused;
 	}
+	if (lang && strcmp(lang, "de") && strcmp(lang, "en")) {
+		http_error(a, 400, "invalid_value", "lang",
+		    "lang is de or en (the language of the CSV's labels)");
+		goto refused;
+	}
+	r->en = lang && !strcmp(lang, "en");
 	store_report(breaches, r->from, r->to, r->groups, tz, reported, r);
 	return;
 refused:

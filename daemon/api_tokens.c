@@ -176,6 +176,15 @@ api_tokens_revoke(struct api_req *a)
 	store_tokens(id, a->actor, tokens_listed, c);
 }
 
+/* The display names of a topic or site, per language of the pages. */
+static json_t *
+labels_json(const char *name, const char *label, const char *label_en)
+{
+	return json_pack("{s:s,s:s}", "de",
+	    config_label(name, label, label_en, 0), "en",
+	    config_label(name, label, label_en, 1));
+}
+
 /* GET /v1/session: who the token in hand is, for the web pages to show
  * the right view. Any valid token may ask about itself. */
 void
@@ -183,21 +192,50 @@ api_session(struct api_req *a)
 {
 	json_t *topics = json_array(), *sites = json_array();
 	json_t *results = json_array();
+	json_t *topic_labels = json_object(), *site_labels = json_object();
+	json_t *languages = json_array(), *language_names = json_object();
+	json_t *body;
 	size_t i;
 
-	/* what the pages offer in their forms */
-	for (i = 0; i < conf->ntopics; i++)
-		json_array_append_new(topics,
-		    json_string(conf->topics[i].name));
-	for (i = 0; i < conf->nsites; i++)
-		json_array_append_new(sites, json_string(conf->sites[i].name));
+	/* what the pages offer in their forms, with the words they show */
+	for (i = 0; i < conf->ntopics; i++) {
+		const struct topic_policy *t = &conf->topics[i];
+
+		json_array_append_new(topics, json_string(t->name));
+		json_object_set_new(topic_labels, t->name,
+		    labels_json(t->name, t->label, t->label_en));
+	}
+	for (i = 0; i < conf->nsites; i++) {
+		const struct site *s = &conf->sites[i];
+
+		json_array_append_new(sites, json_string(s->name));
+		json_object_set_new(site_labels, s->name,
+		    labels_json(s->name, s->label, s->label_en));
+	}
+	for (i = 0; i < conf->nlanguages; i++) {
+		json_array_append_new(languages,
+		    json_string(conf->languages[i]));
+		json_object_set_new(language_names, conf->languages[i],
+		    json_string(
+			config_language_name(conf, conf->languages[i])));
+	}
 	for (i = 0; i < RESULT_N; i++)
 		json_array_append_new(results,
 		    json_string(result_word((enum attempt_result)i)));
-	http_reply(a, 200,
-	    json_pack("{s:s,s:s?,s:o,s:o,s:o}", "role", a->token.role,
-		"caseworker",
-		a->token.caseworker_id[0] ? a->token.caseworker_id : NULL,
-		"topics", topics, "sites", sites, "attempt_results", results),
-	    NULL);
+	body = json_pack("{s:s,s:s?,s:o,s:o,s:o}", "role", a->token.role,
+	    "caseworker",
+	    a->token.caseworker_id[0] ? a->token.caseworker_id : NULL, "topics",
+	    topics, "sites", sites, "attempt_results", results);
+	if (body) {
+		json_object_set_new(body, "topic_labels", topic_labels);
+		json_object_set_new(body, "site_labels", site_labels);
+		json_object_set_new(body, "languages", languages);
+		json_object_set_new(body, "language_names", language_names);
+	} else {
+		json_decref(topic_labels);
+		json_decref(site_labels);
+		json_decref(languages);
+		json_decref(language_names);
+	}
+	http_reply(a, 200, body, NULL);
 }

@@ -1,8 +1,9 @@
 /*
  * calendar.c owns business time: opening hours in a time zone, German
- * public holidays (Easter-based ones computed), closure days, and the sums
- * "start + so much open time" and "start + so many working days". No
- * I/O but the C library's zone files; it never allocates.
+ * public holidays (Easter-based ones computed), closure days, the sums
+ * "start + so much open time" and "start + so many working days", and the
+ * local clock of a moment. No I/O but the C library's zone files; it never
+ * allocates.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,6 +357,27 @@ calendar_add_workdays(const struct calendar *c, int64_t start_ms, int workdays)
 		return wall_to_ms(y, m, d, c->week[wd][0].open_min);
 	}
 	return -1;
+}
+
+void
+calendar_local_time(const struct calendar *c, int64_t at_ms,
+    struct calendar_local *out)
+{
+	int64_t ms = ((at_ms % 1000) + 1000) % 1000;
+	time_t t = (time_t)((at_ms - ms) / 1000);
+	struct tm tm;
+
+	if (c->timezone[0])
+		use_tz(c->timezone);
+	if (!(c->timezone[0] ? localtime_r(&t, &tm) : gmtime_r(&t, &tm)))
+		memset(&tm, 0, sizeof(tm)); /* past what time_t holds */
+	out->weekday = tm.tm_wday;
+	out->hour = tm.tm_hour;
+	out->date = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 +
+	    tm.tm_mday;
+	out->ms_of_day = (tm.tm_hour * 3600LL + tm.tm_min * 60 + tm.tm_sec) *
+		1000 +
+	    ms;
 }
 
 /* ---- opening hours --------------------------------------------------- */

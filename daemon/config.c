@@ -3,7 +3,8 @@
  * lines for inih, sections and keys given once, and the lookups the
  * daemon makes; the checks of the whole and the secrets read from files
  * are config_check.c's. Every error names the file, the line and the
- * key. The key table itself is config_keys.c's. It opens no socket; only
+ * key; the display names it gives (labels, the languages' own names).
+ * The key table itself is config_keys.c's. It opens no socket; only
  * config_check_listen asks the resolver, at start-up.
  */
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "ident.h"
+#include "language.h"
 
 const struct config *conf;
 
@@ -400,6 +402,25 @@ check_sentinels(const struct parse *p, const struct config *c, char *why,
 	return 0;
 }
 
+/* [daemon] language_names names only languages the config lists: a name
+ * for another is a typo, or a language left out of languages. */
+static int
+check_language_names(const struct parse *p, const struct config *c, char *why,
+    size_t whylen, int *line)
+{
+	size_t i;
+
+	for (i = 0; i < c->nlanguage_names; i++)
+		if (!config_language(c, c->language_name[i].tag)) {
+			*line = key_in_file(p, "daemon", "language_names");
+			snprintf(why, whylen,
+			    "language_names: %s is not in languages",
+			    c->language_name[i].tag);
+			return -1;
+		}
+	return 0;
+}
+
 /* Reads the file at path or, with text, that text named path. */
 static int
 load(const char *path, const char *text, struct config *c, char *err,
@@ -450,7 +471,8 @@ load(const char *path, const char *text, struct config *c, char *err,
 			"syntax error (expected [section] or key = value)");
 	else if (check_empty_sections(&p, why, sizeof(why), &line) == -1 ||
 	    config_check_tls_pair(c, why, sizeof(why), &line) == -1 ||
-	    check_sentinels(&p, c, why, sizeof(why), &line) == -1)
+	    check_sentinels(&p, c, why, sizeof(why), &line) == -1 ||
+	    check_language_names(&p, c, why, sizeof(why), &line) == -1)
 		snprintf(err, errlen, "%s:%d: %s", path, line, why);
 	else if (config_check_whole(c, why, sizeof(why)) == -1 ||
 	    config_read_secrets(c, why, sizeof(why)) == -1) {
@@ -565,6 +587,27 @@ config_language(const struct config *c, const char *primary)
 		if (!strcmp(c->languages[i], primary))
 			return 1;
 	return 0;
+}
+
+const char *
+config_label(const char *name, const char *label, const char *label_en, int en)
+{
+	if (en && label_en[0])
+		return label_en;
+	return label[0] ? label : name;
+}
+
+const char *
+config_language_name(const struct config *c, const char *primary)
+{
+	const char *own;
+	size_t i;
+
+	for (i = 0; i < c->nlanguage_names; i++)
+		if (!strcmp(c->language_name[i].tag, primary))
+			return c->language_name[i].name;
+	own = language_endonym(primary);
+	return own ? own : primary;
 }
 
 const struct site *

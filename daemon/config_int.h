@@ -26,10 +26,12 @@ enum ctype {
 	CT_PREFIXES,
 	CT_LISTEN_OPT,
 	CT_TARGET,
-	CT_SENTINELS
+	CT_SENTINELS,
+	CT_LABEL,
+	CT_LANGNAMES
 };
 /* The count of the types: one more than the last. */
-#define CT_NTYPES (CT_SENTINELS + 1)
+#define CT_NTYPES (CT_LANGNAMES + 1)
 
 /* Whether a SIGHUP applies a key, or it waits for a restart (pgbouncer's
  * config table says the same of each key): the sockets, the connections

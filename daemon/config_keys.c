@@ -45,6 +45,7 @@ const struct ckey daemon_keys[] = {
 	  0, 0, RELOAD },
 	{ "tls_cert", CT_STR, CFG(tls_cert), "", 0, 0, RELOAD },
 	{ "tls_key", CT_STR, CFG(tls_key), "", 0, 0, RELOAD },
+	{ "language_names", CT_LANGNAMES, CFG(language_name), "", 0, 0, RELOAD },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
@@ -92,11 +93,15 @@ const struct ckey topic_keys[] = {
 	{ "retry_backoff", CT_DURATION, TOP(retry_backoff_ms), "2h", 1000, 604800000, RELOAD },
 	{ "calendar", CT_STR, TOP(calendar_name), "", 0, 0, RELOAD },
 	{ "warn_at", CT_WARN, TOP(warn_at), "0.5, 0.75, 0.9", 0, 0, RELOAD },
+	{ "label", CT_LABEL, TOP(label), "", 0, 0, RELOAD },
+	{ "label_en", CT_LABEL, TOP(label_en), "", 0, 0, RELOAD },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
 const struct ckey site_keys[] = {
 	{ "calendar", CT_STR, SIT(calendar_name), NULL, 0, 0, RELOAD },
+	{ "label", CT_LABEL, SIT(label), "", 0, 0, RELOAD },
+	{ "label_en", CT_LABEL, SIT(label_en), "", 0, 0, RELOAD },
 	{ NULL, 0, 0, 0, NULL, 0, 0, RESTART }
 };
 
@@ -472,6 +477,85 @@ set_value(const struct ckey *k, void *base, const char *val, char *why,
 		}
 		return 0;
 	}
+	case CT_LABEL: {
+		/* a display name; "" (the default) stands for the identifier */
+		const char *fault = *val ? ident_label_fault(val) : NULL;
+
+		if (fault) {
+			snprintf(why, whylen, "%s", fault);
+			return -1;
+		}
+		strcpy(dst, val);
+		return 0;
+	}
+	case CT_LANGNAMES: {
+		/* "ku: Kurdî, fa: فارسی": a tag, a colon and its name, comma
+		 * separated; the tags are checked against languages once the
+		 * whole file is read (config.c) */
+		struct config *c = base;
+		char item[CBD_LABEL_MAX + CBD_PRIMARY_LANGUAGE_MAX + 8];
+		char prim[CBD_PRIMARY_LANGUAGE_MAX + 1];
+		const char *p = val, *fault;
+		char *colon, *name;
+		size_t len, nn = 0, i;
+
+		memset(c->language_name, 0, sizeof(c->language_name));
+		c->nlanguage_names = 0;
+		while (*p) {
+			len = strcspn(p, ",");
+			if (len >= sizeof(item)) {
+				snprintf(why, whylen,
+				    "'%.16s...' is longer than %d characters",
+				    p, CBD_LABEL_CHARS);
+				return -1;
+			}
+			memcpy(item, p, len);
+			item[len] = '\0';
+			while (len && item[len - 1] == ' ')
+				item[--len] = '\0';
+			if (!(colon = strchr(item, ':'))) {
+				snprintf(why, whylen,
+				    "'%.24s' is not a tag, a colon and a name "
+				    "(e.g. ku: Kurdî)",
+				    item);
+				return -1;
+			}
+			*colon = '\0';
+			for (name = colon + 1; *name == ' '; name++)
+				;
+			if (!ident_language(item, prim) ||
+			    strlen(prim) != strlen(item)) {
+				snprintf(why, whylen,
+				    "'%.16s' is not a primary language tag "
+				    "(e.g. ku)",
+				    item);
+				return -1;
+			}
+			if ((fault = ident_label_fault(name))) {
+				snprintf(why, whylen, "the name of %s %s", prim,
+				    fault);
+				return -1;
+			}
+			for (i = 0; i < nn; i++)
+				if (!strcmp(c->language_name[i].tag, prim)) {
+					snprintf(why, whylen,
+					    "%s is named twice", prim);
+					return -1;
+				}
+			if (nn == CBD_LANGUAGES_MAX) {
+				snprintf(why, whylen, "more than %d names",
+				    CBD_LANGUAGES_MAX);
+				return -1;
+			}
+			strcpy(c->language_name[nn].tag, prim);
+			strcpy(c->language_name[nn++].name, name);
+			p += strcspn(p, ",");
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
+		c->nlanguage_names = nn;
+		return 0;
+	}
 	case CT_COUNTRY:
 		if (!phone_country_code_valid(val)) {
 			snprintf(why, whylen,
@@ -607,6 +691,9 @@ config_reload_keys(const struct config *now, struct config *next, char *applied,
 			if (k->type == CT_LANGS &&
 			    now->nlanguages != next->nlanguages)
 				differs = 1;
+			if (k->type == CT_LANGNAMES &&
+			    now->nlanguage_names != next->nlanguage_names)
+				differs = 1;
 			if (!differs)
 				continue;
 			if (k->reload == RELOAD) {
@@ -652,6 +739,9 @@ config_type_form(enum ctype t)
 		[CT_TARGET] = "open time (2h) or working days (2 workdays)",
 		[CT_SENTINELS] =
 		    "Sentinel addresses (10.0.0.1:26379, [::1]:26379)",
+		[CT_LABEL] =
+		    "display name (UTF-8, at most 64 characters; none: the identifier)",
+		[CT_LANGNAMES] = "tag: name pairs (ku: Kurdî, fa: فارسی)",
 	};
 
 	return (int)t >= 0 && t < CT_NTYPES ? forms[t] : NULL;

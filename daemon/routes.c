@@ -20,6 +20,8 @@ static const struct route routes[] = {
 	    api_callbacks_create },
 	{ EVHTTP_REQ_GET, "/v1/callbacks/{id}",
 	    ROLE_AGENT | ROLE_MANAGER | ROLE_CASEWORKER, 0, api_callbacks_get },
+	{ EVHTTP_REQ_GET, "/v1/callbacks/{id}/events",
+	    ROLE_AGENT | ROLE_MANAGER | ROLE_CASEWORKER, 0, api_callbacks_events },
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/attempts",
 	    ROLE_AGENT | ROLE_CASEWORKER, 1, api_callbacks_attempt },
 	{ EVHTTP_REQ_POST, "/v1/callbacks/{id}/cancel", ROLE_AGENT, 0,

@@ -19,6 +19,7 @@ void api_callbacks_get(struct api_req *);
 void api_callbacks_attempt(struct api_req *);
 void api_callbacks_cancel(struct api_req *);
 void api_callbacks_unflag(struct api_req *);
+void api_callbacks_events(struct api_req *);
 void api_queue_claim(struct api_req *);
 void api_queue_peek(struct api_req *);
 void api_callbacks_list(struct api_req *);

@@ -38,6 +38,12 @@
  * about 500 bytes, an agency's own additions fit four times over. */
 #define CBD_NOT_DIALABLE_MAX 2048
 #define CBD_PRIMARY_LANGUAGE_MAX 3
+/* A display name: a topic's or site's label ([topic NAME] label,
+ * label_en) and a language's own name (language_names), what a select
+ * and a table cell show, so a line's worth of characters; in UTF-8, up to
+ * 4 bytes each. */
+#define CBD_LABEL_CHARS 64
+#define CBD_LABEL_MAX (CBD_LABEL_CHARS * 4)
 
 /* RFC 3339 with milliseconds: "2026-11-24T19:33:00.000Z" plus NUL. */
 #define CBD_TIME_STR 32
@@ -165,6 +171,11 @@
 /* GET /v1/alerts answers at most this many, oldest first: a manager's
  * filter (since, level, site) narrows it down. */
 #define CBD_ALERTS_LIMIT 500
+/* GET /v1/callbacks/{id}/events answers at most this many entries of one
+ * callback's story, the oldest, and says when there were more: a callback
+ * has a few dozen (each merge, claim, lapse, attempt and alert one), and
+ * flagging after three lapses in a row keeps claims from circling. */
+#define CBD_EVENTS_MAX 500
 /* The reports (GET /v1/reports/sla, /breaches): the days before "to"
  * when "from" is not given. */
 #define CBD_REPORT_DEFAULT_DAYS 7

@@ -71,6 +71,18 @@ int64_t calendar_open_ms(const struct calendar *, int64_t from_ms,
 int64_t calendar_add_workdays(const struct calendar *, int64_t start_ms,
     int workdays);
 
+/* The local clock of a moment on a calendar: its weekday (0 = Sunday),
+ * date, hour and the milliseconds since local midnight by the wall clock
+ * (a calendar without a time zone, 24x7, is on UTC). */
+struct calendar_local {
+	int weekday;
+	int hour;
+	int32_t date; /* YYYYMMDD */
+	int64_t ms_of_day;
+};
+void calendar_local_time(const struct calendar *, int64_t at_ms,
+    struct calendar_local *);
+
 /* Parses "08:00-12:00, 13:00-16:30" into intervals. Returns how many, or
  * -1 for a malformed, unordered or overlapping list. */
 int calendar_parse_hours(const char *s, struct interval *out, int max);

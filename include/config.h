@@ -23,6 +23,10 @@ struct topic_policy {
 	const struct calendar *calendar;       /* resolved; NULL: the site's */
 	double warn_at[CBD_WARN_MAX];          /* ascending, each in (0, 1) */
 	int nwarn;
+	/* display names for the pages and reports: label (German, and the
+	 * default), label_en; "" when not given (config_label) */
+	char label[CBD_LABEL_MAX + 1];
+	char label_en[CBD_LABEL_MAX + 1];
 };
 
 /* One site ([site NAME]). Only the 24x7 calendar exists so far. */
@@ -30,6 +34,8 @@ struct site {
 	char name[CBD_IDENT_MAX + 1];
 	char calendar_name[CBD_IDENT_MAX + 1];
 	const struct calendar *calendar; /* resolved after loading */
+	char label[CBD_LABEL_MAX + 1];   /* as a topic's */
+	char label_en[CBD_LABEL_MAX + 1];
 };
 
 struct config {
@@ -60,6 +66,13 @@ struct config {
 	 * that names none */
 	char languages[CBD_LANGUAGES_MAX][CBD_PRIMARY_LANGUAGE_MAX + 1];
 	size_t nlanguages;
+	/* language_names: the config's own names of listed languages, over
+	 * the built-in ones (config_language_name) */
+	struct language_name {
+		char tag[CBD_PRIMARY_LANGUAGE_MAX + 1];
+		char name[CBD_LABEL_MAX + 1];
+	} language_name[CBD_LANGUAGES_MAX];
+	size_t nlanguage_names;
 	/* E.164 prefixes no call-back may ring, comma separated ("" none) */
 	char not_dialable[CBD_NOT_DIALABLE_MAX];
 	/* TLS on listen: PEM files of the certificate (its chain after it)
@@ -137,6 +150,14 @@ const struct site *config_site(const struct config *, const char *);
 /* 1 when a primary language tag (lower case) is one the config lists;
  * a config without a list (none loaded from a file) takes any. */
 int config_language(const struct config *, const char *primary);
+/* The display name of a topic or site (name, label and label_en of its
+ * section) for pages in English (en 1) or German (en 0): label_en, then
+ * label, then the identifier itself, the first that is given. */
+const char *config_label(const char *name, const char *label,
+    const char *label_en, int en);
+/* The name of a listed language in its own words: language_names, the
+ * built-in endonym (language.h), or the tag itself. */
+const char *config_language_name(const struct config *, const char *primary);
 /* The calendar a topic's promise runs on at a site. */
 const struct calendar *config_calendar(const struct topic_policy *,
     const struct site *);

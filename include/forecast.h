@@ -28,10 +28,18 @@
 /* The most extra caseworker-hours a day the search for "what would keep
  * every due time" tries; beyond it the answer is "more than this". */
 #define CBD_FORECAST_EXTRA_HOURS_MAX 1000.0
+/* The most callbacks one forecast simulates, the backlog and the
+ * arrivals expected over the horizon together: a large job centre's site
+ * takes a few thousand a week; this bounds the memory and time of a run
+ * (a few megabytes, well under a second) whatever the input says. */
+#define CBD_FORECAST_REQUESTS_MAX 200000
+/* The largest staffing (caseworkers at once) or expected arrivals of one
+ * hour a forecast takes: far beyond any site, it keeps every sum finite. */
+#define CBD_FORECAST_RATE_MAX 1e6
 
 /* One open callback of the site at the forecast's start. */
 struct forecast_open {
-	int topic;      /* index into forecast_site.topics */
+	int topic; /* index into forecast_site.topics */
 	bool urgent;
 	int64_t due_ms; /* its due time (first attempt), UTC ms */
 };
@@ -66,25 +74,43 @@ struct forecast_topic_result {
 	int breaches;            /* projected to miss their due time within the
 	                          * horizon (due before its end, not worked by
 	                          * then) */
-	int64_t first_breach_ms; /* the due time of the first; -1 when none */
+	int64_t first_breach_ms; /* the due time of the first; -1 when none;
+	                          * the start when one of the backlog is
+	                          * overdue already */
+	int overdue; /* of the breaches, the backlog's already overdue at the
+	              * start (nothing can save them; they are worked first) */
 };
 
 struct forecast_result {
-	double capacity_hours;         /* caseworker-hours over the horizon */
-	int breaches;                  /* of all topics */
-	int64_t first_breach_ms;       /* -1 when none */
+	double capacity_hours;   /* caseworker-hours over the horizon */
+	int breaches;            /* of all topics */
+	int64_t first_breach_ms; /* -1 when none; as the topics' */
 	/* caseworker-hours a day more, spread over the open hours of each open
 	 * day, that would leave no projected breach: 0 when none are
 	 * projected; CBD_FORECAST_EXTRA_HOURS_MAX when even that would not
-	 * (a due time before any open hour can help, say) */
+	 * (a due time before any open hour can help, say). The overdue ones
+	 * do not count here: nothing saves them (only they: 0). */
 	double extra_hours_per_day;
 	struct forecast_topic_result topics[CBD_FORECAST_TOPICS_MAX];
+	int overdue; /* of all topics */
 };
 
 /* Runs the forecast. 0, or -1 when the input is out of bounds (no
  * calendar, horizon <= 0 or too long, ntopics over the max, a backlog
  * entry naming no topic, a rate that is negative or not finite, a
- * per_caseworker_hour not above 0); then out is untouched. */
+ * per_caseworker_hour not above 0); then out is untouched. Also -1 for
+ * a topic without a policy, a rate above CBD_FORECAST_RATE_MAX, more
+ * than CBD_FORECAST_REQUESTS_MAX callbacks to simulate, a start before
+ * 1970 or near the year 10000, or no memory. The model is described at
+ * the top of daemon/forecast.c and in the README. */
 int forecast_run(const struct forecast_site *, struct forecast_result *out);
+
+/* The rates of a topic from its history, the way the forecast expects
+ * them: for each request made in the weeks weeks before the forecast
+ * (the caller picks them), 1/weeks is added to arrivals, and to urgent
+ * when it was urgent, at its local weekday and hour on cal (the site's
+ * calendar). Start from zeroed rates. -1 for weeks < 1. */
+int forecast_count_request(struct forecast_topic *, const struct calendar *cal,
+    int64_t requested_ms, bool urgent, int weeks);
 
 #endif

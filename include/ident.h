@@ -18,4 +18,10 @@ int ident_uuid(const char *s);
  * primary. Whether the config takes that language is config_language's. */
 int ident_language(const char *s, char primary[CBD_PRIMARY_LANGUAGE_MAX + 1]);
 
+/* NULL if s can be a display name (a topic's or site's label, a
+ * language's name): 1 to CBD_LABEL_CHARS characters of UTF-8 (shortest
+ * form), no control characters; else what is wrong, as a phrase to follow
+ * the key ("is not UTF-8"). */
+const char *ident_label_fault(const char *s);
+
 #endif

@@ -87,6 +87,12 @@ void store_intake(const struct callback *req, const struct sla_plan *plan,
 typedef void store_callback_fn(void *arg, enum store_status,
     const struct callback *, const char *attempts_json);
 void store_get_callback(const char *id, store_callback_fn *, void *arg);
+/* One callback and its story (store_events.c): a JSON object text
+ * {"events": [{at, kind, actor, data}, ...], "held": bool}, the events at
+ * most limit, oldest first, held whether caseworker ("" or NULL: none)
+ * ever claimed it. */
+void store_callback_events(const char *id, const char *caseworker, size_t limit,
+    store_callback_fn *, void *arg);
 
 /* Open callbacks (queued or claimed) with id > after_id (""), by id; with
  * since_ms, only those changed since then (CBD_NO_TIME: all). */

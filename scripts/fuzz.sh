@@ -16,7 +16,7 @@ if ! (cd "$out" && "$top/configure" -q --enable-fuzzing CC=clang) >>"$out/config
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-for h in phone time request calendar config query; do
+for h in phone time request calendar config query forecast; do
 	bin=$out/tests/fuzz/fuzz_$h
 	if ! (cd "$out" && make -j2 "tests/fuzz/fuzz_$h") >"$out/$h.build.log" 2>&1; then
 		echo "FAIL fuzz_$h: does not build"; tail -20 "$out/$h.build.log"

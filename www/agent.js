@@ -4,12 +4,27 @@
 import { t, time } from './i18n.js';
 import { api, ApiError } from './api.js';
 import { status, failed, fill } from './ui.js';
+import { topicLabel, siteLabel, languages, languageOption, phoneText, phoneLink } from './words.js';
+import { timelineButton } from './timeline.js';
+import { watchPhone } from './openwarn.js';
 
 const $ = (id) => document.getElementById(id);
 let chosen = null;
+let found = []; // the last search's call-backs, named anew when the language changes
 
-function options(select, values) {
-  select.replaceChildren(...values.map((v) => Object.assign(document.createElement('option'), { value: v, textContent: v })));
+// identifiers as values, labels as text; the choice stays when they are named anew
+function options(select, values, label) {
+  const was = select.value;
+  select.replaceChildren(...values.map((v) => Object.assign(document.createElement('option'), { value: v, textContent: label(v) })));
+  if (values.includes(was)) select.value = was;
+}
+
+// the languages in their own words, the config's first (the default) chosen
+function languageOptions(select) {
+  const was = select.value;
+  select.replaceChildren(...languages().map(languageOption));
+  if (select.options[0]) select.options[0].defaultSelected = true;
+  if (languages().includes(was)) select.value = was;
 }
 
 function clearErrors() {
@@ -32,7 +47,6 @@ async function create(e) {
     const cb = await api('POST', '/v1/callbacks', body);
     $('create-done').textContent = `${cb.merged ? t('merged') : t('created')} ${t('due')}: ${time(cb.due_at)}`;
     e.target.reset();
-    f.language.value = 'de';
     f.phone.focus();
   } catch (err) {
     const field = err instanceof ApiError && err.field && document.querySelector(`#create .field[data-field="${CSS.escape(err.field)}"]`);
@@ -55,12 +69,26 @@ async function search(e) {
   if (!q) return;
   try {
     const r = await api('GET', `/v1/callbacks?${by}=${encodeURIComponent(q)}&limit=50`);
-    fill($('found'), r.callbacks, (cb) => [cb.phone, cb.name, t(cb.state), cb.topic, cb.site, time(cb.due_at),
-      cb.attempt_count, cb.state === 'queued' ? attemptButton(cb) : '']);
+    found = r.callbacks;
+    showFound();
   } catch (err) {
     if (err instanceof ApiError && err.field) $('s-error').textContent = err.message;
     else failed(err);
   }
+}
+
+function showFound() {
+  fill($('found'), found, (cb) => [phoneLink(cb.phone), cb.name, t(cb.state), topicLabel(cb.topic), siteLabel(cb.site),
+    time(cb.due_at), cb.attempt_count, actions(cb)]);
+}
+
+// a queued row takes an attempt; each row leads to its story
+function actions(cb) {
+  const cell = document.createElement('span');
+  cell.className = 'bar';
+  if (cb.state === 'queued') cell.append(attemptButton(cb));
+  cell.append(timelineButton(cb.id));
+  return cell;
 }
 
 // agents log attempts on queued call-backs only (a claimed one is a
@@ -71,9 +99,11 @@ function attemptButton(cb) {
   return b;
 }
 
+const which = (cb) => `${phoneText(cb.phone)} · ${topicLabel(cb.topic)} · ${siteLabel(cb.site)}`;
+
 function choose(cb) {
   chosen = cb;
-  $('aa-which').textContent = `${cb.phone || ''} · ${cb.topic} · ${cb.site}`;
+  $('aa-which').textContent = which(cb);
   $('agent-attempt').hidden = false;
   $('aa-result').focus();
 }
@@ -94,16 +124,25 @@ async function logAttempt(e) {
   }
 }
 
+// everything this view names, in the page's language now
+function relabel(session) {
+  options($('f-topic'), session.topics, topicLabel);
+  options($('f-site'), session.sites, siteLabel);
+  languageOptions($('f-language'));
+  // the API's results; callback_later needs a time, which this form does not ask
+  options($('aa-result'), session.attempt_results.filter((r) => r !== 'callback_later'), t);
+  if (found.length) showFound();
+  if (chosen) $('aa-which').textContent = which(chosen);
+}
+
 let wired = false;
 export function open(session) {
-  options($('f-topic'), session.topics);
-  options($('f-site'), session.sites);
+  relabel(session);
   if (!wired) {
     wired = true;
-    // the API's results; callback_later needs a time, which this form does not ask
-    const results = session.attempt_results.filter((r) => r !== 'callback_later');
-    $('aa-result').replaceChildren(...results.map((r) => Object.assign(document.createElement('option'), { value: r, textContent: t(r) })));
+    document.addEventListener('langchange', () => relabel(session));
     $('create').addEventListener('submit', create);
+    watchPhone($('create'));
     $('search').addEventListener('submit', search);
     $('agent-attempt').addEventListener('submit', logAttempt);
   }

@@ -1,12 +1,14 @@
 // callbackd's web page: sign in with a token, then the view of its role.
-import { t, applyLabels } from './i18n.js';
+import { t, applyLabels, lang, setLang } from './i18n.js';
+import { learn } from './words.js';
 import { api, setToken, token, ApiError } from './api.js';
 import { failed, onExpired } from './ui.js';
 import * as caseworker from './caseworker.js';
 import * as agent from './agent.js';
 import * as manager from './manager.js';
+import * as admin from './admin.js';
 
-const views = { caseworker, agent, manager };
+const views = { caseworker, agent, manager, admin };
 const NOTE = 'callbackd.note'; // why the last sign-out happened, for the next page
 const $ = (id) => document.getElementById(id);
 
@@ -45,6 +47,7 @@ async function start() {
     return;
   }
   show(session.role);
+  learn(session);
   view.open(session);
 }
 
@@ -64,6 +67,7 @@ $('signin-form').addEventListener('submit', (e) => {
   start();
 });
 $('signout').addEventListener('click', () => signOut());
+$('lang-switch').addEventListener('click', () => setLang(lang === 'en' ? 'de' : 'en'));
 onExpired(signOut);
 
 applyLabels();

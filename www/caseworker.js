@@ -4,14 +4,18 @@
 import { t, time, left } from './i18n.js';
 import { api, token } from './api.js';
 import { status, failed, fill } from './ui.js';
+import { topicLabel, siteLabel, languageText, phoneLink } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 let held = null;      // { callback, lease }
 let beat = null, tick = null;
+// what is shown, kept to be named anew when the language changes
+let attempts = null, queue = [];
 
 // Puts the call-back away; one at a time, so "next" only without one.
 function drop() {
   held = null;
+  attempts = null;
   clearTimeout(beat);
   clearInterval(tick);
   beat = tick = null;
@@ -59,14 +63,25 @@ function countdown() {
   el.classList.toggle('bad', due < Date.now());
 }
 
+// the call-back in hand, in words: grouped number (tel: as stored), labels
+function nameCurrent() {
+  const cb = held.callback;
+  phoneLink(cb.phone, $('cb-phone'));
+  $('cb-topic').textContent = topicLabel(cb.topic);
+  $('cb-site').textContent = siteLabel(cb.site);
+  $('cb-language').replaceChildren(languageText(cb.language));
+  if (attempts) {
+    const lines = attempts.map((a) => `${time(a.at)}: ${t(a.result)}${a.note ? ` – ${a.note}` : ''}`);
+    $('cb-attempts').replaceChildren(...(lines.length ? lines : [t('nothing')])
+      .map((text) => Object.assign(document.createElement('li'), { textContent: text })));
+  }
+}
+
 async function showCurrent() {
   const cb = held.callback;
-  $('cb-phone').textContent = cb.phone || '';
-  $('cb-phone').href = `tel:${cb.phone || ''}`;
+  attempts = null;
+  nameCurrent();
   $('cb-urgent').hidden = !cb.urgent;
-  $('cb-topic').textContent = cb.topic;
-  $('cb-site').textContent = cb.site;
-  $('cb-language').textContent = cb.language;
   $('cb-name').textContent = cb.name || '';
   $('cb-note').textContent = cb.note || '';
   $('attempt-note').value = '';
@@ -74,11 +89,11 @@ async function showCurrent() {
   $('current').hidden = false;
   countdown();
   tick = setInterval(countdown, 1000);
-  const list = $('cb-attempts');
-  list.replaceChildren();
+  $('cb-attempts').replaceChildren();
   const full = await api('GET', `/v1/callbacks/${cb.id}`);
-  const lines = full.attempts.map((a) => `${time(a.at)}: ${t(a.result)}${a.note ? ` – ${a.note}` : ''}`);
-  list.append(...(lines.length ? lines : [t('nothing')]).map((text) => Object.assign(document.createElement('li'), { textContent: text })));
+  if (held?.callback.id !== cb.id) return;
+  attempts = full.attempts;
+  nameCurrent();
   $('cb-phone').focus();
 }
 
@@ -131,10 +146,15 @@ async function release(leaving = false) {
   }
 }
 
+function showQueue() {
+  fill($('queue'), queue, (cb) => [time(cb.due_at), topicLabel(cb.topic), siteLabel(cb.site), languageText(cb.language),
+    cb.urgent ? t('urgent') : '']);
+}
+
 async function refreshQueue() {
   try {
-    const r = await api('GET', '/v1/queue');
-    fill($('queue'), r.callbacks, (cb) => [time(cb.due_at), cb.topic, cb.site, cb.language, cb.urgent ? t('urgent') : '']);
+    queue = (await api('GET', '/v1/queue')).callbacks;
+    showQueue();
   } catch (err) {
     failed(err);
   }
@@ -152,6 +172,11 @@ export function open(session) {
       b.addEventListener('click', () => attempt(r));
       bar.append(b);
     }
+    document.addEventListener('langchange', () => {
+      for (const b of bar.querySelectorAll('button')) b.textContent = t(b.dataset.result);
+      if (held) nameCurrent();
+      showQueue();
+    });
     $('next').addEventListener('click', next);
     $('release').addEventListener('click', () => release());
     $('later-go').addEventListener('click', () => {

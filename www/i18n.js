@@ -1,5 +1,6 @@
 // Labels in German (the default) and English, chosen by the browser's
-// preferred language. Elements carry data-t="key"; code asks t(key).
+// preferred language or the switch in the header. Elements carry
+// data-t="key"; code asks t(key).
 const de = {
   title: 'Rückrufe', signout: 'Abmelden', token: 'Zugangsschlüssel', signin: 'Anmelden',
   bad_token: 'Dieser Schlüssel ist nicht gültig.', no_view: 'Für diese Rolle gibt es keine Seite.',
@@ -28,6 +29,41 @@ const de = {
   cancelled: 'storniert', expired: 'abgelaufen',
   open_past_due: 'offen über die Frist', attempted_late: 'zu spät versucht',
   never_attempted: 'nie versucht',
+  actions: 'Aktionen',
+  // the admin's view (admin.js)
+  caseworkers: 'Sachbearbeitende', cw_new: 'Sachbearbeitende anlegen', cw_id: 'Kennung',
+  topics: 'Themen', languages: 'Sprachen', tokens: 'Zugangsschlüssel', role: 'Rolle',
+  caseworker: 'Sachbearbeitung', label: 'Bezeichnung',
+  valid_until: 'Gültig bis einschließlich (leer: ohne Ablauf)', tk_create: 'Schlüssel erzeugen',
+  number: 'Nr.', created_at: 'Erzeugt', expires_at: 'Läuft ab', access_log: 'Zugriffsprotokoll',
+  callback_id: 'Rückruf (Kennung)', token_number: 'Schlüssel (Nr.)', since: 'Ab', show: 'Anzeigen',
+  at: 'Zeitpunkt', route: 'Aufruf', callbacks: 'Rückrufe', first_page: 'Zum Anfang',
+  next_page: 'Weitere', save: 'Speichern', cancel: 'Abbrechen', tk_new: 'Neuer Zugangsschlüssel',
+  tk_once: 'Kopieren Sie den Schlüssel jetzt: Er wird nicht noch einmal angezeigt.',
+  copy: 'Kopieren', close: 'Schließen', copied: 'In die Zwischenablage kopiert.',
+  copy_failed: 'Kopieren ging nicht: bitte den Schlüssel markieren und selbst kopieren.',
+  cw_new_title: 'Sachbearbeitende anlegen', cw_edit_title: 'Sachbearbeitende ändern:',
+  edit: 'Ändern', deactivate: 'Deaktivieren', revoke: 'Widerrufen', active: 'aktiv',
+  inactive: 'deaktiviert', valid: 'gültig', revoked: 'widerrufen', lapsed: 'abgelaufen',
+  never: 'nie', cw_saved: 'Gespeichert.', cw_deactivated: 'Deaktiviert.', tk_revoked: 'Widerrufen.',
+  cw_off: 'Sachbearbeitung deaktiviert',
+  deactivate_q: '{id} deaktivieren? Die Schlüssel dieser Person gelten dann nicht mehr, und ihre Rückrufe in Arbeit gehen zurück in die Warteschlange.',
+  revoke_q: 'Schlüssel Nr. {id} widerrufen? Er gilt dann sofort nicht mehr.',
+  role_telephony: 'Telefonie', role_agent: 'Servicecenter', role_caseworker: 'Sachbearbeitung',
+  role_manager: 'Leitung', role_admin: 'Verwaltung',
+  story: 'Verlauf', story_cut: 'Nur die ersten 500 Einträge.', by: 'von',
+  system: 'System', ev_created: 'Angefragt', ev_merged: 'Weitere Anfrage zusammengeführt',
+  ev_due_moved: 'Frist vorgezogen', ev_alert: 'Warnung gesendet', ev_claimed: 'Übernommen',
+  ev_lease_expired: 'Bearbeitung verfallen', ev_released: 'Zurückgegeben',
+  ev_lease_released: 'Zurückgegeben (Sachbearbeitung deaktiviert)', ev_unflagged: 'Wieder freigegeben',
+  ev_attempt: 'Anrufversuch', ev_cancelled: 'Storniert', ev_expired: 'Abgelaufen',
+  ev_personal_data_erased: 'Personendaten gelöscht', request_no: 'Anfrage Nr.',
+  urgency_raised: 'Dringlichkeit erhöht', changed: 'geändert', was: 'vorher', sent: 'gesendet',
+  not_sent: 'noch nicht gesendet', lease_until: 'in Arbeit bis', lapses: 'verfallen in Folge',
+  flagged: 'zur Prüfung markiert', window: 'Zeitfenster', assignee: 'Zuständig',
+  unclaimable: 'niemand kann übernehmen', not_after: 'Zeitfenster vorbei', max_open_age: 'zu lange offen',
+  open_exists: 'Für diese Nummer gibt es einen offenen Rückruf:',
+  would_merge: 'diese Anfrage würde mit ihm zusammengeführt', other_topic: 'anderes Thema: ein neuer Rückruf',
 };
 const en = {
   title: 'Call-backs', signout: 'Sign out', token: 'Access token', signin: 'Sign in',
@@ -57,11 +93,65 @@ const en = {
   cancelled: 'cancelled', expired: 'expired',
   open_past_due: 'open past deadline', attempted_late: 'attempted late',
   never_attempted: 'never attempted',
+  actions: 'Actions',
+  // the admin's view (admin.js)
+  caseworkers: 'Caseworkers', cw_new: 'Add caseworker', cw_id: 'Id',
+  topics: 'Topics', languages: 'Languages', tokens: 'Access tokens', role: 'Role',
+  caseworker: 'Caseworker', label: 'Label',
+  valid_until: 'Valid until and including (empty: never expires)', tk_create: 'Make token',
+  number: 'No.', created_at: 'Made', expires_at: 'Expires', access_log: 'Access log',
+  callback_id: 'Call-back (id)', token_number: 'Token (no.)', since: 'From', show: 'Show',
+  at: 'When', route: 'Route', callbacks: 'Call-backs', first_page: 'To the start',
+  next_page: 'More', save: 'Save', cancel: 'Cancel', tk_new: 'New access token',
+  tk_once: 'Copy the token now: it will not be shown again.',
+  copy: 'Copy', close: 'Close', copied: 'Copied to the clipboard.',
+  copy_failed: 'Copying did not work: please select the token and copy it yourself.',
+  cw_new_title: 'Add caseworker', cw_edit_title: 'Change caseworker:',
+  edit: 'Change', deactivate: 'Deactivate', revoke: 'Revoke', active: 'active',
+  inactive: 'deactivated', valid: 'valid', revoked: 'revoked', lapsed: 'expired',
+  never: 'never', cw_saved: 'Saved.', cw_deactivated: 'Deactivated.', tk_revoked: 'Revoked.',
+  cw_off: 'caseworker deactivated',
+  deactivate_q: 'Deactivate {id}? Their tokens stop working, and the call-backs they hold go back to the queue.',
+  revoke_q: 'Revoke token no. {id}? It stops working at once.',
+  role_telephony: 'Telephony', role_agent: 'Agent', role_caseworker: 'Caseworker',
+  role_manager: 'Manager', role_admin: 'Admin',
+  story: 'History', story_cut: 'Only the first 500 entries.', by: 'by',
+  system: 'system', ev_created: 'Requested', ev_merged: 'Another request merged',
+  ev_due_moved: 'Deadline moved up', ev_alert: 'Alert sent', ev_claimed: 'Claimed',
+  ev_lease_expired: 'Lease lapsed', ev_released: 'Given back',
+  ev_lease_released: 'Given back (caseworker deactivated)', ev_unflagged: 'Released by a manager',
+  ev_attempt: 'Call attempt', ev_cancelled: 'Cancelled', ev_expired: 'Expired',
+  ev_personal_data_erased: 'Personal data erased', request_no: 'Request no.',
+  urgency_raised: 'urgency raised', changed: 'changed', was: 'was', sent: 'sent',
+  not_sent: 'not sent yet', lease_until: 'in progress until', lapses: 'lapsed in a row',
+  flagged: 'flagged for a supervisor', window: 'time window', assignee: 'Assignee',
+  unclaimable: 'nobody may claim it', not_after: 'time window over', max_open_age: 'open too long',
+  open_exists: 'This number has an open call-back:',
+  would_merge: 'this request would merge into it', other_topic: 'another topic: a new call-back',
 };
 
+// the browser's choice, unless the header's switch made another (kept in
+// localStorage: a word of the page's language, nothing of anyone's)
+const KEY = 'callbackd.lang';
 const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || 'de';
-export const lang = preferred.toLowerCase().startsWith('en') ? 'en' : 'de';
-const dict = lang === 'en' ? en : de;
+const chosen = localStorage.getItem(KEY);
+export let lang = ['de', 'en'].includes(chosen) ? chosen : preferred.toLowerCase().startsWith('en') ? 'en' : 'de';
+let dict, when;
+function use(l) {
+  lang = l;
+  dict = l === 'en' ? en : de;
+  when = new Intl.DateTimeFormat(l === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'short', timeStyle: 'short' });
+}
+use(lang);
+
+// The switch in the header: the labels change at once, and the views hear
+// 'langchange' to name what they show anew.
+export function setLang(l) {
+  use(l);
+  localStorage.setItem(KEY, l);
+  applyLabels();
+  document.dispatchEvent(new Event('langchange'));
+}
 
 export function t(key) {
   return dict[key] ?? key;
@@ -70,10 +160,11 @@ export function t(key) {
 export function applyLabels(root = document) {
   document.documentElement.lang = lang;
   for (const el of root.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  // the switch offers the other language, in its own words (and its lang)
+  const other = lang === 'en' ? 'de' : 'en';
+  const sw = document.getElementById('lang-switch');
+  if (sw) Object.assign(sw, { lang: other, textContent: other === 'en' ? 'English' : 'Deutsch' });
 }
-
-const when = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'de-DE',
-  { dateStyle: 'short', timeStyle: 'short' });
 
 export function time(iso) {
   return iso ? when.format(new Date(iso)) : '';

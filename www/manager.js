@@ -4,10 +4,12 @@
 // are plain dates, days of this computer's calendar: the daemon reads them
 // in the time zone sent along, from the start of the first to the end of
 // the last.
-import { t, time, left } from './i18n.js';
+import { t, time, left, lang } from './i18n.js';
 import { api, download } from './api.js';
 import { failed, fill } from './ui.js';
 import { compliance } from './chart.js';
+import { topicLabel, siteLabel } from './words.js';
+import { timelineButton } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const DAYS = 30;
@@ -53,22 +55,24 @@ async function refresh() {
       api('GET', `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=day`),
       api('GET', `/v1/reports/breaches?${period(midnight(6))}`),
     ]);
-    fill($('risk'), atRisk(risk.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), a.site, a.topic,
-      `${Math.round(a.threshold * 100)} %`]);
-    fill($('today'), today.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached, r.pending]);
-    fill($('week'), week.rows, (r) => [r.site, r.topic, r.requests, pct(r), r.breached, r.pending]);
+    fill($('risk'), atRisk(risk.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), siteLabel(a.site),
+      topicLabel(a.topic), `${Math.round(a.threshold * 100)} %`]);
+    fill($('today'), today.rows, (r) => [siteLabel(r.site), topicLabel(r.topic), r.requests, pct(r), r.breached, r.pending]);
+    fill($('week'), week.rows, (r) => [siteLabel(r.site), topicLabel(r.topic), r.requests, pct(r), r.breached, r.pending]);
     $('chart').replaceChildren(compliance(perDay.rows, days,
       { label: t('per_day'), requests: t('requests'), pending: t('pending'), none: t('no_requests') }));
-    fill($('breaches'), breaches.breaches, (b) => [time(b.due_at), b.site, b.topic, t(b.reason), b.minutes_late]);
+    fill($('breaches'), breaches.breaches, (b) => [time(b.due_at), siteLabel(b.site), topicLabel(b.topic), t(b.reason),
+      b.minutes_late, timelineButton(b.id)]);
   } catch (err) {
     failed(err);
   }
 }
 
+// the CSV's label columns in the page's language
 function report(format, breaches) {
   const path = breaches
-    ? `/v1/reports/breaches?${period(midnight(DAYS - 1))}&format=${format}`
-    : `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=site,topic&format=${format}`;
+    ? `/v1/reports/breaches?${period(midnight(DAYS - 1))}&format=${format}&lang=${lang}`
+    : `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=site,topic&format=${format}&lang=${lang}`;
   download(path, `callbackd-${breaches ? 'breaches' : 'sla'}${format === 'csv-excel' ? '-excel' : ''}.csv`).catch(failed);
 }
 
@@ -77,6 +81,8 @@ export function open() {
   if (!wired) {
     wired = true;
     $('refresh').addEventListener('click', refresh);
+    // named anew in the page's language: read again (the chart's words too)
+    document.addEventListener('langchange', () => timer && refresh());
     $('dl-csv').addEventListener('click', () => report('csv', false));
     $('dl-excel').addEventListener('click', () => report('csv-excel', false));
     $('dl-breaches').addEventListener('click', () => report('csv', true));

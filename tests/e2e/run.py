@@ -27,7 +27,8 @@ import harness  # noqa: E402  (reads CALLBACKD)
 
 # a scenario is scenarios/NAME.mjs (the page) with, when it needs data,
 # scenarios/NAME.py: prepare(d, env) files it through the API and adds to
-# env; DAEMON, lines for the daemon's [daemon] section.
+# env; DAEMON, lines for the daemon's [daemon] section; SECTIONS, lines
+# for other sections of the harness's config, by header ("topic general").
 SCENARIOS = sorted(f[:-4] for f in os.listdir(os.path.join(HERE, "scenarios"))
                    if f.endswith(".mjs"))
 
@@ -82,6 +83,8 @@ def scenario(cluster, name):
     with open(d.conf) as f:
         text = f.read()
     extra = getattr(setup_of(name), "DAEMON", "")
+    for header, lines in getattr(setup_of(name), "SECTIONS", {}).items():
+        text = text.replace(f"[{header}]\n", f"[{header}]\n{lines}", 1)
     with open(d.conf, "w") as f:
         f.write(text.replace("[daemon]\n", f"[daemon]\nwww = {TOP}/www\n{extra}", 1))
     why = None

@@ -139,7 +139,8 @@ def test_every_route_every_role(t):
             st, _, err, _ = d.req(method, path, body, tok[role])
             assert st not in (401, 403) or (role == "caseworker" and st == 403 and
                                             err["error"]["code"].startswith(("lease", "caseworker"))) \
-                or route == "/v1/callbacks/{cb}" and role == "caseworker", \
+                or route in ("/v1/callbacks/{cb}", "/v1/callbacks/{cb}/events") \
+                and role == "caseworker", \
                 (method, path, role, st, err)
             allowed += 1
         if route.endswith("/deactivate"):
@@ -199,3 +200,22 @@ def test_revoked_token_stops_working_here_at_once_elsewhere_soon(t):
     wait_for("the other daemon refuses it",
              lambda: d2.req("GET", "/v1/session", token=tok)[0] == 401, timeout=10)
     assert time.monotonic() - revoked <= 6.5
+
+
+def test_session_lists_the_languages_a_caseworker_profile_takes(t):
+    """GET /v1/session names the config's languages beside its sites and
+    topics, for the admin page's caseworker form: the profile made of
+    them all is taken, and a language that is not listed is refused."""
+    d = t.daemon()
+    admin = d.token("admin")
+    st, _, session, _ = d.req("GET", "/v1/session", token=admin)
+    assert st == 200, (st, session)
+    # the harness's config leaves languages at its default
+    assert session["languages"] == ["de", "en", "tr", "ar", "ru", "uk", "pl", "fr"], session
+    st, _, cw, _ = d.req("POST", "/v1/caseworkers", {
+        "id": "polyglot", "site": session["sites"][0], "topics": session["topics"],
+        "languages": session["languages"]}, admin)
+    assert st == 201 and cw["languages"] == session["languages"], (st, cw)
+    st, _, err, _ = d.req("POST", "/v1/caseworkers", {
+        "id": "other", "site": "dortmund", "topics": ["general"], "languages": ["xx"]}, admin)
+    assert st == 422 and err["error"]["field"] == "languages", (st, err)

@@ -276,7 +276,7 @@ RELOAD_VALUES = {
                  "retention_days": "90", "retention_check": "2h",
                  "unclaimable_check": "2m", "lease": "10m", "max_request_age": "10d",
                  "max_open_age": "10d", "debug": "yes", "not_dialable": "none",
-                 "languages": "de, tr"},
+                 "languages": "de, tr", "language_names": "de: Hochdeutsch"},
     "[postgres]": {"conninfo": "dbname=other", "pool_size": "2",
                    "statement_timeout": "4s", "lock_timeout": "2s"},
     "[redis]": {"host": "127.0.0.2", "port": "6390", "password": "secret",

@@ -257,6 +257,41 @@ START_TEST(opening_hours)
 }
 END_TEST
 
+/* The local clock of a moment: the hour the spring change skips does not
+ * occur, the one the autumn change repeats occurs twice; 24x7 is UTC. */
+START_TEST(local_weekday_and_hour)
+{
+	/* 2026-03-29 01:30 CET, an hour later 03:30 CEST */
+	static const int64_t spring = 1774744200000LL;
+	/* 2026-10-25 02:30 CEST, an hour later 02:30 CET */
+	static const int64_t autumn = 1792888200000LL;
+	static const struct calendar always = { .name = "24x7", .always = 1 };
+	struct calendar_local lt;
+
+	calendar_local_time(&allday, spring, &lt);
+	ck_assert_int_eq(lt.weekday, 0);
+	ck_assert_int_eq(lt.hour, 1);
+	ck_assert_int_eq(lt.date, 20260329);
+	ck_assert_int_eq(lt.ms_of_day, 90 * 60000LL);
+	calendar_local_time(&allday, spring + H, &lt);
+	ck_assert_int_eq(lt.hour, 3);
+	ck_assert_int_eq(lt.ms_of_day, 210 * 60000LL);
+	calendar_local_time(&allday, autumn, &lt);
+	ck_assert_int_eq(lt.hour, 2);
+	calendar_local_time(&allday, autumn + H, &lt);
+	ck_assert_int_eq(lt.hour, 2);
+	ck_assert_int_eq(lt.ms_of_day, 150 * 60000LL);
+	calendar_local_time(&always, spring, &lt);
+	ck_assert_int_eq(lt.hour, 0);
+	ck_assert_int_eq(lt.ms_of_day, 30 * 60000LL);
+	/* the last millisecond of 1969, a Wednesday */
+	calendar_local_time(&always, -1, &lt);
+	ck_assert_int_eq(lt.weekday, 3);
+	ck_assert_int_eq(lt.date, 19691231);
+	ck_assert_int_eq(lt.ms_of_day, 86399999);
+}
+END_TEST
+
 START_TEST(states_and_zones)
 {
 	ck_assert(calendar_state_valid("NW"));
@@ -284,6 +319,7 @@ main(void)
 	tcase_add_loop_test(tc, german_holidays, 0, N(holidays));
 	tcase_add_loop_test(tc, opening_hours, 0, N(hours));
 	tcase_add_test(tc, states_and_zones);
+	tcase_add_test(tc, local_weekday_and_hour);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

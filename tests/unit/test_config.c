@@ -81,6 +81,34 @@ static const struct {
 	    "t:12: sentinels: '127.0.0.1' is not host:port" },
 	{ "\n[redis]\nsentinels = a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9\n"
 	    "master_name = queue\n", "t:12: sentinels: more than 8 Sentinels" },
+	/* display names: UTF-8, one line, bounded; each error names its line */
+	{ "\n[topic housing]\ntarget = 2h\nlabel = Wohnungszustimmung\n"
+	    "label_en = Housing approval\n", NULL },
+	{ "\n[site bonn]\ncalendar = 24x7\nlabel = Bonn-Bad Godesberg\n", NULL },
+	{ "\n[topic housing]\ntarget = 2h\nlabel =\n", NULL },
+	{ "\n[topic housing]\ntarget = 2h\nlabel = Wohnung\xC3(\n",
+	    "t:13: label: is not UTF-8" },
+	{ "\n[topic housing]\ntarget = 2h\nlabel_en = over\xC0\xAFlong\n",
+	    "t:13: label_en: is not UTF-8" },
+	{ "\n[site bonn]\ncalendar = 24x7\nlabel = Bonn\x7F\n",
+	    "t:13: label: has a control character" },
+	{ "\n[site bonn]\ncalendar = 24x7\nlabel = Bonn\xC2\x85\n",
+	    "t:13: label: has a control character" },
+	{ "\n[site bonn]\ncalendar = 24x7\nlabel = "
+	    "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"
+	    "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"
+	    "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"
+	    "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"
+	    "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"
+	    "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"
+	    "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"
+	    "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"
+	    "\n", NULL }, /* 64 characters in 128 bytes */
+	{ "\n[site bonn]\ncalendar = 24x7\nlabel = "
+	    "12345678901234567890123456789012345678901234567890123456789012345\n",
+	    "t:13: label: is longer than 64 characters" },
+	{ "\n[site bonn]\ncalendar = 24x7\nlabel = Bonn\nlabel = Beuel\n",
+	    "t:14: label: given twice in [site bonn] (first on line 13)" },
 };
 /* clang-format on */
 
@@ -249,6 +277,106 @@ START_TEST(every_value_type_has_its_form)
 }
 END_TEST
 
+/* The labels land where the pages and reports read them; a section
+ * without them is named by its identifier, label_en falls back to label. */
+START_TEST(labels_fall_back_to_label_then_identifier)
+{
+	char text[1024], err[512];
+	const struct topic_policy *t;
+	const struct site *s;
+	struct config c;
+
+	snprintf(text, sizeof(text), "%s%s", base,
+	    "\n[topic housing]\ntarget = 2h\nlabel = Wohnungszustimmung\n"
+	    "label_en = Housing approval\n"
+	    "\n[site soest]\ncalendar = 24x7\nlabel = Kreis Soest\n");
+	ck_assert_msg(config_load_text("t", text, &c, err, sizeof(err)) == 0,
+	    "%s", err);
+	t = config_topic(&c, "housing");
+	ck_assert_str_eq(config_label(t->name, t->label, t->label_en, 0),
+	    "Wohnungszustimmung");
+	ck_assert_str_eq(config_label(t->name, t->label, t->label_en, 1),
+	    "Housing approval");
+	s = config_site(&c, "soest");
+	ck_assert_str_eq(config_label(s->name, s->label, s->label_en, 1),
+	    "Kreis Soest");
+	t = config_topic(&c, "general");
+	ck_assert_str_eq(config_label(t->name, t->label, t->label_en, 0),
+	    "general");
+	ck_assert_str_eq(config_label(t->name, t->label, t->label_en, 1),
+	    "general");
+	config_free(&c);
+}
+END_TEST
+
+/* language_names: each a listed tag, a colon and its name, over the
+ * built-in endonyms; the line of the key in every error. */
+static const struct {
+	const char *line;  /* line 3 of the file */
+	const char *error; /* NULL: loads */
+} name_cases[] = {
+	{ "language_names = ku: Kurdi, ar: \xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A",
+	    NULL },
+	{ "language_names =", NULL },
+	{ "language_names = xx: Klingon",
+	    "t:3: language_names: xx is not in languages" },
+	{ "language_names = ku Kurdi",
+	    "t:3: language_names: 'ku Kurdi' is not a tag, a colon" },
+	{ "language_names = ku:",
+	    "t:3: language_names: the name of ku is empty" },
+	{ "language_names = ku-IQ: Kurdi",
+	    "t:3: language_names: 'ku-IQ' is not a primary" },
+	{ "language_names = ku: A, ku: B",
+	    "t:3: language_names: ku is named twice" },
+	{ "language_names = ku: Kurd\xFF",
+	    "t:3: language_names: the name of ku is not UTF-8" },
+};
+
+START_TEST(language_names_override_the_built_in_ones)
+{
+	char text[1024], err[512];
+	struct config c;
+	int rc;
+
+	snprintf(text, sizeof(text),
+	    "[daemon]\nlanguages = de, ar, ku, tr, sw, xx\n%s\n"
+	    "[topic general]\ntarget = 48h\n[site dortmund]\ncalendar = 24x7\n",
+	    name_cases[_i].line);
+	/* xx is a tag of the right shape without a built-in name */
+	if (name_cases[_i].error && strstr(name_cases[_i].error, "xx"))
+		snprintf(text, sizeof(text),
+		    "[daemon]\nlanguages = de, ar, ku\n%s\n"
+		    "[topic general]\ntarget = 48h\n[site dortmund]\n"
+		    "calendar = 24x7\n",
+		    name_cases[_i].line);
+	rc = config_load_text("t", text, &c, err, sizeof(err));
+	if (name_cases[_i].error) {
+		ck_assert_msg(rc == -1, "case %d loaded", _i);
+		ck_assert_msg(strstr(err, name_cases[_i].error) != NULL,
+		    "case %d: '%s' lacks '%s'", _i, err, name_cases[_i].error);
+		config_free(&c);
+		return;
+	}
+	ck_assert_msg(rc == 0, "case %d refused: %s", _i, err);
+	ck_assert_str_eq(config_language_name(&c, "de"), "Deutsch");
+	ck_assert_str_eq(config_language_name(&c, "tr"),
+	    "T\xC3\xBCrk\xC3\xA7"
+	    "e");
+	ck_assert_str_eq(config_language_name(&c, "xx"), "xx");
+	if (_i == 0) {
+		ck_assert_str_eq(config_language_name(&c, "ku"), "Kurdi");
+		ck_assert_str_eq(config_language_name(&c, "ar"),
+		    "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A");
+	} else {
+		ck_assert_str_eq(config_language_name(&c, "ku"),
+		    "Kurd\xC3\xAE");
+		ck_assert_str_eq(config_language_name(&c, "ar"),
+		    "\xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\xD8\xA9");
+	}
+	config_free(&c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -263,6 +391,9 @@ main(void)
 	    N(tls_cases));
 	tcase_add_test(tc, sentinels_are_read_in_order_and_wait_for_a_restart);
 	tcase_add_test(tc, every_value_type_has_its_form);
+	tcase_add_test(tc, labels_fall_back_to_label_then_identifier);
+	tcase_add_loop_test(tc, language_names_override_the_built_in_ones, 0,
+	    N(name_cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

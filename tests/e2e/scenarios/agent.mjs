@@ -1,4 +1,4 @@
-import { check, api, shoot, textOf, waitText, signIn, WAIT, env } from '../lib.mjs';
+import { check, api, shoot, textOf, waitText, signIn, axe, WAIT, env } from '../lib.mjs';
 
 // a bad phone gets the API's message at the phone field; a good one is created
 export default async function (page) {
@@ -11,6 +11,7 @@ export default async function (page) {
     null, { timeout: WAIT });
   check(await page.locator('#f-phone').evaluate((e) => e === document.activeElement), 'focus on the phone field');
   check((await page.getAttribute('#f-phone', 'aria-invalid')) === 'true', 'marked invalid');
+  await axe(page, 'agent, field error');
   await shoot(page, 'agent-bad-phone');
   await page.fill('#f-phone', '0231 5550123');
   await page.fill('#f-ref', 'KD-4711');
@@ -27,6 +28,7 @@ export default async function (page) {
   await waitText(page, '#status', 'Versuch erfasst');
   const found = await api('GET', '/v1/callbacks?customer_ref=KD-4711', env.AGENT_TOKEN);
   check(found.body.callbacks.length === 1 && found.body.callbacks[0].attempt_count === 1, 'attempt logged by the agent');
+  await axe(page, 'agent, created');
   await shoot(page, 'agent-created');
   // signing out leaves neither the token nor what was found behind
   await page.click('#signout');

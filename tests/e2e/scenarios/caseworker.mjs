@@ -1,9 +1,13 @@
-import { check, api, shoot, textOf, waitText, signIn, WAIT, env } from '../lib.mjs';
+import { check, api, shoot, textOf, waitText, signIn, axe, WAIT, env } from '../lib.mjs';
 
 // claims, logs no_answer: the callback is back in the queue with its back-off
 export default async function (page) {
+  await page.goto(env.BASE + '/');
+  await page.locator('#token').waitFor({ state: 'visible', timeout: WAIT });
+  await axe(page, 'sign-in');
   await signIn(page, env.CW_TOKEN, 'signin');
   await page.locator('#next').waitFor({ state: 'visible', timeout: WAIT });
+  await axe(page, 'caseworker, empty queue');
   await shoot(page, 'caseworker-empty');
   await page.click('#next');
   await page.locator('#current').waitFor({ state: 'visible', timeout: WAIT });
@@ -12,6 +16,7 @@ export default async function (page) {
   check((await textOf(page, '#cb-topic')) === 'general', 'topic shown');
   check(await page.locator('#next').isDisabled(), 'one call-back at a time');
   await waitText(page, '#cb-attempts', 'keine');
+  await axe(page, 'caseworker, claimed');
   await shoot(page, 'caseworker-claimed');
   const claimed = await api('GET', `/v1/callbacks/${env.CB_ID}`, env.AGENT_TOKEN);
   check(claimed.body.state === 'claimed' && claimed.body.claimed_by === 'anna', 'claimed in the API');
@@ -24,6 +29,7 @@ export default async function (page) {
   check(Date.parse(after.body.not_before) > Date.now() + 60000, 'not before its back-off');
   check(after.body.attempts.length === 1 && after.body.attempts[0].result === 'no_answer'
     && after.body.attempts[0].note === 'Mailbox voll', 'the attempt is on record');
+  await axe(page, 'caseworker, logged');
   await shoot(page, 'caseworker-logged');
 
   // the next one: the lease (6 s here) outlives twice its length while

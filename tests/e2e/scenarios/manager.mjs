@@ -1,4 +1,4 @@
-import { check, shoot, textOf, signIn, WAIT, env } from '../lib.mjs';
+import { check, shoot, textOf, signIn, axe, WAIT, env } from '../lib.mjs';
 import { readFileSync } from 'node:fs';
 
 // a callback with a 4 s target runs out and shows up as a breach
@@ -24,6 +24,7 @@ export default async function (page) {
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), page.click('#dl-excel')]);
   check(download.suggestedFilename() === 'callbackd-sla-excel.csv', 'Excel download offered');
   const excel = readFileSync(await download.path(), 'utf8');
-  check(excel.startsWith('\uFEFFsite;topic;'), 'Excel-CSV: BOM and semicolons');
+  check(excel.startsWith('\uFEFFsite;site_label;topic;topic_label;'), 'Excel-CSV: BOM and semicolons');
+  await axe(page, 'manager');
   await shoot(page, 'manager');
 }

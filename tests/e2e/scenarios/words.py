@@ -1,0 +1,16 @@
+"""The words scenario's data: labels for a topic and a site, languages
+that include one written right to left, and caseworker samira, who takes
+housing approvals in Arabic at dortmund."""
+
+DAEMON = "languages = de, tr, ar, ru, uk, en\n"
+SECTIONS = {
+    "topic housing_approval": "label = Wohnungszustimmung\nlabel_en = Housing approval\n",
+    "site dortmund": "label = Dortmund Mitte\nlabel_en = Dortmund centre\n",
+}
+
+
+def prepare(d, env):
+    st = d.req("POST", "/v1/caseworkers", {"id": "samira", "site": "dortmund",
+               "topics": ["housing_approval"], "languages": ["ar"]}, env["ADMIN_TOKEN"])[0]
+    assert st == 201, st
+    env["CW_TOKEN"] = d.token("caseworker", caseworker="samira")
