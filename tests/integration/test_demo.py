@@ -6,6 +6,7 @@ caseworker's token can claim, served by the daemon on the config of the
 demo (callbackd.ini.example)."""
 
 import datetime
+import json
 import os
 import subprocess
 
@@ -178,6 +179,21 @@ def test_demo_data_show_a_living_agency(t):
     assert {g["site"] for g in groups} == set(sites), groups[:3]
     decided = [g for g in groups if g["within_target_pct"] is not None]
     assert len(decided) >= 4 * 15, len(decided)
+
+    # demo-plan plans a request as the daemon's intake does
+    tel = d.token("telephony")
+    asked = (end - datetime.timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for topic, urgent in (("housing_approval", True), ("general", False)):
+        st, _, cb, raw = d.req("POST", "/v1/callbacks", {
+            "phone": "0231 4440001", "topic": topic, "site": "unna", "urgent": urgent,
+            "requested_at": asked}, tel)
+        assert st == 201, raw
+        ms = int(datetime.datetime.fromisoformat(asked.replace("Z", "+00:00")).timestamp()) * 1000
+        out = subprocess.run([PLAN, conf], input=f"plan unna {topic} {int(urgent)} {ms}\n",
+                             capture_output=True, text=True, timeout=30).stdout
+        due = datetime.datetime.fromtimestamp(json.loads(out)["due_at"] / 1000,
+                                              datetime.timezone.utc)
+        assert cb["due_at"] == due.strftime("%Y-%m-%dT%H:%M:%S.000Z"), (cb, out)
 
     # an open callback a caseworker's token (as demo.sh prints) can claim
     site = t.scalar("SELECT site FROM callbacks WHERE state = 'queued' AND assignee IS NULL "
