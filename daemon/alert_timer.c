@@ -26,6 +26,7 @@ struct round {
 	size_t n;
 	int64_t ids[CBD_ALERT_BATCH];
 	enum metric_counter level[CBD_ALERT_BATCH];
+	struct alert a[CBD_ALERT_BATCH]; /* for the log, once they went out */
 };
 
 static void tick(evutil_socket_t, short, void *);
@@ -80,11 +81,29 @@ marked(void *arg, enum store_status st, const struct alert *unused, size_t n)
 	schedule(now_ms()); /* more may be due */
 }
 
+/* Said once an alert has gone out, not each time it is taken: one the
+ * transport refused is taken again when its claim runs out. */
+static void
+log_sent(const struct alert *a)
+{
+	if (a->reason[0])
+		log_info("alert: callback %s %s (site %s, topic %s, %s)",
+		    a->callback_id, a->level, a->site, a->topic, a->reason);
+	else
+		log_info("alert: callback %s %s (site %s, topic %s, %.0f%% of "
+			 "target)",
+		    a->callback_id, a->level, a->site, a->topic,
+		    a->threshold * 100);
+}
+
 static void
 sent(void *arg, size_t n_sent)
 {
 	struct round *r = arg;
+	size_t i;
 
+	for (i = 0; i < n_sent && i < r->n; i++)
+		log_sent(&r->a[i]);
 	if (n_sent < r->n) {
 		/* they stay taken until the claim runs out, then go again */
 		free(r);
@@ -121,18 +140,8 @@ taken(void *arg, enum store_status st, const struct alert *a, size_t n)
 		    M_ALERTS_BREACHED :
 		    !strcmp(a[i].level, "unclaimable") ? M_ALERTS_UNCLAIMABLE :
 							 M_ALERTS_AT_RISK;
+		r->a[r->n] = a[i];
 		r->ids[r->n++] = a[i].id;
-		if (a[i].reason[0])
-			log_info(
-			    "alert: callback %s %s (site %s, topic %s, %s)",
-			    a[i].callback_id, a[i].level, a[i].site, a[i].topic,
-			    a[i].reason);
-		else
-			log_info(
-			    "alert: callback %s %s (site %s, topic %s, %.0f%% of "
-			    "target)",
-			    a[i].callback_id, a[i].level, a[i].site, a[i].topic,
-			    a[i].threshold * 100);
 	}
 	alert_send(a, r->n, sent, r);
 }

@@ -1,9 +1,17 @@
 #!/bin/sh
 # Builds callbackd and runs it in the foreground against a throwaway Redis
 # and PostgreSQL that live in ./run/ (or a temp folder when the postgres
-# user cannot reach ./run/). Prints curl commands to try, then runs until
-# Ctrl-C, and stops Redis and PostgreSQL on the way out.
+# user cannot reach ./run/). The database is made afresh on every run and
+# filled with four weeks of a job centre (tools/demo-data); --empty leaves
+# it blank. Prints curl commands and a token of each role to try, then
+# runs until Ctrl-C, and stops Redis and PostgreSQL on the way out.
 set -eu
+empty=0
+case "${1:-}" in
+--empty) empty=1 ;;
+"") ;;
+*) echo "usage: scripts/demo.sh [--empty]" >&2; exit 2 ;;
+esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -65,9 +73,8 @@ if [ ! -d "$pgdir/data" ]; then
 fi
 $as_pg "$PG_BIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w -o \
 	"-p $pg_port -k $pgdir -c listen_addresses=127.0.0.1" start >/dev/null
-psql -h 127.0.0.1 -p "$pg_port" -U callbackd -d postgres -Atqc \
-	"SELECT 1 FROM pg_database WHERE datname = 'callbackd'" | grep -q 1 ||
-	psql -h 127.0.0.1 -p "$pg_port" -U callbackd -d postgres -qc "CREATE DATABASE callbackd"
+psql -h 127.0.0.1 -p "$pg_port" -U callbackd -d postgres -qc "DROP DATABASE IF EXISTS callbackd" \
+	-c "CREATE DATABASE callbackd" 2>/dev/null
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
 	sleep 0.2
@@ -84,6 +91,21 @@ sed -e "s/^listen = .*/listen = 127.0.0.1:$http_port/" \
 token=$("$bin" -c "$conf" --create-token telephony --label demo)
 agent=$("$bin" -c "$conf" --create-token agent --label demo)
 manager=$("$bin" -c "$conf" --create-token manager --label demo)
+if [ "$empty" = 0 ]; then
+	echo "== filling it with four weeks of a job centre (tools/demo-data)"
+	python3 tools/demo-data -c "$conf" --callbackd "$bin" \
+		--plan "$top/build/plain/tools/demo-plan"
+fi
+# a caseworker of the first site who takes every topic and language
+lists=$(echo config | "$top/build/plain/tools/demo-plan" "$conf" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+q = lambda x: "\x27%s\x27" % x
+arr = lambda xs: "ARRAY[%s]" % ",".join(q(x) for x in xs)
+print(q(c["sites"][0]["name"]), arr(t["name"] for t in c["topics"]), arr(c["languages"]), sep=", ")')
+psql -h 127.0.0.1 -p "$pg_port" -U callbackd -d callbackd -qAt -o /dev/null -c \
+	"SELECT cbd_caseworker_save(true, 'demo', $lists, true, 'scripts/demo.sh', 'caseworker_created')"
+caseworker=$("$bin" -c "$conf" --create-token caseworker --caseworker demo --label demo)
 
 cat <<EOT
 
@@ -91,7 +113,7 @@ cat <<EOT
    Create a call-back request (as the telephony system):
 
 curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
-  -d '{"phone":"0231 1234567","topic":"housing_approval","site":"dortmund","urgent":true}' \\
+  -d '{"phone":"0231 5551234","topic":"housing_approval","site":"dortmund","urgent":true}' \\
   http://127.0.0.1:$http_port/v1/callbacks
 
    Read it back (as a hotline agent), with ID from the answer above:
@@ -99,8 +121,9 @@ curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
 curl -s -H 'Authorization: Bearer $agent' http://127.0.0.1:$http_port/v1/callbacks/ID
 
    The web pages: open http://127.0.0.1:$http_port/ and sign in with the
-   agent token $agent
-   or the manager token $manager
+   agent token      $agent
+   the manager token $manager
+   or the caseworker token $caseworker (caseworker demo)
 
    Readiness: curl -s http://127.0.0.1:$http_port/readyz
    Stop with Ctrl-C.

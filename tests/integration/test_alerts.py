@@ -248,3 +248,52 @@ def test_webhook_gets_each_alert_once_with_retries(t):
         assert len([g for g in got if g["callback_id"] == cb["id"]]) == 2
     finally:
         server.shutdown()
+
+
+def test_alert_is_logged_once_when_it_goes_out(t):
+    """With the syslog socket missing an alert stays taken and is taken
+    again each time its claim runs out; the daemon's log line about it
+    comes once, when it has gone out, not with every take."""
+    import os
+    import socket
+
+    d = t.daemon(start=False)
+    path = os.path.join(d.dir, "log.sock")
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("transport = tcp\n", f"transport = local\nsocket = {path}\n"))
+    d.start()
+    st, _, cb, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone="0231 5550101"),
+                         d.token("telephony"))
+    assert st == 201
+    mine = f"WHERE callback_id = '{cb['id']}'"
+    wait_for("both alerts taken", lambda: t.scalar(
+        f"SELECT count(*) FROM alerts {mine} AND fired_at IS NOT NULL") == "2", timeout=15)
+
+    def lines():
+        with open(d.log, errors="replace") as f:
+            return [x for x in f if f"alert: callback {cb['id']} " in x]
+
+    # the claims run out (as they would after 30 s): taken again, twice
+    for _ in range(2):
+        t.sql(f"UPDATE alerts SET send_until = now() - interval '1 ms' {mine}")
+        wait_for("taken again", lambda: t.scalar(
+            f"SELECT bool_and(send_until > now()) FROM alerts {mine}") == "t", timeout=15)
+    assert t.scalar(f"SELECT count(*) FROM alerts {mine} AND sent_at IS NOT NULL") == "0"
+    assert lines() == [], lines()
+
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        rx.bind(path)
+        t.sql(f"UPDATE alerts SET send_until = now() - interval '1 ms' {mine}")
+        wait_for("sent", lambda: t.scalar(
+            f"SELECT count(*) FROM alerts {mine} AND sent_at IS NOT NULL") == "2", timeout=15)
+        rx.settimeout(5)
+        got = [rx.recv(2048).decode() for _ in range(2)]
+    finally:
+        rx.close()
+    assert all(cb["id"] in m for m in got), got
+    logged = lines()
+    assert len(logged) == 2, logged
+    assert " at_risk " in logged[0] and " breached " in logged[1], logged
