@@ -23,12 +23,6 @@
 #include "store.h"
 #include "timefmt.h"
 
-struct count {
-	char site[CBD_IDENT_MAX + 1];
-	char topic[CBD_IDENT_MAX + 1];
-	int breaches;
-};
-
 struct run {
 	int64_t start_ms;
 	size_t nsites;
@@ -40,7 +34,7 @@ struct run {
 
 static struct event *ev_run;
 static int running;
-static struct count *counts;
+static struct metrics_pair *counts;
 static size_t ncounts;
 static int counted;
 static unsigned long long runs; /* that read their inputs */
@@ -133,12 +127,12 @@ taken(void *arg, enum store_status st, const struct table *t)
  * over its next working day, for the alert. */
 static void
 site_run(struct run *r, const struct site *s, const struct table *t,
-    struct count **next, size_t *nnext)
+    struct metrics_pair **next, size_t *nnext)
 {
 	static struct forecast_input in; /* large; the daemon is one thread */
 	static struct forecast_result res;
 	int64_t horizon;
-	struct count *grown;
+	struct metrics_pair *grown;
 	size_t k;
 
 	if (duration_parse(CBD_FORECAST_HORIZON_DEFAULT, &horizon) == -1 ||
@@ -149,12 +143,12 @@ site_run(struct run *r, const struct site *s, const struct table *t,
 		 (*nnext + in.in.ntopics + 1) * sizeof(**next)))) {
 		*next = grown;
 		for (k = 0; k < in.in.ntopics; k++) {
-			struct count *c = &grown[(*nnext)++];
+			struct metrics_pair *c = &grown[(*nnext)++];
 
 			snprintf(c->site, sizeof(c->site), "%s", s->name);
 			snprintf(c->topic, sizeof(c->topic), "%s",
 			    in.topics[k].policy->name);
-			c->breaches = res.topics[k].breaches;
+			c->n = res.topics[k].breaches;
 		}
 	}
 	horizon = in.day_end_ms - r->start_ms;
@@ -191,7 +185,7 @@ static void
 inputs_read(void *arg, enum store_status st, const struct table *t)
 {
 	struct run *r = arg;
-	struct count *next = NULL;
+	struct metrics_pair *next = NULL;
 	size_t nnext = 0, i;
 	char *rows;
 
@@ -269,9 +263,6 @@ run_cb(evutil_socket_t fd, short what, void *arg)
 void
 forecast_timer_metrics_write(FILE *f)
 {
-	size_t s, t, i;
-	int n;
-
 	if (!ev_run)
 		return;
 	fprintf(f,
@@ -287,21 +278,9 @@ forecast_timer_metrics_write(FILE *f)
 	    "their due time over the next " CBD_FORECAST_HORIZON_DEFAULT
 	    ", by site and topic, as of the last forecast run.\n"
 	    "# TYPE callbackd_forecast_breaches gauge\n");
-	if (!counted)
-		return;
-	for (s = 0; s < conf->nsites; s++)
-		for (t = 0; t < conf->ntopics; t++) {
-			for (n = 0, i = 0; i < ncounts; i++)
-				if (!strcmp(counts[i].site,
-					conf->sites[s].name) &&
-				    !strcmp(counts[i].topic,
-					conf->topics[t].name))
-					n = counts[i].breaches;
-			fprintf(f,
-			    "callbackd_forecast_breaches{site=\"%s\",topic=\"%s\"} "
-			    "%d\n",
-			    conf->sites[s].name, conf->topics[t].name, n);
-		}
+	if (counted)
+		metrics_pairs(f, "callbackd_forecast_breaches", conf, counts,
+		    ncounts);
 }
 
 void

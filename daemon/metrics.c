@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "config.h"
 #include "metrics.h"
 
 static const double buckets_s[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -185,4 +186,22 @@ metrics_write(FILE *f)
 		    "%llu\n",
 		    routes[i].route, (unsigned long long)routes[i].count);
 	}
+}
+
+void
+metrics_pairs(FILE *f, const char *name, const struct config *c,
+    const struct metrics_pair *pairs, size_t npairs)
+{
+	size_t s, t, i;
+	long long n;
+
+	for (s = 0; s < c->nsites; s++)
+		for (t = 0; t < c->ntopics; t++) {
+			for (n = 0, i = 0; i < npairs; i++)
+				if (!strcmp(pairs[i].site, c->sites[s].name) &&
+				    !strcmp(pairs[i].topic, c->topics[t].name))
+					n = pairs[i].n;
+			fprintf(f, "%s{site=\"%s\",topic=\"%s\"} %lld\n", name,
+			    c->sites[s].name, c->topics[t].name, n);
+		}
 }

@@ -13,22 +13,6 @@
 
 /* ---- one callback ------------------------------------------------------ */
 
-static void
-get_answer(struct query_job *q, enum store_status st, const PGresult *res)
-{
-	struct callback cb;
-
-	if (st != STORE_OK)
-		q->done.callback(q->arg, st, NULL, NULL);
-	else if (PQntuples(res) == 0)
-		q->done.callback(q->arg, STORE_NOT_FOUND, NULL, NULL);
-	else {
-		row_to_callback(res, 0, 0, &cb);
-		q->done.callback(q->arg, STORE_OK, &cb,
-		    PQgetvalue(res, 0, CB_NCOLS));
-	}
-}
-
 void
 store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 {
@@ -46,7 +30,7 @@ store_get_callback(const char *id, store_callback_fn *fn, void *arg)
 		  "'duration_s', a.duration_s) ORDER BY a.at, a.id), '[]') "
 		  "FROM attempts a WHERE a.callback_id = c.id) "
 		  "FROM callbacks c WHERE c.id = $1",
-		  "read callback", get_answer,
+		  "read callback", callback_row_answer,
 		  (union store_done){ .callback = fn }, arg)))
 		return;
 	q->prepared = 1;

@@ -10,22 +10,6 @@
 #include "store.h"
 #include "store_job.h"
 
-static void
-events_answer(struct query_job *q, enum store_status st, const PGresult *res)
-{
-	struct callback cb;
-
-	if (st != STORE_OK)
-		q->done.callback(q->arg, st, NULL, NULL);
-	else if (PQntuples(res) == 0)
-		q->done.callback(q->arg, STORE_NOT_FOUND, NULL, NULL);
-	else {
-		row_to_callback(res, 0, 0, &cb);
-		q->done.callback(q->arg, STORE_OK, &cb,
-		    PQgetvalue(res, 0, CB_NCOLS));
-	}
-}
-
 void
 store_callback_events(const char *id, const char *caseworker, size_t limit,
     store_callback_fn *fn, void *arg)
@@ -46,7 +30,7 @@ store_callback_events(const char *id, const char *caseworker, size_t limit,
 		  "WHERE e.callback_id = c.id AND e.kind = 'claimed' "
 		  "AND e.data->>'caseworker' = $3::text)) "
 		  "FROM callbacks c WHERE c.id = $1",
-		  "read events", events_answer,
+		  "read events", callback_row_answer,
 		  (union store_done){ .callback = fn }, arg)))
 		return;
 	q->prepared = 1;

@@ -78,6 +78,11 @@ void col_str(const PGresult *, int row, int col, char *dst, size_t len);
 int64_t col_time(const PGresult *, int row, int col);
 /* Reads CB_COLS starting at column first. */
 void row_to_callback(const PGresult *, int row, int first, struct callback *);
+struct query_job;
+/* A query_job answer for one callback row: CB_COLS and one column after
+ * them, to done.callback (STORE_NOT_FOUND when no row). */
+void callback_row_answer(struct query_job *, enum store_status,
+    const PGresult *);
 /* NULL for NULL or "" */
 const char *str_or_null(const char *);
 /* ms in buf, or NULL for CBD_NO_TIME */

@@ -1,8 +1,8 @@
 /*
  * store_rows.c owns the shapes values take between C and SQL: a callback
- * row decoded from CB_COLS, text and time columns, and the parameters
- * (times, optional strings, array literals) a statement is given. It runs
- * no statement.
+ * row decoded from CB_COLS (and handed on as a one-callback answer), text
+ * and time columns, and the parameters (times, optional strings, array
+ * literals) a statement is given. It runs no statement.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,4 +120,24 @@ uuid_array(const char *const *ids, size_t n)
 			    off > 1 ? "," : "", ids[i]);
 	list[off] = '}';
 	return list;
+}
+
+/* The answer of a query for one callback: CB_COLS then one more column,
+ * handed on as the callback's extra text (its attempts, its story);
+ * STORE_NOT_FOUND without a row. */
+void
+callback_row_answer(struct query_job *q, enum store_status st,
+    const PGresult *res)
+{
+	struct callback cb;
+
+	if (st != STORE_OK)
+		q->done.callback(q->arg, st, NULL, NULL);
+	else if (PQntuples(res) == 0)
+		q->done.callback(q->arg, STORE_NOT_FOUND, NULL, NULL);
+	else {
+		row_to_callback(res, 0, 0, &cb);
+		q->done.callback(q->arg, STORE_OK, &cb,
+		    PQgetvalue(res, 0, CB_NCOLS));
+	}
 }

@@ -14,21 +14,16 @@
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "timefmt.h"
 #include "unclaimable.h"
-
-struct count {
-	char site[CBD_IDENT_MAX + 1];
-	char topic[CBD_IDENT_MAX + 1];
-	long long n;
-};
 
 static struct event *ev_check;
 static int64_t check_at; /* when ev_check fires, if pending */
 static int running;      /* a look is under way */
 static int hinted;       /* a hint came while it was: look again after */
-static struct count *counts;
+static struct metrics_pair *counts;
 static size_t ncounts;
 static int counted; /* a look has succeeded: the counts are known */
 static long long last_total = -1;
@@ -49,7 +44,7 @@ schedule(int64_t delay_ms)
 static void
 checked(void *arg, enum store_status st, const struct table *t)
 {
-	struct count *next = NULL;
+	struct metrics_pair *next = NULL;
 	long long total = 0, fresh = 0;
 	int i;
 
@@ -127,28 +122,13 @@ unclaimable_hint(void)
 void
 unclaimable_metrics_write(FILE *f)
 {
-	size_t s, t, i;
-	long long n;
-
 	if (!counted)
 		return;
 	fprintf(f,
 	    "# HELP callbackd_unclaimable Queued callbacks no active "
 	    "caseworker may claim, by site and topic, as of the last look.\n"
 	    "# TYPE callbackd_unclaimable gauge\n");
-	for (s = 0; s < conf->nsites; s++)
-		for (t = 0; t < conf->ntopics; t++) {
-			for (n = 0, i = 0; i < ncounts; i++)
-				if (!strcmp(counts[i].site,
-					conf->sites[s].name) &&
-				    !strcmp(counts[i].topic,
-					conf->topics[t].name))
-					n = counts[i].n;
-			fprintf(f,
-			    "callbackd_unclaimable{site=\"%s\",topic=\"%s\"} "
-			    "%lld\n",
-			    conf->sites[s].name, conf->topics[t].name, n);
-		}
+	metrics_pairs(f, "callbackd_unclaimable", conf, counts, ncounts);
 }
 
 void

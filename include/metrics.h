@@ -1,7 +1,12 @@
 #ifndef CBD_METRICS_H
 #define CBD_METRICS_H
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "bounds.h"
+
+struct config;
 
 /*
  * Counters the daemon keeps in memory for GET /metrics (Prometheus text
@@ -37,5 +42,17 @@ void metrics_request(const char *route, int status, int64_t micros);
 void metrics_connections(unsigned n);
 /* Writes the counters and the latency histogram. */
 void metrics_write(FILE *);
+
+/* A count of one site and topic, as a gauge per pair holds them. */
+struct metrics_pair {
+	char site[CBD_IDENT_MAX + 1];
+	char topic[CBD_IDENT_MAX + 1];
+	long long n;
+};
+/* One sample of the gauge name for every site and topic c configures, in
+ * its order: the count pairs has for it, else 0 (a pair counted but no
+ * longer configured is left out). */
+void metrics_pairs(FILE *, const char *name, const struct config *c,
+    const struct metrics_pair *pairs, size_t npairs);
 
 #endif
