@@ -142,11 +142,12 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 	    forecast_run(&in.in, &res) == -1 ||
 	    forecast_input_urgent(&in, urgent) == -1)
 		goto done;
-	site = json_pack("{s:s,s:s,s:f,s:i,s:o,s:f}", "site", s->name,
+	site = json_pack("{s:s,s:s,s:f,s:i,s:i,s:o,s:f}", "site", s->name,
 	    "staffing", in.plan ? "plan" : "history", "capacity_hours",
-	    round2(res.capacity_hours), "breaches", res.breaches,
-	    "first_breach_at", time_or_null(res.first_breach_ms),
-	    "extra_hours_per_day", round2(res.extra_hours_per_day));
+	    round2(res.capacity_hours), "breaches", res.breaches, "unavoidable",
+	    res.unavoidable, "first_breach_at",
+	    time_or_null(res.first_breach_ms), "extra_hours_per_day",
+	    round2(res.extra_hours_per_day));
 	topics = json_array();
 	if (!site || !topics) {
 		json_decref(site);

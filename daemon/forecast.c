@@ -31,9 +31,12 @@
  *   not begun by its due time. The backlog's overdue ones count too
  *   (they are open and past their due time) and are worked first; they
  *   are also counted apart, as nothing can save them.
+ * - unavoidable: the breaches that a run with the most extra hours
+ *   (CBD_FORECAST_EXTRA_HOURS_MAX a day) still has: the overdue ones and
+ *   those due before any open time after their request.
  * - extra_hours_per_day: the least extra caseworker-hours a day, spread
  *   over each open day's open time in proportion, that leaves no breach
- *   but the overdue ones: found by doubling from 1 hour, then bisection
+ *   but the unavoidable ones: found by doubling from 1 hour, then bisection
  *   to 0.01 hours (or 0.1 % of the answer when that is more), each step a whole run of the simulation on the same
  *   arrivals (the arrivals and their due times are planned once).
  */
@@ -486,9 +489,10 @@ simulate(struct sim *m, double extra, struct outcome *o)
 		judge(m, pop(m), (double)m->end_ms, o);
 }
 
-/* The least extra caseworker-hours a day that leave no breach to come. */
+/* The least extra caseworker-hours a day that leave no breach to come
+ * but the floor, those the most extra hours leave. */
 static double
-extra_needed(struct sim *m)
+extra_needed(struct sim *m, int floor)
 {
 	struct outcome o;
 	double lo = 0, hi = 1;
@@ -497,10 +501,8 @@ extra_needed(struct sim *m)
 		if (hi > CBD_FORECAST_EXTRA_HOURS_MAX)
 			hi = CBD_FORECAST_EXTRA_HOURS_MAX;
 		simulate(m, hi, &o);
-		if (!o.future)
+		if (o.future <= floor || hi >= CBD_FORECAST_EXTRA_HOURS_MAX)
 			break;
-		if (hi >= CBD_FORECAST_EXTRA_HOURS_MAX)
-			return CBD_FORECAST_EXTRA_HOURS_MAX;
 		lo = hi;
 		hi *= 2;
 	}
@@ -509,7 +511,7 @@ extra_needed(struct sim *m)
 		double mid = (lo + hi) / 2;
 
 		simulate(m, mid, &o);
-		if (o.future)
+		if (o.future > floor)
 			lo = mid;
 		else
 			hi = mid;
@@ -569,7 +571,15 @@ forecast_run(const struct forecast_site *f, struct forecast_result *out)
 	}
 	for (k = 0; k < f->nbacklog; k++)
 		r.topics[f->backlog[k].topic].backlog++;
-	r.extra_hours_per_day = o.future ? extra_needed(&m) : 0;
+	r.unavoidable = r.overdue;
+	if (o.future) {
+		struct outcome most;
+
+		simulate(&m, CBD_FORECAST_EXTRA_HOURS_MAX, &most);
+		r.unavoidable += most.future;
+		if (o.future > most.future)
+			r.extra_hours_per_day = extra_needed(&m, most.future);
+	}
 	memcpy(out, &r, sizeof(r));
 	rc = 0;
 done:

@@ -86,11 +86,14 @@ struct forecast_result {
 	int breaches;            /* of all topics */
 	int64_t first_breach_ms; /* -1 when none; as the topics' */
 	/* caseworker-hours a day more, spread over the open hours of each open
-	 * day, that would leave no projected breach: 0 when none are
-	 * projected; CBD_FORECAST_EXTRA_HOURS_MAX when even that would not
-	 * (a due time before any open hour can help, say). The overdue ones
-	 * do not count here: nothing saves them (only they: 0). */
+	 * day, that would leave no projected breach but the unavoidable ones:
+	 * 0 when there are no others; at most CBD_FORECAST_EXTRA_HOURS_MAX
+	 * (the search goes no further: that much or more) */
 	double extra_hours_per_day;
+	int unavoidable; /* of the breaches, those no extra staffing up to the
+	                  * max prevents: the overdue ones, and those due
+	                  * before the calendar opens again (a callback due
+	                  * at 18:00 of a request made after closing) */
 	struct forecast_topic_result topics[CBD_FORECAST_TOPICS_MAX];
 	int overdue; /* of all topics */
 };

@@ -91,6 +91,7 @@ sed -e "s/^listen = .*/listen = 127.0.0.1:$http_port/" \
 token=$("$bin" -c "$conf" --create-token telephony --label demo)
 agent=$("$bin" -c "$conf" --create-token agent --label demo)
 manager=$("$bin" -c "$conf" --create-token manager --label demo)
+admin=$("$bin" -c "$conf" --create-token admin --label demo)
 if [ "$empty" = 0 ]; then
 	echo "== filling it with four weeks of a job centre (tools/demo-data)"
 	python3 tools/demo-data -c "$conf" --callbackd "$bin" \
@@ -121,9 +122,10 @@ curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
 curl -s -H 'Authorization: Bearer $agent' http://127.0.0.1:$http_port/v1/callbacks/ID
 
    The web pages: open http://127.0.0.1:$http_port/ and sign in with the
-   agent token      $agent
-   the manager token $manager
-   or the caseworker token $caseworker (caseworker demo)
+   the agent token      $agent
+   the manager token    $manager
+   the caseworker token $caseworker (caseworker demo)
+   or the admin token   $admin (caseworkers, tokens, access log)
 
    Readiness: curl -s http://127.0.0.1:$http_port/readyz
    Stop with Ctrl-C.

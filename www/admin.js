@@ -8,6 +8,7 @@ import { t, time } from './i18n.js';
 import { api, ApiError } from './api.js';
 import { status, failed, fill } from './ui.js';
 import { openDialog } from './dialog.js';
+import { siteLabel, topicLabel, languageName } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLES = ['telephony', 'agent', 'caseworker', 'manager', 'admin'];
@@ -107,7 +108,7 @@ async function loadWorkers() {
       acts.append(button(t('deactivate'), `${t('deactivate')}: ${w.id}`, () => deactivate(w),
         { act: 'deactivate', id: w.id }));
     }
-    return [w.id, w.site, w.topics.join(', '), w.languages.join(', '), t(w.active ? 'active' : 'inactive'), acts];
+    return [w.id, siteLabel(w.site), w.topics.map(topicLabel).join(', '), w.languages.map(languageName).join(', '), t(w.active ? 'active' : 'inactive'), acts];
   });
   // a caseworker token is for an active caseworker
   const keep = $('tk-caseworker').value;
@@ -115,11 +116,11 @@ async function loadWorkers() {
   if (keep) $('tk-caseworker').value = keep;
 }
 
-function choices(box, name, values, chosen) {
+function choices(box, name, values, chosen, label = (v) => v) {
   box.replaceChildren(...values.map((v) => {
     const label = document.createElement('label');
     label.append(Object.assign(document.createElement('input'),
-      { type: 'checkbox', name, value: v, checked: chosen.includes(v) }), ` ${v}`);
+      { type: 'checkbox', name, value: v, checked: chosen.includes(v) }), ` ${label(v)}`);
     return label;
   }));
 }
@@ -131,10 +132,11 @@ function edit(w) {
   $('cw-dialog-title').textContent = w ? `${t('cw_edit_title')} ${w.id}` : t('cw_new_title');
   $('cw-id').value = w ? w.id : '';
   $('cw-id').readOnly = !!w; // the id is the path: it stays
-  options($('cw-site'), session.sites);
+  options($('cw-site'), session.sites, siteLabel);
   $('cw-site').value = w ? w.site : session.sites[0];
-  choices($('cw-topics'), 'topics', session.topics, w ? w.topics : []);
-  choices($('cw-languages'), 'languages', session.languages, w ? w.languages : session.languages.slice(0, 1));
+  choices($('cw-topics'), 'topics', session.topics, w ? w.topics : [], topicLabel);
+  choices($('cw-languages'), 'languages', session.languages, w ? w.languages : session.languages.slice(0, 1),
+    languageName);
   openDialog($('cw-dialog'), { focus: w ? $('cw-site') : $('cw-id'),
     back: () => (w && rowButton('edit', w.id)) || $('cw-new') });
 }

@@ -8,6 +8,7 @@
 import { t, time, num, dayLabel as label } from './i18n.js';
 import { api } from './api.js';
 import { backlog } from './chart.js';
+import { siteLabel, topicLabel } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 const DAY = 86400000;
@@ -69,7 +70,7 @@ function siteRows(s) {
   body.dataset.site = s.site;
   const tr = document.createElement('tr');
   tr.className = 'site-row';
-  const name = cell(tr, s.site, true);
+  const name = cell(tr, siteLabel(s.site), true);
   if (s.breaches > 0) {
     body.className = 'breach';
     const flag = document.createElement('span');
@@ -80,7 +81,8 @@ function siteRows(s) {
   cell(tr, num(sum(s.topics, (x) => x.backlog)));
   cell(tr, num(sum(s.topics, (x) => x.arrivals)));
   cell(tr, num(sum(s.topics, (x) => x.urgent_arrivals)));
-  cell(tr, num(s.breaches));
+  // of them, those no staffing saves (overdue, due before it opens again)
+  cell(tr, s.unavoidable ? `${num(s.breaches)} (${t('fc_unavoidable')} ${num(s.unavoidable)})` : num(s.breaches));
   cell(tr, firstAt(s.first_breach_at));
   cell(tr, extra(s.extra_hours_per_day));
   cell(tr, `${num(s.capacity_hours)} (${t(`staffing_${s.staffing}`)})`);
@@ -89,7 +91,7 @@ function siteRows(s) {
     const r = document.createElement('tr');
     r.className = 'topic-row';
     r.dataset.topic = tp.topic;
-    cell(r, tp.topic, true);
+    cell(r, topicLabel(tp.topic), true);
     for (const v of [num(tp.backlog), num(tp.arrivals), num(tp.urgent_arrivals), num(tp.breaches),
       firstAt(tp.first_breach_at), '', '']) cell(r, v);
     body.append(r);
@@ -101,7 +103,7 @@ function siteRows(s) {
 function dueTable(fc, sl) {
   const table = $('fc-due');
   const head = document.createElement('tr');
-  for (const text of [t('due_day'), ...fc.sites.map((s) => s.site)]) {
+  for (const text of [t('due_day'), ...fc.sites.map((s) => siteLabel(s.site))]) {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = text;
@@ -137,7 +139,7 @@ function draw(fc) {
     const open = sl.counts[i].reduce((a, b) => a + b, 0);
     const late = sl.counts[i].reduce((a, b, j) => (sl.slots[j].overdue ? a + b : a), 0);
     const cap = document.createElement('figcaption');
-    cap.textContent = `${s.site}: ${open} ${t('open_count')}, ${late} ${t('overdue_day')}`;
+    cap.textContent = `${siteLabel(s.site)}: ${open} ${t('open_count')}, ${late} ${t('overdue_day')}`;
     fig.append(cap, backlog(sl.slots, sl.counts[i], { label: cap.textContent, overdue: t('overdue_day') }));
     return fig;
   }));

@@ -9,6 +9,7 @@
 import { t, time } from './i18n.js';
 import { api } from './api.js';
 import { failed } from './ui.js';
+import { topicLabel } from './words.js';
 
 export const PAUSE_MS = 400;
 
@@ -39,7 +40,7 @@ export function watchPhone(form) {
     const items = found.map((cb) => {
       const li = document.createElement('li');
       const merge = cb.topic === topic.value;
-      li.textContent = `${t(cb.state)} · ${cb.topic} · ${t('due')} ${time(cb.due_at)} \u2013 ${merge ? t('would_merge') : t('other_topic')}`;
+      li.textContent = `${t(cb.state)} · ${topicLabel(cb.topic)} · ${t('due')} ${time(cb.due_at)} \u2013 ${merge ? t('would_merge') : t('other_topic')}`;
       if (merge) li.className = 'merge';
       return li;
     });

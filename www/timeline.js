@@ -7,6 +7,7 @@
 import { t, lang } from './i18n.js';
 import { api } from './api.js';
 import { failed } from './ui.js';
+import { siteLabel, topicLabel } from './words.js';
 
 // to the second: events a moment apart stay apart
 const stamp = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'de-DE',
@@ -44,7 +45,7 @@ function details(e) {
   const parts = [];
   switch (e.kind) {
     case 'created':
-      parts.push(`${t('topic')} ${d.topic}`, `${t('site')} ${d.site}`, `${t('due')} ${when(d.due_at)}`);
+      parts.push(`${t('topic')} ${topicLabel(d.topic)}`, `${t('site')} ${siteLabel(d.site)}`, `${t('due')} ${when(d.due_at)}`);
       if (d.urgent) parts.push(t('urgent'));
       break;
     case 'merged':
@@ -97,7 +98,7 @@ export async function showTimeline(id, from) {
     const story = await api('GET', `/v1/callbacks/${encodeURIComponent(id)}/events`);
     if (!dialog) build();
     const cb = story.callback;
-    dialog.querySelector('#tl-what').textContent = `${cb.topic} · ${cb.site} · ${t(cb.state)} · ${t('due')} ${when(cb.due_at)}`;
+    dialog.querySelector('#tl-what').textContent = `${topicLabel(cb.topic)} · ${siteLabel(cb.site)} · ${t(cb.state)} · ${t('due')} ${when(cb.due_at)}`;
     dialog.querySelector('#tl-list').replaceChildren(...story.events.map(entry));
     dialog.querySelector('#tl-cut').hidden = !story.truncated;
     opener = from ?? document.activeElement;

@@ -6,6 +6,7 @@
 // only GET /v1/reports/sla and fills only its own table.
 import { t, num, dayLabel } from './i18n.js';
 import { api } from './api.js';
+import { siteLabel } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 const WEEKS = 8;
@@ -82,7 +83,7 @@ export async function refresh(tz) {
   table.tBodies[0].replaceChildren(...sites.map((s) => {
     const tr = document.createElement('tr');
     tr.dataset.site = s;
-    tr.append(th(s, 'row'), ...weeks.map((w) => share(cells.get(`${s}|${w}`))));
+    tr.append(th(siteLabel(s), 'row'), ...weeks.map((w) => share(cells.get(`${s}|${w}`))));
     return tr;
   }));
 }

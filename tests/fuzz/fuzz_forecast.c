@@ -52,8 +52,9 @@ check(const struct forecast_site *f, const struct forecast_result *r)
 	    !isfinite(r->extra_hours_per_day) || r->extra_hours_per_day < 0 ||
 	    r->extra_hours_per_day > CBD_FORECAST_EXTRA_HOURS_MAX)
 		abort();
-	/* extra hours exactly when there are breaches to come */
-	if ((r->breaches > r->overdue) != (r->extra_hours_per_day > 0))
+	/* extra hours exactly when there are breaches staffing can prevent */
+	if (r->unavoidable < r->overdue || r->unavoidable > r->breaches ||
+	    (r->breaches > r->unavoidable) != (r->extra_hours_per_day > 0))
 		abort();
 	for (k = 0; k < f->ntopics; k++) {
 		const struct forecast_topic_result *t = &r->topics[k];

@@ -110,6 +110,8 @@ def test_forecast_without_staffing_projects_every_open_callback_due_soon_to_brea
     assert dortmund["breaches"] == 10, dortmund
     assert abs(ms_of(dortmund["first_breach_at"]) - dues[0]) < datetime.timedelta(seconds=1)
     assert dortmund["extra_hours_per_day"] > 0, dortmund
+    # on a 24x7 calendar staffing saves each of them
+    assert dortmund["unavoidable"] == 0, dortmund
     general = topic_of(dortmund, "general")
     assert general["backlog"] == 10 and general["breaches"] == 10, general
     assert general["arrivals"] == 0 and general["urgent_arrivals"] == 0, general

@@ -199,8 +199,10 @@ START_TEST(holiday_closed_works_nothing)
 	ck_assert_int_eq(forecast_run(&site, &res), 0);
 	ck_assert_int_eq(res.breaches, 10);
 	ck_assert(res.capacity_hours == 0);
-	/* nothing is open before their due time: no staffing helps */
-	ck_assert(res.extra_hours_per_day == CBD_FORECAST_EXTRA_HOURS_MAX);
+	/* nothing is open before their due time: no staffing helps, and the
+	 * forecast asks for none */
+	ck_assert_int_eq(res.unavoidable, 10);
+	ck_assert(res.extra_hours_per_day == 0);
 }
 END_TEST
 
@@ -229,6 +231,38 @@ START_TEST(extra_hours_remove_the_breaches_and_a_little_less_does_not)
 	ck_assert_int_eq(forecast_run(&site, &res), 0);
 	ck_assert_int_eq(res.breaches, 1);
 	ck_assert(res.extra_hours_per_day > 0);
+}
+END_TEST
+
+/* Friday 16:00, the office just closed: five due at 17:00 today cannot be
+ * saved by anyone; thirty due Monday 12:00 can. Being overdue by Monday,
+ * the five are worked first (2.5 hours), so the 35th begins at 12:00 only
+ * with 34 * 0.5 / 4 = 4.25 caseworkers: 3.25 more over the 8 open hours,
+ * 26 hours a day. The extra hours are what saves the thirty, not a
+ * refusal because of the five. */
+START_TEST(extra_hours_leave_out_what_no_staffing_saves)
+{
+	int64_t mon_1200 = FRI_1600 + 3 * 24 * H - 4 * H;
+
+	site.calendar = &office;
+	site.start_ms = FRI_1600;
+	site.horizon_ms = 4 * 24 * H;
+	staff(&office, 1);
+	topics[0].per_caseworker_hour = 2;
+	open_due(5, FRI_1600 + 1 * H, 0);
+	open_due(30, mon_1200, 0);
+	ck_assert_int_eq(forecast_run(&site, &res), 0);
+	ck_assert_int_eq(res.breaches, 5 + 26);
+	ck_assert_int_eq(res.unavoidable, 5);
+	ck_assert_int_eq(res.overdue, 0);
+	ck_assert_msg(fabs(res.extra_hours_per_day - 26) < 0.05, "extra %f",
+	    res.extra_hours_per_day);
+
+	staff(&office, 1 + res.extra_hours_per_day / 8);
+	ck_assert_int_eq(forecast_run(&site, &res), 0);
+	ck_assert_int_eq(res.breaches, 5);
+	ck_assert_int_eq(res.unavoidable, 5);
+	ck_assert(res.extra_hours_per_day == 0);
 }
 END_TEST
 
@@ -457,6 +491,7 @@ main(void)
 	tcase_add_test(tc,
 	    extra_hours_remove_the_breaches_and_a_little_less_does_not);
 	tcase_add_test(tc, overdue_backlog_counts_and_is_worked_first);
+	tcase_add_test(tc, extra_hours_leave_out_what_no_staffing_saves);
 	tcase_add_test(tc, expected_arrivals_become_whole_requests);
 	tcase_add_test(tc, rates_are_of_local_hours_across_the_clock_change);
 	tcase_add_test(tc, topic_calendar_plans_the_due_times);

@@ -52,6 +52,7 @@ async function forecastTable(page, fc) {
   const dm = fc.sites.find((s) => s.site === 'dortmund');
   check(dm && dm.breaches > 0 && dm.first_breach_at, `dortmund's backlog breaches (${JSON.stringify(dm)})`);
   check(sum(dm.topics, (x) => x.backlog) === 7, 'the 7 open callbacks of dortmund are its backlog');
+  check(dm.unavoidable >= 2, `dortmund's two overdue ones cannot be saved (${dm.unavoidable})`);
   const so = fc.sites.find((s) => s.site === 'soest');
   check(so && so.breaches === 0 && so.topics.find((x) => x.topic === 'general').arrivals > 0,
     `soest expects requests, none to breach (${JSON.stringify(so)})`);
@@ -61,6 +62,8 @@ async function forecastTable(page, fc) {
       ['n', sum(s.topics, (x) => x.urgent_arrivals)], ['n', s.breaches], ['t', s.first_breach_at],
       ['n', s.extra_hours_per_day], ['n', s.capacity_hours]]);
     want[6] += s.staffing === 'plan' ? ' (laut Plan)' : ' (laut Verlauf)';
+    // the breaches no staffing saves any more are said beside them
+    if (s.unavoidable) want[3] += ` (nicht mehr zu verhindern: ${(await formats(page, [['n', s.unavoidable]]))[0]})`;
     check(JSON.stringify(cells) === JSON.stringify(want), `${s.site}: ${cells.join('|')} is not ${want.join('|')}`);
     // marked in words (and by its row's class) exactly when breaches are projected
     check(site.includes('Überschreitungen erwartet') === s.breaches > 0, `${s.site} marked: ${site}`);
