@@ -108,7 +108,8 @@ async function loadWorkers() {
       acts.append(button(t('deactivate'), `${t('deactivate')}: ${w.id}`, () => deactivate(w),
         { act: 'deactivate', id: w.id }));
     }
-    return [w.id, siteLabel(w.site), w.topics.map(topicLabel).join(', '), w.languages.map(languageName).join(', '), t(w.active ? 'active' : 'inactive'), acts];
+    return [w.id, siteLabel(w.site), w.topics.map(topicLabel).join(', '), w.languages.map(languageName).join(', '),
+      t(w.active ? 'active' : 'inactive'), acts];
   });
   // a caseworker token is for an active caseworker
   const keep = $('tk-caseworker').value;
@@ -116,11 +117,11 @@ async function loadWorkers() {
   if (keep) $('tk-caseworker').value = keep;
 }
 
-function choices(box, name, values, chosen, label = (v) => v) {
+function choices(box, name, values, chosen, word = (v) => v) {
   box.replaceChildren(...values.map((v) => {
     const label = document.createElement('label');
     label.append(Object.assign(document.createElement('input'),
-      { type: 'checkbox', name, value: v, checked: chosen.includes(v) }), ` ${label(v)}`);
+      { type: 'checkbox', name, value: v, checked: chosen.includes(v) }), ` ${word(v)}`);
     return label;
   }));
 }

@@ -40,7 +40,8 @@ async function start() {
   }
   const view = views[session.role];
   $('signout').hidden = false;
-  $('who').textContent = session.caseworker || session.role;
+  signedIn = session;
+  who();
   if (!view) {
     show('signin');
     $('signin-error').textContent = t('no_view');
@@ -69,6 +70,13 @@ $('signin-form').addEventListener('submit', (e) => {
 $('signout').addEventListener('click', () => signOut());
 $('lang-switch').addEventListener('click', () => setLang(lang === 'en' ? 'de' : 'en'));
 onExpired(signOut);
+
+// who is signed in: the caseworker's id, or the role in the page's words
+let signedIn = null;
+function who() {
+  if (signedIn) $('who').textContent = signedIn.caseworker || t(`role_${signedIn.role}`);
+}
+document.addEventListener('langchange', who);
 
 applyLabels();
 start();

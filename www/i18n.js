@@ -176,11 +176,16 @@ const KEY = 'callbackd.lang';
 const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || 'de';
 const chosen = localStorage.getItem(KEY);
 export let lang = ['de', 'en'].includes(chosen) ? chosen : preferred.toLowerCase().startsWith('en') ? 'en' : 'de';
-let dict, when;
+let dict, when, number, dayMonth;
 function use(l) {
+  const locale = l === 'en' ? 'en-GB' : 'de-DE';
   lang = l;
   dict = l === 'en' ? en : de;
-  when = new Intl.DateTimeFormat(l === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'short', timeStyle: 'short' });
+  when = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' });
+  // numbers as this language writes them (55,2), at most one decimal
+  number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  // a plain date as day and month (01.12., 01/12)
+  dayMonth = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', timeZone: 'UTC' });
 }
 use(lang);
 
@@ -220,11 +225,8 @@ export function left(ms) {
   return over ? `${t('overdue')} ${text}` : text;
 }
 
-// numbers as this language writes them (55,2), at most one decimal; null a dash
-const number = new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'de-DE', { maximumFractionDigits: 1 });
+// a number in the page's language; null a dash
 export const num = (v) => (v == null ? '\u2013' : number.format(v));
 
 // a plain date "YYYY-MM-DD" as day and month (01.12., 01/12)
-const dayMonth = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'de-DE',
-  { day: '2-digit', month: '2-digit', timeZone: 'UTC' });
 export const dayLabel = (k) => dayMonth.format(Date.UTC(+k.slice(0, 4), +k.slice(5, 7) - 1, +k.slice(8, 10)));

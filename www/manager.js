@@ -6,7 +6,7 @@
 // are plain dates, days of this computer's calendar: the daemon reads them
 // in the time zone sent along, from the start of the first to the end of
 // the last; the reports are read again every 30 s while the tab is shown.
-import { t, time, left, lang } from './i18n.js';
+import { t, time, left, lang, num } from './i18n.js';
 import { api, download } from './api.js';
 import { failed, fill } from './ui.js';
 import { compliance } from './chart.js';
@@ -36,7 +36,7 @@ const monday = () => midnight((new Date().getDay() + 6) % 7);
 const dayKey = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const iso = (d) => new Date(d).toISOString();
 // the share of what is decided; none yet (all pending) is a dash, not 0 %
-const pct = (r) => (r.within_target_pct == null ? '\u2013' : `${r.within_target_pct} %`);
+const pct = (r) => (r.within_target_pct == null ? '\u2013' : `${num(r.within_target_pct)} %`);
 const period = (from) => `from=${dayKey(from)}&to=${dayKey(new Date())}&tz=${encodeURIComponent(TZ)}`;
 const sla = (from) => `/v1/reports/sla?${period(from)}&group_by=site,topic`;
 

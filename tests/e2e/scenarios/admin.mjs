@@ -91,7 +91,8 @@ export default async function (page) {
   await page.keyboard.press('Space');
   await page.keyboard.press('Enter');
   await page.locator('#cw-dialog').waitFor({ state: 'hidden', timeout: WAIT });
-  await waitText(page, '#cw-list', 'de, en');
+  // the list names the languages in their own words
+  await waitText(page, '#cw-list', 'Deutsch, English');
   const changed = await api('GET', '/v1/caseworkers/berta', env.ADMIN_TOKEN);
   check(changed.body.languages.join() === 'de,en' && changed.body.active, 'languages changed, still active');
 
