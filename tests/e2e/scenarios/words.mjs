@@ -60,7 +60,9 @@ export default async function (page) {
   // the switch: English at once, the lang attribute with it, and kept
   check((await textOf(page, '#lang-switch')) === 'English' && (await page.getAttribute('#lang-switch', 'lang')) === 'en',
     'the switch offers English in English');
+  check((await textOf(page, '#who')) === 'Servicecenter', 'the role in words');
   await page.click('#lang-switch');
+  await waitText(page, '#who', 'Agent');
   await waitText(page, 'label[for="f-topic"]', 'Topic');
   check((await page.getAttribute('html', 'lang')) === 'en', 'the page says it is English');
   check((await options(page, '#f-topic')).some((o) => o.value === 'housing_approval' && o.text === 'Housing approval'),
