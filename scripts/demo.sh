@@ -121,7 +121,7 @@ curl -s -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
 
 curl -s -H 'Authorization: Bearer $agent' http://127.0.0.1:$http_port/v1/callbacks/ID
 
-   The web pages: open http://127.0.0.1:$http_port/ and sign in with the
+   The web pages: open http://127.0.0.1:$http_port/ and sign in with
    the agent token      $agent
    the manager token    $manager
    the caseworker token $caseworker (caseworker demo)
