@@ -29,6 +29,7 @@ struct run {
 	char (*names)[CBD_IDENT_MAX + 1]; /* by name: a reload may come */
 	json_t *alerts;                   /* what this run found due */
 	int64_t ids[CBD_ALERT_BATCH];
+	struct alert a[CBD_ALERT_BATCH]; /* for the log, once they went out */
 	size_t nids;
 };
 
@@ -79,7 +80,15 @@ static void
 sent(void *arg, size_t n_sent)
 {
 	struct run *r = arg;
+	size_t i;
 
+	/* said once an alert went out, not each time it is taken: one the
+	 * transport refused is taken again when its claim runs out */
+	for (i = 0; i < n_sent && i < r->nids; i++)
+		log_info("alert: forecast for site %s, topic %s: %d breach%s "
+			 "projected on %s",
+		    r->a[i].site, r->a[i].topic, r->a[i].breaches,
+		    r->a[i].breaches == 1 ? "" : "es", r->a[i].day);
 	if (n_sent < r->nids) {
 		/* they stay taken until the claim runs out, then go again */
 		run_end(r);
@@ -113,11 +122,8 @@ taken(void *arg, enum store_status st, const struct table *t)
 		x->due_at = row[5] ? strtoll(row[5], NULL, 10) : CBD_NO_TIME;
 		x->threshold = strtod(row[6], NULL);
 		x->fire_at = x->fired_at = x->sent_at = CBD_NO_TIME;
+		r->a[r->nids] = *x;
 		r->ids[r->nids++] = x->id;
-		log_info("alert: forecast for site %s, topic %s: %d breach%s "
-			 "projected on %s",
-		    x->site, x->topic, x->breaches,
-		    x->breaches == 1 ? "" : "es", x->day);
 	}
 	alert_send(a, r->nids, sent, r);
 	free(a);

@@ -354,3 +354,53 @@ def test_forecast_breaches_gauge_shows_what_the_last_run_projected(t):
     assert gauge("dortmund", "general") == 7
     assert gauge("dortmund", "benefits") == 0
     assert gauge("soest", "general") == 0
+
+
+def test_forecast_alert_is_logged_once_when_it_goes_out(t):
+    """With the syslog socket missing the forecast alert stays taken and
+    is taken again each time its claim runs out; the daemon's log line
+    about it comes once, when it has gone out."""
+    import os
+    import socket
+
+    away_from_midnight(15)
+    d = t.daemon(start=False)
+    path = os.path.join(d.dir, "log.sock")
+    with open(d.conf) as f:
+        text = f.read()
+    topic = f"fc_{t.db}"
+    with open(d.conf, "w") as f:
+        f.write(text.replace("transport = tcp\n", f"transport = local\nsocket = {path}\n", 1)
+                .replace("[topic general]\n", f"[topic {topic}]\ntarget = 48h\n\n[topic general]\n", 1))
+    edit(d, alerts=["forecast_breaches = 5"], daemon=["forecast_interval = 200ms"])
+    open_callbacks(t, 10, topic=topic, first_min=1, step_min=1)
+    d.start()
+    mine = f"WHERE topic = '{topic}'"
+    wait_for("the alert taken", lambda: t.scalar(
+        f"SELECT count(*) FROM forecast_alerts {mine}") == "1", timeout=20)
+
+    def lines():
+        with open(d.log, errors="replace") as f:
+            return [x for x in f if f"alert: forecast for site dortmund, topic {topic}:" in x]
+
+    # the claim runs out (as it would after 30 s): taken again, twice
+    for _ in range(2):
+        t.sql(f"UPDATE forecast_alerts SET send_until = now() - interval '1 ms' {mine}")
+        wait_for("taken again", lambda: t.scalar(
+            f"SELECT bool_and(send_until > now()) FROM forecast_alerts {mine}") == "t", timeout=20)
+    assert t.scalar(f"SELECT count(*) FROM forecast_alerts {mine} AND sent_at IS NOT NULL") == "0"
+    assert lines() == [], lines()
+
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        rx.bind(path)
+        t.sql(f"UPDATE forecast_alerts SET send_until = now() - interval '1 ms' {mine}")
+        wait_for("sent", lambda: t.scalar(
+            f"SELECT count(*) FROM forecast_alerts {mine} AND sent_at IS NOT NULL") == "1",
+            timeout=20)
+        rx.settimeout(5)
+        got = rx.recv(2048).decode()
+    finally:
+        rx.close()
+    assert topic in got and "Mustermann" not in got, got
+    assert len(lines()) == 1, lines()
