@@ -84,6 +84,9 @@ usage(void)
 	    "      callbackctl list --state queued --site dortmund\n"
 	    "      callbackctl list --phone '0231 1234567'\n"
 	    "      callbackctl list --unclaimable yes   # nobody may claim these\n"
+	    "agent, manager; caseworker for one it holds or held:\n"
+	    "  story ID                     what happened to a callback, in order\n"
+	    "      callbackctl story 0b6c...\n"
 	    "agent:\n"
 	    "  cancel ID\n"
 	    "      callbackctl cancel 0b6c...\n"
@@ -112,6 +115,9 @@ usage(void)
 	    "  report breaches [--from DATE|TIME] [--to DATE|TIME] [--format table|json|csv|csv-excel]\n"
 	    "                  [--tz ZONE]\n"
 	    "      callbackctl report breaches --format csv-excel > breaches.csv\n"
+	    "  report forecast [--site S] [--topic T] [--horizon 48h] [--weeks N]\n"
+	    "                  [--format json|csv|csv-excel] [--lang de|en]\n"
+	    "      callbackctl report forecast --site dortmund --horizon 2d\n"
 	    "  alerts [--since TIME] [--level at_risk|breached|unclaimable] [--site S]\n"
 	    "         [--waiting yes|no]\n"
 	    "      callbackctl alerts --level breached --waiting yes\n"
@@ -675,6 +681,39 @@ run_report(const struct command *c, char **args)
 }
 
 static void
+run_story(const struct command *c, char **args)
+{
+	char path[PATH_MAX_LEN];
+
+	(void)c;
+	path_of(path, sizeof(path), "/v1/callbacks", args[0], "events");
+	call("GET", path, NULL);
+}
+
+/* The forecast is nested (sites, their topics): JSON as it comes, or the
+ * daemon's CSV, one row per site and topic. */
+static void
+run_forecast(const struct command *c, char **args)
+{
+	const char *fmt = opt("format");
+	char path[PATH_MAX_LEN], *resp = NULL;
+	long st;
+
+	(void)c;
+	(void)args;
+	snprintf(path, sizeof(path), "/v1/reports/forecast");
+	query(path, sizeof(path));
+	st = request("GET", path, NULL, &resp);
+	if (st >= 400)
+		fail(st, resp);
+	if (fmt && strcmp(fmt, "json"))
+		fputs(resp, stdout);
+	else
+		print_json(resp);
+	free(resp);
+}
+
+static void
 run_caseworker_list(const struct command *c, char **args)
 {
 	(void)c;
@@ -824,6 +863,10 @@ static const struct field sla_fields[] = { { "from", "from", K_STR },
 static const struct field breaches_fields[] = { { "from", "from", K_STR },
 	{ "to", "to", K_STR }, { "format", "format", K_STR },
 	{ "tz", "tz", K_STR }, { NULL, NULL, 0 } };
+static const struct field forecast_fields[] = { { "site", "site", K_STR },
+	{ "topic", "topic", K_STR }, { "horizon", "horizon", K_STR },
+	{ "weeks", "weeks", K_INT }, { "format", "format", K_STR },
+	{ "lang", "lang", K_STR }, { NULL, NULL, 0 } };
 static const struct field caseworker_fields[] = { { "site", "site", K_STR },
 	{ "topics", "topics", K_LIST }, { "languages", "languages", K_LIST },
 	{ "active", "active", K_BOOL }, { NULL, NULL, 0 } };
@@ -849,6 +892,8 @@ static const struct command commands[] = {
 	{ "attempt", NULL, 2, "ID RESULT", attempt_fields, run_attempt },
 	{ "report", "sla", 0, "", sla_fields, run_report },
 	{ "report", "breaches", 0, "", breaches_fields, run_report },
+	{ "report", "forecast", 0, "", forecast_fields, run_forecast },
+	{ "story", NULL, 1, "ID", NULL, run_story },
 	{ "alerts", NULL, 0, "", alerts_fields, run_alerts },
 	{ "caseworker", "add", 1, "ID", caseworker_fields, run_caseworker_add },
 	{ "caseworker", "edit", 1, "ID", caseworker_fields,

@@ -309,12 +309,38 @@ def test_callbackctl_help_shows_every_command_with_an_example(t):
     assert out.returncode == 2
     for cmd in ("create", "show", "list", "cancel", "unflag", "queue", "claim",
                 "heartbeat", "release", "attempt", "report sla", "report breaches",
+                "report forecast", "story",
                 "alerts", "caseworker add", "caseworker edit", "caseworker deactivate",
                 "caseworker list", "caseworker show", "token add", "token list", "token revoke", "health"):
         assert f"\n      callbackctl {cmd}" in out.stderr, cmd
     # and each option of each command
     for word in ("--customer-ref", "--not-before", "--not-after", "--idempotency-key",
                  "--flagged", "--unclaimable", "--phone", "--offset", "--duration", "--tz",
-                 "--waiting",
+                 "--waiting", "--horizon", "--weeks", "--lang",
                  "--active", "--label", "--caseworker"):
         assert word in out.stderr, word
+
+
+def test_callbackctl_tells_a_callbacks_story_and_the_forecast(t):
+    d = t.daemon()
+    tel, agent, mgr = (d.token(r) for r in ("telephony", "agent", "manager"))
+    made = js(d, tel, "create", "--phone", "0231 5550199", "--topic", "general",
+              "--site", "dortmund", "--name", "Erika Mustermann")
+    js(d, tel, "create", "--phone", "0231 5550199", "--topic", "general", "--site", "dortmund")
+    story = js(d, agent, "story", made["id"])
+    assert story["callback"]["id"] == made["id"], story
+    assert [e["kind"] for e in story["events"]][:2] == ["created", "merged"], story
+    assert "Mustermann" not in json.dumps(story), story
+    # the manager's forecast, as JSON and as the daemon's CSV
+    fc = js(d, mgr, "report", "forecast", "--site", "dortmund", "--horizon", "2d", "--weeks", "2")
+    assert fc["horizon"] == "2d" and fc["history_weeks"] == 2, fc
+    assert [s["site"] for s in fc["sites"]] == ["dortmund"], fc
+    general = next(x for x in fc["sites"][0]["topics"] if x["topic"] == "general")
+    assert general["backlog"] == 1, general
+    out = ctl(d, mgr, "report", "forecast", "--site", "dortmund", "--format", "csv", "--lang", "en")
+    assert out.stdout.startswith("site,site_label,staffing,"), out.stdout
+    # the daemon's refusal, named
+    out = ctl(d, mgr, "report", "forecast", "--horizon", "20d", ok=False)
+    assert out.returncode == 1 and "horizon" in out.stderr, (out.returncode, out.stderr)
+    out = ctl(d, tel, "story", made["id"], ok=False)
+    assert out.returncode == 1, out.stderr
