@@ -110,10 +110,10 @@ usage(void)
 	    "      callbackctl attempt 0b6c... no_answer --lease 9f1e... --duration 40\n"
 	    "manager:\n"
 	    "  report sla [--from DATE|TIME] [--to DATE|TIME] [--group-by site,topic,day,week,urgency]\n"
-	    "             [--format table|json|csv|csv-excel] [--tz ZONE]\n"
+	    "             [--format table|json|csv|csv-excel] [--tz ZONE] [--lang de|en]\n"
 	    "      callbackctl report sla --group-by site,week\n"
 	    "  report breaches [--from DATE|TIME] [--to DATE|TIME] [--format table|json|csv|csv-excel]\n"
-	    "                  [--tz ZONE]\n"
+	    "                  [--tz ZONE] [--lang de|en]\n"
 	    "      callbackctl report breaches --format csv-excel > breaches.csv\n"
 	    "  report forecast [--site S] [--topic T] [--horizon 48h] [--weeks N]\n"
 	    "                  [--format json|csv|csv-excel] [--lang de|en]\n"
@@ -859,10 +859,10 @@ static const struct field alerts_fields[] = { { "since", "since", K_STR },
 static const struct field sla_fields[] = { { "from", "from", K_STR },
 	{ "to", "to", K_STR }, { "group-by", "group_by", K_STR },
 	{ "format", "format", K_STR }, { "tz", "tz", K_STR },
-	{ NULL, NULL, 0 } };
+	{ "lang", "lang", K_STR }, { NULL, NULL, 0 } };
 static const struct field breaches_fields[] = { { "from", "from", K_STR },
 	{ "to", "to", K_STR }, { "format", "format", K_STR },
-	{ "tz", "tz", K_STR }, { NULL, NULL, 0 } };
+	{ "tz", "tz", K_STR }, { "lang", "lang", K_STR }, { NULL, NULL, 0 } };
 static const struct field forecast_fields[] = { { "site", "site", K_STR },
 	{ "topic", "topic", K_STR }, { "horizon", "horizon", K_STR },
 	{ "weeks", "weeks", K_INT }, { "format", "format", K_STR },

@@ -339,6 +339,10 @@ def test_callbackctl_tells_a_callbacks_story_and_the_forecast(t):
     assert general["backlog"] == 1, general
     out = ctl(d, mgr, "report", "forecast", "--site", "dortmund", "--format", "csv", "--lang", "en")
     assert out.stdout.startswith("site,site_label,staffing,"), out.stdout
+    out = ctl(d, mgr, "report", "sla", "--group-by", "site", "--format", "csv", "--lang", "en")
+    assert out.stdout.startswith("site,site_label,"), out.stdout
+    out = ctl(d, mgr, "report", "breaches", "--lang", "xx", ok=False)
+    assert out.returncode == 1 and "lang" in out.stderr, out.stderr
     # the daemon's refusal, named
     out = ctl(d, mgr, "report", "forecast", "--horizon", "20d", ok=False)
     assert out.returncode == 1 and "horizon" in out.stderr, (out.returncode, out.stderr)
