@@ -24,6 +24,7 @@ static int busy;                /* a take-send-mark round is under way */
 
 struct round {
 	size_t n;
+	size_t nsent; /* the first nsent went out */
 	int64_t ids[CBD_ALERT_BATCH];
 	enum metric_counter level[CBD_ALERT_BATCH];
 	struct alert a[CBD_ALERT_BATCH]; /* for the log, once they went out */
@@ -70,15 +71,16 @@ marked(void *arg, enum store_status st, const struct alert *unused, size_t n)
 
 	(void)unused;
 	(void)n;
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->nsent; i++)
 		metrics_count(r->level[i]);
 	if (st != STORE_OK)
 		log_warnx(
 		    "alerts: %zu sent but not marked; they may go out again",
-		    r->n);
-	free(r);
+		    r->nsent);
 	busy = 0;
-	schedule(now_ms()); /* more may be due */
+	/* more may be due; after a refusal, a pause for the transport */
+	schedule(r->nsent < r->n ? now_ms() + 1000 : now_ms());
+	free(r);
 }
 
 /* Said once an alert has gone out, not each time it is taken: one the
@@ -104,14 +106,18 @@ sent(void *arg, size_t n_sent)
 
 	for (i = 0; i < n_sent && i < r->n; i++)
 		log_sent(&r->a[i]);
-	if (n_sent < r->n) {
+	if (n_sent == 0) {
 		/* they stay taken until the claim runs out, then go again */
 		free(r);
 		busy = 0;
 		schedule(now_ms() + 1000);
 		return;
 	}
-	store_alerts_sent(r->ids, r->n, marked, r);
+	/* those the transport took are marked now, or they would go out
+	 * again with the ones it refused (which stay taken until their claim
+	 * runs out) */
+	r->nsent = n_sent < r->n ? n_sent : r->n;
+	store_alerts_sent(r->ids, r->nsent, marked, r);
 }
 
 static void

@@ -31,6 +31,7 @@ struct run {
 	int64_t ids[CBD_ALERT_BATCH];
 	struct alert a[CBD_ALERT_BATCH]; /* for the log, once they went out */
 	size_t nids;
+	size_t nsent; /* the first nsent went out */
 };
 
 static struct event *ev_run;
@@ -68,11 +69,11 @@ marked(void *arg, enum store_status st, int n)
 	struct run *r = arg;
 
 	(void)n;
-	metrics_add(M_ALERTS_FORECAST, r->nids);
+	metrics_add(M_ALERTS_FORECAST, r->nsent);
 	if (st != STORE_OK)
 		log_warnx("forecast: %zu alert%s sent but not marked; they may "
 			  "go out again",
-		    r->nids, r->nids == 1 ? "" : "s");
+		    r->nsent, r->nsent == 1 ? "" : "s");
 	run_end(r);
 }
 
@@ -89,12 +90,15 @@ sent(void *arg, size_t n_sent)
 			 "projected on %s",
 		    r->a[i].site, r->a[i].topic, r->a[i].breaches,
 		    r->a[i].breaches == 1 ? "" : "es", r->a[i].day);
-	if (n_sent < r->nids) {
+	if (n_sent == 0) {
 		/* they stay taken until the claim runs out, then go again */
 		run_end(r);
 		return;
 	}
-	store_forecast_alerts_sent(r->ids, r->nids, marked, r);
+	/* those the transport took are marked now; the refused ones go again
+	 * when their claim runs out */
+	r->nsent = n_sent < r->nids ? n_sent : r->nids;
+	store_forecast_alerts_sent(r->ids, r->nsent, marked, r);
 }
 
 static void

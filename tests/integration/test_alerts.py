@@ -297,3 +297,95 @@ def test_alert_is_logged_once_when_it_goes_out(t):
     logged = lines()
     assert len(logged) == 2, logged
     assert " at_risk " in logged[0] and " breached " in logged[1], logged
+
+
+def test_alerts_the_transport_took_are_marked_and_not_sent_again(t):
+    """A local syslog socket whose queue fills up takes the first alerts
+    of a round and refuses the rest: those that went out are marked sent
+    at once; only the refused ones go again, so each reaches syslog once."""
+    import os
+    import socket
+
+    d = t.daemon(start=False)
+    path = os.path.join(d.dir, "log.sock")
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("transport = tcp\n", f"transport = local\nsocket = {path}\n"))
+    # no socket yet: the alerts of five quick callbacks (at risk, then
+    # breached) fall due and wait, unsent
+    d.start()
+    tel = d.token("telephony")
+    ids = []
+    for i in range(5):
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone=f"0231 55{i:05d}"), tel)
+        assert st == 201, cb
+        ids.append(cb["id"])
+    n = 2 * len(ids)
+    mine = "callback_id IN (" + ", ".join(f"'{i}'" for i in ids) + ")"
+    wait_for("all due and taken", lambda: t.scalar(
+        f"SELECT count(*) FROM alerts WHERE {mine} AND fired_at IS NOT NULL") == str(n),
+        timeout=20)
+    assert d.stop() == 0
+    assert t.scalar(f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NOT NULL") == "0"
+    t.sql(f"UPDATE alerts SET send_until = now() - interval '1 ms' WHERE {mine}")
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    fillers = []
+    try:
+        rx.bind(path)
+        # the receiver's queue filled to the brim by senders of our own
+        # (until a new one can send nothing), then five places made free
+        while len(fillers) < 64:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.setblocking(False)
+            s.connect(path)
+            fillers.append(s)
+            took = 0
+            try:
+                while True:
+                    s.send(b"filler")
+                    took += 1
+            except BlockingIOError:
+                pass
+            if not took:
+                break
+        for _ in range(5):
+            assert rx.recv(4096) == b"filler"
+        # one round takes all ten: five go out, five are refused
+        d.start()
+        wait_for("a round sent", lambda: t.scalar(
+            f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NOT NULL") != "0",
+            timeout=15)
+        marked = int(t.scalar(f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NOT NULL"))
+        rx.settimeout(0.5)
+        got = []
+        try:
+            while True:
+                m = rx.recv(4096)
+                if m != b"filler":
+                    got.append(m.decode())
+        except socket.timeout:
+            pass
+        # exactly those that went out are marked
+        assert 0 < len(got) < n and marked == len(got), (marked, len(got), n)
+        # the refused ones go again when their claim runs out
+        t.sql(f"UPDATE alerts SET send_until = now() - interval '1 ms' WHERE {mine} "
+              "AND sent_at IS NULL")
+        wait_for("all sent", lambda: t.scalar(
+            f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NOT NULL") == str(n),
+            timeout=15)
+        rx.settimeout(5)
+        got += [rx.recv(4096).decode() for _ in range(n - marked)]
+        rx.settimeout(1)
+        try:
+            got.append(rx.recv(4096).decode())
+        except socket.timeout:
+            pass
+    finally:
+        rx.close()
+        for s in fillers:
+            s.close()
+    # each callback's at-risk and breached alert, once each
+    per = {(i, lvl): sum(i in m and f'level="{lvl}"' in m for m in got)
+           for i in ids for lvl in ("at_risk", "breached")}
+    assert len(got) == n and set(per.values()) == {1}, (len(got), per)
