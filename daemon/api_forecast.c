@@ -126,7 +126,6 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 {
 	static struct forecast_input in; /* large; the daemon is one thread */
 	static struct forecast_result res;
-	double urgent[CBD_FORECAST_TOPICS_MAX];
 	char cap[24], br[16], first[CBD_TIME_STR], extra[24];
 	char tb[16], arr[24], urg[24], tbr[16], tfirst[CBD_TIME_STR];
 	int32_t *dates = NULL; /* one per open callback at most */
@@ -139,8 +138,7 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 		return NULL;
 	if (!(dates = malloc((in.in.nbacklog + 1) * sizeof(*dates))) ||
 	    !(counts = malloc((in.in.nbacklog + 1) * sizeof(*counts))) ||
-	    forecast_run(&in.in, &res) == -1 ||
-	    forecast_input_urgent(&in, urgent) == -1)
+	    forecast_run(&in.in, &res) == -1)
 		goto done;
 	site = json_pack("{s:s,s:s,s:f,s:i,s:i,s:o,s:f}", "site", s->name,
 	    "staffing", in.plan ? "plan" : "history", "capacity_hours",
@@ -181,7 +179,7 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 		topic = json_pack("{s:s,s:i,s:o,s:f,s:f,s:i,s:o}", "topic",
 		    in.topics[k].policy->name, "backlog", tr->backlog,
 		    "backlog_by_due", due, "arrivals", round2(tr->arrivals),
-		    "urgent_arrivals", round2(urgent[k]), "breaches",
+		    "urgent_arrivals", round2(tr->urgent_arrivals), "breaches",
 		    tr->breaches, "first_breach_at",
 		    time_or_null(tr->first_breach_ms));
 		json_array_append_new(topics, topic);
@@ -189,7 +187,7 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 			continue;
 		snprintf(tb, sizeof(tb), "%d", tr->backlog);
 		snprintf(arr, sizeof(arr), "%.2f", round2(tr->arrivals));
-		snprintf(urg, sizeof(urg), "%.2f", round2(urgent[k]));
+		snprintf(urg, sizeof(urg), "%.2f", round2(tr->urgent_arrivals));
 		snprintf(tbr, sizeof(tbr), "%d", tr->breaches);
 		tfirst[0] = '\0';
 		if (tr->first_breach_ms >= 0)

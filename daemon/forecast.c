@@ -265,8 +265,8 @@ topic_calendar(const struct forecast_site *f, const struct forecast_topic *t)
 	return t->policy->calendar ? t->policy->calendar : f->calendar;
 }
 
-/* The expected arrivals of each topic over the horizon, into out; their
- * sum. */
+/* The expected arrivals of each topic over the horizon, and of them the
+ * urgent ones, into out; the sum of all. */
 static double
 expected(const struct sim *m, struct forecast_result *out)
 {
@@ -275,13 +275,17 @@ expected(const struct sim *m, struct forecast_result *out)
 	size_t i, k;
 
 	for (k = 0; k < f->ntopics; k++) {
-		double e = 0;
+		const struct forecast_topic *t = &f->topics[k];
+		double e = 0, u = 0;
 
-		for (i = 0; i < m->nseg; i++)
-			e += f->topics[k]
-				 .arrivals[m->seg[i].weekday][m->seg[i].hour] *
-			    m->seg[i].hours;
+		for (i = 0; i < m->nseg; i++) {
+			const struct segment *g = &m->seg[i];
+
+			e += t->arrivals[g->weekday][g->hour] * g->hours;
+			u += t->urgent[g->weekday][g->hour] * g->hours;
+		}
 		out->topics[k].arrivals = e;
+		out->topics[k].urgent_arrivals = u;
 		sum += e;
 	}
 	return sum;

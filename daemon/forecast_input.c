@@ -164,29 +164,6 @@ forecast_input_free(struct forecast_input *f)
 	f->in.nbacklog = 0;
 }
 
-int
-forecast_input_urgent(const struct forecast_input *f,
-    double out[CBD_FORECAST_TOPICS_MAX])
-{
-	static struct forecast_result r; /* large; the daemon is one thread */
-	struct forecast_topic topics[CBD_FORECAST_TOPICS_MAX];
-	struct forecast_site in = f->in;
-	size_t k;
-
-	memcpy(topics, f->topics, sizeof(topics));
-	for (k = 0; k < in.ntopics; k++)
-		memcpy(topics[k].arrivals, topics[k].urgent,
-		    sizeof(topics[k].arrivals));
-	in.topics = topics;
-	in.backlog = NULL;
-	in.nbacklog = 0;
-	if (forecast_run(&in, &r) == -1)
-		return -1;
-	for (k = 0; k < in.ntopics; k++)
-		out[k] = r.topics[k].arrivals;
-	return 0;
-}
-
 static int
 by_date(const void *a, const void *b)
 {

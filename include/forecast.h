@@ -71,6 +71,7 @@ struct forecast_site {
 struct forecast_topic_result {
 	int backlog;             /* open at the start */
 	double arrivals;         /* expected over the horizon */
+	double urgent_arrivals;  /* of them, urgent */
 	int breaches;            /* projected to miss their due time within the
 	                          * horizon (due before its end, not worked by
 	                          * then) */

@@ -40,11 +40,6 @@ int forecast_input_build(const struct config *, const struct site *s,
     struct forecast_input *out);
 void forecast_input_free(struct forecast_input *);
 
-/* The urgent arrivals expected of each topic over the horizon (the
- * forecast of the urgent rates alone). 0, or -1 as forecast_run. */
-int forecast_input_urgent(const struct forecast_input *,
-    double out[CBD_FORECAST_TOPICS_MAX]);
-
 /* The backlog of topic k by local due date: dates (YYYYMMDD, ascending)
  * and counts, at most max of them; returns how many. */
 size_t forecast_input_by_due(const struct forecast_input *, int k,
