@@ -3,7 +3,9 @@ RFC 5424 with structured data and no personal data; stopped by an attempt;
 held in PostgreSQL while syslog-ng is down."""
 
 import datetime
+import os
 import re
+import socket
 
 from harness import wait_for
 
@@ -250,19 +252,23 @@ def test_webhook_gets_each_alert_once_with_retries(t):
         server.shutdown()
 
 
-def test_alert_is_logged_once_when_it_goes_out(t):
-    """With the syslog socket missing an alert stays taken and is taken
-    again each time its claim runs out; the daemon's log line about it
-    comes once, when it has gone out, not with every take."""
-    import os
-    import socket
-
+def local_syslog_daemon(t):
+    """A daemon, not started, whose alerts go to a local syslog socket that
+    nobody has bound yet; the daemon and the socket's path."""
     d = t.daemon(start=False)
     path = os.path.join(d.dir, "log.sock")
     with open(d.conf) as f:
         text = f.read()
     with open(d.conf, "w") as f:
-        f.write(text.replace("transport = tcp\n", f"transport = local\nsocket = {path}\n"))
+        f.write(text.replace("transport = tcp\n", f"transport = local\nsocket = {path}\n", 1))
+    return d, path
+
+
+def test_alert_is_logged_once_when_it_goes_out(t):
+    """With the syslog socket missing an alert stays taken and is taken
+    again each time its claim runs out; the daemon's log line about it
+    comes once, when it has gone out, not with every take."""
+    d, path = local_syslog_daemon(t)
     d.start()
     st, _, cb, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone="0231 5550101"),
                          d.token("telephony"))
@@ -303,15 +309,7 @@ def test_alerts_the_transport_took_are_marked_and_not_sent_again(t):
     """A local syslog socket whose queue fills up takes the first alerts
     of a round and refuses the rest: those that went out are marked sent
     at once; only the refused ones go again, so each reaches syslog once."""
-    import os
-    import socket
-
-    d = t.daemon(start=False)
-    path = os.path.join(d.dir, "log.sock")
-    with open(d.conf) as f:
-        text = f.read()
-    with open(d.conf, "w") as f:
-        f.write(text.replace("transport = tcp\n", f"transport = local\nsocket = {path}\n"))
+    d, path = local_syslog_daemon(t)
     # no socket yet: the alerts of five quick callbacks (at risk, then
     # breached) fall due and wait, unsent
     d.start()

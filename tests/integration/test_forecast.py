@@ -10,9 +10,10 @@ import csv
 import datetime
 import io
 import re
+import socket
 
 from harness import wait_for
-from test_alerts import parse as parse_alert
+from test_alerts import local_syslog_daemon, parse as parse_alert
 from test_metrics import parse as parse_metrics, value
 
 UTC = datetime.timezone.utc
@@ -360,18 +361,13 @@ def test_forecast_alert_is_logged_once_when_it_goes_out(t):
     """With the syslog socket missing the forecast alert stays taken and
     is taken again each time its claim runs out; the daemon's log line
     about it comes once, when it has gone out."""
-    import os
-    import socket
-
     away_from_midnight(15)
-    d = t.daemon(start=False)
-    path = os.path.join(d.dir, "log.sock")
+    d, path = local_syslog_daemon(t)
     with open(d.conf) as f:
         text = f.read()
     topic = f"fc_{t.db}"
     with open(d.conf, "w") as f:
-        f.write(text.replace("transport = tcp\n", f"transport = local\nsocket = {path}\n", 1)
-                .replace("[topic general]\n", f"[topic {topic}]\ntarget = 48h\n\n[topic general]\n", 1))
+        f.write(text.replace("[topic general]\n", f"[topic {topic}]\ntarget = 48h\n\n[topic general]\n", 1))
     edit(d, alerts=["forecast_breaches = 5"], daemon=["forecast_interval = 200ms"])
     open_callbacks(t, 10, topic=topic, first_min=1, step_min=1)
     d.start()
