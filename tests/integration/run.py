@@ -110,6 +110,19 @@ class Ctx:
         locker.wait(10)
         return results
 
+    def index_settled(self):
+        """Waits until the start-up rebuild of each daemon that runs has
+        ended. A test that writes behind the index (a row closed in
+        PostgreSQL by hand) does so after this: a rebuild still running
+        reads the open rows after the write and rightly drops what the
+        test means the index to go on offering."""
+        harness.wait_for("the running rebuild",
+                         lambda: self.redis.cli("EXISTS", self.key("index")) == "1")
+        for d in self.daemons:
+            if d.proc and d.proc.poll() is None:
+                harness.wait_for(f"{os.path.basename(d.dir)}'s start-up rebuild",
+                                 lambda d=d: "queue index rebuilt" in d.log_tail(100000))
+
     def reindex(self):
         """Has the daemons rebuild the index from PostgreSQL, as an operator
         deleting its marker key does. A rebuild still running (the one at
@@ -118,12 +131,7 @@ class Ctx:
         this waits for it first, in each daemon that runs: with several,
         one that ends its rebuild after the delete would set the marker
         again and the delete go unseen."""
-        harness.wait_for("the running rebuild",
-                         lambda: self.redis.cli("EXISTS", self.key("index")) == "1")
-        for d in self.daemons:
-            if d.proc and d.proc.poll() is None:
-                harness.wait_for(f"{os.path.basename(d.dir)}'s start-up rebuild",
-                                 lambda d=d: "queue index rebuilt" in d.log_tail(100000))
+        self.index_settled()
         self.redis.cli("DEL", self.key("index"))
 
     INDEX_FAULTS = """

@@ -563,6 +563,7 @@ def test_rebuild_drops_what_postgres_closed_behind_redis(t):
     d, tok = setup(t)
     _, _, keep, _ = post(d, tok["telephony"], BASE)
     _, _, gone, _ = post(d, tok["telephony"], dict(BASE, phone="0231 4440001"))
+    t.index_settled()
     # closed in PostgreSQL without the index hearing of it
     t.sql(f"UPDATE callbacks SET state = 'cancelled', closed_at = now() "
           f"WHERE id = '{gone['id']}'")
