@@ -16,11 +16,19 @@ function show(id) {
   for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== id;
 }
 
+// why signing in did not work, by its key: the switch names it anew
+function refused(key) {
+  const el = $('signin-error');
+  if (key) el.dataset.t = key;
+  else delete el.dataset.t;
+  el.textContent = t(key);
+}
+
 async function start() {
   if (!token()) {
     show('signin');
     $('signout').hidden = true;
-    $('signin-error').textContent = t(sessionStorage.getItem(NOTE) ?? '');
+    refused(sessionStorage.getItem(NOTE) ?? '');
     sessionStorage.removeItem(NOTE);
     $('token').focus();
     return;
@@ -32,7 +40,7 @@ async function start() {
     if (err instanceof ApiError && err.status === 401) {
       setToken(null);
       show('signin');
-      $('signin-error').textContent = t('bad_token');
+      refused('bad_token');
     } else {
       failed(err);
     }
@@ -44,7 +52,7 @@ async function start() {
   who();
   if (!view) {
     show('signin');
-    $('signin-error').textContent = t('no_view');
+    refused('no_view');
     return;
   }
   show(session.role);
@@ -62,7 +70,7 @@ async function signOut(note) {
 
 $('signin-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  $('signin-error').textContent = '';
+  refused('');
   setToken($('token').value.trim());
   $('token').value = '';
   start();

@@ -24,6 +24,15 @@ async function csv(page, button) {
 // manager's CSV has labels beside identifiers, and the switch in the
 // header turns the page English at once, and stays so.
 export default async function (page) {
+  // a refused token: the reason in German, then in English at the switch
+  await signIn(page, 'not-a-token');
+  await waitText(page, '#signin-error', 'Dieser Schlüssel ist nicht gültig.');
+  await page.click('#lang-switch');
+  await waitText(page, '#signin-error', 'This token is not valid.');
+  check((await textOf(page, 'label[for="token"]')) === 'Access token', 'the sign-in page in English');
+  await page.click('#lang-switch');
+  await waitText(page, '#signin-error', 'Dieser Schlüssel ist nicht gültig.');
+
   await signIn(page, env.AGENT_TOKEN);
   await page.locator('#create').waitFor({ state: 'visible', timeout: WAIT });
   const topics = await options(page, '#f-topic');
