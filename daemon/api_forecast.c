@@ -128,6 +128,8 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 	static struct forecast_result res;
 	char cap[24], br[16], first[CBD_TIME_STR], extra[24];
 	char tb[16], arr[24], urg[24], tbr[16], tfirst[CBD_TIME_STR];
+	char today[16], until[16];
+	struct calendar_local lt;
 	int32_t *dates = NULL; /* one per open callback at most */
 	int *counts = NULL;
 	json_t *site = NULL, *topics, *due, *topic;
@@ -140,8 +142,15 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 	    !(counts = malloc((in.in.nbacklog + 1) * sizeof(*counts))) ||
 	    forecast_run(&in.in, &res) == -1)
 		goto done;
-	site = json_pack("{s:s,s:s,s:f,s:i,s:i,s:o,s:f}", "site", s->name,
-	    "staffing", in.plan ? "plan" : "history", "capacity_hours",
+	/* the site's own dates of the forecast's start and end, which its
+	 * backlog_by_due dates are compared with (a browser's are not) */
+	calendar_local_time(s->calendar, r->start_ms, &lt);
+	date_text(lt.date, today, sizeof(today));
+	calendar_local_time(s->calendar, r->start_ms + r->horizon_ms, &lt);
+	date_text(lt.date, until, sizeof(until));
+	site = json_pack("{s:s,s:s,s:s,s:s,s:f,s:i,s:i,s:o,s:f}", "site",
+	    s->name, "today", today, "until", until, "staffing",
+	    in.plan ? "plan" : "history", "capacity_hours",
 	    round2(res.capacity_hours), "breaches", res.breaches, "unavoidable",
 	    res.unavoidable, "first_breach_at",
 	    time_or_null(res.first_breach_ms), "extra_hours_per_day",

@@ -132,7 +132,11 @@ function draw(fc) {
     table.append(b);
   }
   for (const s of fc.sites) table.append(siteRows(s));
-  const sl = slots(fc.sites, dayKey(new Date()), dayKey(new Date(fc.to)));
+  // the sites' own dates, not this computer's: a due day is overdue when
+  // it is before the (earliest) site's today
+  const today = fc.sites.reduce((a, x) => (x.today < a ? x.today : a), fc.sites[0]?.today ?? dayKey(new Date()));
+  const last = fc.sites.reduce((a, x) => (x.until > a ? x.until : a), today);
+  const sl = slots(fc.sites, today, last);
   $('fc-charts').replaceChildren(...fc.sites.map((s, i) => {
     const fig = document.createElement('figure');
     fig.dataset.site = s.site;

@@ -1,7 +1,8 @@
 // callbackd's web pages in headless Chromium (Debian's, through
 // playwright-core): one scenario per run, named on the command line, each
 // a module of scenarios/ (its default export drives the page; `locale`
-// sets the browser's language, German by default). Screenshots go to $OUT.
+// sets the browser's language, German by default, `timezoneId` its time
+// zone, the machine's by default). Screenshots go to $OUT.
 // Fails on any error on the page, Content-Security-Policy violations
 // included, and on anything the page writes to the console (so no
 // personal data either). Every wait is bounded.
@@ -21,6 +22,7 @@ try {
     viewport: { width: 1280, height: 720 },
     acceptDownloads: true,
     ...(mod.permissions && { permissions: mod.permissions }),
+    ...(mod.timezoneId && { timezoneId: mod.timezoneId }),
   });
   const page = await context.newPage();
   const problems = [];

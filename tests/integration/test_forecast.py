@@ -11,6 +11,7 @@ import datetime
 import io
 import re
 import socket
+import zoneinfo
 
 from harness import wait_for
 from test_alerts import local_syslog_daemon, parse as parse_alert
@@ -400,3 +401,30 @@ def test_forecast_alert_is_logged_once_when_it_goes_out(t):
         rx.close()
     assert topic in got and "Mustermann" not in got, got
     assert len(lines()) == 1, lines()
+
+
+def test_forecast_names_each_site_its_own_today_and_last_day(t):
+    """The due days of the backlog are the site's local dates; the page
+    decides which of them are overdue by the site's today, not by the
+    browser's or UTC's. Two time zones 25 hours apart have different
+    dates at every moment."""
+    d = t.daemon(start=False)
+    with open(d.conf) as f:
+        text = f.read()
+    days = "".join(f"{day} = 00:00-24:00\n" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+    for site, zone in (("dortmund", "Pacific/Pago_Pago"), ("soest", "Pacific/Kiritimati")):
+        head = f"[site {site}]\ncalendar = 24x7\n"
+        assert head in text
+        text = text.replace(head, f"[calendar z_{site}]\ntimezone = {zone}\n{days}\n"
+                                  f"[site {site}]\ncalendar = z_{site}\n", 1)
+    with open(d.conf, "w") as f:
+        f.write(text)
+    d.start()
+    body, _, _ = forecast(d, d.token("manager"))
+    start, end = ms_of(body["from"]), ms_of(body["to"])
+    for site, zone in (("dortmund", "Pacific/Pago_Pago"), ("soest", "Pacific/Kiritimati")):
+        s = site_of(body, site)
+        z = zoneinfo.ZoneInfo(zone)
+        assert s["today"] == start.astimezone(z).strftime("%Y-%m-%d"), (s, body["from"])
+        assert s["until"] == end.astimezone(z).strftime("%Y-%m-%d"), (s, body["to"])
+    assert site_of(body, "dortmund")["today"] < site_of(body, "soest")["today"], body

@@ -9,6 +9,11 @@ import { check, shoot, signIn, axe, api, WAIT, env } from '../lib.mjs';
 
 const DASH = '\u2013';
 
+// The browser 14 hours ahead of the sites (24x7, UTC): from 10:00 UTC on
+// its date is the sites' tomorrow; which due days are overdue is the
+// sites' to say (the forecast's today), not the browser's.
+export const timezoneId = 'Pacific/Kiritimati';
+
 // what the page was answered, captured as it arrives
 function answers(page) {
   const got = {};
@@ -43,10 +48,6 @@ const formats = (page, values) => page.evaluate(([v, loc]) => {
 }, [values, 'de-DE']);
 
 const sum = (l, f) => l.reduce((a, x) => a + f(x), 0);
-const today = () => {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-};
 
 async function forecastTable(page, fc) {
   const dm = fc.sites.find((s) => s.site === 'dortmund');
@@ -82,7 +83,9 @@ async function forecastTable(page, fc) {
 // the backlog by due day: each site's bars and the table against the
 // forecast's backlog_by_due, summed over topics
 async function backlogChart(page, fc) {
-  const now = today();
+  check(fc.sites.every((s) => /^\d{4}-\d\d-\d\d$/.test(s.today) && s.until >= s.today), 'each site names its today');
+  const now = fc.sites.reduce((a, s) => (s.today < a ? s.today : a), fc.sites[0].today);
+  check(now === new Date(fc.from).toISOString().slice(0, 10), `the sites' today is UTC's (${now})`);
   const dueRows = await rows(page, '#fc-due tbody tr');
   const head = (await rows(page, '#fc-due thead tr'))[0];
   for (const [i, s] of fc.sites.entries()) {
