@@ -70,9 +70,10 @@ got_events(void *arg, enum store_status st, const struct callback *cb,
 void
 api_callbacks_events(struct api_req *a)
 {
+	/* an id that is no UUID names no callback: 404, as on every other
+	 * route of a callback */
 	if (!ident_uuid(a->path_id)) {
-		http_error(a, 400, "invalid_value", "id",
-		    "the id must be a callback id (a UUID)");
+		http_store_failed(a, STORE_NOT_FOUND);
 		return;
 	}
 	/* one more than shown: timeline_shape says whether there were more */

@@ -196,7 +196,7 @@ def test_a_caseworker_reads_the_story_of_what_she_holds_or_held_only(t):
     assert events(d, held["id"], tok["ben"])[0] == 403
 
 
-def test_each_read_of_a_story_is_on_record_and_bad_ids_are_refused(t):
+def test_each_read_of_a_story_is_on_record_and_unknown_ids_are_not_found(t):
     d, tok = world(t)
     st, _, cb, _ = d.req("POST", "/v1/callbacks", {
         "phone": "0231 7774444", "topic": "general", "site": "dortmund"}, tok["telephony"])
@@ -211,8 +211,10 @@ def test_each_read_of_a_story_is_on_record_and_bad_ids_are_refused(t):
     assert int(t.scalar(count)) == before + 1
     st, err, _ = events(d, str(uuid.uuid4()), tok["manager"])
     assert st == 404 and err["error"]["code"] == "not_found"
+    # an id that is no UUID names no callback, as on GET /v1/callbacks/{id}
     st, err, _ = events(d, "not-a-callback", tok["agent"])
-    assert st == 400 and err["error"]["code"] == "invalid_value" and err["error"]["field"] == "id"
+    assert st == 404 and err["error"]["code"] == "not_found", (st, err)
+    assert d.req("GET", "/v1/callbacks/not-a-callback", token=tok["agent"])[0] == 404
     assert events(d, cb["id"], tok["ben"])[0] == 403
     st, err, _ = events(d, cb["id"], tok["telephony"])
     assert st == 403
