@@ -77,6 +77,19 @@ api_callback_json(const struct callback *cb)
 	return j;
 }
 
+json_t *
+api_callback_change_json(const struct callback *cb)
+{
+	static const char *const personal[] = { "phone", "name", "customer_ref",
+		"note", "call_id" };
+	json_t *j = api_callback_json(cb);
+	size_t i;
+
+	for (i = 0; j && i < sizeof(personal) / sizeof(personal[0]); i++)
+		json_object_del(j, personal[i]);
+	return j;
+}
+
 int
 api_refused(struct api_req *a, enum verdict verdict, const struct callback *cb)
 {
@@ -156,6 +169,13 @@ intake_answer(struct intake *in)
 		snprintf(location, sizeof(location), "/v1/callbacks/%s",
 		    in->row.id);
 		http_reply(in->a, 201, body, location);
+	} else if (in->a->role != ROLE_TELEPHONY) {
+		/* the agent sees the callback its request merged into, with
+		 * what earlier requests said: a read, on record */
+		const char *id = in->row.id;
+
+		api_access_reply(in->a, "POST /v1/callbacks", &id, 1, 200,
+		    body);
 	} else
 		http_reply(in->a, 200, body, NULL);
 	free(in);
@@ -305,7 +325,7 @@ change_synced(void *arg, int ok)
 	struct change *c = arg;
 
 	(void)ok; /* committed: the rebuild mends Redis if this failed */
-	http_reply(c->a, c->status, api_callback_json(&c->row), NULL);
+	http_reply(c->a, c->status, api_callback_change_json(&c->row), NULL);
 	free(c);
 }
 

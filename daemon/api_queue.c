@@ -103,7 +103,7 @@ lease_synced(void *arg, int ok)
 
 	(void)ok;
 	if (l->release)
-		body = api_callback_json(&l->row);
+		body = api_callback_change_json(&l->row);
 	else
 		body = json_pack("{s:o}", "lease", lease_json(&l->row));
 	http_reply(l->a, 200, body, NULL);

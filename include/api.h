@@ -7,6 +7,10 @@
 
 /* A callback as the API shows it. */
 json_t *api_callback_json(const struct callback *);
+/* The callback as a change left it, for the answer to that change:
+ * without the caller's data (phone, name, customer_ref, note, call_id),
+ * which only a read on record shows. */
+json_t *api_callback_change_json(const struct callback *);
 /* An RFC 3339 string for a time, or JSON null for CBD_NO_TIME. */
 json_t *api_time_json(int64_t ms);
 /* Answers a store verdict other than "ok" (409 or 403) and returns 1;

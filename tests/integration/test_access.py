@@ -181,6 +181,72 @@ def test_reads_of_personal_data_are_in_the_access_log(t):
     assert out.returncode == 1 and "forbidden" in out.stderr
 
 
+PERSONAL = ("phone", "name", "customer_ref", "note", "call_id")
+
+
+def test_answers_to_changes_show_no_personal_data_and_are_not_reads(t):
+    """An answer to a change (an attempt, cancel, release, unflag, a
+    heartbeat) tells the caller what the change did, not the caller's
+    data: it is no read, and nothing of it goes to the access log. An
+    agent's request that merged into an open callback is answered with
+    that callback, what earlier requests said included: a read, on record.
+    Before, each of them carried the whole callback with no row."""
+    d = t.daemon()
+    admin, agent, manager = d.token("admin"), d.token("agent"), d.token("manager")
+    caseworker(d, admin, "anna")
+    anna = d.token("caseworker", caseworker="anna")
+
+    def clean(what, st, body, want):
+        assert st == want, (what, st, body)
+        shown = [k for k in PERSONAL if k in body]
+        assert shown == [], (what, shown)
+        return body
+
+    # what the agent files comes back whole: it said it itself
+    st, _, a, _ = d.req("POST", "/v1/callbacks", {
+        "phone": "0231 5550301", "topic": "general", "site": "dortmund",
+        "name": "Erika Mustermann", "customer_ref": "KD-4711", "note": "Wohnung",
+        "call_id": "call-1"}, agent)
+    assert st == 201 and a["name"] == "Erika Mustermann" and a["merged"] is False, a
+    assert access_rows(t) == []
+    st, _, merged, _ = d.req("POST", "/v1/callbacks", {
+        "phone": "0231 5550301", "topic": "general", "site": "dortmund"}, agent)
+    assert st == 200 and merged["merged"] is True and merged["request_count"] == 2, merged
+    assert merged["id"] == a["id"] and merged["name"] == "Erika Mustermann"
+    assert [r[2:] for r in access_rows(t)] == [["POST /v1/callbacks", a["id"]]], access_rows(t)
+    st, _, got, _ = d.req("POST", "/v1/queue/claim", None, anna)
+    assert st == 200 and got["callback"]["phone"] == "+492315550301"  # a read, on record
+    lease = got["lease"]["token"]
+    hb = d.req("POST", f"/v1/callbacks/{a['id']}/heartbeat", {"lease": lease}, anna)
+    clean("heartbeat", hb[0], hb[2], 200)
+    rel = clean("released", *d.req("POST", f"/v1/callbacks/{a['id']}/release",
+                                   {"lease": lease}, anna)[:3:2], 200)
+    assert rel["state"] == "queued"
+    st, _, got, _ = d.req("POST", "/v1/queue/claim", None, anna)
+    assert st == 200
+    att = clean("attempt", *d.req("POST", f"/v1/callbacks/{a['id']}/attempts", {
+        "lease": got["lease"]["token"], "result": "no_answer"}, anna)[:3:2], 201)
+    assert att["state"] == "queued" and att["attempt_count"] == 1
+    b = create(d, agent, "0231 5550302", name="Max Muster")
+    att = clean("agent's attempt", *d.req("POST", f"/v1/callbacks/{b['id']}/attempts", {
+        "result": "busy", "note": "besetzt"}, agent)[:3:2], 201)
+    assert att["attempt_count"] == 1
+    t.sql(f"UPDATE callbacks SET flagged = true, lapsed_leases = 3 WHERE id = '{b['id']}'")
+    unf = clean("unflagged", *d.req("POST", f"/v1/callbacks/{b['id']}/unflag", None,
+                                    manager)[:3:2], 200)
+    assert unf["flagged"] is False and unf["lapsed_leases"] == 0
+    can = clean("cancelled", *d.req("POST", f"/v1/callbacks/{b['id']}/cancel", None,
+                                    agent)[:3:2], 200)
+    assert can["state"] == "cancelled"
+    # the merge and the two claims are the only reads; the data is there
+    # for a read
+    assert [r[2] for r in access_rows(t)] == ["POST /v1/callbacks"] + \
+        ["POST /v1/queue/claim"] * 2, access_rows(t)
+    st, _, full, _ = d.req("GET", f"/v1/callbacks/{b['id']}", token=agent)
+    assert st == 200 and full["name"] == "Max Muster" and full["phone"] == "+492315550302"
+    assert len(access_rows(t)) == 4
+
+
 def test_a_read_that_cannot_be_recorded_is_not_answered(t):
     d = t.daemon()
     admin, tel, agent = d.token("admin"), d.token("telephony"), d.token("agent")
