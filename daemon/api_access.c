@@ -2,9 +2,11 @@
  * api_access.c owns the account of who read personal data: every answer
  * that shows a caller's data (one callback, a page of them, a claim) goes
  * out through api_access_reply, which answers only once the access log
- * row is committed, and GET /v1/access, where the admin reads that log.
- * It never logs personal data, nor the log's own rows.
+ * row is committed, and GET /v1/access, where the admin reads that log,
+ * and GET /v1/admin-events, the log of admin actions beside it. It never
+ * logs personal data, nor the log's own rows.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,21 +62,35 @@ api_access_reply(struct api_req *a, const char *route, const char *const *ids,
 	    access_recorded, c);
 }
 
-/* ---- GET /v1/access --------------------------------------------------- */
+/* ---- GET /v1/access and GET /v1/admin-events ----------------------- */
 
-struct access_page {
+/* The parameters both logs are read by: since, limit and cursor. */
+struct log_page {
 	struct api_req *a;
-	size_t limit;
+	int64_t since_ms;
+	unsigned long limit, after;
 };
+
+/* next_cursor: the last row's id when the page is full, else null. */
+static void
+set_cursor(json_t *body, size_t n, size_t limit, int64_t last_id)
+{
+	char cursor[24];
+
+	if (n == limit && n > 0) {
+		snprintf(cursor, sizeof(cursor), "%lld", (long long)last_id);
+		json_object_set_new(body, "next_cursor", json_string(cursor));
+	} else
+		json_object_set_new(body, "next_cursor", json_null());
+}
 
 static void
 access_listed(void *arg, enum store_status st, const struct access_row *rows,
     size_t n)
 {
-	struct access_page *p = arg;
+	struct log_page *p = arg;
 	struct api_req *a = p->a;
 	json_t *list, *ids, *body;
-	char cursor[24];
 	size_t i;
 
 	if (st != STORE_OK) {
@@ -96,12 +112,7 @@ access_listed(void *arg, enum store_status st, const struct access_row *rows,
 			ids ? ids : json_array()));
 	}
 	body = json_pack("{s:o}", "access", list);
-	if (n == p->limit && n > 0) {
-		snprintf(cursor, sizeof(cursor), "%lld",
-		    (long long)rows[n - 1].id);
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	} else
-		json_object_set_new(body, "next_cursor", json_null());
+	set_cursor(body, n, p->limit, n ? rows[n - 1].id : 0);
 	http_reply(a, 200, body, NULL);
 	free(p);
 }
@@ -122,16 +133,16 @@ id_param(struct api_req *a, const char *name, unsigned long max,
 	return 0;
 }
 
-void
-api_access_list(struct api_req *a)
+/* A new page of a log read with the filters named (none may be given
+ * empty) and since, limit and cursor; NULL (and the answer sent) when a
+ * parameter is refused or memory is short. */
+static struct log_page *
+log_page_new(struct api_req *a, const char *const *filters)
 {
-	static const char *const filters[] = { "callback", "token", "since",
-		"limit", "cursor", NULL };
-	const char *callback = http_query(a, "callback");
 	const char *since = http_query(a, "since"), *v;
-	unsigned long token = 0, limit = 0, after = 0;
+	struct log_page *p;
 	int64_t since_ms = CBD_NO_TIME;
-	struct access_page *p;
+	unsigned long limit, after;
 	size_t i;
 
 	for (i = 0; filters[i]; i++)
@@ -139,28 +150,109 @@ api_access_list(struct api_req *a)
 			http_error(a, 400, "invalid_value", filters[i],
 			    "%s is empty; leave it out not to filter by it",
 			    filters[i]);
-			return;
+			return NULL;
 		}
-	if (callback && !ident_uuid(callback)) {
+	if (since && rfc3339_parse(since, &since_ms) == -1) {
+		http_error(a, 400, "invalid_time", "since",
+		    "since must be an RFC 3339 time");
+		return NULL;
+	}
+	if (id_param(a, "limit", CBD_ACCESS_LIMIT_MAX, &limit) == -1 ||
+	    id_param(a, "cursor", INT64_MAX, &after) == -1)
+		return NULL;
+	if (!(p = calloc(1, sizeof(*p)))) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return NULL;
+	}
+	p->a = a;
+	p->since_ms = since_ms;
+	p->limit = limit ? limit : CBD_ACCESS_LIMIT_DEFAULT;
+	p->after = after;
+	return p;
+}
+
+void
+api_access_list(struct api_req *a)
+{
+	static const char *const filters[] = { "callback", "token", "since",
+		"limit", "cursor", NULL };
+	const char *callback = http_query(a, "callback");
+	unsigned long token = 0;
+	struct log_page *p;
+
+	if (callback && *callback && !ident_uuid(callback)) {
 		http_error(a, 400, "invalid_value", "callback",
 		    "callback must be a callback id");
 		return;
 	}
-	if (since && rfc3339_parse(since, &since_ms) == -1) {
-		http_error(a, 400, "invalid_time", "since",
-		    "since must be an RFC 3339 time");
+	if ((http_query(a, "token") && *http_query(a, "token") &&
+		id_param(a, "token", INT64_MAX, &token) == -1) ||
+	    !(p = log_page_new(a, filters)))
+		return;
+	store_access_list(callback ? callback : "", (int64_t)token, p->since_ms,
+	    (int64_t)p->after, p->limit, access_listed, p);
+}
+
+/* The kinds of admin_events, as sql/ writes them. */
+static const char *const admin_kinds[] = { "token_created", "token_revoked",
+	"caseworker_created", "caseworker_updated", "caseworker_deactivated",
+	NULL };
+
+static void
+admin_events_listed(void *arg, enum store_status st, const struct table *t)
+{
+	struct log_page *p = arg;
+	struct api_req *a = p->a;
+	json_t *list, *data, *body;
+	const char *const *c;
+	int i;
+
+	if (st != STORE_OK) {
+		http_store_failed(a, st);
+		free(p);
 		return;
 	}
-	if (id_param(a, "token", INT64_MAX, &token) == -1 ||
-	    id_param(a, "limit", CBD_ACCESS_LIMIT_MAX, &limit) == -1 ||
-	    id_param(a, "cursor", INT64_MAX, &after) == -1)
-		return;
-	if (!(p = calloc(1, sizeof(*p)))) {
-		http_store_failed(a, STORE_UNAVAILABLE);
-		return;
+	/* columns: id, at, actor, kind, data (store_admin_events) */
+	list = json_array();
+	for (i = 0; i < t->nrows; i++) {
+		c = t->cells + i * t->ncols;
+		data = json_loads(c[4] ? c[4] : "{}", 0, NULL);
+		json_array_append_new(list,
+		    json_pack("{s:I,s:s,s:s,s:s,s:o}", "id",
+			(json_int_t)strtoll(c[0], NULL, 10), "at", c[1],
+			"actor", c[2], "kind", c[3], "data",
+			data ? data : json_object()));
 	}
-	p->a = a;
-	p->limit = limit ? limit : CBD_ACCESS_LIMIT_DEFAULT;
-	store_access_list(callback ? callback : "", (int64_t)token, since_ms,
-	    (int64_t)after, p->limit, access_listed, p);
+	body = json_pack("{s:o}", "admin_events", list);
+	set_cursor(body, (size_t)t->nrows, p->limit,
+	    t->nrows ? strtoll(t->cells[(t->nrows - 1) * t->ncols], NULL, 10) :
+		       0);
+	http_reply(a, 200, body, NULL);
+	free(p);
+}
+
+void
+api_admin_events_list(struct api_req *a)
+{
+	static const char *const filters[] = { "kind", "since", "limit",
+		"cursor", NULL };
+	const char *kind = http_query(a, "kind");
+	struct log_page *p;
+	size_t i;
+
+	if (kind && *kind) {
+		for (i = 0; admin_kinds[i] && strcmp(kind, admin_kinds[i]); i++)
+			;
+		if (!admin_kinds[i]) {
+			http_error(a, 400, "invalid_value", "kind",
+			    "kind must be token_created, token_revoked, "
+			    "caseworker_created, caseworker_updated or "
+			    "caseworker_deactivated");
+			return;
+		}
+	}
+	if (!(p = log_page_new(a, filters)))
+		return;
+	store_admin_events(kind ? kind : "", p->since_ms, (int64_t)p->after,
+	    p->limit, admin_events_listed, p);
 }

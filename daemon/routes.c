@@ -50,6 +50,8 @@ static const struct route routes[] = {
 	    ROLE_CASEWORKER | ROLE_MANAGER | ROLE_ADMIN, 0, api_session },
 	{ EVHTTP_REQ_POST, "/v1/tokens/{id}/revoke", ROLE_ADMIN, 0, api_tokens_revoke },
 	{ EVHTTP_REQ_GET, "/v1/access", ROLE_ADMIN, 0, api_access_list },
+	{ EVHTTP_REQ_GET, "/v1/admin-events", ROLE_ADMIN, 0,
+	    api_admin_events_list },
 	{ EVHTTP_REQ_GET, "/v1/reports/sla", ROLE_MANAGER, 0, api_reports_sla },
 	{ EVHTTP_REQ_GET, "/v1/reports/breaches", ROLE_MANAGER, 0,
 	    api_reports_breaches },

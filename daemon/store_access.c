@@ -1,7 +1,7 @@
 /*
  * store_access.c owns the access log: a row for every read of personal
  * data, committed before the read is answered, and the admin's listing of
- * those rows. It never stores a phone number, a name or a note: a row
+ * those rows and of the admin actions (admin_events). It never stores a phone number, a name or a note: a row
  * names the token, its caseworker, the route and the callback ids only.
  */
 #include <stdlib.h>
@@ -82,6 +82,26 @@ store_access_list(const char *callback_id, int64_t token_id, int64_t since_ms,
 		query_param_int(q, token_id);
 	else
 		query_param(q, NULL);
+	query_param_time(q, since_ms);
+	query_param_int(q, after_id);
+	query_param_int(q, (int64_t)limit);
+	query_submit(q);
+}
+
+void
+store_admin_events(const char *kind, int64_t since_ms, int64_t after_id,
+    size_t limit, store_table_fn *fn, void *arg)
+{
+	struct query_job *q = table_new(
+	    "SELECT id, cbd_iso(at) AS at, actor, kind, data::text AS data "
+	    "FROM admin_events WHERE ($1::text IS NULL OR kind = $1::text) "
+	    "AND ($2::bigint IS NULL OR at >= cbd_ts($2::bigint)) "
+	    "AND id > $3::bigint ORDER BY id LIMIT $4::integer",
+	    fn, arg);
+
+	if (!q)
+		return;
+	query_param_opt(q, kind);
 	query_param_time(q, since_ms);
 	query_param_int(q, after_id);
 	query_param_int(q, (int64_t)limit);

@@ -34,6 +34,7 @@ void api_tokens_list(struct api_req *);
 void api_session(struct api_req *);
 void api_tokens_revoke(struct api_req *);
 void api_access_list(struct api_req *);
+void api_admin_events_list(struct api_req *);
 
 /* Answers a read of personal data (status, body taken over) once its
  * access log row is committed: the token, its caseworker, route (the

@@ -304,6 +304,11 @@ typedef void store_access_fn(void *arg, enum store_status,
 void store_access_list(const char *callback_id, int64_t token_id,
     int64_t since_ms, int64_t after_id, size_t limit, store_access_fn *,
     void *arg);
+/* The admin actions by id after after_id, at most limit, as a table of
+ * id, at (RFC 3339), actor, kind, data (JSON text); kind ("" any) and
+ * since_ms (CBD_NO_TIME any) filter. */
+void store_admin_events(const char *kind, int64_t since_ms, int64_t after_id,
+    size_t limit, store_table_fn *, void *arg);
 
 /* The forecast: what each site's forecast starts from at start_ms, from
  * the weeks whole weeks before that day (cbd_forecast_inputs: columns

@@ -144,6 +144,9 @@ usage(void)
 	    "  access [--callback ID] [--token N] [--since TIME] [--limit N] [--cursor C]\n"
 	    "      who read personal data: token, caseworker, route, callbacks, when\n"
 	    "      callbackctl access --callback 6f1c...\n"
+	    "  admin-events [--kind K] [--since TIME] [--limit N] [--cursor C]\n"
+	    "      tokens made and revoked, caseworkers saved, by whom and when\n"
+	    "      callbackctl admin-events --kind token_revoked\n"
 	    "anyone:\n"
 	    "  health                       readiness of the daemon\n"
 	    "      callbackctl health\n"
@@ -804,6 +807,14 @@ run_access(const struct command *c, char **args)
 }
 
 static void
+run_admin_events(const struct command *c, char **args)
+{
+	(void)c;
+	(void)args;
+	run_get_query("/v1/admin-events");
+}
+
+static void
 run_token_list(const struct command *c, char **args)
 {
 	(void)c;
@@ -878,6 +889,9 @@ static const struct field access_fields[] = { { "callback", "callback", K_STR },
 	{ "token", "token", K_INT }, { "since", "since", K_STR },
 	{ "limit", "limit", K_INT }, { "cursor", "cursor", K_STR },
 	{ NULL, NULL, 0 } };
+static const struct field admin_events_fields[] = { { "kind", "kind", K_STR },
+	{ "since", "since", K_STR }, { "limit", "limit", K_INT },
+	{ "cursor", "cursor", K_STR }, { NULL, NULL, 0 } };
 
 static const struct command commands[] = {
 	{ "create", NULL, 0, "", create_fields, run_create },
@@ -908,6 +922,7 @@ static const struct command commands[] = {
 	{ "token", "list", 0, "", NULL, run_token_list },
 	{ "token", "revoke", 1, "ID", NULL, run_token_revoke },
 	{ "access", NULL, 0, "", access_fields, run_access },
+	{ "admin-events", NULL, 0, "", admin_events_fields, run_admin_events },
 	{ "health", NULL, 0, "", NULL, run_health },
 };
 

@@ -6,6 +6,7 @@ retention erases; admin actions are events with the acting token; a token
 may expire."""
 
 import datetime
+import json
 import os
 import subprocess
 
@@ -305,6 +306,42 @@ def test_admin_actions_are_on_record_with_the_acting_token(t):
         raise RuntimeError("admin_events changed")
     except AssertionError as e:
         assert "append-only" in str(e), e
+
+    # the admin reads them through the API, oldest first, filtered, in pages
+    st, _, log, _ = d.req("GET", "/v1/admin-events", token=admin)
+    assert st == 200, log
+    got = [(e["actor"], e["kind"], str(e["data"].get("token", e["data"].get("caseworker"))))
+           for e in log["admin_events"]]
+    assert got == [tuple(x) for x in ev], got
+    assert log["next_cursor"] is None
+    first = log["admin_events"][0]
+    assert isinstance(first["id"], int) and first["at"].endswith("Z"), first
+    assert "Frau X" not in json.dumps(log)
+    st, _, only, _ = d.req("GET", "/v1/admin-events?kind=token_revoked", token=admin)
+    assert st == 200 and [e["data"]["token"] for e in only["admin_events"]] == [made["id"]], only
+    st, _, page, _ = d.req("GET", "/v1/admin-events?limit=4", token=admin)
+    assert len(page["admin_events"]) == 4 and page["next_cursor"], page
+    st, _, rest, _ = d.req("GET", f"/v1/admin-events?limit=4&cursor={page['next_cursor']}",
+                           token=admin)
+    assert [e["kind"] for e in rest["admin_events"]] == [
+        "caseworker_updated", "caseworker_deactivated"], rest
+    assert rest["next_cursor"] is None
+    st, _, later, _ = d.req("GET", f"/v1/admin-events?since={iso(3600)}", token=admin)
+    assert st == 200 and later["admin_events"] == []
+    for query, field in (("kind=token_made", "kind"), ("since=yesterday", "since"),
+                         ("limit=0", "limit"), ("limit=1001", "limit"), ("cursor=x", "cursor"),
+                         ("kind=", "kind")):
+        st, _, err, _ = d.req("GET", f"/v1/admin-events?{query}", token=admin)
+        assert st == 400 and err["error"]["field"] == field, (query, st, err)
+    for role in ("agent", "manager", "telephony"):
+        st, _, err, _ = d.req("GET", "/v1/admin-events", token=d.token(role))
+        assert st == 403 and err["error"]["code"] == "forbidden", (role, st)
+    # reading them is no read of personal data
+    assert access_rows(t) == []
+    out = ctl(d, admin, "admin-events", "--kind", "caseworker_created")
+    assert out.returncode == 0, out.stderr
+    assert "caseworker_created" in out.stdout and "anna" in out.stdout, out.stdout
+    assert "token_created" not in out.stdout, out.stdout
 
 
 def test_an_expired_token_is_refused_like_a_revoked_one(t):

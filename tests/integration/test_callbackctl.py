@@ -311,13 +311,14 @@ def test_callbackctl_help_shows_every_command_with_an_example(t):
                 "heartbeat", "release", "attempt", "report sla", "report breaches",
                 "report forecast", "story",
                 "alerts", "caseworker add", "caseworker edit", "caseworker deactivate",
-                "caseworker list", "caseworker show", "token add", "token list", "token revoke", "health"):
+                "caseworker list", "caseworker show", "token add", "token list", "token revoke",
+                "access", "admin-events", "health"):
         assert f"\n      callbackctl {cmd}" in out.stderr, cmd
     # and each option of each command
     for word in ("--customer-ref", "--not-before", "--not-after", "--idempotency-key",
                  "--flagged", "--unclaimable", "--phone", "--offset", "--duration", "--tz",
                  "--waiting", "--horizon", "--weeks", "--lang",
-                 "--active", "--label", "--caseworker"):
+                 "--active", "--label", "--caseworker", "--kind"):
         assert word in out.stderr, word
 
 
