@@ -1,7 +1,9 @@
 // The admin's view: caseworkers (list, add, change their site, topics and
 // languages, deactivate), access tokens (make one, shown once with a copy
-// button; list; revoke) and the access log (who read which call-backs
-// when), with its filters and pages. Each change that cannot be undone
+// button; list; revoke), the access log (who read which call-backs
+// when), with its filters and pages, and the admin actions of the last
+// ACTIONS_DAYS days (who made or revoked a token, saved a caseworker).
+// Each change that cannot be undone
 // asks first. The API's refusals are shown at the field they concern. It
 // shows no caller's data: the access log names call-backs by id only.
 import { t, time } from './i18n.js';
@@ -12,12 +14,14 @@ import { siteLabel, topicLabel, languageName } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLES = ['telephony', 'agent', 'caseworker', 'manager', 'admin'];
-const PAGE = 50; // access log rows a page
+const PAGE = 50; // access log rows a page, admin actions too
+const ACTIONS_DAYS = 30;
 let session = null;
 let workers = [], tokens = [];
 let editing = null; // the caseworker the dialog changes; null: a new one
 let pending = null; // what the confirmation's yes does
 let filter = '', next = null;
+let nextAction = null;
 
 const roleName = (r) => t(`role_${r}`);
 
@@ -162,7 +166,7 @@ async function save(e) {
     return;
   }
   status(t('cw_saved'));
-  await loadWorkers().catch(failed);
+  await loadWorkers().then(() => loadActions()).catch(failed);
   // back to the row's button, drawn anew, or to "add" for a new one
   if (!editing) $('cw-dialog').returnTo = () => rowButton('edit', id) || $('cw-new');
   $('cw-dialog').close();
@@ -172,7 +176,7 @@ function deactivate(w) {
   confirm(t('deactivate_q').replace('{id}', w.id), t('deactivate'), async () => {
     await api('POST', `/v1/caseworkers/${encodeURIComponent(w.id)}/deactivate`);
     status(t('cw_deactivated'));
-    await loadWorkers().then(loadTokens).catch(failed);
+    await loadWorkers().then(loadTokens).then(() => loadActions()).catch(failed);
   }, () => rowButton('edit', w.id) || $('cw-new'));
 }
 
@@ -217,7 +221,7 @@ async function make(e) {
   $('tk-value').value = made.token;
   $('tk-copied').textContent = '';
   openDialog($('tk-shown'), { focus: $('tk-copy'), back: () => $('tk-role') });
-  await loadTokens().catch(failed);
+  await loadTokens().then(() => loadActions()).catch(failed);
 }
 
 async function copy() {
@@ -234,7 +238,7 @@ function revoke(k) {
   confirm(t('revoke_q').replace('{id}', k.id), t('revoke'), async () => {
     await api('POST', `/v1/tokens/${k.id}/revoke`);
     status(t('tk_revoked'));
-    await loadTokens().catch(failed);
+    await loadTokens().then(() => loadActions()).catch(failed);
   }, () => $('tk-list').querySelector('button') || $('tk-role'));
 }
 
@@ -288,6 +292,30 @@ function page(cursor, focus) {
   }).catch(failed);
 }
 
+// ---- admin actions ------------------------------------------------------
+
+// the token that acted, or the server's command line (the first token)
+const actor = (a) => (a.startsWith('token:') ? tokenName(Number(a.slice(6))) : t('command_line'));
+// what the action was about: a token by its number, a caseworker by id
+const subject = (d) => (d.token != null ? `${t('number')} ${d.token}` : d.caseworker ?? '');
+
+// one page of the last ACTIONS_DAYS days, from their start or after `cursor`
+async function loadActions(cursor = null) {
+  const q = new URLSearchParams({ since: new Date(Date.now() - ACTIONS_DAYS * 86400000).toISOString(), limit: PAGE });
+  if (cursor) q.set('cursor', cursor);
+  const r = await api('GET', `/v1/admin-events?${q}`);
+  fill($('ae-list'), r.admin_events, (e) => [time(e.at), actor(e.actor), t(`ae_${e.kind}`), subject(e.data)]);
+  nextAction = r.next_cursor;
+  $('ae-next').disabled = !nextAction;
+  $('ae-first').disabled = !cursor;
+}
+
+function actionsPage(cursor, focus) {
+  loadActions(cursor).then(() => {
+    if (document.activeElement?.disabled || document.activeElement === document.body) focus().focus();
+  }).catch(failed);
+}
+
 let wired = false;
 export function open(s) {
   session = s;
@@ -307,6 +335,8 @@ export function open(s) {
     $('ac-filter').addEventListener('submit', filtered);
     $('ac-first').addEventListener('click', () => page(null, () => $('ac-next')));
     $('ac-next').addEventListener('click', () => page(next, () => $('ac-first')));
+    $('ae-first').addEventListener('click', () => actionsPage(null, () => $('ae-next')));
+    $('ae-next').addEventListener('click', () => actionsPage(nextAction, () => $('ae-first')));
   }
   roleChanged();
   (async () => {
@@ -314,6 +344,7 @@ export function open(s) {
       await loadWorkers();
       await loadTokens();
       await filtered();
+      await loadActions();
     } catch (err) {
       failed(err);
     }

@@ -194,6 +194,24 @@ export default async function (page) {
   await page.waitForFunction(() => [...document.querySelectorAll('#tk-list tr')].some((tr) =>
     tr.textContent.includes('Berta Telefon') && tr.textContent.includes('Sachbearbeitung deaktiviert')), null, { timeout: WAIT });
 
+  // ---- the admin actions: what was just done, by which token -------------
+  const acts = (sel) => page.$$eval(`${sel} tr`, (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  await waitText(page, '#ae-list', 'Sachbearbeitung deaktiviert');
+  const done = await acts('#ae-list');
+  const want = [['Sachbearbeitung angelegt', 'berta'], ['Schlüssel erzeugt', `Nr. ${mine.id}`],
+    ['Schlüssel widerrufen', `Nr. ${mine.id}`], ['Sachbearbeitung deaktiviert', 'berta']];
+  let at = -1;
+  for (const [what, about] of want) {
+    const i = done.findIndex((r, j) => j > at && r[2] === what && r[3] === about);
+    check(i > at, `admin actions: ${what} ${about} in order (${JSON.stringify(done)})`);
+    at = i;
+  }
+  check(done.some((r) => r[1] === 'Kommandozeile des Servers' && r[2] === 'Schlüssel erzeugt'),
+    'the first token was made on the command line');
+  check(done.filter((r) => r[2] === 'Schlüssel widerrufen').every((r) => r[1].startsWith('Nr. ')),
+    'the acting token by its number');
+  check(!done.flat().join('|').includes('Berta Telefon'), 'no label in the admin actions');
+
   // ---- the access log: a filter the API refuses, at its field ------------
   await page.fill('#ac-callback', 'nope');
   await page.locator('#ac-callback').focus();
