@@ -139,24 +139,13 @@ id_param(struct api_req *a, const char *name, unsigned long max,
 static struct log_page *
 log_page_new(struct api_req *a, const char *const *filters)
 {
-	const char *since = http_query(a, "since"), *v;
 	struct log_page *p;
 	int64_t since_ms = CBD_NO_TIME;
 	unsigned long limit, after;
-	size_t i;
 
-	for (i = 0; filters[i]; i++)
-		if ((v = http_query(a, filters[i])) && !*v) {
-			http_error(a, 400, "invalid_value", filters[i],
-			    "%s is empty; leave it out not to filter by it",
-			    filters[i]);
-			return NULL;
-		}
-	if (since && rfc3339_parse(since, &since_ms) == -1) {
-		http_error(a, 400, "invalid_time", "since",
-		    "since must be an RFC 3339 time");
+	if (api_filters_not_empty(a, filters) == -1 ||
+	    api_since_param(a, &since_ms) == -1)
 		return NULL;
-	}
 	if (id_param(a, "limit", CBD_ACCESS_LIMIT_MAX, &limit) == -1 ||
 	    id_param(a, "cursor", INT64_MAX, &after) == -1)
 		return NULL;

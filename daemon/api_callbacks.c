@@ -516,10 +516,8 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 	free(ids);
 }
 
-/* A filter given empty (a form field left blank) is a mistake, not "no
- * filter": -1 (and the answer sent) when one of names is. */
-static int
-filters_not_empty(struct api_req *a, const char *const *names)
+int
+api_filters_not_empty(struct api_req *a, const char *const *names)
 {
 	const char *v;
 
@@ -530,6 +528,19 @@ filters_not_empty(struct api_req *a, const char *const *names)
 			    *names);
 			return -1;
 		}
+	return 0;
+}
+
+int
+api_since_param(struct api_req *a, int64_t *ms)
+{
+	const char *since = http_query(a, "since");
+
+	if (since && rfc3339_parse(since, ms) == -1) {
+		http_error(a, 400, "invalid_time", "since",
+		    "since must be an RFC 3339 time");
+		return -1;
+	}
 	return 0;
 }
 
@@ -566,7 +577,7 @@ api_callbacks_list(struct api_req *a)
 	unsigned long limit;
 
 	memset(&f, 0, sizeof(f));
-	if (filters_not_empty(a, filters) == -1 ||
+	if (api_filters_not_empty(a, filters) == -1 ||
 	    filter_value(a, "state", state, sizeof(state)) == -1 ||
 	    filter_value(a, "site", f.site, sizeof(f.site)) == -1 ||
 	    filter_value(a, "topic", f.topic, sizeof(f.topic)) == -1 ||
@@ -632,15 +643,23 @@ api_callbacks_list(struct api_req *a)
 
 /* ---- GET /v1/alerts --------------------------------------------------- */
 
+struct alerts_page {
+	struct api_req *a;
+	size_t limit;
+};
+
 static void
 alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 {
-	struct api_req *a = arg;
-	json_t *list;
+	struct alerts_page *p = arg;
+	struct api_req *a = p->a;
+	json_t *list, *body;
+	char cursor[48];
 	size_t i;
 
 	if (st != STORE_OK) {
 		http_store_failed(a, st);
+		free(p);
 		return;
 	}
 	list = json_array();
@@ -664,26 +683,45 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 		    al[i].reason[0] ? json_string(al[i].reason) : json_null());
 		json_array_append_new(list, one);
 	}
+	/* a full page: the next one starts after its last alert, by the
+	 * order of the list (fired_at's millisecond, then id) */
+	body = json_pack("{s:o}", "alerts", list);
+	if (n == p->limit && n > 0) {
+		snprintf(cursor, sizeof(cursor), "%lld.%lld",
+		    (long long)al[n - 1].fired_at, (long long)al[n - 1].id);
+		json_object_set_new(body, "next_cursor", json_string(cursor));
+	} else
+		json_object_set_new(body, "next_cursor", json_null());
 	/* the manager's page polls it: unchanged, a 304 without a body */
-	http_reply_tagged(a, json_pack("{s:o}", "alerts", list));
+	http_reply_tagged(a, body);
+	free(p);
 }
 
 void
 api_alerts_list(struct api_req *a)
 {
-	const char *since = http_query(a, "since"),
-		   *level = http_query(a, "level");
+	const char *level = http_query(a, "level");
 	const char *site = http_query(a, "site"),
 		   *waiting = http_query(a, "waiting");
+	const char *lim = http_query(a, "limit"),
+		   *cursor = http_query(a, "cursor");
 	static const char *const filters[] = { "since", "level", "site",
-		"waiting", NULL };
-	int64_t since_ms = CBD_NO_TIME;
+		"waiting", "limit", "cursor", NULL };
+	int64_t since_ms = CBD_NO_TIME, after_ms = 0, after_id = 0;
+	unsigned long limit = CBD_ALERTS_LIMIT;
+	struct alerts_page *p;
 
-	if (filters_not_empty(a, filters) == -1)
+	if (api_filters_not_empty(a, filters) == -1 ||
+	    api_since_param(a, &since_ms) == -1)
 		return;
-	if (since && rfc3339_parse(since, &since_ms) == -1) {
-		http_error(a, 400, "invalid_time", "since",
-		    "since must be an RFC 3339 time");
+	if (lim && query_number(lim, 1, CBD_ALERTS_LIMIT, &limit) == -1) {
+		http_error(a, 400, "invalid_value", "limit",
+		    "limit must be from 1 to %d", CBD_ALERTS_LIMIT);
+		return;
+	}
+	if (cursor && query_cursor_num(cursor, &after_ms, &after_id) == -1) {
+		http_error(a, 400, "invalid_value", "cursor",
+		    "cursor must be a next_cursor of this list");
 		return;
 	}
 	if (level && strcmp(level, "at_risk") && strcmp(level, "breached") &&
@@ -705,7 +743,13 @@ api_alerts_list(struct api_req *a)
 		    "waiting must be true or false");
 		return;
 	}
+	if (!(p = calloc(1, sizeof(*p)))) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return;
+	}
+	p->a = a;
+	p->limit = limit;
 	store_alerts_list(since_ms, level, site,
-	    waiting && !strcmp(waiting, "true"), CBD_ALERTS_LIMIT,
-	    alerts_listed, a);
+	    waiting && !strcmp(waiting, "true"), after_ms, after_id, limit,
+	    alerts_listed, p);
 }

@@ -4,6 +4,7 @@
  * that it can be tested and fuzzed without a server. It never answers a
  * request: the handler turns its verdict into the error.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,21 +33,49 @@ query_number(const char *v, unsigned long min, unsigned long max,
 	return 0;
 }
 
-int
-query_cursor(const char *v, int64_t *ms, char id[37])
+/* The MS of a cursor "MS.REST": at most 15 digits (no overflow, up to
+ * the year 33658); returns where REST starts, or NULL. */
+static const char *
+cursor_ms(const char *v, int64_t *ms)
 {
 	const char *dot = strchr(v, '.'), *p;
 	int64_t x = 0;
 
-	if (!dot || dot == v || dot - v > 15 || !ident_uuid(dot + 1))
-		return -1;
+	if (!dot || dot == v || dot - v > 15)
+		return NULL;
 	for (p = v; p < dot; p++) {
 		if (*p < '0' || *p > '9')
-			return -1;
-		x = x * 10 + (*p - '0'); /* at most 15 digits: no overflow */
+			return NULL;
+		x = x * 10 + (*p - '0');
 	}
 	*ms = x;
-	memcpy(id, dot + 1, 37);
+	return dot + 1;
+}
+
+int
+query_cursor(const char *v, int64_t *ms, char id[37])
+{
+	int64_t x;
+	const char *rest = cursor_ms(v, &x);
+
+	if (!rest || !ident_uuid(rest))
+		return -1;
+	*ms = x;
+	memcpy(id, rest, 37);
+	return 0;
+}
+
+int
+query_cursor_num(const char *v, int64_t *ms, int64_t *id)
+{
+	int64_t x;
+	const char *rest = cursor_ms(v, &x);
+	unsigned long n;
+
+	if (!rest || query_number(rest, 1, INT64_MAX, &n) == -1)
+		return -1;
+	*ms = x;
+	*id = (int64_t)n;
 	return 0;
 }
 

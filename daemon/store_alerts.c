@@ -175,8 +175,13 @@ store_webhook_done(int64_t id, int ok, store_alerts_fn *fn, void *arg)
 
 void
 store_alerts_list(int64_t since_ms, const char *level, const char *site,
-    int waiting_only, size_t limit, store_alerts_fn *fn, void *arg)
+    int waiting_only, int64_t after_ms, int64_t after_id, size_t limit,
+    store_alerts_fn *fn, void *arg)
 {
+	/* in the order of fired_at's millisecond, then id, the cursor's
+	 * (fired_at itself, in microseconds, could put a later alert of the
+	 * same millisecond before the cursor's); the bound on fired_at
+	 * keeps to its index */
 	struct query_job *q = alerts_new(
 	    "SELECT " ALERT_COLS " FROM alerts a "
 	    "JOIN callbacks c ON c.id = a.callback_id "
@@ -186,7 +191,9 @@ store_alerts_list(int64_t since_ms, const char *level, const char *site,
 	    "AND ($3::text IS NULL OR c.site = $3) "
 	    "AND (NOT $5::boolean OR (c.first_attempt_at IS NULL "
 	    "AND c.state IN ('queued', 'claimed'))) "
-	    "ORDER BY a.fired_at, a.id LIMIT $4::integer",
+	    "AND ($7::bigint = 0 OR (a.fired_at >= cbd_ts($6::bigint) "
+	    "AND (cbd_ms(a.fired_at), a.id) > ($6::bigint, $7::bigint))) "
+	    "ORDER BY cbd_ms(a.fired_at), a.id LIMIT $4::integer",
 	    "alerts", fn, arg);
 
 	if (!q)
@@ -196,5 +203,7 @@ store_alerts_list(int64_t since_ms, const char *level, const char *site,
 	query_param_opt(q, site);
 	query_param_int(q, (int64_t)limit);
 	query_param_bool(q, waiting_only);
+	query_param_int(q, after_ms);
+	query_param_int(q, after_id);
 	query_submit(q);
 }

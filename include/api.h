@@ -17,6 +17,13 @@ json_t *api_time_json(int64_t ms);
  * returns 0 for "ok". */
 int api_refused(struct api_req *, enum verdict, const struct callback *);
 
+/* A filter given empty (a form field left blank) is a mistake, not "no
+ * filter": -1 (and the answer sent) when one of names is. */
+int api_filters_not_empty(struct api_req *, const char *const *names);
+/* The parameter since, an RFC 3339 time, into *ms (left as it is when
+ * there is none): -1 (and the answer sent) when it is not one. */
+int api_since_param(struct api_req *, int64_t *ms);
+
 /* Handlers, one file per group of resources. */
 void api_callbacks_create(struct api_req *);
 void api_callbacks_get(struct api_req *);

@@ -18,6 +18,9 @@ int query_cursor(const char *v, int64_t *ms, char id[37]);
 /* Writes the cursor of a row; len at least QUERY_CURSOR_MAX. */
 #define QUERY_CURSOR_MAX 64
 void query_cursor_format(int64_t ms, const char *id, char *buf, size_t len);
+/* A page cursor "MS.N" of a list by time and a number (GET /v1/alerts:
+ * fired_at and the alert's id); written as "%lld.%lld". */
+int query_cursor_num(const char *v, int64_t *ms, int64_t *id);
 
 /* Comma-separated words, each one of words[0..nwords-1], no empty ones;
  * out gets them comma-separated as given (len includes the NUL). */

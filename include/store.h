@@ -214,10 +214,13 @@ void store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *,
 void store_webhook_take(size_t limit, int64_t claim_ms, store_alerts_fn *,
     void *arg);
 void store_webhook_done(int64_t id, int ok, store_alerts_fn *, void *arg);
-/* Alerts that went out, oldest first; waiting_only: only those whose
- * callback is still open without a first attempt. */
+/* Alerts that went out, oldest first (fired_at's millisecond, then id),
+ * at most limit; waiting_only: only those whose callback is still open
+ * without a first attempt; after_id (0: from the start) with after_ms:
+ * only those after that alert, which fired in that millisecond. */
 void store_alerts_list(int64_t since_ms, const char *level, const char *site,
-    int waiting_only, size_t limit, store_alerts_fn *, void *arg);
+    int waiting_only, int64_t after_ms, int64_t after_id, size_t limit,
+    store_alerts_fn *, void *arg);
 
 /* A report: named, typed columns of text cells (NULL: SQL NULL), valid
  * only inside the completion. */

@@ -119,7 +119,7 @@ usage(void)
 	    "                  [--format json|csv|csv-excel] [--lang de|en]\n"
 	    "      callbackctl report forecast --site dortmund --horizon 2d\n"
 	    "  alerts [--since TIME] [--level at_risk|breached|unclaimable] [--site S]\n"
-	    "         [--waiting yes|no]\n"
+	    "         [--waiting yes|no] [--limit N] [--cursor C]\n"
 	    "      callbackctl alerts --level breached --waiting yes\n"
 	    "admin:\n"
 	    "  caseworker add ID --site S --topics a,b [--languages de,en] [--active yes|no]\n"
@@ -866,7 +866,8 @@ static const struct field attempt_fields[] = { { "lease", "lease", K_STR },
 	{ "not-before", "not_before", K_STR }, { NULL, NULL, 0 } };
 static const struct field alerts_fields[] = { { "since", "since", K_STR },
 	{ "level", "level", K_STR }, { "site", "site", K_STR },
-	{ "waiting", "waiting", K_BOOL }, { NULL, NULL, 0 } };
+	{ "waiting", "waiting", K_BOOL }, { "limit", "limit", K_INT },
+	{ "cursor", "cursor", K_STR }, { NULL, NULL, 0 } };
 static const struct field sla_fields[] = { { "from", "from", K_STR },
 	{ "to", "to", K_STR }, { "group-by", "group_by", K_STR },
 	{ "format", "format", K_STR }, { "tz", "tz", K_STR },

@@ -1,8 +1,9 @@
 /* libFuzzer harness: any query string, split and decoded by libevent as
  * the daemon does, then each parameter's value through query.c and the
  * RFC 3339 parser: no crash, no leak, and what is accepted is within its
- * bounds. */
+ * bounds; a cursor it writes parses back to the same numbers. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct evkeyval *kv;
 	char *text, out[64], id[37], again[QUERY_CURSOR_MAX];
 	unsigned long n;
-	int64_t ms;
+	int64_t ms, num;
 
 	if (!(text = malloc(size + 1)))
 		return 0;
@@ -51,6 +52,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    sizeof(again));
 				if (query_cursor(again, &ms2, id2) != 0 ||
 				    ms2 != ms || strcmp(id2, id) != 0)
+					abort();
+			}
+			if (query_cursor_num(kv->value, &ms, &num) == 0) {
+				int64_t ms2, num2;
+
+				if (ms < 0 || num < 1)
+					abort();
+				/* the alerts' next_cursor, as the daemon writes it */
+				snprintf(again, sizeof(again), "%lld.%lld",
+				    (long long)ms, (long long)num);
+				if (query_cursor_num(again, &ms2, &num2) != 0 ||
+				    ms2 != ms || num2 != num)
 					abort();
 			}
 			if (query_words(kv->value, words, 5, out,

@@ -1,6 +1,7 @@
 /* Unit tests for query.c: the values of query-string parameters. */
 #include "check_run.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "query.h"
@@ -82,6 +83,47 @@ START_TEST(cursors_round_trip_and_refuse_anything_else)
 }
 END_TEST
 
+static const struct {
+	const char *v;
+	int rc;
+	int64_t ms, id;
+} num_cursors[] = {
+	{ "1795521600000.42", 0, 1795521600000LL, 42 },
+	{ "0.1", 0, 0, 1 },
+	{ "1.9223372036854775807", 0, 1, INT64_MAX },
+	{ "1.9223372036854775808", -1, 0, 0 }, /* past int64 */
+	{ "1795521600000.0", -1, 0, 0 },       /* ids start at 1 */
+	{ "1795521600000.", -1, 0, 0 },
+	{ "1795521600000", -1, 0, 0 },
+	{ ".42", -1, 0, 0 },
+	{ "12", -1, 0, 0 },
+	{ "1795521600000.4x", -1, 0, 0 },
+	{ "1795521600000.-4", -1, 0, 0 },
+	{ "1795521600000.4.2", -1, 0, 0 },
+	{ "1795521600000." ID, -1, 0, 0 },
+	{ "1234567890123456.42", -1, 0, 0 },
+};
+
+START_TEST(number_cursors_read_their_two_numbers_and_refuse_anything_else)
+{
+	int64_t ms = -1, id = -1;
+	char again[QUERY_CURSOR_MAX];
+
+	ck_assert_int_eq(query_cursor_num(num_cursors[_i].v, &ms, &id),
+	    num_cursors[_i].rc);
+	if (num_cursors[_i].rc == 0) {
+		ck_assert_int_eq(ms, num_cursors[_i].ms);
+		ck_assert_int_eq(id, num_cursors[_i].id);
+		snprintf(again, sizeof(again), "%lld.%lld", (long long)ms,
+		    (long long)id);
+		ck_assert_str_eq(again, num_cursors[_i].v);
+	} else {
+		ck_assert_int_eq(ms, -1);
+		ck_assert_int_eq(id, -1);
+	}
+}
+END_TEST
+
 static const char *const words[] = { "site", "topic", "day", "week",
 	"urgency" };
 
@@ -148,6 +190,9 @@ main(void)
 	    N(numbers));
 	tcase_add_loop_test(tc, cursors_round_trip_and_refuse_anything_else, 0,
 	    N(cursors));
+	tcase_add_loop_test(tc,
+	    number_cursors_read_their_two_numbers_and_refuse_anything_else, 0,
+	    N(num_cursors));
 	tcase_add_loop_test(tc, words_come_from_the_list, 0, N(word_cases));
 	tcase_add_loop_test(tc, uuids_have_their_shape, 0, N(uuids));
 	suite_add_tcase(s, tc);
