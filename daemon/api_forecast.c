@@ -21,11 +21,11 @@
 /* The CSV columns: one row per site and topic. */
 static const char *const csv_names[] = { "site", "staffing", "capacity_hours",
 	"site_breaches", "site_first_breach_at", "extra_hours_per_day", "topic",
-	"backlog", "arrivals", "urgent_arrivals", "breaches",
+	"backlog", "retries", "arrivals", "urgent_arrivals", "breaches",
 	"first_breach_at" };
 static enum col_kind csv_kinds[] = { COL_TEXT, COL_TEXT, COL_NUMBER, COL_NUMBER,
 	COL_TEXT, COL_NUMBER, COL_TEXT, COL_NUMBER, COL_NUMBER, COL_NUMBER,
-	COL_NUMBER, COL_TEXT };
+	COL_NUMBER, COL_NUMBER, COL_TEXT };
 #define NCSV ((int)(sizeof(csv_names) / sizeof(csv_names[0])))
 #define CELL_MAX 72
 
@@ -127,7 +127,7 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 	static struct forecast_input in; /* large; the daemon is one thread */
 	static struct forecast_result res;
 	char cap[24], br[16], first[CBD_TIME_STR], extra[24];
-	char tb[16], arr[24], urg[24], tbr[16], tfirst[CBD_TIME_STR];
+	char tb[16], tre[16], arr[24], urg[24], tbr[16], tfirst[CBD_TIME_STR];
 	char today[16], until[16];
 	struct calendar_local lt;
 	int32_t *dates = NULL; /* one per open callback at most */
@@ -185,16 +185,17 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 			    json_pack("{s:s,s:i}", "date", day, "count",
 				counts[i]));
 		}
-		topic = json_pack("{s:s,s:i,s:o,s:f,s:f,s:i,s:o}", "topic",
+		topic = json_pack("{s:s,s:i,s:i,s:o,s:f,s:f,s:i,s:o}", "topic",
 		    in.topics[k].policy->name, "backlog", tr->backlog,
-		    "backlog_by_due", due, "arrivals", round2(tr->arrivals),
-		    "urgent_arrivals", round2(tr->urgent_arrivals), "breaches",
-		    tr->breaches, "first_breach_at",
-		    time_or_null(tr->first_breach_ms));
+		    "retries", tr->retries, "backlog_by_due", due, "arrivals",
+		    round2(tr->arrivals), "urgent_arrivals",
+		    round2(tr->urgent_arrivals), "breaches", tr->breaches,
+		    "first_breach_at", time_or_null(tr->first_breach_ms));
 		json_array_append_new(topics, topic);
 		if (r->format == REPORT_JSON)
 			continue;
 		snprintf(tb, sizeof(tb), "%d", tr->backlog);
+		snprintf(tre, sizeof(tre), "%d", tr->retries);
 		snprintf(arr, sizeof(arr), "%.2f", round2(tr->arrivals));
 		snprintf(urg, sizeof(urg), "%.2f", round2(tr->urgent_arrivals));
 		snprintf(tbr, sizeof(tbr), "%d", tr->breaches);
@@ -205,8 +206,8 @@ site_forecast(struct fc_req *r, const struct site *s, const struct table *t)
 		{
 			const char *v[NCSV] = { s->name,
 				in.plan ? "plan" : "history", cap, br, first,
-				extra, in.topics[k].policy->name, tb, arr, urg,
-				tbr, tfirst };
+				extra, in.topics[k].policy->name, tb, tre, arr,
+				urg, tbr, tfirst };
 
 			if (csv_row(r, v) == -1) {
 				json_decref(topics);

@@ -27,6 +27,10 @@
  *   arrival). A callback of topic T costs 1/per_caseworker_hour[T]
  *   caseworker-hours; it counts as worked when its work begins (the
  *   call-back attempt is the first thing of it).
+ * - Retries: an open callback that had its first attempt has kept its
+ *   promise; it is worked again from its not_before, ranked by its
+ *   (past) due time as the queue ranks it, so ahead of the rest, and
+ *   takes its cost again; it is never a breach.
  * - A breach: a callback due before the horizon's end whose work has
  *   not begun by its due time. The backlog's overdue ones count too
  *   (they are open and past their due time) and are worked first; they
@@ -72,6 +76,7 @@ struct request {
 	int64_t due_ms; /* NO_DUE: a calendar never open */
 	double cost_h;  /* caseworker-hours to work it */
 	int topic;
+	bool kept;  /* a retry: its promise is kept, never a breach */
 	size_t seq; /* order of planning: the tie-break of arrivals */
 };
 
@@ -87,6 +92,7 @@ struct sim {
 	size_t nseg;
 	struct request *req; /* the backlog by due_ms, then the rest by at_ms */
 	size_t nreq;
+	size_t nready;     /* of req, the backlog there at the start */
 	struct slot *heap; /* the arrivals in, earliest due first */
 	size_t nheap;
 	size_t bl; /* the next of the backlog, which leads req by due */
@@ -300,14 +306,29 @@ plan(struct sim *m, size_t cap)
 	size_t i, k;
 	int n, nu, j;
 
-	for (i = 0; i < f->nbacklog; i++) {
-		struct request *r = &m->req[m->nreq];
+	int later;
 
-		r->at_ms = f->start_ms;
-		r->due_ms = f->backlog[i].due_ms;
-		r->topic = f->backlog[i].topic;
-		r->cost_h = 1.0 / f->topics[r->topic].per_caseworker_hour;
-		r->seq = m->nreq++;
+	/* the backlog there at the start, then retries that wait past it
+	 * among the arrivals (none past the horizon: they change nothing) */
+	for (later = 0; later < 2; later++) {
+		for (i = 0; i < f->nbacklog; i++) {
+			const struct forecast_open *o = &f->backlog[i];
+			int waits = o->kept && o->ready_ms > f->start_ms;
+			struct request *r = &m->req[m->nreq];
+
+			if (waits != later ||
+			    (waits && o->ready_ms >= m->end_ms))
+				continue;
+			r->at_ms = waits ? o->ready_ms : f->start_ms;
+			r->due_ms = o->due_ms;
+			r->topic = o->topic;
+			r->kept = o->kept;
+			r->cost_h = 1.0 /
+			    f->topics[r->topic].per_caseworker_hour;
+			r->seq = m->nreq++;
+		}
+		if (!later)
+			m->nready = m->nreq;
 	}
 	for (i = 0; i < m->nseg; i++) {
 		const struct segment *g = &m->seg[i];
@@ -350,8 +371,8 @@ plan(struct sim *m, size_t cap)
 		}
 	}
 	/* the backlog by due time, the arrivals by arrival */
-	qsort(m->req, f->nbacklog, sizeof(*m->req), by_due);
-	qsort(m->req + f->nbacklog, m->nreq - f->nbacklog, sizeof(*m->req),
+	qsort(m->req, m->nready, sizeof(*m->req), by_due);
+	qsort(m->req + m->nready, m->nreq - m->nready, sizeof(*m->req),
 	    by_arrival);
 }
 
@@ -400,7 +421,7 @@ heap_pop(struct sim *m)
 static int
 waiting(const struct sim *m)
 {
-	return m->nheap || m->bl < m->site->nbacklog;
+	return m->nheap || m->bl < m->nready;
 }
 
 static size_t
@@ -408,7 +429,7 @@ pop(struct sim *m)
 {
 	struct slot b;
 
-	if (m->bl == m->site->nbacklog)
+	if (m->bl == m->nready)
 		return heap_pop(m);
 	b = (struct slot){ m->req[m->bl].due_ms, m->bl };
 	if (m->nheap && before(&m->heap[0], &b))
@@ -423,7 +444,7 @@ judge(const struct sim *m, size_t r, double begin_ms, struct outcome *o)
 	const struct request *q = &m->req[r];
 	int64_t first;
 
-	if (q->due_ms >= m->end_ms || begin_ms <= (double)q->due_ms)
+	if (q->kept || q->due_ms >= m->end_ms || begin_ms <= (double)q->due_ms)
 		return;
 	o->breaches[q->topic]++;
 	if (q->due_ms < m->site->start_ms)
@@ -439,7 +460,7 @@ judge(const struct sim *m, size_t r, double begin_ms, struct outcome *o)
 static void
 simulate(struct sim *m, double extra, struct outcome *o)
 {
-	size_t next = m->site->nbacklog, i, cur = 0;
+	size_t next = m->nready, i, cur = 0;
 	int busy = 0;
 	double rem = 0;
 
@@ -573,8 +594,12 @@ forecast_run(const struct forecast_site *f, struct forecast_result *out)
 			t->first_breach_ms < r.first_breach_ms))
 			r.first_breach_ms = t->first_breach_ms;
 	}
-	for (k = 0; k < f->nbacklog; k++)
-		r.topics[f->backlog[k].topic].backlog++;
+	for (k = 0; k < f->nbacklog; k++) {
+		if (f->backlog[k].kept)
+			r.topics[f->backlog[k].topic].retries++;
+		else
+			r.topics[f->backlog[k].topic].backlog++;
+	}
 	r.unavoidable = r.overdue;
 	if (o.future) {
 		struct outcome most;

@@ -90,7 +90,8 @@ forecast_input_build(const struct config *c, const struct site *s,
 	out->site = s;
 	out->day_end_ms = -1;
 	for (i = 0; i < t->nrows; i++)
-		if (!strcmp(cell(t, i, C_KIND), "open") &&
+		if ((!strcmp(cell(t, i, C_KIND), "open") ||
+			!strcmp(cell(t, i, C_KIND), "retry")) &&
 		    !strcmp(cell(t, i, C_SITE), s->name))
 			nopen++;
 	if (nopen &&
@@ -113,7 +114,8 @@ forecast_input_build(const struct config *c, const struct site *s,
 		if (strcmp(cell(t, i, C_SITE), s->name))
 			continue;
 		ti = topic_index(c, ntopics, cell(t, i, C_TOPIC));
-		if (!strcmp(kind, "open") && ti >= 0 && cell(t, i, C_AT)) {
+		if ((!strcmp(kind, "open") || !strcmp(kind, "retry")) &&
+		    ti >= 0 && cell(t, i, C_AT)) {
 			struct forecast_open
 			    *o = &out->backlog[out->in.nbacklog];
 
@@ -121,8 +123,12 @@ forecast_input_build(const struct config *c, const struct site *s,
 			o->urgent = cell(t, i, C_URGENT) &&
 			    cell(t, i, C_URGENT)[0] == 't';
 			o->due_ms = strtoll(cell(t, i, C_AT), NULL, 10);
-			out->backlog_day[out->in.nbacklog++] = date_num(
-			    cell(t, i, C_DAY));
+			/* a retry: no due day of its own in the backlog */
+			if ((o->kept = kind[0] == 'r'))
+				o->ready_ms = (int64_t)num(t, i, C_A);
+			out->backlog_day[out->in.nbacklog++] = o->kept ?
+			    0 :
+			    date_num(cell(t, i, C_DAY));
 		} else if (!strcmp(kind, "arrivals") && ti >= 0 &&
 		    slot(t, i, &dow, &hour) == 0) {
 			out->topics[ti].arrivals[dow][hour] = num(t, i, C_A);
@@ -182,7 +188,7 @@ forecast_input_by_due(const struct forecast_input *f, int k, int32_t *dates,
 	if (!(all = malloc((f->in.nbacklog + 1) * sizeof(*all))))
 		return 0;
 	for (i = 0; i < f->in.nbacklog; i++)
-		if (f->backlog[i].topic == k)
+		if (f->backlog[i].topic == k && !f->backlog[i].kept)
 			all[n++] = f->backlog_day[i];
 	qsort(all, n, sizeof(*all), by_date);
 	for (i = 0; i < n; i++) {

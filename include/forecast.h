@@ -42,6 +42,12 @@ struct forecast_open {
 	int topic; /* index into forecast_site.topics */
 	bool urgent;
 	int64_t due_ms; /* its due time (first attempt), UTC ms */
+	/* kept: it had its first attempt (the promise is kept) and waits for
+	 * another; it takes a caseworker's time again from ready_ms (its
+	 * not_before; at the start when earlier), ahead of the others by its
+	 * due time as the queue ranks it, and is never a breach */
+	bool kept;
+	int64_t ready_ms;
 };
 
 /* What is expected of one topic at the site. */
@@ -80,6 +86,8 @@ struct forecast_topic_result {
 	                          * overdue already */
 	int overdue; /* of the breaches, the backlog's already overdue at the
 	              * start (nothing can save them; they are worked first) */
+	int retries; /* open at the start with an attempt made (kept): not
+	              * in backlog, worked again over the horizon */
 };
 
 struct forecast_result {

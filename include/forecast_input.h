@@ -27,10 +27,11 @@ struct forecast_input {
 	int plan; /* staffing from the config's plan, not history */
 	struct forecast_site in;
 	struct forecast_topic topics[CBD_FORECAST_TOPICS_MAX];
-	struct forecast_open *backlog; /* in.backlog */
-	int32_t *backlog_day;          /* each one's local due date, YYYYMMDD */
-	char day[11];       /* the working day the forecast alert looks at */
-	int64_t day_end_ms; /* and when it ends; -1 when not known */
+	struct forecast_open *backlog; /* in.backlog, retries (kept) too */
+	int32_t *backlog_day; /* each one's local due date, YYYYMMDD; 0 for a
+	                       * retry */
+	char day[11];         /* the working day the forecast alert looks at */
+	int64_t day_end_ms;   /* and when it ends; -1 when not known */
 };
 
 /* Builds site s's inputs from the rows (columns as store.h says) for a
@@ -40,8 +41,9 @@ int forecast_input_build(const struct config *, const struct site *s,
     struct forecast_input *out);
 void forecast_input_free(struct forecast_input *);
 
-/* The backlog of topic k by local due date: dates (YYYYMMDD, ascending)
- * and counts, at most max of them; returns how many. */
+/* The backlog of topic k by local due date, its retries left out: dates
+ * (YYYYMMDD, ascending) and counts, at most max of them; returns how
+ * many. */
 size_t forecast_input_by_due(const struct forecast_input *, int k,
     int32_t *dates, int *counts, size_t max);
 

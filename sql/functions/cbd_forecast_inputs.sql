@@ -3,6 +3,10 @@
 -- starts from at p_start, as rows of kind:
 --   open      one per open callback not attempted yet: topic, urgent,
 --             at_ms its due time, day its local due date
+--   retry     one per open callback attempted already (its promise kept,
+--             it waits for another attempt): topic, urgent, at_ms its
+--             due time, a when it may be claimed again (ms; p_start
+--             when its not_before is past or none)
 --   arrivals  per topic, local weekday (dow, 0 = Sunday) and hour: a the
 --             callbacks requested then per week, b the urgent ones
 --   staffing  per local weekday and hour: a the caseworker-hours a week,
@@ -55,6 +59,12 @@ LANGUAGE sql STABLE SET jit = off AS $$
         to_char(c.due_at AT TIME ZONE w.tz, 'YYYY-MM-DD')
     FROM callbacks c JOIN w ON w.site = c.site
     WHERE c.closed_at IS NULL AND c.first_attempt_at IS NULL
+    UNION ALL
+    SELECT 'retry', c.site, c.topic, c.urgent, NULL, NULL,
+        cbd_ms(greatest(c.not_before, p_start))::float8, NULL,
+        cbd_ms(c.due_at), NULL
+    FROM callbacks c JOIN w ON w.site = c.site
+    WHERE c.closed_at IS NULL AND c.first_attempt_at IS NOT NULL
     UNION ALL
     SELECT 'arrivals', c.site, c.topic, NULL,
         extract(dow FROM c.requested_at AT TIME ZONE w.tz)::integer,

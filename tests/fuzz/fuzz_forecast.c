@@ -1,8 +1,9 @@
 /* libFuzzer harness: the forecast of a site's queue, from bytes decoded
  * into a bounded input (a calendar, a start, a horizon, up to four
  * topics with their targets, rates and costs, a staffing plan and a
- * backlog), never crashes, and its result holds together: the topics'
- * breaches and overdue ones sum to the totals, a first breach lies
+ * backlog with retries among it), never crashes, and its result holds
+ * together: each open callback is counted once (backlog or retries), the
+ * topics' breaches and overdue ones sum to the totals, a first breach lies
  * within the horizon (or is -1 exactly when there is none), no figure
  * is NaN or out of range, and the same input gives the same result. */
 #include <math.h>
@@ -45,8 +46,8 @@ static void
 check(const struct forecast_site *f, const struct forecast_result *r)
 {
 	int64_t end = f->start_ms + f->horizon_ms, first = -1;
-	int sum = 0, overdue = 0;
-	size_t k;
+	int sum = 0, overdue = 0, nopen, nkept;
+	size_t k, i;
 
 	if (!isfinite(r->capacity_hours) || r->capacity_hours < 0 ||
 	    !isfinite(r->extra_hours_per_day) || r->extra_hours_per_day < 0 ||
@@ -61,9 +62,19 @@ check(const struct forecast_site *f, const struct forecast_result *r)
 
 		if (!isfinite(t->arrivals) || t->arrivals < 0 ||
 		    t->backlog < 0 || t->breaches < 0 || t->overdue < 0 ||
-		    t->overdue > t->breaches || t->overdue > t->backlog)
+		    t->overdue > t->breaches || t->overdue > t->backlog ||
+		    t->retries < 0)
 			abort();
 		if ((t->breaches == 0) != (t->first_breach_ms == -1))
+			abort();
+		/* each of the topic's open callbacks counted once: in the
+		 * backlog, or a retry when it had an attempt */
+		for (i = 0, nopen = 0, nkept = 0; i < f->nbacklog; i++)
+			if (f->backlog[i].topic == (int)k) {
+				nopen += !f->backlog[i].kept;
+				nkept += f->backlog[i].kept;
+			}
+		if (t->backlog != nopen || t->retries != nkept)
 			abort();
 		if (t->first_breach_ms != -1 &&
 		    (t->first_breach_ms < f->start_ms ||
@@ -167,6 +178,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* two days overdue .. two weeks ahead, in minutes */
 		o->due_ms = f.start_ms +
 		    ((int64_t)(x >> 1) - 2880) * 10 * MIN_MS / 8;
+		/* one in four a retry, claimable again from an hour before
+		 * the start to two days after it */
+		if ((o->kept = (x & 6) == 6))
+			o->ready_ms = f.start_ms +
+			    ((int64_t)(x >> 3) % 49 - 1) * 60 * MIN_MS;
 	}
 	if (forecast_run(&f, &r) != 0)
 		abort(); /* every input built here is in bounds */

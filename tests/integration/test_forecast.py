@@ -123,7 +123,7 @@ def test_forecast_without_staffing_projects_every_open_callback_due_soon_to_brea
     assert general["backlog_by_due"] == [{"date": k, "count": v}
                                          for k, v in sorted(by_day.items())], general
     assert topic_of(dortmund, "benefits") == {
-        "topic": "benefits", "backlog": 0, "backlog_by_due": [], "arrivals": 0,
+        "topic": "benefits", "backlog": 0, "retries": 0, "backlog_by_due": [], "arrivals": 0,
         "urgent_arrivals": 0, "breaches": 0, "first_breach_at": None}
     soest = site_of(body, "soest")
     assert soest["breaches"] == 0 and soest["first_breach_at"] is None, soest
@@ -154,6 +154,39 @@ def test_forecast_with_a_staffing_plan_that_covers_the_backlog_projects_no_breac
     assert topic_of(dortmund, "general")["backlog"] == 10
     # soest has no plan: history, which is empty
     assert site_of(forecast(d, manager)[0], "soest")["staffing"] == "history"
+
+
+def test_forecast_works_retries_first_and_never_counts_them_as_breaches(t):
+    """Callbacks attempted already (their promise kept) wait for another
+    attempt; from their not_before they rank first in the queue, by their
+    past due times, and take caseworker time: one caseworker, four such
+    retries claimable now (an hour's work at the default four an hour),
+    and a new callback due in 30 minutes breaches. With the retries
+    waiting two more hours, it does not."""
+    away_from_midnight()
+    d = t.daemon(start=False)
+    edit(d, sites={"dortmund": ["staffing = sun-sat 00:00-24:00 1"]})
+    d.start()
+    manager = d.token("manager")
+    due = open_callbacks(t, 1)[0]
+    now = datetime.datetime.now(UTC)
+    # requested 50 h ago: due 2 h ago, so ranked before the new one
+    ids = [history(t, now - datetime.timedelta(hours=50)) for _ in range(4)]
+    where = "WHERE id IN (" + ",".join(f"'{i}'" for i in ids) + ")"
+    # open again, waiting for a second attempt since an hour ago
+    t.sql("UPDATE callbacks SET state = 'queued', closed_at = NULL, reached_at = NULL, "
+          f"not_before = '{iso(now - datetime.timedelta(hours=1))}' {where}")
+    dortmund = site_of(forecast(d, manager)[0], "dortmund")
+    general = topic_of(dortmund, "general")
+    assert general["backlog"] == 1 and general["retries"] == 4, general
+    assert [x["count"] for x in general["backlog_by_due"]] == [1], general
+    assert dortmund["breaches"] == 1 and general["breaches"] == 1, dortmund
+    assert abs(ms_of(dortmund["first_breach_at"]) - due) < datetime.timedelta(seconds=1)
+    assert dortmund["unavoidable"] == 0 and dortmund["extra_hours_per_day"] > 0, dortmund
+    t.sql(f"UPDATE callbacks SET not_before = '{iso(now + datetime.timedelta(hours=2))}' {where}")
+    dortmund = site_of(forecast(d, manager)[0], "dortmund")
+    assert topic_of(dortmund, "general")["retries"] == 4
+    assert dortmund["breaches"] == 0 and dortmund["extra_hours_per_day"] == 0, dortmund
 
 
 def test_forecast_arrivals_and_staffing_come_from_the_weeks_of_history_asked_for(t):
@@ -220,8 +253,8 @@ def test_forecast_csv_has_a_row_per_site_and_topic_with_the_json_figures(t):
     # identifier stands in)
     assert list(rows[0]) == ["site", "site_label", "staffing", "capacity_hours",
                              "site_breaches", "site_first_breach_at",
-                             "extra_hours_per_day", "topic", "topic_label", "backlog", "arrivals", "urgent_arrivals", "breaches",
-                             "first_breach_at"], rows[0]
+                             "extra_hours_per_day", "topic", "topic_label", "backlog", "retries",
+                             "arrivals", "urgent_arrivals", "breaches", "first_breach_at"], rows[0]
     topics = ["housing_approval", "benefits", "general", "quick"]
     assert [(r["site"], r["topic"]) for r in rows] == \
         [(s, x) for s in ("dortmund", "soest") for x in topics], rows
@@ -233,6 +266,7 @@ def test_forecast_csv_has_a_row_per_site_and_topic_with_the_json_figures(t):
         assert float(r["capacity_hours"]) == s["capacity_hours"]
         assert int(r["site_breaches"]) == s["breaches"]
         assert int(r["backlog"]) == x["backlog"] and int(r["breaches"]) == x["breaches"]
+        assert int(r["retries"]) == x["retries"]
         assert float(r["arrivals"]) == x["arrivals"]
         assert (r["first_breach_at"] or None) == x["first_breach_at"]
         assert float(r["extra_hours_per_day"]) == s["extra_hours_per_day"]

@@ -291,6 +291,52 @@ END_TEST
 /* Arrivals come whole: a quarter of a request an hour makes one each
  * time the carry reaches a half, in the 2nd, 6th and 10th hour, each
  * at the half of its hour. */
+/* One caseworker, 15 minutes a callback. Four retries (their promise
+ * kept, due yesterday) are claimable at the start and rank first, as the
+ * queue ranks them: the new callback due at 08:30 is begun at 09:00, a
+ * breach. Retries that wait until 09:00 take nothing from it; none is
+ * ever a breach, and none counts in the backlog. */
+START_TEST(retries_take_caseworker_time_first_and_never_breach)
+{
+	int i;
+
+	staff(&always, 1);
+	open_due(1, MON_0800 + 30 * MIN, 0);
+	for (i = 0; i < 4; i++) {
+		struct forecast_open *o = &backlog[site.nbacklog++];
+
+		o->topic = 0;
+		o->due_ms = MON_0800 - 24 * H;
+		o->kept = true;
+		o->ready_ms = MON_0800 - H; /* before the start: at once */
+	}
+	ck_assert_int_eq(forecast_run(&site, &res), 0);
+	ck_assert_int_eq(res.breaches, 1);
+	ck_assert_int_eq(res.first_breach_ms, MON_0800 + 30 * MIN);
+	ck_assert_int_eq(res.overdue, 0);
+	ck_assert_int_eq(res.unavoidable, 0);
+	ck_assert_int_eq(res.topics[0].backlog, 1);
+	ck_assert_int_eq(res.topics[0].retries, 4);
+	ck_assert(res.extra_hours_per_day > 0);
+
+	/* the same retries waiting for their not_before, 09:00 */
+	for (i = 1; i < 5; i++)
+		backlog[i].ready_ms = MON_0800 + H;
+	ck_assert_int_eq(forecast_run(&site, &res), 0);
+	ck_assert_int_eq(res.breaches, 0);
+	ck_assert_int_eq(res.topics[0].retries, 4);
+	ck_assert(res.extra_hours_per_day == 0);
+
+	/* nobody works: the new one breaches, the retries do not */
+	staff(&always, 0);
+	for (i = 1; i < 5; i++)
+		backlog[i].ready_ms = MON_0800;
+	ck_assert_int_eq(forecast_run(&site, &res), 0);
+	ck_assert_int_eq(res.breaches, 1);
+	ck_assert_int_eq(res.topics[0].breaches, 1);
+}
+END_TEST
+
 START_TEST(expected_arrivals_become_whole_requests)
 {
 	int h;
@@ -491,6 +537,7 @@ main(void)
 	tcase_add_test(tc,
 	    extra_hours_remove_the_breaches_and_a_little_less_does_not);
 	tcase_add_test(tc, overdue_backlog_counts_and_is_worked_first);
+	tcase_add_test(tc, retries_take_caseworker_time_first_and_never_breach);
 	tcase_add_test(tc, extra_hours_leave_out_what_no_staffing_saves);
 	tcase_add_test(tc, expected_arrivals_become_whole_requests);
 	tcase_add_test(tc, rates_are_of_local_hours_across_the_clock_change);
