@@ -79,6 +79,7 @@ function siteRows(s) {
     name.append(' ', flag);
   }
   cell(tr, num(sum(s.topics, (x) => x.backlog)));
+  cell(tr, num(sum(s.topics, (x) => x.retries)));
   cell(tr, num(sum(s.topics, (x) => x.arrivals)));
   cell(tr, num(sum(s.topics, (x) => x.urgent_arrivals)));
   // of them, those no staffing saves (overdue, due before it opens again)
@@ -92,7 +93,7 @@ function siteRows(s) {
     r.className = 'topic-row';
     r.dataset.topic = tp.topic;
     cell(r, topicLabel(tp.topic), true);
-    for (const v of [num(tp.backlog), num(tp.arrivals), num(tp.urgent_arrivals), num(tp.breaches),
+    for (const v of [num(tp.backlog), num(tp.retries), num(tp.arrivals), num(tp.urgent_arrivals), num(tp.breaches),
       firstAt(tp.first_breach_at), '', '']) cell(r, v);
     body.append(r);
   }

@@ -53,18 +53,20 @@ async function forecastTable(page, fc) {
   const dm = fc.sites.find((s) => s.site === 'dortmund');
   check(dm && dm.breaches > 0 && dm.first_breach_at, `dortmund's backlog breaches (${JSON.stringify(dm)})`);
   check(sum(dm.topics, (x) => x.backlog) === 7, 'the 7 open callbacks of dortmund are its backlog');
+  check(sum(dm.topics, (x) => x.retries) === 1, 'and the one attempted already is to call again');
   check(dm.unavoidable >= 2, `dortmund's two overdue ones cannot be saved (${dm.unavoidable})`);
   const so = fc.sites.find((s) => s.site === 'soest');
   check(so && so.breaches === 0 && so.topics.find((x) => x.topic === 'general').arrivals > 0,
     `soest expects requests, none to breach (${JSON.stringify(so)})`);
   for (const s of fc.sites) {
     const [site, ...cells] = (await rows(page, `#fc-sites tbody[data-site="${s.site}"] tr.site-row`))[0];
-    const want = await formats(page, [['n', sum(s.topics, (x) => x.backlog)], ['n', sum(s.topics, (x) => x.arrivals)],
+    const want = await formats(page, [['n', sum(s.topics, (x) => x.backlog)], ['n', sum(s.topics, (x) => x.retries)],
+      ['n', sum(s.topics, (x) => x.arrivals)],
       ['n', sum(s.topics, (x) => x.urgent_arrivals)], ['n', s.breaches], ['t', s.first_breach_at],
       ['n', s.extra_hours_per_day], ['n', s.capacity_hours]]);
-    want[6] += s.staffing === 'plan' ? ' (laut Plan)' : ' (laut Verlauf)';
+    want[7] += s.staffing === 'plan' ? ' (laut Plan)' : ' (laut Verlauf)';
     // the breaches no staffing saves any more are said beside them
-    if (s.unavoidable) want[3] += ` (nicht mehr zu verhindern: ${(await formats(page, [['n', s.unavoidable]]))[0]})`;
+    if (s.unavoidable) want[4] += ` (nicht mehr zu verhindern: ${(await formats(page, [['n', s.unavoidable]]))[0]})`;
     check(JSON.stringify(cells) === JSON.stringify(want), `${s.site}: ${cells.join('|')} is not ${want.join('|')}`);
     // marked in words (and by its row's class) exactly when breaches are projected
     check(site.includes('Überschreitungen erwartet') === s.breaches > 0, `${s.site} marked: ${site}`);
@@ -72,9 +74,9 @@ async function forecastTable(page, fc) {
     check(marked === (s.breaches > 0 ? 1 : 0), `${s.site}: marked row`);
     for (const tp of s.topics) {
       const [name, ...tc] = (await rows(page, `#fc-sites tbody[data-site="${s.site}"] tr[data-topic="${tp.topic}"]`))[0];
-      const tw = await formats(page, [['n', tp.backlog], ['n', tp.arrivals], ['n', tp.urgent_arrivals],
+      const tw = await formats(page, [['n', tp.backlog], ['n', tp.retries], ['n', tp.arrivals], ['n', tp.urgent_arrivals],
         ['n', tp.breaches], ['t', tp.first_breach_at]]);
-      check(name === tp.topic && JSON.stringify(tc.slice(0, 5)) === JSON.stringify(tw),
+      check(name === tp.topic && JSON.stringify(tc.slice(0, 6)) === JSON.stringify(tw),
         `${s.site}/${tp.topic}: ${tc.join('|')} is not ${tw.join('|')}`);
     }
   }

@@ -1,6 +1,7 @@
 """The forecast scenario's data: an open backlog at dortmund, where no
 caseworker works, that will breach (urgent ones due in 2 h, general ones
-in 8 h, two already overdue on past days), through the API with
+in 8 h, two already overdue on past days, and one attempted already,
+to be called again), through the API with
 requested_at in the past; and closed callbacks over the last 7 weeks at
 dortmund and soest, written straight into PostgreSQL as the reports'
 integration tests do (the API takes no attempt in the past), for the
@@ -85,3 +86,11 @@ def prepare(d, env):
             "phone": f"0231 55570{i:02d}", "topic": topic, "site": "dortmund",
             "urgent": urgent, "requested_at": rfc3339(at)}, env["TELEPHONY_TOKEN"])
         assert st == 201, (st, cb)
+    # one more, attempted already and unanswered: to be called again
+    st, _, cb, _ = d.req("POST", "/v1/callbacks", {
+        "phone": "0231 5557099", "topic": "general", "site": "dortmund",
+        "requested_at": rfc3339(now - 30 * H)}, env["TELEPHONY_TOKEN"])
+    assert st == 201, (st, cb)
+    st = d.req("POST", f"/v1/callbacks/{cb['id']}/attempts", {"result": "no_answer"},
+               env["AGENT_TOKEN"])[0]
+    assert st == 201, st
