@@ -133,20 +133,17 @@ id_param(struct api_req *a, const char *name, unsigned long max,
 	return 0;
 }
 
-/* A new page of a log read with the filters named (none may be given
- * empty) and since, limit and cursor; NULL (and the answer sent) when a
- * parameter is refused or memory is short. */
+/* A new page of a log read by since, limit and cursor; NULL (and the
+ * answer sent) when one is refused or memory is short. */
 static struct log_page *
-log_page_new(struct api_req *a, const char *const *filters)
+log_page_new(struct api_req *a)
 {
 	struct log_page *p;
 	int64_t since_ms = CBD_NO_TIME;
 	unsigned long limit, after;
 
-	if (api_filters_not_empty(a, filters) == -1 ||
-	    api_since_param(a, &since_ms) == -1)
-		return NULL;
-	if (id_param(a, "limit", CBD_ACCESS_LIMIT_MAX, &limit) == -1 ||
+	if (api_since_param(a, &since_ms) == -1 ||
+	    id_param(a, "limit", CBD_ACCESS_LIMIT_MAX, &limit) == -1 ||
 	    id_param(a, "cursor", INT64_MAX, &after) == -1)
 		return NULL;
 	if (!(p = calloc(1, sizeof(*p)))) {
@@ -169,14 +166,15 @@ api_access_list(struct api_req *a)
 	unsigned long token = 0;
 	struct log_page *p;
 
-	if (callback && *callback && !ident_uuid(callback)) {
+	if (api_filters_not_empty(a, filters) == -1)
+		return;
+	if (callback && !ident_uuid(callback)) {
 		http_error(a, 400, "invalid_value", "callback",
 		    "callback must be a callback id");
 		return;
 	}
-	if ((http_query(a, "token") && *http_query(a, "token") &&
-		id_param(a, "token", INT64_MAX, &token) == -1) ||
-	    !(p = log_page_new(a, filters)))
+	if (id_param(a, "token", INT64_MAX, &token) == -1 ||
+	    !(p = log_page_new(a)))
 		return;
 	store_access_list(callback ? callback : "", (int64_t)token, p->since_ms,
 	    (int64_t)p->after, p->limit, access_listed, p);
@@ -229,7 +227,9 @@ api_admin_events_list(struct api_req *a)
 	struct log_page *p;
 	size_t i;
 
-	if (kind && *kind) {
+	if (api_filters_not_empty(a, filters) == -1)
+		return;
+	if (kind) {
 		for (i = 0; admin_kinds[i] && strcmp(kind, admin_kinds[i]); i++)
 			;
 		if (!admin_kinds[i]) {
@@ -240,7 +240,7 @@ api_admin_events_list(struct api_req *a)
 			return;
 		}
 	}
-	if (!(p = log_page_new(a, filters)))
+	if (!(p = log_page_new(a)))
 		return;
 	store_admin_events(kind ? kind : "", p->since_ms, (int64_t)p->after,
 	    p->limit, admin_events_listed, p);
