@@ -77,11 +77,8 @@ set_cursor(json_t *body, size_t n, size_t limit, int64_t last_id)
 {
 	char cursor[24];
 
-	if (n == limit && n > 0) {
-		snprintf(cursor, sizeof(cursor), "%lld", (long long)last_id);
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	} else
-		json_object_set_new(body, "next_cursor", json_null());
+	snprintf(cursor, sizeof(cursor), "%lld", (long long)last_id);
+	api_next_cursor(body, n == limit && n > 0 ? cursor : NULL);
 }
 
 static void

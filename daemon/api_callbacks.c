@@ -494,12 +494,10 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, api_callback_json(&rows[i]));
 	body = json_pack("{s:o}", "callbacks", list);
-	if (n == limit && n > 0) {
+	if (n == limit && n > 0)
 		query_cursor_format(rows[n - 1].created_at, rows[n - 1].id,
 		    cursor, sizeof(cursor));
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	} else
-		json_object_set_new(body, "next_cursor", json_null());
+	api_next_cursor(body, n == limit && n > 0 ? cursor : NULL);
 	/* a page that shows nobody is no read of anyone's data */
 	if (n == 0) {
 		http_reply(a, 200, body, NULL);
@@ -514,34 +512,6 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 		ids[i] = rows[i].id;
 	api_access_reply(a, "GET /v1/callbacks", ids, n, 200, body);
 	free(ids);
-}
-
-int
-api_filters_not_empty(struct api_req *a, const char *const *names)
-{
-	const char *v;
-
-	for (; *names; names++)
-		if ((v = http_query(a, *names)) && !*v) {
-			http_error(a, 400, "invalid_value", *names,
-			    "%s is empty; leave it out not to filter by it",
-			    *names);
-			return -1;
-		}
-	return 0;
-}
-
-int
-api_since_param(struct api_req *a, int64_t *ms)
-{
-	const char *since = http_query(a, "since");
-
-	if (since && rfc3339_parse(since, ms) == -1) {
-		http_error(a, 400, "invalid_time", "since",
-		    "since must be an RFC 3339 time");
-		return -1;
-	}
-	return 0;
 }
 
 /* Copies a filter value; -1 (and the answer sent) when it is too long. */
@@ -686,12 +656,10 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 	/* a full page: the next one starts after its last alert, by the
 	 * order of the list (fired_at's millisecond, then id) */
 	body = json_pack("{s:o}", "alerts", list);
-	if (n == p->limit && n > 0) {
+	if (n == p->limit && n > 0)
 		snprintf(cursor, sizeof(cursor), "%lld.%lld",
 		    (long long)al[n - 1].fired_at, (long long)al[n - 1].id);
-		json_object_set_new(body, "next_cursor", json_string(cursor));
-	} else
-		json_object_set_new(body, "next_cursor", json_null());
+	api_next_cursor(body, n == p->limit && n > 0 ? cursor : NULL);
 	/* the manager's page polls it: unchanged, a 304 without a body */
 	http_reply_tagged(a, body);
 	free(p);

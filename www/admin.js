@@ -285,8 +285,9 @@ async function filtered(e) {
   }
 }
 
-function page(cursor, focus) {
-  loadAccess(cursor).then(() => {
+// a page of a log (load: loadAccess or loadActions)
+function page(load, cursor, focus) {
+  load(cursor).then(() => {
     // a button that went disabled gives the focus on to the other
     if (document.activeElement?.disabled || document.activeElement === document.body) focus().focus();
   }).catch(failed);
@@ -310,12 +311,6 @@ async function loadActions(cursor = null) {
   $('ae-first').disabled = !cursor;
 }
 
-function actionsPage(cursor, focus) {
-  loadActions(cursor).then(() => {
-    if (document.activeElement?.disabled || document.activeElement === document.body) focus().focus();
-  }).catch(failed);
-}
-
 let wired = false;
 export function open(s) {
   session = s;
@@ -333,10 +328,10 @@ export function open(s) {
       $('tk-value').value = '';
     });
     $('ac-filter').addEventListener('submit', filtered);
-    $('ac-first').addEventListener('click', () => page(null, () => $('ac-next')));
-    $('ac-next').addEventListener('click', () => page(next, () => $('ac-first')));
-    $('ae-first').addEventListener('click', () => actionsPage(null, () => $('ae-next')));
-    $('ae-next').addEventListener('click', () => actionsPage(nextAction, () => $('ae-first')));
+    $('ac-first').addEventListener('click', () => page(loadAccess, null, () => $('ac-next')));
+    $('ac-next').addEventListener('click', () => page(loadAccess, next, () => $('ac-first')));
+    $('ae-first').addEventListener('click', () => page(loadActions, null, () => $('ae-next')));
+    $('ae-next').addEventListener('click', () => page(loadActions, nextAction, () => $('ae-first')));
   }
   roleChanged();
   (async () => {

@@ -427,6 +427,15 @@ class Daemon:
             args += ["--caseworker", caseworker]
         return self.run(*args).stdout.strip()
 
+    def caseworker(self, admin, cid, site, topics, languages=("de",)):
+        """Adds caseworker cid through the API (admin: an admin token) and
+        returns a token of theirs."""
+        st, _, body, _ = self.req("POST", "/v1/caseworkers", {
+            "id": cid, "site": site, "topics": list(topics),
+            "languages": list(languages)}, admin)
+        assert st == 201, (st, body)
+        return self.token("caseworker", caseworker=cid)
+
     def start(self, wait_ready=True, env=None):
         self.proc = subprocess.Popen([CALLBACKD, "-c", self.conf, "-f"],
                                      stdout=subprocess.DEVNULL,

@@ -277,6 +277,34 @@ def local_syslog_daemon(t):
     return d, path
 
 
+def taken_again_twice(t, table, where, timeout):
+    """The claims of the alerts of table that where selects run out twice
+    (as they would after 30 s) while the local socket is not bound: each
+    time they are taken again, and none is sent."""
+    for _ in range(2):
+        t.sql(f"UPDATE {table} SET send_until = now() - interval '1 ms' {where}")
+        wait_for("taken again", lambda: t.scalar(
+            f"SELECT bool_and(send_until > now()) FROM {table} {where}") == "t", timeout=timeout)
+    assert t.scalar(f"SELECT count(*) FROM {table} {where} AND sent_at IS NOT NULL") == "0"
+
+
+def received_once_bound(t, path, table, where, n, timeout):
+    """Binds the local socket at path, lets the claims run out once more,
+    waits for the n alerts to be marked sent and returns the n messages
+    the socket received."""
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        rx.bind(path)
+        t.sql(f"UPDATE {table} SET send_until = now() - interval '1 ms' {where}")
+        wait_for("sent", lambda: t.scalar(
+            f"SELECT count(*) FROM {table} {where} AND sent_at IS NOT NULL") == str(n),
+            timeout=timeout)
+        rx.settimeout(5)
+        return [rx.recv(2048).decode() for _ in range(n)]
+    finally:
+        rx.close()
+
+
 def test_alert_is_logged_once_when_it_goes_out(t):
     """With the syslog socket missing an alert stays taken and is taken
     again each time its claim runs out; the daemon's log line about it
@@ -294,24 +322,10 @@ def test_alert_is_logged_once_when_it_goes_out(t):
         with open(d.log, errors="replace") as f:
             return [x for x in f if f"alert: callback {cb['id']} " in x]
 
-    # the claims run out (as they would after 30 s): taken again, twice
-    for _ in range(2):
-        t.sql(f"UPDATE alerts SET send_until = now() - interval '1 ms' {mine}")
-        wait_for("taken again", lambda: t.scalar(
-            f"SELECT bool_and(send_until > now()) FROM alerts {mine}") == "t", timeout=15)
-    assert t.scalar(f"SELECT count(*) FROM alerts {mine} AND sent_at IS NOT NULL") == "0"
+    taken_again_twice(t, "alerts", mine, 15)
     assert lines() == [], lines()
 
-    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    try:
-        rx.bind(path)
-        t.sql(f"UPDATE alerts SET send_until = now() - interval '1 ms' {mine}")
-        wait_for("sent", lambda: t.scalar(
-            f"SELECT count(*) FROM alerts {mine} AND sent_at IS NOT NULL") == "2", timeout=15)
-        rx.settimeout(5)
-        got = [rx.recv(2048).decode() for _ in range(2)]
-    finally:
-        rx.close()
+    got = received_once_bound(t, path, "alerts", mine, 2, 15)
     assert all(cb["id"] in m for m in got), got
     logged = lines()
     assert len(logged) == 2, logged

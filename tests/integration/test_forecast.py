@@ -10,11 +10,11 @@ import csv
 import datetime
 import io
 import re
-import socket
 import zoneinfo
 
 from harness import wait_for
-from test_alerts import local_syslog_daemon, parse as parse_alert
+from test_alerts import local_syslog_daemon, parse as parse_alert, received_once_bound, \
+    taken_again_twice
 from test_metrics import parse as parse_metrics, value
 
 UTC = datetime.timezone.utc
@@ -414,25 +414,10 @@ def test_forecast_alert_is_logged_once_when_it_goes_out(t):
         with open(d.log, errors="replace") as f:
             return [x for x in f if f"alert: forecast for site dortmund, topic {topic}:" in x]
 
-    # the claim runs out (as it would after 30 s): taken again, twice
-    for _ in range(2):
-        t.sql(f"UPDATE forecast_alerts SET send_until = now() - interval '1 ms' {mine}")
-        wait_for("taken again", lambda: t.scalar(
-            f"SELECT bool_and(send_until > now()) FROM forecast_alerts {mine}") == "t", timeout=20)
-    assert t.scalar(f"SELECT count(*) FROM forecast_alerts {mine} AND sent_at IS NOT NULL") == "0"
+    taken_again_twice(t, "forecast_alerts", mine, 20)
     assert lines() == [], lines()
 
-    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    try:
-        rx.bind(path)
-        t.sql(f"UPDATE forecast_alerts SET send_until = now() - interval '1 ms' {mine}")
-        wait_for("sent", lambda: t.scalar(
-            f"SELECT count(*) FROM forecast_alerts {mine} AND sent_at IS NOT NULL") == "1",
-            timeout=20)
-        rx.settimeout(5)
-        got = rx.recv(2048).decode()
-    finally:
-        rx.close()
+    got = received_once_bound(t, path, "forecast_alerts", mine, 1, 20)[0]
     assert topic in got and "Mustermann" not in got, got
     assert len(lines()) == 1, lines()
 

@@ -6,10 +6,7 @@ DAEMON = "lease = 6s\n"
 
 
 def prepare(d, env):
-    st = d.req("POST", "/v1/caseworkers", {"id": "anna", "site": "dortmund",
-               "topics": ["general"], "languages": ["de"]}, env["ADMIN_TOKEN"])[0]
-    assert st == 201, st
-    env["CW_TOKEN"] = d.token("caseworker", caseworker="anna")
+    env["CW_TOKEN"] = d.caseworker(env["ADMIN_TOKEN"], "anna", "dortmund", ["general"])
     st, _, cb, _ = d.req("POST", "/v1/callbacks", {
         "phone": "0231 5551234", "topic": "general", "site": "dortmund",
         "name": "Erika Beispiel"}, env["TELEPHONY_TOKEN"])

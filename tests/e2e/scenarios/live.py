@@ -7,11 +7,8 @@ DAEMON = "lease = 6s\n"
 
 
 def prepare(d, env):
-    st = d.req("POST", "/v1/caseworkers", {"id": "bert", "site": "dortmund",
-               "topics": ["general", "housing_approval"], "languages": ["de"]},
-               env["ADMIN_TOKEN"])[0]
-    assert st == 201, st
-    env["CW_TOKEN"] = d.token("caseworker", caseworker="bert")
+    env["CW_TOKEN"] = d.caseworker(env["ADMIN_TOKEN"], "bert", "dortmund",
+                                   ["general", "housing_approval"])
     st, _, cb, _ = d.req("POST", "/v1/callbacks", {
         "phone": "0231 5556001", "topic": "general", "site": "dortmund",
         "name": "Hans Beispiel"}, env["TELEPHONY_TOKEN"])

@@ -10,7 +10,5 @@ SECTIONS = {
 
 
 def prepare(d, env):
-    st = d.req("POST", "/v1/caseworkers", {"id": "samira", "site": "dortmund",
-               "topics": ["housing_approval"], "languages": ["ar"]}, env["ADMIN_TOKEN"])[0]
-    assert st == 201, st
-    env["CW_TOKEN"] = d.token("caseworker", caseworker="samira")
+    env["CW_TOKEN"] = d.caseworker(env["ADMIN_TOKEN"], "samira", "dortmund",
+                                   ["housing_approval"], ["ar"])

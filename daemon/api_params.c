@@ -1,0 +1,46 @@
+/*
+ * api_params.c owns the query parameters that several lists share: a
+ * filter given empty, the since time, and the next_cursor of a page. It
+ * answers the error of a refused one; what a value means is query.c's.
+ */
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "timefmt.h"
+
+int
+api_filters_not_empty(struct api_req *a, const char *const *names)
+{
+	const char *v;
+
+	for (; *names; names++)
+		if ((v = http_query(a, *names)) && !*v) {
+			http_error(a, 400, "invalid_value", *names,
+			    "%s is empty; leave it out not to filter by it",
+			    *names);
+			return -1;
+		}
+	return 0;
+}
+
+int
+api_since_param(struct api_req *a, int64_t *ms)
+{
+	const char *since = http_query(a, "since");
+
+	if (since && rfc3339_parse(since, ms) == -1) {
+		http_error(a, 400, "invalid_time", "since",
+		    "since must be an RFC 3339 time");
+		return -1;
+	}
+	return 0;
+}
+
+void
+api_next_cursor(json_t *body, const char *cursor)
+{
+	json_object_set_new(body, "next_cursor",
+	    cursor ? json_string(cursor) : json_null());
+}
