@@ -41,6 +41,7 @@ static socklen_t addrlen;
 static struct bufferevent *bev;
 static int tcp_up;
 static int down_warned; /* said once that the receiver cannot be reached */
+static int stalled;     /* connected, but it has taken nothing for a while */
 static int64_t backoff_ms;
 static struct event *ev_retry;
 static struct pending *pending_head, **pending_tail = &pending_head;
@@ -55,8 +56,20 @@ alert_ready(void)
 int
 alert_held(void)
 {
-	/* TCP: not connected; a datagram transport: the last send failed */
-	return !alert_ready() || down_warned;
+	/* TCP: not connected or not reading; a datagram transport: the last
+	 * send failed */
+	return !alert_ready() || down_warned || stalled;
+}
+
+static size_t
+pending_alerts(void)
+{
+	const struct pending *p;
+	size_t n = 0;
+
+	for (p = pending_head; p; p = p->next)
+		n += p->n;
+	return n;
 }
 
 /* ---- TCP ------------------------------------------------------------- */
@@ -93,6 +106,7 @@ tcp_down(const char *why)
 		    tcp_up ? "lost" : "not reachable", why);
 	down_warned = 1;
 	tcp_up = 0;
+	stalled = 0;
 	finish_pending(0);
 	backoff_ms = backoff_next(backoff_ms);
 	ms_timeval(backoff_ms, &tv);
@@ -113,6 +127,10 @@ tcp_written(struct bufferevent *b, void *arg)
 {
 	(void)b;
 	(void)arg;
+	if (stalled)
+		log_info("alerts: syslog receiver %s:%lld takes alerts again",
+		    conf->alert_host, (long long)conf->alert_port);
+	stalled = 0;
 	finish_pending(1); /* the output buffer is empty: all went out */
 }
 
@@ -129,6 +147,23 @@ tcp_event(struct bufferevent *b, short what, void *arg)
 		    conf->alert_host, (long long)conf->alert_port);
 		return;
 	}
+	if ((what & BEV_EVENT_TIMEOUT) && !tcp_up) {
+		tcp_down("no answer to the connection");
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		/* a receiver held up by its own destination stops reading; the
+		 * connection is kept, so nothing it has is sent twice, and the
+		 * round waits (the next ones wait in PostgreSQL) */
+		if (!stalled)
+			log_warnx("alerts: syslog receiver %s:%lld has taken "
+				  "nothing for %d s; %zu alerts wait for it",
+			    conf->alert_host, (long long)conf->alert_port,
+			    CBD_ALERT_STALL_MS / 1000, pending_alerts());
+		stalled = 1;
+		bufferevent_enable(b, EV_WRITE); /* the timeout disabled it */
+		return;
+	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		tcp_down(what & BEV_EVENT_EOF ?
 			"closed by the receiver" :
@@ -138,12 +173,16 @@ tcp_event(struct bufferevent *b, short what, void *arg)
 static void
 tcp_connect(void)
 {
+	struct timeval tv;
+
 	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
 		tcp_down("out of memory");
 		return;
 	}
 	bufferevent_setcb(bev, tcp_read, tcp_written, tcp_event, NULL);
+	ms_timeval(CBD_ALERT_STALL_MS, &tv);
+	bufferevent_set_timeouts(bev, NULL, &tv);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&addr,
 		(int)addrlen) == -1)
@@ -279,6 +318,13 @@ alert_syslog_init(struct event_base *b)
 void
 alert_syslog_shutdown(void)
 {
+	size_t n = pending_alerts();
+
+	if (n)
+		log_warnx("alerts: stopping with %zu alerts not taken by the "
+			  "syslog receiver; they are not marked sent and go "
+			  "out when their claim runs out",
+		    n);
 	if (bev)
 		bufferevent_free(bev);
 	bev = NULL;

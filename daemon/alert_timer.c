@@ -22,13 +22,41 @@ static size_t hook_outstanding; /* webhook posts and their records in flight */
 static int64_t timer_at;        /* when ev_timer fires, if pending */
 static int busy;                /* a take-send-mark round is under way */
 
+/* One take's alerts, all of them: a take of CBD_ALERT_BATCH callbacks
+ * may return several alerts for each (every warning that fell due). */
 struct round {
 	size_t n;
 	size_t nsent; /* the first nsent went out */
-	int64_t ids[CBD_ALERT_BATCH];
-	enum metric_counter level[CBD_ALERT_BATCH];
-	struct alert a[CBD_ALERT_BATCH]; /* for the log, once they went out */
+	int64_t *ids;
+	enum metric_counter *level;
+	struct alert *a; /* for the log, once they went out */
 };
+
+static void
+round_free(struct round *r)
+{
+	free(r->ids);
+	free(r->level);
+	free(r->a);
+	free(r);
+}
+
+static struct round *
+round_new(size_t n)
+{
+	struct round *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->ids = calloc(n, sizeof(*r->ids));
+	r->level = calloc(n, sizeof(*r->level));
+	r->a = calloc(n, sizeof(*r->a));
+	if (!r->ids || !r->level || !r->a) {
+		round_free(r);
+		return NULL;
+	}
+	return r;
+}
 
 static void tick(evutil_socket_t, short, void *);
 
@@ -38,6 +66,8 @@ schedule(int64_t at)
 	int64_t now = now_ms(), delay;
 	struct timeval tv;
 
+	if (!ev_timer)
+		return; /* stopped: a round answered at shutdown */
 	if (at == CBD_NO_TIME || at > now + CBD_ALERT_TIMER_MAX_SLEEP_MS)
 		at = now + CBD_ALERT_TIMER_MAX_SLEEP_MS;
 	if (evtimer_pending(ev_timer, NULL) && timer_at <= at)
@@ -80,7 +110,7 @@ marked(void *arg, enum store_status st, const struct alert *unused, size_t n)
 	busy = 0;
 	/* more may be due; after a refusal, a pause for the transport */
 	schedule(r->nsent < r->n ? now_ms() + 1000 : now_ms());
-	free(r);
+	round_free(r);
 }
 
 /* Said once an alert has gone out, not each time it is taken: one the
@@ -108,7 +138,7 @@ sent(void *arg, size_t n_sent)
 		log_sent(&r->a[i]);
 	if (n_sent == 0) {
 		/* they stay taken until the claim runs out, then go again */
-		free(r);
+		round_free(r);
 		busy = 0;
 		schedule(now_ms() + 1000);
 		return;
@@ -136,12 +166,12 @@ taken(void *arg, enum store_status st, const struct alert *a, size_t n)
 		store_alerts_next(next_known, NULL);
 		return;
 	}
-	if (!(r = calloc(1, sizeof(*r)))) {
+	if (!(r = round_new(n))) {
 		busy = 0;
 		schedule(now_ms() + 1000);
 		return;
 	}
-	for (i = 0; i < n && i < CBD_ALERT_BATCH; i++) {
+	for (i = 0; i < n; i++) {
 		r->level[r->n] = !strcmp(a[i].level, "breached") ?
 		    M_ALERTS_BREACHED :
 		    !strcmp(a[i].level, "unclaimable") ? M_ALERTS_UNCLAIMABLE :
@@ -187,7 +217,8 @@ hook_posted(void *arg, int ok)
 
 	if (!ok)
 		log_warnx(
-		    "alerts: webhook refused alert %lld; trying again later",
+		    "alerts: webhook did not accept alert %lld; posting it "
+		    "again later",
 		    (long long)*id);
 	store_webhook_done(*id, ok, hook_recorded, NULL);
 	free(id);

@@ -4,6 +4,8 @@
  * It decides nothing about which alerts are due or whether a failed post
  * is tried again; the alert timer and PostgreSQL do.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,12 @@ alert_webhook_enabled(void)
 struct post {
 	alert_posted_fn *fn;
 	void *arg;
+	TAILQ_ENTRY(post) entry;
 };
+
+/* Posts not yet answered: freeing the connection at shutdown frees its
+ * requests without calling them back, so their callers hear it here. */
+static TAILQ_HEAD(, post) posts = TAILQ_HEAD_INITIALIZER(posts);
 
 static void
 posted(struct evhttp_request *req, void *arg)
@@ -39,6 +46,7 @@ posted(struct evhttp_request *req, void *arg)
 	struct post *p = arg;
 	int code = req ? evhttp_request_get_response_code(req) : 0;
 
+	TAILQ_REMOVE(&posts, p, entry);
 	p->fn(p->arg, code >= 200 && code < 300);
 	free(p);
 }
@@ -73,6 +81,7 @@ alert_webhook_post(const struct alert *a, alert_posted_fn *fn, void *arg)
 	evbuffer_add(evhttp_request_get_output_buffer(req), text, strlen(text));
 	free(text);
 	/* on failure libevent frees req and calls posted(NULL) */
+	TAILQ_INSERT_TAIL(&posts, p, entry);
 	evhttp_make_request(hook_conn, req, EVHTTP_REQ_POST, hook_path);
 }
 
@@ -115,7 +124,14 @@ alert_webhook_init(struct event_base *base)
 void
 alert_webhook_shutdown(void)
 {
+	struct post *p;
+
 	if (hook_conn)
 		evhttp_connection_free(hook_conn);
 	hook_conn = NULL;
+	while ((p = TAILQ_FIRST(&posts))) {
+		TAILQ_REMOVE(&posts, p, entry);
+		p->fn(p->arg, 0); /* unanswered: not accepted */
+		free(p);
+	}
 }

@@ -422,12 +422,14 @@ run(int foreground)
 	store_shutdown();
 	rebuild_shutdown();
 	sweep_shutdown();
+	/* the transports first: they answer the rounds still in flight,
+	 * whose callers (the timers) must still be there to hear it */
+	alert_webhook_shutdown();
+	alert_syslog_shutdown();
 	alert_timer_shutdown();
 	unclaimable_shutdown();
 	forecast_timer_shutdown();
 	retention_shutdown();
-	alert_webhook_shutdown();
-	alert_syslog_shutdown();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_usr1);

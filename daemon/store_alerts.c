@@ -143,18 +143,22 @@ store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *fn, void *arg)
 	    delivered_new("UPDATE alerts SET sent_at = now() "
 			  "WHERE id = ANY($1::bigint[]) AND sent_at IS NULL",
 		fn, arg);
-	char list[CBD_ALERT_BATCH * 21 + 8];
-	size_t i, off = 0;
+	/* every id of the round: a take may return more than CBD_ALERT_BATCH
+	 * (a callback's warnings come together) */
+	size_t i, off = 0, size = n * 21 + 8;
+	char *list;
 
 	if (!q)
 		return;
 	q->want = PGRES_COMMAND_OK;
-	off += (size_t)snprintf(list, sizeof(list), "{");
-	for (i = 0; i < n && i < CBD_ALERT_BATCH; i++)
-		off += (size_t)snprintf(list + off, sizeof(list) - off,
-		    "%s%lld", i ? "," : "", (long long)ids[i]);
-	snprintf(list + off, sizeof(list) - off, "}");
-	query_param(q, list);
+	if ((list = malloc(size))) {
+		off += (size_t)snprintf(list, size, "{");
+		for (i = 0; i < n; i++)
+			off += (size_t)snprintf(list + off, size - off,
+			    "%s%lld", i ? "," : "", (long long)ids[i]);
+		snprintf(list + off, size - off, "}");
+	}
+	query_param_take(q, list); /* NULL: answered as out of memory */
 	query_submit(q);
 }
 

@@ -135,6 +135,9 @@
 #define CBD_ALERT_BATCH 100
 #define CBD_ALERT_CLAIM_MS 30000
 #define CBD_ALERT_TIMER_MAX_SLEEP_MS 5000
+/* a TCP syslog receiver that takes no byte for this long is said to be
+ * stalled; its alerts are held until it reads again */
+#define CBD_ALERT_STALL_MS 5000
 /* An alert's RFC 5424 message: the longest one (every site and topic
  * character escaped) is about 800 bytes, within the 2048 a receiver
  * should take (RFC 5424 6.1). */

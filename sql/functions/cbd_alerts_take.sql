@@ -1,6 +1,8 @@
 -- Takes the alerts that are due for delivery: those whose time has come,
 -- written now, and those another daemon took but did not deliver within
 -- its claim. Row locks with SKIP LOCKED: each alert goes to one daemon.
+-- About p_limit alerts in all: a callback's warnings are written together,
+-- so the last callback may bring a few more.
 CREATE OR REPLACE FUNCTION cbd_alerts_take(p_limit integer, p_claim interval)
 RETURNS TABLE (id bigint, callback_id uuid, level text, threshold numeric,
     site text, topic text, due_at timestamptz, fire_at timestamptz)
@@ -19,6 +21,7 @@ BEGIN
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED
     LOOP
+        EXIT WHEN cardinality(v_new) >= p_limit;
         WITH plan AS (
             SELECT 'at_risk' AS level, (w->>0)::numeric AS threshold,
                    cbd_ts((w->>1)::bigint) AS at
@@ -52,7 +55,7 @@ BEGIN
         WHERE a.fired_at IS NOT NULL AND a.sent_at IS NULL
           AND a.void_at IS NULL AND a.send_until < now()
         ORDER BY a.send_until
-        LIMIT p_limit
+        LIMIT greatest(p_limit - cardinality(v_new), 0)
         FOR UPDATE SKIP LOCKED)
     UPDATE alerts a SET send_until = now() + p_claim
     FROM due, callbacks c

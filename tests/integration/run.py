@@ -197,7 +197,9 @@ def load_tests(pattern):
         fns = [f for n, f in inspect.getmembers(mod, inspect.isfunction)
                if n.startswith("test_") and f.__module__ == mod.__name__]
         fns.sort(key=lambda f: f.__code__.co_firstlineno)
-        tests += [f for f in fns if not pattern or pattern in f.__name__]
+        # a pattern names tests by part of their name, or a whole module
+        tests += [f for f in fns if not pattern or pattern in f.__name__
+                  or pattern == name[:-3]]
     return tests
 
 

@@ -2,10 +2,12 @@
 RFC 5424 with structured data and no personal data; stopped by an attempt;
 held in PostgreSQL while syslog-ng is down."""
 
+import collections
 import datetime
 import os
 import re
 import socket
+import time
 
 from harness import wait_for
 
@@ -414,3 +416,176 @@ def test_alerts_the_transport_took_are_marked_and_not_sent_again(t):
     per = {(i, lvl): sum(i in m and f'level="{lvl}"' in m for m in got)
            for i in ids for lvl in ("at_risk", "breached")}
     assert len(got) == n and set(per.values()) == {1}, (len(got), per)
+
+
+def stalled_receiver_daemon(t, n):
+    """A daemon whose syslog receiver takes its connection and then reads
+    nothing (a receiver held up by its own destination), with n old
+    requests whose three warnings each are due at once: far more bytes
+    than the sockets' buffers hold, so a round stays unwritten. Returns
+    the daemon, the listening socket and the callbacks' ids."""
+    rx = socket.socket()
+    # a small window and segments: the sockets' buffers hold tens of kB
+    rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+    rx.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 88)
+    rx.bind(("127.0.0.1", 0))
+    rx.listen(1)  # accepted by the kernel; read by nobody
+    d = t.daemon(start=False)
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace(f"port = {t.cluster.syslog.port}\n",
+                             f"port = {rx.getsockname()[1]}\n", 1))
+    d.start()
+    wait_for("connected", lambda: d.req("GET", "/readyz")[2]["checks"]["alerts"] == "ok")
+    tel = d.token("telephony")
+    old = (datetime.datetime.now(datetime.timezone.utc)
+           - datetime.timedelta(hours=47)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ids = []
+    for i in range(n):
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", {
+            "phone": f"0231 77{i:05d}", "topic": "general", "site": "dortmund",
+            "requested_at": old}, tel)
+        assert st == 201, cb
+        ids.append(cb["id"])
+    return d, rx, ids
+
+
+def stall_said(d):
+    with open(d.log, errors="replace") as f:
+        return [x for x in f if "has taken nothing for" in x]
+
+
+def test_a_receiver_that_stops_reading_is_said_and_its_alerts_held(t):
+    """A syslog receiver that stops reading holds the alerts: the daemon
+    says so once, /readyz reports the alerts held, and when the receiver
+    reads again the daemon says that too and every alert arrives once."""
+    d, rx, ids = stalled_receiver_daemon(t, 300)
+    try:
+        wait_for("the stall said", lambda: stall_said(d), timeout=30)
+        assert d.req("GET", "/readyz")[2]["checks"]["alerts"] == "held"
+        assert len(stall_said(d)) == 1, stall_said(d)
+        conn, _ = rx.accept()
+        got = b""
+        conn.settimeout(1)
+        # reads until all 900 warnings are in, bounded in time
+        deadline = time.monotonic() + 60
+        while got.count(b"[sla@32473 ") < 3 * len(ids) and time.monotonic() < deadline:
+            try:
+                got += conn.recv(1 << 16)
+            except socket.timeout:
+                pass
+        conn.close()
+    finally:
+        rx.close()
+    text = got.decode()
+    per = collections.Counter(re.findall(r'callback="([0-9a-f-]{36})"', text))
+    assert set(per) == set(ids) and set(per.values()) == {3}, (len(per), set(per.values()))
+    wait_for("taking again said", lambda: any(
+        "takes alerts again" in x for x in open(d.log, errors="replace")), timeout=10)
+    assert len(stall_said(d)) == 1
+
+
+def test_a_stop_while_the_receiver_reads_nothing_leaves_the_alerts_for_later(t):
+    """Stopped while a round of alerts waits for a receiver that reads
+    nothing, the daemon stops cleanly and says how many it leaves; those
+    are not marked sent and go out when their claim runs out, with all the
+    others not yet sent, each once."""
+    d, rx, ids = stalled_receiver_daemon(t, 300)
+    try:
+        wait_for("the stall said", lambda: stall_said(d), timeout=30)
+        assert d.stop() == 0
+    finally:
+        rx.close()
+    with open(d.log, errors="replace") as f:
+        left = [x for x in f if "not taken by the syslog receiver" in x]
+    assert len(left) == 1, left
+    mine = "callback_id IN (" + ", ".join(f"'{i}'" for i in ids) + ")"
+    # the round left is taken, not marked; the others wait untaken
+    assert int(t.scalar(f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NULL")) > 0
+    unsent = 3 * len(ids) - int(t.scalar(
+        f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NOT NULL"))
+    # back with a receiver that reads (syslog-ng), once their claim ran out
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(re.sub(r"(\[alerts\]\ntransport = tcp\nhost = 127.0.0.1\n)port = \d+\n",
+                       rf"\1port = {t.cluster.syslog.port}\n", text))
+    t.sql(f"UPDATE alerts SET send_until = now() - interval '1 ms' WHERE {mine} "
+          "AND sent_at IS NULL")
+    d.start()
+    wait_for("all sent", lambda: t.scalar(
+        f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NOT NULL")
+        == str(3 * len(ids)), timeout=60)
+    def at_syslog_ng():
+        return collections.Counter(
+            (p["sd"]["callback"], p["sd"]["elapsed"]) for p in map(parse, t.cluster.syslog.lines())
+            if p and p["sd"].get("callback") in ids)
+    wait_for("all at syslog-ng", lambda: sum(at_syslog_ng().values()) >= unsent, timeout=20)
+    got = at_syslog_ng()
+    assert len(got) == unsent and set(got.values()) == {1}, (len(got), unsent)
+
+
+def test_warnings_due_at_once_for_many_callbacks_are_each_taken_once(t):
+    """Old requests whose three warnings fall due at once, more than one
+    take holds: every warning goes out in the daemon's first claim on it
+    (none is left taken and sent only when that claim ran out). They
+    wait while syslog-ng is down, so that one take finds them all."""
+    d, tel, _ = setup(t)
+    old = (datetime.datetime.now(datetime.timezone.utc)
+           - datetime.timedelta(hours=47)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ids = []
+    t.cluster.syslog.stop()
+    try:
+        wait_for("down seen", lambda: d.req("GET", "/readyz")[2]["checks"]["alerts"] == "held")
+        for i in range(80):
+            st, _, cb, _ = d.req("POST", "/v1/callbacks", {
+                "phone": f"0231 66{i:05d}", "topic": "general", "site": "soest",
+                "requested_at": old}, tel)
+            assert st == 201, cb
+            ids.append(cb["id"])
+    finally:
+        t.cluster.syslog.start()
+    mine = "callback_id IN (" + ", ".join(f"'{i}'" for i in ids) + ")"
+    wait_for("all 240 sent", lambda: t.scalar(
+        f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NOT NULL") == "240",
+        timeout=60)
+    # the claim is 30 s: an alert sent later than that was taken twice
+    assert t.scalar(f"SELECT count(*) FROM alerts WHERE {mine} "
+                    "AND sent_at >= fired_at + interval '30 s'") == "0"
+    got = collections.Counter(p["sd"]["callback"] for p in map(parse, t.cluster.syslog.lines())
+                              if p and p["sd"].get("callback") in ids)
+    assert len(got) == 80 and set(got.values()) == {3}, got
+
+
+def test_a_stop_while_the_webhook_has_not_answered_leaves_its_alerts_for_later(t):
+    """Stopped while the webhook holds a post unanswered, the daemon stops
+    cleanly (nothing leaked, under the sanitizers) and the alert is not
+    recorded as accepted: it is posted again later."""
+    rx = socket.socket()
+    rx.bind(("127.0.0.1", 0))
+    rx.listen(4)
+    d = t.daemon(start=False)
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("[alerts]\n", "[alerts]\nwebhook = http://127.0.0.1:"
+                             f"{rx.getsockname()[1]}/sla\nwebhook_timeout = 60s\n"))
+    try:
+        d.start()
+        st, _, cb, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone="0231 3334446"),
+                             d.token("telephony"))
+        assert st == 201
+        rx.settimeout(20)
+        conn, _ = rx.accept()
+        conn.settimeout(20)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += conn.recv(4096)
+        assert head.startswith(b"POST /sla "), head
+        assert d.stop() == 0
+        conn.close()
+    finally:
+        rx.close()
+    assert t.scalar(f"SELECT count(*) FROM alerts WHERE callback_id = '{cb['id']}' "
+                    "AND webhook_sent_at IS NOT NULL") == "0"
