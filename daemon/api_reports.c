@@ -1,6 +1,6 @@
 /*
- * api_reports.c owns the managers' reports: SLA compliance by group and
- * the list of breaches, as JSON, CSV (RFC 4180) or CSV for German
+ * api_reports.c owns the managers' reports: SLA compliance by group, the
+ * list of breaches and the callbacks at risk now, as JSON, CSV (RFC 4180) or CSV for German
  * spreadsheets (";" separator, decimal comma, UTF-8 BOM). The numbers come
  * from SQL in sql/ (cbd_report_sla, cbd_report_breaches), the same a BI
  * tool reads; this file only picks the period (plain dates are days of the
@@ -199,13 +199,32 @@ json_cell(const char *v, enum col_kind kind)
 	return json_string(v);
 }
 
+/* The first nrows rows of t as JSON objects, of the columns r wants
+ * (NULL: all). */
+static json_t *
+rows_json(const struct table *t, int nrows, const struct report *r)
+{
+	json_t *rows = json_array(), *row;
+	int i, k;
+
+	for (i = 0; i < nrows; i++) {
+		row = json_object();
+		for (k = 0; k < t->ncols; k++)
+			if (!r || wanted(r, t->names[k]))
+				json_object_set_new(row, t->names[k],
+				    json_cell(t->cells[i * t->ncols + k],
+					t->kinds[k]));
+		json_array_append_new(rows, row);
+	}
+	return rows;
+}
+
 static void
 reported(void *arg, enum store_status st, const struct table *t)
 {
 	struct report *r = arg;
 	char from[CBD_TIME_STR], to[CBD_TIME_STR];
-	json_t *rows, *row;
-	int i, k;
+	json_t *rows;
 
 	if (st == STORE_INVALID) {
 		http_error(r->a, 400, "invalid_value", "tz",
@@ -215,17 +234,7 @@ reported(void *arg, enum store_status st, const struct table *t)
 	} else if (r->format != REPORT_JSON) {
 		send_csv(r, t);
 	} else {
-		rows = json_array();
-		for (i = 0; i < t->nrows; i++) {
-			row = json_object();
-			for (k = 0; k < t->ncols; k++)
-				if (wanted(r, t->names[k]))
-					json_object_set_new(row, t->names[k],
-					    json_cell(t->cells[i * t->ncols +
-							  k],
-						t->kinds[k]));
-			json_array_append_new(rows, row);
-		}
+		rows = rows_json(t, t->nrows, r);
 		rfc3339_format(r->from, from, sizeof(from));
 		rfc3339_format(r->to, to, sizeof(to));
 		http_reply(r->a, 200,
@@ -368,4 +377,76 @@ void
 api_reports_breaches(struct api_req *a)
 {
 	report(a, 1);
+}
+
+/* ---- the at-risk list ------------------------------------------------- */
+
+struct at_risk {
+	struct api_req *a;
+	enum report_format format;
+	int en;
+	size_t limit;
+};
+
+static void
+at_risk_listed(void *arg, enum store_status st, const struct table *t)
+{
+	struct at_risk *r = arg;
+	struct table shown;
+
+	if (st != STORE_OK) {
+		http_store_failed(r->a, st);
+		free(r);
+		return;
+	}
+	/* one row more than the limit was asked: there are more */
+	shown = *t;
+	if ((size_t)shown.nrows > r->limit)
+		shown.nrows = (int)r->limit;
+	if (r->format != REPORT_JSON)
+		api_report_csv(r->a, &shown, r->format, "callbackd-at-risk.csv",
+		    NULL, r->en);
+	else /* the manager's page polls it: unchanged, a 304 */
+		http_reply_tagged(r->a,
+		    json_pack("{s:o,s:b}", "callbacks",
+			rows_json(&shown, shown.nrows, NULL), "truncated",
+			shown.nrows < t->nrows));
+	free(r);
+}
+
+void
+api_reports_at_risk(struct api_req *a)
+{
+	const char *site = http_query(a, "site"), *lim = http_query(a, "limit");
+	static const char *const filters[] = { "site", "limit", NULL };
+	unsigned long limit = CBD_AT_RISK_LIMIT;
+	struct at_risk *r;
+
+	if (api_filters_not_empty(a, filters) == -1)
+		return;
+	if (site && strlen(site) > CBD_IDENT_MAX) {
+		http_error(a, 400, "too_long", "site", "site is too long");
+		return;
+	}
+	if (site && !config_site(conf, site)) {
+		http_error(a, 422, "unknown_site", "site", "no such site");
+		return;
+	}
+	if (lim && query_number(lim, 1, CBD_AT_RISK_LIMIT, &limit) == -1) {
+		http_error(a, 400, "invalid_value", "limit",
+		    "limit must be from 1 to %d", CBD_AT_RISK_LIMIT);
+		return;
+	}
+	if (!(r = calloc(1, sizeof(*r)))) {
+		http_store_failed(a, STORE_UNAVAILABLE);
+		return;
+	}
+	r->a = a;
+	r->limit = limit;
+	if (api_report_format(a, &r->format) == -1 ||
+	    api_report_lang(a, &r->en) == -1) {
+		free(r);
+		return;
+	}
+	store_report_at_risk(site, limit + 1, at_risk_listed, r);
 }

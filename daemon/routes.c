@@ -57,6 +57,8 @@ static const struct route routes[] = {
 	    api_reports_breaches },
 	{ EVHTTP_REQ_GET, "/v1/reports/forecast", ROLE_MANAGER, 0,
 	    api_reports_forecast },
+	{ EVHTTP_REQ_GET, "/v1/reports/at-risk", ROLE_MANAGER, 0,
+	    api_reports_at_risk },
 	{ EVHTTP_REQ_GET, "/metrics", 0, 0, api_metrics },
 	{ EVHTTP_REQ_GET, "/healthz", 0, 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/readyz", 0, 0, api_readyz },

@@ -1,6 +1,6 @@
 /*
  * store_reports.c owns the read-only tables: the SLA report, the breach
- * list and the queue gauges of GET /metrics.
+ * list, the at-risk list and the queue gauges of GET /metrics.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +43,24 @@ store_report(int breaches, int64_t from_ms, int64_t to_ms, const char *groups,
 		query_param(q, g);
 		query_param(q, z);
 	}
+	query_submit(q);
+}
+
+void
+store_report_at_risk(const char *site, size_t limit, store_table_fn *fn,
+    void *arg)
+{
+	struct query_job *q = table_new(
+	    "SELECT id, site, topic, urgent, cbd_iso(requested_at) AS "
+	    "requested_at, cbd_iso(due_at) AS due_at, threshold, "
+	    "cbd_iso(warned_at) AS warned_at "
+	    "FROM cbd_report_at_risk($1::text, $2::integer)",
+	    fn, arg);
+
+	if (!q)
+		return;
+	query_param(q, site);
+	query_param_int(q, (int64_t)limit);
 	query_submit(q);
 }
 

@@ -53,6 +53,7 @@ void api_access_reply(struct api_req *, const char *route,
     const char *const *callback_ids, size_t n, int status, json_t *body);
 void api_reports_breaches(struct api_req *);
 void api_reports_forecast(struct api_req *);
+void api_reports_at_risk(struct api_req *);
 /* The reports' formats: format= json (the default), csv (RFC 4180) or
  * csv-excel (";", decimal comma, UTF-8 BOM); 0, or -1 answered 400. */
 struct table;

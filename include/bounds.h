@@ -174,6 +174,8 @@
 /* GET /v1/alerts answers at most this many, oldest first: a manager's
  * filter (since, level, site) narrows it down. */
 #define CBD_ALERTS_LIMIT 500
+/* The at-risk list (GET /v1/reports/at-risk): at most this many rows */
+#define CBD_AT_RISK_LIMIT 1000
 /* GET /v1/callbacks/{id}/events answers at most this many entries of one
  * callback's story, the oldest, and says when there were more: a callback
  * has a few dozen (each merge, claim, lapse, attempt and alert one), and

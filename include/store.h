@@ -237,6 +237,10 @@ typedef void store_table_fn(void *arg, enum store_status, const struct table *);
  * requested in [from_ms, to_ms). STORE_INVALID: tz is unknown. */
 void store_report(int breaches, int64_t from_ms, int64_t to_ms,
     const char *groups, const char *tz, store_table_fn *, void *arg);
+/* The at-risk list (cbd_report_at_risk): at most limit rows, of one
+ * site or (NULL) all. */
+void store_report_at_risk(const char *site, size_t limit, store_table_fn *,
+    void *arg);
 
 /* Queue gauges for GET /metrics: columns metric, site, topic, state,
  * value; metric is depth (per site, topic, state), oldest_ready (seconds)

@@ -118,6 +118,10 @@ usage(void)
 	    "  report forecast [--site S] [--topic T] [--horizon 48h] [--weeks N]\n"
 	    "                  [--format json|csv|csv-excel] [--lang de|en]\n"
 	    "      callbackctl report forecast --site dortmund --horizon 2d\n"
+	    "  report at-risk [--site S] [--limit N] [--format table|json|csv|csv-excel]\n"
+	    "                 [--lang de|en]\n"
+	    "      open callbacks warned at risk, soonest due first\n"
+	    "      callbackctl report at-risk --site dortmund\n"
 	    "  alerts [--since TIME] [--level at_risk|breached|unclaimable] [--site S]\n"
 	    "         [--waiting yes|no] [--limit N] [--cursor C]\n"
 	    "      callbackctl alerts --level breached --waiting yes\n"
@@ -659,7 +663,10 @@ run_report(const struct command *c, char **args)
 	const char *fmt = opt("format") ? opt("format") : "table";
 	char path[PATH_MAX_LEN], *resp = NULL;
 	int table = !strcmp(fmt, "table");
-	int breaches = !strcmp(c->word2, "breaches");
+	/* the list's key in the daemon's JSON */
+	const char *key = !strcmp(c->word2, "breaches") ? "breaches" :
+	    !strcmp(c->word2, "at-risk")                ? "callbacks" :
+							  "rows";
 	long st;
 	json_t *j;
 
@@ -677,7 +684,7 @@ run_report(const struct command *c, char **args)
 		print_json(resp);
 	} else {
 		j = json_loads(resp, 0, NULL);
-		print_table(json_object_get(j, breaches ? "breaches" : "rows"));
+		print_table(json_object_get(j, key));
 		json_decref(j);
 	}
 	free(resp);
@@ -875,6 +882,9 @@ static const struct field sla_fields[] = { { "from", "from", K_STR },
 static const struct field breaches_fields[] = { { "from", "from", K_STR },
 	{ "to", "to", K_STR }, { "format", "format", K_STR },
 	{ "tz", "tz", K_STR }, { "lang", "lang", K_STR }, { NULL, NULL, 0 } };
+static const struct field at_risk_fields[] = { { "site", "site", K_STR },
+	{ "limit", "limit", K_INT }, { "format", "format", K_STR },
+	{ "lang", "lang", K_STR }, { NULL, NULL, 0 } };
 static const struct field forecast_fields[] = { { "site", "site", K_STR },
 	{ "topic", "topic", K_STR }, { "horizon", "horizon", K_STR },
 	{ "weeks", "weeks", K_INT }, { "format", "format", K_STR },
@@ -908,6 +918,7 @@ static const struct command commands[] = {
 	{ "report", "sla", 0, "", sla_fields, run_report },
 	{ "report", "breaches", 0, "", breaches_fields, run_report },
 	{ "report", "forecast", 0, "", forecast_fields, run_forecast },
+	{ "report", "at-risk", 0, "", at_risk_fields, run_report },
 	{ "story", NULL, 1, "ID", NULL, run_story },
 	{ "alerts", NULL, 0, "", alerts_fields, run_alerts },
 	{ "caseworker", "add", 1, "ID", caseworker_fields, run_caseworker_add },

@@ -21,7 +21,7 @@ const DAYS = 30;
 // days in the report as on this computer's calendar, like "today" here
 const TZ = Intl.DateTimeFormat().resolvedOptions().timeZone;
 let timer = null;
-let risk = null; // the poll of the at-risk alerts
+let risk = null; // the poll of the at-risk list
 let lastRisk = null; // its last answer, named anew when the language changes
 
 // local midnight, `back` days ago
@@ -40,25 +40,17 @@ const pct = (r) => (r.within_target_pct == null ? '\u2013' : `${num(r.within_tar
 const period = (from) => `from=${dayKey(from)}&to=${dayKey(new Date())}&tz=${encodeURIComponent(TZ)}`;
 const sla = (from) => `/v1/reports/sla?${period(from)}&group_by=site,topic`;
 
-// One row per call-back, at the highest threshold it has passed; only
-// those not yet due (after that they are breaches, listed below).
-function atRisk(alerts, now) {
-  const worst = new Map();
-  for (const a of alerts) {
-    if (Date.parse(a.due_at) > now && !(worst.get(a.callback_id)?.threshold >= a.threshold)) worst.set(a.callback_id, a);
-  }
-  return [...worst.values()].sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
-}
-
-// a target of 48 open hours can span a long holiday weekend: look back two
-// weeks. Unchanged (a 304), the rows are drawn again all the same: the
-// time left goes on.
-const riskPath = () => `/v1/alerts?level=at_risk&waiting=true&since=${iso(Date.now() - 14 * 86400000)}`;
+// One row per call-back at the highest threshold it has passed, soonest
+// due first, from the daemon; a row whose due time passed since the last
+// answer is a breach now (listed below), not drawn. Unchanged (a 304),
+// the rows are drawn again all the same: the time left goes on.
+const riskPath = () => '/v1/reports/at-risk';
 function showRisk(r) {
   const now = Date.now();
   lastRisk = r;
-  fill($('risk'), atRisk(r.alerts, now), (a) => [time(a.due_at), left(Date.parse(a.due_at) - now), siteLabel(a.site),
-    topicLabel(a.topic), `${Math.round(a.threshold * 100)} %`]);
+  fill($('risk'), r.callbacks.filter((c) => Date.parse(c.due_at) > now), (c) => [time(c.due_at),
+    left(Date.parse(c.due_at) - now), siteLabel(c.site), topicLabel(c.topic), `${Math.round(c.threshold * 100)} %`]);
+  $('risk-more').hidden = !r.truncated;
 }
 
 // click: the refresh button's, which fetches the forecast at once too

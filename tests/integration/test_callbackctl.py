@@ -309,7 +309,7 @@ def test_callbackctl_help_shows_every_command_with_an_example(t):
     assert out.returncode == 2
     for cmd in ("create", "show", "list", "cancel", "unflag", "queue", "claim",
                 "heartbeat", "release", "attempt", "report sla", "report breaches",
-                "report forecast", "story",
+                "report forecast", "report at-risk", "story",
                 "alerts", "caseworker add", "caseworker edit", "caseworker deactivate",
                 "caseworker list", "caseworker show", "token add", "token list", "token revoke",
                 "access", "admin-events", "health"):

@@ -296,3 +296,87 @@ def test_report_refuses_bad_dates_naming_the_field(t):
                 assert st == 400 and err["error"]["code"] == code and \
                     err["error"]["field"] == field, (kind, q, err)
                 assert field in err["error"]["message"], err
+
+
+AT_RISK = """
+WITH cb AS (
+  INSERT INTO callbacks (phone, topic, site, urgent, state, request_count,
+      requested_at, received_at, due_at, first_attempt_at, closed_at, lease_token,
+      lease_until)
+  VALUES
+   -- A: warned at 50 % and 75 %, due in 10 h: listed at 75 %
+   ('+492310000101', 'general', 'dortmund', false, 'queued', 1,
+    now() - interval '38 h', now() - interval '38 h', now() + interval '10 h', NULL, NULL, NULL, NULL),
+   -- B: urgent, claimed, warned at 90 %, due in 1 h: listed first
+   ('+492310000102', 'housing_approval', 'soest', true, 'claimed', 1,
+    now() - interval '9 h', now() - interval '9 h', now() + interval '1 h', NULL, NULL,
+    gen_random_uuid(), now() + interval '5 min'),
+   -- C: warned, then attempted: not listed
+   ('+492310000103', 'general', 'dortmund', false, 'queued', 1,
+    now() - interval '30 h', now() - interval '30 h', now() + interval '18 h',
+    now() - interval '1 h', NULL, NULL, NULL),
+   -- D: warned and now past due, a breach: not listed
+   ('+492310000104', 'general', 'dortmund', false, 'queued', 1,
+    now() - interval '49 h', now() - interval '49 h', now() - interval '1 h', NULL, NULL, NULL, NULL),
+   -- E: warned, then cancelled: not listed
+   ('+492310000105', 'general', 'dortmund', false, 'cancelled', 1,
+    now() - interval '30 h', now() - interval '30 h', now() + interval '18 h', NULL, now(), NULL, NULL),
+   -- F: open, never warned: not listed
+   ('+492310000106', 'general', 'dortmund', false, 'queued', 1,
+    now() - interval '1 h', now() - interval '1 h', now() + interval '47 h', NULL, NULL, NULL, NULL)
+  RETURNING id, phone)
+INSERT INTO alerts (callback_id, level, threshold, fire_at, fired_at, sent_at)
+SELECT cb.id, 'at_risk', w.threshold, now() - w.ago, now() - w.ago, now() - w.ago
+FROM cb JOIN (VALUES
+   ('+492310000101', 0.5, interval '14 h'), ('+492310000101', 0.75, interval '2 h'),
+   ('+492310000102', 0.9, interval '1 min'), ('+492310000103', 0.5, interval '6 h'),
+   ('+492310000104', 0.9, interval '6 h'), ('+492310000105', 0.5, interval '6 h'))
+  w(phone, threshold, ago) ON w.phone = cb.phone;
+"""
+
+
+def test_the_at_risk_list_has_each_open_callback_once_soonest_due_first(t):
+    d = t.daemon()
+    t.sql(AT_RISK)
+    mgr = d.token("manager")
+    ids = dict(t.sql("SELECT phone, id FROM callbacks WHERE phone LIKE '+4923100001%'"))
+    st, h, got, _ = d.req("GET", "/v1/reports/at-risk", token=mgr)
+    assert st == 200 and got["truncated"] is False and h.get("etag"), (st, got)
+    rows = got["callbacks"]
+    assert [(r["id"], r["site"], r["topic"], r["urgent"], r["threshold"]) for r in rows] == [
+        (ids["+492310000102"], "soest", "housing_approval", True, 0.9),
+        (ids["+492310000101"], "dortmund", "general", False, 0.75)], rows
+    assert set(rows[0]) == {"id", "site", "topic", "urgent", "requested_at", "due_at",
+                            "threshold", "warned_at"}, rows[0]
+    # A's row says when its 75 % warning went out, not its 50 %
+    assert t.scalar(f"SELECT cbd_iso(fired_at) FROM alerts WHERE callback_id = "
+                    f"'{ids['+492310000101']}' AND threshold = 0.75") == rows[1]["warned_at"]
+    # unchanged: a 304 for the page's poll
+    st, _, _, raw = d.req("GET", "/v1/reports/at-risk", token=mgr,
+                          headers={"If-None-Match": h["etag"]})
+    assert st == 304 and raw == b"", st
+    # one site; the first n with truncated
+    st, _, one, _ = d.req("GET", "/v1/reports/at-risk?site=dortmund", token=mgr)
+    assert [r["id"] for r in one["callbacks"]] == [ids["+492310000101"]], one
+    st, _, first, _ = d.req("GET", "/v1/reports/at-risk?limit=1", token=mgr)
+    assert st == 200 and first["truncated"] is True
+    assert [r["id"] for r in first["callbacks"]] == [ids["+492310000102"]], first
+    # as CSV for German spreadsheets, with the labels beside the identifiers
+    st, h, _, raw = d.req("GET", "/v1/reports/at-risk?format=csv-excel", token=mgr)
+    assert st == 200 and h["content-type"].startswith("text/csv") and raw.startswith(b"\xef\xbb\xbf")
+    csv_rows = list(csv.DictReader(io.StringIO(raw[3:].decode()), delimiter=";"))
+    assert [(r["id"], r["threshold"]) for r in csv_rows] == [
+        (ids["+492310000102"], "0,900"), (ids["+492310000101"], "0,750")], csv_rows
+    assert "site_label" in csv_rows[0] and "phone" not in csv_rows[0]
+    for q, field, code in (("site=nowhere", "site", 422), ("limit=0", "limit", 400),
+                           ("limit=1001", "limit", 400), ("format=xml", "format", 400),
+                           ("site=", "site", 400), ("lang=fr", "lang", 400)):
+        st, _, err, _ = d.req("GET", f"/v1/reports/at-risk?{q}", token=mgr)
+        assert st == code and err["error"]["field"] == field, (q, st, err)
+    for role in ("agent", "telephony"):
+        assert d.req("GET", "/v1/reports/at-risk", token=d.token(role))[0] == 403
+    # and through callbackctl, as a table
+    from test_callbackctl import ctl
+    lines = ctl(d, mgr, "report", "at-risk", "--site", "soest").stdout.splitlines()
+    assert len(lines) == 2 and lines[0].split()[:4] == ["id", "site", "topic", "urgent"], lines
+    assert ids["+492310000102"] in lines[1] and "housing_approval" in lines[1], lines

@@ -4,7 +4,7 @@ import { check, api, shoot, textOf, waitText, signIn, axe, WAIT, env } from '../
 // themselves"): the caseworker's queue polled with its ETag, an urgent
 // callback announced in a banner and a notification without personal
 // data, the attempt results by key, a network drop within the lease and
-// one past it; the manager's at-risk alerts polled with their ETag.
+// one past it; the manager's at-risk list polled with its ETag.
 export const permissions = ['notifications'];
 
 const URGENT = { phone: '0231 5557777', name: 'Erika Muster', topic: 'housing_approval', site: 'dortmund', urgent: true };
@@ -153,21 +153,31 @@ export default async function (page) {
   await shoot(page, 'live-lease-lost');
   await axe(page, 'caseworker, lease lost');
 
-  // the manager's at-risk alerts, polled the same way
+  // the manager's at-risk list, polled the same way
+  const RISK = '/v1/reports/at-risk';
   await page.click('#signout');
   await signIn(page, env.MANAGER_TOKEN);
   await page.locator('#risk').waitFor({ state: 'visible', timeout: WAIT });
-  await until('a 304 of the unchanged alerts', () => seen('/v1/alerts', 304).length > 0, 15000);
-  const tags = new Set(seen('/v1/alerts', 200).map((a) => a[2]));
-  // the harness's topic "quick" is at risk after 2 s: the list changes
-  const quick = await api('POST', '/v1/callbacks', env.TELEPHONY_TOKEN, { phone: '0231 5558888', topic: 'quick', site: 'dortmund' });
-  check(quick.status === 201, `filed: ${quick.status}`);
-  await until('the changed alerts', () => seen('/v1/alerts', 200).some((a) => !tags.has(a[2])), 20000);
-  await axe(page, 'manager, alerts polled');
+  await until('a 304 of the unchanged list', () => seen(RISK, 304).length > 0, 15000);
+  const tags = new Set(seen(RISK, 200).map((a) => a[2]));
+  // rows of callbacks (an empty list has one row that says so)
+  const rows = () => page.locator('#risk tr', { hasText: '%' }).count();
+  const had = await rows();
+  // asked 47 of its 48 hours ago: at risk at once, due in an hour; the
+  // list changes and the page shows it without a reload
+  const old = new Date(Date.now() - 47 * 3600000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const late = await api('POST', '/v1/callbacks', env.TELEPHONY_TOKEN,
+    { phone: '0231 5558888', topic: 'general', site: 'dortmund', requested_at: old });
+  check(late.status === 201, `filed: ${late.status}`);
+  await until('the changed list', () => seen(RISK, 200).some((a) => !tags.has(a[2])), 20000);
+  await until('one row more', async () => (await rows()) === had + 1, 5000);
+  await waitText(page, '#risk', '90 %');
+  check(await page.locator('#risk-more').isHidden(), 'the whole list is shown');
+  await axe(page, 'manager, at-risk list polled');
 
   // a hidden tab asks nothing (for longer than a poll's interval), and
   // asks at once when shown again
-  const asked = () => answers.filter((a) => a[0] === '/v1/alerts').length;
+  const asked = () => answers.filter((a) => a[0] === RISK).length;
   const visible = (shown) => page.evaluate((v) => {
     Object.defineProperty(document, 'hidden', { value: !v, configurable: true });
     document.dispatchEvent(new Event('visibilitychange'));
