@@ -538,13 +538,12 @@ api_callbacks_list(struct api_req *a)
 		"assignee", "phone", "customer_ref", "limit", "cursor", NULL };
 	struct list_filter f;
 	struct list_call *lc;
-	const char *cursor = http_query(a, "cursor"),
-		   *lim = http_query(a, "limit");
+	const char *cursor = http_query(a, "cursor");
 	const char *flagged = http_query(a, "flagged");
 	const char *unclaimable = http_query(a, "unclaimable");
 	const char *phone, *why = NULL;
 	char state[16];
-	unsigned long limit;
+	unsigned long limit = CBD_LIST_LIMIT_DEFAULT;
 
 	memset(&f, 0, sizeof(f));
 	if (api_filters_not_empty(a, filters) == -1 ||
@@ -588,14 +587,9 @@ api_callbacks_list(struct api_req *a)
 		return;
 	}
 	f.unclaimable = unclaimable && !strcmp(unclaimable, "true");
-	f.limit = CBD_LIST_LIMIT_DEFAULT;
-	if (lim && query_number(lim, 1, CBD_LIST_LIMIT_MAX, &limit) == -1) {
-		http_error(a, 400, "invalid_value", "limit",
-		    "limit must be from 1 to %d", CBD_LIST_LIMIT_MAX);
+	if (api_limit_param(a, CBD_LIST_LIMIT_MAX, &limit) == -1)
 		return;
-	}
-	if (lim)
-		f.limit = limit;
+	f.limit = limit;
 	if (cursor &&
 	    query_cursor(cursor, &f.after_created, f.after_id) == -1) {
 		http_error(a, 400, "invalid_value", "cursor",
@@ -668,10 +662,8 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 void
 api_alerts_list(struct api_req *a)
 {
-	const char *level = http_query(a, "level");
-	const char *site = http_query(a, "site"),
-		   *waiting = http_query(a, "waiting");
-	const char *lim = http_query(a, "limit"),
+	const char *level = http_query(a, "level"), *site;
+	const char *waiting = http_query(a, "waiting"),
 		   *cursor = http_query(a, "cursor");
 	static const char *const filters[] = { "since", "level", "site",
 		"waiting", "limit", "cursor", NULL };
@@ -680,13 +672,9 @@ api_alerts_list(struct api_req *a)
 	struct alerts_page *p;
 
 	if (api_filters_not_empty(a, filters) == -1 ||
-	    api_since_param(a, &since_ms) == -1)
+	    api_since_param(a, &since_ms) == -1 ||
+	    api_limit_param(a, CBD_ALERTS_LIMIT, &limit) == -1)
 		return;
-	if (lim && query_number(lim, 1, CBD_ALERTS_LIMIT, &limit) == -1) {
-		http_error(a, 400, "invalid_value", "limit",
-		    "limit must be from 1 to %d", CBD_ALERTS_LIMIT);
-		return;
-	}
 	if (cursor && query_cursor_num(cursor, &after_ms, &after_id) == -1) {
 		http_error(a, 400, "invalid_value", "cursor",
 		    "cursor must be a next_cursor of this list");
@@ -698,14 +686,8 @@ api_alerts_list(struct api_req *a)
 		    "level must be at_risk, breached or unclaimable");
 		return;
 	}
-	if (site && strlen(site) > CBD_IDENT_MAX) {
-		http_error(a, 400, "too_long", "site", "site is too long");
+	if (api_site_param(a, &site) == -1)
 		return;
-	}
-	if (site && !config_site(conf, site)) {
-		http_error(a, 422, "unknown_site", "site", "no such site");
-		return;
-	}
 	if (waiting && strcmp(waiting, "true") && strcmp(waiting, "false")) {
 		http_error(a, 400, "invalid_value", "waiting",
 		    "waiting must be true or false");

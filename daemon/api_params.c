@@ -1,13 +1,18 @@
 /*
  * api_params.c owns the query parameters that several lists share: a
- * filter given empty, the since time, and the next_cursor of a page. It
+ * filter given empty, a site, the limit, the since time, and the
+ * next_cursor of a page. It
  * answers the error of a refused one; what a value means is query.c's.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "api.h"
+#include "bounds.h"
+#include "config.h"
+#include "query.h"
 #include "timefmt.h"
 
 int
@@ -22,6 +27,34 @@ api_filters_not_empty(struct api_req *a, const char *const *names)
 			    *names);
 			return -1;
 		}
+	return 0;
+}
+
+int
+api_site_param(struct api_req *a, const char **site)
+{
+	*site = http_query(a, "site");
+	if (*site && strlen(*site) > CBD_IDENT_MAX) {
+		http_error(a, 400, "too_long", "site", "site is too long");
+		return -1;
+	}
+	if (*site && !config_site(conf, *site)) {
+		http_error(a, 422, "unknown_site", "site", "no such site");
+		return -1;
+	}
+	return 0;
+}
+
+int
+api_limit_param(struct api_req *a, unsigned long max, unsigned long *limit)
+{
+	const char *lim = http_query(a, "limit");
+
+	if (lim && query_number(lim, 1, max, limit) == -1) {
+		http_error(a, 400, "invalid_value", "limit",
+		    "limit must be from 1 to %lu", max);
+		return -1;
+	}
 	return 0;
 }
 

@@ -417,26 +417,15 @@ at_risk_listed(void *arg, enum store_status st, const struct table *t)
 void
 api_reports_at_risk(struct api_req *a)
 {
-	const char *site = http_query(a, "site"), *lim = http_query(a, "limit");
 	static const char *const filters[] = { "site", "limit", NULL };
 	unsigned long limit = CBD_AT_RISK_LIMIT;
+	const char *site;
 	struct at_risk *r;
 
-	if (api_filters_not_empty(a, filters) == -1)
+	if (api_filters_not_empty(a, filters) == -1 ||
+	    api_site_param(a, &site) == -1 ||
+	    api_limit_param(a, CBD_AT_RISK_LIMIT, &limit) == -1)
 		return;
-	if (site && strlen(site) > CBD_IDENT_MAX) {
-		http_error(a, 400, "too_long", "site", "site is too long");
-		return;
-	}
-	if (site && !config_site(conf, site)) {
-		http_error(a, 422, "unknown_site", "site", "no such site");
-		return;
-	}
-	if (lim && query_number(lim, 1, CBD_AT_RISK_LIMIT, &limit) == -1) {
-		http_error(a, 400, "invalid_value", "limit",
-		    "limit must be from 1 to %d", CBD_AT_RISK_LIMIT);
-		return;
-	}
 	if (!(r = calloc(1, sizeof(*r)))) {
 		http_store_failed(a, STORE_UNAVAILABLE);
 		return;

@@ -20,6 +20,12 @@ int api_refused(struct api_req *, enum verdict, const struct callback *);
 /* A filter given empty (a form field left blank) is a mistake, not "no
  * filter": -1 (and the answer sent) when one of names is. */
 int api_filters_not_empty(struct api_req *, const char *const *names);
+/* The parameter site, a configured site, into *site (NULL when there is
+ * none): -1 (and the answer sent) when it is not one. */
+int api_site_param(struct api_req *, const char **site);
+/* The parameter limit, from 1 to max, into *limit (left as it is when
+ * there is none): -1 (and the answer sent) when it is out of range. */
+int api_limit_param(struct api_req *, unsigned long max, unsigned long *limit);
 /* The parameter since, an RFC 3339 time, into *ms (left as it is when
  * there is none): -1 (and the answer sent) when it is not one. */
 int api_since_param(struct api_req *, int64_t *ms);
