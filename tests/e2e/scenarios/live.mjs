@@ -173,6 +173,7 @@ export default async function (page) {
   await until('one row more', async () => (await rows()) === had + 1, 5000);
   await waitText(page, '#risk', '90 %');
   check(await page.locator('#risk-more').isHidden(), 'the whole list is shown');
+  await shoot(page, 'live-manager-at-risk');
   await axe(page, 'manager, at-risk list polled');
 
   // a hidden tab asks nothing (for longer than a poll's interval), and
