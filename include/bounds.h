@@ -213,7 +213,7 @@
 /* The requests of GET /metrics are counted per route's pattern (the route
  * table and "other": routes.c checks at build time that they fit) and
  * per status, a handful per route. */
-#define CBD_METRICS_ROUTES_MAX 32
+#define CBD_METRICS_ROUTES_MAX 48
 #define CBD_METRICS_STATUSES_MAX 16
 
 /* Callbacks whose personal data one statement erases. */
