@@ -49,7 +49,8 @@ function showRisk(r) {
   const now = Date.now();
   lastRisk = r;
   fill($('risk'), r.callbacks.filter((c) => Date.parse(c.due_at) > now), (c) => [time(c.due_at),
-    left(Date.parse(c.due_at) - now), siteLabel(c.site), topicLabel(c.topic), `${Math.round(c.threshold * 100)} %`]);
+    left(Date.parse(c.due_at) - now), siteLabel(c.site), topicLabel(c.topic), `${Math.round(c.threshold * 100)} %`,
+    timelineButton(c.id)]);
   $('risk-more').hidden = !r.truncated;
 }
 

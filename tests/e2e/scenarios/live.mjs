@@ -174,6 +174,13 @@ export default async function (page) {
   await waitText(page, '#risk', '90 %');
   check(await page.locator('#risk-more').isHidden(), 'the whole list is shown');
   await shoot(page, 'live-manager-at-risk');
+  // its story one click away, as a breach's, with the warning in it
+  await page.click(`#risk button[data-timeline="${late.body.id}"]`);
+  await page.locator('#timeline[open]').waitFor({ timeout: WAIT });
+  await waitText(page, '#tl-list', 'Angefragt');
+  await waitText(page, '#tl-list', 'Warnung gesendet');
+  await page.keyboard.press('Escape');
+  await page.locator('#timeline').waitFor({ state: 'hidden', timeout: WAIT });
   await axe(page, 'manager, at-risk list polled');
 
   // a hidden tab asks nothing (for longer than a poll's interval), and
