@@ -211,9 +211,11 @@ def main():
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
     try:
         cluster.start()
+        took = []
         for t in tests:
             ctx = None
             why = None
+            began = time.monotonic()
             try:
                 ctx = Ctx(cluster)
                 t(ctx)
@@ -226,9 +228,11 @@ def main():
                     if code != 0 and why is None:
                         why = f"daemon exited {code} on SIGTERM"
                         detail = ""
+            secs = time.monotonic() - began
+            took.append((secs, t.__name__))
             if why is None:
                 passed += 1
-                print(f"ok   {t.__name__}", flush=True)
+                print(f"ok   {t.__name__} ({secs:.1f} s)", flush=True)
             else:
                 failed += 1
                 print(f"FAIL {t.__name__}: {why}", flush=True)
@@ -237,6 +241,8 @@ def main():
                 for d in (ctx.daemons if ctx else []):
                     print(f"--- daemon log ({d.dir}):\n{d.log_tail()}",
                           flush=True)
+        # where the suite's time goes, for whoever wants it shorter
+        print("slowest: " + ", ".join(f"{n} {s:.0f} s" for s, n in sorted(took)[::-1][:8]))
     finally:
         cluster.stop()
     if passed + failed == 0:
