@@ -77,12 +77,16 @@ async function refresh(click) {
   }
 }
 
-// the CSV's label columns in the page's language
-function report(format, breaches) {
-  const path = breaches
-    ? `/v1/reports/breaches?${period(midnight(DAYS - 1))}&format=${format}&lang=${lang}`
-    : `/v1/reports/sla?${period(midnight(DAYS - 1))}&group_by=site,topic&format=${format}&lang=${lang}`;
-  download(path, `callbackd-${breaches ? 'breaches' : 'sla'}${format === 'csv-excel' ? '-excel' : ''}.csv`).catch(failed);
+// the reports as files, by their name in the path: the CSV's label
+// columns in the page's language
+const reportQuery = {
+  sla: () => `${period(midnight(DAYS - 1))}&group_by=site,topic&`,
+  breaches: () => `${period(midnight(DAYS - 1))}&`,
+  'at-risk': () => '',
+};
+function report(format, name) {
+  download(`/v1/reports/${name}?${reportQuery[name]()}format=${format}&lang=${lang}`,
+    `callbackd-${name}${format === 'csv-excel' ? '-excel' : ''}.csv`).catch(failed);
 }
 
 let wired = false;
@@ -99,10 +103,12 @@ export function open() {
       if (lastRisk) showRisk(lastRisk);
       refresh();
     });
-    $('dl-csv').addEventListener('click', () => report('csv', false));
-    $('dl-excel').addEventListener('click', () => report('csv-excel', false));
-    $('dl-breaches').addEventListener('click', () => report('csv', true));
-    $('dl-breaches-excel').addEventListener('click', () => report('csv-excel', true));
+    $('dl-csv').addEventListener('click', () => report('csv', 'sla'));
+    $('dl-excel').addEventListener('click', () => report('csv-excel', 'sla'));
+    $('dl-breaches').addEventListener('click', () => report('csv', 'breaches'));
+    $('dl-breaches-excel').addEventListener('click', () => report('csv-excel', 'breaches'));
+    $('dl-risk').addEventListener('click', () => report('csv', 'at-risk'));
+    $('dl-risk-excel').addEventListener('click', () => report('csv-excel', 'at-risk'));
   }
   risk?.stop();
   risk = poll(riskPath, showRisk);

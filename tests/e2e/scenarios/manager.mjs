@@ -25,6 +25,12 @@ export default async function (page) {
   check(download.suggestedFilename() === 'callbackd-sla-excel.csv', 'Excel download offered');
   const excel = readFileSync(await download.path(), 'utf8');
   check(excel.startsWith('\uFEFFsite;site_label;topic;topic_label;'), 'Excel-CSV: BOM and semicolons');
+  // the at-risk list as a file too, with the labels in the page's language
+  const [risky] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), page.click('#dl-risk-excel')]);
+  check(risky.suggestedFilename() === 'callbackd-at-risk-excel.csv', 'at-risk download offered');
+  const risk = readFileSync(await risky.path(), 'utf8');
+  check(risk.startsWith('\uFEFFid;site;site_label;topic;topic_label;urgent;requested_at;due_at;threshold;warned_at\r\n'),
+    `at-risk Excel-CSV header (${risk.split('\r\n')[0]})`);
   await axe(page, 'manager');
   await shoot(page, 'manager');
 }
