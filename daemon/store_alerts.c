@@ -143,22 +143,13 @@ store_alerts_sent(const int64_t *ids, size_t n, store_alerts_fn *fn, void *arg)
 	    delivered_new("UPDATE alerts SET sent_at = now() "
 			  "WHERE id = ANY($1::bigint[]) AND sent_at IS NULL",
 		fn, arg);
-	/* every id of the round: a take may return more than CBD_ALERT_BATCH
-	 * (a callback's warnings come together) */
-	size_t i, off = 0, size = n * 21 + 8;
-	char *list;
 
 	if (!q)
 		return;
 	q->want = PGRES_COMMAND_OK;
-	if ((list = malloc(size))) {
-		off += (size_t)snprintf(list, size, "{");
-		for (i = 0; i < n; i++)
-			off += (size_t)snprintf(list + off, size - off,
-			    "%s%lld", i ? "," : "", (long long)ids[i]);
-		snprintf(list + off, size - off, "}");
-	}
-	query_param_take(q, list); /* NULL: answered as out of memory */
+	/* every id of the round: a take may return more than CBD_ALERT_BATCH
+	 * (a callback's warnings come together) */
+	query_param_take(q, id_array(ids, n)); /* NULL: out of memory */
 	query_submit(q);
 }
 

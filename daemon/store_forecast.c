@@ -97,20 +97,9 @@ store_forecast_alerts_sent(const int64_t *ids, size_t n, store_count_fn *fn,
 	    "WHERE id = ANY($1::bigint[]) AND sent_at IS NULL RETURNING 1) "
 	    "SELECT count(*) FROM u",
 	    "mark forecast alerts sent", fn, arg);
-	char *list = malloc(n * 21 + 3);
-	size_t i, off = 1;
 
-	if (!q) {
-		free(list);
+	if (!q)
 		return;
-	}
-	if (list) {
-		list[0] = '{';
-		for (i = 0; i < n; i++)
-			off += (size_t)sprintf(list + off, "%s%" PRId64,
-			    i ? "," : "", ids[i]);
-		strcpy(list + off, "}");
-	}
-	query_param_take(q, list);
+	query_param_take(q, id_array(ids, n)); /* NULL: out of memory */
 	query_submit(q);
 }

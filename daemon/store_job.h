@@ -91,6 +91,8 @@ const char *time_param(int64_t ms, char *buf, size_t len);
 /* '{id,id}' of the ids that are UUIDs (the rest left out), allocated; NULL
  * when out of memory. */
 char *uuid_array(const char *const *ids, size_t n);
+/* '{1,2}' of n ids, for a bigint[] parameter; NULL: out of memory. */
+char *id_array(const int64_t *ids, size_t n);
 void array_literal(char *buf, size_t len, const char *items, size_t item_len,
     size_t n);
 

@@ -4,6 +4,7 @@
  * and time columns, and the parameters (times, optional strings, array
  * literals) a statement is given. It runs no statement.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,22 @@ uuid_array(const char *const *ids, size_t n)
 			off += (size_t)sprintf(list + off, "%s%s",
 			    off > 1 ? "," : "", ids[i]);
 	list[off] = '}';
+	return list;
+}
+
+char *
+id_array(const int64_t *ids, size_t n)
+{
+	size_t i, off = 0;
+	char *list = malloc(n * 21 + 3); /* 20 digits and a sign or comma */
+
+	if (!list)
+		return NULL;
+	list[off++] = '{';
+	for (i = 0; i < n; i++)
+		off += (size_t)sprintf(list + off, "%s%" PRId64, i ? "," : "",
+		    ids[i]);
+	strcpy(list + off, "}");
 	return list;
 }
 

@@ -460,6 +460,15 @@ class Daemon:
         self.proc = None
         return code
 
+    def edit(self, old, new):
+        """Replaces the first old in the config with new; old must be
+        there, so that a setting meant for a test cannot silently miss."""
+        with open(self.conf) as f:
+            text = f.read()
+        assert old in text, (old, self.conf)
+        with open(self.conf, "w") as f:
+            f.write(text.replace(old, new, 1))
+
     def configure(self, conninfo=None, daemon=()):
         """Rewrites the config: another [postgres] conninfo, and lines
         ("key = value") added to [daemon]."""

@@ -240,11 +240,8 @@ def test_webhook_gets_each_alert_once_with_retries(t):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         d = t.daemon(start=False)
-        with open(d.conf) as f:
-            text = f.read()
-        with open(d.conf, "w") as f:
-            f.write(text.replace("[alerts]\n", "[alerts]\nwebhook = http://127.0.0.1:"
-                                 f"{server.server_address[1]}/sla\n"))
+        d.edit("[alerts]\n", "[alerts]\nwebhook = http://127.0.0.1:"
+               f"{server.server_address[1]}/sla\n")
         d.start()
         tel = d.token("telephony")
         st, _, cb, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone="0231 3334445"), tel)
@@ -272,10 +269,7 @@ def local_syslog_daemon(t):
     nobody has bound yet; the daemon and the socket's path."""
     d = t.daemon(start=False)
     path = os.path.join(d.dir, "log.sock")
-    with open(d.conf) as f:
-        text = f.read()
-    with open(d.conf, "w") as f:
-        f.write(text.replace("transport = tcp\n", f"transport = local\nsocket = {path}\n", 1))
+    d.edit("transport = tcp\n", f"transport = local\nsocket = {path}\n")
     return d, path
 
 
@@ -431,11 +425,7 @@ def stalled_receiver_daemon(t, n):
     rx.bind(("127.0.0.1", 0))
     rx.listen(1)  # accepted by the kernel; read by nobody
     d = t.daemon(start=False)
-    with open(d.conf) as f:
-        text = f.read()
-    with open(d.conf, "w") as f:
-        f.write(text.replace(f"port = {t.cluster.syslog.port}\n",
-                             f"port = {rx.getsockname()[1]}\n", 1))
+    d.edit(f"port = {t.cluster.syslog.port}\n", f"port = {rx.getsockname()[1]}\n")
     d.start()
     wait_for("connected", lambda: d.req("GET", "/readyz")[2]["checks"]["alerts"] == "ok")
     tel = d.token("telephony")
@@ -492,6 +482,7 @@ def test_a_stop_while_the_receiver_reads_nothing_leaves_the_alerts_for_later(t):
     are not marked sent and go out when their claim runs out, with all the
     others not yet sent, each once."""
     d, rx, ids = stalled_receiver_daemon(t, 300)
+    port = rx.getsockname()[1]
     try:
         wait_for("the stall said", lambda: stall_said(d), timeout=30)
         assert d.stop() == 0
@@ -506,11 +497,7 @@ def test_a_stop_while_the_receiver_reads_nothing_leaves_the_alerts_for_later(t):
     unsent = 3 * len(ids) - int(t.scalar(
         f"SELECT count(*) FROM alerts WHERE {mine} AND sent_at IS NOT NULL"))
     # back with a receiver that reads (syslog-ng), once their claim ran out
-    with open(d.conf) as f:
-        text = f.read()
-    with open(d.conf, "w") as f:
-        f.write(re.sub(r"(\[alerts\]\ntransport = tcp\nhost = 127.0.0.1\n)port = \d+\n",
-                       rf"\1port = {t.cluster.syslog.port}\n", text))
+    d.edit(f"port = {port}\n", f"port = {t.cluster.syslog.port}\n")
     t.sql(f"UPDATE alerts SET send_until = now() - interval '1 ms' WHERE {mine} "
           "AND sent_at IS NULL")
     d.start()
@@ -566,11 +553,8 @@ def test_a_stop_while_the_webhook_has_not_answered_leaves_its_alerts_for_later(t
     rx.bind(("127.0.0.1", 0))
     rx.listen(4)
     d = t.daemon(start=False)
-    with open(d.conf) as f:
-        text = f.read()
-    with open(d.conf, "w") as f:
-        f.write(text.replace("[alerts]\n", "[alerts]\nwebhook = http://127.0.0.1:"
-                             f"{rx.getsockname()[1]}/sla\nwebhook_timeout = 60s\n"))
+    d.edit("[alerts]\n", "[alerts]\nwebhook = http://127.0.0.1:"
+           f"{rx.getsockname()[1]}/sla\nwebhook_timeout = 60s\n")
     try:
         d.start()
         st, _, cb, _ = d.req("POST", "/v1/callbacks", dict(QUICK, phone="0231 3334446"),
