@@ -26,36 +26,48 @@ static int busy;                /* a take-send-mark round is under way */
  * may return several alerts for each (every warning that fell due). */
 struct round {
 	size_t n;
-	size_t nsent; /* the first nsent went out */
-	int64_t *ids;
-	enum metric_counter *level;
-	struct alert *a; /* for the log, once they went out */
+	size_t nsent;    /* the first nsent went out */
+	int64_t *ids;    /* of a, for the mark */
+	struct alert *a; /* for the log and the counters, once they went out */
 };
 
 static void
 round_free(struct round *r)
 {
 	free(r->ids);
-	free(r->level);
 	free(r->a);
 	free(r);
 }
 
+/* A round of the n alerts of a take, copied. */
 static struct round *
-round_new(size_t n)
+round_new(const struct alert *a, size_t n)
 {
 	struct round *r = calloc(1, sizeof(*r));
+	size_t i;
 
 	if (!r)
 		return NULL;
 	r->ids = calloc(n, sizeof(*r->ids));
-	r->level = calloc(n, sizeof(*r->level));
 	r->a = calloc(n, sizeof(*r->a));
-	if (!r->ids || !r->level || !r->a) {
+	if (!r->ids || !r->a) {
 		round_free(r);
 		return NULL;
 	}
+	memcpy(r->a, a, n * sizeof(*a));
+	for (i = 0; i < n; i++)
+		r->ids[i] = a[i].id;
+	r->n = n;
 	return r;
+}
+
+static enum metric_counter
+level_counter(const char *level)
+{
+	if (!strcmp(level, "breached"))
+		return M_ALERTS_BREACHED;
+	return !strcmp(level, "unclaimable") ? M_ALERTS_UNCLAIMABLE :
+					       M_ALERTS_AT_RISK;
 }
 
 static void tick(evutil_socket_t, short, void *);
@@ -102,7 +114,7 @@ marked(void *arg, enum store_status st, const struct alert *unused, size_t n)
 	(void)unused;
 	(void)n;
 	for (i = 0; i < r->nsent; i++)
-		metrics_count(r->level[i]);
+		metrics_count(level_counter(r->a[i].level));
 	if (st != STORE_OK)
 		log_warnx(
 		    "alerts: %zu sent but not marked; they may go out again",
@@ -154,32 +166,18 @@ static void
 taken(void *arg, enum store_status st, const struct alert *a, size_t n)
 {
 	struct round *r;
-	size_t i;
 
 	(void)arg;
-	if (st != STORE_OK) {
-		busy = 0;
-		schedule(now_ms() + 1000);
-		return;
-	}
-	if (n == 0) {
+	if (st == STORE_OK && n == 0) {
 		store_alerts_next(next_known, NULL);
 		return;
 	}
-	if (!(r = round_new(n))) {
+	if (st != STORE_OK || !(r = round_new(a, n))) {
 		busy = 0;
 		schedule(now_ms() + 1000);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		r->level[r->n] = !strcmp(a[i].level, "breached") ?
-		    M_ALERTS_BREACHED :
-		    !strcmp(a[i].level, "unclaimable") ? M_ALERTS_UNCLAIMABLE :
-							 M_ALERTS_AT_RISK;
-		r->a[r->n] = a[i];
-		r->ids[r->n++] = a[i].id;
-	}
-	alert_send(a, r->n, sent, r);
+	alert_send(a, n, sent, r);
 }
 
 static void

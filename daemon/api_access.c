@@ -78,7 +78,7 @@ set_cursor(json_t *body, size_t n, size_t limit, int64_t last_id)
 	char cursor[24];
 
 	snprintf(cursor, sizeof(cursor), "%lld", (long long)last_id);
-	api_next_cursor(body, n == limit && n > 0 ? cursor : NULL);
+	api_next_cursor(body, n, limit, cursor);
 }
 
 static void

@@ -482,7 +482,7 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 	struct api_req *a = lc->a;
 	size_t limit = lc->limit, i;
 	json_t *list, *body;
-	char cursor[QUERY_CURSOR_MAX];
+	char cursor[QUERY_CURSOR_MAX] = "";
 	const char **ids;
 
 	free(lc);
@@ -494,10 +494,10 @@ listed(void *arg, enum store_status st, const struct callback *rows, size_t n)
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, api_callback_json(&rows[i]));
 	body = json_pack("{s:o}", "callbacks", list);
-	if (n == limit && n > 0)
+	if (n > 0)
 		query_cursor_format(rows[n - 1].created_at, rows[n - 1].id,
 		    cursor, sizeof(cursor));
-	api_next_cursor(body, n == limit && n > 0 ? cursor : NULL);
+	api_next_cursor(body, n, limit, cursor);
 	/* a page that shows nobody is no read of anyone's data */
 	if (n == 0) {
 		http_reply(a, 200, body, NULL);
@@ -618,7 +618,7 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 	struct alerts_page *p = arg;
 	struct api_req *a = p->a;
 	json_t *list, *body;
-	char cursor[48];
+	char cursor[48] = "";
 	size_t i;
 
 	if (st != STORE_OK) {
@@ -650,10 +650,10 @@ alerts_listed(void *arg, enum store_status st, const struct alert *al, size_t n)
 	/* a full page: the next one starts after its last alert, by the
 	 * order of the list (fired_at's millisecond, then id) */
 	body = json_pack("{s:o}", "alerts", list);
-	if (n == p->limit && n > 0)
+	if (n > 0)
 		snprintf(cursor, sizeof(cursor), "%lld.%lld",
 		    (long long)al[n - 1].fired_at, (long long)al[n - 1].id);
-	api_next_cursor(body, n == p->limit && n > 0 ? cursor : NULL);
+	api_next_cursor(body, n, p->limit, cursor);
 	/* the manager's page polls it: unchanged, a 304 without a body */
 	http_reply_tagged(a, body);
 	free(p);

@@ -1,8 +1,8 @@
 /*
  * api_params.c owns the query parameters that several lists share: a
  * filter given empty, a site, the limit, the since time, and the
- * next_cursor of a page. It
- * answers the error of a refused one; what a value means is query.c's.
+ * next_cursor of a page. It answers the error of a refused one; what a
+ * value means is query.c's.
  */
 #include <stdint.h>
 #include <string.h>
@@ -72,8 +72,8 @@ api_since_param(struct api_req *a, int64_t *ms)
 }
 
 void
-api_next_cursor(json_t *body, const char *cursor)
+api_next_cursor(json_t *body, size_t n, size_t limit, const char *cursor)
 {
 	json_object_set_new(body, "next_cursor",
-	    cursor ? json_string(cursor) : json_null());
+	    n == limit && n > 0 ? json_string(cursor) : json_null());
 }

@@ -1,8 +1,9 @@
 /*
  * api_reports.c owns the managers' reports: SLA compliance by group, the
- * list of breaches and the callbacks at risk now, as JSON, CSV (RFC 4180) or CSV for German
- * spreadsheets (";" separator, decimal comma, UTF-8 BOM). The numbers come
- * from SQL in sql/ (cbd_report_sla, cbd_report_breaches), the same a BI
+ * list of breaches and the callbacks at risk now, as JSON, CSV (RFC 4180)
+ * or CSV for German spreadsheets (";" separator, decimal comma, UTF-8
+ * BOM). The numbers come from SQL in sql/ (cbd_report_sla,
+ * cbd_report_breaches, cbd_report_at_risk), the same a BI
  * tool reads; this file only picks the period (plain dates are days of the
  * report's time zone, read by period.c) and the shape.
  */
@@ -419,12 +420,16 @@ api_reports_at_risk(struct api_req *a)
 {
 	static const char *const filters[] = { "site", "limit", NULL };
 	unsigned long limit = CBD_AT_RISK_LIMIT;
+	enum report_format format;
 	const char *site;
 	struct at_risk *r;
+	int en;
 
 	if (api_filters_not_empty(a, filters) == -1 ||
 	    api_site_param(a, &site) == -1 ||
-	    api_limit_param(a, CBD_AT_RISK_LIMIT, &limit) == -1)
+	    api_limit_param(a, CBD_AT_RISK_LIMIT, &limit) == -1 ||
+	    api_report_format(a, &format) == -1 ||
+	    api_report_lang(a, &en) == -1)
 		return;
 	if (!(r = calloc(1, sizeof(*r)))) {
 		http_store_failed(a, STORE_UNAVAILABLE);
@@ -432,10 +437,7 @@ api_reports_at_risk(struct api_req *a)
 	}
 	r->a = a;
 	r->limit = limit;
-	if (api_report_format(a, &r->format) == -1 ||
-	    api_report_lang(a, &r->en) == -1) {
-		free(r);
-		return;
-	}
+	r->format = format;
+	r->en = en;
 	store_report_at_risk(site, limit + 1, at_risk_listed, r);
 }

@@ -1,8 +1,9 @@
 /*
  * store_access.c owns the access log: a row for every read of personal
  * data, committed before the read is answered, and the admin's listing of
- * those rows and of the admin actions (admin_events). It never stores a phone number, a name or a note: a row
- * names the token, its caseworker, the route and the callback ids only.
+ * those rows and of the admin actions (admin_events). It never stores a
+ * phone number, a name or a note: a row names the token, its caseworker,
+ * the route and the callback ids only.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -29,8 +29,9 @@ int api_limit_param(struct api_req *, unsigned long max, unsigned long *limit);
 /* The parameter since, an RFC 3339 time, into *ms (left as it is when
  * there is none): -1 (and the answer sent) when it is not one. */
 int api_since_param(struct api_req *, int64_t *ms);
-/* Sets a page's next_cursor: cursor, or null on the last page. */
-void api_next_cursor(json_t *body, const char *cursor);
+/* Sets a page's next_cursor: cursor (its last row's) when the page is
+ * full, n rows of limit; null on the last page. */
+void api_next_cursor(json_t *body, size_t n, size_t limit, const char *cursor);
 
 /* Handlers, one file per group of resources. */
 void api_callbacks_create(struct api_req *);
